@@ -1,0 +1,48 @@
+"""What the sub-commands share: opening the database with a readable failure."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from counter_app import config, schema
+from counter_app.db import Database
+from counter_app.errors import DatabaseUnavailable, UserError
+
+
+def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database:
+    """Connect (and bring the schema to head unless told not to); one-line errors when it fails."""
+    url = config.database_url(getattr(args, "db", None))
+    db = Database.from_url(url)
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+        raise DatabaseUnavailable(f"无法连接数据库 {db.url}：{reason}") from exc
+    if upgrade:
+        schema.upgrade(db.engine)
+    return db
+
+
+def parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期 {value!r} 格式不对，应为 YYYY-MM-DD") from None
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} 不是整数") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value} 应为正整数")
+    return number
+
+
+__all__ = ["open_database", "parse_date", "positive_int", "UserError"]

@@ -1,0 +1,36 @@
+"""counter-app db upgrade | current"""
+
+from __future__ import annotations
+
+from counter_app import schema
+from counter_app.commands.common import open_database
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("db", help="数据库结构（迁移）")
+    actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+    up = actions.add_parser("upgrade", help="升级数据库结构到最新版本（SQLite 先自动备份）")
+    up.set_defaults(handler=_upgrade)
+    cur = actions.add_parser("current", help="显示数据库结构版本")
+    cur.set_defaults(handler=_current)
+
+
+def _upgrade(args) -> int:
+    db = open_database(args, upgrade=False)
+    before, after, backup = schema.upgrade(db.engine)
+    if before == after:
+        print(f"数据库已是最新版本 {after}（{db.url}）")
+    else:
+        print(f"数据库已从 {before or '空库'} 升级到 {after}（{db.url}）")
+        if backup:
+            print(f"升级前备份：{backup}")
+    return 0
+
+
+def _current(args) -> int:
+    db = open_database(args, upgrade=False)
+    current = schema.check_not_newer(db.engine)
+    head = schema.head_revision()
+    state = "最新" if current == head else f"需要升级到 {head}"
+    print(f"{current or '空库（未初始化）'}（{state}）")
+    return 0

@@ -1,0 +1,145 @@
+"""The hall: first-run set-up, windows, and shared settings (defaults from the catalog)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from counter_app import audit, catalog, clock
+from counter_app.context import Actor
+from counter_app.errors import UserError, ValidationFailed
+from counter_app.models import CalendarOverride, CounterWindow, Hall, HallSetting, User
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "deferral_working_days": 3,
+    "warning_yellow_ratio": 0.8,
+    "warning_red_ratio": 1.0,
+    "counter_standard_minutes": 20,
+    "idle_lock_minutes": 10,
+    "service_phone": "95598",
+    "fees_text": "低压居民及小微企业用电报装接电工程由供电企业投资建设，客户无需缴纳业务费用；"
+    "高压业扩工程按国家和省物价主管部门核定的标准收费，供电企业不收取任何未经核定的费用。",
+    "service_commitments": [
+        "居民客户用电报装全过程不超过5个工作日",
+        "低压非居民客户用电报装全过程不超过6个工作日",
+        "高压单电源客户用电报装全过程不超过22个工作日，双电源不超过32个工作日",
+        "现场勘查按客户预约时间到达现场",
+        "业扩报装工程不指定设计、施工和设备材料供应单位",
+    ],
+    "progress_query_text": "可拨打95598供电服务热线、登录“网上国网”App或持本回执到营业厅查询办理进度",
+    # per business type / stage overrides of catalog limits: {"lv_res_new": {"survey": 2}}
+    "stage_limits": {},
+}
+
+
+def get_hall(session: Session) -> Hall | None:
+    return session.scalar(select(Hall).order_by(Hall.id).limit(1))
+
+
+def require_hall(session: Session) -> Hall:
+    hall = get_hall(session)
+    if hall is None:
+        raise UserError("营业厅尚未初始化：请先启动程序完成首次设置，或运行 counter-app demo 生成演示数据")
+    return hall
+
+
+def is_set_up(session: Session) -> bool:
+    return get_hall(session) is not None and bool(session.scalar(select(func.count()).select_from(User)))
+
+
+def validate_setup(code: str, name: str, supervision_phone: str) -> None:
+    errors = {}
+    if not re.fullmatch(r"[A-Z0-9]{2,12}", code or ""):
+        errors["code"] = "营业厅编码应为2至12位大写字母或数字（用于申请编号，如 FZGL01）"
+    if not (name or "").strip():
+        errors["name"] = "请填写营业厅名称"
+    if not re.fullmatch(r"[0-9-]{5,20}", (supervision_phone or "").strip()):
+        errors["supervision_phone"] = "请填写监督电话（如 0591-87654321）"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_hall(
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    supervision_phone: str,
+    address: str = "",
+    phone: str = "",
+    windows: int = 4,
+) -> Hall:
+    validate_setup(code, name, supervision_phone)
+    if get_hall(session) is not None:
+        raise UserError("营业厅已经设置过，不能重复初始化")
+    hall = Hall(code=code, name=name.strip(), address=address, phone=phone,
+                supervision_phone=supervision_phone.strip(), created_at=clock.now())
+    session.add(hall)
+    session.flush()
+    for number in range(1, windows + 1):
+        session.add(CounterWindow(hall_id=hall.id, number=number, name=f"{number}号窗口"))
+    audit.record(session, actor, "setup", "hall", hall.id, detail={"code": code, "name": name})
+    return hall
+
+
+def windows(session: Session) -> list[CounterWindow]:
+    return list(session.scalars(select(CounterWindow).order_by(CounterWindow.number)))
+
+
+def window_by_number(session: Session, number: int) -> CounterWindow | None:
+    return session.scalar(select(CounterWindow).where(CounterWindow.number == number))
+
+
+def get_setting(session: Session, key: str, hall_id: int | None = None) -> Any:
+    stmt = select(HallSetting.value).where(HallSetting.key == key)
+    if hall_id is not None:
+        stmt = stmt.where(HallSetting.hall_id == hall_id)
+    value = session.scalar(stmt.limit(1))
+    if value is None:
+        return DEFAULT_SETTINGS.get(key)
+    return value
+
+
+def all_settings(session: Session, hall_id: int) -> dict[str, Any]:
+    values = dict(DEFAULT_SETTINGS)
+    for row in session.scalars(select(HallSetting).where(HallSetting.hall_id == hall_id)):
+        values[row.key] = row.value
+    return values
+
+
+def set_setting(session: Session, actor: Actor, hall_id: int, key: str, value: Any) -> None:
+    row = session.scalar(select(HallSetting).where(HallSetting.hall_id == hall_id, HallSetting.key == key))
+    old = row.value if row else DEFAULT_SETTINGS.get(key)
+    if row is None:
+        row = HallSetting(hall_id=hall_id, key=key, value=value, updated_at=clock.now(), updated_by_id=actor.user_id)
+        session.add(row)
+    else:
+        row.value = value
+        row.updated_at = clock.now()
+        row.updated_by_id = actor.user_id
+    audit.record(session, actor, "settings_change", "setting", key, detail={"old": old, "new": value})
+
+
+def stage_limit(session: Session, hall_id: int, business_type: str, stage: str) -> int:
+    overrides = get_setting(session, "stage_limits", hall_id) or {}
+    value = overrides.get(business_type, {}).get(stage)
+    if value is not None:
+        return int(value)
+    return catalog.load().business_type(business_type).stage(stage).limit_days
+
+
+def calendar_overrides(session: Session, hall_id: int) -> dict:
+    rows = session.execute(
+        select(CalendarOverride.day, CalendarOverride.is_workday).where(CalendarOverride.hall_id == hall_id)
+    )
+    return {day: workday for day, workday in rows}
+
+
+def work_calendar(session: Session, hall_id: int):
+    from counter_app.workdays import WorkCalendar
+
+    return WorkCalendar(calendar_overrides(session, hall_id))

@@ -1,0 +1,149 @@
+"""Shared fixtures: a migrated database per test on SQLite, and on PostgreSQL when
+COUNTER_APP_TEST_PG_URL is set (CI sets it; there the PostgreSQL tests must run, not skip)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import datetime as dt
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from counter_app import clock, hall, schema, users
+from counter_app.context import Actor, system_actor
+from counter_app.db import Database, make_engine
+
+PG_ENV = "COUNTER_APP_TEST_PG_URL"
+FROZEN_NOW = dt.datetime(2026, 11, 24, 9, 30, 0)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory, monkeypatch):
+    """Keep every test's drafts, backups and config out of the real user data dir."""
+    monkeypatch.setenv("COUNTER_APP_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.delenv("COUNTER_APP_DATABASE_URL", raising=False)
+
+
+@pytest.fixture
+def frozen_now():
+    clock.freeze(FROZEN_NOW)
+    yield FROZEN_NOW
+    clock.freeze(None)
+
+
+# --- SQLite ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, _sqlite_template) -> str:
+    path = tmp_path / "hall.sqlite3"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+
+
+def pg_base_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+@pytest.fixture(scope="session")
+def _pg_database():
+    """A throwaway database (migrated once) on the server named by COUNTER_APP_TEST_PG_URL."""
+    base = pg_base_url()
+    if not base:
+        pytest.skip(f"{PG_ENV} not set: PostgreSQL tests skipped (CI sets it)")
+    url = make_url(base)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    name = f"counter_app_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    test_url = url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(test_url)
+    schema.upgrade(engine)
+    engine.dispose()
+    yield test_url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_url(_pg_database) -> str:
+    engine = create_engine(_pg_database)
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")
+        ).scalars().all()
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return _pg_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def db_url(request) -> str:
+    """Runs the test on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database.from_url(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_url):
+    database = Database.from_url(sqlite_url)
+    yield database
+    database.dispose()
+
+
+# --- a set-up hall with one user per role ---------------------------------------------------------
+
+PASSWORD = "Passw0rd1"
+
+
+def setup_hall(database: Database) -> dict[str, Actor]:
+    """Hall FZGL01 with 4 windows and users clerk1 (window 1), clerk2 (window 2), back1, super1, admin1."""
+    with database.write() as session:
+        h = hall.create_hall(session, system_actor(), code="FZGL01", name="福州鼓楼供电营业厅",
+                             supervision_phone="0591-87654321", address="福州市鼓楼区五四路100号",
+                             phone="0591-87000000")
+        win = {w.number: w for w in hall.windows(session)}
+        spec = [("clerk1", "clerk", "王小明", 1), ("clerk2", "clerk", "李芳", 2),
+                ("back1", "backoffice", "陈后台", None), ("super1", "supervisor", "赵班长", None),
+                ("admin1", "admin", "管理员", None)]
+        actors = {}
+        for username, role, name, window_no in spec:
+            user = users.create_user(session, system_actor(h.id), username, role=role, name=name,
+                                     password=PASSWORD, window_no=window_no, must_change_password=False)
+            window = win.get(window_no) if window_no else win[1]
+            actors[username] = users.actor_for(user, hall_id=h.id, window=window, pc="test-pc")
+    return actors
+
+
+@pytest.fixture
+def actors(db) -> dict[str, Actor]:
+    return setup_hall(db)
