@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 
 from counter_app.errors import UserError
 
@@ -178,5 +177,7 @@ def parse(data: dict) -> Catalog:
 @functools.cache
 def load() -> Catalog:
     """The packaged default catalog (resources/catalog.toml)."""
-    text = resources.files("counter_app.resources").joinpath("catalog.toml").read_text(encoding="utf-8")
+    from counter_app.resources import resource_path
+
+    text = resource_path("catalog.toml").read_text(encoding="utf-8")
     return parse(tomllib.loads(text))
