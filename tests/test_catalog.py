@@ -15,7 +15,8 @@ def test_catalog_loads_every_type_with_stages_and_materials():
 def test_residential_limits_and_deferrable_property_proof():
     bt = catalog.load().business_type("lv_res_new")
     assert bt.total_limit == 5
-    assert sum(s.limit_days for s in bt.stages) <= 5
+    assert bt.stage("accept").limit_days == 1  # paper file reaches the back office next working day
+    assert [s.code for s in bt.stages] == ["accept", "survey", "connect", "archive"]
     by_code = {m.code: m for m in bt.materials}
     assert by_code["property_proof"].deferrable
     assert not by_code["holder_id"].deferrable
