@@ -1,0 +1,46 @@
+"""Figures the main window shows: today's acceptances and warning counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from counter_app import clock, hall
+from counter_app.context import Actor
+from counter_app.db import Database
+from counter_app.models import Application
+
+
+@dataclass(frozen=True)
+class CounterFigures:
+    hall_name: str
+    accepted_today: int  # at this window (all windows when the actor has none)
+    yellow: int
+    red: int
+
+
+def counter_figures(db: Database, actor: Actor) -> CounterFigures:
+    today = clock.today()
+    start = dt.datetime.combine(today, dt.time())
+    with db.read() as session:
+        h = hall.require_hall(session)
+        stmt = select(func.count()).select_from(Application).where(
+            Application.accepted_at >= start, Application.accepted_at < start + dt.timedelta(days=1)
+        )
+        if actor.window_id and actor.role == "clerk":
+            stmt = stmt.where(Application.window_id == actor.window_id)
+        accepted = session.scalar(stmt) or 0
+        yellow, red = warning_counts(session, h.id)
+    return CounterFigures(h.name, accepted, yellow, red)
+
+
+def warning_counts(session, hall_id: int) -> tuple[int, int]:
+    today = clock.today()
+    active = select(func.count()).select_from(Application).where(
+        Application.hall_id == hall_id, Application.status == "active"
+    )
+    red = session.scalar(active.where(Application.stage_due_date < today)) or 0
+    yellow = session.scalar(active.where(Application.stage_due_date == today)) or 0
+    return yellow, red

@@ -1,0 +1,156 @@
+"""The main window: who and where (hall, window, clerk, date), today's figures, and the pages."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStatusBar,
+    QTabWidget,
+    QWidget,
+)
+
+from counter_app import overview
+from counter_app.context import Actor
+from counter_app.db import Database
+from counter_app.errors import UserError
+from counter_app.permissions import ROLES, allowed
+from counter_app.ui import pages as page_registry
+
+log = logging.getLogger(__name__)
+
+MENUS = ["业务", "查询", "台账", "管理"]
+
+
+class MainWindow(QMainWindow):
+    """Pages are created on first show; ``page(key)`` returns (and shows) one."""
+
+    pageShown = Signal(str)
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None,
+                 pages: list[page_registry.PageSpec] | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self._specs = [s for s in page_registry.available(pages) if s.perm is None or allowed(actor, s.perm)]
+        self._widgets: dict[str, QWidget] = {}
+        self.setObjectName("MainWindow")
+        self.resize(1366, 740)
+        self.setMinimumSize(1024, 640)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("pages")
+        self.tabs.setAccessibleName("功能页面")
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        for spec in self._specs:
+            placeholder = QWidget()
+            placeholder.setObjectName(f"slot_{spec.key}")
+            self.tabs.addTab(placeholder, spec.title)
+        self.tabs.currentChanged.connect(self._on_tab)
+
+        self._build_menus()
+        self._build_status()
+        self.refresh_figures()
+        self._timer = QTimer(self)
+        self._timer.setInterval(60_000)
+        self._timer.timeout.connect(self.refresh_figures)
+        self._timer.start()
+        if self._specs:
+            self._on_tab(0)
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    def page_keys(self) -> list[str]:
+        return [s.key for s in self._specs]
+
+    def page(self, key: str) -> QWidget:
+        index = self.page_keys().index(key)
+        self.tabs.setCurrentIndex(index)
+        return self._ensure(index)
+
+    def _on_tab(self, index: int) -> None:
+        if index >= 0:
+            self._ensure(index)
+            self.pageShown.emit(self._specs[index].key)
+
+    def _ensure(self, index: int) -> QWidget:
+        spec = self._specs[index]
+        if spec.key not in self._widgets:
+            cls = spec.load()
+            widget = cls(self.db, self.actor, self)
+            widget.setObjectName(f"page_{spec.key}")
+            self._widgets[spec.key] = widget
+            blocked = self.tabs.blockSignals(True)
+            old = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, widget, spec.title)
+            self.tabs.setCurrentIndex(index)
+            self.tabs.blockSignals(blocked)
+            old.deleteLater()
+        return self._widgets[spec.key]
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        menus = {name: bar.addMenu(f"{name}") for name in MENUS}
+        for spec in self._specs:
+            action = QAction(spec.title, self)
+            if spec.shortcut:
+                action.setShortcut(QKeySequence(spec.shortcut))
+                action.setShortcutContext(Qt.ApplicationShortcut)
+            action.triggered.connect(lambda _=False, key=spec.key: self._activate(key))
+            menus.get(spec.menu, menus["业务"]).addAction(action)
+            self.addAction(action)
+        for name, menu in menus.items():
+            if menu.isEmpty():
+                menu.menuAction().setVisible(False)
+        help_menu = bar.addMenu("帮助")
+        about = QAction("关于", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+        self.menus = menus
+
+    def _activate(self, key: str) -> None:
+        widget = self.page(key)
+        activate = getattr(widget, "activate", None)
+        if callable(activate):
+            activate()
+
+    def _about(self) -> None:
+        from counter_app import __version__
+
+        QMessageBox.about(self, "关于", f"营业厅业扩报装受理系统 {__version__}\n数据库：{self.db.url}")
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def _build_status(self) -> None:
+        status = QStatusBar(self)
+        self.setStatusBar(status)
+        self.who_label = QLabel(self)
+        self.who_label.setObjectName("whoLabel")
+        self.figures_label = QLabel(self)
+        self.figures_label.setObjectName("figuresLabel")
+        status.addWidget(self.who_label, 1)
+        status.addPermanentWidget(self.figures_label)
+
+    def refresh_figures(self) -> None:
+        """Hall, window, clerk, date; today's acceptances and warnings (database down: say so)."""
+        try:
+            figures = overview.counter_figures(self.db, self.actor)
+        except UserError as exc:
+            self.figures_label.setText(f"统计暂不可用：{exc}")
+            return
+        window = f"{self.actor.window_no}号窗口" if self.actor.window_no else "未指定窗口"
+        role = ROLES.get(self.actor.role, self.actor.role)
+        today = QDate.currentDate().toString("yyyy年M月d日")
+        self.who_label.setText(f"{figures.hall_name}　{window}　{role}：{self.actor.name}　{today}")
+        self.figures_label.setText(
+            f"今日受理 {figures.accepted_today} 件　预警 {figures.yellow} 件　超期 {figures.red} 件"
+        )
+        self.setWindowTitle(f"业扩报装受理 — {figures.hall_name} {window}")
+        self.figures = figures

@@ -1,0 +1,38 @@
+"""The pages of the main window: which widget, for whom, under which menu and shortcut.
+
+Pages are imported lazily (on first show) so the window opens fast; a page's class takes
+``(db, actor, parent=None)``."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from counter_app.permissions import Perm
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str
+    target: str  # "module:Class"
+    menu: str  # 业务 | 查询 | 台账 | 管理
+    shortcut: str = ""
+    perm: Perm | None = None
+
+    def load(self):
+        module_name, class_name = self.target.split(":")
+        return getattr(importlib.import_module(module_name), class_name)
+
+
+PAGES: list[PageSpec] = []
+
+
+def available(pages: list[PageSpec] | None = None) -> list[PageSpec]:
+    """Pages whose module is present in this build (features land one by one)."""
+    result = []
+    for spec in pages if pages is not None else PAGES:
+        module_name = spec.target.split(":")[0]
+        if importlib.util.find_spec(module_name) is not None:
+            result.append(spec)
+    return result

@@ -1,0 +1,66 @@
+"""The main window shell: who/where, figures, lazily created pages filtered by role."""
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from counter_app.permissions import Perm
+from counter_app.ui.main_window import MainWindow
+from counter_app.ui.pages import PageSpec
+
+
+class SamplePage(QWidget):
+    created = 0
+
+    def __init__(self, db, actor, parent=None):
+        super().__init__(parent)
+        SamplePage.created += 1
+        QVBoxLayout(self).addWidget(QLabel(f"你好 {actor.name}"))
+
+
+SPECS = [
+    PageSpec("a", "受理", f"{__name__}:SamplePage", "业务", "Ctrl+N"),
+    PageSpec("b", "台账", f"{__name__}:SamplePage", "台账", perm=Perm.VIEW_REGISTERS),
+]
+
+
+def test_clerk_sees_hall_window_and_only_permitted_pages(qtbot, sqlite_db):
+    from tests.conftest import setup_hall
+
+    actors = setup_hall(sqlite_db)
+    SamplePage.created = 0
+    window = MainWindow(sqlite_db, actors["clerk1"], pages=SPECS)
+    qtbot.addWidget(window)
+    assert window.page_keys() == ["a"]  # registers need a supervisor
+    assert SamplePage.created == 1  # the first page only, lazily
+    assert "福州鼓楼供电营业厅" in window.who_label.text()
+    assert "1号窗口" in window.who_label.text() and "王小明" in window.who_label.text()
+    assert "今日受理 0 件" in window.figures_label.text()
+
+
+def test_supervisor_gets_register_page_on_demand(qtbot, sqlite_db):
+    from tests.conftest import setup_hall
+
+    actors = setup_hall(sqlite_db)
+    SamplePage.created = 0
+    window = MainWindow(sqlite_db, actors["super1"], pages=SPECS)
+    qtbot.addWidget(window)
+    assert window.page_keys() == ["a", "b"]
+    page = window.page("b")
+    assert page.objectName() == "page_b" and SamplePage.created == 2
+    assert window.tabs.currentIndex() == 1
+
+
+def test_database_down_shows_message_not_crash(qtbot, sqlite_db, monkeypatch):
+    from counter_app import overview
+    from counter_app.errors import DatabaseUnavailable
+    from tests.conftest import setup_hall
+
+    actors = setup_hall(sqlite_db)
+    window = MainWindow(sqlite_db, actors["clerk1"], pages=SPECS)
+    qtbot.addWidget(window)
+
+    def down(*_a):
+        raise DatabaseUnavailable("数据库暂时无法访问")
+
+    monkeypatch.setattr(overview, "counter_figures", down)
+    window.refresh_figures()
+    assert "统计暂不可用" in window.figures_label.text()
