@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from counter_app import clock
 from counter_app.context import Actor
-from counter_app.models import AuditEntry
+from counter_app.models import AuditEntry, ExportRecord, User
 
 ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "lock": "锁屏", "unlock": "解锁",
@@ -22,7 +24,10 @@ ACTION_LABELS = {
     "material_supplied": "补交资料", "terminate": "终止申请", "blacklist_add": "列入失信名单",
     "blacklist_remove": "移出失信名单", "exchange_export": "营销系统导出", "exchange_import": "营销系统导入",
     "setup": "初始化营业厅", "db_upgrade": "数据库升级", "demo": "生成演示数据",
+    "unlock_failed": "解锁失败", "user_change": "修改用户信息", "user_unlock": "解除账号锁定",
 }
+
+OUTCOME_LABELS = {"ok": "成功", "refused": "被拒绝", "failed": "失败"}
 
 
 def record(
@@ -72,3 +77,169 @@ def entries(
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+# --- reading the trail (supervisors and admins) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit page filters by; empty values mean "any"."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None  # exclusive
+    username: str = ""
+    action: str = ""
+    window_no: int | None = None
+    outcome: str = ""
+    target_type: str = ""
+    target_id: str = ""
+    text: str = ""  # part of the record id or of the detail
+
+    def describe(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: dt.datetime
+    username: str
+    user_name: str
+    window_no: int | None
+    pc: str
+    action: str
+    target_type: str
+    target_id: str
+    outcome: str
+    detail: str
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+
+EXPORT_HEADERS = ["序号", "时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象类型", "对象编号", "结果", "详情"]
+
+
+def _filtered(stmt, flt: AuditFilter):
+    if flt.since:
+        stmt = stmt.where(AuditEntry.at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(AuditEntry.at < flt.until)
+    if flt.username:
+        stmt = stmt.where(AuditEntry.username == flt.username.strip())
+    if flt.action:
+        stmt = stmt.where(AuditEntry.action == flt.action)
+    if flt.window_no is not None:
+        stmt = stmt.where(AuditEntry.window_no == flt.window_no)
+    if flt.outcome:
+        stmt = stmt.where(AuditEntry.outcome == flt.outcome)
+    if flt.target_type:
+        stmt = stmt.where(AuditEntry.target_type == flt.target_type)
+    if flt.target_id:
+        stmt = stmt.where(AuditEntry.target_id == flt.target_id.strip())
+    if flt.text.strip():
+        pattern = f"%{flt.text.strip()}%"
+        stmt = stmt.where(or_(AuditEntry.detail.like(pattern), AuditEntry.target_id.like(pattern)))
+    return stmt
+
+
+def search(session: Session, flt: AuditFilter, *, limit: int = 200, offset: int = 0) -> list[AuditRow]:
+    """Newest first, with the user's name; a page of ``limit`` rows from ``offset``."""
+    stmt = _filtered(select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.user_id), flt)
+    stmt = stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+    return [_row(entry, name) for entry, name in session.execute(stmt)]
+
+
+def count(session: Session, flt: AuditFilter) -> int:
+    return session.scalar(_filtered(select(func.count()).select_from(AuditEntry), flt)) or 0
+
+
+def _row(entry: AuditEntry, name: str | None) -> AuditRow:
+    return AuditRow(entry.id, entry.at, entry.username, name or "", entry.window_no, entry.pc, entry.action,
+                    entry.target_type, entry.target_id, entry.outcome, entry.detail)
+
+
+def view(db, actor: Actor, flt: AuditFilter, *, limit: int = 200, offset: int = 0) -> list[AuditRow]:
+    """The audit page's rows (Perm.VIEW_AUDIT)."""
+    from counter_app.permissions import Perm, require
+
+    require(db, actor, Perm.VIEW_AUDIT, target_type="audit")
+    with db.read() as session:
+        return search(session, flt, limit=limit, offset=offset)
+
+
+def total(db, actor: Actor, flt: AuditFilter) -> int:
+    from counter_app.permissions import Perm, require
+
+    require(db, actor, Perm.VIEW_AUDIT, target_type="audit")
+    with db.read() as session:
+        return count(session, flt)
+
+
+def export_rows(db, actor: Actor, flt: AuditFilter, *, batch: int = 2000) -> Iterator[list]:
+    """Rows for an Excel export of the trail, oldest first, fetched in batches (Perm.VIEW_AUDIT).
+
+    The caller writes them and then calls ``record_export`` with the row count and the file."""
+    from counter_app.permissions import Perm, require
+
+    require(db, actor, Perm.VIEW_AUDIT, target_type="audit")
+    last_id = 0
+    seq = 0
+    while True:
+        with db.read() as session:
+            stmt = _filtered(select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.user_id), flt)
+            rows = session.execute(stmt.where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)).all()
+        if not rows:
+            return
+        for entry, name in rows:
+            seq += 1
+            row = _row(entry, name)
+            yield [seq, row.at, row.username, row.user_name, row.window_no or "", row.pc, row.action_label,
+                   row.target_type, row.target_id, row.outcome_label, row.detail]
+        last_id = rows[-1][0].id
+
+
+def record_export(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    *,
+    filters: dict | None = None,
+    row_count: int = 0,
+    unmasked: bool = False,
+    reason: str = "",
+    path: str = "",
+) -> ExportRecord:
+    """An export (register, audit log …): an ExportRecord and an audit entry, in the caller's transaction.
+    ``unmasked`` exports carry the supervisor's reason (see privacy.export_masking)."""
+    record_row = ExportRecord(kind=kind, filters=dict(filters or {}), row_count=row_count, unmasked=unmasked,
+                              reason=reason, path=path, user_id=actor.user_id, username=actor.username,
+                              at=clock.now())
+    session.add(record_row)
+    detail = {"kind": kind, "rows": row_count, "unmasked": unmasked, "file": path}
+    if unmasked:
+        detail["reason"] = reason
+    if filters:
+        detail["filters"] = filters
+    record(session, actor, "export", "export", kind, detail=detail)
+    return record_row
+
+
+def record_lookup(
+    session: Session, actor: Actor, *, by: str, query: str, target_type: str = "customer",
+    target_id: str | int = "", results: int | None = None,
+) -> AuditEntry:
+    """A lookup of a person (by certificate number, phone, name …). The query is stored redacted so the
+    audit trail does not become a second copy of the personal data."""
+    from counter_app.privacy import redact
+
+    detail = {"by": by, "query": redact(query)}
+    if results is not None:
+        detail["results"] = results
+    return record(session, actor, "lookup", target_type, target_id, detail=detail)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
@@ -45,6 +47,19 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def owner_only(path: Path) -> None:
+    """The SQLite file holds personal data: create it readable and writable by its owner only (mode 600;
+    SQLite gives its -wal/-shm files the same mode) and tighten an existing one. On Windows the user
+    profile's ACL protects the data directory; chmod there only toggles read-only."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # an empty file is an empty database
+    try:
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError:  # not our file (e.g. set up by an administrator): leave it as they set it
+        pass
+
+
 def application_name(hall: str = "", window: str = "") -> str:
     host = socket.gethostname()
     parts = ["counter_app", hall, f"w{window}" if window else "", host]
@@ -61,9 +76,8 @@ def make_engine(url: str, *, app_name: str | None = None, echo: bool = False) ->
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
-            from pathlib import Path
-
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            owner_only(Path(database))
         engine = create_engine(parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from counter_app import clock
 from counter_app.config import backups_dir
+from counter_app.db import owner_only
 from counter_app.errors import SchemaTooNew
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -74,6 +75,7 @@ def backup_sqlite(engine: Engine) -> Path | None:
         dst.close()
     finally:
         src.close()
+    owner_only(target)  # a backup holds the same personal data as the database
     return target
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 from argon2 import PasswordHasher
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from counter_app import audit, clock
 from counter_app.context import Actor
+from counter_app.db import Database
 from counter_app.errors import UserError, ValidationFailed
 from counter_app.models import CounterWindow, User
 from counter_app.permissions import ROLES
@@ -95,21 +97,34 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str, *, pc: str = "") -> User:
-    """Check a sign-in; count failures and lock the account for a while after too many."""
+def authenticate(
+    session: Session, username: str, password: str, *, pc: str = "", window_no: int | None = None
+) -> User:
+    """Check a sign-in; count failures and lock the account for a while after too many.
+
+    The failure counter and the audit entries are written to ``session`` before ``UserError`` is
+    raised: the caller must commit them anyway (``sign_in`` does)."""
+    return _check_password(session, username, password, pc=pc, window_no=window_no,
+                           success="login", failure="login_failed")
+
+
+def _check_password(
+    session: Session, username: str, password: str, *, pc: str, window_no: int | None,
+    success: str, failure: str,
+) -> User:
     now = clock.now()
     user = session.scalar(select(User).where(User.username == username))
-    anonymous = Actor(None, username, "", "", pc=pc)
+    anonymous = Actor(None, username, "", "", window_no=window_no, pc=pc)
     if user is None:
-        audit.record(session, anonymous, "login_failed", "user", "", detail="unknown user", outcome="refused")
+        audit.record(session, anonymous, failure, "user", "", detail="unknown user", outcome="refused")
         raise UserError("用户名或密码不正确")
-    who = Actor(user.id, user.username, user.name, user.role, pc=pc)
+    who = Actor(user.id, user.username, user.name, user.role, window_no=window_no, pc=pc)
     if not user.active:
-        audit.record(session, who, "login_failed", "user", user.id, detail="disabled", outcome="refused")
+        audit.record(session, who, failure, "user", user.id, detail="disabled", outcome="refused")
         raise UserError("该账号已停用，请联系管理员")
     if user.locked_until and user.locked_until > now:
-        audit.record(session, who, "login_failed", "user", user.id, detail="locked", outcome="refused")
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        audit.record(session, who, failure, "user", user.id, detail="locked", outcome="refused")
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))  # 15:00 left = 15
         raise UserError(f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员")
     if not verify_password(user.password_hash, password):
         user.failed_attempts += 1
@@ -120,13 +135,46 @@ def authenticate(session: Session, username: str, password: str, *, pc: str = ""
             message = f"密码错误次数过多，账号已锁定 {LOCKOUT_MINUTES} 分钟"
         else:
             message = f"用户名或密码不正确（再错 {left} 次将锁定账号）"
-        audit.record(session, who, "login_failed", "user", user.id, detail="bad password", outcome="refused")
+        audit.record(session, who, failure, "user", user.id, detail="bad password", outcome="refused")
         raise UserError(message)
     user.failed_attempts = 0
     user.locked_until = None
-    user.last_login_at = now
-    audit.record(session, who, "login", "user", user.id)
+    if success == "login":
+        user.last_login_at = now
+    audit.record(session, who, success, "user", user.id)
     return user
+
+
+def sign_in(db: Database, username: str, password: str, *, pc: str = "", window_no: int | None = None) -> User:
+    """``authenticate`` in its own transaction that is committed even when the sign-in is refused,
+    so failed attempts count towards the lock-out and stay in the audit log."""
+    return _committed_check(db, lambda s: authenticate(s, username.strip(), password, pc=pc, window_no=window_no))
+
+
+def unlock_screen(db: Database, actor: Actor, password: str) -> User:
+    """The idle-locked window asks the signed-in user's password again; failures count like a sign-in."""
+    return _committed_check(db, lambda s: _check_password(
+        s, actor.username, password, pc=actor.pc, window_no=actor.window_no,
+        success="unlock", failure="unlock_failed"))
+
+
+def _committed_check(db: Database, check) -> User:
+    refused: UserError | None = None
+    user = None
+    with db.write() as session:
+        try:
+            user = check(session)
+        except UserError as exc:  # keep the counter and the audit entry: commit, then refuse
+            refused = exc
+    if refused is not None:
+        raise refused
+    return user
+
+
+def record_session_event(db: Database, actor: Actor, action: str) -> None:
+    """``logout`` or ``lock``: an audit entry of its own (the screen locks even if it cannot be written)."""
+    with db.write() as session:
+        audit.record(session, actor, action, "user", actor.user_id or "")
 
 
 def change_password(session: Session, actor: Actor, user: User, old: str, new: str) -> None:

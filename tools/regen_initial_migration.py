@@ -6,23 +6,39 @@ counter_app.schema.alembic_config."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 
-from alembic import command
+# Import the checkout this script lives in, not whichever counter_app the virtualenv has installed
+# (an editable install of another worktree would otherwise get its migration rewritten).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from counter_app.db import make_engine
-from counter_app.schema import MIGRATIONS_DIR, alembic_config
+from alembic import command  # noqa: E402
 
-target = MIGRATIONS_DIR / "versions" / "0001_initial_schema.py"
+from counter_app.db import make_engine  # noqa: E402
+from counter_app.schema import MIGRATIONS_DIR, alembic_config  # noqa: E402
+
+versions = MIGRATIONS_DIR / "versions"
+target = versions / "0001_initial_schema.py"
 target.unlink(missing_ok=True)
-with tempfile.TemporaryDirectory() as tmp:
-    engine = make_engine(f"sqlite:///{Path(tmp) / 'gen.sqlite3'}")
-    cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
-    engine.dispose()
+# Hand-written later revisions (e.g. 0002 triggers) name 0001 as their parent: set them aside while
+# 0001 is generated against an empty database, then put them back.
+later = [p for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py") if not p.name.startswith("0001")]
+with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as aside:
+    for path in later:
+        shutil.move(path, Path(aside) / path.name)
+    try:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'gen.sqlite3'}")
+        cfg = alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
+        engine.dispose()
+    finally:
+        for path in later:
+            shutil.move(Path(aside) / path.name, path)
 text = target.read_text(encoding="utf-8")
 text = "\n".join(line for line in text.splitlines() if "Create Date" not in line) + "\n"
 text = "\n".join(line for line in text.splitlines() if "### " not in line) + "\n"
