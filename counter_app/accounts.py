@@ -289,3 +289,40 @@ def first_start(
         user = users.create_user(session, setup_actor, admin_username.strip(), role="admin", name=admin_name,
                                  password=password, must_change_password=False)
         return _account(session, user)
+
+
+# --- what the start-up screens need --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    """What the start of day needs before anyone is signed in (no personal data)."""
+
+    set_up: bool
+    hall_id: int | None
+    hall_code: str
+    hall_name: str
+    windows: list[tuple[int, str]]  # (number, name) of active windows
+    idle_lock_minutes: int
+    has_users: bool
+
+
+def start_info(db: Database) -> StartInfo:
+    with db.read() as session:
+        h = hall.get_hall(session)
+        has_users = bool(session.scalar(select(func.count()).select_from(User)))
+        if h is None:
+            return StartInfo(False, None, "", "", [], int(hall.DEFAULT_SETTINGS["idle_lock_minutes"]), has_users)
+        windows = [(w.number, w.name) for w in hall.windows(session) if w.active]
+        idle = hall.get_setting(session, "idle_lock_minutes", h.id)
+        return StartInfo(has_users, h.id, h.code, h.name, windows, int(idle or 0), has_users)
+
+
+def actor_at(db: Database, user: User, *, window_no: int | None, pc: str) -> Actor:
+    """The signed-in user at this PC's window (falling back to the user's default window)."""
+    with db.read() as session:
+        h = hall.get_hall(session)
+        window = hall.window_by_number(session, window_no) if window_no is not None else None
+        if window is None and user.window_id is not None:
+            window = session.get(CounterWindow, user.window_id)
+        return users.actor_for(user, hall_id=h.id if h else None, window=window, pc=pc)

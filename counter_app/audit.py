@@ -29,6 +29,18 @@ ACTION_LABELS = {
 
 OUTCOME_LABELS = {"ok": "成功", "refused": "被拒绝", "failed": "失败"}
 
+TARGET_LABELS = {
+    "user": "用户", "hall": "营业厅", "setting": "设置", "application": "申请", "customer": "客户",
+    "certificate": "证件", "export": "导出", "audit": "审计日志", "schema": "数据库结构",
+    "handover": "交接批次", "document": "单据", "material": "资料", "blacklist": "失信名单",
+}
+
+# Short codes some entries carry as their detail, in words a supervisor reads.
+DETAIL_LABELS = {
+    "bad password": "密码错误", "unknown user": "用户名不存在", "disabled": "账号已停用",
+    "locked": "账号锁定中", "idle": "无操作自动锁屏", "manual": "手动锁屏",
+}
+
 
 def record(
     session: Session,
@@ -122,6 +134,21 @@ class AuditRow:
     def outcome_label(self) -> str:
         return OUTCOME_LABELS.get(self.outcome, self.outcome)
 
+    @property
+    def target_label(self) -> str:
+        kind = TARGET_LABELS.get(self.target_type, self.target_type)
+        return f"{kind} {self.target_id}".strip()
+
+    @property
+    def detail_label(self) -> str:
+        if self.action == "permission_denied":
+            from counter_app.permissions import PERM_LABELS
+
+            label = next((v for k, v in PERM_LABELS.items() if str(k) == self.detail), None)
+            if label:
+                return f"无权{label}"
+        return DETAIL_LABELS.get(self.detail, self.detail)
+
 
 EXPORT_HEADERS = ["序号", "时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象类型", "对象编号", "结果", "详情"]
 
@@ -149,9 +176,14 @@ def _filtered(stmt, flt: AuditFilter):
     return stmt
 
 
-def search(session: Session, flt: AuditFilter, *, limit: int = 200, offset: int = 0) -> list[AuditRow]:
-    """Newest first, with the user's name; a page of ``limit`` rows from ``offset``."""
+def search(
+    session: Session, flt: AuditFilter, *, limit: int = 200, offset: int = 0, before_id: int | None = None
+) -> list[AuditRow]:
+    """Newest first, with the user's name: a page of ``limit`` rows from ``offset``, or (stable while
+    new entries arrive) the next ``limit`` rows older than ``before_id``."""
     stmt = _filtered(select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.user_id), flt)
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
     stmt = stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
     return [_row(entry, name) for entry, name in session.execute(stmt)]
 
@@ -165,13 +197,15 @@ def _row(entry: AuditEntry, name: str | None) -> AuditRow:
                     entry.target_type, entry.target_id, entry.outcome, entry.detail)
 
 
-def view(db, actor: Actor, flt: AuditFilter, *, limit: int = 200, offset: int = 0) -> list[AuditRow]:
+def view(
+    db, actor: Actor, flt: AuditFilter, *, limit: int = 200, offset: int = 0, before_id: int | None = None
+) -> list[AuditRow]:
     """The audit page's rows (Perm.VIEW_AUDIT)."""
     from counter_app.permissions import Perm, require
 
     require(db, actor, Perm.VIEW_AUDIT, target_type="audit")
     with db.read() as session:
-        return search(session, flt, limit=limit, offset=offset)
+        return search(session, flt, limit=limit, offset=offset, before_id=before_id)
 
 
 def total(db, actor: Actor, flt: AuditFilter) -> int:
@@ -201,7 +235,8 @@ def export_rows(db, actor: Actor, flt: AuditFilter, *, batch: int = 2000) -> Ite
             seq += 1
             row = _row(entry, name)
             yield [seq, row.at, row.username, row.user_name, row.window_no or "", row.pc, row.action_label,
-                   row.target_type, row.target_id, row.outcome_label, row.detail]
+                   TARGET_LABELS.get(row.target_type, row.target_type), row.target_id, row.outcome_label,
+                   row.detail_label]
         last_id = rows[-1][0].id
 
 

@@ -171,10 +171,10 @@ def _committed_check(db: Database, check) -> User:
     return user
 
 
-def record_session_event(db: Database, actor: Actor, action: str) -> None:
+def record_session_event(db: Database, actor: Actor, action: str, *, detail: str = "") -> None:
     """``logout`` or ``lock``: an audit entry of its own (the screen locks even if it cannot be written)."""
     with db.write() as session:
-        audit.record(session, actor, action, "user", actor.user_id or "")
+        audit.record(session, actor, action, "user", actor.user_id or "", detail=detail)
 
 
 def change_password(session: Session, actor: Actor, user: User, old: str, new: str) -> None:

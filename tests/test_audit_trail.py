@@ -95,3 +95,12 @@ def test_clerks_and_back_office_cannot_read_the_trail(db, busy_day, who):
 def test_existing_entries_function_unchanged(db, busy_day):
     with db.read() as s:
         assert [e.action for e in audit.entries(s, username="clerk2")] == ["login_failed", "login"]
+
+
+def test_keyset_paging_is_stable_while_entries_arrive(db, busy_day):
+    sup = busy_day["super1"]
+    first = audit.view(db, sup, audit.AuditFilter(), limit=3)
+    users.sign_in(db, "back1", PASSWORD)  # a new entry on top meanwhile
+    rest = audit.view(db, sup, audit.AuditFilter(), limit=100, before_id=first[-1].id)
+    seen = [r.id for r in first + rest]
+    assert len(seen) == len(set(seen)) == audit.total(db, sup, audit.AuditFilter()) - 1

@@ -25,7 +25,10 @@ class PageSpec:
         return getattr(importlib.import_module(module_name), class_name)
 
 
-PAGES: list[PageSpec] = []
+PAGES: list[PageSpec] = [
+    PageSpec("users", "用户管理", "counter_app.ui.users_page:UsersPage", "管理", "Ctrl+Shift+U", Perm.MANAGE_USERS),
+    PageSpec("audit", "审计日志", "counter_app.ui.audit_page:AuditPage", "管理", "Ctrl+Shift+J", Perm.VIEW_AUDIT),
+]
 
 
 def available(pages: list[PageSpec] | None = None) -> list[PageSpec]:

@@ -1,0 +1,334 @@
+"""Start of day: the Qt application, the database (upgraded on start), first-start set-up or sign-in,
+which window this PC is, a forced password change, then the main window with idle lock and the
+account menu (锁定屏幕 / 修改密码 / 退出登录). ``run`` is what ``counter-app`` without a sub-command calls."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import sys
+from types import SimpleNamespace
+
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from counter_app import accounts, audit, config, users
+from counter_app.context import Actor, system_actor, this_pc
+from counter_app.db import Database
+from counter_app.errors import DatabaseUnavailable, SchemaTooNew, UserError
+from counter_app.resources import resource_path
+from counter_app.ui.idle_lock import IdleLock
+from counter_app.ui.login_dialog import LoginDialog, PcSettings
+from counter_app.ui.password_dialog import PasswordDialog
+from counter_app.ui.setup_dialog import SetupDialog
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+# Fonts that carry Simplified Chinese, best first (Windows, macOS, Linux).
+CJK_FAMILIES = [
+    "Microsoft YaHei UI", "Microsoft YaHei", "微软雅黑", "PingFang SC", "Noto Sans CJK SC", "Noto Sans SC",
+    "Source Han Sans SC", "WenQuanYi Micro Hei", "文泉驿微米黑", "SimSun", "宋体",
+]
+
+
+# --- the application -------------------------------------------------------------------------------
+
+
+def pick_ui_font_family(available: list[str]) -> str | None:
+    present = set(available)
+    return next((family for family in CJK_FAMILIES if family in present), None)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with Chinese standard texts (buttons of message boxes …), a CJK font and the
+    style sheet; reuses an existing instance (tests)."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName("counter-app")
+    app.setApplicationName("counter-app")
+    app.setApplicationDisplayName("业扩报装受理")
+    QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+    if not getattr(app, "_counter_translator", None):
+        translator = QTranslator(app)
+        if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+            app.installTranslator(translator)
+            app._counter_translator = translator
+    family = pick_ui_font_family(QFontDatabase.families())
+    if family:
+        font = QFont(family)
+        font.setPointSize(max(app.font().pointSize(), 10))
+        app.setFont(font)
+    else:
+        log.warning("no CJK font found: Chinese text may show as boxes (install fonts-wqy-microhei)")
+    qss = resource_path("style.qss")
+    if qss.exists():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    return app
+
+
+# --- the database ----------------------------------------------------------------------------------
+
+
+def connect(url: str) -> Database:
+    """Connect and bring the schema to head (SQLite backed up first). Raises DatabaseUnavailable,
+    SchemaTooNew or UserError with a Chinese message; never a driver exception."""
+    from counter_app import schema
+    from counter_app.commands.common import open_database
+
+    db = open_database(SimpleNamespace(db=url), upgrade=False)
+    try:
+        before, after, backup = schema.upgrade(db.engine)
+    except (OperationalError, DBAPIError) as exc:
+        db.dispose()
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+        raise DatabaseUnavailable(f"无法升级数据库 {db.url}：{reason}") from exc
+    if before is not None and before != after:
+        with db.write() as session:
+            audit.record(session, system_actor(), "db_upgrade", "schema", after,
+                         detail={"from": before, "to": after, "backup": str(backup or "")})
+    return db
+
+
+def open_database_interactive(url: str, parent: QWidget | None = None) -> Database | None:
+    """``connect`` with a readable message: a database that is down offers 重试 / 退出."""
+    while True:
+        try:
+            return connect(url)
+        except SchemaTooNew as exc:
+            QMessageBox.critical(parent, "数据库版本过新", f"{exc}\n\n程序将退出。")
+            return None
+        except DatabaseUnavailable as exc:
+            box = QMessageBox(QMessageBox.Warning, "无法连接数据库",
+                              f"{exc}\n\n请确认数据库服务器已开启、网络正常，然后点“重试”。", parent=parent)
+            box.setObjectName("databaseDownBox")
+            retry = box.addButton("重试", QMessageBox.AcceptRole)
+            box.addButton("退出", QMessageBox.RejectRole)
+            box.setDefaultButton(retry)
+            box.exec()
+            if box.clickedButton() is not retry:
+                return None
+        except UserError as exc:
+            QMessageBox.critical(parent, "无法打开数据库", str(exc))
+            return None
+        except OSError as exc:
+            QMessageBox.critical(parent, "无法打开数据库",
+                                 f"无法创建或打开数据库文件：{exc.strerror or exc}（{exc.filename or url}）")
+            return None
+
+
+# --- one signed-in session -------------------------------------------------------------------------
+
+
+def register_pc(db: Database, actor: Actor) -> bool:
+    """Record this PC as a counter (who is connected) when the counters module is in this build."""
+    if importlib.util.find_spec("counter_app.counters") is None:
+        return False
+    from counter_app import counters
+
+    register = getattr(counters, "register_pc", None)
+    if register is None:
+        return False
+    try:
+        register(db, actor)
+    except UserError as exc:  # being listed is useful, not a reason to keep a clerk out
+        log.warning("PC not registered: %s", exc)
+        return False
+    return True
+
+
+class SignedInSession(QObject):
+    """The main window of one signed-in user, its idle lock and account menu. ``ended(logout)`` is
+    emitted once: True after 退出登录 (sign in again), False when the window was closed (quit)."""
+
+    ended = Signal(bool)
+
+    def __init__(self, db: Database, actor: Actor, window: QMainWindow, *, idle_minutes: float,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.window = window
+        self._over = False
+        self.idle = IdleLock(db, actor, int(idle_minutes * 60_000), self)
+        self.idle.logoutRequested.connect(self.logout)
+        self._add_account_menu()
+        window.installEventFilter(self)
+        self.idle.start()
+
+    def _add_account_menu(self) -> None:
+        bar = self.window.menuBar()
+        menu = bar.addMenu("账号")
+        help_menu = next((a for a in bar.actions() if a.text() == "帮助"), None)
+        if help_menu is not None:  # keep 帮助 last
+            bar.insertMenu(help_menu, menu)
+        self.lock_action = QAction("锁定屏幕", self.window)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.setShortcutContext(Qt.ApplicationShortcut)
+        self.lock_action.triggered.connect(lambda: self.idle.lock_now())
+        self.password_action = QAction("修改密码…", self.window)
+        self.password_action.triggered.connect(self.change_password)
+        self.logout_action = QAction("退出登录", self.window)
+        self.logout_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.logout_action.setShortcutContext(Qt.ApplicationShortcut)
+        self.logout_action.triggered.connect(self.logout)
+        for action in (self.lock_action, self.password_action, self.logout_action):
+            menu.addAction(action)
+            self.window.addAction(action)
+        self.account_menu = menu
+
+    def change_password(self) -> None:
+        PasswordDialog(self.db, self.actor, parent=self.window).exec()
+
+    def logout(self) -> None:
+        """Close the window (it may ask about unsaved input) and offer the sign-in again. Refused
+        from the lock screen, the session locks again: nobody gets past the lock without a password."""
+        if self._over:
+            return
+        was_locked = self.idle.is_locked()
+        self.idle.stop()
+        self._over = True
+        if not self.window.close():
+            self._over = False
+            self.idle.start()
+            if was_locked:
+                self.idle.lock_now()
+            return
+        self._finish(logout=True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Close and not self._over:
+            QTimer.singleShot(0, self._check_closed)  # the close may still be refused by the window
+        return False
+
+    def _check_closed(self) -> None:
+        if not self._over and not self.window.isVisible():
+            self._over = True
+            self.idle.stop()
+            self._finish(logout=False)
+
+    def _finish(self, *, logout: bool) -> None:
+        try:
+            users.record_session_event(self.db, self.actor, "logout")
+        except UserError as exc:
+            log.warning("logout not recorded: %s", exc)
+        self.window.removeEventFilter(self)
+        self.ended.emit(logout)
+
+
+# --- the start of day ------------------------------------------------------------------------------
+
+
+class StartupFlow(QObject):
+    """Set-up or sign-in, then the main window; after 退出登录 the sign-in comes back."""
+
+    def __init__(self, db: Database, pc_settings: PcSettings, *, pc: str, window_factory=None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.pc_settings = pc_settings
+        self.pc = pc
+        self.window_factory = window_factory or _main_window
+        self.session: SignedInSession | None = None
+        self.pc_registered: bool | None = None
+        self._username = ""
+
+    def ensure_set_up(self) -> bool:
+        info = accounts.start_info(self.db)
+        if info.set_up:
+            return True
+        if info.hall_id is not None or info.has_users:
+            QMessageBox.critical(None, "数据库未完成设置",
+                                 "该数据库已有营业厅或用户，但设置不完整（没有营业厅或没有任何用户）。\n"
+                                 "请管理员用 counter-app user add … --role admin 创建管理员，"
+                                 "或换用一个空数据库。")
+            return False
+        dialog = SetupDialog(self.db, pc=self.pc)
+        if dialog.exec() != SetupDialog.Accepted:
+            return False
+        self._username = dialog.account.username
+        return True
+
+    def sign_in(self) -> Actor | None:
+        """Sign-in (and the forced password change) until someone is in or the user gives up."""
+        while True:
+            info = accounts.start_info(self.db)
+            dialog = LoginDialog(self.db, info, self.pc_settings, pc=self.pc, username=self._username)
+            if dialog.exec() != LoginDialog.Accepted:
+                return None
+            actor = dialog.actor
+            if dialog.user.must_change_password:
+                if PasswordDialog(self.db, actor, forced=True).exec() != PasswordDialog.Accepted:
+                    users.record_session_event(self.db, actor, "logout")
+                    self._username = actor.username
+                    continue
+            return actor
+
+    def open_main(self, actor: Actor) -> QMainWindow:
+        info = accounts.start_info(self.db)
+        self.pc_registered = register_pc(self.db, actor)
+        window = self.window_factory(self.db, actor)
+        self.session = SignedInSession(self.db, actor, window, idle_minutes=info.idle_lock_minutes, parent=self)
+        self.session.ended.connect(self._on_ended)
+        window.show()
+        return window
+
+    def begin(self) -> bool:
+        if not self.ensure_set_up():
+            return False
+        return self.sign_in_and_open()
+
+    def sign_in_and_open(self) -> bool:
+        actor = self.sign_in()
+        if actor is None:
+            return False
+        self.open_main(actor)
+        return True
+
+    def _on_ended(self, logout: bool) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            session.window.deleteLater()
+            session.deleteLater()
+        if logout:
+            self._username = ""
+            QTimer.singleShot(0, self._again)
+        else:
+            QApplication.quit()
+
+    def _again(self) -> None:
+        if not self.sign_in_and_open():
+            QApplication.quit()
+
+    def shutdown(self) -> None:
+        if self.session is not None:
+            self.session.idle.stop()
+
+
+def _main_window(db: Database, actor: Actor) -> QMainWindow:
+    from counter_app.ui.main_window import MainWindow
+
+    return MainWindow(db, actor)
+
+
+def run(db_url: str | None = None) -> int:
+    """``counter-app`` without a sub-command: the window, until the last user quits."""
+    app = make_application()
+    app.setQuitOnLastWindowClosed(False)  # between 退出登录 and the next sign-in no window is open
+    url = config.database_url(db_url)
+    db = open_database_interactive(url)
+    if db is None:
+        return EXIT_FAILED
+    flow = StartupFlow(db, PcSettings(), pc=this_pc())
+    try:
+        if not flow.begin():
+            return EXIT_OK
+        if flow.pc_registered is False:
+            log.info("counter_app.counters not in this build: PC not registered")
+        return app.exec()
+    finally:
+        flow.shutdown()
+        db.dispose()

@@ -1,0 +1,225 @@
+"""审计日志 (supervisors, admins): filter the trail; rows load page by page as the table scrolls.
+Read-only: the domain has no way to change an entry, and neither has this page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app import accounts, audit, clock
+from counter_app.context import Actor
+from counter_app.db import Database
+from counter_app.errors import UserError
+
+COLUMNS = ["时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象", "结果", "详情"]
+DEFAULT_DAYS = 7
+
+
+class AuditModel(QAbstractTableModel):
+    """The filtered trail, newest first, fetched ``page_size`` rows at a time (keyset on the id, so
+    entries written meanwhile neither repeat nor shift rows)."""
+
+    def __init__(self, db: Database, actor: Actor, page_size: int = 200, parent=None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.page_size = page_size
+        self.rows: list[audit.AuditRow] = []
+        self.flt = audit.AuditFilter()
+        self.total = 0
+        self._exhausted = True
+
+    def set_filter(self, flt: audit.AuditFilter) -> None:
+        """Raises UserError (permission, database) with the model left empty."""
+        self.beginResetModel()
+        self.flt = flt
+        self.rows, self.total, self._exhausted = [], 0, True
+        try:
+            self.total = audit.total(self.db, self.actor, flt)
+            self.rows = audit.view(self.db, self.actor, flt, limit=self.page_size)
+            self._exhausted = len(self.rows) < self.page_size
+        finally:
+            self.endResetModel()
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if parent.isValid() or self._exhausted or not self.rows:
+            return
+        try:
+            more = audit.view(self.db, self.actor, self.flt, limit=self.page_size, before_id=self.rows[-1].id)
+        except UserError:
+            self._exhausted = True
+            return
+        self._exhausted = len(more) < self.page_size
+        if more:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
+            self.rows.extend(more)
+            self.endInsertRows()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        if role in (Qt.DisplayRole, Qt.ToolTipRole):
+            values = [f"{r.at:%Y-%m-%d %H:%M:%S}", r.username, r.user_name,
+                      f"{r.window_no}号" if r.window_no else "", r.pc, r.action_label, r.target_label,
+                      r.outcome_label, r.detail_label]
+            return values[index.column()]
+        if role == Qt.ForegroundRole and r.outcome != "ok":
+            return QBrush(QColor("#c0262d"))
+        return None
+
+
+class AuditPage(QWidget):
+    """The page registered as ``audit`` (menu 管理, Perm.VIEW_AUDIT)."""
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *, page_size: int = 200) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.model = AuditModel(db, actor, page_size, self)
+
+        today = clock.today()
+        self.date_from = self._date("起始日期", today - dt.timedelta(days=DEFAULT_DAYS - 1))
+        self.date_to = self._date("截止日期", today)
+        self.username = QLineEdit(self)
+        self.username.setAccessibleName("用户名")
+        self.username.setPlaceholderText("全部")
+        self.username.returnPressed.connect(self.search)
+        self.action = QComboBox(self)
+        self.action.setAccessibleName("操作")
+        self.action.addItem("全部", "")
+        for code, label in sorted(audit.ACTION_LABELS.items(), key=lambda kv: kv[1]):
+            self.action.addItem(label, code)
+        self.window = QComboBox(self)
+        self.window.setAccessibleName("窗口")
+        self.window.addItem("全部", None)
+        for number, name in accounts.start_info(db).windows:
+            self.window.addItem(name, number)
+        self.outcome = QComboBox(self)
+        self.outcome.setAccessibleName("结果")
+        self.outcome.addItem("全部", "")
+        for code, label in audit.OUTCOME_LABELS.items():
+            self.outcome.addItem(label, code)
+        self.text = QLineEdit(self)
+        self.text.setAccessibleName("关键字")
+        self.text.setPlaceholderText("对象编号或详情中的文字")
+        self.text.returnPressed.connect(self.search)
+        self.search_button = QPushButton("查询", self)
+        self.search_button.setAccessibleName("查询")
+        self.search_button.clicked.connect(self.search)
+        self.search_action = QAction("查询", self)
+        self.search_action.setShortcut(QKeySequence("F5"))
+        self.search_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        self.search_action.triggered.connect(self.search)
+        self.addAction(self.search_action)
+
+        filters = QGridLayout()
+        for col, (label, widget) in enumerate([("起始日期", self.date_from), ("截止日期", self.date_to),
+                                               ("用户名", self.username), ("操作", self.action)]):
+            filters.addWidget(QLabel(label, self), 0, col * 2)
+            filters.addWidget(widget, 0, col * 2 + 1)
+        for col, (label, widget) in enumerate([("窗口", self.window), ("结果", self.outcome),
+                                               ("关键字", self.text)]):
+            filters.addWidget(QLabel(label, self), 1, col * 2)
+            filters.addWidget(widget, 1, col * 2 + 1)
+        filters.addWidget(self.search_button, 1, 7)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("auditTable")
+        self.table.setAccessibleName("审计日志")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate([150, 90, 80, 50, 110, 110, 160, 60]):
+            self.table.setColumnWidth(col, width)
+
+        self.summary = QLabel(self)
+        self.summary.setObjectName("auditSummary")
+        self.message = QLabel(self)
+        self.message.setObjectName("formError")
+        self.message.hide()
+
+        title = QLabel("审计日志", self)
+        title.setObjectName("dialogTitle")
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.summary)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        self.search()
+
+    def _date(self, label: str, day: dt.date) -> QDateEdit:
+        edit = QDateEdit(QDate(day.year, day.month, day.day), self)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setAccessibleName(label)
+        return edit
+
+    def activate(self) -> None:
+        self.search()
+        self.table.setFocus()
+
+    def current_filter(self) -> audit.AuditFilter:
+        start = self.date_from.date().toPython()
+        end = self.date_to.date().toPython()
+        if end < start:
+            start, end = end, start
+        return audit.AuditFilter(
+            since=dt.datetime.combine(start, dt.time()),
+            until=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
+            username=self.username.text().strip(),
+            action=self.action.currentData() or "",
+            window_no=self.window.currentData(),
+            outcome=self.outcome.currentData() or "",
+            text=self.text.text().strip(),
+        )
+
+    def search(self) -> None:
+        self.message.hide()
+        try:
+            self.model.set_filter(self.current_filter())
+        except UserError as exc:
+            self.message.setText(str(exc))
+            self.message.show()
+            self.summary.setText("")
+            return
+        self.summary.setText(f"共 {self.model.total} 条")

@@ -1,0 +1,368 @@
+"""用户管理 (admins): create, change, disable, enable, unlock accounts and reset passwords.
+Every button calls counter_app.accounts, which checks Perm.MANAGE_USERS itself."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app import accounts, clock
+from counter_app.context import Actor
+from counter_app.db import Database
+from counter_app.errors import UserError
+from counter_app.permissions import ROLES
+from counter_app.ui.field_errors import ErrorPresenter, FieldRow
+
+COLUMNS = ["用户名", "姓名", "角色", "默认窗口", "状态", "最近登录", "创建时间"]
+
+
+class UsersModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[accounts.Account] = []
+
+    def set_rows(self, rows: list[accounts.Account]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        a = self.rows[index.row()]
+        if role == Qt.DisplayRole:
+            return [
+                a.username, a.name, a.role_label, f"{a.window_no}号窗口" if a.window_no else "—",
+                a.status_label(), f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "从未登录",
+                f"{a.created_at:%Y-%m-%d}",
+            ][index.column()]
+        if role == Qt.ForegroundRole and index.column() == 4 and (not a.active or a.is_locked()):
+            return QBrush(QColor("#c0262d"))
+        return None
+
+    def account(self, row: int) -> accounts.Account:
+        return self.rows[row]
+
+
+class AccountDialog(QDialog):
+    """新建用户 (with an initial password) or 修改用户 (name, role, default window)."""
+
+    def __init__(self, db: Database, actor: Actor, windows: list[tuple[int, str]],
+                 account: accounts.Account | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.account = account
+        self.result_account: accounts.Account | None = None
+        self.setObjectName("AccountDialog")
+        self.setWindowTitle("修改用户" if account else "新建用户")
+        self.setMinimumWidth(460)
+        self.rows: dict[str, FieldRow] = {}
+        form = QFormLayout()
+
+        self.username = QLineEdit(self)
+        self.username.setObjectName("username")
+        self.username.setPlaceholderText("字母开头，如 wangxm")
+        if account:
+            self.username.setText(account.username)
+            self.username.setReadOnly(True)
+        self._add(form, "username", "用户名", self.username)
+        self.name = QLineEdit(self)
+        self.name.setObjectName("name")
+        self._add(form, "name", "姓名", self.name)
+        self.role = QComboBox(self)
+        self.role.setObjectName("role")
+        for code, label in ROLES.items():
+            self.role.addItem(label, code)
+        self._add(form, "role", "角色", self.role)
+        self.window = QComboBox(self)
+        self.window.setObjectName("window")
+        self.window.addItem("不指定", None)
+        for number, name in windows:
+            self.window.addItem(name, number)
+        self._add(form, "window", "默认窗口", self.window)
+
+        self.generated = QLabel(self)
+        self.generated.setObjectName("dialogHint")
+        self.generated.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.generated.setWordWrap(True)
+        if account is None:
+            self.password = QLineEdit(self)
+            self.password.setObjectName("password")
+            self.password.setEchoMode(QLineEdit.Password)
+            self._add(form, "password", "初始密码", self.password)
+            self.password_repeat = QLineEdit(self)
+            self.password_repeat.setObjectName("password_repeat")
+            self.password_repeat.setEchoMode(QLineEdit.Password)
+            self._add(form, "password_repeat", "再次输入初始密码", self.password_repeat)
+            self.generate_button = QPushButton("随机生成初始密码", self)
+            self.generate_button.setAccessibleName("随机生成初始密码")
+            self.generate_button.setAutoDefault(False)
+            self.generate_button.clicked.connect(self._generate)
+            form.addRow("", self.generate_button)
+            form.addRow("", self.generated)
+            self.role.setCurrentIndex(self.role.findData("clerk"))
+        else:
+            self.name.setText(account.name)
+            self.role.setCurrentIndex(self.role.findData(account.role))
+            self.window.setCurrentIndex(max(0, self.window.findData(account.window_no)))
+
+        self.general_error = QLabel(self)
+        self.general_error.setObjectName("formError")
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        self.errors = ErrorPresenter(self.rows, self.general_error)
+        buttons = QDialogButtonBox(self)
+        self.ok_button = buttons.addButton("保存", QDialogButtonBox.AcceptRole)
+        self.ok_button.setAccessibleName("保存")
+        self.ok_button.setDefault(True)
+        cancel = buttons.addButton("取消", QDialogButtonBox.RejectRole)
+        cancel.setAccessibleName("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        hint = QLabel("新用户首次登录时须修改初始密码。" if account is None else
+                      "停用、启用、解除锁定和重置密码请用用户列表上方的按钮。", self)
+        hint.setObjectName("dialogHint")
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(buttons)
+        (self.name if account else self.username).setFocus()
+
+    def _add(self, form: QFormLayout, field: str, label: str, editor: QWidget) -> None:
+        row = FieldRow(editor, label, self)
+        self.rows[field] = row
+        form.addRow(label, row)
+
+    def _generate(self) -> None:
+        password = accounts.generate_password()
+        self.password.setText(password)
+        self.password_repeat.setText(password)
+        self.rows["password"].set_error(None)
+        self.rows["password_repeat"].set_error(None)
+        self.generated.setText(f"初始密码：{password}　（请记下并告知本人，首次登录时须修改）")
+
+    def accept(self) -> None:
+        self.errors.clear()
+        try:
+            if self.account is None:
+                if self.password.text() != self.password_repeat.text():
+                    raise UserError("两次输入的初始密码不一致", field="password_repeat")
+                self.result_account = accounts.create_account(
+                    self.db, self.actor, self.username.text().strip(), role=self.role.currentData(),
+                    name=self.name.text(), password=self.password.text(), window_no=self.window.currentData())
+            else:
+                self.result_account = accounts.update_account(
+                    self.db, self.actor, self.account.username, name=self.name.text(),
+                    role=self.role.currentData(), window_no=self.window.currentData())
+        except UserError as exc:
+            self.errors.show(exc)
+            return
+        super().accept()
+
+
+class UsersPage(QWidget):
+    """The page registered as ``users`` (menu 管理, Perm.MANAGE_USERS)."""
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.model = UsersModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView(self)
+        self.table.setObjectName("usersTable")
+        self.table.setAccessibleName("用户列表")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _i: self.edit_user())
+
+        self.toolbar = QToolBar(self)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.new_action = self._action("新建用户", "Alt+N", self.new_user)
+        self.edit_action = self._action("修改", "F2", self.edit_user)
+        self.disable_action = self._action("停用", "Alt+D", self.disable_user)
+        self.enable_action = self._action("启用", "Alt+Y", self.enable_user)
+        self.unlock_action = self._action("解除锁定", "Alt+U", self.unlock_user)
+        self.reset_action = self._action("重置密码", "Alt+R", self.reset_user)
+        self.refresh_action = self._action("刷新", "F5", self.refresh)
+        self.status = QLabel(self)
+        self.status.setObjectName("dialogHint")
+
+        top = QHBoxLayout()
+        title = QLabel("用户管理", self)
+        title.setObjectName("dialogTitle")
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.status)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.table, 1)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self.refresh()
+
+    def _action(self, text: str, shortcut: str, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        action.setToolTip(f"{text}（{shortcut}）")
+        action.triggered.connect(lambda _=False: slot())
+        self.addAction(action)
+        self.toolbar.addAction(action)
+        button = self.toolbar.widgetForAction(action)
+        if button is not None:
+            button.setAccessibleName(text)
+        return action
+
+    def activate(self) -> None:
+        self.refresh()
+        self.table.setFocus()
+
+    # --- data -------------------------------------------------------------------------------------
+
+    def refresh(self, select_username: str | None = None) -> None:
+        current = select_username or (self.selected().username if self.selected() else None)
+        try:
+            rows = accounts.list_accounts(self.db, self.actor)
+        except UserError as exc:
+            self.status.setText(f"用户列表暂不可用：{exc}")
+            return
+        self.model.set_rows(rows)
+        now = clock.now()
+        active = sum(1 for a in rows if a.active)
+        locked = sum(1 for a in rows if a.is_locked(now))
+        self.status.setText(f"共 {len(rows)} 个账号，启用 {active} 个" + (f"，锁定 {locked} 个" if locked else ""))
+        if current:
+            for row, account in enumerate(self.model.rows):
+                if account.username == current:
+                    self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+        self._update_actions()
+
+    def selected(self) -> accounts.Account | None:
+        indexes = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not indexes:
+            return None
+        return self.model.account(self.proxy.mapToSource(indexes[0]).row())
+
+    def select_username(self, username: str) -> None:
+        self.refresh(select_username=username)
+
+    def _update_actions(self) -> None:
+        a = self.selected()
+        self.edit_action.setEnabled(a is not None)
+        self.disable_action.setEnabled(a is not None and a.active and a.id != self.actor.user_id)
+        self.enable_action.setEnabled(a is not None and not a.active)
+        self.unlock_action.setEnabled(a is not None and a.is_locked())
+        self.reset_action.setEnabled(a is not None)
+
+    def _windows(self) -> list[tuple[int, str]]:
+        return accounts.start_info(self.db).windows
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def new_user(self) -> None:
+        dialog = AccountDialog(self.db, self.actor, self._windows(), parent=self)
+        if dialog.exec() == QDialog.Accepted:
+            self.refresh(select_username=dialog.result_account.username)
+
+    def edit_user(self) -> None:
+        a = self.selected()
+        if a is None:
+            return
+        dialog = AccountDialog(self.db, self.actor, self._windows(), account=a, parent=self)
+        if dialog.exec() == QDialog.Accepted:
+            self.refresh(select_username=a.username)
+
+    def _confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Question, title, text, parent=self)
+        yes = box.addButton("确定", QMessageBox.AcceptRole)
+        box.addButton("取消", QMessageBox.RejectRole)
+        box.setDefaultButton(yes)
+        box.exec()
+        return box.clickedButton() is yes
+
+    def _run(self, call) -> bool:
+        """Run one account change; a refusal (rule, permission, database) is shown, not raised."""
+        try:
+            call()
+        except UserError as exc:
+            QMessageBox.warning(self, "无法完成", str(exc))
+            self.refresh()
+            return False
+        return True
+
+    def disable_user(self) -> None:
+        a = self.selected()
+        if a and self._confirm("停用用户", f"停用 {a.name}（{a.username}）后，该账号不能再登录，历史记录保留。确定停用？"):
+            if self._run(lambda: accounts.disable_account(self.db, self.actor, a.username)):
+                self.refresh(select_username=a.username)
+                self.status.setText(f"已停用 {a.name}（{a.username}）")
+
+    def enable_user(self) -> None:
+        a = self.selected()
+        if a and self._run(lambda: accounts.enable_account(self.db, self.actor, a.username)):
+            self.refresh(select_username=a.username)
+            self.status.setText(f"已启用 {a.name}（{a.username}）")
+
+    def unlock_user(self) -> None:
+        a = self.selected()
+        if a and self._run(lambda: accounts.unlock_account(self.db, self.actor, a.username)):
+            self.refresh(select_username=a.username)
+            self.status.setText(f"已解除 {a.name}（{a.username}）的锁定")
+
+    def reset_user(self) -> None:
+        a = self.selected()
+        if not a or not self._confirm(
+                "重置密码", f"为 {a.name}（{a.username}）生成一个临时密码？原密码将失效，本人下次登录时须修改。"):
+            return
+        result: dict[str, str] = {}
+
+        def call():
+            result["password"] = accounts.reset_password(self.db, self.actor, a.username)
+
+        if self._run(call):
+            self.refresh(select_username=a.username)
+            box = QMessageBox(QMessageBox.Information, "临时密码",
+                              f"{a.name}（{a.username}）的临时密码：\n\n{result['password']}\n\n"
+                              "请当面告知本人；本人登录后须立即修改。此密码不会再次显示。", parent=self)
+            box.setObjectName("temporaryPasswordBox")
+            box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            box.exec()
+            self.last_temporary_password = result["password"]

@@ -1,0 +1,34 @@
+"""Driving modal dialogs from tests: a dialog's ``exec()`` blocks, so the test schedules what to do
+with the next modal widget before the call that opens it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+def when_modal(match: str | type, action: Callable[[QWidget], None], *, timeout_ms: int = 5000) -> dict:
+    """Once a modal widget whose objectName is ``match`` (or an instance of it) is up, run ``action``
+    on it. Returns a dict whose ``"done"`` turns True after the action ran (``"seen"`` holds the widget)."""
+    state = {"done": False, "seen": None, "waited": 0}
+
+    def matches(widget: QWidget | None) -> bool:
+        if widget is None or not widget.isVisible():
+            return False
+        return widget.objectName() == match if isinstance(match, str) else isinstance(widget, match)
+
+    def poll() -> None:
+        widget = QApplication.activeModalWidget()
+        if matches(widget):
+            state["seen"] = widget
+            action(widget)
+            state["done"] = True
+            return
+        state["waited"] += 20
+        if state["waited"] < timeout_ms:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+    return state
