@@ -349,3 +349,23 @@ def test_make_application_sets_chinese_font_and_style(qtbot):
     assert 'invalid="true"' in app.styleSheet()
     assert QMessageBox(QMessageBox.Question, "t", "x", QMessageBox.Ok | QMessageBox.Cancel).button(
         QMessageBox.Cancel).text() == "取消"
+
+
+def test_logout_brings_back_the_sign_in_for_the_next_person(qtbot, sqlite_db, pc_settings, flows):
+    setup_hall(sqlite_db)
+    pc_settings.set_window_no("FZGL01", 1)
+    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
+                                         d.login_button.click()))
+    flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
+    flows.append(flow)
+    assert flow.begin()
+    first_window = flow.session.window
+    # the next clerk of the shift signs in at the same PC
+    second = when_modal("LoginDialog", lambda d: (d.username.setText("clerk2"), d.password.setText(PASSWORD),
+                                                  d.login_button.click()))
+    flow.session.logout_action.trigger()
+    qtbot.waitUntil(lambda: second["done"] and flow.session is not None, timeout=5000)
+    assert flow.session.actor.username == "clerk2" and flow.session.actor.window_no == 1
+    assert flow.session.window is not first_window and flow.session.window.isVisible()
+    assert [a for a in _actions(sqlite_db) if a[1] in ("login", "logout")] == [
+        ("clerk1", "login", "ok"), ("clerk1", "logout", "ok"), ("clerk2", "login", "ok")]

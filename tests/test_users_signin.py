@@ -103,7 +103,8 @@ def test_authenticate_keeps_its_session_contract(db, actors):
         with pytest.raises(UserError):
             users.authenticate(s, "back1", "bad-pass-1")
         assert s.scalar(select(User.failed_attempts).where(User.username == "back1")) == 1
-    assert [r.action for r in audit.entries(db.read().__enter__(), username="back1")] == ["login_failed"]
+    with db.read() as s:
+        assert [r.action for r in audit.entries(s, username="back1")] == ["login_failed"]
 
 
 def test_production_hashes_are_argon2id_with_strong_parameters(monkeypatch):
