@@ -1,4 +1,4 @@
-"""counter-app db upgrade | current"""
+"""counter-app db upgrade | current | grant ROLE"""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ def register(sub) -> None:
     up.set_defaults(handler=_upgrade)
     cur = actions.add_parser("current", help="显示数据库结构版本")
     cur.set_defaults(handler=_current)
+    grant = actions.add_parser(
+        "grant", help="（PostgreSQL，以数据库所有者运行）授权柜台电脑使用的应用账号：可读写业务表，审计日志只能追加")
+    grant.add_argument("role", help="应用账号（数据库角色）名，如 counter_app")
+    grant.set_defaults(handler=_grant)
 
 
 def _upgrade(args) -> int:
@@ -33,4 +37,14 @@ def _current(args) -> int:
     head = schema.head_revision()
     state = "最新" if current == head else f"需要升级到 {head}"
     print(f"{current or '空库（未初始化）'}（{state}）")
+    return 0
+
+
+def _grant(args) -> int:
+    from counter_app import db_access
+
+    db = open_database(args)
+    for statement in db_access.grant_app_role(db.engine, args.role):
+        print(f"{statement};")
+    print(f"已授权角色 {args.role}：柜台电脑请用该角色连接数据库（审计日志对其只读、只能追加）")
     return 0

@@ -85,6 +85,10 @@ def connect(url: str) -> Database:
     except (OperationalError, DBAPIError) as exc:
         db.dispose()
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+        if getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501":  # insufficient privilege
+            raise UserError(
+                f"数据库需要升级到本程序的版本，但当前数据库账号 {db.engine.url.username} 无权修改表结构。"
+                "请管理员用数据库所有者账号运行 counter-app db upgrade 后再启动。") from exc
         raise DatabaseUnavailable(f"无法升级数据库 {db.url}：{reason}") from exc
     if before is not None and before != after:
         with db.write() as session:
