@@ -6,6 +6,7 @@ type does not use and that are empty print "/" (the usual mark for "not applicab
 
 from __future__ import annotations
 
+from counter_app.catalog import FIELD_LABELS
 from counter_app.forms.common import (
     MATERIAL_STATE_LABELS,
     NOT_APPLICABLE,
@@ -51,7 +52,7 @@ def sections(snapshot: AppSnapshot) -> tuple[Section, ...]:
             f.make(ALWAYS, "申请编号", s.number),
             f.make(ALWAYS, "业务类型", s.business_name),
             f.make(ALWAYS, "受理日期", cn_date(s.accepted_at)),
-            f.make("account_number", "原用电户号", s.account_number),
+            f.make("account_number", FIELD_LABELS["account_number"], s.account_number),
         )),
         Section("客户信息", (
             f.make(ALWAYS, "户名/单位名称", s.customer_name, wide=True),
@@ -78,7 +79,7 @@ def sections(snapshot: AppSnapshot) -> tuple[Section, ...]:
                    applies="applied_capacity" in f.required),
             f.make("supply_voltage", "供电电压", s.supply_voltage, applies="applied_capacity" in f.required),
             f.make("load_importance", "负荷重要性", s.load_importance),
-            f.make("wanted_date", "期望办理日期", cn_date(s.wanted_date)),
+            f.make("wanted_date", FIELD_LABELS["wanted_date"], cn_date(s.wanted_date)),
             f.make("project_name", "项目名称", s.project_name, wide=True),
         )),
     ]

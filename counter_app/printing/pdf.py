@@ -131,6 +131,7 @@ def _story_receipt(doc: Receipt, lay: Layout) -> list[Flowable]:
     qr_cell = [lay.qr(doc.qr_payload, qr_size), lay.p("扫码查询办理进度", caption)]
     top = Table([[facts, qr_cell]], colWidths=[facts_width + 3 * mm, qr_size + 3 * mm])
     top.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), lay.fonts.name),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (1, 0), (1, 0), "CENTER"),
     ]))

@@ -74,6 +74,7 @@ class Layout:
             colWidths=[self.width / 2, self.width / 2],
         )
         meta.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), self.fonts.name),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LINEBELOW", (0, 0), (-1, 0), 1.2, GRID),
         ]))
@@ -91,6 +92,7 @@ class Layout:
 
     def _grid_style(self, extra: Sequence[tuple] = ()) -> TableStyle:
         return TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), self.fonts.name),  # empty cells too: no stray Helvetica
             ("GRID", (0, 0), (-1, -1), LINE, GRID),
             ("BOX", (0, 0), (-1, -1), 1.2, GRID),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -176,6 +178,7 @@ class Layout:
         x1, y1, x2, y2 = widget.getBounds()
         drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
         drawing.add(widget)
+        drawing.initialFontName = self.fonts.name  # else renderPDF sets Helvetica (not embedded)
         return drawing
 
 
@@ -186,6 +189,8 @@ class _PagedCanvas(rl_canvas.Canvas):
     """Draws the footer once the page count is known: "第 1 页 共 2 页" only when there are several."""
 
     def __init__(self, *args, fonts: FontSet, footer: str, moment: dt.datetime, **kwargs) -> None:
+        # the page preamble's font: reportlab's default (Helvetica) would be the one font not embedded
+        kwargs["initialFontName"] = fonts.name
         super().__init__(*args, **kwargs)
         self._fonts = fonts
         self._footer = footer
