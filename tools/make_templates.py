@@ -385,7 +385,7 @@ def handover():
     title_block(doc, WIDTH_LANDSCAPE)
     field_table(doc, "facts_rows", WIDTH_LANDSCAPE)
     para(doc, "", space_after=4)
-    widths = [10, 38, 28, 22, 0, 25, 20, 16, 14, 40, 22]
+    widths = [9, 35, 26, 24, 0, 24, 21, 15, 11, 42, 18]
     widths[4] = WIDTH_LANDSCAPE - sum(widths)
     grid(doc, ["序号", "申请编号", "户名", "业务类型", "用电地址", "联系电话", "受理时间", "受理人", "资料份数",
                "容缺资料及期限", "备注"], "rows",

@@ -158,7 +158,7 @@ def _story_receipt(doc: Receipt, lay: Layout) -> list[Flowable]:
 def _story_handover(doc: HandoverList, lay: Layout) -> list[Flowable]:
     story = lay.title_block(doc.header)
     story += [lay.field_table(doc.facts), Spacer(1, 3 * mm)]
-    widths_mm = [10, 40, 28, 22, 0, 25, 20, 16, 14, 40, 22]
+    widths_mm = [9, 35, 26, 24, 0, 24, 21, 15, 11, 42, 18]
     fixed = sum(w for w in widths_mm) * mm
     widths = [w * mm if w else lay.width - fixed for w in widths_mm]
     rows = [(r.seq, r.number, r.customer_name, r.business_name, r.address, r.phone, r.accepted_at, r.clerk_name,
