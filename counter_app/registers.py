@@ -328,9 +328,12 @@ def _application_filters(flt: RegisterFilter, ctx: _Ctx) -> list:
     return where
 
 
-def _material_short(name: str) -> str:
+def _short(name: str) -> str:
     """Catalog names carry long explanations in brackets; registers show the head."""
     return name.split("（")[0].split("(")[0].strip() or name
+
+
+_material_short = _short
 
 
 def _deferred_items(session: Session, app_ids: Sequence[int]) -> dict[int, list[Material]]:
@@ -376,14 +379,13 @@ class Register:
 class AcceptanceRegister(Register):
     kind, title, sheet = "register", "业扩受理台账", "业扩受理台账"
     columns = (
-        Column("申请编号", width=21), Column("受理时间", "datetime"), Column("窗口", width=9),
-        Column("受理人", width=8), Column("户名", width=18), Column("证件类型", width=12),
-        Column("证件号码", width=20), Column("业务类型", width=13), Column("用电类别", width=10),
-        Column("申请容量", "number", width=9, total="sum"), Column("单位", width=5),
-        Column("供电电压", width=8), Column("用电地址", width=26), Column("联系电话", width=13),
-        Column("当前环节", width=10), Column("环节到期日", "date"), Column("办结时限", "date"),
-        Column("是否超期", width=8), Column("绿色通道", width=8), Column("容缺资料", width=22),
-        Column("办理状态", width=8),
+        Column("申请编号", width=20.5), Column("受理时间", "datetime", width=15.5), Column("窗口", width=8),
+        Column("受理人", width=7), Column("户名", width=14, wrap=True), Column("证件类型", width=10),
+        Column("证件号码", width=19.5), Column("业务类型", width=12.5, wrap=True), Column("用电类别", width=9),
+        Column("申请容量", "number", width=8, total="sum"), Column("单位", width=5),
+        Column("供电电压", width=6), Column("用电地址", width=18, wrap=True), Column("联系电话", width=12.5),
+        Column("当前环节", width=9), Column("办结时限", "date", width=11), Column("是否超期", width=6),
+        Column("绿色通道", width=6), Column("容缺资料", width=16, wrap=True), Column("办理状态", width=7),
     )
 
     def statement(self, flt, ctx):
@@ -425,9 +427,9 @@ class AcceptanceRegister(Register):
             )
             out.append((
                 number, accepted_at, ctx.window_label(window_id), ctx.users.get(clerk_id, ""), name,
-                cert_label(cert_type), ctx.id_number(cert_number), ctx.catalog.business_name(bt), usage,
-                capacity, unit, voltage, f"{district}{detail}", ctx.phone(mobile or phone),
-                ctx.catalog.stage_name(stage), stage_due, due, "是" if overdue else "否",
+                _short(cert_label(cert_type)), ctx.id_number(cert_number), ctx.catalog.business_name(bt),
+                usage, capacity, unit, voltage, f"{district}{detail}", ctx.phone(mobile or phone),
+                ctx.catalog.stage_name(stage), due, "是" if overdue else "否",
                 "是" if green else "", items, STATUS_LABELS.get(status, status),
             ))
         return out
@@ -438,7 +440,7 @@ class DeferredRegister(Register):
     columns = (
         Column("申请编号", width=21), Column("受理日期", "date"), Column("窗口", width=9),
         Column("受理人", width=8), Column("户名", width=18), Column("联系电话", width=13),
-        Column("业务类型", width=13), Column("容缺资料", width=26), Column("应补交日期", "date"),
+        Column("业务类型", width=12.5, wrap=True), Column("容缺资料", width=20, wrap=True), Column("应补交日期", "date"),
         Column("补交状态", width=9), Column("逾期天数", "int", width=8), Column("补交时间", "datetime"),
         Column("补交登记人", width=9), Column("当前环节", width=10), Column("办理状态", width=8),
     )
@@ -494,7 +496,7 @@ class CommitmentRegister(Register):
         Column("申请编号", width=21), Column("受理日期", "date"), Column("窗口", width=9),
         Column("受理人", width=8), Column("户名", width=18), Column("证件号码", width=20),
         Column("联系电话", width=13), Column("承诺书类型", width=15), Column("签署时间", "datetime"),
-        Column("承诺事项", width=30), Column("承诺期限", "date"), Column("履约状态", width=9),
+        Column("承诺事项", width=28, wrap=True), Column("承诺期限", "date"), Column("履约状态", width=9),
         Column("履约时间", "datetime"), Column("办理状态", width=8),
     )
     KIND_LABELS = {"authenticity": "材料真实性承诺书", "deferral": "容缺承诺书"}
@@ -541,7 +543,7 @@ class CommitmentRegister(Register):
                 else:
                     state = "履约中"
             else:
-                text = "承诺所提交资料真实、合法、有效，愿承担资料不实的责任"
+                text = "承诺所提交资料真实有效"
                 state, fulfilled_at = "长期有效", None
             out.append((
                 number, accepted_at.date(), ctx.window_label(window_id), ctx.users.get(clerk_id, ""), name,
@@ -555,7 +557,7 @@ class WarningRegister(Register):
     kind, title, sheet = "warnings", "时限预警清单", "时限预警清单"
     columns = (
         Column("预警级别", width=9), Column("绿色通道", width=8), Column("客户经理", width=9),
-        Column("申请编号", width=21), Column("户名", width=18), Column("业务类型", width=13),
+        Column("申请编号", width=20.5), Column("户名", width=14, wrap=True), Column("业务类型", width=12.5, wrap=True),
         Column("当前环节", width=10), Column("处理人", width=8), Column("环节开始", "datetime"),
         Column("环节时限（工作日）", "int", width=10), Column("已用工作日", "int", width=9),
         Column("环节到期日", "date"), Column("超期工作日", "int", width=9), Column("办结时限", "date"),

@@ -13,6 +13,7 @@ in; rows may be any iterable (a generator over a database cursor). Personal data
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ SUBTOTAL_FUNCTIONS = {"sum": 9, "average": 1, "count": 3}  # SUBTOTAL ignores ro
 PAGE_FOOTER = "第 &P 页 共 &N 页"
 MAX_CELL_TEXT = 32767
 PROGRESS_EVERY = 500
+LINE_HEIGHT = 13.5  # points per line of the 10 pt body font
+MAX_WRAP_LINES = 6
 
 _FONT = "等线"  # Excel's default CJK font; LibreOffice substitutes an installed CJK font
 _thin = Side(style="thin", color="808080")
@@ -85,7 +88,8 @@ class Column:
     @property
     def excel_width(self) -> float:
         base = self.width if self.width is not None else DEFAULT_WIDTHS[self.kind]
-        return max(base, display_width(self.title) + 2.5)
+        # header cells wrap onto two lines, so half the title's width (plus padding) is enough
+        return max(base, math.ceil(display_width(self.title) / 2) + 2)
 
 
 @dataclass
@@ -112,6 +116,11 @@ class SheetSpec:
 def display_width(text: str) -> float:
     """Width in Excel character units: CJK and full-width characters count double."""
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
+
+
+def _text_units(text: str) -> float:
+    """Printed width of body text (10 pt) in column units: a CJK glyph ≈ 1.9, Latin/digits ≈ 0.9."""
+    return sum(1.9 if ord(ch) > 0x2E7F else 0.9 for ch in text)
 
 
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
@@ -202,13 +211,25 @@ def _write_sheet(ws, spec: SheetSpec, *, progress, cancelled, offset: int) -> in
     # as it is appended, and skipping openpyxl's per-cell type guessing keeps 100,000 rows fast.
     prototypes = [_prototype(ws, col) for col in columns]
 
+    # Row heights for wrapped text are set here: LibreOffice does not re-measure rows on opening.
+    wrapped = [(i, max(columns[i].excel_width - 0.7, 1)) for i in range(len(columns)) if columns[i].wrap]
+
     count = 0
     for values in spec.rows:
         cells = prototypes[: len(values)]
         for col, cell, value in zip(columns, cells, values, strict=False):
             _fill(cell, col, value)
         row_no += 1
+        lines = 1
+        for i, room in wrapped:
+            value = values[i] if i < len(values) else None
+            if isinstance(value, str) and value:
+                lines = max(lines, math.ceil(_text_units(value) / room))
+        if lines > 1:
+            ws.row_dimensions[row_no].height = min(lines, MAX_WRAP_LINES) * LINE_HEIGHT + 2
         ws.append(cells)
+        if lines > 1:
+            del ws.row_dimensions[row_no]  # already written; keeps memory flat
         count += 1
         if count % PROGRESS_EVERY == 0:
             if cancelled is not None and cancelled():
