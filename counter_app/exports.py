@@ -108,8 +108,10 @@ def _write_problem(target: Path, exc: OSError) -> str:
         return f"无法写入 {target}：没有在文件夹 {target.parent} 中写文件的权限，请另选位置"
     if exc.errno == errno.ENOSPC:
         return f"无法写入 {target}：磁盘空间不足"
-    if exc.errno == errno.ENOENT:
+    if exc.errno == errno.ENOENT and not target.parent.is_dir():
         return f"无法写入 {target}：文件夹 {target.parent} 不存在"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return f"无法写入 {target}：不能在 {target.parent} 中创建文件，请另选位置"
     return f"无法写入 {target}：{exc.strerror or exc}"
 
 

@@ -622,7 +622,7 @@ class WorkloadRegister(Register):
     def columns_for(self, ctx: _Ctx) -> tuple[Column, ...]:
         return self._columns(ctx.standard_minutes)
 
-    def statement(self, flt, ctx):
+    def statement(self, flt, ctx, *, grouped: bool = True):
         limit = ctx.standard_minutes * 60
         within = func.sum(case((Application.counter_seconds <= limit, 1), else_=0))
         stmt = (
@@ -632,33 +632,33 @@ class WorkloadRegister(Register):
                 func.max(Application.counter_seconds), within,
             )
             .where(*_application_filters(flt, ctx))
-            .group_by(Application.window_id, Application.clerk_id)
         )
+        if grouped:
+            stmt = stmt.group_by(Application.window_id, Application.clerk_id)
+        else:  # one row over everything: the totals
+            stmt = stmt.with_only_columns(*stmt.selected_columns[2:])
         if flt.overdue_only:
             stmt = stmt.where(overdue_condition(ctx.today))
         return stmt
 
+    @staticmethod
+    def _figures(count, timed, avg, longest, within) -> tuple:
+        within = int(within or 0)
+        return (
+            int(count), int(timed), round(float(avg) / 60, 1) if avg is not None else None,
+            round(longest / 60, 1) if longest is not None else None, within, (within / timed) if timed else None,
+        )
+
     def build(self, rows, ctx):
-        out = []
         ordered = sorted(rows, key=lambda r: (ctx.windows[r[0]].number if r[0] in ctx.windows else 0,
                                               ctx.users.get(r[1], "")))
-        for window_id, clerk_id, count, timed, avg, longest, within in ordered:
-            out.append((
-                ctx.window_label(window_id), ctx.users.get(clerk_id, ""), count, timed,
-                round(float(avg) / 60, 1) if avg is not None else None,
-                round(longest / 60, 1) if longest is not None else None,
-                int(within or 0), (int(within or 0) / timed) if timed else None,
-            ))
-        return out
+        return [(ctx.window_label(window_id), ctx.users.get(clerk_id, ""), *self._figures(*figures))
+                for window_id, clerk_id, *figures in ordered]
 
-    def totals_from(self, rows: Sequence[tuple]) -> tuple:
-        count = sum(r[2] for r in rows)
-        timed = sum(r[3] for r in rows)
-        seconds = sum((r[4] or 0) * r[3] for r in rows)  # weighted by timed acceptances
-        within = sum(r[6] for r in rows)
-        longest = max((r[5] for r in rows if r[5] is not None), default=None)
-        return ("合计", f"{len(rows)} 人次", count, timed, round(seconds / timed, 1) if timed else None,
-                longest, within, within / timed if timed else None)
+    def totals_for(self, session: Session, flt: RegisterFilter, ctx: _Ctx, people: int) -> tuple:
+        """Over all acceptances (the mean is not a mean of the per-clerk means)."""
+        figures = session.execute(self.statement(flt, ctx, grouped=False)).one()
+        return ("合计", f"{people} 人次", *self._figures(*figures))
 
 
 REGISTERS: dict[str, Register] = {
@@ -741,7 +741,7 @@ def stream(session: Session, actor: Actor, kind: str, flt: RegisterFilter, *, ma
     if isinstance(reg, WorkloadRegister):
         rows = reg.build(session.execute(reg.statement(flt, ctx)).all(), ctx)
         return Streamed(reg, reg.columns_for(ctx), len(rows), iter(rows), text,
-                        totals=reg.totals_from(rows) if rows else False)
+                        totals=reg.totals_for(session, flt, ctx, len(rows)) if rows else False)
     total = int(session.scalar(reg.count_statement(flt, ctx)) or 0)
 
     def generate() -> Iterator[tuple]:

@@ -160,15 +160,31 @@ def write_xlsx(
     counts: list[int] = []
     done_before = 0
     taken: list[str] = []
-    for spec in sheets:
-        name = sheet_name(spec.name, taken)
-        taken.append(name)
-        ws = wb.create_sheet(title=name)
-        n = _write_sheet(ws, spec, progress=progress, cancelled=cancelled, offset=done_before)
-        counts.append(n)
-        done_before += n
+    try:
+        for spec in sheets:
+            name = sheet_name(spec.name, taken)
+            taken.append(name)
+            ws = wb.create_sheet(title=name)
+            n = _write_sheet(ws, spec, progress=progress, cancelled=cancelled, offset=done_before)
+            counts.append(n)
+            done_before += n
+    except BaseException:
+        _discard(wb)
+        raise
     wb.save(target)
     return counts
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the half-written sheets and remove openpyxl's temporary files."""
+    for ws in wb.worksheets:
+        try:
+            if not ws.closed:
+                ws.close()
+            if ws._writer is not None:
+                ws._writer.cleanup()
+        except Exception:  # best effort: the export is being abandoned anyway
+            pass
 
 
 def _write_sheet(ws, spec: SheetSpec, *, progress, cancelled, offset: int) -> int:
