@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from counter_app.errors import DatabaseUnavailable, UserError
+from counter_app.errors import DatabaseUnavailable, PermissionDenied, UserError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -130,20 +130,32 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        with _translate_errors(), self._read() as session:
+        with self._recording_refusals(), _translate_errors(), self._read() as session:
             yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: commit on success, roll back on any error."""
-        with _translate_errors(), self._write() as session, session.begin():
+        with self._recording_refusals(), _translate_errors(), self._write() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def _recording_refusals(self) -> Iterator[None]:
+        """A PermissionDenied raised inside a unit carries its audit entry out of the rollback."""
+        try:
+            yield
+        except PermissionDenied as exc:
+            if exc.audit:
+                from counter_app.permissions import record_refusal
+
+                record_refusal(self, exc)
+            raise
 
     def run_write(self, work: Callable[[Session], T], *, attempts: int = 4, backoff: float = 0.3) -> T:
         """Run ``work`` in one transaction, retrying transient database errors with back-off."""
         for attempt in range(1, attempts + 1):
             try:
-                with self._write() as session, session.begin():
+                with self._recording_refusals(), self._write() as session, session.begin():
                     return work(session)
             except (OperationalError, DBAPIError) as exc:
                 if not is_transient(exc) or attempt == attempts:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from counter_app import audit, clock, config, forms, hall
+from counter_app import audit, clock, config, forms, hall, privacy
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import NotFound, UserError
@@ -200,9 +200,11 @@ def render_set(db: Database, actor: Actor, application_id: int, fmt: str = "pdf"
 def render_handover_document(db: Database, actor: Actor, batch_id: int, fmt: str = "pdf") -> Rendered:
     _check_format(fmt)
     _require_handover(db, actor, batch_id)
-    full = _is_system(actor) or allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
     with db.read() as session:
         settings = hall.all_settings(session, _hall_of_batch(session, batch_id))
+        # phones in full only for the own window's list (the clerk's own cases) or the server's CLI
+        own = session.get(HandoverBatch, batch_id).window_id == actor.window_id
+        full = _is_system(actor) or privacy.may_see_full(actor, own_case=own)
         model = handover_form.build(session, batch_id, full_phone=full)
     data, missing = _render_model(model, fmt, settings)
     title = DOC_TITLES["handover"]

@@ -31,7 +31,14 @@ class StaleEdit(UserError):
 
 
 class PermissionDenied(UserError):
-    """The signed-in role may not do this (checked in the domain, recorded in the audit log)."""
+    """The signed-in role may not do this (checked in the domain, recorded in the audit log).
+
+    ``audit`` holds a refusal still to be recorded (see ``permissions.refuse``): raised inside a unit
+    of work, it is written after that unit has rolled back."""
+
+    def __init__(self, message: str, *, field: str | None = None, audit: dict | None = None) -> None:
+        super().__init__(message, field=field)
+        self.audit = audit
 
 
 class NotFound(UserError):

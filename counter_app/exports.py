@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from counter_app import audit, clock, handover, registers
+from counter_app import audit, clock, handover, privacy, registers
 from counter_app import hall as hall_mod
 from counter_app.context import Actor
-from counter_app.errors import PermissionDenied, UserError, ValidationFailed
+from counter_app.errors import UserError, ValidationFailed
 from counter_app.models import ExportRecord, HandoverBatch
-from counter_app.permissions import ROLES, Perm, allowed, require
+from counter_app.permissions import ROLES, Perm, allowed, refuse, require
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
 
 KIND_TITLES = {**registers.REGISTER_TITLES, "handover": "交接清单"}
@@ -51,13 +51,12 @@ class ExportResult:
 
 
 def is_system(actor: Actor) -> bool:
-    """The command line on the server (``counter-app export``): whoever runs it holds the database
-    credentials, so it may export unmasked — with a reason, recorded like any other export."""
-    return actor.user_id is None and actor.username == "system"
+    """The command line on the server (``counter-app export``): see privacy.is_server_cli."""
+    return privacy.is_server_cli(actor)
 
 
 def may_unmask(actor: Actor) -> bool:
-    return allowed(actor, Perm.EXPORT_UNMASKED) or is_system(actor)
+    return privacy.may_export_unmasked(actor)
 
 
 def default_filename(kind: str, flt: registers.RegisterFilter | None = None, batch_number: str = "") -> str:
@@ -129,13 +128,8 @@ def _check(db, actor: Actor, request: ExportRequest) -> None:
             require(db, actor, Perm.HANDOVER, target_type="export", target_id=request.kind)
     elif not is_system(actor):
         require(db, actor, Perm.EXPORT_REGISTERS, target_type="export", target_id=request.kind)
-    if request.unmasked:
-        if not may_unmask(actor):
-            require(db, actor, Perm.EXPORT_UNMASKED, target_type="export", target_id=request.kind)
-        if len(request.reason.strip()) < 2:
-            raise ValidationFailed({"reason": "导出未脱敏数据须填写原因（如：报送监管部门核查）"})
-        if len(request.reason) > 200:
-            raise ValidationFailed({"reason": "原因最多200个字"})
+    if request.unmasked:  # the one policy for unmasked exports: permission, then a recorded reason
+        privacy.export_masking(db, actor, unmasked=True, reason=request.reason, kind=request.kind)
     request.filters.validate()
 
 
@@ -183,7 +177,7 @@ def _handover_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
         raise UserError("交接批次不存在（可能已被撤销），请刷新后重试")
     if (not allowed(actor, Perm.RECEIVE_HANDOVER) and not allowed(actor, Perm.EXPORT_REGISTERS)
             and not is_system(actor) and batch.window_id != actor.window_id):
-        raise PermissionDenied("只能导出本窗口的交接清单")
+        raise refuse(actor, "只能导出本窗口的交接清单", target_type="handover_batch", target_id=batch.number)
     detail = handover.load_detail(session, batch, masked=not request.unmasked)
     b = detail.batch
     rows = [

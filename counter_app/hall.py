@@ -143,17 +143,3 @@ def work_calendar(session: Session, hall_id: int):
     from counter_app.workdays import WorkCalendar
 
     return WorkCalendar(calendar_overrides(session, hall_id))
-
-
-def change_settings(db, actor: Actor, values: dict[str, Any]) -> None:
-    """An admin changes shared settings (Perm.MANAGE_SETTINGS), all in one transaction, each audited."""
-    from counter_app.permissions import Perm, require
-
-    require(db, actor, Perm.MANAGE_SETTINGS, target_type="setting", target_id=",".join(values))
-    unknown = [key for key in values if key not in DEFAULT_SETTINGS]
-    if unknown:
-        raise UserError(f"未知的设置项：{'、'.join(unknown)}")
-    with db.write() as session:
-        hall_id = require_hall(session).id
-        for key, value in values.items():
-            set_setting(session, actor, hall_id, key, value)

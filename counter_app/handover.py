@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from counter_app import audit, clock, numbering
+from counter_app import audit, clock, numbering, privacy
 from counter_app import catalog as catalog_mod
 from counter_app import hall as hall_mod
 from counter_app.context import Actor
-from counter_app.errors import NotFound, PermissionDenied, StaleEdit, UserError, ValidationFailed
+from counter_app.errors import NotFound, StaleEdit, UserError, ValidationFailed
 from counter_app.masking import mask_phone
 from counter_app.models import (
     Application,
@@ -35,7 +35,7 @@ from counter_app.models import (
     Material,
     User,
 )
-from counter_app.permissions import Perm, allowed, require
+from counter_app.permissions import Perm, allowed, refuse, require
 
 SHIFTS = ("全天", "上午班", "下午班", "晚班")
 REMARKS = ("", "缺件", "退回")
@@ -110,7 +110,8 @@ class LineRemark:
 
 
 def _masked(actor: Actor) -> bool:
-    return not allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
+    # a clerk sees only the own window's files here: those are the clerk's own cases
+    return not privacy.may_see_full(actor, own_case=True)
 
 
 def _own_window(actor: Actor) -> int:
@@ -253,7 +254,7 @@ def detail(db, actor: Actor, batch_id: int, *, masked: bool | None = None) -> Ba
         if batch is None:
             raise NotFound("交接批次不存在（可能已被撤销），请刷新列表")
         if not _may_see_all(actor) and batch.window_id != actor.window_id:
-            raise PermissionDenied("只能查看本窗口的交接批次")
+            raise refuse(actor, "只能查看本窗口的交接批次", target_type="handover_batch", target_id=batch.number)
         return load_detail(session, batch, _masked(actor) if masked is None else masked)
 
 
@@ -300,7 +301,8 @@ def _ensure_open(session: Session, batch: HandoverBatch) -> None:
 
 def _ensure_own(actor: Actor, batch: HandoverBatch) -> None:
     if batch.window_id != _own_window(actor):
-        raise PermissionDenied(f"交接批次 {batch.number} 不属于本窗口，不能修改")
+        raise refuse(actor, f"交接批次 {batch.number} 不属于本窗口，不能修改", target_type="handover_batch",
+                     target_id=batch.number)
 
 
 def _check_applications(session: Session, actor: Actor, app_ids: Sequence[int]) -> list[Application]:
@@ -313,7 +315,8 @@ def _check_applications(session: Session, actor: Actor, app_ids: Sequence[int]) 
         raise NotFound("部分申请不存在，请刷新待移交列表")
     foreign = [a.number for a in apps if a.window_id != actor.window_id]
     if foreign:
-        raise PermissionDenied(f"只能移交本窗口受理的申请：{'、'.join(foreign)}")
+        raise refuse(actor, f"只能移交本窗口受理的申请：{'、'.join(foreign)}", target_type="application",
+                     target_id=foreign[0])
     taken = _taken(session, app_ids)
     if taken:
         raise UserError(_taken_message(taken))

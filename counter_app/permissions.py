@@ -65,17 +65,38 @@ def allowed(actor: Actor, perm: Perm) -> bool:
 
 
 def require(db, actor: Actor, perm: Perm, *, target_type: str = "", target_id: str = "") -> None:
-    """Raise PermissionDenied (and record the refusal in its own transaction) unless allowed."""
+    """Raise PermissionDenied (and record the refusal in its own transaction) unless allowed.
+    Call it before opening the unit of work (a refusal is written in a transaction of its own)."""
     if allowed(actor, perm):
+        return
+    role = ROLES.get(actor.role, actor.role)
+    message = f"当前角色（{role}）无权{PERM_LABELS.get(perm, perm)}，如需办理请联系班长或管理员"
+    exc = PermissionDenied(message, audit=_refusal(actor, str(perm), target_type, target_id))
+    record_refusal(db, exc)
+    raise exc
+
+
+def refuse(actor: Actor, message: str, *, perm: Perm | str = "", target_type: str = "",
+           target_id: str | int = "") -> PermissionDenied:
+    """A refusal decided inside a unit of work (another window's record …): ``raise refuse(...)``.
+    ``Database.read``/``write`` record it after the unit has rolled back, so it is never lost with it."""
+    return PermissionDenied(message, audit=_refusal(actor, str(perm) or message, target_type, target_id))
+
+
+def _refusal(actor: Actor, detail: str, target_type: str, target_id) -> dict:
+    return {"actor": actor, "detail": detail, "target_type": target_type, "target_id": str(target_id)}
+
+
+def record_refusal(db, exc: PermissionDenied) -> None:
+    """Write the refusal carried by ``exc`` (once) in a transaction of its own."""
+    pending, exc.audit = exc.audit, None
+    if not pending:
         return
     from counter_app import audit
 
-    role = ROLES.get(actor.role, actor.role)
-    message = f"当前角色（{role}）无权{PERM_LABELS.get(perm, perm)}，如需办理请联系班长或管理员"
     try:
         with db.write() as session:
-            audit.record(session, actor, "permission_denied", target_type, target_id, detail=str(perm),
-                         outcome="refused")
+            audit.record(session, pending["actor"], "permission_denied", pending["target_type"],
+                         pending["target_id"], detail=pending["detail"], outcome="refused")
     except Exception:  # the refusal stands even when it cannot be recorded
         pass
-    raise PermissionDenied(message)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from counter_app import catalog as catalog_mod
 from counter_app import hall as hall_mod
+from counter_app import privacy
 from counter_app.context import Actor
 from counter_app.errors import UserError, ValidationFailed
 from counter_app.identity import cert_label
@@ -40,7 +41,7 @@ from counter_app.models import (
     StageEvent,
     User,
 )
-from counter_app.permissions import Perm, allowed, require
+from counter_app.permissions import Perm, require
 from counter_app.printing.excel import Column
 from counter_app.workdays import WorkCalendar
 
@@ -690,8 +691,8 @@ def register_columns(kind: str, db=None, actor: Actor | None = None) -> tuple[Co
 
 
 def screen_masked(actor: Actor) -> bool:
-    """On screen, personal data is shown in full only to roles whose task needs it."""
-    return not allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
+    """Registers list everybody's cases: masked on screen for every role (privacy policy)."""
+    return not privacy.may_see_full(actor, own_case=False)
 
 
 def count(db, actor: Actor, kind: str, flt: RegisterFilter) -> int:

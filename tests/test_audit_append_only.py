@@ -33,9 +33,8 @@ def test_no_module_of_the_app_deletes_or_updates_audit_entries():
         if "migrations" in path.parts:
             continue
         code = path.read_text(encoding="utf-8")
-        for needle in ("delete(AuditEntry", "update(AuditEntry", "DELETE FROM audit_entry", "UPDATE audit_entry"):
-            if needle.lower() in code.lower():
-                offenders.append(f"{path.name}: {needle}")
+        needles = ("delete(AuditEntry", "update(AuditEntry", "DELETE FROM audit_entry", "UPDATE audit_entry")
+        offenders += [f"{path.name}: {n}" for n in needles if n.lower() in code.lower()]
     assert offenders == []
 
 

@@ -6,13 +6,13 @@ Add a line to ACTIONS for every service function that calls ``permissions.requir
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from sqlalchemy import select
 
-from counter_app import accounts, audit, hall, privacy
+from counter_app import accounts, audit, privacy
 from counter_app.errors import PermissionDenied
 from counter_app.models import AuditEntry
 from counter_app.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm, allowed
@@ -36,8 +36,6 @@ ACTIONS = [
     Protected("enable account", Perm.MANAGE_USERS, lambda db, a, _: (
         accounts.disable_account(db, a, "clerk2"), accounts.enable_account(db, a, "clerk2"))),
     Protected("reset password", Perm.MANAGE_USERS, lambda db, a, _: accounts.reset_password(db, a, "clerk2")),
-    Protected("change settings", Perm.MANAGE_SETTINGS, lambda db, a, _: hall.change_settings(
-        db, a, {"idle_lock_minutes": 5})),
     Protected("view audit log", Perm.VIEW_AUDIT, lambda db, a, _: audit.view(db, a, audit.AuditFilter())),
     Protected("count audit log", Perm.VIEW_AUDIT, lambda db, a, _: audit.total(db, a, audit.AuditFilter())),
     Protected("export audit log", Perm.VIEW_AUDIT, lambda db, a, _: list(audit.export_rows(db, a, audit.AuditFilter()))),

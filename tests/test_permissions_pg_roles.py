@@ -15,6 +15,7 @@ from counter_app.errors import UserError
 from tests.conftest import PASSWORD, setup_hall
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
+
 @pytest.fixture
 def app_role(pg_url):
     role = f"ct_app_{uuid.uuid4().hex[:8]}"
@@ -45,7 +46,7 @@ def test_app_role_works_but_cannot_rewrite_the_audit_trail(app_role):
                           "TRUNCATE audit_entry", "DROP TRIGGER audit_entry_append_only ON audit_entry",
                           "ALTER TABLE audit_entry DISABLE TRIGGER ALL", "DROP TABLE audit_entry",
                           "UPDATE alembic_version SET version_num = '0001'"):
-            with pytest.raises(DBAPIError, match="permission denied|must be owner"):
+            with pytest.raises(DBAPIError, match=r"permission denied|must be owner"):
                 with db.engine.begin() as conn:
                     conn.execute(text(statement))
         with db.read() as s:
@@ -66,7 +67,7 @@ def test_app_role_cannot_upgrade_and_is_told_who_can(app_role):
         conn.execute(text("DROP FUNCTION audit_entry_append_only()"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     try:
-        with pytest.raises(UserError, match="无权修改表结构.*counter-app db upgrade"):
+        with pytest.raises(UserError, match=r"无权修改表结构.*counter-app db upgrade"):
             appmod.connect(app_url)
     finally:
         schema.upgrade(owner)  # the owner can, and that restores the triggers for the other tests

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from counter_app import privacy
 from counter_app.context import Actor
-from counter_app.errors import PermissionDenied, UserError
+from counter_app.errors import PermissionDenied, ValidationFailed
 from counter_app.models import AuditEntry
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
@@ -58,9 +58,11 @@ def test_masked_export_needs_nothing(db, actors):
 
 
 def test_unmasked_export_needs_a_supervisor_and_a_reason(db, actors):
-    with pytest.raises(UserError, match="须填写理由") as exc:
-        privacy.export_masking(db, actors["super1"], unmasked=True, reason="  ")
-    assert exc.value.field == "reason"
+    with pytest.raises(ValidationFailed, match="须填写原因") as exc:
+        privacy.export_masking(db, actors["super1"], unmasked=True, reason=" 查 ")
+    assert list(exc.value.errors) == ["reason"]
+    with pytest.raises(ValidationFailed, match="最多200个字"):
+        privacy.export_masking(db, actors["super1"], unmasked=True, reason="查" * 201)
     masking = privacy.export_masking(db, actors["super1"], unmasked=True, reason=" 配合审计核对客户资料 ",
                                      kind="acceptance_register")
     assert (masking.unmasked, masking.reason, masking.id(ID), masking.phone(MOBILE)) == (
@@ -84,3 +86,17 @@ def test_unmasked_export_needs_a_supervisor_and_a_reason(db, actors):
 ])
 def test_redact(text, expected):
     assert privacy.redact(text) == expected
+
+
+def test_server_cli_may_export_unmasked_with_a_reason(db, actors):
+    from counter_app.context import system_actor
+
+    cli = system_actor()
+    assert privacy.is_server_cli(cli) and privacy.may_export_unmasked(cli)
+    assert not privacy.may_export_unmasked(actors["admin1"]) and privacy.may_export_unmasked(actors["super1"])
+    assert privacy.export_masking(db, cli, unmasked=True, reason="监管抽查").unmasked
+    with pytest.raises(ValidationFailed):
+        privacy.export_masking(db, cli, unmasked=True, reason="")
+    # a signed-in user who happens to be called "system" is not the server's command line
+    impostor = Actor(99, "system", "某某", "clerk")
+    assert not privacy.is_server_cli(impostor)

@@ -4,12 +4,13 @@ page (admins) and the audit page (supervisors, admins) in the window."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QVBoxLayout, QWidget
 from sqlalchemy import select
 
-from counter_app import accounts, audit, users
+from counter_app import audit, users
+from counter_app.errors import UserError
 from counter_app.models import AuditEntry
 from counter_app.permissions import Perm
 from counter_app.ui.app import SignedInSession
@@ -203,7 +204,7 @@ def _accept_box(text_holder: dict | None = None):
 
 
 def test_admin_creates_disables_enables_and_resets_in_the_window(qtbot, admin_page, sqlite_db):
-    page, actors = admin_page
+    page, _actors = admin_page
     assert [a.username for a in page.model.rows] == ["admin1", "back1", "clerk1", "clerk2", "super1"]
 
     def create(d: AccountDialog):
@@ -246,7 +247,7 @@ def test_admin_creates_disables_enables_and_resets_in_the_window(qtbot, admin_pa
 def test_admin_unlocks_a_locked_out_clerk(qtbot, admin_page, sqlite_db):
     page, _ = admin_page
     for _ in range(users.MAX_FAILED_ATTEMPTS):
-        with pytest.raises(Exception):
+        with pytest.raises(UserError):
             users.sign_in(sqlite_db, "clerk2", "bad-pass-0")
     page.refresh(select_username="clerk2")
     assert page.selected().status_label().startswith("已锁定") and page.unlock_action.isEnabled()
@@ -291,7 +292,7 @@ def test_users_page_refuses_a_clerk_in_the_domain(qtbot, sqlite_db):
 def test_supervisor_reads_and_filters_the_audit_log(qtbot, sqlite_db):
     actors = setup_hall(sqlite_db)
     for _ in range(3):
-        with pytest.raises(Exception):
+        with pytest.raises(UserError):
             users.sign_in(sqlite_db, "clerk1", "bad-pass-0", pc="PC-1", window_no=1)
     for _ in range(7):
         users.sign_in(sqlite_db, "clerk2", PASSWORD, pc="PC-2", window_no=2)

@@ -15,10 +15,10 @@ from pathlib import Path
 # (an editable install of another worktree would otherwise get its migration rewritten).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alembic import command  # noqa: E402
+from alembic import command
 
-from counter_app.db import make_engine  # noqa: E402
-from counter_app.schema import MIGRATIONS_DIR, alembic_config  # noqa: E402
+from counter_app.db import make_engine
+from counter_app.schema import MIGRATIONS_DIR, alembic_config
 
 versions = MIGRATIONS_DIR / "versions"
 target = versions / "0001_initial_schema.py"

@@ -76,11 +76,11 @@ def _list(args) -> int:
         print("（没有用户）")
         return 0
     widths = (16, 10, 12, 6, 20)
-    print("".join(_cell(h, w) for h, w in zip(("用户名", "姓名", "角色", "窗口", "状态"), widths)) + "最近登录")
+    print("".join(_cell(h, w) for h, w in zip(("用户名", "姓名", "角色", "窗口", "状态"), widths, strict=True)) + "最近登录")
     for a in rows:
         cells = (a.username, a.name, a.role_label, str(a.window_no or "-"), a.status_label())
         last = f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "-"
-        print("".join(_cell(c, w) for c, w in zip(cells, widths)) + last)
+        print("".join(_cell(c, w) for c, w in zip(cells, widths, strict=True)) + last)
     return 0
 
 

@@ -27,6 +27,7 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
 
+ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
 COLUMNS = ["时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象", "结果", "详情"]
 DEFAULT_DAYS = 7
 
@@ -57,10 +58,10 @@ class AuditModel(QAbstractTableModel):
         finally:
             self.endResetModel()
 
-    def canFetchMore(self, parent=QModelIndex()) -> bool:
+    def canFetchMore(self, parent=ROOT) -> bool:
         return not parent.isValid() and not self._exhausted
 
-    def fetchMore(self, parent=QModelIndex()) -> None:
+    def fetchMore(self, parent=ROOT) -> None:
         if parent.isValid() or self._exhausted or not self.rows:
             return
         try:
@@ -74,10 +75,10 @@ class AuditModel(QAbstractTableModel):
             self.rows.extend(more)
             self.endInsertRows()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):

@@ -30,6 +30,7 @@ from counter_app.errors import UserError
 from counter_app.permissions import ROLES
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
 
+ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
 COLUMNS = ["用户名", "姓名", "角色", "默认窗口", "状态", "最近登录", "创建时间"]
 
 
@@ -43,10 +44,10 @@ class UsersModel(QAbstractTableModel):
         self.rows = list(rows)
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
