@@ -141,13 +141,16 @@ class AuditRow:
 
     @property
     def detail_label(self) -> str:
+        """The detail in words, with any ID or mobile number in it masked (the trail is a list)."""
         if self.action == "permission_denied":
             from counter_app.permissions import PERM_LABELS
 
             label = next((v for k, v in PERM_LABELS.items() if str(k) == self.detail), None)
             if label:
                 return f"无权{label}"
-        return DETAIL_LABELS.get(self.detail, self.detail)
+        from counter_app.privacy import redact
+
+        return redact(DETAIL_LABELS.get(self.detail, self.detail))
 
 
 EXPORT_HEADERS = ["序号", "时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象类型", "对象编号", "结果", "详情"]

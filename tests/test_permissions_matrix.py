@@ -2,7 +2,9 @@
 others are refused with a clear message and a ``permission_denied`` audit entry.
 
 Add a line to ACTIONS for every service function that calls ``permissions.require``; a call gets
-(db, actor, actors) and must succeed for a permitted role."""
+(db, actor, ctx) — ctx holds the actors, an application and a handover batch of window 1 and a
+folder — and must succeed for a permitted role. ``roles`` overrides who may, when a service accepts
+any of several permissions (then ``perm`` is the one recorded on a refusal)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from counter_app import accounts, audit, privacy
+from counter_app import accounts, audit, audit_export, documents, exports, handover, privacy, registers
 from counter_app.errors import PermissionDenied
 from counter_app.models import AuditEntry
-from counter_app.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm, allowed
+from counter_app.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm
+from tests.factories import add_case
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
@@ -24,6 +27,19 @@ class Protected:
     name: str
     perm: Perm
     call: Callable
+    roles: frozenset[str] | None = None
+    also_refused_as: tuple[Perm, ...] = ()  # a role lacking an earlier permission is refused on that one
+
+    def allowed_roles(self) -> set[str]:
+        if self.roles is not None:
+            return set(self.roles)
+        return {role for role, perms in ROLE_PERMISSIONS.items() if self.perm in perms}
+
+
+def _out(ctx, actor, name="x.xlsx"):
+    folder = ctx["tmp"] / actor.username
+    folder.mkdir(exist_ok=True)
+    return folder / name
 
 
 ACTIONS = [
@@ -41,6 +57,27 @@ ACTIONS = [
     Protected("export audit log", Perm.VIEW_AUDIT, lambda db, a, _: list(audit.export_rows(db, a, audit.AuditFilter()))),
     Protected("unmasked export", Perm.EXPORT_UNMASKED, lambda db, a, _: privacy.export_masking(
         db, a, unmasked=True, reason="核对客户资料", kind="register")),
+    Protected("export audit log to Excel", Perm.VIEW_AUDIT, lambda db, a, c: audit_export.export_xlsx(
+        db, a, audit.AuditFilter(), _out(c, a))),
+    # documents (print at the counter)
+    Protected("render documents", Perm.PRINT, lambda db, a, c: documents.render(db, a, c["app"], "notice")),
+    Protected("document history", Perm.PRINT, lambda db, a, c: documents.history(db, a, c["app"])),
+    Protected("render handover list", Perm.HANDOVER, lambda db, a, c: documents.render_handover_document(
+        db, a, c["batch"]), roles=frozenset({"clerk", "backoffice", "supervisor"})),
+    # handover
+    Protected("files to hand over", Perm.HANDOVER, lambda db, a, _: handover.pending(db, a)),
+    Protected("files never handed over", Perm.RECEIVE_HANDOVER, lambda db, a, _: handover.missing(db, a),
+              roles=frozenset({"backoffice", "supervisor", "admin"})),
+    # registers and exports
+    Protected("register rows", Perm.VIEW_REGISTERS, lambda db, a, _: registers.fetch(
+        db, a, "register", registers.RegisterFilter(), 0, 50)),
+    Protected("register count", Perm.VIEW_REGISTERS, lambda db, a, _: registers.count(
+        db, a, "warnings", registers.RegisterFilter())),
+    Protected("export a register", Perm.EXPORT_REGISTERS, lambda db, a, c: exports.export(
+        db, a, exports.ExportRequest("register"), _out(c, a))),
+    Protected("export a register unmasked", Perm.EXPORT_UNMASKED, lambda db, a, c: exports.export(
+        db, a, exports.ExportRequest("register", unmasked=True, reason="报送监管核查"), _out(c, a)),
+              roles=frozenset({"supervisor"}), also_refused_as=(Perm.EXPORT_REGISTERS,)),
 ]
 
 
@@ -50,22 +87,33 @@ def _refusals(db, username: str) -> list[AuditEntry]:
                                                        AuditEntry.username == username)))
 
 
+@pytest.fixture
+def ctx(db, actors, tmp_path):
+    """An accepted application and a handover batch at window 1 (clerk1)."""
+    app_id = add_case(db, actors["clerk1"], name="张三")
+    batch = handover.create_batch(db, actors["clerk1"], [app_id])
+    other = add_case(db, actors["clerk1"], name="李四")  # still to hand over
+    return {"actors": actors, "app": app_id, "batch": batch.id, "pending": other, "tmp": tmp_path}
+
+
 @pytest.mark.parametrize("action", ACTIONS, ids=[a.name for a in ACTIONS])
-def test_each_role_against_action(db, actors, action):
-    expected = {role: action.perm in perms for role, perms in ROLE_PERMISSIONS.items()}
+def test_each_role_against_action(db, actors, ctx, action):
+    allowed_roles = action.allowed_roles()
+    expected = {role: role in allowed_roles for role in ROLE_PERMISSIONS}
     assert any(expected.values()), "an action nobody may do is a bug in ROLE_PERMISSIONS"
     # refused roles first: a refusal must change nothing the permitted call relies on
-    for username, actor in sorted(actors.items(), key=lambda kv: allowed(kv[1], action.perm)):
+    for username, actor in sorted(actors.items(), key=lambda kv: kv[1].role in allowed_roles):
         if expected[actor.role]:
-            action.call(db, actor, actors)
+            action.call(db, actor, ctx)
             assert _refusals(db, username) == [], f"{username} was refused {action.name}"
         else:
             with pytest.raises(PermissionDenied) as exc:
-                action.call(db, actor, actors)
+                action.call(db, actor, ctx)
             message = str(exc.value)
-            assert ROLES[actor.role] in message and PERM_LABELS[action.perm] in message
+            perm = next(p for p in (action.perm, *action.also_refused_as) if PERM_LABELS[p] in message)
+            assert ROLES[actor.role] in message
             refusals = _refusals(db, username)
-            assert [(e.detail, e.outcome, e.pc) for e in refusals] == [(str(action.perm), "refused", "test-pc")]
+            assert [(e.detail, e.outcome, e.pc) for e in refusals] == [(str(perm), "refused", "test-pc")]
 
 
 def test_matrix_names_every_role():

@@ -127,18 +127,19 @@ def open_database_interactive(url: str, parent: QWidget | None = None) -> Databa
 # --- one signed-in session -------------------------------------------------------------------------
 
 
-def register_pc(db: Database, actor: Actor) -> bool:
-    """Record this PC as a counter (who is connected) when the counters module is in this build."""
+def register_pc(db: Database, actor: Actor, hall_code: str = "") -> bool:
+    """Record this PC as a counter (window, version, last user) and name its PostgreSQL connections
+    after hall, window and host, when the counters module is in this build. A failure is logged:
+    being listed is useful, not a reason to keep a clerk out."""
     if importlib.util.find_spec("counter_app.counters") is None:
         return False
     from counter_app import counters
 
-    register = getattr(counters, "register_pc", None)
-    if register is None:
-        return False
     try:
-        register(db, actor)
-    except UserError as exc:  # being listed is useful, not a reason to keep a clerk out
+        with db.write() as session:
+            counters.register_pc(session, actor)
+        counters.name_connections(db, hall_code, actor.window_no)
+    except UserError as exc:
         log.warning("PC not registered: %s", exc)
         return False
     return True
@@ -273,7 +274,7 @@ class StartupFlow(QObject):
 
     def open_main(self, actor: Actor) -> QMainWindow:
         info = accounts.start_info(self.db)
-        self.pc_registered = register_pc(self.db, actor)
+        self.pc_registered = register_pc(self.db, actor, info.hall_code)
         window = self.window_factory(self.db, actor)
         self.session = SignedInSession(self.db, actor, window, idle_minutes=info.idle_lock_minutes, parent=self)
         self.session.ended.connect(self._on_ended)
