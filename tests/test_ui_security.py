@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QVBoxLayout, QWidget
 from sqlalchemy import select
 
 from counter_app import audit, users
@@ -334,3 +334,30 @@ def test_pages_are_registered_for_the_right_roles():
     specs = {s.key: s for s in PAGES}
     assert specs["users"].perm == Perm.MANAGE_USERS and specs["audit"].perm == Perm.VIEW_AUDIT
     assert specs["users"].load() is UsersPage and specs["audit"].load() is AuditPage
+
+
+def test_lock_over_a_modal_dialog_keeps_it_and_its_input(qtbot, signed_in):
+    """A confirmation dialog running its own exec() loop when the lock comes: it stays, with its input."""
+    from PySide6.QtWidgets import QDialog
+
+    window = signed_in.window
+    dialog = QDialog(window)
+    dialog.setObjectName("askDialog")
+    edit = QLineEdit(dialog)
+    QVBoxLayout(dialog).addWidget(edit)
+    seen = {}
+
+    def inside(d):
+        type_text(edit, "备注：客户下午补交")
+        signed_in.idle.lock_now()
+        lock = signed_in.idle.dialog
+        seen["top"] = QApplication.activeModalWidget() is lock
+        seen["covered"] = any(c.isVisible() for c in d.findChildren(LockCover))
+        lock.password.setText(PASSWORD)
+        lock.unlock_button.click()
+        seen["after"] = (d.isVisible(), edit.text(), QApplication.activeModalWidget() is d)
+        d.accept()
+
+    when_modal("askDialog", inside)
+    assert dialog.exec() == QDialog.Accepted
+    assert seen == {"top": True, "covered": True, "after": (True, "备注：客户下午补交", True)}

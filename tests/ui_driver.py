@@ -23,7 +23,13 @@ def when_modal(match: str | type, action: Callable[[QWidget], None], *, timeout_
         widget = QApplication.activeModalWidget()
         if matches(widget):
             state["seen"] = widget
-            action(widget)
+            try:
+                action(widget)
+            except BaseException:
+                # a failing step must fail the test, not leave its dialog's exec() waiting forever
+                close = getattr(widget, "reject", None) or widget.close
+                close()
+                raise
             state["done"] = True
             return
         state["waited"] += 20
