@@ -340,6 +340,8 @@ def save_error_message(exc: OSError, path: Path) -> str:
                 "请关闭该文件或另选保存位置")
     if code == errno.EROFS:
         return f"{path.parent} 是只读位置，请另选保存位置"
+    if code == errno.ENOTDIR:
+        return f"保存位置 {path.parent} 不是文件夹（路径中有同名文件），请另选保存位置"
     if code == errno.ENOENT:
         return f"保存位置 {path.parent} 不存在或已断开（如U盘已拔出），请另选保存位置"
     return f"保存 {path} 失败：{exc.strerror or exc}。请另选保存位置"
