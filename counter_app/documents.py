@@ -74,6 +74,18 @@ class DocumentEntry:
 
 
 @dataclass(frozen=True)
+class Overview:
+    """What the documents window shows above the list."""
+
+    application_id: int
+    number: str
+    customer_name: str
+    business_name: str
+    accepted_at: object
+    entries: tuple[DocumentEntry, ...]
+
+
+@dataclass(frozen=True)
 class HistoryLine:
     at: object
     doc: str
@@ -139,16 +151,28 @@ def suggested_filename(number: str, title: str, fmt: str) -> str:
 # --- rendering --------------------------------------------------------------------------------------
 
 
-def list_documents(db: Database, actor: Actor, application_id: int) -> list[DocumentEntry]:
-    """Every document of the counter set, whether it belongs to this application, and its prints."""
+def overview(db: Database, actor: Actor, application_id: int) -> Overview:
+    """The application's number, customer and business, and its documents list."""
     with db.read() as session:
         snapshot = forms.collect(session, application_id)
+    _require_print(db, actor, "application", snapshot.number)
+    return Overview(application_id, snapshot.number, snapshot.customer_name, snapshot.business_name,
+                    snapshot.accepted_at, tuple(list_documents(db, actor, application_id, snapshot=snapshot)))
+
+
+def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=None) -> list[DocumentEntry]:
+    """Every document of the counter set, whether it belongs to this application, and its prints."""
+    with db.read() as session:
+        checked = snapshot is not None
+        snapshot = snapshot or forms.collect(session, application_id)
         rows = session.execute(
             select(PrintRecord.document, PrintRecord.at, PrintRecord.printer)
             .where(PrintRecord.application_id == application_id, PrintRecord.action.in_(("print", "reprint")),
                    PrintRecord.outcome == "ok")
             .order_by(PrintRecord.at, PrintRecord.id)
         ).all()
+    if not checked:
+        _require_print(db, actor, "application", snapshot.number)
     entries = []
     for doc in APPLICATION_DOCS:
         printed = [r for r in rows if r.document == doc]

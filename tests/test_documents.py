@@ -16,7 +16,9 @@ from counter_app import clock, documents
 from counter_app.context import system_actor
 from counter_app.errors import NotFound, PermissionDenied, UserError
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine, PrintRecord
-from tests.factories import _hall_sqlite_file, add_case, hall_db  # noqa: F401 (fixtures)
+from tests.factories import add_case
+
+pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 def text_of(data: bytes) -> str:

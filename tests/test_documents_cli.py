@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from counter_app import cli, documents
 from counter_app.models import PrintRecord
-from tests.factories import _hall_sqlite_file, add_case, hall_db  # noqa: F401 (fixtures)
+from tests.factories import add_case
+
+pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 @pytest.fixture

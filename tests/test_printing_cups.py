@@ -21,7 +21,9 @@ import pytest
 from counter_app import documents
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrinterChoice
-from tests.factories import _hall_sqlite_file, add_case, hall_db  # noqa: F401 (fixtures)
+from tests.factories import add_case
+
+pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 QUEUE = "PDF"
 
@@ -29,10 +31,10 @@ QUEUE = "PDF"
 def _cups_problem() -> str | None:
     if not shutil.which("lpstat"):
         return "CUPS is not installed (no lpstat): install cups and printer-driver-cups-pdf, run .ci/start-cups.sh"
-    running = subprocess.run(["lpstat", "-r"], capture_output=True, text=True, timeout=20)
+    running = subprocess.run(["lpstat", "-r"], capture_output=True, text=True, timeout=20, check=False)
     if "is running" not in running.stdout or "not running" in running.stdout:
         return "the CUPS scheduler is not running: start it with .ci/start-cups.sh"
-    queue = subprocess.run(["lpstat", "-p", QUEUE], capture_output=True, text=True, timeout=20)
+    queue = subprocess.run(["lpstat", "-p", QUEUE], capture_output=True, text=True, timeout=20, check=False)
     if queue.returncode != 0:
         return f"CUPS has no queue named {QUEUE}: create it with .ci/start-cups.sh (needs printer-driver-cups-pdf)"
     if not shutil.which("pdftoppm"):
@@ -71,7 +73,7 @@ def _wait_for_job_file(token: str, timeout: float = 90) -> Path:
                     if size and path.stat().st_size == size:
                         return path
         time.sleep(0.5)
-    jobs = subprocess.run(["lpstat", "-W", "all", "-o", QUEUE], capture_output=True, text=True).stdout
+    jobs = subprocess.run(["lpstat", "-W", "all", "-o", QUEUE], capture_output=True, text=True, check=False).stdout
     raise AssertionError(f"no PDF for job {token} in {', '.join(map(str, _output_dirs()))}; jobs:\n{jobs}")
 
 

@@ -9,7 +9,9 @@ import pytest
 
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrinterChoice, PrintFailed
-from tests.factories import _hall_sqlite_file, add_case, hall_db  # noqa: F401 (fixtures)
+from tests.factories import add_case
+
+pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def test_print_to_pdf_file_through_qt(qapp, form_pdf, tmp_path):
 
 
 def test_no_printer_is_a_clear_message(qapp, monkeypatch, form_pdf):
-    monkeypatch.setattr(qt_print, "printer_names", lambda: [])
+    monkeypatch.setattr(qt_print, "printer_names", list)
     with pytest.raises(PrintFailed, match="未找到打印机"):
         qt_print.print_pdfs([form_pdf])
 

@@ -15,7 +15,9 @@ from counter_app import clock, forms
 from counter_app.errors import UserError
 from counter_app.printing import word
 from counter_app.printing.word import field_rows, render_docx
-from tests.factories import _hall_sqlite_file, add_case, hall_db  # noqa: F401 (fixtures)
+from tests.factories import add_case
+
+pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 ROOT = Path(__file__).resolve().parent.parent
 

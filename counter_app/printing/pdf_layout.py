@@ -198,7 +198,7 @@ class _PagedCanvas(rl_canvas.Canvas):
         stamp = f"D:{moment:%Y%m%d%H%M%S}"
         self.setDateFormatter(lambda *_: stamp)
 
-    def showPage(self) -> None:  # noqa: N802 (reportlab API)
+    def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
