@@ -164,3 +164,92 @@ def add_case(db, actor, **kwargs) -> int:
     with db.write() as session:
         return make_case(session, window_id=actor.window_id, clerk_id=actor.user_id, **kwargs).id
 
+
+
+def make_accepted(
+    session,
+    *,
+    window_id: int,
+    clerk_id: int,
+    accepted_at: dt.datetime | None = None,
+    business_type: str = "lv_res_new",
+    name: str = "张三",
+    cert_number: str | None = None,
+    mobile: str = "13812345678",
+    deferred: tuple[str, ...] = (),
+    supplied: tuple[str, ...] = (),
+    counter_seconds: int | None = 900,
+    stage: str = "accept",
+    stage_started: dt.datetime | None = None,
+    stage_due: dt.date | None = None,
+    due: dt.date | None = None,
+    status: str = "active",
+    green: bool = False,
+    capacity: str = "8",
+) -> Application:
+    """An accepted application as the acceptance service leaves it (shared conventions of
+    HELPERS.md): materials (received / deferred / supplied), both commitments, the open stage event
+    and its due dates. Working days follow the hall calendar unless due dates are given."""
+    from decimal import Decimal
+
+    from counter_app import catalog as catalog_mod
+    from counter_app import hall as hall_mod
+    from counter_app.models import Commitment, Material, StageEvent, User
+
+    accepted_at = accepted_at or clock.now()
+    hall = session.query(Hall).first()
+    cal = hall_mod.work_calendar(session, hall.id)
+    bt = catalog_mod.load().business_type(business_type)
+    clerk = session.get(User, clerk_id)
+    cert = make_customer(session, name=name, number=cert_number or _unique_id(session))
+    cert.customer.mobile = mobile
+    started = stage_started or accepted_at
+    if stage_due is None:
+        stage_due = cal.add_workdays(started, hall_mod.stage_limit(session, hall.id, business_type, stage)).day
+    if due is None:
+        due = cal.add_workdays(accepted_at, bt.total_limit).day
+    app = Application(
+        number=numbering.application_number(session, hall.code, accepted_at.date()),
+        hall_id=hall.id, window_id=window_id, clerk_id=clerk_id, customer_id=cert.customer_id,
+        certificate_id=cert.id, business_type=business_type, usage_category=bt.usage_default,
+        applied_capacity=Decimal(capacity), total_capacity=Decimal(capacity), supply_voltage="220V",
+        address_district="鼓楼区", address_detail="五四路1号", contact_name=name, contact_mobile=mobile,
+        accepted_at=accepted_at, cert_entered_at=accepted_at - dt.timedelta(seconds=counter_seconds or 0),
+        counter_seconds=counter_seconds, updated_at=accepted_at, status=status, current_stage=stage,
+        current_handler=clerk.name if stage == "accept" else "后台", stage_due_date=stage_due, due_date=due,
+        green_channel=green, green_reason="重点项目" if green else "", green_manager="周经理" if green else "",
+        completed_at=accepted_at + dt.timedelta(days=3) if status == "completed" else None,
+    )
+    session.add(app)
+    session.flush()
+    deferral_due = cal.add_workdays(accepted_at, 3).day
+    items = []
+    for seq, material in enumerate(bt.materials, 1):
+        state = "received"
+        if material.code in deferred or material.code in supplied:
+            state = "supplied" if material.code in supplied else "deferred"
+            items.append({"code": material.code, "name": material.name, "due_date": deferral_due.isoformat()})
+        session.add(Material(
+            application_id=app.id, seq=seq, code=material.code, name=material.name, state=state, copies=1,
+            due_date=deferral_due if state in ("deferred", "supplied") else None,
+            supplied_at=accepted_at + dt.timedelta(days=1) if state == "supplied" else None,
+            supplied_by_id=clerk_id if state == "supplied" else None,
+        ))
+    session.add(Commitment(application_id=app.id, kind="authenticity", signed_at=accepted_at, items=[]))
+    if items:
+        session.add(Commitment(application_id=app.id, kind="deferral", signed_at=accepted_at,
+                               due_date=deferral_due, items=items))
+    if stage != "accept":
+        session.add(StageEvent(application_id=app.id, stage="accept", started_at=accepted_at, ended_at=started,
+                               handler=clerk.name, actor_id=clerk_id))
+    session.add(StageEvent(application_id=app.id, stage=stage, started_at=started, due_date=stage_due,
+                           handler=app.current_handler, actor_id=clerk_id))
+    session.flush()
+    return app
+
+
+def _unique_id(session) -> str:
+    from counter_app.models import Certificate
+
+    seed = session.query(Certificate).count() + 1
+    return resident_id(seed % 1000, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seed // 1000))

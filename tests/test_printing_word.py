@@ -126,4 +126,4 @@ def test_templates_ship_with_the_package():
     import tomllib
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "templates/*.docx" in data["tool"]["setuptools"]["package-data"]["counter_app.resources"]
+    assert "templates/*.docx" in data["tool"]["setuptools"]["package-data"]["counter_app._resources"]
