@@ -8,6 +8,7 @@ import io
 import os
 import re
 
+import docx
 import pdfplumber
 import pytest
 from sqlalchemy import select
@@ -184,6 +185,9 @@ def test_handover_list_renders_and_is_recorded(setup):
     for value in ("业扩报装资料交接清单", "JJ-FZGL01-01-20261124-01", "赵六", "孙䶮", "低压非居民新装", "13812345678",
                   "合计：2件，资料4份", "陈后台", "缺件", "2026年11月27日前"):
         assert value in text, value
+    word = documents.render_handover_document(db, actors["clerk1"], batch_id, "docx")
+    word_text = "\n".join(c.text for t in docx.Document(io.BytesIO(word.data)).tables for r in t.rows for c in r.cells)
+    assert "孙䶮" in word_text and "JJ-FZGL01-01-20261124-01" in word_text and "缺件" in word_text
     back = documents.render_handover_document(db, actors["back1"], batch_id)
     assert "138****5678" in text_of(back.data)  # back office sees masked phones
     documents.record(db, actors["back1"], [back], "print", printer="PDF")
