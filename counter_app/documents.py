@@ -148,6 +148,57 @@ def suggested_filename(number: str, title: str, fmt: str) -> str:
     return f"{safe}.{fmt}"
 
 
+@dataclass(frozen=True)
+class RecentApplication:
+    application_id: int
+    number: str
+    customer_name: str
+    business_name: str
+    accepted_at: object
+    window_no: int | None
+    printed_docs: int  # documents of the set printed at least once
+
+
+def recent_applications(db: Database, actor: Actor, *, days: int = 7, limit: int = 200,
+                        number_like: str = "") -> list[RecentApplication]:
+    """Applications accepted in the last ``days`` (at the actor's window for a clerk, hall-wide for
+    other roles), newest first, with how many of their documents were printed: the reprint list."""
+    import datetime as dt
+
+    from counter_app import catalog
+    from counter_app.models import CounterWindow, Customer
+
+    if not _is_system(actor):
+        require(db, actor, Perm.PRINT, target_type="application", target_id="recent")
+    since = clock.now() - dt.timedelta(days=days)
+    printed = (
+        select(PrintRecord.application_id, func.count(func.distinct(PrintRecord.document)).label("docs"))
+        .where(PrintRecord.action.in_(("print", "reprint")), PrintRecord.outcome == "ok")
+        .group_by(PrintRecord.application_id)
+        .subquery()
+    )
+    stmt = (
+        select(Application.id, Application.number, Customer.name, Application.business_type,
+               Application.accepted_at, CounterWindow.number, printed.c.docs)
+        .join(Customer, Customer.id == Application.customer_id)
+        .join(CounterWindow, CounterWindow.id == Application.window_id)
+        .outerjoin(printed, printed.c.application_id == Application.id)
+        .order_by(Application.accepted_at.desc(), Application.id.desc())
+        .limit(limit)
+    )
+    wanted = re.sub(r"\s+", "", number_like or "").upper()
+    if wanted:
+        stmt = stmt.where(func.upper(Application.number).contains(wanted))
+    else:
+        stmt = stmt.where(Application.accepted_at >= since)
+    if actor.role == "clerk" and actor.window_id is not None and not wanted:  # by number: any window
+        stmt = stmt.where(Application.window_id == actor.window_id)
+    cat = catalog.load()
+    with db.read() as session:
+        rows = session.execute(stmt).all()
+    return [RecentApplication(r[0], r[1], r[2], cat.business_name(r[3]), r[4], r[5], int(r[6] or 0)) for r in rows]
+
+
 # --- rendering --------------------------------------------------------------------------------------
 
 

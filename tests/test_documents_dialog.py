@@ -18,9 +18,9 @@ from counter_app.printing.qt_print import PrinterChoice, PrintFailed
 from counter_app.ui.documents_dialog import DocumentsDialog
 from counter_app.ui.print_support import PrinterChoiceDialog
 from tests.factories import add_case
+from tests.qt_helpers import press
 
 pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-from tests.qt_helpers import press
 
 
 class FakePrinter:
@@ -198,3 +198,45 @@ def test_role_without_print_permission_sees_why(qtbot, hall_db, frozen_now, prin
     qtbot.addWidget(dlg)
     assert "无权打印单据" in dlg.last_message
     assert not dlg.buttons["print_all"].isEnabled()
+
+
+def test_documents_page_lists_recent_and_opens_by_number(qtbot, hall_db, frozen_now, printer):
+    from counter_app.ui.print_page import DocumentsPage
+    from tests.qt_helpers import type_text
+
+    db, actors = hall_db
+    first = add_case(db, actors["clerk1"], name="冯一")
+    add_case(db, actors["clerk1"], name="陈二")
+    add_case(db, actors["clerk2"], name="褚三")  # another window: not in clerk1's recent list
+    page = DocumentsPage(db, actors["clerk1"])
+    qtbot.addWidget(page)
+    page.show()
+    assert [r.customer_name for r in page.model.rows] == ["陈二", "冯一"]
+    assert page.model.data(page.model.index(0, 5)) == "未打印"
+    page.activate()
+    type_text(page.number_edit, "0003")  # the number of 褚三's application, accepted at window 2
+    press(page.number_edit, Qt.Key.Key_Return)
+    assert page.dialog is not None and "褚三" in page.dialog.header_label.text()
+    page.dialog.close()
+    page.number_edit.clear()
+    page.refresh()
+    page.table.selectRow(1)
+    dlg = page.open_selected()
+    assert dlg.application_id == first
+    dlg.print_all()
+    qtbot.waitUntil(lambda: dlg._job is None, timeout=20_000)
+    dlg.close()
+    assert page.model.data(page.model.index(1, 5)) == "4份"
+
+
+def test_documents_page_is_in_the_main_window(qtbot, hall_db, frozen_now, printer):
+    from counter_app.ui.main_window import MainWindow
+
+    db, actors = hall_db
+    window = MainWindow(db, actors["clerk1"])
+    qtbot.addWidget(window)
+    assert "documents" in window.page_keys()
+    assert type(window.page("documents")).__name__ == "DocumentsPage"
+    admin = MainWindow(db, actors["admin1"])
+    qtbot.addWidget(admin)
+    assert "documents" not in admin.page_keys()  # admins do not print customers' documents

@@ -154,7 +154,7 @@ def _load(spec: FontSpec) -> ttfonts.TTFont | None:
     name = _font_name(spec)
     try:
         font = ttfonts.TTFont(name, spec.path, subfontIndex=spec.index)
-    except Exception as exc:  # noqa: BLE001 (TTFError for CFF outlines, bad collections, unreadable files)
+    except Exception as exc:
         log.info("font %s not usable: %s", spec, exc)
         return None
     pdfmetrics.registerFont(font)

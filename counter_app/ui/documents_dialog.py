@@ -86,7 +86,7 @@ class DocumentsDialog(QDialog):
 
         self.doc_list = QListWidget(self)
         self.doc_list.setObjectName("documentList")
-        self.doc_list.setAccessibleName("单据列表")
+        self.doc_list.setAccessibleName("单据")
         self.doc_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.doc_list.currentItemChanged.connect(self._on_current)
         list_label = QLabel("单据(&L)：", self)

@@ -49,7 +49,7 @@ class PrintJob(QThread):
             used = qt_print.print_pdfs(self.pdfs, self.choice, doc_name=self.doc_name, progress=self._progress)
         except PrintFailed as exc:
             self.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 (a driver or QtPdf failure: say so; the caller keeps the documents)
+        except Exception as exc:
             self.failed.emit(f"打印出错（{type(exc).__name__}: {exc}），请检查打印机后补打")
         else:
             self.succeeded.emit(used)
