@@ -56,9 +56,8 @@ def _output_dirs() -> list[Path]:
     dirs = [Path.home() / "PDF", Path("/var/spool/cups-pdf")]
     conf = Path("/etc/cups/cups-pdf.conf")
     if conf.exists():
-        for line in conf.read_text(errors="replace").splitlines():
-            if line.startswith("Out "):
-                dirs.append(Path(line.split(None, 1)[1].replace("${HOME}", str(Path.home()))))
+        dirs += [Path(line.split(None, 1)[1].replace("${HOME}", str(Path.home())))
+                 for line in conf.read_text(errors="replace").splitlines() if line.startswith("Out ")]
     return dirs
 
 
