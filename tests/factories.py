@@ -107,8 +107,8 @@ def make_case(
     app.usage_category = btype.usage_default or "居民生活"
     app.industry = "城乡居民生活" if btype.is_residential else "制造业"
     if "existing_capacity" in btype.required:
-        app.existing_capacity = Decimal("8")
-    app.applied_capacity = Decimal("16") if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
+        app.existing_capacity = Decimal(8)
+    app.applied_capacity = Decimal(16) if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
     app.total_capacity = app.existing_capacity + app.applied_capacity
     app.capacity_unit = "kVA" if btype.is_high_voltage else "kW"
     app.supply_voltage = "10kV" if btype.is_high_voltage else ("220V" if btype.is_residential else "380V")
@@ -164,38 +164,6 @@ def add_case(db, actor, **kwargs) -> int:
     with db.write() as session:
         return make_case(session, window_id=actor.window_id, clerk_id=actor.user_id, **kwargs).id
 
-
-# --- a set-up hall copied per test (argon2 hashing of the users makes setup_hall take seconds) -------
-
-import shutil as _shutil  # noqa: E402
-
-import pytest as _pytest  # noqa: E402
-
-
-@_pytest.fixture(scope="session")
-def _hall_sqlite_file(tmp_path_factory, _sqlite_template):
-    from counter_app.db import Database
-    from tests.conftest import setup_hall
-
-    path = tmp_path_factory.mktemp("hall") / "hall.sqlite3"
-    _shutil.copyfile(_sqlite_template, path)
-    database = Database.from_url(f"sqlite:///{path}")
-    actors = setup_hall(database)
-    database.dispose()
-    return path, actors
-
-
-@_pytest.fixture
-def hall_db(tmp_path, _hall_sqlite_file):
-    """(Database, actors) on a fresh copy of a SQLite database with the hall of ``setup_hall``."""
-    from counter_app.db import Database
-
-    source, actors = _hall_sqlite_file
-    target = tmp_path / "hall.sqlite3"
-    _shutil.copyfile(source, target)
-    database = Database.from_url(f"sqlite:///{target}")
-    yield database, actors
-    database.dispose()
 
 
 def make_accepted(

@@ -25,7 +25,9 @@ class PageSpec:
         return getattr(importlib.import_module(module_name), class_name)
 
 
-PAGES: list[PageSpec] = []
+PAGES: list[PageSpec] = [
+    PageSpec("documents", "单据打印", "counter_app.ui.print_page:DocumentsPage", "业务", "F9", Perm.PRINT),
+]
 
 
 def available(pages: list[PageSpec] | None = None) -> list[PageSpec]:
