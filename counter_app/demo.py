@@ -644,6 +644,7 @@ class _Generator:
         raise UserError("无法生成不重复的证件号码，请换一个随机种子")
 
     def _new_customer(self, kind: str, plan: Plan, bt, rng: random.Random) -> CustomerInfo:
+        self.customers_created += 1
         c = CustomerInfo()
         c.id = self._take_id(Customer)
         c.kind, c.on_file, c.blacklisted, c.new_in_demo, c.individual = kind, {}, False, True, False
@@ -652,7 +653,8 @@ class _Generator:
         cert = {"id": self._take_id(Certificate), "customer_id": c.id, "sex": "", "birth_date": None,
                 "verified_by_id": self.clerks[plan.window].id, "verified_at": created, "created_at": created}
         if kind == "person":
-            c.name, sex = data.person_name(rng)
+            # some names with rare characters, at least two even in a small demo
+            c.name, sex = data.person_name(rng, rare_ratio=1.0 if self.customers_created in (3, 11) else 0.005)
             c.district, c.detail, c.urban = data.residential_address(rng)
             roll = rng.random()
             if roll < 0.97:
@@ -694,7 +696,6 @@ class _Generator:
         c.cert_id = cert["id"]
         cert.update(cert_type=c.cert_type, number=c.number, holder_name=c.name, address=address,
                     valid_until=c.cert_valid_until)
-        self.customers_created += 1
         # a few flagged customers (欠费, 违约用电), at least one of each even in a small demo
         owes = rng.random() < 0.02 or self.customers_created == 7
         arrears = Decimal(rng.randrange(3000, 500000)) / 100 if owes else Decimal(0)
