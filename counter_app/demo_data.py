@@ -6,6 +6,7 @@ Every generator takes a ``random.Random`` so the demo stays deterministic for a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 
 from stdnum.cn import ric, uscc
@@ -73,13 +74,20 @@ def resident_id(rng: random.Random, *, sex: str, today: dt.date, min_age: int = 
         number, birth = _resident_id(rng, sex, today, min_age, max_age, area)
         if keep_miss or area is not None:
             return number, birth
-        try:
-            ric.get_birth_place(number)
-        except ValidationError:  # not in stdnum's table for that birth year: draw again
-            pass
-        else:
+        if _stdnum_knows(number[:6], birth.year):
             return number, birth
     return number, birth
+
+
+@functools.cache
+def _stdnum_knows(area: str, year: int) -> bool:
+    """Whether stdnum places this area code in this birth year (its table works by year)."""
+    body = f"{area}{year}0101001"
+    try:
+        ric.get_birth_place(body + ric.calc_check_digit(body + "0"))
+    except ValidationError:
+        return False
+    return True
 
 
 def _resident_id(rng: random.Random, sex: str, today: dt.date, min_age: int, max_age: int,
