@@ -253,7 +253,10 @@ class _Generator:
     # --- set-up -------------------------------------------------------------------------------------
 
     def run(self, progress) -> None:
-        self._hall_and_staff()
+        # the hall and its staff were set up before the history the demo fills in
+        set_up = dt.datetime.combine(self.today - dt.timedelta(days=HISTORY_DAYS + 30), dt.time(9))
+        with _frozen_clock(set_up):
+            self._hall_and_staff()
         self._calendar()
         plans = self._plan()
         self._number(plans)
@@ -580,7 +583,9 @@ class _Generator:
             events.append(event)
             duration = forced[k] if k < len(forced) else _duration(rng, limit)
             end_idx = start_idx + duration
-            end = self._moment(rng, end_idx, after=start, cap=plan.forced)
+            # forced paths: stages before the target must end before "now" (the target's end lies
+            # after the last acceptance day and stays in the future)
+            end = self._moment(rng, end_idx, after=start, cap=plan.forced and end_idx <= self.last_idx)
             if end > now:
                 return events, "active"
             event.end = start = end
@@ -780,7 +785,8 @@ class _Generator:
         if rng.random() >= chance:
             return
         late = rng.random() < 0.08
-        last_idx = min(due_idx + (rng.randint(1, 3) if late else 0), self.table.count_upto(limit.date()) - 1)
+        last_idx = min(due_idx + (rng.randint(1, 3) if late else 0), self.table.count_upto(limit.date()) - 1,
+                       self.last_idx)
         day = rng.randint(plan.day, max(plan.day, last_idx))
         moment = self._moment(rng, day, after=plan.at, cap=True)
         if moment >= limit:

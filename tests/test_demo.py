@@ -470,3 +470,38 @@ def test_weak_password_and_conflicting_user_are_refused(sqlite_db):
         generate(sqlite_db, DemoOptions(applications=5, now=NOW))
     with sqlite_db.read() as s:  # nothing half-written
         assert count(s, Application) == 0 and count(s, Hall) == 0
+
+
+@pytest.mark.parametrize("now", [
+    dt.datetime(2026, 11, 23, 8, 10),  # Monday before opening: nothing accepted today yet
+    dt.datetime(2026, 11, 28, 11, 0),  # Saturday
+    dt.datetime(2026, 10, 3, 10, 0),  # National Day holiday
+    dt.datetime(2026, 12, 31, 17, 45),  # after closing, deadlines run into 2027
+    dt.datetime(2027, 3, 10, 10, 0),  # a year chinesecalendar does not know: weekends only, flagged
+], ids=["before-opening", "saturday", "holiday", "year-end", "unknown-year"])
+def test_any_now_gives_a_consistent_hall(tmp_path, _sqlite_template, now):
+    path = tmp_path / "hall.sqlite3"
+    shutil.copyfile(_sqlite_template, path)
+    db = Database.from_url(f"sqlite:///{path}")
+    try:
+        report = generate(db, DemoOptions(applications=150, seed=2, now=now))
+        assert report.uncovered == []
+        with db.read() as s:
+            latest = [s.scalar(select(func.max(col))) for col in (
+                Application.accepted_at, StageEvent.started_at, StageEvent.ended_at, PrintRecord.at,
+                Material.supplied_at, HandoverBatch.confirmed_at, HandoverBatch.created_at)]
+            assert all(moment < now for moment in latest if moment)
+            assert s.scalar(select(func.max(AuditEntry.at))) == now  # the demo's own entry
+            open_per_app = dict(s.execute(select(StageEvent.application_id, func.count())
+                                          .where(StageEvent.ended_at.is_(None))
+                                          .group_by(StageEvent.application_id)).all())
+            active = s.scalars(select(Application.id).where(Application.status == "active")).all()
+            assert sorted(open_per_app) == sorted(active) and set(open_per_app.values()) == {1}
+            today_apps = count(s, Application, Application.accepted_at >= dt.datetime.combine(now.date(), dt.time()))
+            if now.year == 2027:
+                in_2027 = Application.accepted_at >= dt.datetime(2027, 1, 1)
+                assert count(s, Application, in_2027, Application.due_estimated.is_(True)) == count(s, Application, in_2027) > 0
+        if now.hour < 8 or not WorkCalendar().is_workday(now.date()):
+            assert today_apps == 0
+    finally:
+        db.dispose()
