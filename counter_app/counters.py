@@ -68,6 +68,13 @@ def name_connections(db: Database, hall_code: str, window_no: int | None) -> str
     return name
 
 
+def on_sign_in(db: Database, actor: Actor, hall_code: str) -> CounterPC:
+    """What the window app does once a clerk has signed in at a window: name the PostgreSQL
+    connections after hall/window/host and record the PC (own transaction, retried if the line drops)."""
+    name_connections(db, hall_code, actor.window_no)
+    return db.run_write(lambda session: register_pc(session, actor))
+
+
 @dataclass(frozen=True)
 class CounterStatus:
     hostname: str

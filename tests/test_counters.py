@@ -107,3 +107,13 @@ def test_name_connections_is_harmless_on_sqlite(sqlite_db):
     assert counters.name_connections(sqlite_db, "FZGL01", 1).startswith("counter_app/FZGL01/w1/")
     with sqlite_db.read() as s:
         assert counters.live_application_names(s) is None
+
+
+def test_on_sign_in_registers_the_pc_and_names_the_connections(db, actors):
+    clerk = actors["clerk1"]
+    pc = counters.on_sign_in(db, clerk, "FZGL01")
+    assert (pc.hostname, pc.window_id, pc.last_user_id) == ("test-pc", clerk.window_id, clerk.user_id)
+    if db.engine.dialect.name == "postgresql":
+        with db.read() as s:
+            assert s.scalar(text("SELECT current_setting('application_name')")) == \
+                counters.counter_app_name("FZGL01", clerk.window_no)
