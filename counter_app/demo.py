@@ -42,6 +42,7 @@ from counter_app.context import system_actor
 from counter_app.db import Database
 from counter_app.demo_calendar import WorkdayTable
 from counter_app.errors import UserError
+from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 from counter_app.models import (
     Application,
     AuditEntry,
@@ -112,7 +113,9 @@ TERMINATION_REASONS = (
 )
 OVERDUE_REASON = "容缺资料逾期未补交，经营业厅主任审核终止办理"
 REMARKS = ("", "", "", "", "", "", "客户要求上午勘查", "请提前电话联系", "小区物业已同意施工", "老人独居，请耐心沟通")
-DOCUMENTS = ("notice", "application_form", "commitment", "receipt")
+# line remarks a receiver writes when confirming a batch (handover.REMARKS)
+LINE_REMARKS = (("缺件", "缺少产权证明复印件第2页，已电话通知客户补交"), ("缺件", "身份证复印件未签字，已退窗口补签"),
+                ("退回", "申请表客户签名处漏签，退回窗口补签后重新移交"))
 PRINTERS = {1: "HP LaserJet Pro M404dn（1号窗口）", 2: "HP LaserJet Pro M404dn（2号窗口）",
             3: "Brother HL-5595DN（3号窗口）", 4: "Lenovo LJ2605D（4号窗口）"}
 # materials a customer keeps on file and need not hand in again
@@ -394,9 +397,7 @@ class _Generator:
         # round-robin over stages so that a small N still spreads over types and stages
         ordered, queues = [], [by_stage[k] for k in sorted(by_stage)]
         while any(queues):
-            for queue in queues:
-                if queue:
-                    ordered.append(queue.pop(0))
+            ordered.extend(queue.pop(0) for queue in queues if queue)
         return ordered
 
     def _forced_path(self, bt: catalog.BusinessType, target: str, important: bool, rng) -> Plan:
@@ -471,8 +472,12 @@ class _Generator:
         """One handover batch per window and day before today; confirmed the next working morning."""
         rng = random.Random(f"{self.options.seed}/handover")
         self.batches: dict[tuple[int, int], Batch] = {}
-        keys = sorted({(p.day, p.window) for p in plans if self.days[p.day] < self.today})
-        for day, window in keys:
+        members: dict[tuple[int, int], list[Plan]] = defaultdict(list)
+        for plan in plans:
+            if self.days[plan.day] < self.today:
+                members[plan.day, plan.window].append(plan)
+        self.line_remarks: dict[int, tuple[str, str]] = {}
+        for (day, window), batch_plans in sorted(members.items()):
             prefix = f"JJ-{self.hall.code}-{window:02d}-{self.days[day]:%Y%m%d}"
             self.serials[prefix] = self.serials.get(prefix, 0) + 1
             created = dt.datetime.combine(self.days[day], dt.time(17, 5)) + dt.timedelta(seconds=rng.randrange(1200))
@@ -490,12 +495,18 @@ class _Generator:
                 "receiver_name": self.back.name if confirmed else "",
                 "confirmed_by_id": self.back.id if confirmed else None, "confirmed_at": confirmed, "version": 1,
             })
-            self._audit(created, clerk, window, "handover_create", "handover_batch", batch.id,
-                        {"number": batch.number})
-            self._print(rng, "handover_list", created + dt.timedelta(seconds=30), clerk, window, batch_id=batch.id)
+            self._audit(created, clerk, window, "handover_create", "handover_batch", batch.number,
+                        {"shift": "全天", "applications": [p.number for p in batch_plans]})
+            self._print(rng, "handover", created + dt.timedelta(seconds=30), clerk, window, batch_id=batch.id,
+                        number=batch.number)
             if confirmed:
-                self._audit(confirmed, self.back, None, "handover_confirm", "handover_batch", batch.id,
-                            {"number": batch.number})
+                remarks = {}
+                for plan in batch_plans:
+                    if rng.random() < 0.01:
+                        self.line_remarks[plan.app_id] = mark = rng.choice(LINE_REMARKS)
+                        remarks[plan.number] = f"{mark[0]}：{mark[1]}"
+                self._audit(confirmed, self.back, None, "handover_confirm", "handover_batch", batch.number,
+                            {"receiver": self.back.name, "lines": len(batch_plans), "remarks": remarks})
 
     # --- one application ----------------------------------------------------------------------------
 
@@ -514,7 +525,7 @@ class _Generator:
         clerk = self.clerks[plan.window]
         app_id = plan.app_id
         seconds = self._counter_seconds(bt, rng)
-        agent = customer.kind == "organisation" and rng.random() < 0.65 or rng.random() < 0.04
+        agent = (customer.kind == "organisation" and rng.random() < 0.65) or rng.random() < 0.04
         materials, deferred, copies = self._materials(plan, bt, customer, agent, status, completed_at,
                                                       terminated_at, reason == OVERDUE_REASON, rng)
         current = events[-2] if status == "terminated" else events[-1]
@@ -544,7 +555,7 @@ class _Generator:
         self._commitments(plan, app_id, deferred, materials)
         self._appointment(plan, bt, customer, app_id, rng)
         self._handover_line(plan, app_id, copies, deferred)
-        self._acceptance_records(plan, app_id, clerk, agent, customer, rng)
+        self._acceptance_records(plan, app_id, clerk, agent, deferred, rng)
         self._stage_audits(plan, app_id, events)
         if terminated_at and reason == OVERDUE_REASON and len(self.blacklist_cases) < 3:
             self.blacklist_cases.append((customer, plan, terminated_at))
@@ -797,7 +808,7 @@ class _Generator:
         who = self.clerks[plan.window] if at_counter else self.back
         row.update(state="supplied", supplied_at=moment, supplied_by_id=who.id, copies=1)
         self._audit(moment, who, plan.window if at_counter else None, "material_supplied", "application",
-                    plan.app_id, {"number": plan.number, "code": row["code"]})
+                    plan.number, {"code": row["code"], "name": row["name"]})
 
     def _add_materials(self, plan: Plan, app_id: int, rows: list[dict]) -> None:
         for row in rows:
@@ -842,38 +853,39 @@ class _Generator:
         if batch is None:
             return
         batch.lines += 1
-        note = ""
-        if deferred:
-            names = "、".join(r["name"].split("（")[0] for r in deferred)
-            note = f"容缺：{names}，{deferred[0]['due_date']:%Y-%m-%d}前补交"
+        remark, note = self.line_remarks.get(app_id, ("", ""))
         self._add(HandoverLine, {
             "id": self._take_id(HandoverLine), "batch_id": batch.id, "application_id": app_id, "seq": batch.lines,
-            "copies": copies, "remark": "缺件" if deferred else "", "remark_note": note[:200],
+            "copies": copies, "remark": remark, "remark_note": note,
         })
 
-    def _acceptance_records(self, plan: Plan, app_id: int, clerk: User, agent: bool,
-                            customer: CustomerInfo, rng: random.Random) -> None:
-        self._audit(plan.at, clerk, plan.window, "accept", "application", app_id,
-                    {"number": plan.number, "business_type": plan.bt})
+    def _acceptance_records(self, plan: Plan, app_id: int, clerk: User, agent: bool, deferred: list[dict],
+                            rng: random.Random) -> None:
+        self._audit(plan.at, clerk, plan.window, "accept", "application", plan.number,
+                    {"business_type": plan.bt})
         if plan.day < self.last_idx - RECENT_PRINT_DAYS:
             return
-        documents = DOCUMENTS + (("power_of_attorney",) if agent else ())
+        skip = {"deferral"} if not deferred else set()
+        if not agent:
+            skip.add("proxy")
+        documents = [doc for doc in APPLICATION_DOCS if doc not in skip]
         for offset, document in enumerate(documents, start=1):
             at = plan.at + dt.timedelta(seconds=20 * offset)
-            self._print(rng, document, at, clerk, plan.window, application_id=app_id)
+            self._print(rng, document, at, clerk, plan.window, application_id=app_id, number=plan.number)
         if rng.random() < 0.03:
             at = plan.at + dt.timedelta(minutes=rng.randrange(5, 90))
             if at < self.now:
-                self._print(rng, "receipt", at, clerk, plan.window, application_id=app_id, action="reprint")
+                self._print(rng, "receipt", at, clerk, plan.window, application_id=app_id, number=plan.number,
+                            action="reprint")
 
     def _stage_audits(self, plan: Plan, app_id: int, events: list[Event]) -> None:
         for previous, event in itertools.pairwise(events):
             if event.action == "terminate":
-                self._audit(event.start, self.supervisor, None, "terminate", "application", app_id,
-                            {"number": plan.number, "reason": event.note})
+                self._audit(event.start, self.supervisor, None, "terminate", "application", plan.number,
+                            {"stage": event.stage, "reason": event.note})
             else:
-                self._audit(event.start, self.back, None, "stage_move", "application", app_id,
-                            {"number": plan.number, "from": previous.stage, "to": event.stage})
+                self._audit(event.start, self.back, None, "stage_move", "application", plan.number,
+                            {"from": previous.stage, "to": event.stage, "handler": event.handler})
 
     def _application_fields(self, plan: Plan, bt, c: CustomerInfo, important: bool, agent: bool,
                             rng: random.Random) -> dict:
@@ -920,8 +932,8 @@ class _Generator:
         wanted = None
         if "wanted_date" in bt.required or rng.random() < 0.3:
             wanted = self.days[min(plan.day + rng.randint(3, 15), len(self.days) - 1)]
-        green = bool(not person and (bt.is_high_voltage and rng.random() < 0.25
-                                     or bt.group == "low_non_residential" and rng.random() < 0.04))
+        green = bool(not person and ((bt.is_high_voltage and rng.random() < 0.25)
+                                     or (bt.group == "low_non_residential" and rng.random() < 0.04)))
         if plan.forced and bt.is_high_voltage and not person:
             green = True
         contact_name, contact_mobile = c.name, c.mobile
@@ -1046,16 +1058,19 @@ class _Generator:
         })
 
     def _print(self, rng: random.Random, document: str, at: dt.datetime, clerk: User, window: int, *,
-               application_id: int | None = None, batch_id: int | None = None, action: str = "print") -> None:
+               number: str, application_id: int | None = None, batch_id: int | None = None,
+               action: str = "print") -> None:
+        """A print record and its audit entry, shaped as documents.record writes them."""
+        sha256 = f"{rng.getrandbits(256):064x}"
         self._add(PrintRecord, {
             "id": self._take_id(PrintRecord), "document": document, "action": action,
             "application_id": application_id, "batch_id": batch_id, "user_id": clerk.id,
             "window_id": self.windows[window].id, "pc": f"{self.hall.code}-W{window}", "printer": PRINTERS[window],
-            "path": "", "sha256": f"{rng.getrandbits(256):064x}", "outcome": "ok", "at": at,
+            "path": "", "sha256": sha256, "outcome": "ok", "at": at,
         })
-        self._audit(at, clerk, window, "print" if action == "print" else "reprint",
-                    "application" if application_id else "handover_batch", application_id or batch_id,
-                    {"document": document})
+        self._audit(at, clerk, window, action, "application" if application_id else "handover_batch", number,
+                    {"document": document, "title": DOC_TITLES[document], "format": "pdf", "sha256": sha256,
+                     "printer": PRINTERS[window]})
 
     def _flush(self) -> None:
         """Write the buffered rows, parents before children (foreign keys are checked at once).

@@ -21,6 +21,7 @@ from counter_app import catalog, identity, numbering, schema
 from counter_app.db import Database
 from counter_app.demo import DemoOptions, generate
 from counter_app.errors import UserError
+from counter_app.forms.models import DOC_TITLES
 from counter_app.models import (
     Application,
     AuditEntry,
@@ -325,6 +326,11 @@ def test_handover_batches_hold_every_earlier_acceptance_once(demo):
         assert batch.number.startswith(f"JJ-FZGL01-{_window_no(window_id)}")
         if batch.status == "open":
             assert stage == "accept" or status == "terminated"
+    with demo.db.read() as s:
+        for line in s.scalars(select(HandoverLine)):
+            assert line.remark in ("", "缺件", "退回") and bool(line.remark) == bool(line.remark_note)
+            paper = sum(m.copies for m in line.application.materials if m.state == "received")
+            assert line.copies == paper
     statuses = Counter(b.status for b in batches.values())
     assert statuses["confirmed"] > 0
     assert all(b.confirmed_at and b.receiver_name for b in batches.values() if b.status == "confirmed")
@@ -341,7 +347,16 @@ def test_green_channel_appointments_prints_and_audit(demo):
         assert green and all(reason and manager for reason, manager in green)
         assert count(s, SurveyAppointment) > 0
         assert set(s.scalars(select(SurveyAppointment.mode).distinct())) == {"fixed", "halfday", "by_date"}
-        assert set(s.scalars(select(PrintRecord.document).distinct())) >= {"notice", "application_form", "receipt"}
+        # the document codes of forms/documents: the counter set, the deferral letter when items are
+        # deferred, the power of attorney when an agent applies, and the handover list
+        assert set(s.scalars(select(PrintRecord.document).distinct())) == set(DOC_TITLES)
+        deferral_prints = s.scalars(select(PrintRecord.application_id).where(PrintRecord.document == "deferral")).all()
+        assert all(count(s, Commitment, Commitment.application_id == a, Commitment.kind == "deferral")
+                   for a in deferral_prints)
+        # audit targets are numbers, as documents and handover record them
+        numbers = set(s.scalars(select(Application.number)))
+        targets = s.scalars(select(AuditEntry.target_id).where(AuditEntry.target_type == "application")).all()
+        assert targets and set(targets) <= numbers
         actions = set(s.scalars(select(AuditEntry.action).distinct()))
     assert {"accept", "print", "stage_move", "terminate", "handover_create", "handover_confirm", "login",
             "blacklist_add", "material_supplied", "demo"} <= actions
