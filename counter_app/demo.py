@@ -627,7 +627,7 @@ class _Generator:
 
     def _counter_seconds(self, bt, rng: random.Random) -> int:
         mean = {"low_residential": 8.5, "low_non_residential": 12.0, "high_voltage": 19.0, "change": 7.0}[bt.group]
-        minutes = rng.lognormvariate(0, 0.38) * mean
+        minutes = rng.lognormvariate(0, 0.45) * mean  # residential: about 3 % over 20 minutes
         return int(min(max(minutes, 3.0), 60.0) * 60)
 
     # --- customers ----------------------------------------------------------------------------------

@@ -252,11 +252,12 @@ def residential_address(rng: random.Random) -> tuple[str, str, bool]:
     """(district incl. sub-district, detail, urban?)."""
     district = rng.choices(_DISTRICT_LIST, _DISTRICT_WEIGHTS)[0]
     _code, streets, subs, urban = DISTRICTS[district]
+    sub = rng.choice(subs)
     detail = (f"{rng.choice(streets)}{rng.randrange(1, 400)}号{rng.choice(COMMUNITIES)}"
               f"{rng.randrange(1, 30)}座{rng.randrange(1, 33)}{rng.randrange(1, 5):02d}室")
-    if not urban and rng.random() < 0.5:
-        detail = f"{rng.choice(subs)}{rng.choice(('前村', '后埔', '新厝', '溪头'))}{rng.randrange(1, 200)}号"
-    return f"福州市{district}{rng.choice(subs)}", detail, urban
+    if not urban and rng.random() < 0.5:  # a village house
+        detail = f"{rng.choice(('前村', '后埔', '新厝', '溪头'))}{rng.randrange(1, 200)}号"
+    return f"福州市{district}{sub}", detail, urban
 
 
 def business_address(rng: random.Random) -> tuple[str, str, bool]:
