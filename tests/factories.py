@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 from stdnum.cn import ric
@@ -43,6 +44,9 @@ def make_application(session, cert: Certificate, *, window_id: int, clerk_id: in
     return app
 
 
+_CUSTOMER_SEQ = itertools.count(1)
+
+
 def make_accepted_application(session, cert: Certificate | None = None, *, window_id: int, clerk_id: int,
                               business_type: str = "lv_res_new", accepted_at: dt.datetime | None = None,
                               load_importance: str = "", green_channel: bool = False,
@@ -53,7 +57,10 @@ def make_accepted_application(session, cert: Certificate | None = None, *, windo
     from counter_app import catalog, hall as hall_mod
     from counter_app.models import Commitment, Material, StageEvent, User
 
-    cert = cert or make_customer(session)
+    if cert is None:
+        # a certificate number of its own (make_customer's random numbers may collide)
+        seq = next(_CUSTOMER_SEQ)
+        cert = make_customer(session, number=resident_id(seq, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seq)))
     h = session.query(Hall).first()
     at = accepted_at or clock.now()
     bt = catalog.load().business_type(business_type)
@@ -94,5 +101,5 @@ def make_accepted_application(session, cert: Certificate | None = None, *, windo
         session.add(Commitment(application_id=app.id, kind="deferral", signed_at=at,
                                due_date=max(dt.date.fromisoformat(i["due_date"]) for i in items), items=items))
     session.flush()
-    session.expire(app)
+    session.expire(app, ["stage_events", "materials", "commitments"])
     return app
