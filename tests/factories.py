@@ -54,7 +54,8 @@ def make_accepted_application(session, cert: Certificate | None = None, *, windo
                               contact_phone: str = "") -> Application:
     """An application as the acceptance service leaves it (HELPERS.md "Stage events" / "Materials"):
     stage 'accept' open with its due date, whole-process deadline, materials, commitments."""
-    from counter_app import catalog, hall as hall_mod
+    from counter_app import catalog
+    from counter_app import hall as hall_mod
     from counter_app.models import Commitment, Material, StageEvent, User
 
     if cert is None:

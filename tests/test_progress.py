@@ -59,7 +59,7 @@ def test_classify_refuses_empty_and_short(typed, message):
 
 
 def test_lookup_by_each_key_is_audited(db, actors, case):
-    first, second, other = case
+    first, second, _other = case
     clerk = actors["clerk1"]
     by_number = progress.find(db, clerk, "FZGL01-20261116-0001")
     assert [r.application_id for r in by_number.rows] == [first]
@@ -102,7 +102,7 @@ def test_timeline_states_current_handler_and_expected_completion(db, actors, cas
     assert p.stage_due == stages.Deadline(D(2026, 11, 20), False) and p.overdue
     assert [(r.stage_name, r.state) for r in p.timeline] == [
         ("受理", "late"), ("现场勘查", "overdue"), ("装表接电", "planned"), ("归档", "planned")]
-    accept, survey, connect, archive = p.timeline
+    accept, survey, connect, _archive = p.timeline
     assert accept.ended_at == T(2026, 11, 18, 9, 0) and accept.handler == "王小明"
     assert accept.state_label == "超期完成" and survey.state_label == "已超期"
     # survey overdue: the rest counts from today: connect 3 working days → 11/27
