@@ -186,7 +186,7 @@ def advance(db: Database, actor: Actor, application_id: int, *, version: int | N
             raise UserError(f"申请 {app.number} 已在最后环节“{stage_name(app.current_stage)}”，无法继续推进")
         return move_in_session(session, actor, app, to_stage=nxt.code, handler=handler, note=note, at=at)
 
-    return _run(db, work)
+    return guarded_write(db, work)
 
 
 def complete(db: Database, actor: Actor, application_id: int, *, version: int | None, handler: str,
@@ -203,7 +203,7 @@ def complete(db: Database, actor: Actor, application_id: int, *, version: int | 
             raise UserError(f"申请 {app.number} 还有环节未完成（{remaining}），不能直接归档")
         return move_in_session(session, actor, app, to_stage=FINAL_STAGE, handler=handler, note=note, at=at)
 
-    return _run(db, work)
+    return guarded_write(db, work)
 
 
 def send_back(db: Database, actor: Actor, application_id: int, *, version: int | None, to_stage: str,
@@ -223,7 +223,7 @@ def send_back(db: Database, actor: Actor, application_id: int, *, version: int |
         return move_in_session(session, actor, app, to_stage=to_stage, handler=handler, note=note, at=at,
                                action="return")
 
-    return _run(db, work)
+    return guarded_write(db, work)
 
 
 def terminate(db: Database, actor: Actor, application_id: int, *, version: int | None, reason: str,
@@ -235,7 +235,7 @@ def terminate(db: Database, actor: Actor, application_id: int, *, version: int |
         app = load_for_update(session, application_id, version)
         return terminate_in_session(session, actor, app, reason=reason, at=at)
 
-    return _run(db, work)
+    return guarded_write(db, work)
 
 
 # --- the session-level core (also used by the marketing-system import and 容缺 follow-up) --------
@@ -366,7 +366,7 @@ def _get(session: Session, application_id: int) -> Application:
     return app
 
 
-def _run(db: Database, work: Callable[[Session], T]) -> T:
+def guarded_write(db: Database, work: Callable[[Session], T]) -> T:
     """One transaction; a concurrent save caught at flush time (version column) becomes StaleEdit."""
     try:
         return db.run_write(work)
