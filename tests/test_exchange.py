@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from counter_app import clock, cli, deferrals, exchange
+from counter_app import cli, clock, deferrals, exchange
 from counter_app.errors import PermissionDenied, UserError
 from counter_app.models import Application, AuditEntry, ExportRecord, StageEvent
 from tests.conftest import setup_hall
@@ -183,7 +183,7 @@ def test_import_refuses_unusable_files(db, actors, tmp_path, content, message):
 def test_import_refuses_wrong_file_types(sqlite_db, tmp_path):
     actors = setup_hall(sqlite_db)
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(UserError, match="另存为 .xlsx"):
+    with pytest.raises(UserError, match=r"另存为 \.xlsx"):
         exchange.import_stage_updates(sqlite_db, actors["back1"], tmp_path / "old.xls")
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
     with pytest.raises(UserError, match="不是有效的 xlsx 文件"):
