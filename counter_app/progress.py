@@ -191,8 +191,12 @@ class DeferredItem:
     supplied_at: dt.datetime | None
 
     @property
+    def overdue(self) -> bool:
+        return self.state == "deferred" and self.due is not None and self.due.day < clock.today()
+
+    @property
     def state_label(self) -> str:
-        return MATERIAL_STATE_LABELS.get(self.state, self.state)
+        return MATERIAL_STATE_LABELS.get(self.state, self.state) + ("（已逾期）" if self.overdue else "")
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def test_timeline_states_current_handler_and_expected_completion(db, actors, cas
     assert p.expected == stages.Deadline(D(2026, 11, 27), False)
     assert p.promised == stages.Deadline(D(2026, 11, 23), False)  # 5 working days after 11/16
     assert [(d.name[:6], d.state_label, d.due.day) for d in p.deferred] == [
-        ("房屋产权证明", "容缺待补", D(2026, 11, 19))]
+        ("房屋产权证明", "容缺待补（已逾期）", D(2026, 11, 19))]
     assert p.hall_name == "福州鼓楼供电营业厅" and "0591-87654321" in p.supervision_phone
 
 
