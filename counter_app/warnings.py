@@ -230,3 +230,9 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
                 ))
     rows.sort(key=WarningRow.sort_key)
     return rows
+
+
+def window_choices(db: Database) -> list[tuple[int, str]]:
+    """(window id, “N号窗口”) for the filters of the warning and 容缺 lists."""
+    with db.read() as session:
+        return [(w.id, w.name or f"{w.number}号窗口") for w in hall.windows(session)]

@@ -25,7 +25,17 @@ class PageSpec:
         return getattr(importlib.import_module(module_name), class_name)
 
 
-PAGES: list[PageSpec] = []
+PAGES: list[PageSpec] = [
+    # stages, progress, warnings, 容缺 follow-up, exchange (issue 6)
+    PageSpec("progress", "进度查询", "counter_app.ui.progress_page:ProgressPage", "查询", "Ctrl+F",
+             Perm.VIEW_APPLICATION),
+    PageSpec("warnings", "时限预警", "counter_app.ui.warnings_page:WarningsPage", "查询", "Ctrl+Shift+W",
+             Perm.VIEW_APPLICATION),
+    PageSpec("deferrals", "容缺跟踪", "counter_app.ui.deferrals_page:DeferralsPage", "业务", "Ctrl+Shift+D",
+             Perm.VIEW_APPLICATION),
+    PageSpec("exchange", "营销系统数据交换", "counter_app.ui.exchange_page:ExchangePage", "管理", "",
+             Perm.EXCHANGE),
+]
 
 
 def available(pages: list[PageSpec] | None = None) -> list[PageSpec]:

@@ -33,6 +33,7 @@ from counter_app.ui.tracking_common import (
     Column,
     RowsModel,
     buddy_label,
+    fit_columns,
     fmt_time,
     make_table,
     show_message,
@@ -142,11 +143,11 @@ class ProgressView(QWidget):
         f["address"].setText(p.address)
         f["green"].setText(f"是（客户经理：{p.green_manager}）" if p.green_channel else "否")
         self.timeline_model.set_rows(p.timeline)
-        self.timeline.resizeColumnsToContents()
+        fit_columns(self.timeline)
         self.deferred_model.set_rows(p.deferred)
         self.deferred.setVisible(bool(p.deferred))
         self.deferred_caption.setVisible(bool(p.deferred))
-        self.deferred.resizeColumnsToContents()
+        fit_columns(self.deferred)
 
 
 class ProgressPage(QWidget):
@@ -249,7 +250,7 @@ class ProgressPage(QWidget):
             self.query.setFocus()
             return
         self.results_model.set_rows(result.rows)
-        self.results.resizeColumnsToContents()
+        fit_columns(self.results)
         show_message(self.message, result.message(), error=not result.rows)
         if result.rows:
             self.results.selectRow(0)

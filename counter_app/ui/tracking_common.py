@@ -185,3 +185,13 @@ def _forget(owner: QObject, job: _Job) -> None:
     jobs = getattr(owner, "_running_jobs", [])
     if job in jobs:
         jobs.remove(job)
+
+
+def fit_columns(view: QTableView, max_width: int = 320) -> None:
+    """Columns as wide as their content, but a long reason or name does not push the rest off screen
+    (the full text is in the tooltip)."""
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        if header.sectionSize(column) > max_width:
+            header.resizeSection(column, max_width)
