@@ -24,15 +24,15 @@ SHOTS = os.environ.get("COUNTER_APP_SCREENSHOTS")
 
 
 @pytest.fixture
-def hall_db(sqlite_db):
+def settings_hall(sqlite_db):
     clock.freeze(T(2026, 11, 24, 10, 0))
     actors = setup_hall(sqlite_db)
     yield sqlite_db, actors
     clock.freeze(None)
 
 
-def test_admin_edits_and_saves(qtbot, hall_db):
-    db, actors = hall_db
+def test_admin_edits_and_saves(qtbot, settings_hall):
+    db, actors = settings_hall
     dialog = SettingsDialog(db, actors["admin1"])
     qtbot.addWidget(dialog)
     assert dialog.name.text() == "福州鼓楼供电营业厅" and dialog.name.accessibleName() == "营业厅名称"
@@ -76,8 +76,8 @@ def test_admin_edits_and_saves(qtbot, hall_db):
         assert hall.stage_limit(session, s.hall_id, "lv_res_new", "survey") == 1
 
 
-def test_bad_value_shown_at_its_tab_and_field(qtbot, hall_db):
-    db, actors = hall_db
+def test_bad_value_shown_at_its_tab_and_field(qtbot, settings_hall):
+    db, actors = settings_hall
     dialog = SettingsDialog(db, actors["admin1"])
     qtbot.addWidget(dialog)
     dialog.deferral.setValue(0)
@@ -95,14 +95,14 @@ def test_bad_value_shown_at_its_tab_and_field(qtbot, hall_db):
         assert hall.get_hall(session).name == "福州鼓楼供电营业厅"
 
 
-def test_settings_refused_for_supervisor(qtbot, hall_db):
-    db, actors = hall_db
+def test_settings_refused_for_supervisor(qtbot, settings_hall):
+    db, actors = settings_hall
     with pytest.raises(PermissionDenied):
         SettingsDialog(db, actors["super1"])
 
 
-def test_exchange_page_exports_and_imports(qtbot, hall_db, tmp_path):
-    db, actors = hall_db
+def test_exchange_page_exports_and_imports(qtbot, settings_hall, tmp_path):
+    db, actors = settings_hall
     c1 = actors["clerk1"]
     with db.write() as s:
         app = make_accepted_application(s, window_id=c1.window_id, clerk_id=c1.user_id, accepted_at=T(2026, 11, 23, 9, 0))
@@ -133,8 +133,8 @@ def test_exchange_page_exports_and_imports(qtbot, hall_db, tmp_path):
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["since"] == "2026-11-24"
 
 
-def test_exchange_page_reports_unreadable_file(qtbot, hall_db, tmp_path):
-    db, actors = hall_db
+def test_exchange_page_reports_unreadable_file(qtbot, settings_hall, tmp_path):
+    db, actors = settings_hall
     page = ExchangePage(db, actors["back1"])
     qtbot.addWidget(page)
     page.import_from(tmp_path / "missing.csv")
