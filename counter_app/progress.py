@@ -331,3 +331,26 @@ def _projection(session: Session, app: Application, cal, today: dt.date) -> tupl
         planned.append(TimelineRow(stage=stage.code, stage_name=stage.name, action_label="", started_at=None,
                                    ended_at=None, handler="", due=Deadline(base, estimated), state="planned"))
     return planned, Deadline(base, estimated)
+
+
+# --- the progress slip for the customer -----------------------------------------------------------
+
+
+def render_slip(db: Database, actor: Actor, application_id: int):
+    """The 办理进度单 as PDF (``documents.Rendered``); printing or saving it is recorded by the caller
+    through ``documents.record`` / ``documents.save``."""
+    from counter_app import documents
+    from counter_app.forms import progress_slip
+    from counter_app.printing import pdf
+
+    require(db, actor, Perm.PRINT, target_type="application", target_id=str(application_id))
+    p = detail(db, actor, application_id)
+    with db.read() as session:
+        settings = hall.all_settings(session, session.get(Application, application_id).hall_id)
+    window = f"{actor.window_no}号窗口 " if actor.window_no else ""
+    model = progress_slip.build(p, printed_by=f"经办：{window}{actor.name}")
+    return documents.Rendered(
+        doc="progress_slip", title=progress_slip.TITLE, fmt="pdf", data=pdf.render_pdf(model, settings),
+        filename=documents.suggested_filename(p.number, progress_slip.TITLE, "pdf"), number=p.number,
+        application_id=p.application_id, missing_chars=tuple(pdf.missing_characters(model, settings=settings)),
+    )

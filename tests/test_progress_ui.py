@@ -145,3 +145,22 @@ def test_dialog_accessible_names_and_screenshot(qtbot, hall_case):
     qtbot.addWidget(viewer)
     assert viewer.windowTitle().startswith("办理进度 — FZGL01-20261116")
     assert viewer.view.progress.phone == "139****1111"
+
+
+def test_slip_is_generated_recorded_and_opened(qtbot, hall_case, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    db, actors, app_id = hall_case
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    page = ProgressPage(db, actors["clerk1"])
+    qtbot.addWidget(page)
+    page.show_application(app_id)
+    assert page.slip_button.isEnabled()
+    page.print_slip()
+    assert page.last_slip is not None and page.last_slip.read_bytes().startswith(b"%PDF")
+    assert opened == [str(page.last_slip)]
+    assert "进度单已生成" in page.message.text() and "请从阅读器打印" in page.message.text()
+    admin_page = ProgressPage(db, actors["admin1"])
+    qtbot.addWidget(admin_page)
+    assert admin_page.slip_button.isHidden()

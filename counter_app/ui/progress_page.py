@@ -4,8 +4,8 @@ the progress slip from here."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -159,6 +159,7 @@ class ProgressPage(QWidget):
         super().__init__(parent)
         self.db = db
         self.actor = actor
+        self.last_slip = None  # path of the last progress slip generated here
         layout = QVBoxLayout(self)
 
         search_row = QHBoxLayout()
@@ -202,10 +203,10 @@ class ProgressPage(QWidget):
         self.move_button.setAccessibleName("环节流转")
         self.move_button.setToolTip("推进到下一环节或退回（Ctrl+M）")
         self.move_button.setVisible(allowed(actor, Perm.MOVE_STAGE))
-        self.slip_button = QPushButton("打印进度单…", self)
+        self.slip_button = QPushButton("打印进度单", self)
         self.slip_button.setAccessibleName("打印进度单")
-        self.slip_button.setToolTip("给客户打印办理进度单（Ctrl+P）")
-        self.slip_button.setVisible(_slip_available() and allowed(actor, Perm.PRINT))
+        self.slip_button.setToolTip("生成给客户的办理进度单（PDF）并在阅读器中打开以便打印（Ctrl+P）")
+        self.slip_button.setVisible(allowed(actor, Perm.PRINT))
         self.refresh_button = QPushButton("刷新", self)
         self.refresh_button.setAccessibleName("刷新")
         self.refresh_button.setToolTip("重新读取进度（F5）")
@@ -313,12 +314,24 @@ class ProgressPage(QWidget):
                     self.results.selectionModel().blockSignals(blocked)
 
     def print_slip(self) -> None:
+        """Render the slip, keep it as a recorded PDF on this PC and open it in the PDF reader."""
         p = self.view.progress
-        if p is None or not _slip_available():
+        if p is None or not allowed(self.actor, Perm.PRINT):
             return
-        from counter_app.ui import progress_slip_ui
+        from counter_app import documents
 
-        progress_slip_ui.print_slip(self, self.db, self.actor, p.application_id)
+        try:
+            item = progress.render_slip(self.db, self.actor, p.application_id)
+            path = documents.save(self.db, self.actor, item,
+                                  documents.kept_copies_dir(item.number) / item.filename)
+        except UserError as exc:
+            show_message(self.message, exc.message, error=True)
+            return
+        self.last_slip = path
+        opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        hint = "已在PDF阅读器中打开，请从阅读器打印" if opened else "请打开该文件打印"
+        missing = f"（注意：{''.join(item.missing_chars)} 无法打印）" if item.missing_chars else ""
+        show_message(self.message, f"进度单已生成：{path}，{hint}{missing}")
 
 
 class ProgressDialog(QDialog):
@@ -338,11 +351,4 @@ class ProgressDialog(QDialog):
         layout.addWidget(buttons)
         self.view.show_progress(progress.detail(db, actor, application_id))
         self.setWindowTitle(f"办理进度 — {self.view.progress.number}")
-
-
-def _slip_available() -> bool:
-    """The progress slip prints through the documents feature's PDF renderer when it is present."""
-    import importlib.util
-
-    return importlib.util.find_spec("counter_app.ui.progress_slip_ui") is not None
 
