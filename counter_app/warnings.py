@@ -1,8 +1,9 @@
 """Time-limit warnings: yellow once the hall's share of a limit is used (default 80 %), red when over.
 
-Two limits are watched for every active application: the current stage (from its start to its due
-date) and the whole process (from acceptance to the promised date). Both are measured in working days
-of the hall's calendar; the worse of the two decides. Green-channel applications head the list.
+Two limits are watched for every active application: the current stage (yellow and red) and the
+whole process promised at acceptance (red once past). Both are measured in working days of the hall's
+calendar; the worse of the two decides. This is the rule of the supervisors' 时限预警清单 too
+(``registers.time_status``; a test keeps the two in agreement). Green-channel applications head the list.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def assess(cal: WorkCalendar, start: dt.date, due: Deadline, today: dt.date, yel
     used, _ = _between(cal, start, today)
     left, _ = _between(cal, today, due.day)
     threshold = Fraction(str(yellow_ratio)) * limit
-    level = "yellow" if used >= threshold else None
+    # a limit of 0 working days (same-day stage) only turns red
+    level = "yellow" if limit > 0 and used >= threshold else None
     return Assessment(level, basis, limit, used, due, left, 0)
 
 
@@ -127,7 +129,8 @@ def _evaluate(cal: WorkCalendar, item: _Active, today: dt.date, ratio: float) ->
     if item.due_date is not None:
         whole = assess(cal, item.accepted_at.date(), Deadline(item.due_date, item.due_estimated), today, ratio,
                        "whole")
-        result = worse(whole, result) if result else whole
+        if whole.level == "red":  # the promise to the customer is broken; its yellow is the stages' business
+            result = worse(whole, result) if result else whole
     return result
 
 

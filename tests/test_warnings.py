@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from counter_app import clock, settings_service, stages, warnings
 from counter_app.workdays import WorkCalendar
@@ -145,5 +146,42 @@ def test_estimated_due_dates_are_labelled(db, actors):
         [row] = warnings.warning_list(db, c1)
         assert row.level == "yellow" and row.assessment.used_days == 8 and row.basis_label == "环节时限"
         assert row.due_label == "2027-01-07（预估）" and row.remaining_label == "剩余 2 个工作日"
+    finally:
+        clock.freeze(None)
+
+
+def test_same_rule_as_the_supervisors_register(sqlite_db):
+    """The status-bar counts and the 时限预警清单 (registers.time_status) never disagree: a grid of
+    applications (stages of 0–10 days, holidays, moves) checked on every day of two months."""
+    from counter_app import registers
+    from counter_app.models import Application
+    from tests.conftest import setup_hall
+
+    actors = setup_hall(sqlite_db)
+    c1, back = actors["clerk1"], actors["back1"]
+    clock.freeze(T(2026, 9, 30, 18, 0))
+    try:
+        days = (D(2026, 9, 14), D(2026, 9, 18), D(2026, 9, 25), D(2026, 9, 29))
+        with sqlite_db.write() as s:
+            ids = [make_accepted_application(s, window_id=c1.window_id, clerk_id=c1.user_id,
+                                             accepted_at=T(day.year, day.month, day.day, 9, i),
+                                             business_type=bt).id
+                   for i, day in enumerate(days) for bt in ("lv_res_new", "hv_new", "rename")]
+        for app_id in ids[::2]:  # half of them moved on once
+            with sqlite_db.read() as s:
+                app = s.get(Application, app_id)
+                v, start = app.version, app.accepted_at
+            stages.advance(sqlite_db, back, app_id, version=v, handler="后台", at=start + dt.timedelta(days=1))
+        day = D(2026, 9, 14)
+        while day <= D(2026, 11, 13):
+            clock.freeze(T(day.year, day.month, day.day, 12, 0))
+            with sqlite_db.read() as s:
+                theirs = {"yellow": 0, "red": 0}
+                for app in s.scalars(select(Application).where(Application.accepted_at <= clock.now())):
+                    level = registers.application_time_status(s, app).level
+                    if level in theirs:
+                        theirs[level] += 1
+                assert warnings.counts(s, c1.hall_id) == (theirs["yellow"], theirs["red"]), day
+            day += dt.timedelta(days=1)
     finally:
         clock.freeze(None)
