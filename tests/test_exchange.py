@@ -218,3 +218,22 @@ def test_cli_export_and_import(sqlite_db, sqlite_url, tmp_path, capsys):
         assert "格式不对" in capsys.readouterr().err
     finally:
         clock.freeze(None)
+
+
+def test_import_through_to_archive_completes(db, actors, cases, tmp_path):
+    path = write_csv(tmp_path / "all.csv", [
+        ["number", "stage", "time", "handler"],
+        [NUM3, "survey", "2026-11-23 14:00", "勘查班"],
+        [NUM3, "archive", "2026-11-24 09:00", "资料室"],  # after connect in time: applied in time order
+        [NUM3, "connect", "2026-11-23 16:00", "装表班"],
+        [NUM3, "归档", "2026-11-24 09:30", "资料室"],
+        [NUM3, "归档", "2026-11-24 09:45", "资料室"],  # already completed
+    ])
+    report = exchange.import_stage_updates(db, actors["back1"], path)
+    outcome = {line.line: (line.outcome, line.message) for line in report.lines}
+    assert [outcome[n][0] for n in (2, 3, 4, 5, 6)] == ["applied", "applied", "applied", "refused", "refused"]
+    assert "已归档办结" in outcome[3][1] and "申请已办结，不能再更新环节" == outcome[5][1]
+    with db.read() as s:
+        app = s.get(Application, cases[2])
+        assert app.status == "completed" and app.completed_at == T(2026, 11, 24, 9, 0)
+        assert [e.stage for e in app.stage_events] == ["accept", "survey", "connect", "archive"]
