@@ -13,7 +13,7 @@ from counter_app.errors import PermissionDenied, ValidationFailed
 from counter_app.models import Application, CalendarOverride, Material
 from counter_app.registers import RegisterFilter, time_status
 from counter_app.workdays import WorkCalendar
-from tests.factories import make_accepted
+from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 
 ALL = RegisterFilter()
 
