@@ -25,7 +25,14 @@ class PageSpec:
         return getattr(importlib.import_module(module_name), class_name)
 
 
-PAGES: list[PageSpec] = []
+PAGES: list[PageSpec] = [
+    PageSpec("handover", "交接清单", "counter_app.ui.handover_page:HandoverPage", "业务", "Ctrl+Shift+J",
+             Perm.HANDOVER),
+    PageSpec("handover_receive", "交接接收", "counter_app.ui.handover_page:HandoverReceivePage", "业务",
+             "Ctrl+Shift+K", Perm.RECEIVE_HANDOVER),
+    PageSpec("registers", "台账", "counter_app.ui.registers_page:RegistersPage", "台账", "Ctrl+Shift+T",
+             Perm.VIEW_REGISTERS),
+]
 
 
 def available(pages: list[PageSpec] | None = None) -> list[PageSpec]:
