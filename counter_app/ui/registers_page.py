@@ -149,7 +149,7 @@ class RegistersPage(QWidget):
         self.reason_edit.setPlaceholderText("未脱敏导出须填写原因")
         self.reason_label = labelled("原因：", self.reason_edit)
         may_export = allowed(self.actor, Perm.EXPORT_REGISTERS)
-        may_unmask = exports.may_unmask(self.actor)
+        may_unmask = self.may_unmask = may_export and exports.may_unmask(self.actor)
         self.export_button.setVisible(may_export)
         for widget in (self.unmasked_check, self.reason_label, self.reason_edit):
             widget.setVisible(may_export and may_unmask)
@@ -288,7 +288,7 @@ class RegistersPage(QWidget):
     # --- export ---------------------------------------------------------------------------------
 
     def export_request(self) -> exports.ExportRequest:
-        unmasked = self.unmasked_check.isVisible() and self.unmasked_check.isChecked()
+        unmasked = self.may_unmask and self.unmasked_check.isChecked()
         return exports.ExportRequest(self.kind, self.current_filter(), unmasked=unmasked,
                                      reason=self.reason_edit.text().strip() if unmasked else "")
 
