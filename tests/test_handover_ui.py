@@ -108,6 +108,29 @@ def test_export_batch(qtbot, hall, tmp_path):
     assert batch.number in ws["A2"].value
 
 
+def test_handover_list_pdf_is_saved_and_recorded(qtbot, hall, tmp_path):
+    import pdfplumber
+    from sqlalchemy import select
+
+    from counter_app.models import PrintRecord
+
+    db, actors = hall
+    page = clerk_page(qtbot, db, actors["clerk1"])
+    page.all_check.setChecked(True)
+    batch = page.create_batch()
+    assert page.batches.pdf_button.isEnabled()
+    task = page.batches.save_pdf_to(tmp_path / "交接清单.pdf")
+    qtbot.waitUntil(lambda: task.outcome is not None, timeout=30_000)
+    assert task.outcome == "success", task.error
+    assert "已保存交接清单PDF" in page.messages.text()
+    with pdfplumber.open(tmp_path / "交接清单.pdf") as pdf:
+        text = pdf.pages[0].extract_text()
+    assert batch.number in text and "客户0" in text
+    with db.read() as s:
+        record = s.scalar(select(PrintRecord).where(PrintRecord.batch_id == batch.id))
+        assert record.action == "save_pdf" and record.user_id == actors["clerk1"].user_id
+
+
 def test_receiver_confirms_with_remarks_and_the_batch_locks(qtbot, hall):
     db, actors = hall
     clerk = clerk_page(qtbot, db, actors["clerk1"])

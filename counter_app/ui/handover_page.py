@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import exports, handover
+from counter_app import documents, exports, handover
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError, ValidationFailed
@@ -118,6 +118,7 @@ class BatchPanel(QWidget):
         self.detail: handover.BatchDetail | None = None
         self.remarks: dict[int, LineRemark] = {}  # receiver's remarks not yet saved
         self.export_task: BackgroundTask | None = None
+        self.pdf_task: BackgroundTask | None = None
 
         self.batch_model = RowsTableModel(BATCH_COLUMNS, parent=self)
         self.batch_table = _table("交接批次")
@@ -131,8 +132,13 @@ class BatchPanel(QWidget):
         self.state_label.setObjectName("batchStateLabel")
         self.export_button = _button("导出Excel", "Ctrl+E")
         self.export_button.setEnabled(False)
+        self.pdf_button = _button("交接清单PDF…", "Ctrl+P")
+        self.pdf_button.setAccessibleName("保存交接清单PDF")
+        self.pdf_button.setToolTip("生成带签字栏的交接清单（PDF），保存后打印，随纸质资料移交")
+        self.pdf_button.setEnabled(False)
         self.buttons = QHBoxLayout()
         self.buttons.addWidget(self.state_label, 1)
+        self.buttons.addWidget(self.pdf_button)
         self.buttons.addWidget(self.export_button)
 
         splitter = QSplitter(Qt.Horizontal)
@@ -150,6 +156,7 @@ class BatchPanel(QWidget):
 
         self.batch_table.selectionModel().currentRowChanged.connect(lambda *_: self._load_selected())
         self.export_button.clicked.connect(self.choose_and_export)
+        self.pdf_button.clicked.connect(self.choose_and_save_pdf)
 
     # --- batches --------------------------------------------------------------------------------
 
@@ -190,6 +197,7 @@ class BatchPanel(QWidget):
             self.remarks = {}
         self.detail = detail
         self.export_button.setEnabled(detail is not None)
+        self.pdf_button.setEnabled(detail is not None)
         if detail is None:
             self.line_model.set_rows([])
             self.state_label.setText("")
@@ -224,7 +232,37 @@ class BatchPanel(QWidget):
             if row >= 0:
                 self.line_table.selectRow(row)
 
-    # --- export ---------------------------------------------------------------------------------
+    # --- the handover list as PDF (documents pipeline) and as Excel -----------------------------
+
+    def choose_and_save_pdf(self) -> None:
+        if self.detail is None:
+            return
+        settings = QSettings()
+        folder = settings.value("export/last_dir", str(Path.home()))
+        suggested = str(Path(folder) / f"交接清单_{self.detail.batch.number}.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, "保存交接清单PDF", suggested, "PDF 文件 (*.pdf)")
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        settings.setValue("export/last_dir", str(Path(path).parent))
+        self.save_pdf_to(path)
+
+    def save_pdf_to(self, path: str | Path) -> BackgroundTask | None:
+        """Render the 交接清单 (with signature lines) and save it; the save is recorded."""
+        if self.detail is None:
+            return None
+        db, actor, batch_id = self.db, self.actor, self.detail.batch.id
+
+        def work(progress):
+            item = documents.render_handover_document(db, actor, batch_id)
+            return documents.save(db, actor, item, path)
+
+        task = BackgroundTask(work).with_progress(self, "正在生成交接清单PDF…", cancellable=False)
+        task.on_success(lambda saved: self.messages.ok(f"已保存交接清单PDF到 {saved}，请打印后由移交人和接收人签字"))
+        task.on_failure(lambda exc: self.messages.error(str(exc) if isinstance(exc, UserError) else f"生成PDF失败：{exc}"))
+        self.pdf_task = task
+        return task.start()
 
     def choose_and_export(self) -> None:
         if self.detail is None:
@@ -315,7 +353,8 @@ class HandoverPage(QWidget):
         layout.addWidget(self.messages)
 
         for text, key, slot in (("生成交接批次", "Ctrl+G", self.create_batch), ("刷新", "F5", self.refresh),
-                                ("导出交接清单", "Ctrl+E", self.batches.choose_and_export)):
+                                ("导出交接清单", "Ctrl+E", self.batches.choose_and_export),
+                                ("保存交接清单PDF", "Ctrl+P", self.batches.choose_and_save_pdf)):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
@@ -494,7 +533,8 @@ class HandoverReceivePage(QWidget):
         layout.addWidget(self.messages)
 
         for text, keys, slot in (("刷新", ["F5"], self.refresh), ("确认接收", ["Ctrl+Return", "Ctrl+Enter"], self.confirm),
-                                 ("导出交接清单", ["Ctrl+E"], self.batches.choose_and_export)):
+                                 ("导出交接清单", ["Ctrl+E"], self.batches.choose_and_export),
+                                 ("保存交接清单PDF", ["Ctrl+P"], self.batches.choose_and_save_pdf)):
             action = QAction(text, self)
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
