@@ -276,5 +276,13 @@ def recent(db, actor: Actor, limit: int = 50) -> list[ExportRecord]:
         return list(session.scalars(stmt))
 
 
-__all__ = ["ExportRequest", "ExportResult", "Cancelled", "export", "check_target", "default_filename",
-           "KIND_TITLES", "may_unmask"]
+__all__ = [
+    "KIND_TITLES",
+    "Cancelled",
+    "ExportRequest",
+    "ExportResult",
+    "check_target",
+    "default_filename",
+    "export",
+    "may_unmask",
+]

@@ -6,7 +6,6 @@ import datetime as dt
 import random
 
 import pytest
-
 from stdnum.cn import ric
 
 from counter_app import clock, numbering
@@ -304,6 +303,8 @@ def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, s
     """``n`` accepted applications spread over ``days`` days from ``start``, inserted in bulk (for
     scale tests and benchmarks: 100,000 in well under a minute). Mostly completed, some in progress,
     overdue, deferred or terminated, spread over the hall's windows and clerks."""
+    from sqlalchemy import func, insert, select, text
+
     from counter_app.models import (
         Application,
         Certificate,
@@ -314,7 +315,6 @@ def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, s
         StageEvent,
         User,
     )
-    from sqlalchemy import func, insert, select, text
 
     rng = random.Random(seed)
     hall = session.query(Hall).first()

@@ -48,9 +48,8 @@ def test_exports_convert_to_pdf_in_libreoffice(sqlite_db, frozen_now, tmp_path):
     batch = handover.create_batch(sqlite_db, c1, [i.application_id for i in handover.pending(sqlite_db, c1)][:12])
     out = tmp_path / "out"
     out.mkdir()
-    files = []
-    for kind in KINDS:
-        files.append(exports.export(sqlite_db, actors["super1"], ExportRequest(kind), out / f"{kind}.xlsx").path)
+    files = [exports.export(sqlite_db, actors["super1"], ExportRequest(kind), out / f"{kind}.xlsx").path
+             for kind in KINDS]
     files.append(exports.export(sqlite_db, c1, ExportRequest("handover", batch_id=batch.id), out / "handover.xlsx").path)
 
     convert(files, out, tmp_path / "lo-profile")

@@ -396,4 +396,4 @@ def _print_setup(ws, spec: SheetSpec, header_row: int) -> None:
         ws.oddHeader.right.size = 9
 
 
-__all__ = ["Cancelled", "Column", "SheetSpec", "write_xlsx", "sheet_name", "display_width", "PAGE_FOOTER"]
+__all__ = ["PAGE_FOOTER", "Cancelled", "Column", "SheetSpec", "display_width", "sheet_name", "write_xlsx"]

@@ -38,7 +38,6 @@ from counter_app.ui.background import BackgroundTask
 from counter_app.ui.table_model import FunctionSource, PagedTableModel
 
 
-
 def size_columns(table: QTableView, columns) -> None:
     """Screen widths from the Excel widths (one unit ≈ one digit of the table's font)."""
     digit = table.fontMetrics().horizontalAdvance("0")
