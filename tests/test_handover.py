@@ -275,3 +275,49 @@ def test_race_loser_is_told_which_batch_won(db, actors, apps, monkeypatch):
     assert isinstance(winner, handover.BatchSummary), winner
     assert isinstance(loser, UserError) and winner.number in str(loser), loser
     assert [i.application_id for i in handover.pending(db, actors["clerk1"])] == [apps["c"]]
+
+
+def test_two_receivers_confirming_at_once(db, actors, apps):
+    """Back office and supervisor press 确认接收 together: one confirmation, the other is told."""
+    batch = handover.create_batch(db, actors["clerk1"], [apps["a"], apps["b"]])
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def confirm(who, name):
+        barrier.wait()
+        try:
+            outcomes[who] = handover.confirm(db, actors[who], batch.id, receiver_name=name,
+                                             expected_version=batch.version)
+        except UserError as exc:
+            outcomes[who] = exc
+
+    threads = [threading.Thread(target=confirm, args=a) for a in (("back1", "陈后台"), ("super1", "赵班长"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    done = [o for o in outcomes.values() if isinstance(o, handover.BatchSummary)]
+    refused = [o for o in outcomes.values() if isinstance(o, UserError)]
+    assert len(done) == 1 and len(refused) == 1, outcomes
+    assert "已锁定" in str(refused[0]) or "已被" in str(refused[0])
+    assert handover.detail(db, actors["super1"], batch.id).batch.receiver_name == done[0].receiver_name
+
+
+def test_two_windows_hand_over_at_once(db, actors, apps):
+    """Windows 1 and 2 make batches at the same moment: both succeed, numbered per window."""
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def make(who, ids):
+        barrier.wait()
+        results[who] = handover.create_batch(db, actors[who], ids)
+
+    threads = [threading.Thread(target=make, args=("clerk1", [apps["a"], apps["b"], apps["c"]])),
+               threading.Thread(target=make, args=("clerk2", [apps["d"]]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results["clerk1"].number == "JJ-FZGL01-01-20261124-01"
+    assert results["clerk2"].number == "JJ-FZGL01-02-20261124-01"
+    assert handover.missing(db, actors["super1"], accepted_before=dt.date(2026, 11, 25)) == []
