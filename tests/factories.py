@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import random
 
+import pytest
 from stdnum.cn import ric
 
 from counter_app import clock, numbering
@@ -316,3 +317,95 @@ def _unique_id(session) -> str:
 
     seed = session.query(Certificate).count() + 1
     return resident_id(seed % 1000, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seed // 1000))
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Cheap argon2 parameters for tests that set up users (the real ones cost ~0.35 s a hash).
+    Import it into a test module to make it apply there."""
+    from argon2 import PasswordHasher
+
+    from counter_app import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, seed: int = 7) -> int:
+    """``n`` accepted applications spread over ``days`` days from ``start``, inserted in bulk (for
+    scale tests and benchmarks: 100,000 in well under a minute). Mostly completed, some in progress,
+    overdue, deferred or terminated, spread over the hall's windows and clerks."""
+    from sqlalchemy import func, insert, select, text
+
+    from counter_app.models import (
+        Application,
+        Certificate,
+        Commitment,
+        CounterWindow,
+        Customer,
+        Material,
+        StageEvent,
+        User,
+    )
+
+    rng = random.Random(seed)
+    hall = session.query(Hall).first()
+    windows = {w.id: w.number for w in session.scalars(select(CounterWindow))}
+    clerks = [(u.id, u.window_id or min(windows)) for u in session.scalars(select(User).where(User.role == "clerk"))]
+    base = {t: (session.scalar(select(func.max(t.id))) or 0) for t in (Customer, Certificate, Application)}
+    names = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
+    serial: dict[str, int] = {}
+    chunk = 5000
+    for first in range(0, n, chunk):
+        customers, certs, apps, materials, commitments, events = [], [], [], [], [], []
+        for i in range(first, min(first + chunk, n)):
+            cid, aid = base[Customer] + i + 1, base[Application] + i + 1
+            accepted = start + dt.timedelta(days=rng.randrange(days), hours=rng.randrange(8, 17),
+                                            minutes=rng.randrange(60))
+            name = rng.choice(names) + rng.choice(given) + rng.choice(given)
+            mobile = f"13{rng.randrange(10**9):09d}"
+            customers.append(dict(id=cid, kind="person", name=name, mobile=mobile, created_at=accepted,
+                                  updated_at=accepted))
+            certs.append(dict(id=base[Certificate] + i + 1, customer_id=cid, cert_type="id_card",
+                              number=resident_id(i % 1000, birth=dt.date(1950, 1, 1) + dt.timedelta(days=i // 1000 + base[Certificate])),
+                              holder_name=name, created_at=accepted))
+            day = accepted.date()
+            prefix = f"{hall.code}-{day:%Y%m%d}"
+            serial[prefix] = serial.get(prefix, 0) + 1
+            clerk_id, window_id = rng.choice(clerks)
+            roll = rng.random()
+            status, stage = ("completed", "archive") if roll < 0.85 else ("terminated", "accept") if roll < 0.88 \
+                else ("active", rng.choice(["accept", "survey", "connect"]))
+            deferred = rng.random() < 0.2
+            apps.append(dict(
+                id=aid, number=f"{prefix}-{serial[prefix] + 5000:04d}", hall_id=hall.id, window_id=window_id,
+                clerk_id=clerk_id, customer_id=cid, certificate_id=base[Certificate] + i + 1,
+                business_type="lv_res_new", usage_category="居民生活", applied_capacity=8, total_capacity=8,
+                existing_capacity=0, capacity_unit="kW", supply_voltage="220V", address_district="鼓楼区",
+                address_detail=f"五四路{rng.randrange(1, 300)}号", contact_name=name, contact_mobile=mobile,
+                accepted_at=accepted, counter_seconds=rng.randrange(300, 2400), updated_at=accepted,
+                status=status, current_stage=stage, stage_due_date=day + dt.timedelta(days=2),
+                due_date=day + dt.timedelta(days=7), version=1,
+                completed_at=accepted + dt.timedelta(days=4) if status == "completed" else None,
+            ))
+            materials.append(dict(application_id=aid, seq=1, code="holder_id", name="用电人有效身份证明",
+                                  state="received", copies=1))
+            materials.append(dict(application_id=aid, seq=2, code="property_proof", name="房屋产权证明",
+                                  state=("supplied" if status == "completed" else "deferred") if deferred else "received",
+                                  copies=1, due_date=day + dt.timedelta(days=3) if deferred else None))
+            commitments.append(dict(application_id=aid, kind="authenticity", signed_at=accepted, items=[]))
+            if deferred:
+                commitments.append(dict(application_id=aid, kind="deferral", signed_at=accepted,
+                                        due_date=day + dt.timedelta(days=3),
+                                        items=[{"code": "property_proof", "name": "房屋产权证明",
+                                                "due_date": (day + dt.timedelta(days=3)).isoformat()}]))
+            events.append(dict(application_id=aid, stage=stage, action="enter", started_at=accepted,
+                               ended_at=None, handler="后台", due_date=day + dt.timedelta(days=2)))
+        for table, rows in ((Customer, customers), (Certificate, certs), (Application, apps),
+                            (Material, materials), (Commitment, commitments), (StageEvent, events)):
+            session.execute(insert(table), rows)
+    if session.get_bind().dialect.name == "postgresql":
+        for table in ("customer", "certificate", "application"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
+    return n
