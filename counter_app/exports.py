@@ -257,18 +257,13 @@ def export(
     return ExportResult(target, rows, record_id, request.unmasked)
 
 
-def recent(db, actor: Actor, limit: int = 50) -> list[ExportRecord]:
-    """The latest exports (for a supervisor or the audit view)."""
-    from sqlalchemy import select
-
-    if not (allowed(actor, Perm.VIEW_AUDIT) or allowed(actor, Perm.EXPORT_REGISTERS)):
-        require(db, actor, Perm.VIEW_AUDIT, target_type="export")
-    with db.read() as session:
-        stmt = select(ExportRecord).order_by(ExportRecord.id.desc()).limit(limit)
-        if not allowed(actor, Perm.VIEW_AUDIT):
-            stmt = stmt.where(ExportRecord.user_id == actor.user_id)
-        return list(session.scalars(stmt))
-
-
-__all__ = ["ExportRequest", "ExportResult", "Cancelled", "export", "check_target", "default_filename",
-           "KIND_TITLES", "may_unmask"]
+__all__ = [
+    "KIND_TITLES",
+    "Cancelled",
+    "ExportRequest",
+    "ExportResult",
+    "check_target",
+    "default_filename",
+    "export",
+    "may_unmask",
+]

@@ -32,6 +32,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "progress_query_text": "可拨打95598供电服务热线、登录“网上国网”App或持本回执到营业厅查询办理进度",
     # per business type / stage overrides of catalog limits: {"lv_res_new": {"survey": 2}}
     "stage_limits": {},
+    # years unknown to chinesecalendar whose holidays an admin entered completely as overrides
+    "calendar_confirmed_years": [],
 }
 
 
@@ -142,4 +144,5 @@ def calendar_overrides(session: Session, hall_id: int) -> dict:
 def work_calendar(session: Session, hall_id: int):
     from counter_app.workdays import WorkCalendar
 
-    return WorkCalendar(calendar_overrides(session, hall_id))
+    confirmed = get_setting(session, "calendar_confirmed_years", hall_id) or []
+    return WorkCalendar(calendar_overrides(session, hall_id), confirmed_years=confirmed)

@@ -263,13 +263,31 @@ def _known_stage(application: Application) -> bool:
 # --- context shared by the row builders -----------------------------------------------------------
 
 
+class _MemoCalendar:
+    """The hall calendar with ``workdays_between`` remembered: a register's rows share few
+    (start day, today) pairs, and counting day by day over a year for each row is slow."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self._between: dict[tuple[dt.date, dt.date], tuple[int, bool]] = {}
+
+    def workdays_between(self, start: dt.date, end: dt.date) -> tuple[int, bool]:
+        key = (start, end)
+        if key not in self._between:
+            self._between[key] = self.calendar.workdays_between(start, end)
+        return self._between[key]
+
+    def __getattr__(self, name):
+        return getattr(self.calendar, name)
+
+
 @dataclass
 class _Ctx:
     session: Session
     today: dt.date
     masked: bool
     hall_id: int
-    calendar: WorkCalendar
+    calendar: WorkCalendar | _MemoCalendar
     yellow_ratio: float
     standard_minutes: int
     limits: dict[tuple[str, str], int]
@@ -298,7 +316,7 @@ def _context(session: Session, actor: Actor, masked: bool) -> _Ctx:
         today=clock.today(),
         masked=masked,
         hall_id=hall_id,
-        calendar=hall_mod.work_calendar(session, hall_id),
+        calendar=_MemoCalendar(hall_mod.work_calendar(session, hall_id)),
         yellow_ratio=float(settings["warning_yellow_ratio"]),
         standard_minutes=int(settings["counter_standard_minutes"]),
         limits=stage_limits(session, hall_id),
@@ -362,9 +380,22 @@ class Register:
     columns: tuple[Column, ...]
     totals: bool = True
     freeze_columns: int = 1
+    @staticmethod
+    def key_column():
+        """One row per key (descriptor-free: mapped attributes cannot live on a plain class)."""
+        return Application.id
 
     def statement(self, flt: RegisterFilter, ctx: _Ctx):
         raise NotImplementedError
+
+    def key_statement(self, flt: RegisterFilter, ctx: _Ctx):
+        """The keys of the rows in display order, with only the joins the filters need: paging
+        skips over keys (index only) and then reads the full rows of one page."""
+        raise NotImplementedError
+
+    def page_statement(self, flt: RegisterFilter, ctx: _Ctx, offset: int, limit: int):
+        keys = self.key_statement(flt, ctx).offset(offset).limit(limit).subquery()
+        return self.statement(flt, ctx).where(self.key_column().in_(select(keys.c[0])))
 
     def count_statement(self, flt: RegisterFilter, ctx: _Ctx):
         stmt = self.statement(flt, ctx).order_by(None)
@@ -415,6 +446,13 @@ class AcceptanceRegister(Register):
             stmt = stmt.where(overdue_condition(ctx.today))
         return stmt
 
+    def key_statement(self, flt, ctx):
+        stmt = (select(Application.id).where(*_application_filters(flt, ctx))
+                .order_by(Application.accepted_at, Application.id))
+        if flt.overdue_only:
+            stmt = stmt.where(overdue_condition(ctx.today))
+        return stmt
+
     def build(self, rows, ctx):
         deferred = _deferred_items(ctx.session, [r[0] for r in rows])
         out = []
@@ -446,8 +484,25 @@ class DeferredRegister(Register):
         Column("补交登记人", width=9), Column("当前环节", width=10), Column("办理状态", width=8),
     )
 
+    ORDER = (Material.due_date, Application.accepted_at, Material.id)
+
+    @staticmethod
+    def key_column():
+        return Material.id
+
+    def _conditions(self, flt, ctx) -> list:
+        where = [Material.state.in_(("deferred", "supplied")), *_application_filters(flt, ctx)]
+        state = "overdue" if flt.overdue_only else flt.deferral_state
+        if state == "pending":
+            where += [Material.state == "deferred", or_(Material.due_date >= ctx.today, Material.due_date.is_(None))]
+        elif state == "overdue":
+            where += [Material.state == "deferred", Material.due_date < ctx.today]
+        elif state == "supplied":
+            where.append(Material.state == "supplied")
+        return where
+
     def statement(self, flt, ctx):
-        stmt = (
+        return (
             select(
                 Material.id, Application.number, Application.accepted_at, Application.window_id,
                 Application.clerk_id, Customer.name, Application.contact_mobile, Application.contact_phone,
@@ -456,18 +511,17 @@ class DeferredRegister(Register):
             )
             .join(Application, Application.id == Material.application_id)
             .join(Customer, Customer.id == Application.customer_id)
-            .where(Material.state.in_(("deferred", "supplied")), *_application_filters(flt, ctx))
-            .order_by(Material.due_date, Application.accepted_at, Material.id)
+            .where(*self._conditions(flt, ctx))
+            .order_by(*self.ORDER)
         )
-        state = "overdue" if flt.overdue_only else flt.deferral_state
-        if state == "pending":
-            stmt = stmt.where(Material.state == "deferred", or_(Material.due_date >= ctx.today,
-                                                                 Material.due_date.is_(None)))
-        elif state == "overdue":
-            stmt = stmt.where(Material.state == "deferred", Material.due_date < ctx.today)
-        elif state == "supplied":
-            stmt = stmt.where(Material.state == "supplied")
-        return stmt
+
+    def key_statement(self, flt, ctx):
+        return (select(Material.id).join(Application, Application.id == Material.application_id)
+                .where(*self._conditions(flt, ctx)).order_by(*self.ORDER))
+
+    def count_statement(self, flt, ctx):
+        return (select(func.count(Material.id)).join(Application, Application.id == Material.application_id)
+                .where(*self._conditions(flt, ctx)))
 
     def build(self, rows, ctx):
         out = []
@@ -502,8 +556,24 @@ class CommitmentRegister(Register):
     )
     KIND_LABELS = {"authenticity": "材料真实性承诺书", "deferral": "容缺承诺书"}
 
+    ORDER = (Application.accepted_at, Application.id, Commitment.kind)
+
+    @staticmethod
+    def key_column():
+        return Commitment.id
+
+    def _conditions(self, flt, ctx) -> list:
+        where = _application_filters(flt, ctx)
+        if flt.overdue_only:
+            outstanding_overdue = exists().where(
+                Material.application_id == Application.id, Material.state == "deferred",
+                Material.due_date < ctx.today,
+            )
+            where += [Commitment.kind == "deferral", outstanding_overdue]
+        return where
+
     def statement(self, flt, ctx):
-        stmt = (
+        return (
             select(
                 Commitment.id, Application.id, Application.number, Application.accepted_at,
                 Application.window_id, Application.clerk_id, Customer.name, Certificate.number,
@@ -513,16 +583,17 @@ class CommitmentRegister(Register):
             .join(Application, Application.id == Commitment.application_id)
             .join(Customer, Customer.id == Application.customer_id)
             .join(Certificate, Certificate.id == Application.certificate_id)
-            .where(*_application_filters(flt, ctx))
-            .order_by(Application.accepted_at, Application.id, Commitment.kind)
+            .where(*self._conditions(flt, ctx))
+            .order_by(*self.ORDER)
         )
-        if flt.overdue_only:
-            outstanding_overdue = exists().where(
-                Material.application_id == Application.id, Material.state == "deferred",
-                Material.due_date < ctx.today,
-            )
-            stmt = stmt.where(Commitment.kind == "deferral", outstanding_overdue)
-        return stmt
+
+    def key_statement(self, flt, ctx):
+        return (select(Commitment.id).join(Application, Application.id == Commitment.application_id)
+                .where(*self._conditions(flt, ctx)).order_by(*self.ORDER))
+
+    def count_statement(self, flt, ctx):
+        return (select(func.count(Commitment.id)).join(Application, Application.id == Commitment.application_id)
+                .where(*self._conditions(flt, ctx)))
 
     def build(self, rows, ctx):
         deferred = _deferred_items(ctx.session, [r[1] for r in rows if r[10] == "deferral"])
@@ -566,9 +637,18 @@ class WarningRegister(Register):
     )
     freeze_columns = 0
 
-    def statement(self, flt, ctx):
-        red = overdue_condition(ctx.today)
+    def _conditions(self, flt, ctx) -> list:
         level = "red" if flt.overdue_only else "warning"
+        return [*_application_filters(flt, ctx),
+                warning_condition(level, today=ctx.today, calendar=ctx.calendar, limits=ctx.limits,
+                                  yellow_ratio=ctx.yellow_ratio)]
+
+    def _order(self, ctx):
+        # green channel first, then red before yellow, then the nearest due date
+        return (Application.green_channel.desc(), case((overdue_condition(ctx.today), 0), else_=1),
+                Application.stage_due_date, Application.id)
+
+    def statement(self, flt, ctx):
         started = stage_started_expr().label("stage_started")
         return (
             select(
@@ -579,13 +659,15 @@ class WarningRegister(Register):
                 Application.contact_phone,
             )
             .join(Customer, Customer.id == Application.customer_id)
-            .where(*_application_filters(flt, ctx),
-                   warning_condition(level, today=ctx.today, calendar=ctx.calendar, limits=ctx.limits,
-                                     yellow_ratio=ctx.yellow_ratio))
-            # green channel first, then red before yellow, then the nearest due date
-            .order_by(Application.green_channel.desc(), case((red, 0), else_=1),
-                      Application.stage_due_date, Application.id)
+            .where(*self._conditions(flt, ctx))
+            .order_by(*self._order(ctx))
         )
+
+    def key_statement(self, flt, ctx):
+        return select(Application.id).where(*self._conditions(flt, ctx)).order_by(*self._order(ctx))
+
+    def count_statement(self, flt, ctx):
+        return select(func.count(Application.id)).where(*self._conditions(flt, ctx))
 
     def build(self, rows, ctx):
         out = []
@@ -715,7 +797,7 @@ def fetch(db, actor: Actor, kind: str, flt: RegisterFilter, offset: int, limit: 
         ctx = _context(session, actor, screen_masked(actor))
         if isinstance(reg, WorkloadRegister):
             return reg.build(session.execute(reg.statement(flt, ctx)).all(), ctx)[offset:offset + limit]
-        rows = session.execute(reg.statement(flt, ctx).offset(offset).limit(limit)).all()
+        rows = session.execute(reg.page_statement(flt, ctx, offset, limit)).all()
         return reg.build(rows, ctx)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
+import pytest
 from stdnum.cn import ric
 
 from counter_app import clock, numbering
@@ -40,6 +42,68 @@ def make_application(session, cert: Certificate, *, window_id: int, clerk_id: in
     )
     session.add(app)
     session.flush()
+    return app
+
+
+_CUSTOMER_SEQ = itertools.count(1)
+
+
+def make_accepted_application(session, cert: Certificate | None = None, *, window_id: int, clerk_id: int,
+                              business_type: str = "lv_res_new", accepted_at: dt.datetime | None = None,
+                              load_importance: str = "", green_channel: bool = False,
+                              deferred: tuple[str, ...] = (), contact_mobile: str = "13812345678",
+                              contact_phone: str = "") -> Application:
+    """An application as the acceptance service leaves it (HELPERS.md "Stage events" / "Materials"):
+    stage 'accept' open with its due date, whole-process deadline, materials, commitments."""
+    from counter_app import catalog
+    from counter_app import hall as hall_mod
+    from counter_app.models import Commitment, Material, StageEvent, User
+
+    if cert is None:
+        # a certificate number of its own (make_customer's random numbers may collide)
+        seq = next(_CUSTOMER_SEQ)
+        cert = make_customer(session, number=resident_id(seq, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seq)))
+    h = session.query(Hall).first()
+    at = accepted_at or clock.now()
+    bt = catalog.load().business_type(business_type)
+    clerk = session.get(User, clerk_id)
+    cal = hall_mod.work_calendar(session, h.id)
+    accept_due = cal.add_workdays(at, hall_mod.stage_limit(session, h.id, business_type, "accept"))
+    whole = cal.add_workdays(at, bt.total_limit)
+    app = Application(
+        number=numbering.application_number(session, h.code, at.date()),
+        hall_id=h.id, window_id=window_id, clerk_id=clerk_id, customer_id=cert.customer_id,
+        certificate_id=cert.id, business_type=business_type, accepted_at=at, updated_at=at,
+        updated_by_id=clerk_id, address_district="鼓楼区", address_detail="五四路1号",
+        contact_name=cert.holder_name, contact_mobile=contact_mobile, contact_phone=contact_phone,
+        load_importance=load_importance, green_channel=green_channel,
+        green_manager="林经理" if green_channel else "", green_reason="重点项目" if green_channel else "",
+        usage_category=bt.usage_default, status="active", current_stage="accept",
+        current_handler=clerk.name, stage_due_date=accept_due.day, due_date=whole.day,
+        due_estimated=whole.estimated,
+    )
+    session.add(app)
+    session.flush()
+    session.add(StageEvent(application_id=app.id, stage="accept", action="enter", started_at=at,
+                           due_date=accept_due.day, due_estimated=accept_due.estimated, handler=clerk.name,
+                           actor_id=clerk_id))
+    deferral_days = int(hall_mod.get_setting(session, "deferral_working_days", h.id))
+    items = []
+    for seq, material in enumerate(bt.materials, start=1):
+        if material.code in deferred:
+            due = cal.add_workdays(at, deferral_days)
+            session.add(Material(application_id=app.id, seq=seq, code=material.code, name=material.name,
+                                 state="deferred", due_date=due.day, due_estimated=due.estimated))
+            items.append({"code": material.code, "name": material.name, "due_date": due.day.isoformat()})
+        else:
+            session.add(Material(application_id=app.id, seq=seq, code=material.code, name=material.name,
+                                 state="received"))
+    session.add(Commitment(application_id=app.id, kind="authenticity", signed_at=at, items=[]))
+    if items:
+        session.add(Commitment(application_id=app.id, kind="deferral", signed_at=at,
+                               due_date=max(dt.date.fromisoformat(i["due_date"]) for i in items), items=items))
+    session.flush()
+    session.expire(app, ["stage_events", "materials", "commitments"])
     return app
 
 
@@ -107,8 +171,8 @@ def make_case(
     app.usage_category = btype.usage_default or "居民生活"
     app.industry = "城乡居民生活" if btype.is_residential else "制造业"
     if "existing_capacity" in btype.required:
-        app.existing_capacity = Decimal("8")
-    app.applied_capacity = Decimal("16") if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
+        app.existing_capacity = Decimal(8)
+    app.applied_capacity = Decimal(16) if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
     app.total_capacity = app.existing_capacity + app.applied_capacity
     app.capacity_unit = "kVA" if btype.is_high_voltage else "kW"
     app.supply_voltage = "10kV" if btype.is_high_voltage else ("220V" if btype.is_residential else "380V")
@@ -164,38 +228,6 @@ def add_case(db, actor, **kwargs) -> int:
     with db.write() as session:
         return make_case(session, window_id=actor.window_id, clerk_id=actor.user_id, **kwargs).id
 
-
-# --- a set-up hall copied per test (argon2 hashing of the users makes setup_hall take seconds) -------
-
-import shutil as _shutil  # noqa: E402
-
-import pytest as _pytest  # noqa: E402
-
-
-@_pytest.fixture(scope="session")
-def _hall_sqlite_file(tmp_path_factory, _sqlite_template):
-    from counter_app.db import Database
-    from tests.conftest import setup_hall
-
-    path = tmp_path_factory.mktemp("hall") / "hall.sqlite3"
-    _shutil.copyfile(_sqlite_template, path)
-    database = Database.from_url(f"sqlite:///{path}")
-    actors = setup_hall(database)
-    database.dispose()
-    return path, actors
-
-
-@_pytest.fixture
-def hall_db(tmp_path, _hall_sqlite_file):
-    """(Database, actors) on a fresh copy of a SQLite database with the hall of ``setup_hall``."""
-    from counter_app.db import Database
-
-    source, actors = _hall_sqlite_file
-    target = tmp_path / "hall.sqlite3"
-    _shutil.copyfile(source, target)
-    database = Database.from_url(f"sqlite:///{target}")
-    yield database, actors
-    database.dispose()
 
 
 def make_accepted(
@@ -285,3 +317,95 @@ def _unique_id(session) -> str:
 
     seed = session.query(Certificate).count() + 1
     return resident_id(seed % 1000, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seed // 1000))
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Cheap argon2 parameters for tests that set up users (the real ones cost ~0.35 s a hash).
+    Import it into a test module to make it apply there."""
+    from argon2 import PasswordHasher
+
+    from counter_app import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, seed: int = 7) -> int:
+    """``n`` accepted applications spread over ``days`` days from ``start``, inserted in bulk (for
+    scale tests and benchmarks: 100,000 in well under a minute). Mostly completed, some in progress,
+    overdue, deferred or terminated, spread over the hall's windows and clerks."""
+    from sqlalchemy import func, insert, select, text
+
+    from counter_app.models import (
+        Application,
+        Certificate,
+        Commitment,
+        CounterWindow,
+        Customer,
+        Material,
+        StageEvent,
+        User,
+    )
+
+    rng = random.Random(seed)
+    hall = session.query(Hall).first()
+    windows = {w.id: w.number for w in session.scalars(select(CounterWindow))}
+    clerks = [(u.id, u.window_id or min(windows)) for u in session.scalars(select(User).where(User.role == "clerk"))]
+    base = {t: (session.scalar(select(func.max(t.id))) or 0) for t in (Customer, Certificate, Application)}
+    names = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
+    serial: dict[str, int] = {}
+    chunk = 5000
+    for first in range(0, n, chunk):
+        customers, certs, apps, materials, commitments, events = [], [], [], [], [], []
+        for i in range(first, min(first + chunk, n)):
+            cid, aid = base[Customer] + i + 1, base[Application] + i + 1
+            accepted = start + dt.timedelta(days=rng.randrange(days), hours=rng.randrange(8, 17),
+                                            minutes=rng.randrange(60))
+            name = rng.choice(names) + rng.choice(given) + rng.choice(given)
+            mobile = f"13{rng.randrange(10**9):09d}"
+            customers.append(dict(id=cid, kind="person", name=name, mobile=mobile, created_at=accepted,
+                                  updated_at=accepted))
+            certs.append(dict(id=base[Certificate] + i + 1, customer_id=cid, cert_type="id_card",
+                              number=resident_id(i % 1000, birth=dt.date(1950, 1, 1) + dt.timedelta(days=i // 1000 + base[Certificate])),
+                              holder_name=name, created_at=accepted))
+            day = accepted.date()
+            prefix = f"{hall.code}-{day:%Y%m%d}"
+            serial[prefix] = serial.get(prefix, 0) + 1
+            clerk_id, window_id = rng.choice(clerks)
+            roll = rng.random()
+            status, stage = ("completed", "archive") if roll < 0.85 else ("terminated", "accept") if roll < 0.88 \
+                else ("active", rng.choice(["accept", "survey", "connect"]))
+            deferred = rng.random() < 0.2
+            apps.append(dict(
+                id=aid, number=f"{prefix}-{serial[prefix] + 5000:04d}", hall_id=hall.id, window_id=window_id,
+                clerk_id=clerk_id, customer_id=cid, certificate_id=base[Certificate] + i + 1,
+                business_type="lv_res_new", usage_category="居民生活", applied_capacity=8, total_capacity=8,
+                existing_capacity=0, capacity_unit="kW", supply_voltage="220V", address_district="鼓楼区",
+                address_detail=f"五四路{rng.randrange(1, 300)}号", contact_name=name, contact_mobile=mobile,
+                accepted_at=accepted, counter_seconds=rng.randrange(300, 2400), updated_at=accepted,
+                status=status, current_stage=stage, stage_due_date=day + dt.timedelta(days=2),
+                due_date=day + dt.timedelta(days=7), version=1,
+                completed_at=accepted + dt.timedelta(days=4) if status == "completed" else None,
+            ))
+            materials.append(dict(application_id=aid, seq=1, code="holder_id", name="用电人有效身份证明",
+                                  state="received", copies=1))
+            materials.append(dict(application_id=aid, seq=2, code="property_proof", name="房屋产权证明",
+                                  state=("supplied" if status == "completed" else "deferred") if deferred else "received",
+                                  copies=1, due_date=day + dt.timedelta(days=3) if deferred else None))
+            commitments.append(dict(application_id=aid, kind="authenticity", signed_at=accepted, items=[]))
+            if deferred:
+                commitments.append(dict(application_id=aid, kind="deferral", signed_at=accepted,
+                                        due_date=day + dt.timedelta(days=3),
+                                        items=[{"code": "property_proof", "name": "房屋产权证明",
+                                                "due_date": (day + dt.timedelta(days=3)).isoformat()}]))
+            events.append(dict(application_id=aid, stage=stage, action="enter", started_at=accepted,
+                               ended_at=None, handler="后台", due_date=day + dt.timedelta(days=2)))
+        for table, rows in ((Customer, customers), (Certificate, certs), (Application, apps),
+                            (Material, materials), (Commitment, commitments), (StageEvent, events)):
+            session.execute(insert(table), rows)
+    if session.get_bind().dialect.name == "postgresql":
+        for table in ("customer", "certificate", "application"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
+    return n

@@ -165,6 +165,7 @@ def write_xlsx(
             name = sheet_name(spec.name, taken)
             taken.append(name)
             ws = wb.create_sheet(title=name)
+            ws._values_to_row = _cells_to_row  # rows here are always ready cells: skip openpyxl's guessing
             n = _write_sheet(ws, spec, progress=progress, cancelled=cancelled, offset=done_before)
             counts.append(n)
             done_before += n
@@ -173,6 +174,16 @@ def write_xlsx(
         raise
     wb.save(target)
     return counts
+
+
+def _cells_to_row(cells, row_idx: int):
+    """Stand-in for WriteOnlyWorksheet._values_to_row: position the prepared cells and hand them
+    to the writer, which serialises them at once (so the per-column cells can be re-filled)."""
+    for col_idx, cell in enumerate(cells, 1):
+        if cell is None:
+            continue
+        cell.row, cell.column = row_idx, col_idx
+        yield cell
 
 
 def _discard(wb: Workbook) -> None:
@@ -385,4 +396,4 @@ def _print_setup(ws, spec: SheetSpec, header_row: int) -> None:
         ws.oddHeader.right.size = 9
 
 
-__all__ = ["Cancelled", "Column", "SheetSpec", "write_xlsx", "sheet_name", "display_width", "PAGE_FOOTER"]
+__all__ = ["PAGE_FOOTER", "Cancelled", "Column", "SheetSpec", "display_width", "sheet_name", "write_xlsx"]

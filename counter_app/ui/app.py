@@ -171,7 +171,7 @@ class SignedInSession(QObject):
         if help_menu is not None:  # keep 帮助 last
             bar.insertMenu(help_menu, menu)
         self.lock_action = QAction("锁定屏幕", self.window)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.setShortcut(QKeySequence("Ctrl+Alt+L"))  # Ctrl+L is a page's "go to search"
         self.lock_action.setShortcutContext(Qt.ApplicationShortcut)
         self.lock_action.triggered.connect(lambda: self.idle.lock_now())
         self.password_action = QAction("修改密码…", self.window)

@@ -26,8 +26,25 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
+    PageSpec("documents", "单据打印", "counter_app.ui.print_page:DocumentsPage", "业务", "F9", Perm.PRINT),
+    # stages, progress, warnings, 容缺 follow-up, exchange (issue 6)
+    PageSpec("progress", "进度查询", "counter_app.ui.progress_page:ProgressPage", "查询", "Ctrl+G",
+             Perm.VIEW_APPLICATION),
+    PageSpec("warnings", "时限预警", "counter_app.ui.warnings_page:WarningsPage", "查询", "Ctrl+Shift+W",
+             Perm.VIEW_APPLICATION),
+    PageSpec("deferrals", "容缺跟踪", "counter_app.ui.deferrals_page:DeferralsPage", "业务", "Ctrl+Shift+D",
+             Perm.VIEW_APPLICATION),
+    PageSpec("exchange", "营销系统数据交换", "counter_app.ui.exchange_page:ExchangePage", "管理", "",
+             Perm.EXCHANGE),
+    PageSpec("handover", "交接清单", "counter_app.ui.handover_page:HandoverPage", "业务", "Ctrl+Shift+J",
+             Perm.HANDOVER),
+    PageSpec("handover_receive", "交接接收", "counter_app.ui.handover_page:HandoverReceivePage", "业务",
+             "Ctrl+Shift+K", Perm.RECEIVE_HANDOVER),
+    PageSpec("registers", "台账", "counter_app.ui.registers_page:RegistersPage", "台账", "Ctrl+Shift+T",
+             Perm.VIEW_REGISTERS),
+    # accounts and the audit trail (issue 7)
     PageSpec("users", "用户管理", "counter_app.ui.users_page:UsersPage", "管理", "Ctrl+Shift+U", Perm.MANAGE_USERS),
-    PageSpec("audit", "审计日志", "counter_app.ui.audit_page:AuditPage", "管理", "Ctrl+Shift+J", Perm.VIEW_AUDIT),
+    PageSpec("audit", "审计日志", "counter_app.ui.audit_page:AuditPage", "管理", "Ctrl+Shift+A", Perm.VIEW_AUDIT),
 ]
 
 
