@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from counter_app import audit, clock, hall, identity, stages
+from counter_app import audit, clock, hall, identity, privacy, stages
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import NotFound, UserError, ValidationFailed
-from counter_app.masking import mask_id, mask_phone
+from counter_app.masking import mask_id
 from counter_app.models import (
     Application,
     BlacklistEntry,
@@ -29,7 +29,7 @@ from counter_app.models import (
     Material,
     User,
 )
-from counter_app.permissions import Perm, allowed, require
+from counter_app.permissions import Perm, require
 from counter_app.workdays import Deadline
 
 SCOPES = {"due": "今日到期及逾期", "today": "今日到期", "overdue": "已逾期", "all": "全部未补交"}
@@ -70,7 +70,6 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
         raise UserError(f"未知的范围：{scope}")
     require(db, actor, Perm.VIEW_APPLICATION, target_type="deferrals")
     today = clock.today()
-    full = allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
     with db.read() as session:
         h = hall.require_hall(session)
         cal = hall.work_calendar(session, h.id)
@@ -102,7 +101,8 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
             rows.append(DeferredRow(
                 material_id=material.id, application_id=app.id, number=app.number, version=app.version,
                 customer_id=customer.id, customer_name=customer.name,
-                phone=phone if full else mask_phone(phone), item_name=material.name,
+                phone=privacy.show_phone(actor, phone, own_case=privacy.handles_case(actor, app)),
+                item_name=material.name,
                 due=Deadline(due_day, material.due_estimated), state=state, days_over=over,
                 window_no=window_no, clerk_name=clerk_name, blacklisted=customer.blacklisted,
                 stage_name=stages.stage_name(app.current_stage),
@@ -319,7 +319,6 @@ def blacklist_remove(db: Database, actor: Actor, entry_id: int, *, reason: str) 
 
 def blacklist_entries(db: Database, actor: Actor, *, include_removed: bool = False) -> list[BlacklistRow]:
     require(db, actor, Perm.VIEW_APPLICATION, target_type="blacklist")
-    full = allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
     with db.read() as session:
         stmt = select(BlacklistEntry, Customer).join(Customer, Customer.id == BlacklistEntry.customer_id)
         if not include_removed:
@@ -333,7 +332,7 @@ def blacklist_entries(db: Database, actor: Actor, *, include_removed: bool = Fal
                 if entry.application_id else ""
             rows.append(BlacklistRow(
                 id=entry.id, customer_id=customer.id, customer_name=customer.name,
-                certificate=cert if full else mask_id(cert), reason=entry.reason,
+                certificate=privacy.show_id(actor, cert), reason=entry.reason,  # a list: masked
                 added_by=names.get(entry.added_by_id, ""), added_at=entry.added_at,
                 application_number=number or "", removed_reason=entry.removed_reason,
                 removed_by=names.get(entry.removed_by_id, "") if entry.removed_by_id else "",
@@ -348,7 +347,6 @@ def find_customers(db: Database, actor: Actor, certificate_number: str) -> list[
     number = identity.normalize(certificate_number)
     if len(number) < 6:
         raise ValidationFailed({"certificate": "请输入完整的证件号码"})
-    full = allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
 
     def work(session: Session) -> list[CustomerMatch]:
         rows = session.execute(
@@ -357,6 +355,6 @@ def find_customers(db: Database, actor: Actor, certificate_number: str) -> list[
         ).all()
         audit.record(session, actor, "lookup", "customer", mask_id(number),
                      detail={"by": "certificate", "found": [c.id for c, _n in rows]})
-        return [CustomerMatch(c.id, c.name, n if full else mask_id(n), c.blacklisted) for c, n in rows]
+        return [CustomerMatch(c.id, c.name, privacy.show_id(actor, n), c.blacklisted) for c, n in rows]
 
     return db.run_write(work)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from counter_app import audit, clock, hall, identity, settings_service, stages
+from counter_app import audit, clock, hall, identity, privacy, settings_service, stages
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import NotFound, UserError
 from counter_app.masking import mask_id, mask_phone
 from counter_app.models import Application, Certificate, CounterWindow, Customer, Hall, Material, User
-from counter_app.permissions import Perm, allowed, require
+from counter_app.permissions import Perm, require
 from counter_app.workdays import Deadline
 
 KEY_LABELS = {"number": "申请编号", "certificate": "证件号码", "phone": "联系电话"}
@@ -100,8 +100,9 @@ def find(db: Database, actor: Actor, query: str) -> LookupResult:
         apps = apps[:MAX_RESULTS]
         audit.record(session, actor, "lookup", "application", _masked_query(kind, value),
                      detail={"by": kind, "found": [a.number for a in apps]})
-        full = allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
-        return LookupResult(kind, KEY_LABELS[kind], tuple(_summary(a, full) for a in apps), truncated)
+        # in full only for the clerk handling the case (privacy policy); other cases masked
+        return LookupResult(kind, KEY_LABELS[kind],
+                            tuple(_summary(a, privacy.handles_case(actor, a)) for a in apps), truncated)
 
     return db.run_write(work)
 
@@ -239,7 +240,7 @@ def detail(db: Database, actor: Actor, application_id: int) -> Progress:
         app = session.get(Application, application_id)
         if app is None:
             raise NotFound("未找到该申请（可能已被删除），请刷新后重试")
-        return build(session, app, full=allowed(actor, Perm.SEE_FULL_PERSONAL_DATA))
+        return build(session, app, full=privacy.handles_case(actor, app))
 
 
 def build(session: Session, app: Application, *, full: bool) -> Progress:

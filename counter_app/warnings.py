@@ -15,12 +15,11 @@ from fractions import Fraction
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from counter_app import catalog, clock, hall, settings_service
+from counter_app import catalog, clock, hall, privacy, settings_service
 from counter_app.context import Actor
 from counter_app.db import Database
-from counter_app.masking import mask_phone
 from counter_app.models import Application, CounterWindow, Customer, StageEvent
-from counter_app.permissions import Perm, allowed, require
+from counter_app.permissions import Perm, require
 from counter_app.workdays import Deadline, WorkCalendar
 
 LEVEL_LABELS = {"yellow": "黄色预警", "red": "红色超期"}
@@ -201,7 +200,6 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
                  window_id: int | None = None) -> list[WarningRow]:
     """Yellow and red applications, green channel first, then by urgency (most overdue first)."""
     require(db, actor, Perm.VIEW_APPLICATION, target_type="warnings")
-    full = allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
     today = clock.today()
     with db.read() as session:
         h = hall.require_hall(session)
@@ -225,7 +223,7 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
                 phone = app.contact_mobile or app.contact_phone
                 rows.append(WarningRow(
                     application_id=app.id, number=app.number, customer_name=customer_name,
-                    phone=phone if full else mask_phone(phone),
+                    phone=privacy.show_phone(actor, phone, own_case=privacy.handles_case(actor, app)),
                     business_name=catalog.load().business_name(app.business_type),
                     stage_name=catalog.load().stage_name(app.current_stage), handler=app.current_handler,
                     window_no=window_no, green_channel=app.green_channel, green_manager=app.green_manager,

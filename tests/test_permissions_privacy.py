@@ -100,3 +100,32 @@ def test_server_cli_may_export_unmasked_with_a_reason(db, actors):
     # a signed-in user who happens to be called "system" is not the server's command line
     impostor = Actor(99, "system", "某某", "clerk")
     assert not privacy.is_server_cli(impostor)
+
+
+# --- the policy as the services apply it -------------------------------------------------------------
+
+
+def test_services_show_full_data_only_to_the_clerk_handling_the_case(db, actors, frozen_now):
+    """The same case looked up by the clerk who accepted it, a clerk of another window, a supervisor."""
+    import datetime as dt
+
+    from counter_app import deferrals, progress, warnings
+    from counter_app.models import Application
+    from tests.factories import add_case, resident_id
+
+    number = resident_id(321)
+    app_id = add_case(db, actors["clerk2"], name="钱七", cert_number=number, deferred=("property_proof",),
+                      deferral_due=frozen_now.date() - dt.timedelta(days=3))
+    with db.write() as s:  # make it overdue for the warnings list
+        s.get(Application, app_id).stage_due_date = frozen_now.date() - dt.timedelta(days=5)
+    masked_id, masked_phone = privacy.mask_id(number), "138****5678"
+    for who, full in (("clerk2", True), ("clerk1", False), ("super1", False), ("back1", False)):
+        actor = actors[who]
+        row = progress.find(db, actor, number).rows[0]
+        assert (row.certificate, row.phone) == ((number, "13812345678") if full else (masked_id, masked_phone)), who
+        detail = progress.detail(db, actor, app_id)
+        assert (detail.phone == "13812345678") is full, who
+        [item] = deferrals.open_items(db, actor, scope="overdue")
+        assert (item.phone == "13812345678") is full, who
+        [warn] = warnings.warning_list(db, actor)
+        assert (warn.phone == "13812345678") is full, who
