@@ -24,6 +24,7 @@ from counter_app.models import CalendarOverride, Hall
 from counter_app.permissions import Perm, require
 
 MAX_STAGE_DAYS = 120
+MAX_IDLE_LOCK_MINUTES = 240
 HISTORY_KEY = "stage_limits_history"
 
 
@@ -66,6 +67,7 @@ class HallSettings:
     stage_limits: tuple[StageLimitRow, ...]
     overrides: tuple[OverrideRow, ...]
     confirmed_years: tuple[int, ...]
+    idle_lock_minutes: int = 10  # the window locks after this long without input; 0 = never
 
 
 @dataclass
@@ -86,6 +88,7 @@ class SettingsUpdate:
     add_overrides: list[tuple[dt.date, bool, str]] = field(default_factory=list)
     remove_override_ids: list[int] = field(default_factory=list)
     confirmed_years: list[int] | None = None
+    idle_lock_minutes: int | None = None
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -131,6 +134,7 @@ def load(db: Database, actor: Actor) -> HallSettings:
             stage_limits=tuple(stage_limit_rows(session, h.id)),
             overrides=tuple(overrides(session, h.id)),
             confirmed_years=tuple(sorted(int(y) for y in values.get("calendar_confirmed_years") or ())),
+            idle_lock_minutes=int(values.get("idle_lock_minutes") or 0),
         )
 
 
@@ -175,6 +179,8 @@ def validate(update: SettingsUpdate, known_days: set[dt.date]) -> None:
         errors["phone"] = "营业厅电话只能包含数字和横线（如 0591-87000000）"
     if update.yellow_percent is not None and not 10 <= update.yellow_percent <= 99:
         errors["yellow_percent"] = "黄色预警比例应在10%至99%之间（默认80%）"
+    if update.idle_lock_minutes is not None and not 0 <= update.idle_lock_minutes <= MAX_IDLE_LOCK_MINUTES:
+        errors["idle_lock_minutes"] = f"无操作锁屏时间应为0至{MAX_IDLE_LOCK_MINUTES}分钟（0表示不自动锁屏）"
     if update.deferral_days is not None and not 1 <= update.deferral_days <= 30:
         errors["deferral_days"] = "容缺补交期限应为1至30个工作日（默认3个工作日）"
     if update.stage_limits is not None:
@@ -256,6 +262,8 @@ def _save_values(session: Session, actor: Actor, hall_id: int, update: SettingsU
         wanted["service_commitments"] = ("服务承诺", [c.strip() for c in update.service_commitments if c.strip()])
     if update.progress_query_text is not None:
         wanted["progress_query_text"] = ("进度查询说明", update.progress_query_text.strip())
+    if update.idle_lock_minutes is not None:
+        wanted["idle_lock_minutes"] = ("无操作锁屏时间", int(update.idle_lock_minutes))
     if update.confirmed_years is not None:
         wanted["calendar_confirmed_years"] = ("已确认的年度节假日", sorted({int(y) for y in update.confirmed_years}))
     changed = []

@@ -381,3 +381,30 @@ def test_logout_brings_back_the_sign_in_for_the_next_person(qtbot, sqlite_db, pc
     assert flow.session.window is not first_window and flow.session.window.isVisible()
     assert [a for a in _actions(sqlite_db) if a[1] in ("login", "logout")] == [
         ("clerk1", "login", "ok"), ("clerk1", "logout", "ok"), ("clerk2", "login", "ok")]
+
+
+def test_idle_lock_time_is_a_hall_setting_the_admin_changes(qtbot, sqlite_db, pc_settings, flows):
+    from counter_app import settings_service
+    from counter_app.errors import ValidationFailed
+    from counter_app.ui.settings_dialog import SettingsDialog
+
+    actors = setup_hall(sqlite_db)
+    admin = actors["admin1"]
+    assert settings_service.load(sqlite_db, admin).idle_lock_minutes == 10  # the default
+    settings_service.save(sqlite_db, admin, settings_service.SettingsUpdate(idle_lock_minutes=3))
+    with pytest.raises(ValidationFailed, match="0至240分钟"):
+        settings_service.save(sqlite_db, admin, settings_service.SettingsUpdate(idle_lock_minutes=241))
+    assert accounts.start_info(sqlite_db).idle_lock_minutes == 3
+    dialog = SettingsDialog(sqlite_db, admin)
+    qtbot.addWidget(dialog)
+    assert dialog.idle_lock.value() == 3 and dialog.idle_lock.accessibleName() == "无操作锁屏"
+    # the next sign-in locks after 3 minutes
+    pc_settings.set_window_no("FZGL01", 1)
+    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
+                                         d.login_button.click()))
+    flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
+    flows.append(flow)
+    assert flow.begin()
+    assert flow.session.idle.timeout_ms == 3 * 60_000
+    with sqlite_db.read() as s:
+        assert audit.count(s, audit.AuditFilter(action="settings_change", username="admin1")) == 1

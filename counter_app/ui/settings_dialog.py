@@ -88,7 +88,7 @@ class SettingsDialog(QDialog):
             "name": (0, self.name), "address": (0, self.address), "phone": (0, self.phone),
             "supervision_phone": (0, self.supervision_phone), "service_phone": (0, self.service_phone),
             "stage_limits": (1, self.limits), "yellow_percent": (2, self.yellow),
-            "deferral_days": (2, self.deferral), "fees_text": (3, self.fees),
+            "deferral_days": (2, self.deferral), "idle_lock_minutes": (2, self.idle_lock), "fees_text": (3, self.fees),
             "service_commitments": (3, self.commitments), "progress_query_text": (3, self.query_text),
             "overrides": (4, self.override_day), "confirmed_years": (4, self.confirmed_years),
         }
@@ -166,6 +166,13 @@ class SettingsDialog(QDialog):
         self.deferral.setSuffix(" 个工作日")
         self.deferral.setValue(s.deferral_days)
         form.addRow(buddy_label("容缺补交期限(&D)：", self.deferral, tab), self.deferral)
+        self.idle_lock = QSpinBox(tab)
+        self.idle_lock.setObjectName("idle_lock_minutes")
+        self.idle_lock.setRange(0, 240)
+        self.idle_lock.setSuffix(" 分钟")
+        self.idle_lock.setSpecialValueText("不自动锁屏")
+        self.idle_lock.setValue(s.idle_lock_minutes)
+        form.addRow(buddy_label("无操作锁屏(&L)：", self.idle_lock, tab), self.idle_lock)
         hint = QLabel("例：时限5个工作日、比例80%，已用4个工作日时显示黄色预警。", tab)
         hint.setStyleSheet(f"color: {GREY_FG.name()};")
         form.addRow(hint)
@@ -337,6 +344,7 @@ class SettingsDialog(QDialog):
             name=self.name.text(), address=self.address.text(), phone=self.phone.text(),
             supervision_phone=self.supervision_phone.text(), service_phone=self.service_phone.text(),
             yellow_percent=self.yellow.value(), deferral_days=self.deferral.value(),
+            idle_lock_minutes=self.idle_lock.value(),
             fees_text=self.fees.toPlainText(), service_commitments=self.commitments.toPlainText().splitlines(),
             progress_query_text=self.query_text.text(), stage_limits=limits,
             add_overrides=list(self._pending_add), remove_override_ids=list(self._pending_remove),
