@@ -109,7 +109,9 @@ class AuditFilter:
     text: str = ""  # part of the record id or of the detail
 
     def describe(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+        """The filters in use, JSON-ready (stored with an export)."""
+        return {k: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
+                for k, v in asdict(self).items() if v not in (None, "")}
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,4 @@ def test_default_filename(frozen_now):
     flt = audit.AuditFilter(since=dt.datetime(2026, 11, 18), until=dt.datetime(2026, 11, 25))
     assert audit_export.default_filename(flt) == "审计日志_20261118-20261124.xlsx"
     assert audit_export.describe(flt) == "日期 2026-11-18 至 2026-11-24"
+    assert flt.describe() == {"since": "2026-11-18 00:00:00", "until": "2026-11-25 00:00:00"}

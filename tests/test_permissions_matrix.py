@@ -14,7 +14,20 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from counter_app import accounts, audit, audit_export, documents, exports, handover, privacy, registers
+from counter_app import (
+    accounts,
+    audit,
+    audit_export,
+    deferrals,
+    documents,
+    exchange,
+    exports,
+    handover,
+    privacy,
+    registers,
+    settings_service,
+    stages,
+)
 from counter_app.errors import PermissionDenied
 from counter_app.models import AuditEntry
 from counter_app.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm
@@ -34,6 +47,26 @@ class Protected:
         if self.roles is not None:
             return set(self.roles)
         return {role for role, perms in ROLE_PERMISSIONS.items() if self.perm in perms}
+
+
+def _case(db, ctx, **kwargs) -> int:
+    """A fresh application of window 1 for an action that changes it (each permitted role gets one)."""
+    return add_case(db, ctx["actors"]["clerk1"], **kwargs)
+
+
+def _deferred_item(db, ctx) -> int:
+    from counter_app.models import Material
+
+    app_id = _case(db, ctx, deferred=("property_proof",))
+    with db.read() as s:
+        return s.scalar(select(Material.id).where(Material.application_id == app_id, Material.state == "deferred"))
+
+
+def _customer(db, app_id) -> int:
+    from counter_app.models import Application
+
+    with db.read() as s:
+        return s.get(Application, app_id).customer_id
 
 
 def _out(ctx, actor, name="x.xlsx"):
@@ -78,6 +111,23 @@ ACTIONS = [
     Protected("export a register unmasked", Perm.EXPORT_UNMASKED, lambda db, a, c: exports.export(
         db, a, exports.ExportRequest("register", unmasked=True, reason="报送监管核查"), _out(c, a)),
               roles=frozenset({"supervisor"}), also_refused_as=(Perm.EXPORT_REGISTERS,)),
+    # hall settings
+    Protected("read hall settings", Perm.MANAGE_SETTINGS, lambda db, a, _: settings_service.load(db, a)),
+    Protected("change hall settings", Perm.MANAGE_SETTINGS, lambda db, a, _: settings_service.save(
+        db, a, settings_service.SettingsUpdate(idle_lock_minutes=5))),
+    # stages, 容缺, blacklist
+    Protected("move a stage", Perm.MOVE_STAGE, lambda db, a, c: stages.advance(
+        db, a, _case(db, c), version=None, handler="陈后台")),
+    Protected("terminate", Perm.TERMINATE, lambda db, a, c: stages.terminate(
+        db, a, _case(db, c), version=None, reason="客户撤回申请")),
+    Protected("record a supplied item", Perm.SUPPLY_MATERIAL, lambda db, a, c: deferrals.supply(
+        db, a, _deferred_item(db, c))),
+    Protected("blacklist a customer", Perm.BLACKLIST, lambda db, a, c: deferrals.blacklist_add(
+        db, a, _customer(db, c["app"]), reason="逾期未补交资料")),
+    Protected("find a customer to blacklist", Perm.BLACKLIST, lambda db, a, c: deferrals.find_customers(
+        db, a, c["cert"])),
+    # marketing-system exchange
+    Protected("exchange export", Perm.EXCHANGE, lambda db, a, c: exchange.export(db, a, _out(c, a, "x.json"))),
 ]
 
 
@@ -93,7 +143,11 @@ def ctx(db, actors, tmp_path):
     app_id = add_case(db, actors["clerk1"], name="张三")
     batch = handover.create_batch(db, actors["clerk1"], [app_id])
     other = add_case(db, actors["clerk1"], name="李四")  # still to hand over
-    return {"actors": actors, "app": app_id, "batch": batch.id, "pending": other, "tmp": tmp_path}
+    from counter_app.models import Application
+
+    with db.read() as s:
+        cert = s.get(Application, app_id).certificate.number
+    return {"actors": actors, "app": app_id, "batch": batch.id, "pending": other, "tmp": tmp_path, "cert": cert}
 
 
 @pytest.mark.parametrize("action", ACTIONS, ids=[a.name for a in ACTIONS])

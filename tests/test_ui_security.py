@@ -361,3 +361,36 @@ def test_lock_over_a_modal_dialog_keeps_it_and_its_input(qtbot, signed_in):
     when_modal("askDialog", inside)
     assert dialog.exec() == QDialog.Accepted
     assert seen == {"top": True, "covered": True, "after": (True, "备注：客户下午补交", True)}
+
+
+def test_audit_page_exports_the_filtered_trail_in_the_background(qtbot, sqlite_db, tmp_path):
+    from openpyxl import load_workbook
+
+    actors = setup_hall(sqlite_db)
+    users.sign_in(sqlite_db, "clerk1", PASSWORD, pc="PC-1", window_no=1)
+    page = AuditPage(sqlite_db, actors["super1"])
+    qtbot.addWidget(page)
+    page.action.setCurrentIndex(page.action.findData("login"))
+    page.search_button.click()
+    task = page.export_to(tmp_path / "审计.xlsx")
+    assert not page.export_button.isEnabled()
+    qtbot.waitUntil(lambda: task.outcome is not None, timeout=10_000)
+    assert task.outcome == "success", (task.error, page.message.text())
+    assert page.export_button.isEnabled()
+    assert page.last_export.rows == 1 and "已导出 1 条" in page.summary.text()
+    cells = [c for row in load_workbook(tmp_path / "审计.xlsx").active.iter_rows(values_only=True) for c in row]
+    assert "clerk1" in cells and "PC-1" in cells
+    # a target that cannot be written: the message says so, nothing crashes
+    task = page.export_to(tmp_path / "missing" / "a.xlsx")
+    qtbot.waitUntil(lambda: task.outcome is not None, timeout=10_000)
+    assert task.outcome == "failure" and "不存在" in page.message.text()
+
+
+def test_clerk_cannot_export_the_trail_from_a_page_either(qtbot, sqlite_db, tmp_path):
+    actors = setup_hall(sqlite_db)
+    page = AuditPage(sqlite_db, actors["clerk1"])
+    qtbot.addWidget(page)
+    task = page.export_to(tmp_path / "a.xlsx")
+    qtbot.waitUntil(lambda: task.outcome is not None, timeout=10_000)
+    assert task.outcome == "failure" and "无权查看审计日志" in page.message.text()
+    assert not (tmp_path / "a.xlsx").exists()

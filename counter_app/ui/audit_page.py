@@ -1,9 +1,11 @@
-"""审计日志 (supervisors, admins): filter the trail; rows load page by page as the table scrolls.
-Read-only: the domain has no way to change an entry, and neither has this page."""
+"""审计日志 (supervisors, admins): filter the trail; rows load page by page as the table scrolls;
+导出Excel writes the filtered entries in the background. Read-only: the domain has no way to change
+an entry, and neither has this page."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -22,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import accounts, audit, clock
+from counter_app import accounts, audit, audit_export, clock
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
+from counter_app.ui.background import BackgroundTask
 
 ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
 COLUMNS = ["时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象", "结果", "详情"]
@@ -143,6 +147,17 @@ class AuditPage(QWidget):
         self.search_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
         self.search_action.triggered.connect(self.search)
         self.addAction(self.search_action)
+        self.export_button = QPushButton("导出Excel", self)
+        self.export_button.setAccessibleName("导出Excel")
+        self.export_button.setToolTip("把当前筛选出的审计记录导出为 Excel 文件（Ctrl+E）")
+        self.export_button.clicked.connect(self.export)
+        self.export_action = QAction("导出Excel", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        self.export_action.triggered.connect(self.export)
+        self.addAction(self.export_action)
+        self.export_task: BackgroundTask | None = None
+        self.last_export = None
 
         filters = QGridLayout()
         for col, (label, widget) in enumerate([("起始日期", self.date_from), ("截止日期", self.date_to),
@@ -154,6 +169,7 @@ class AuditPage(QWidget):
             filters.addWidget(QLabel(label, self), 1, col * 2)
             filters.addWidget(widget, 1, col * 2 + 1)
         filters.addWidget(self.search_button, 1, 7)
+        filters.addWidget(self.export_button, 0, 8)
 
         self.table = QTableView(self)
         self.table.setObjectName("auditTable")
@@ -224,3 +240,42 @@ class AuditPage(QWidget):
             self.summary.setText("")
             return
         self.summary.setText(f"共 {self.model.total} 条")
+
+    # --- export -----------------------------------------------------------------------------------
+
+    def export(self) -> None:
+        flt = self.current_filter()
+        suggested = str(Path.home() / audit_export.default_filename(flt))
+        path, _ = QFileDialog.getSaveFileName(self, "导出Excel", suggested, "Excel 工作簿 (*.xlsx)")
+        if not path:
+            return
+        if not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        self.export_to(path)
+
+    def export_to(self, path: str | Path) -> BackgroundTask:
+        """Export the entries of the current filter to ``path`` off the GUI thread, with progress."""
+        flt = self.current_filter()
+        db, actor = self.db, self.actor
+        self.message.hide()
+        self.export_button.setEnabled(False)
+        task = BackgroundTask(lambda progress: audit_export.export_xlsx(
+            db, actor, flt, path, progress=progress.report, cancelled=progress.is_cancelled))
+        task.with_progress(self, "正在导出审计日志…", unit="条")
+        task.on_success(self._exported).on_failure(self._export_failed).on_cancel(self._export_cancelled)
+        self.export_task = task.start()
+        return task
+
+    def _exported(self, result) -> None:
+        self.export_button.setEnabled(True)
+        self.last_export = result
+        self.summary.setText(f"共 {self.model.total} 条　已导出 {result.rows:,} 条到 {result.path}")
+
+    def _export_failed(self, exc: Exception) -> None:
+        self.export_button.setEnabled(True)
+        self.message.setText(str(exc) if isinstance(exc, UserError) else f"导出失败：{exc}")
+        self.message.show()
+
+    def _export_cancelled(self) -> None:
+        self.export_button.setEnabled(True)
+        self.summary.setText(f"共 {self.model.total} 条　已取消导出，没有生成文件")
