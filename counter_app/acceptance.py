@@ -531,15 +531,43 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
     return _run(db, work)
 
 
-def recent_values(db: Database, actor: Actor, field_name: str, *, limit: int = 20) -> list[str]:
-    """Values this window used lately for a field (e.g. districts), most frequent first, for completion."""
+@dataclass(frozen=True)
+class FormDefaults:
+    """What a fresh form needs from the hall: defaults, the deferral due date, survey teams."""
+
+    residential_kw: Decimal
+    deferral_days: int
+    deferral_due: dt.date
+    deferral_due_estimated: bool
+    teams: list[survey.SurveyTeam]
+    districts: list[str]
+
+
+def form_defaults(db: Database, actor: Actor) -> FormDefaults:
     require(db, actor, Perm.ACCEPT)
-    if field_name not in {"address_district", "green_manager", "vat_bank"}:
-        raise ValueError(field_name)
-    column = getattr(Application, field_name)
     with db.read() as session:
-        stmt = (select(column, func.count()).where(column != "")
-                .group_by(column).order_by(func.count().desc()).limit(limit))
+        h, calendar, _teams, deferral_days = _context(session, actor)
+        due = calendar.add_workdays(clock.now(), deferral_days)
+        kw = hall.get_setting(session, "residential_default_kw", h.id) or 0
+        stmt = (select(Application.address_district, func.count()).where(Application.address_district != "")
+                .group_by(Application.address_district).order_by(func.count().desc()).limit(20))
         if actor.window_id:
             stmt = stmt.where(Application.window_id == actor.window_id)
-        return [value for value, _ in session.execute(stmt)]
+        districts = [value for value, _ in session.execute(stmt)]
+        return FormDefaults(Decimal(str(kw)), deferral_days, due.day, due.estimated,
+                            survey.teams(session, h.id), districts)
+
+
+def survey_day_load(db: Database, actor: Actor, team: str, day: dt.date) -> tuple[int, int]:
+    """(booked, capacity) of a survey team on a day, for the hint next to the appointment."""
+    require(db, actor, Perm.ACCEPT)
+    with db.read() as session:
+        return survey.day_load(session, _hall(session, actor).id, team, day)
+
+
+def suggest_survey_day(db: Database, actor: Actor, team: str) -> dt.date | None:
+    """The first working day after today on which the team still has room."""
+    require(db, actor, Perm.ACCEPT)
+    with db.read() as session:
+        h = _hall(session, actor)
+        return survey.first_free_day(session, h.id, team, clock.today(), hall.work_calendar(session, h.id))

@@ -25,7 +25,10 @@ class PageSpec:
         return getattr(importlib.import_module(module_name), class_name)
 
 
-PAGES: list[PageSpec] = []
+PAGES: list[PageSpec] = [
+    PageSpec("accept", "受理", "counter_app.ui.acceptance_page:AcceptancePage", "业务", "Ctrl+N", Perm.ACCEPT),
+    PageSpec("find", "查询", "counter_app.ui.find_page:FindPage", "查询", "Ctrl+F", Perm.VIEW_APPLICATION),
+]
 
 
 def available(pages: list[PageSpec] | None = None) -> list[PageSpec]:
