@@ -3,6 +3,7 @@ work, pressing keys while counting them."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -11,6 +12,12 @@ from counter_app import cardreader
 from counter_app.drafts import DraftStore
 from counter_app.ui import background
 from counter_app.ui.acceptance_page import AcceptancePage
+
+
+@pytest.fixture(autouse=True)
+def no_modal_questions(monkeypatch):
+    """A test answers "yes" to the page's questions (closing, discarding) unless it patches them."""
+    monkeypatch.setattr(AcceptancePage, "_confirm", lambda self, title, text: True)
 
 
 def wait_idle(qtbot, timeout: int = 15000) -> None:

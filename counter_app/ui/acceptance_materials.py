@@ -28,6 +28,10 @@ class MaterialRow:
         self.note = QLabel("", parent)
         self.note.setObjectName(f"materialNote_{item.code}")
         self.note.setWordWrap(True)
+        self.note.setContentsMargins(16, 0, 0, 4)
+        if item.when == "now" or not item.deferrable:
+            self.name.setText(f"{item.name}【须当场提交】")
+        self.combo.setToolTip("须在受理时提交" if not item.deferrable else "未带可选“容缺”，约定期限内补交")
 
     @property
     def state(self) -> str:
@@ -49,6 +53,11 @@ class MaterialsChecklist(QWidget):
         self.setObjectName("materials")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        hint = QLabel("客户带来的选“已收”，档案中有效的为“在档”；可后补的资料未带时选“容缺”。", self)
+        hint.setObjectName("materialsHint")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        outer.addWidget(hint)
         self.grid_host = QWidget(self)
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(0, 0, 0, 0)
@@ -74,6 +83,7 @@ class MaterialsChecklist(QWidget):
         for row in self.rows.values():
             for widget in (row.name, row.combo, row.note):
                 self.grid.removeWidget(widget)
+                widget.hide()  # gone from the screen now, deleted when the event loop comes round
                 widget.deleteLater()
         self.rows = {}
         self.blacklisted = any(item.blacklisted for item in plan)
@@ -132,6 +142,7 @@ class MaterialsChecklist(QWidget):
             if error:
                 row.note.setText(error)
                 row.note.setStyleSheet(ERROR_STYLE)
+                row.note.show()
                 continue
             row.note.setStyleSheet("")
             if row.state == "deferred":
@@ -143,13 +154,12 @@ class MaterialsChecklist(QWidget):
             elif row.state == "on_file":
                 until = f"（有效期至 {item.on_file_until:%Y-%m-%d}）" if item.on_file_until else ""
                 row.note.setText(f"在档资料{until}，本次无需提交")
-            elif item.when == "now" or not item.deferrable:
-                row.note.setText("须在受理时提交")
-            elif self.blacklisted:
+            elif self.blacklisted and item.deferrable:
                 row.note.setText("失信客户不能容缺，须当场提交")
                 row.note.setStyleSheet(ERROR_STYLE)
             else:
-                row.note.setText("未带可选“容缺”，约定期限内补交")
+                row.note.setText("")
+            row.note.setVisible(bool(row.note.text()))
         if deferred:
             self.summary.setText(f"容缺 {len(deferred)} 项，客户需签署容缺承诺书")
         else:

@@ -98,6 +98,7 @@ class AcceptancePage(QWidget):
         self.defaults: acceptance.FormDefaults | None = None
         self.draft_key = DraftStore.new_key(actor.username)
         self._pending_drafts: list = []
+        self._auto_values: dict[str, str] = {}  # what _type_defaults put in (replaced on a type change)
 
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
@@ -241,6 +242,7 @@ class AcceptancePage(QWidget):
             self._material_conflicts = {}
             self._voltage_manual = False
             self._last_holder = ""
+            self._auto_values = {}
             v.cert_type.setCurrentIndex(0)
             last_type = settings.value("acceptance/business_type", "lv_res_new")
             index = v.business_type.findData(last_type)
@@ -279,23 +281,23 @@ class AcceptancePage(QWidget):
             v.cert_number.setFocus(Qt.ShortcutFocusReason)
 
     def _type_defaults(self) -> None:
-        """Defaults of the business type: usage category, load importance, a residential capacity."""
+        """Defaults of the business type (usage category, industry, load importance, a residential
+        capacity). A value still equal to the previous type's default is replaced; typed ones stay."""
         bt = self.cat.business_type(self.view.business_type.currentData())
-        e = self.editors
-        if bt.usage_default and not editor_text(e["usage_category"]):
-            set_editor_text(e["usage_category"], bt.usage_default)
-        if bt.is_residential and not editor_text(e["industry"]):
-            set_editor_text(e["industry"], "城乡居民生活")
-        if bt.is_high_voltage and not editor_text(e["load_importance"]):
-            set_editor_text(e["load_importance"], self.cat.load_importance[0])
         kw = self.defaults.residential_kw if self.defaults else Decimal(
             str(hall.DEFAULT_SETTINGS["residential_default_kw"]))
-        default = format(kw.normalize(), "f") if kw else ""
-        if bt.code == "lv_res_new" and not e["applied_capacity"].text():
-            e["applied_capacity"].setText(default)
-        elif bt.code != "lv_res_new" and default and e["applied_capacity"].text() == default \
-                and self._pristine.get("applied_capacity") == default:
-            e["applied_capacity"].clear()  # the residential default is no answer for other types
+        wanted = {
+            "usage_category": bt.usage_default,
+            "industry": "城乡居民生活" if bt.is_residential else "",
+            "load_importance": self.cat.load_importance[0] if bt.is_high_voltage else "",
+            "applied_capacity": format(kw.normalize(), "f") if kw and bt.code == "lv_res_new" else "",
+        }
+        for code, value in wanted.items():
+            editor = self.editors[code]
+            current = editor_text(editor)
+            if not current or current == self._auto_values.get(code):
+                set_editor_text(editor, value)
+                self._auto_values[code] = value
 
     def activate(self) -> None:
         """Ctrl+N from anywhere: a fresh form, unless the one on screen has unsaved input."""
@@ -332,9 +334,7 @@ class AcceptancePage(QWidget):
             self.editors["address_district"].setCompleter(completer)
             self.view.materials.set_deferral_due(defaults.deferral_due, defaults.deferral_due_estimated)
             if pristine and self.mode == "new":
-                bt = self.view.business_type.currentData()
-                if bt == "lv_res_new":
-                    self.editors["applied_capacity"].setText(format(defaults.residential_kw.normalize(), "f"))
+                self._type_defaults()
         finally:
             self._filling = False
         if pristine:
@@ -495,11 +495,15 @@ class AcceptancePage(QWidget):
         v.cert_info.setVisible(bool(parts))
 
     def _holder_changed(self, text: str) -> None:
+        """A person is usually their own contact; an organisation names someone."""
         if self._filling:
             return
         contact = self.editors["contact_name"]
-        if not contact.text() or contact.text() == self._last_holder:
+        person = identity.cert_kind(self.view.cert_type.currentData()) == identity.PERSON
+        if person and (not contact.text() or contact.text() == self._last_holder):
             contact.setText(text)
+        elif not person and contact.text() == self._last_holder:
+            contact.clear()
         self._last_holder = text
 
     _last_holder = ""
@@ -898,7 +902,12 @@ class AcceptancePage(QWidget):
             minutes, seconds = divmod(result.counter_seconds, 60)
             lines.append(f"窗口用时 {minutes}分{seconds:02d}秒")
         lines.extend(result.warnings)
-        self.view.banner.show_message("success", "。".join(lines) + "。")
+        text = "。".join(lines) + "。"
+        self.view.banner.show_message("success", text, rich=text.replace(
+            result.number, f"<span style='font-size:15pt; font-weight:bold'>{result.number}</span>", 1))
+        refresh = getattr(self.window(), "refresh_figures", None)
+        if callable(refresh):  # the main window's "today's acceptances" count
+            refresh()
         can_print = self._documents_available()
         self.view.print_button.setVisible(can_print)
         hint = "按空格键打印单据，" if can_print else ""

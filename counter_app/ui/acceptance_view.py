@@ -113,6 +113,7 @@ class AcceptanceView(QWidget):
             self.cert_type.addItem(label, code)
         self.cert_number = QLineEdit()
         self.cert_number.setMaxLength(40)
+        self.cert_number.setMinimumWidth(self.cert_number.fontMetrics().horizontalAdvance("0" * 20) + 16)
         self.read_button = named(QPushButton("读卡（F2）"), "读卡（F2）", "readCard")
         self.holder_name = QLineEdit()
         self.holder_name.setMaxLength(120)

@@ -205,13 +205,18 @@ class Banner(QFrame):
             layout.addWidget(button)
             self.buttons.append(button)
         self._slots: list = [None] * 3
+        self.plain = ""
         self.hide()
 
-    def show_message(self, kind: str, text: str, actions: list[tuple[str, object]] = ()) -> None:
+    def show_message(self, kind: str, text: str, actions: list[tuple[str, object]] = (), *,
+                     rich: str | None = None) -> None:
+        """``text`` is the plain message (also the accessible name); ``rich`` an HTML rendering of it."""
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
-        self.text.setText(text)
+        self.plain = text
+        self.text.setTextFormat(Qt.RichText if rich else Qt.PlainText)
+        self.text.setText(rich or text)
         self.text.setAccessibleName(text)
         for index, button in enumerate(self.buttons):
             if self._slots[index] is not None:
