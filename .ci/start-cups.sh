@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A CUPS daemon with a PDF printer named PDF (jobs land as PDFs in ~/PDF).
 set -euo pipefail
+mkdir -p /run/cups  # no systemd here: the socket directory does not exist yet
 if ! lpstat -r >/dev/null 2>&1; then
   /usr/sbin/cupsd
   for _ in $(seq 1 30); do lpstat -r >/dev/null 2>&1 && break; sleep 0.2; done

@@ -15,7 +15,7 @@ from counter_app.models import AuditEntry
 ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "lock": "锁屏", "unlock": "解锁",
     "accept": "受理", "edit": "修改申请", "stage_move": "环节流转", "stage_return": "退回",
-    "print": "打印", "reprint": "补打", "save_document": "保存单据", "export": "导出",
+    "print": "打印", "reprint": "补打", "save_document": "保存单据", "preview_document": "预览单据", "export": "导出",
     "lookup": "查询个人信息", "settings_change": "修改设置", "permission_denied": "越权被拒",
     "user_add": "新建用户", "user_disable": "停用用户", "user_enable": "启用用户", "user_reset": "重置密码",
     "password_change": "修改密码", "handover_create": "生成交接批次", "handover_confirm": "确认交接",

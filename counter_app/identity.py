@@ -186,8 +186,7 @@ _OTHER_CHECKS = {
 def check_mobile(value: str) -> str | None:
     """Mainland mobile number: 11 digits starting 1[3-9]. Returns an error message or None."""
     digits = normalize(value)
-    if digits.startswith("+86"):
-        digits = digits[3:]
+    digits = digits.removeprefix("+86")
     if not re.fullmatch(r"1[3-9]\d{9}", digits):
         return "手机号码应为以1开头的11位数字（如 13812345678），请核对"
     return None
@@ -203,4 +202,4 @@ def check_fixed_phone(value: str) -> str | None:
 
 def normalize_mobile(value: str) -> str:
     digits = normalize(value)
-    return digits[3:] if digits.startswith("+86") else digits
+    return digits.removeprefix("+86")

@@ -134,7 +134,7 @@ class Customer(Base):
     phone: Mapped[str] = mapped_column(String(30), default="")
     mailing_address: Mapped[str] = mapped_column(String(200), default="")
     # flags shown before accepting (欠费, 违约用电); blacklist lives in BlacklistEntry
-    arrears_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    arrears_amount: Mapped[Decimal] = mapped_column(default=Decimal(0))
     violation_case: Mapped[str] = mapped_column(String(200), default="")
     blacklisted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]
@@ -210,9 +210,9 @@ class Application(Base):
     account_number: Mapped[str] = mapped_column(String(30), default="")  # existing 户号 for changes
     usage_category: Mapped[str] = mapped_column(String(20), default="")
     industry: Mapped[str] = mapped_column(String(60), default="")
-    existing_capacity: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    applied_capacity: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    total_capacity: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    existing_capacity: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    applied_capacity: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    total_capacity: Mapped[Decimal] = mapped_column(default=Decimal(0))
     capacity_unit: Mapped[str] = mapped_column(String(4), default="kW")
     supply_voltage: Mapped[str] = mapped_column(String(20), default="")
     load_importance: Mapped[str] = mapped_column(String(20), default="")

@@ -41,3 +41,247 @@ def make_application(session, cert: Certificate, *, window_id: int, clerk_id: in
     session.add(app)
     session.flush()
     return app
+
+
+# --- complete cases for documents (materials, commitments, agent, enterprise) ----------------------
+
+
+def credit_code(seed: int) -> str:
+    """A valid 18-character unified social credit code (GB 32100) built from ``seed``."""
+    from stdnum.cn import uscc
+
+    body = f"91350102{seed % 10**9:09d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def make_organisation(session, name: str = "福州闽江机械制造有限公司", *, number: str | None = None,
+                      legal_rep: str = "陈建国", legal_rep_id: str | None = None) -> Certificate:
+    cert = make_customer(session, name=name, number=number or credit_code(random.randrange(10**9)),
+                         kind="organisation")
+    customer = session.get(Customer, cert.customer_id)
+    customer.legal_rep_name = legal_rep
+    customer.legal_rep_id_number = legal_rep_id or resident_id(random.randrange(1000), dt.date(1970, 3, 8))
+    cert.cert_type = "business_licence"
+    session.flush()
+    return cert
+
+
+def make_case(
+    session,
+    *,
+    window_id: int,
+    clerk_id: int,
+    business_type: str = "lv_res_new",
+    name: str = "张三",
+    cert_number: str | None = None,
+    organisation: bool = False,
+    deferred: tuple[str, ...] = (),
+    on_file: tuple[str, ...] = (),
+    agent: bool = False,
+    appointment: bool = False,
+    address: tuple[str, str] = ("福州市鼓楼区", "五四路88号3号楼502室"),
+    deferral_due: dt.date | None = None,
+):
+    """An accepted application as the acceptance service leaves it: customer, certificate, every
+    catalog material of the type (received / on_file / deferred), the authenticity commitment and,
+    when something is deferred, the deferral commitment with its items; optionally an agent,
+    enterprise data and a survey appointment."""
+    from decimal import Decimal
+
+    from counter_app import catalog
+    from counter_app.models import Commitment, Material, StageEvent, SurveyAppointment
+
+    now = clock.now()
+    btype = catalog.load().business_type(business_type)
+    if organisation:
+        cert = make_organisation(session, name=name, number=cert_number)
+    else:
+        cert = make_customer(session, name=name, number=cert_number)
+    customer = session.get(Customer, cert.customer_id)
+    app = make_application(session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type)
+    app.address_district, app.address_detail = address
+    app.contact_name = customer.legal_rep_name if organisation else name
+    app.contact_mobile = "13812345678"
+    app.contact_phone = "0591-83334444"
+    app.mailing_address = address[0] + address[1]
+    app.usage_category = btype.usage_default or "居民生活"
+    app.industry = "城乡居民生活" if btype.is_residential else "制造业"
+    if "existing_capacity" in btype.required:
+        app.existing_capacity = Decimal("8")
+    app.applied_capacity = Decimal("16") if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
+    app.total_capacity = app.existing_capacity + app.applied_capacity
+    app.capacity_unit = "kVA" if btype.is_high_voltage else "kW"
+    app.supply_voltage = "10kV" if btype.is_high_voltage else ("220V" if btype.is_residential else "380V")
+    app.load_importance = "普通"
+    app.wanted_date = now.date() + dt.timedelta(days=10)
+    if btype.is_high_voltage:
+        app.project_name = "年产5万台电机生产线扩建项目"
+    if btype.is_change:
+        app.account_number = "3501000123456"
+    if organisation:
+        app.legal_rep_name = customer.legal_rep_name
+        app.legal_rep_id_number = customer.legal_rep_id_number
+        app.vat_taxpayer_number = cert.number
+        app.vat_bank = "中国工商银行福州鼓楼支行"
+        app.vat_account = "1402020109000123456"
+        app.vat_address = "福州市鼓楼区工业路523号"
+        app.vat_phone = "0591-83123456"
+    if agent:
+        app.agent_name = "刘经办"
+        app.agent_cert_type = "id_card"
+        app.agent_cert_number = resident_id(777, dt.date(1990, 1, 2))
+        app.agent_mobile = "13900001111"
+    due = deferral_due or (now.date() + dt.timedelta(days=3))
+    items = []
+    for seq, mat in enumerate(btype.materials, start=1):
+        state = "deferred" if mat.code in deferred else "on_file" if mat.code in on_file else "received"
+        session.add(Material(application_id=app.id, seq=seq, code=mat.code, name=mat.name, state=state,
+                             copies=1, due_date=due if state == "deferred" else None))
+        if state == "deferred":
+            items.append({"code": mat.code, "name": mat.name, "due_date": due.isoformat()})
+    if agent:
+        session.add(Material(application_id=app.id, seq=len(btype.materials) + 1, code="proxy",
+                             name="授权委托书及经办人身份证明", state="received", copies=1))
+    session.add(Commitment(application_id=app.id, kind="authenticity", signed_at=now, items=[]))
+    if items:
+        session.add(Commitment(application_id=app.id, kind="deferral", signed_at=now, due_date=due, items=items))
+    accept_due = now.date() + dt.timedelta(days=1)
+    app.stage_due_date = accept_due
+    app.due_date = now.date() + dt.timedelta(days=btype.total_limit + 2)
+    session.add(StageEvent(application_id=app.id, stage="accept", action="enter", started_at=now,
+                           due_date=accept_due, handler="王小明", actor_id=clerk_id))
+    if appointment:
+        session.add(SurveyAppointment(application_id=app.id, mode="fixed", team="鼓楼勘查一班",
+                                      day=now.date() + dt.timedelta(days=1), slot="am", note="",
+                                      booked_by_id=clerk_id, created_at=now))
+    session.flush()
+    session.expire(app)
+    return app
+
+
+def add_case(db, actor, **kwargs) -> int:
+    """``make_case`` in its own transaction at ``actor``'s window; returns the application id."""
+    with db.write() as session:
+        return make_case(session, window_id=actor.window_id, clerk_id=actor.user_id, **kwargs).id
+
+
+# --- a set-up hall copied per test (argon2 hashing of the users makes setup_hall take seconds) -------
+
+import shutil as _shutil  # noqa: E402
+
+import pytest as _pytest  # noqa: E402
+
+
+@_pytest.fixture(scope="session")
+def _hall_sqlite_file(tmp_path_factory, _sqlite_template):
+    from counter_app.db import Database
+    from tests.conftest import setup_hall
+
+    path = tmp_path_factory.mktemp("hall") / "hall.sqlite3"
+    _shutil.copyfile(_sqlite_template, path)
+    database = Database.from_url(f"sqlite:///{path}")
+    actors = setup_hall(database)
+    database.dispose()
+    return path, actors
+
+
+@_pytest.fixture
+def hall_db(tmp_path, _hall_sqlite_file):
+    """(Database, actors) on a fresh copy of a SQLite database with the hall of ``setup_hall``."""
+    from counter_app.db import Database
+
+    source, actors = _hall_sqlite_file
+    target = tmp_path / "hall.sqlite3"
+    _shutil.copyfile(source, target)
+    database = Database.from_url(f"sqlite:///{target}")
+    yield database, actors
+    database.dispose()
+
+
+def make_accepted(
+    session,
+    *,
+    window_id: int,
+    clerk_id: int,
+    accepted_at: dt.datetime | None = None,
+    business_type: str = "lv_res_new",
+    name: str = "张三",
+    cert_number: str | None = None,
+    mobile: str = "13812345678",
+    deferred: tuple[str, ...] = (),
+    supplied: tuple[str, ...] = (),
+    counter_seconds: int | None = 900,
+    stage: str = "accept",
+    stage_started: dt.datetime | None = None,
+    stage_due: dt.date | None = None,
+    due: dt.date | None = None,
+    status: str = "active",
+    green: bool = False,
+    capacity: str = "8",
+) -> Application:
+    """An accepted application as the acceptance service leaves it (shared conventions of
+    HELPERS.md): materials (received / deferred / supplied), both commitments, the open stage event
+    and its due dates. Working days follow the hall calendar unless due dates are given."""
+    from decimal import Decimal
+
+    from counter_app import catalog as catalog_mod
+    from counter_app import hall as hall_mod
+    from counter_app.models import Commitment, Material, StageEvent, User
+
+    accepted_at = accepted_at or clock.now()
+    hall = session.query(Hall).first()
+    cal = hall_mod.work_calendar(session, hall.id)
+    bt = catalog_mod.load().business_type(business_type)
+    clerk = session.get(User, clerk_id)
+    cert = make_customer(session, name=name, number=cert_number or _unique_id(session))
+    cert.customer.mobile = mobile
+    started = stage_started or accepted_at
+    if stage_due is None:
+        stage_due = cal.add_workdays(started, hall_mod.stage_limit(session, hall.id, business_type, stage)).day
+    if due is None:
+        due = cal.add_workdays(accepted_at, bt.total_limit).day
+    app = Application(
+        number=numbering.application_number(session, hall.code, accepted_at.date()),
+        hall_id=hall.id, window_id=window_id, clerk_id=clerk_id, customer_id=cert.customer_id,
+        certificate_id=cert.id, business_type=business_type, usage_category=bt.usage_default,
+        applied_capacity=Decimal(capacity), total_capacity=Decimal(capacity), supply_voltage="220V",
+        address_district="鼓楼区", address_detail="五四路1号", contact_name=name, contact_mobile=mobile,
+        accepted_at=accepted_at, cert_entered_at=accepted_at - dt.timedelta(seconds=counter_seconds or 0),
+        counter_seconds=counter_seconds, updated_at=accepted_at, status=status, current_stage=stage,
+        current_handler=clerk.name if stage == "accept" else "后台", stage_due_date=stage_due, due_date=due,
+        green_channel=green, green_reason="重点项目" if green else "", green_manager="周经理" if green else "",
+        completed_at=accepted_at + dt.timedelta(days=3) if status == "completed" else None,
+    )
+    session.add(app)
+    session.flush()
+    deferral_due = cal.add_workdays(accepted_at, 3).day
+    items = []
+    for seq, material in enumerate(bt.materials, 1):
+        state = "received"
+        if material.code in deferred or material.code in supplied:
+            state = "supplied" if material.code in supplied else "deferred"
+            items.append({"code": material.code, "name": material.name, "due_date": deferral_due.isoformat()})
+        session.add(Material(
+            application_id=app.id, seq=seq, code=material.code, name=material.name, state=state, copies=1,
+            due_date=deferral_due if state in ("deferred", "supplied") else None,
+            supplied_at=accepted_at + dt.timedelta(days=1) if state == "supplied" else None,
+            supplied_by_id=clerk_id if state == "supplied" else None,
+        ))
+    session.add(Commitment(application_id=app.id, kind="authenticity", signed_at=accepted_at, items=[]))
+    if items:
+        session.add(Commitment(application_id=app.id, kind="deferral", signed_at=accepted_at,
+                               due_date=deferral_due, items=items))
+    if stage != "accept":
+        session.add(StageEvent(application_id=app.id, stage="accept", started_at=accepted_at, ended_at=started,
+                               handler=clerk.name, actor_id=clerk_id))
+    session.add(StageEvent(application_id=app.id, stage=stage, started_at=started, due_date=stage_due,
+                           handler=app.current_handler, actor_id=clerk_id))
+    session.flush()
+    return app
+
+
+def _unique_id(session) -> str:
+    from counter_app.models import Certificate
+
+    seed = session.query(Certificate).count() + 1
+    return resident_id(seed % 1000, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seed // 1000))

@@ -53,7 +53,7 @@ def test_concurrent_writers_never_duplicate_or_lose_numbers(db_url, actors):
                     cert = make_customer(session, name=f"客户{index}-{j}", number=f"W{index:02d}{j:04d}")
                     return make_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
                 database.run_write(work)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             database.dispose()

@@ -49,7 +49,7 @@ def test_sqlite_upgrade_backs_up_first(tmp_path, monkeypatch):
         conn.execute(text("INSERT INTO alembic_version VALUES ('0001')"))
     monkeypatch.setattr(schema, "head_revision", lambda: "0002_pretend")
     monkeypatch.setattr(schema.command, "upgrade", lambda cfg, rev: None)
-    before, after, backup = schema.upgrade(engine)
+    before, _after, backup = schema.upgrade(engine)
     engine.dispose()
     assert before == "0001" and backup is not None and backup.exists()
     with sqlite3.connect(backup) as conn:

@@ -45,4 +45,4 @@ def positive_int(value: str) -> int:
     return number
 
 
-__all__ = ["open_database", "parse_date", "positive_int", "UserError"]
+__all__ = ["UserError", "open_database", "parse_date", "positive_int"]

@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, key=spec.key: self._activate(key))
             menus.get(spec.menu, menus["业务"]).addAction(action)
             self.addAction(action)
-        for name, menu in menus.items():
+        for menu in menus.values():
             if menu.isEmpty():
                 menu.menuAction().setVisible(False)
         help_menu = bar.addMenu("帮助")

@@ -1,0 +1,384 @@
+"""The documents of an application (and handover lists): build → render → record.
+
+The pipeline follows Tryton's reports: ``forms`` collects and decides what a document says,
+``printing`` turns it into PDF or Word bytes with a suggested file name, and the caller decides to
+preview, print (``printing.qt_print``, in the UI) or save. Every preview, print, reprint and save is
+recorded here: a PrintRecord (document, application/batch, user, window, PC, printer, path, SHA-256 of
+the bytes, outcome) and an audit entry in the same transaction.
+
+Permissions: rendering and recording need ``Perm.PRINT`` (handover lists: HANDOVER, RECEIVE_HANDOVER
+or PRINT). The command line's system actor (no user id, run by whoever administers the server) is
+allowed and recorded as "system".
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from counter_app import audit, clock, config, forms, hall
+from counter_app.context import Actor
+from counter_app.db import Database
+from counter_app.errors import NotFound, UserError
+from counter_app.forms import handover as handover_form
+from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
+from counter_app.models import Application, HandoverBatch, PrintRecord
+from counter_app.permissions import Perm, allowed, require
+
+FORMATS = ("pdf", "docx")
+ACTIONS = ("print", "reprint", "preview", "save_pdf", "save_docx")
+ACTION_LABELS = {"print": "打印", "reprint": "补打", "preview": "预览", "save_pdf": "另存PDF", "save_docx": "另存Word"}
+OUTCOME_LABELS = {"ok": "成功", "failed": "失败", "cancelled": "已取消"}
+_AUDIT_ACTIONS = {"print": "print", "reprint": "reprint", "preview": "preview_document",
+                  "save_pdf": "save_document", "save_docx": "save_document"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered document: the bytes and what they are."""
+
+    doc: str
+    title: str
+    fmt: str  # pdf | docx
+    data: bytes
+    filename: str
+    number: str  # application number (or handover batch number)
+    application_id: int | None = None
+    batch_id: int | None = None
+    missing_chars: tuple[str, ...] = ()  # characters no installed font can print
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """A line of the documents list of an application."""
+
+    doc: str
+    title: str
+    applicable: bool
+    reason: str  # why the document is not part of this application's set
+    prints: int  # successful prints and reprints so far
+    last_printed_at: object | None
+    last_printer: str
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: object
+    doc: str
+    title: str
+    action: str
+    action_label: str
+    username: str
+    window_no: int | None
+    pc: str
+    printer: str
+    path: str
+    outcome: str
+    sha256: str
+
+
+# --- permissions ------------------------------------------------------------------------------------
+
+
+def _is_system(actor: Actor) -> bool:
+    return actor.user_id is None and actor.username == "system"
+
+
+def _require_print(db: Database, actor: Actor, target_type: str, target_id: str) -> None:
+    if _is_system(actor):
+        return
+    require(db, actor, Perm.PRINT, target_type=target_type, target_id=target_id)
+
+
+def _require_handover(db: Database, actor: Actor, batch_id: int) -> None:
+    if _is_system(actor) or any(allowed(actor, p) for p in (Perm.HANDOVER, Perm.RECEIVE_HANDOVER, Perm.PRINT)):
+        return
+    require(db, actor, Perm.HANDOVER, target_type="handover_batch", target_id=str(batch_id))
+
+
+# --- finding ----------------------------------------------------------------------------------------
+
+
+def find_application(db: Database, number: str) -> int:
+    """The id of the application with this number (the number as printed, case and spaces ignored)."""
+    wanted = re.sub(r"\s+", "", number or "").upper()
+    with db.read() as session:
+        app_id = session.scalar(select(Application.id).where(func.upper(Application.number) == wanted))
+    if app_id is None:
+        raise NotFound(f"未找到申请编号为 {number} 的申请，请核对编号")
+    return app_id
+
+
+def _check_doc(doc: str) -> None:
+    if doc not in APPLICATION_DOCS:
+        raise UserError(f"未知的单据：{doc}（可选：{'、'.join(APPLICATION_DOCS)}）")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UserError(f"不支持的格式：{fmt}（可选：pdf、docx）")
+
+
+def suggested_filename(number: str, title: str, fmt: str) -> str:
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", f"{number}-{title}")
+    return f"{safe}.{fmt}"
+
+
+# --- rendering --------------------------------------------------------------------------------------
+
+
+def list_documents(db: Database, actor: Actor, application_id: int) -> list[DocumentEntry]:
+    """Every document of the counter set, whether it belongs to this application, and its prints."""
+    with db.read() as session:
+        snapshot = forms.collect(session, application_id)
+        rows = session.execute(
+            select(PrintRecord.document, PrintRecord.at, PrintRecord.printer)
+            .where(PrintRecord.application_id == application_id, PrintRecord.action.in_(("print", "reprint")),
+                   PrintRecord.outcome == "ok")
+            .order_by(PrintRecord.at, PrintRecord.id)
+        ).all()
+    entries = []
+    for doc in APPLICATION_DOCS:
+        printed = [r for r in rows if r.document == doc]
+        reason = forms.why_not(snapshot, doc)
+        entries.append(DocumentEntry(
+            doc=doc, title=DOC_TITLES[doc], applicable=reason is None, reason=reason or "",
+            prints=len(printed), last_printed_at=printed[-1].at if printed else None,
+            last_printer=printed[-1].printer if printed else "",
+        ))
+    return entries
+
+
+def _render_model(model, fmt: str, settings: dict) -> tuple[bytes, tuple[str, ...]]:
+    from counter_app.printing import pdf, word
+
+    if fmt == "pdf":
+        return pdf.render_pdf(model, settings), tuple(pdf.missing_characters(model, settings=settings))
+    return word.render_docx(model), ()
+
+
+def render(db: Database, actor: Actor, application_id: int, doc: str, fmt: str = "pdf") -> Rendered:
+    """One document of an application as PDF or Word bytes (nothing is recorded: see ``record``)."""
+    _check_doc(doc)
+    _check_format(fmt)
+    return render_set(db, actor, application_id, fmt, docs=(doc,))[0]
+
+
+def render_set(db: Database, actor: Actor, application_id: int, fmt: str = "pdf",
+               docs: Sequence[str] | None = None) -> list[Rendered]:
+    """The documents of this application's set (or ``docs``), in the order they are handed over."""
+    _check_format(fmt)
+    with db.read() as session:
+        snapshot = forms.collect(session, application_id)
+        settings = hall.all_settings(session, snapshot.hall.id)
+    _require_print(db, actor, "application", snapshot.number)
+    wanted = list(docs) if docs is not None else list(forms.applicable(snapshot))
+    result = []
+    for doc in wanted:
+        _check_doc(doc)
+        model = forms.build(snapshot, doc)
+        data, missing = _render_model(model, fmt, settings)
+        title = DOC_TITLES[doc]
+        result.append(Rendered(doc=doc, title=title, fmt=fmt, data=data,
+                               filename=suggested_filename(snapshot.number, title, fmt), number=snapshot.number,
+                               application_id=application_id, missing_chars=missing))
+    return result
+
+
+def render_handover_document(db: Database, actor: Actor, batch_id: int, fmt: str = "pdf") -> Rendered:
+    _check_format(fmt)
+    _require_handover(db, actor, batch_id)
+    full = _is_system(actor) or allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
+    with db.read() as session:
+        settings = hall.all_settings(session, _hall_of_batch(session, batch_id))
+        model = handover_form.build(session, batch_id, full_phone=full)
+    data, missing = _render_model(model, fmt, settings)
+    title = DOC_TITLES["handover"]
+    return Rendered(doc="handover", title=title, fmt=fmt, data=data,
+                    filename=suggested_filename(model.header.number, title, fmt), number=model.header.number,
+                    batch_id=batch_id, missing_chars=missing)
+
+
+def render_handover(db: Database, actor: Actor, batch_id: int) -> bytes:
+    """The 交接清单 of a handover batch as PDF bytes (landscape A4)."""
+    return render_handover_document(db, actor, batch_id).data
+
+
+def _hall_of_batch(session, batch_id: int) -> int:
+    from counter_app.models import CounterWindow
+
+    batch = session.get(HandoverBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"交接批次（内部编号 {batch_id}）不存在")
+    return session.get(CounterWindow, batch.window_id).hall_id
+
+
+# --- recording --------------------------------------------------------------------------------------
+
+
+def record(db: Database, actor: Actor, items: Sequence[Rendered], action: str, *, printer: str = "",
+           path: str | os.PathLike = "", outcome: str = "ok", error: str = "") -> list[str]:
+    """Record a preview / print / save of ``items``; returns the action recorded per item.
+
+    ``action="print"`` becomes ``"reprint"`` for a document already printed successfully before."""
+    if action not in ACTIONS:
+        raise ValueError(action)
+    if not items:
+        return []
+    first = items[0]
+    target = ("application", first.number) if first.application_id else ("handover_batch", first.number)
+    if first.batch_id and not first.application_id:
+        _require_handover(db, actor, first.batch_id)
+    else:
+        _require_print(db, actor, *target)
+    now = clock.now()
+    recorded: list[str] = []
+
+    def work(session) -> None:
+        recorded.clear()
+        for item in items:
+            this_action = action
+            if action in ("print", "reprint"):
+                this_action = "reprint" if _printed_before(session, item) else "print"
+            item_path = str(path) if path else ""
+            if item_path and Path(item_path).is_dir():
+                item_path = str(Path(item_path) / item.filename)
+            session.add(PrintRecord(
+                document=item.doc, action=this_action, application_id=item.application_id, batch_id=item.batch_id,
+                user_id=actor.user_id, window_id=actor.window_id, pc=actor.pc[:120], printer=printer[:200],
+                path=item_path[:500], sha256=item.sha256, outcome=outcome, at=now,
+            ))
+            detail = {"document": item.doc, "title": item.title, "format": item.fmt, "sha256": item.sha256}
+            if printer:
+                detail["printer"] = printer
+            if item_path:
+                detail["path"] = item_path
+            if error:
+                detail["error"] = error
+            audit.record(session, actor, _AUDIT_ACTIONS[this_action],
+                         "application" if item.application_id else "handover_batch", item.number, detail=detail,
+                         outcome="ok" if outcome == "ok" else "failed", at=now)
+            recorded.append(this_action)
+
+    db.run_write(work)
+    return list(recorded)
+
+
+def _printed_before(session, item: Rendered) -> bool:
+    stmt = select(func.count()).select_from(PrintRecord).where(
+        PrintRecord.document == item.doc, PrintRecord.action.in_(("print", "reprint")), PrintRecord.outcome == "ok")
+    if item.application_id:
+        stmt = stmt.where(PrintRecord.application_id == item.application_id)
+    else:
+        stmt = stmt.where(PrintRecord.batch_id == item.batch_id)
+    return bool(session.scalar(stmt))
+
+
+def history(db: Database, actor: Actor, application_id: int) -> list[HistoryLine]:
+    """Every preview, print, reprint and save of this application's documents, newest first."""
+    from counter_app.models import CounterWindow, User
+
+    with db.read() as session:
+        number = session.scalar(select(Application.number).where(Application.id == application_id))
+        if number is None:
+            raise NotFound(f"申请（内部编号 {application_id}）不存在")
+        rows = session.execute(
+            select(PrintRecord, User.username, CounterWindow.number)
+            .outerjoin(User, User.id == PrintRecord.user_id)
+            .outerjoin(CounterWindow, CounterWindow.id == PrintRecord.window_id)
+            .where(PrintRecord.application_id == application_id)
+            .order_by(PrintRecord.at.desc(), PrintRecord.id.desc())
+        ).all()
+    _require_print(db, actor, "application", number)
+    return [
+        HistoryLine(at=r.at, doc=r.document, title=DOC_TITLES.get(r.document, r.document), action=r.action,
+                    action_label=ACTION_LABELS.get(r.action, r.action), username=username or "system",
+                    window_no=window_no, pc=r.pc, printer=r.printer, path=r.path, outcome=r.outcome, sha256=r.sha256)
+        for r, username, window_no in rows
+    ]
+
+
+# --- saving -----------------------------------------------------------------------------------------
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write next to the target and rename, so a full disk never leaves a truncated document."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".counter_app-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_error_message(exc: OSError, path: Path) -> str:
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return f"磁盘空间已满，无法保存到 {path}。请清理磁盘或另选保存位置（单据仍可再次保存或打印）"
+    if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        return (f"无法写入 {path}：文件可能正被其他程序（如 Word、PDF 阅读器）打开，或没有该文件夹的写入权限。"
+                "请关闭该文件或另选保存位置")
+    if code == errno.EROFS:
+        return f"{path.parent} 是只读位置，请另选保存位置"
+    if code == errno.ENOENT:
+        return f"保存位置 {path.parent} 不存在或已断开（如U盘已拔出），请另选保存位置"
+    return f"保存 {path} 失败：{exc.strerror or exc}。请另选保存位置"
+
+
+def save(db: Database, actor: Actor, item: Rendered, path: str | os.PathLike) -> Path:
+    """Write ``item`` to ``path`` (a folder gets the suggested file name) and record it."""
+    target = Path(path)
+    if target.is_dir():
+        target = target / item.filename
+    action = "save_docx" if item.fmt == "docx" else "save_pdf"
+    try:
+        _write_atomically(target, item.data)
+    except OSError as exc:
+        message = save_error_message(exc, target)
+        record(db, actor, [item], action, path=target, outcome="failed", error=message)
+        raise UserError(message) from exc
+    record(db, actor, [item], action, path=target)
+    return target
+
+
+def save_set(db: Database, actor: Actor, items: Sequence[Rendered], folder: str | os.PathLike) -> list[Path]:
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(save_error_message(exc, folder / "x")) from exc
+    return [save(db, actor, item, folder / item.filename) for item in items]
+
+
+def kept_copies_dir(number: str) -> Path:
+    return config.data_dir() / "documents" / re.sub(r'[\\/:*?"<>|\s]+', "_", number)
+
+
+def keep_copy(db: Database, actor: Actor, items: Sequence[Rendered]) -> Path:
+    """Keep the rendered documents on this PC (after a failed print), so nothing is lost: returns the folder."""
+    if not items:
+        raise ValueError("nothing to keep")
+    folder = kept_copies_dir(items[0].number)
+    for item in items:
+        save(db, actor, item, folder / item.filename)
+    return folder

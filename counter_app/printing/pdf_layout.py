@@ -1,0 +1,249 @@
+"""The official-form look on A4 with reportlab: title, bordered tables, signature boxes, page numbers.
+
+``Layout`` holds the fonts and styles of one document and makes the flowables; ``build_pdf`` lays
+them out and returns the bytes. Output is byte-stable for a given "now" (``clock.now()``):
+reportlab runs invariant and the PDF dates are the app's clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+from collections.abc import Sequence
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from counter_app import clock
+from counter_app.forms.models import DocHeader, Field, SignatureLine
+from counter_app.printing.fonts import FontSet
+
+GRID = colors.black
+LABEL_BG = colors.HexColor("#EFEFEF")
+SECTION_BG = colors.HexColor("#DADADA")
+LINE = 0.6
+MARGIN_X = 18 * mm
+MARGIN_TOP = 14 * mm
+MARGIN_BOTTOM = 18 * mm
+
+
+class Layout:
+    """Styles and flowable factories for one document, all text set with CJK fallback fonts."""
+
+    def __init__(self, fonts: FontSet, *, pagesize=A4) -> None:
+        self.fonts = fonts
+        self.pagesize = pagesize
+        self.width = pagesize[0] - 2 * MARGIN_X
+        base = fonts.name
+        self.body = ParagraphStyle("body", fontName=base, fontSize=10.5, leading=15.5, alignment=TA_JUSTIFY,
+                                   wordWrap="CJK")
+        self.indent = ParagraphStyle("indent", parent=self.body, firstLineIndent=21)
+        self.cell = ParagraphStyle("cell", fontName=base, fontSize=10, leading=12.5, wordWrap="CJK")
+        self.cell_small = ParagraphStyle("cell_small", parent=self.cell, fontSize=8.5, leading=11)
+        self.label = ParagraphStyle("label", parent=self.cell, alignment=TA_CENTER)
+        self.label_small = ParagraphStyle("label_small", parent=self.cell_small, alignment=TA_CENTER)
+        self.title = ParagraphStyle("title", fontName=base, fontSize=18, leading=24, alignment=TA_CENTER,
+                                    spaceAfter=2 * mm, wordWrap="CJK")
+        self.heading = ParagraphStyle("heading", fontName=base, fontSize=11.5, leading=16, spaceBefore=2 * mm,
+                                      spaceAfter=1 * mm, wordWrap="CJK")
+        self.meta_left = ParagraphStyle("meta_l", fontName=base, fontSize=9, leading=12, alignment=TA_LEFT)
+        self.meta_right = ParagraphStyle("meta_r", parent=self.meta_left, alignment=TA_RIGHT)
+        self.small = ParagraphStyle("small", fontName=base, fontSize=8.5, leading=12, wordWrap="CJK")
+
+    # --- text ---------------------------------------------------------------------------------
+
+    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(self.fonts.markup(text), style or self.body)
+
+    def title_block(self, header: DocHeader, subtitle: str = "") -> list[Flowable]:
+        flow: list[Flowable] = [self.p(header.title, self.title)]
+        if subtitle:
+            flow.append(self.p(subtitle, ParagraphStyle("sub", parent=self.meta_left, alignment=TA_CENTER,
+                                                        fontSize=10, spaceAfter=2 * mm)))
+        meta = Table(
+            [[self.p(header.hall_name, self.meta_left),
+              self.p(f"{header.number_label}：{header.number}", self.meta_right)]],
+            colWidths=[self.width / 2, self.width / 2],
+        )
+        meta.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), self.fonts.name),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LINEBELOW", (0, 0), (-1, 0), 1.2, GRID),
+        ]))
+        flow += [meta, Spacer(1, 3 * mm)]
+        return flow
+
+    def heading_p(self, text: str) -> Paragraph:
+        return self.p(text, self.heading)
+
+    def bullets(self, items: Sequence[str], *, numbered: bool = True) -> list[Flowable]:
+        style = ParagraphStyle("bullet", parent=self.body, leftIndent=16, firstLineIndent=-16)
+        return [self.p(f"{i}. {text}" if numbered else f"· {text}", style) for i, text in enumerate(items, 1)]
+
+    # --- tables -------------------------------------------------------------------------------
+
+    def _grid_style(self, extra: Sequence[tuple] = ()) -> TableStyle:
+        return TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), self.fonts.name),  # empty cells too: no stray Helvetica
+            ("GRID", (0, 0), (-1, -1), LINE, GRID),
+            ("BOX", (0, 0), (-1, -1), 1.2, GRID),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            *extra,
+        ])
+
+    def field_table(self, fields: Sequence[Field] = (), *, sections: Sequence[tuple[str, Sequence[Field]]] = (),
+                    label_width: float = 30 * mm) -> Table:
+        """Label/value pairs two to a row (wide ones take the row), with optional section header rows."""
+        groups = list(sections) or [("", fields)]
+        value_width = (self.width - 2 * label_width) / 2
+        rows: list[list] = []
+        style: list[tuple] = []
+
+        def add_pair(pair: list[Field]) -> None:
+            row = [self.p(pair[0].label, self.label), self.p(pair[0].value, self.cell), "", ""]
+            r = len(rows)
+            style.append(("BACKGROUND", (0, r), (0, r), LABEL_BG))
+            if len(pair) > 1:
+                row[2:] = [self.p(pair[1].label, self.label), self.p(pair[1].value, self.cell)]
+                style.append(("BACKGROUND", (2, r), (2, r), LABEL_BG))
+            else:
+                style.append(("SPAN", (1, r), (-1, r)))
+            rows.append(row)
+
+        for title, group in groups:
+            if title:
+                r = len(rows)
+                rows.append([self.p(title, self.label), "", "", ""])
+                style += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), SECTION_BG)]
+            pending: list[Field] = []
+            for f in group:
+                if f.wide:
+                    if pending:
+                        add_pair(pending)
+                        pending = []
+                    add_pair([f])
+                    continue
+                pending.append(f)
+                if len(pending) == 2:
+                    add_pair(pending)
+                    pending = []
+            if pending:
+                add_pair(pending)
+        table = Table(rows, colWidths=[label_width, value_width, label_width, value_width])
+        table.setStyle(self._grid_style(style))
+        return table
+
+    def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], *,
+             small: bool = False, align_center: Sequence[int] = ()) -> Table:
+        """A bordered table with a shaded header row repeated on every page."""
+        cell = self.cell_small if small else self.cell
+        label = self.label_small if small else self.label
+        data = [[self.p(h, label) for h in header]]
+        for row in rows:
+            data.append([self.p(str(v), label if i in align_center else cell) for i, v in enumerate(row)])
+        table = Table(data, colWidths=list(widths), repeatRows=1)
+        table.setStyle(self._grid_style([("BACKGROUND", (0, 0), (-1, 0), LABEL_BG)]))
+        return table
+
+    def signature_block(self, signatures: Sequence[SignatureLine], lead: Sequence[Flowable] = ()) -> Flowable:
+        """Boxes where the customer signs, each with the date to write beside it; ``lead`` (the
+        sentence the customer signs for) stays on the same page as the boxes."""
+        rows = []
+        role_w, date_label_w, date_w = 44 * mm, 14 * mm, 46 * mm
+        sign_w = self.width - role_w - date_label_w - date_w
+        for s in signatures:
+            name = self.p(s.name, ParagraphStyle("signame", parent=self.cell, alignment=TA_CENTER)) if s.name else ""
+            rows.append([self.p(s.role, self.label), name, self.p("日期", self.label),
+                         self.p(s.date, ParagraphStyle("date", parent=self.cell, alignment=TA_RIGHT))])
+        table = Table(rows, colWidths=[role_w, sign_w, date_label_w, date_w], rowHeights=[13 * mm] * len(rows))
+        table.setStyle(self._grid_style([
+            ("BACKGROUND", (0, 0), (0, -1), LABEL_BG), ("BACKGROUND", (2, 0), (2, -1), LABEL_BG),
+        ]))
+        return KeepTogether([*lead, Spacer(1, 3 * mm), table])
+
+    def qr(self, payload: str, size: float = 32 * mm) -> Drawing:
+        widget = QrCodeWidget(payload, barLevel="M", barBorder=2)
+        x1, y1, x2, y2 = widget.getBounds()
+        drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+        drawing.add(widget)
+        drawing.initialFontName = self.fonts.name  # else renderPDF sets Helvetica (not embedded)
+        return drawing
+
+
+# --- page furniture and output ----------------------------------------------------------------------
+
+
+class _PagedCanvas(rl_canvas.Canvas):
+    """Draws the footer once the page count is known: "第 1 页 共 2 页" only when there are several."""
+
+    def __init__(self, *args, fonts: FontSet, footer: str, moment: dt.datetime, **kwargs) -> None:
+        # the page preamble's font: reportlab's default (Helvetica) would be the one font not embedded
+        kwargs["initialFontName"] = fonts.name
+        super().__init__(*args, **kwargs)
+        self._fonts = fonts
+        self._footer = footer
+        self._pages: list[dict] = []
+        stamp = f"D:{moment:%Y%m%d%H%M%S}"
+        self.setDateFormatter(lambda *_: stamp)
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab API)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._draw_footer(number, total)
+            super().showPage()
+        super().save()
+
+    def _draw_text(self, x: float, y: float, text: str, size: float, align: str = "left") -> None:
+        width = self._fonts.string_width(text, size)
+        if align == "center":
+            x -= width / 2
+        elif align == "right":
+            x -= width
+        for font, run in self._fonts.runs(text):
+            self.setFont(font, size)
+            self.drawString(x, y, run)
+            x += self.stringWidth(run, font, size)
+
+    def _draw_footer(self, number: int, total: int) -> None:
+        page_w = self._pagesize[0]
+        y = 10 * mm
+        self.saveState()
+        self.setFillColor(colors.HexColor("#444444"))
+        self._draw_text(MARGIN_X, y, self._footer, 8)
+        if total > 1:
+            self._draw_text(page_w - MARGIN_X, y, f"第 {number} 页 共 {total} 页", 9, "right")
+        self.restoreState()
+
+
+def build_pdf(story: list[Flowable], layout: Layout, *, title: str, author: str, footer: str,
+              subject: str = "") -> bytes:
+    buffer = io.BytesIO()
+    moment = clock.now()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=layout.pagesize, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM, title=title, author=author, subject=subject, creator="counter_app",
+        producer="counter_app (ReportLab)", invariant=1, lang="zh-CN",
+    )
+    doc.build(story, canvasmaker=functools.partial(_PagedCanvas, fonts=layout.fonts, footer=footer, moment=moment))
+    return buffer.getvalue()
+
+
+def landscape_a4():
+    return landscape(A4)

@@ -1,0 +1,125 @@
+"""Word (.docx) output of the document models, filled from the admin-editable templates in
+``resources/templates/<code>.docx`` with docxtpl (Jinja2 in the document XML; no string replacement
+across runs).
+
+The context is the model as dicts (``dataclasses.asdict``) plus, for every list of fields, a
+``<name>_rows`` list that pairs them two to a row the way the PDF lays them out. Output is
+byte-stable for a given ``clock.now()``: zip member dates and core properties come from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from counter_app import clock
+from counter_app.errors import UserError
+from counter_app.forms.models import ApplicationForm, Document, Field, ProxyLetter, Receipt
+from counter_app.resources import resource_path
+
+CHECKED, UNCHECKED = "☑", "☐"
+
+
+def template_path(code: str) -> Path:
+    return resource_path("templates", f"{code}.docx")
+
+
+def field_rows(fields: tuple[Field, ...] | list[dict]) -> list[dict[str, Any]]:
+    """Label/value pairs two to a row; a wide field takes its own row."""
+    rows: list[dict[str, Any]] = []
+    pending: list[dict] = []
+
+    def flush() -> None:
+        if pending:
+            first = pending[0]
+            second = pending[1] if len(pending) > 1 else {"label": "", "value": ""}
+            rows.append({"wide": len(pending) == 1, "l1": first["label"], "v1": first["value"],
+                         "l2": second["label"], "v2": second["value"]})
+            pending.clear()
+
+    for f in fields:
+        item = dataclasses.asdict(f) if dataclasses.is_dataclass(f) else f
+        if item.get("wide"):
+            flush()
+            rows.append({"wide": True, "l1": item["label"], "v1": item["value"], "l2": "", "v2": ""})
+            continue
+        pending.append(item)
+        if len(pending) == 2:
+            flush()
+    flush()
+    return rows
+
+
+def _is_field_list(value: Any) -> bool:
+    return isinstance(value, tuple) and bool(value) and all(isinstance(v, Field) for v in value)
+
+
+def context(model: Document, tpl=None) -> dict[str, Any]:
+    ctx = dataclasses.asdict(model)
+    for f in dataclasses.fields(model):
+        value = getattr(model, f.name)
+        if _is_field_list(value):
+            ctx[f"{f.name}_rows"] = field_rows(value)
+    if isinstance(model, ApplicationForm):
+        ctx["sections"] = [{"title": s.title, "rows": field_rows(s.fields)} for s in model.sections]
+        for item in ctx["materials"]:
+            item["box"] = CHECKED if item["checked"] else UNCHECKED
+    if isinstance(model, ProxyLetter):
+        ctx["parties"] = [{"title": "委托人", "rows": field_rows(model.principal)},
+                          {"title": "受托人", "rows": field_rows(model.agent)}]
+    if isinstance(model, Receipt) and tpl is not None:
+        ctx["qr"] = _qr_image(tpl, model.qr_payload)
+    return ctx
+
+
+def _qr_image(tpl, payload: str):
+    import qrcode
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
+    image = qrcode.make(payload, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.seek(0)
+    return InlineImage(tpl, buffer, width=Mm(32))
+
+
+def render_docx(model: Document) -> bytes:
+    from docxtpl import DocxTemplate
+
+    code = model.header.code
+    path = template_path(code)
+    if not path.exists():
+        raise UserError(f"缺少 Word 模板 {path}：请重新安装程序，或由管理员运行 tools/make_templates.py 生成模板")
+    try:
+        tpl = DocxTemplate(str(path))
+        tpl.render(context(model, tpl), autoescape=True)
+    except UserError:
+        raise
+    except Exception as exc:  # an admin's edit broke a {{ tag }}: say which template
+        raise UserError(f"Word 模板 {path.name} 无法填充（{type(exc).__name__}: {exc}）；"
+                        "请检查模板中的 {{ … }} 标记是否完整，或运行 tools/make_templates.py 恢复默认模板") from exc
+    return _stable_bytes(tpl, title=f"{model.header.title} {model.header.number}", author=model.header.hall_name)
+
+
+def _stable_bytes(tpl, *, title: str, author: str) -> bytes:
+    moment = clock.now()
+    props = tpl.docx.core_properties
+    props.title = title
+    props.author = author
+    props.last_modified_by = author
+    props.created = props.modified = moment
+    props.revision = 1
+    raw = io.BytesIO()
+    tpl.save(raw)
+    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(member, src.read(info.filename))
+    return out.getvalue()
