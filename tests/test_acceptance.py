@@ -333,3 +333,16 @@ def test_stage_event_and_material_counts(db, actors, frozen_now):
         assert s.scalar(select(func.count()).select_from(StageEvent)) == 1
         assert s.scalar(select(func.count()).select_from(Material)) == 2
         assert s.scalar(select(func.count()).select_from(Commitment)) == 1
+
+
+def test_accepted_application_renders_its_document_set(sqlite_db, frozen_now):
+    """What the acceptance stores is what the documents need (agent, deferral, rare characters)."""
+    from counter_app import documents
+    from tests.conftest import setup_hall
+
+    actors = setup_hall(sqlite_db)
+    saved = acceptance.save(sqlite_db, actors["clerk1"], enterprise_increase(holder_name="福州䶮江食品有限公司"))
+    rendered = documents.render_set(sqlite_db, actors["clerk1"], saved.application_id)
+    docs = {r.doc for r in rendered}
+    assert {"proxy", "deferral"} <= docs and all(r.data.startswith(b"%PDF") for r in rendered)
+    assert all(r.number == saved.number for r in rendered)
