@@ -47,15 +47,37 @@ from counter_app.models import (
 from counter_app.permissions import Perm, require
 
 __all__ = [
-    "AcceptanceInput", "KnownCustomer", "LoadedApplication", "MATERIAL_STATES", "PlanItem", "SaveResult",
-    "lookup_customer", "load", "material_plan", "save", "update", "validate",
+    "AcceptanceInput",
+    "KnownCustomer",
+    "LoadedApplication",
+    "MATERIAL_STATES",
+    "PlanItem",
+    "SaveResult",
+    "lookup_customer",
+    "load",
+    "material_plan",
+    "save",
+    "update",
+    "validate",
 ]
 
 # fields copied from a customer's latest application into a new form (never over typed input)
 PREFILL_FIELDS = (
-    "address_district", "address_detail", "mailing_address", "contact_name", "contact_mobile", "contact_phone",
-    "usage_category", "industry", "legal_rep_name", "legal_rep_id_number", "vat_taxpayer_number", "vat_bank",
-    "vat_account", "vat_address", "vat_phone",
+    "address_district",
+    "address_detail",
+    "mailing_address",
+    "contact_name",
+    "contact_mobile",
+    "contact_phone",
+    "usage_category",
+    "industry",
+    "legal_rep_name",
+    "legal_rep_id_number",
+    "vat_taxpayer_number",
+    "vat_bank",
+    "vat_account",
+    "vat_address",
+    "vat_phone",
 )
 
 
@@ -145,19 +167,26 @@ def _family(cert_type: str) -> set[str]:
     return {cert_type}
 
 
-def _find_certificate(session: Session, cert_type: str, number: str) -> tuple[Certificate | None, Customer | None]:
-    cert = session.scalar(select(Certificate).where(Certificate.cert_type == cert_type, Certificate.number == number))
+def _find_certificate(
+    session: Session, cert_type: str, number: str
+) -> tuple[Certificate | None, Customer | None]:
+    cert = session.scalar(
+        select(Certificate).where(Certificate.cert_type == cert_type, Certificate.number == number)
+    )
     if cert is not None:
         return cert, cert.customer
     other = session.scalar(
-        select(Certificate).where(Certificate.cert_type.in_(_family(cert_type)), Certificate.number == number)
-        .order_by(Certificate.id).limit(1)
+        select(Certificate)
+        .where(Certificate.cert_type.in_(_family(cert_type)), Certificate.number == number)
+        .order_by(Certificate.id)
+        .limit(1)
     )
     return None, (other.customer if other else None)
 
 
-def _on_file(session: Session, customer_id: int, today: dt.date, *,
-             exclude_application: int | None = None) -> tuple[dict[str, dt.date | None], dict[str, str]]:
+def _on_file(
+    session: Session, customer_id: int, today: dt.date, *, exclude_application: int | None = None
+) -> tuple[dict[str, dt.date | None], dict[str, str]]:
     rows = session.scalars(select(MaterialOnFile).where(MaterialOnFile.customer_id == customer_id))
     valid, names = {}, {}
     for row in rows:
@@ -171,8 +200,10 @@ def _on_file(session: Session, customer_id: int, today: dt.date, *,
 
 def _blacklist_reason(session: Session, customer_id: int) -> str:
     entry = session.scalar(
-        select(BlacklistEntry).where(BlacklistEntry.customer_id == customer_id, BlacklistEntry.removed_at.is_(None))
-        .order_by(BlacklistEntry.added_at.desc()).limit(1)
+        select(BlacklistEntry)
+        .where(BlacklistEntry.customer_id == customer_id, BlacklistEntry.removed_at.is_(None))
+        .order_by(BlacklistEntry.added_at.desc())
+        .limit(1)
     )
     return entry.reason if entry else ""
 
@@ -181,7 +212,8 @@ def _is_blacklisted(session: Session, customer: Customer | None) -> bool:
     if customer is None:
         return False
     active = session.scalar(
-        select(func.count()).select_from(BlacklistEntry)
+        select(func.count())
+        .select_from(BlacklistEntry)
         .where(BlacklistEntry.customer_id == customer.id, BlacklistEntry.removed_at.is_(None))
     )
     return bool(customer.blacklisted or active)
@@ -206,47 +238,78 @@ def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> 
             return None
         on_file, names = _on_file(session, customer.id, today)
         latest = session.scalar(
-            select(Application).where(Application.customer_id == customer.id)
-            .order_by(Application.accepted_at.desc(), Application.id.desc()).limit(1)
+            select(Application)
+            .where(Application.customer_id == customer.id)
+            .order_by(Application.accepted_at.desc(), Application.id.desc())
+            .limit(1)
         )
         prefill: dict[str, Any] = {}
         if latest is not None:
             prefill = {name: getattr(latest, name) for name in PREFILL_FIELDS if getattr(latest, name)}
-        for name, value in (("contact_mobile", customer.mobile), ("contact_phone", customer.phone),
-                            ("mailing_address", customer.mailing_address),
-                            ("legal_rep_name", customer.legal_rep_name),
-                            ("legal_rep_id_number", customer.legal_rep_id_number)):
+        for name, value in (
+            ("contact_mobile", customer.mobile),
+            ("contact_phone", customer.phone),
+            ("mailing_address", customer.mailing_address),
+            ("legal_rep_name", customer.legal_rep_name),
+            ("legal_rep_id_number", customer.legal_rep_id_number),
+        ):
             if value and name not in prefill:
                 prefill[name] = value
-        count = session.scalar(
-            select(func.count()).select_from(Application).where(Application.customer_id == customer.id)) or 0
+        count = (
+            session.scalar(
+                select(func.count()).select_from(Application).where(Application.customer_id == customer.id)
+            )
+            or 0
+        )
         open_rows = session.execute(
             select(Application.number, Application.business_type, Application.current_stage)
             .where(Application.customer_id == customer.id, Application.status == "active")
-            .order_by(Application.accepted_at.desc()).limit(5)
+            .order_by(Application.accepted_at.desc())
+            .limit(5)
         ).all()
         source = cert or next(iter(sorted(customer.certificates, key=lambda c: c.id)), None)
         blacklisted = _is_blacklisted(session, customer)
         known = KnownCustomer(
-            customer_id=customer.id, kind=customer.kind, name=customer.name,
+            customer_id=customer.id,
+            kind=customer.kind,
+            name=customer.name,
             certificate_known=cert is not None,
-            sex=source.sex if source else "", birth_date=source.birth_date if source else None,
-            cert_address=source.address if source else "", cert_valid_until=cert.valid_until if cert else None,
-            arrears_amount=Decimal(customer.arrears_amount or 0), violation_case=customer.violation_case or "",
-            blacklisted=blacklisted, blacklist_reason=_blacklist_reason(session, customer.id) if blacklisted else "",
-            on_file=on_file, on_file_names=names, prefill=prefill, application_count=count,
+            sex=source.sex if source else "",
+            birth_date=source.birth_date if source else None,
+            cert_address=source.address if source else "",
+            cert_valid_until=cert.valid_until if cert else None,
+            arrears_amount=Decimal(customer.arrears_amount or 0),
+            violation_case=customer.violation_case or "",
+            blacklisted=blacklisted,
+            blacklist_reason=_blacklist_reason(session, customer.id) if blacklisted else "",
+            on_file=on_file,
+            on_file_names=names,
+            prefill=prefill,
+            application_count=count,
             open_applications=[(n, cat.business_name(b), cat.stage_name(s)) for n, b, s in open_rows],
         )
-        audit.record(session, actor, "lookup", "customer", customer.id,
-                     detail={"by": "certificate", "cert_type": cert_type})
+        audit.record(
+            session,
+            actor,
+            "lookup",
+            "customer",
+            customer.id,
+            detail={"by": "certificate", "cert_type": cert_type},
+        )
     return known
 
 
 # --- save ------------------------------------------------------------------------------------------
 
 
-def _upsert_customer(session: Session, actor: Actor, checked: Checked, cert: Certificate | None,
-                     customer: Customer | None, now: dt.datetime) -> tuple[Customer, Certificate]:
+def _upsert_customer(
+    session: Session,
+    actor: Actor,
+    checked: Checked,
+    cert: Certificate | None,
+    customer: Customer | None,
+    now: dt.datetime,
+) -> tuple[Customer, Certificate]:
     data, app = checked.cert, checked.app
     if customer is None:
         customer = Customer(kind=checked.kind, name=data["holder_name"], created_at=now, updated_at=now)
@@ -265,8 +328,13 @@ def _upsert_customer(session: Session, actor: Actor, checked: Checked, cert: Cer
     if app.get("legal_rep_id_number"):
         customer.legal_rep_id_number = app["legal_rep_id_number"]
     if cert is None:
-        cert = Certificate(customer_id=customer.id, cert_type=data["cert_type"], number=data["number"],
-                           holder_name=data["holder_name"], created_at=now)
+        cert = Certificate(
+            customer_id=customer.id,
+            cert_type=data["cert_type"],
+            number=data["number"],
+            holder_name=data["holder_name"],
+            created_at=now,
+        )
         session.add(cert)
     cert.holder_name = data["holder_name"]
     for name in ("sex", "birth_date", "address", "issuer", "valid_until"):
@@ -293,8 +361,17 @@ def _deadlines(session: Session, application: Application, hall_id: int, calenda
             event.due_estimated = stage_due.estimated
 
 
-def _sync_materials(session: Session, actor: Actor, application: Application, checked: Checked,
-                    customer: Customer, cert: Certificate, calendar, deferral_days: int, now: dt.datetime) -> list:
+def _sync_materials(
+    session: Session,
+    actor: Actor,
+    application: Application,
+    checked: Checked,
+    customer: Customer,
+    cert: Certificate,
+    calendar,
+    deferral_days: int,
+    now: dt.datetime,
+) -> list:
     """Material rows, the on-file archive and the commitments from the checklist; returns deferred rows."""
     deadline = calendar.add_workdays(application.accepted_at, deferral_days)
     existing = {m.code: m for m in application.materials}
@@ -323,8 +400,11 @@ def _sync_materials(session: Session, actor: Actor, application: Application, ch
         if state != "received" or item.code not in REUSABLE_MATERIALS:
             continue
         valid_until = cert.valid_until if item.code in ("holder_id", "subject_cert") else None
-        on_file = session.scalar(select(MaterialOnFile).where(MaterialOnFile.customer_id == customer.id,
-                                                              MaterialOnFile.code == item.code))
+        on_file = session.scalar(
+            select(MaterialOnFile).where(
+                MaterialOnFile.customer_id == customer.id, MaterialOnFile.code == item.code
+            )
+        )
         if on_file is None:
             on_file = MaterialOnFile(customer_id=customer.id, code=item.code, name=item.name, recorded_at=now)
             session.add(on_file)
@@ -373,8 +453,14 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
         h, calendar, teams, deferral_days = _context(session, actor)
         cert, customer = _find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
         on_file = _on_file(session, customer.id, now.date())[0] if customer else {}
-        checked = validate(inp, today=now.date(), on_file=on_file, blacklisted=_is_blacklisted(session, customer),
-                           calendar=calendar, team_names=teams)
+        checked = validate(
+            inp,
+            today=now.date(),
+            on_file=on_file,
+            blacklisted=_is_blacklisted(session, customer),
+            calendar=calendar,
+            team_names=teams,
+        )
         customer, cert = _upsert_customer(session, actor, checked, cert, customer, now)
         entered = inp.cert_entered_at
         seconds = int((now - entered).total_seconds()) if entered else None
@@ -382,29 +468,60 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
             seconds = None  # a clock jump or a draft from another day: not a counter time
         application = Application(
             number=numbering.application_number(session, h.code, now.date()),
-            hall_id=h.id, window_id=actor.window_id, clerk_id=actor.user_id,
-            customer_id=customer.id, certificate_id=cert.id, **checked.app,
-            status="active", current_stage="accept", current_handler=actor.name,
-            cert_entered_at=entered if seconds is not None else None, accepted_at=now, counter_seconds=seconds,
-            updated_at=now, updated_by_id=actor.user_id,
+            hall_id=h.id,
+            window_id=actor.window_id,
+            clerk_id=actor.user_id,
+            customer_id=customer.id,
+            certificate_id=cert.id,
+            **checked.app,
+            status="active",
+            current_stage="accept",
+            current_handler=actor.name,
+            cert_entered_at=entered if seconds is not None else None,
+            accepted_at=now,
+            counter_seconds=seconds,
+            updated_at=now,
+            updated_by_id=actor.user_id,
         )
         session.add(application)
-        application.stage_events.append(StageEvent(stage="accept", action="enter", started_at=now,
-                                                   handler=actor.name, actor_id=actor.user_id))
+        application.stage_events.append(
+            StageEvent(
+                stage="accept", action="enter", started_at=now, handler=actor.name, actor_id=actor.user_id
+            )
+        )
         _deadlines(session, application, h.id, calendar)
         session.flush()
-        deferred = _sync_materials(session, actor, application, checked, customer, cert, calendar,
-                                   deferral_days, now)
+        deferred = _sync_materials(
+            session, actor, application, checked, customer, cert, calendar, deferral_days, now
+        )
         if checked.appointment is not None:
             survey.book(session, application, checked.appointment, booked_by_id=actor.user_id, now=now)
         session.flush()
-        audit.record(session, actor, "accept", "application", application.id, detail={
-            "number": application.number, "business_type": application.business_type,
-            "customer_id": customer.id, "deferred": [m.code for m in deferred], "counter_seconds": seconds,
-        })
+        audit.record(
+            session,
+            actor,
+            "accept",
+            "application",
+            application.id,
+            detail={
+                "number": application.number,
+                "business_type": application.business_type,
+                "customer_id": customer.id,
+                "deferred": [m.code for m in deferred],
+                "counter_seconds": seconds,
+            },
+        )
         session.flush()  # the version the window edits next is the one written last
-        return SaveResult(application.id, application.number, application.version, now, seconds,
-                          [(m.name, m.due_date) for m in deferred], application.due_date, checked.warnings)
+        return SaveResult(
+            application.id,
+            application.number,
+            application.version,
+            now,
+            seconds,
+            [(m.name, m.due_date) for m in deferred],
+            application.due_date,
+            checked.warnings,
+        )
 
     return _run(db, work)
 
@@ -419,24 +536,59 @@ def _to_input(application: Application) -> AcceptanceInput:
     if application.appointments:
         a = application.appointments[-1]
         appointment = survey.AppointmentInput(mode=a.mode, day=a.day, team=a.team, slot=a.slot, note=a.note)
-    values = {name: getattr(application, name) for name in (
-        "business_type", "account_number", "address_district", "address_detail", "mailing_address",
-        "contact_name", "contact_mobile", "contact_phone", "usage_category", "industry", "supply_voltage",
-        "load_importance", "wanted_date", "project_name", "legal_rep_name", "legal_rep_id_number",
-        "agent_name", "agent_cert_number", "agent_mobile", "vat_taxpayer_number", "vat_bank", "vat_account",
-        "vat_address", "vat_phone", "green_channel", "green_reason", "green_manager", "remarks")}
+    values = {
+        name: getattr(application, name)
+        for name in (
+            "business_type",
+            "account_number",
+            "address_district",
+            "address_detail",
+            "mailing_address",
+            "contact_name",
+            "contact_mobile",
+            "contact_phone",
+            "usage_category",
+            "industry",
+            "supply_voltage",
+            "load_importance",
+            "wanted_date",
+            "project_name",
+            "legal_rep_name",
+            "legal_rep_id_number",
+            "agent_name",
+            "agent_cert_number",
+            "agent_mobile",
+            "vat_taxpayer_number",
+            "vat_bank",
+            "vat_account",
+            "vat_address",
+            "vat_phone",
+            "green_channel",
+            "green_reason",
+            "green_manager",
+            "remarks",
+        )
+    }
 
     def amount(value: Decimal) -> str:
         return "" if value is None else format(Decimal(value).normalize(), "f")
 
     return AcceptanceInput(
-        cert_type=cert.cert_type, cert_number=cert.number, holder_name=cert.holder_name, cert_sex=cert.sex,
-        cert_birth_date=cert.birth_date, cert_address=cert.address, cert_issuer=cert.issuer,
+        cert_type=cert.cert_type,
+        cert_number=cert.number,
+        holder_name=cert.holder_name,
+        cert_sex=cert.sex,
+        cert_birth_date=cert.birth_date,
+        cert_address=cert.address,
+        cert_issuer=cert.issuer,
         cert_valid_until=cert.valid_until,
         existing_capacity=amount(application.existing_capacity) if application.existing_capacity else "",
         applied_capacity=amount(application.applied_capacity) if application.applied_capacity else "",
-        has_agent=bool(application.agent_name), agent_cert_type=application.agent_cert_type or "id_card",
-        materials=states, appointment=appointment, cert_entered_at=application.cert_entered_at,
+        has_agent=bool(application.agent_name),
+        agent_cert_type=application.agent_cert_type or "id_card",
+        materials=states,
+        appointment=appointment,
+        cert_entered_at=application.cert_entered_at,
         **values,
     )
 
@@ -454,15 +606,26 @@ def load(db: Database, actor: Actor, application_id: int) -> LoadedApplication:
 
         window_row = session.get(CounterWindow, window) if window else None
         loaded = LoadedApplication(
-            application_id=application.id, number=application.number, version=application.version,
-            stage=application.current_stage, status=application.status,
+            application_id=application.id,
+            number=application.number,
+            version=application.version,
+            stage=application.current_stage,
+            status=application.status,
             editable=application.current_stage == "accept" and application.status == "active",
-            input=_to_input(application), accepted_at=application.accepted_at,
-            clerk_name=clerk.name if clerk else "", window_no=window_row.number if window_row else None,
+            input=_to_input(application),
+            accepted_at=application.accepted_at,
+            clerk_name=clerk.name if clerk else "",
+            window_no=window_row.number if window_row else None,
             supplied=tuple(m.code for m in application.materials if m.state == "supplied"),
         )
-        audit.record(session, actor, "lookup", "application", application.id,
-                     detail={"by": "open", "number": application.number})
+        audit.record(
+            session,
+            actor,
+            "lookup",
+            "application",
+            application.id,
+            detail={"by": "open", "number": application.number},
+        )
     return loaded
 
 
@@ -493,10 +656,19 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             raise UserError(f"申请 {application.number} 已进入“{stage}”环节，只有受理环节的申请可以修改")
         h, calendar, teams, deferral_days = _context(session, actor)
         cert, customer = _find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
-        on_file = (_on_file(session, customer.id, now.date(), exclude_application=application.id)[0]
-                   if customer else {})
-        checked = validate(inp, today=now.date(), on_file=on_file, blacklisted=_is_blacklisted(session, customer),
-                           calendar=calendar, team_names=teams)
+        on_file = (
+            _on_file(session, customer.id, now.date(), exclude_application=application.id)[0]
+            if customer
+            else {}
+        )
+        checked = validate(
+            inp,
+            today=now.date(),
+            on_file=on_file,
+            blacklisted=_is_blacklisted(session, customer),
+            calendar=calendar,
+            team_names=teams,
+        )
         customer, cert = _upsert_customer(session, actor, checked, cert, customer, now)
         before = {name: getattr(application, name) for name in checked.app}
         type_changed = application.business_type != checked.app["business_type"]
@@ -506,27 +678,46 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
         application.updated_at, application.updated_by_id = now, actor.user_id
         if type_changed:
             _deadlines(session, application, h.id, calendar)
-        deferred = _sync_materials(session, actor, application, checked, customer, cert, calendar,
-                                   deferral_days, now)
+        deferred = _sync_materials(
+            session, actor, application, checked, customer, cert, calendar, deferral_days, now
+        )
         current = application.appointments[-1] if application.appointments else None
         wanted = checked.appointment
         if wanted is None and current is not None:
             application.appointments.remove(current)
-        elif wanted is not None and (current is None or (current.mode, current.day, current.team, current.slot) != (
-                wanted.mode, survey.parse_day(wanted.day), wanted.team, (wanted.slot or "").strip())):
+        elif wanted is not None and (
+            current is None
+            or (current.mode, current.day, current.team, current.slot)
+            != (wanted.mode, survey.parse_day(wanted.day), wanted.team, (wanted.slot or "").strip())
+        ):
             survey.book(session, application, wanted, booked_by_id=actor.user_id, now=now)
         try:
             session.flush()
         except StaleDataError:
-            raise StaleEdit(f"申请 {application.number} 刚被其他窗口修改并保存，您的输入都已保留，"
-                            "请载入最新内容核对后再保存") from None
+            raise StaleEdit(
+                f"申请 {application.number} 刚被其他窗口修改并保存，您的输入都已保留，"
+                "请载入最新内容核对后再保存"
+            ) from None
         changed = sorted(n for n, v in checked.app.items() if before.get(n) != v)
-        audit.record(session, actor, "edit", "application", application.id,
-                     detail={"number": application.number, "fields": changed, "version": application.version})
+        audit.record(
+            session,
+            actor,
+            "edit",
+            "application",
+            application.id,
+            detail={"number": application.number, "fields": changed, "version": application.version},
+        )
         session.flush()
-        return SaveResult(application.id, application.number, application.version, application.accepted_at,
-                          application.counter_seconds, [(m.name, m.due_date) for m in deferred],
-                          application.due_date, checked.warnings)
+        return SaveResult(
+            application.id,
+            application.number,
+            application.version,
+            application.accepted_at,
+            application.counter_seconds,
+            [(m.name, m.due_date) for m in deferred],
+            application.due_date,
+            checked.warnings,
+        )
 
     return _run(db, work)
 
@@ -549,13 +740,19 @@ def form_defaults(db: Database, actor: Actor) -> FormDefaults:
         h, calendar, _teams, deferral_days = _context(session, actor)
         due = calendar.add_workdays(clock.now(), deferral_days)
         kw = hall.get_setting(session, "residential_default_kw", h.id) or 0
-        stmt = (select(Application.address_district, func.count()).where(Application.address_district != "")
-                .group_by(Application.address_district).order_by(func.count().desc()).limit(20))
+        stmt = (
+            select(Application.address_district, func.count())
+            .where(Application.address_district != "")
+            .group_by(Application.address_district)
+            .order_by(func.count().desc())
+            .limit(20)
+        )
         if actor.window_id:
             stmt = stmt.where(Application.window_id == actor.window_id)
         districts = [value for value, _ in session.execute(stmt)]
-        return FormDefaults(Decimal(str(kw)), deferral_days, due.day, due.estimated,
-                            survey.teams(session, h.id), districts)
+        return FormDefaults(
+            Decimal(str(kw)), deferral_days, due.day, due.estimated, survey.teams(session, h.id), districts
+        )
 
 
 def survey_day_load(db: Database, actor: Actor, team: str, day: dt.date) -> tuple[int, int]:

@@ -47,12 +47,29 @@ LABELS: dict[str, str] = {
 
 # column sizes of models.Application / Certificate, so nothing is cut when saved
 MAX_LEN = {
-    "holder_name": 120, "cert_address": 200, "cert_issuer": 100, "account_number": 30,
-    "address_district": 100, "address_detail": 200, "mailing_address": 200, "contact_name": 60,
-    "contact_phone": 30, "industry": 60, "project_name": 200, "legal_rep_name": 60,
-    "legal_rep_id_number": 30, "agent_name": 60, "agent_cert_number": 40, "vat_taxpayer_number": 30,
-    "vat_bank": 100, "vat_account": 40, "vat_address": 200, "vat_phone": 30, "green_reason": 200,
-    "green_manager": 60, "remarks": 2000,
+    "holder_name": 120,
+    "cert_address": 200,
+    "cert_issuer": 100,
+    "account_number": 30,
+    "address_district": 100,
+    "address_detail": 200,
+    "mailing_address": 200,
+    "contact_name": 60,
+    "contact_phone": 30,
+    "industry": 60,
+    "project_name": 200,
+    "legal_rep_name": 60,
+    "legal_rep_id_number": 30,
+    "agent_name": 60,
+    "agent_cert_number": 40,
+    "vat_taxpayer_number": 30,
+    "vat_bank": 100,
+    "vat_account": 40,
+    "vat_address": 200,
+    "vat_phone": 30,
+    "green_reason": 200,
+    "green_manager": 60,
+    "remarks": 2000,
 }
 
 VAT_FIELDS = ("vat_taxpayer_number", "vat_bank", "vat_account", "vat_address", "vat_phone")
@@ -172,9 +189,15 @@ class PlanItem:
         return "on_file" if self.on_file else "received"
 
 
-def material_plan(business_type: str, *, has_agent: bool = False,
-                  on_file: Mapping[str, dt.date | None] | None = None, blacklisted: bool = False,
-                  today: dt.date | None = None, cat: catalog_mod.Catalog | None = None) -> list[PlanItem]:
+def material_plan(
+    business_type: str,
+    *,
+    has_agent: bool = False,
+    on_file: Mapping[str, dt.date | None] | None = None,
+    blacklisted: bool = False,
+    today: dt.date | None = None,
+    cat: catalog_mod.Catalog | None = None,
+) -> list[PlanItem]:
     """The checklist: the catalog's materials of the type (+ power of attorney with an agent).
 
     ``on_file`` maps a material code to its valid-until date (None = no expiry); expired ones are
@@ -187,10 +210,22 @@ def material_plan(business_type: str, *, has_agent: bool = False,
     on_file = on_file or {}
     items = []
     for m in defs:
-        valid = m.code in on_file and m.code in REUSABLE_MATERIALS and (
-            on_file[m.code] is None or today is None or on_file[m.code] >= today)
-        items.append(PlanItem(m.code, m.name, m.when, m.deferrable, valid,
-                              on_file.get(m.code) if valid else None, blacklisted))
+        valid = (
+            m.code in on_file
+            and m.code in REUSABLE_MATERIALS
+            and (on_file[m.code] is None or today is None or on_file[m.code] >= today)
+        )
+        items.append(
+            PlanItem(
+                m.code,
+                m.name,
+                m.when,
+                m.deferrable,
+                valid,
+                on_file.get(m.code) if valid else None,
+                blacklisted,
+            )
+        )
     return items
 
 
@@ -267,9 +302,16 @@ class Checked:
     kind: str  # person | organisation
 
 
-def validate(inp: AcceptanceInput, *, today: dt.date, on_file: Mapping[str, dt.date | None] | None = None,
-             blacklisted: bool = False, calendar=None, team_names: list[str] | None = None,
-             cat: catalog_mod.Catalog | None = None) -> Checked:
+def validate(
+    inp: AcceptanceInput,
+    *,
+    today: dt.date,
+    on_file: Mapping[str, dt.date | None] | None = None,
+    blacklisted: bool = False,
+    calendar=None,
+    team_names: list[str] | None = None,
+    cat: catalog_mod.Catalog | None = None,
+) -> Checked:
     """Check everything; raise ValidationFailed({field: message}) listing every field to fix."""
     from counter_app.errors import ValidationFailed
 
@@ -326,8 +368,7 @@ def validate(inp: AcceptanceInput, *, today: dt.date, on_file: Mapping[str, dt.d
     except ValueError:
         errors["cert_valid_until"] = "证件有效期请按 2035-06-30 的格式填写，长期有效填“长期”"
     if cert["valid_until"] and cert["valid_until"] < today:
-        errors["cert_valid_until"] = (f"证件已于 {cert['valid_until']:%Y-%m-%d} 过期，"
-                                      "请客户出示有效期内的证件")
+        errors["cert_valid_until"] = f"证件已于 {cert['valid_until']:%Y-%m-%d} 过期，请客户出示有效期内的证件"
 
     # --- business type and its fields ---------------------------------------------------------
     try:
@@ -337,8 +378,10 @@ def validate(inp: AcceptanceInput, *, today: dt.date, on_file: Mapping[str, dt.d
         raise ValidationFailed(errors) from None
     if inp.cert_type in identity.CERT_TYPES and kind not in bt.subjects:
         who = "个人" if kind == identity.PERSON else "单位"
-        errors["business_type"] = (f"{bt.name}不能由{who}客户办理，请核对业务类型（居民业务只受理个人，"
-                                   "单位客户请选择非居民或高压业务）")
+        errors["business_type"] = (
+            f"{bt.name}不能由{who}客户办理，请核对业务类型（居民业务只受理个人，"
+            "单位客户请选择非居民或高压业务）"
+        )
     roles = field_roles(bt)
 
     def used(name: str) -> bool:
@@ -347,8 +390,16 @@ def validate(inp: AcceptanceInput, *, today: dt.date, on_file: Mapping[str, dt.d
     def req(name: str) -> bool:
         return roles.get(name) == "required"
 
-    for name in ("account_number", "address_district", "address_detail", "mailing_address", "contact_name",
-                 "project_name", "legal_rep_name", *VAT_FIELDS):
+    for name in (
+        "account_number",
+        "address_district",
+        "address_detail",
+        "mailing_address",
+        "contact_name",
+        "project_name",
+        "legal_rep_name",
+        *VAT_FIELDS,
+    ):
         app[name] = text(name, required=req(name)) if used(name) else ""
     app["remarks"] = text("remarks", multiline=True)
 
@@ -415,13 +466,18 @@ def validate(inp: AcceptanceInput, *, today: dt.date, on_file: Mapping[str, dt.d
             errors[name] = f"{label}最多保留两位小数"
         else:
             amounts[name] = number
-    if (inp.business_type in REDUCING_TYPES and "applied_capacity" not in errors
-            and amounts["applied_capacity"] > amounts["existing_capacity"] and "existing_capacity" not in errors):
+    if (
+        inp.business_type in REDUCING_TYPES
+        and "applied_capacity" not in errors
+        and amounts["applied_capacity"] > amounts["existing_capacity"]
+        and "existing_capacity" not in errors
+    ):
         errors["applied_capacity"] = "减少的容量不能大于原有容量"
     app["existing_capacity"] = amounts["existing_capacity"]
     app["applied_capacity"] = amounts["applied_capacity"]
-    app["total_capacity"] = total_capacity(inp.business_type, amounts["existing_capacity"],
-                                           amounts["applied_capacity"])
+    app["total_capacity"] = total_capacity(
+        inp.business_type, amounts["existing_capacity"], amounts["applied_capacity"]
+    )
     app["capacity_unit"] = capacity_unit(bt)
     voltage = (inp.supply_voltage or "").strip()
     if used("supply_voltage") and voltage and voltage not in cat.voltages:
@@ -461,7 +517,9 @@ def validate(inp: AcceptanceInput, *, today: dt.date, on_file: Mapping[str, dt.d
         if len(tax) == 18:
             result = identity.check_credit_code(tax)
             if not result.ok:
-                errors["vat_taxpayer_number"] = "纳税人识别号（" + result.error.replace("统一社会信用代码", "") + "）"
+                errors["vat_taxpayer_number"] = (
+                    "纳税人识别号（" + result.error.replace("统一社会信用代码", "") + "）"
+                )
         elif not re.fullmatch(r"[A-Z0-9]{15}|[A-Z0-9]{17}|[A-Z0-9]{20}", tax):
             errors["vat_taxpayer_number"] = "纳税人识别号应为15、17、18或20位字母或数字"
     if used("vat_account") and app["vat_account"] and "vat_account" not in errors:
@@ -502,8 +560,14 @@ def validate(inp: AcceptanceInput, *, today: dt.date, on_file: Mapping[str, dt.d
         app["green_manager"] = text("green_manager", required=True)
 
     # --- materials ----------------------------------------------------------------------------
-    plan = material_plan(inp.business_type, has_agent=inp.has_agent, on_file=on_file, blacklisted=blacklisted,
-                         today=today, cat=cat)
+    plan = material_plan(
+        inp.business_type,
+        has_agent=inp.has_agent,
+        on_file=on_file,
+        blacklisted=blacklisted,
+        today=today,
+        cat=cat,
+    )
     chosen = []
     for item in plan:
         state = (inp.materials or {}).get(item.code) or item.default_state
@@ -524,23 +588,31 @@ def validate(inp: AcceptanceInput, *, today: dt.date, on_file: Mapping[str, dt.d
         if "survey" not in {s.code for s in bt.stages}:
             appointment = None  # this business type has no survey stage
         elif calendar is not None:
-            errors.update(survey.validate(appointment, today=today, calendar=calendar,
-                                          team_names=team_names or []))
+            errors.update(
+                survey.validate(appointment, today=today, calendar=calendar, team_names=team_names or [])
+            )
 
     if errors:
         raise ValidationFailed(errors)
     app["business_type"] = bt.code
-    return Checked(app=app, cert=cert, materials=chosen, appointment=appointment, warnings=warnings, kind=kind)
+    return Checked(
+        app=app, cert=cert, materials=chosen, appointment=appointment, warnings=warnings, kind=kind
+    )
 
 
 def split_address(address: str) -> tuple[str, str]:
     """("福建省福州市鼓楼区", "五四路88号") from a card address: the part up to the county-level unit."""
     text = (address or "").strip()
     for index, char in enumerate(text[:20]):
-        if char in "区县旗" and index > 1 and text[index - 1] not in "小社园校厂景湖矿" and index + 1 < len(text) \
-                and text[index - 2:index] != "自治":
-            return text[: index + 1], text[index + 1:]
+        if (
+            char in "区县旗"
+            and index > 1
+            and text[index - 1] not in "小社园校厂景湖矿"
+            and index + 1 < len(text)
+            and text[index - 2 : index] != "自治"
+        ):
+            return text[: index + 1], text[index + 1 :]
     cities = [i for i, c in enumerate(text[:14]) if c == "市" and i + 1 < len(text)]
     if cities:
-        return text[: cities[-1] + 1], text[cities[-1] + 1:]
+        return text[: cities[-1] + 1], text[cities[-1] + 1 :]
     return "", text

@@ -115,15 +115,27 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
             .join(CounterWindow, CounterWindow.id == Application.window_id)
         )
         if kind == "number":
-            cond = (Application.number == value) if value.count("-") == 2 else Application.number.like(f"{value}%")
+            cond = (
+                (Application.number == value)
+                if value.count("-") == 2
+                else Application.number.like(f"{value}%")
+            )
             stmt = stmt.where(cond)
         elif kind == "certificate":
             owners = select(Certificate.customer_id).where(Certificate.number == value)
-            stmt = stmt.where(or_(Application.customer_id.in_(owners), Application.agent_cert_number == value))
+            stmt = stmt.where(
+                or_(Application.customer_id.in_(owners), Application.agent_cert_number == value)
+            )
         elif kind == "phone":
             owners = select(Customer.id).where(Customer.mobile == value)
-            stmt = stmt.where(or_(Application.contact_mobile == value, Application.contact_phone == value,
-                                  Application.agent_mobile == value, Application.customer_id.in_(owners)))
+            stmt = stmt.where(
+                or_(
+                    Application.contact_mobile == value,
+                    Application.contact_phone == value,
+                    Application.agent_mobile == value,
+                    Application.customer_id.in_(owners),
+                )
+            )
         else:
             like = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             owners = select(Customer.id).where(Customer.name.like(like, escape="\\"))
@@ -132,21 +144,39 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
         rows = session.execute(stmt).all()
         found = [
             Found(
-                application_id=a.id, number=a.number, customer_name=c.name,
-                cert_label=identity.cert_label(cert.cert_type), cert_number=show_id(cert.number),
-                business_name=cat.business_name(a.business_type), accepted_at=a.accepted_at,
-                stage=a.current_stage, stage_name=cat.stage_name(a.current_stage),
-                stage_due_date=a.stage_due_date, due_date=a.due_date, due_estimated=a.due_estimated,
-                handler=a.current_handler, status=a.status, mobile=show_phone(a.contact_mobile),
-                address=f"{a.address_district}{a.address_detail}", window_no=window_no,
+                application_id=a.id,
+                number=a.number,
+                customer_name=c.name,
+                cert_label=identity.cert_label(cert.cert_type),
+                cert_number=show_id(cert.number),
+                business_name=cat.business_name(a.business_type),
+                accepted_at=a.accepted_at,
+                stage=a.current_stage,
+                stage_name=cat.stage_name(a.current_stage),
+                stage_due_date=a.stage_due_date,
+                due_date=a.due_date,
+                due_estimated=a.due_estimated,
+                handler=a.current_handler,
+                status=a.status,
+                mobile=show_phone(a.contact_mobile),
+                address=f"{a.address_district}{a.address_detail}",
+                window_no=window_no,
                 green_channel=a.green_channel,
             )
             for a, c, cert, window_no in rows[:MAX_RESULTS]
         ]
-        audit.record(session, actor, "lookup", "search", kind, detail={
-            "by": kind, "found": len(found),
-            "customers": sorted({r[1].id for r in rows[:MAX_RESULTS]})[:50],
-        })
+        audit.record(
+            session,
+            actor,
+            "lookup",
+            "search",
+            kind,
+            detail={
+                "by": kind,
+                "found": len(found),
+                "customers": sorted({r[1].id for r in rows[:MAX_RESULTS]})[:50],
+            },
+        )
     return SearchResult(kind, found, len(rows) > MAX_RESULTS)
 
 
@@ -172,9 +202,14 @@ def detail(db: Database, actor: Actor, application_id: int) -> Detail:
     show_id, show_phone = _masked(actor)
     with db.write() as session:
         a = session.scalar(
-            select(Application).where(Application.id == application_id).options(
-                selectinload(Application.materials), selectinload(Application.stage_events),
-                selectinload(Application.appointments), selectinload(Application.commitments))
+            select(Application)
+            .where(Application.id == application_id)
+            .options(
+                selectinload(Application.materials),
+                selectinload(Application.stage_events),
+                selectinload(Application.appointments),
+                selectinload(Application.commitments),
+            )
         )
         if a is None:
             raise NotFound("没有找到该申请，可能编号有误")
@@ -199,10 +234,16 @@ def _detail(session: Session, a: Application, cat, show_id, show_phone) -> Detai
         ("当前环节", cat.stage_name(a.current_stage)),
         ("处理人", a.current_handler),
         ("环节时限", f"{a.stage_due_date:%Y-%m-%d}" if a.stage_due_date else ""),
-        ("办结时限", (f"{a.due_date:%Y-%m-%d}" if a.due_date else "") + ("（预估）" if a.due_estimated else "")),
+        (
+            "办结时限",
+            (f"{a.due_date:%Y-%m-%d}" if a.due_date else "") + ("（预估）" if a.due_estimated else ""),
+        ),
         ("受理时间", f"{a.accepted_at:%Y-%m-%d %H:%M}"),
         ("受理人", f"{clerk.name if clerk else ''}（{window.number if window else ''}号窗口）"),
-        ("窗口用时", f"{a.counter_seconds // 60}分{a.counter_seconds % 60:02d}秒" if a.counter_seconds else ""),
+        (
+            "窗口用时",
+            f"{a.counter_seconds // 60}分{a.counter_seconds % 60:02d}秒" if a.counter_seconds else "",
+        ),
         ("客户名称", a.customer.name),
         ("证件", f"{identity.cert_label(cert.cert_type)} {show_id(cert.number)}"),
         (LABELS["account_number"], a.account_number),
@@ -221,8 +262,12 @@ def _detail(session: Session, a: Application, cat, show_id, show_phone) -> Detai
         (LABELS["project_name"], a.project_name),
         (LABELS["wanted_date"], f"{a.wanted_date:%Y-%m-%d}" if a.wanted_date else ""),
         (LABELS["legal_rep_name"], a.legal_rep_name),
-        ("经办人", f"{a.agent_name} {show_id(a.agent_cert_number)} {show_phone(a.agent_mobile)}".strip()
-         if a.agent_name else ""),
+        (
+            "经办人",
+            f"{a.agent_name} {show_id(a.agent_cert_number)} {show_phone(a.agent_mobile)}".strip()
+            if a.agent_name
+            else "",
+        ),
         ("增值税发票", " ".join(x for x in (a.vat_taxpayer_number, a.vat_bank, a.vat_account) if x)),
         ("绿色通道", f"{a.green_reason}（客户经理：{a.green_manager}）" if a.green_channel else ""),
         (LABELS["remarks"], a.remarks),
@@ -239,9 +284,15 @@ def _detail(session: Session, a: Application, cat, show_id, show_phone) -> Detai
             note = f"{m.supplied_at:%Y-%m-%d %H:%M} 补交"
         materials.append((m.name, MATERIAL_LABELS.get(m.state, m.state), note))
     history = [
-        (cat.stage_name(e.stage), {"enter": "进入", "return": "退回", "terminate": "终止", "complete": "完成"}
-         .get(e.action, e.action), f"{e.started_at:%Y-%m-%d %H:%M}",
-         f"{e.ended_at:%Y-%m-%d %H:%M}" if e.ended_at else "", e.handler)
+        (
+            cat.stage_name(e.stage),
+            {"enter": "进入", "return": "退回", "terminate": "终止", "complete": "完成"}.get(
+                e.action, e.action
+            ),
+            f"{e.started_at:%Y-%m-%d %H:%M}",
+            f"{e.ended_at:%Y-%m-%d %H:%M}" if e.ended_at else "",
+            e.handler,
+        )
         for e in a.stage_events
     ]
     appointment = ""
@@ -255,6 +306,15 @@ def _detail(session: Session, a: Application, cat, show_id, show_phone) -> Detai
         else:
             items = "；".join(f"{i['name']}（{i['due_date']}前）" for i in c.items)
             commitments.append(f"容缺承诺书：{items}")
-    return Detail(a.id, a.number, a.status == "active" and a.current_stage == "accept", a.status,
-                  cat.stage_name(a.current_stage), [(k, v) for k, v in fields if v], materials, history,
-                  appointment, commitments)
+    return Detail(
+        a.id,
+        a.number,
+        a.status == "active" and a.current_stage == "accept",
+        a.status,
+        cat.stage_name(a.current_stage),
+        [(k, v) for k, v in fields if v],
+        materials,
+        history,
+        appointment,
+        commitments,
+    )

@@ -30,8 +30,35 @@ DEMAND_FACTORS: dict[str, float] = {
 }
 
 TRANSFORMER_SIZES_KVA = (
-    100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600, 2000, 2500, 3150, 4000, 5000,
-    6300, 8000, 10000, 12500, 16000, 20000, 25000, 31500, 40000, 50000, 63000,
+    100,
+    125,
+    160,
+    200,
+    250,
+    315,
+    400,
+    500,
+    630,
+    800,
+    1000,
+    1250,
+    1600,
+    2000,
+    2500,
+    3150,
+    4000,
+    5000,
+    6300,
+    8000,
+    10000,
+    12500,
+    16000,
+    20000,
+    25000,
+    31500,
+    40000,
+    50000,
+    63000,
 )
 
 
@@ -57,8 +84,10 @@ class CapacitySuggestion:
     single_phase: bool
 
     def explain(self) -> str:
-        return (f"设备总功率 {self.installed_kw} kW × 需用系数 {self.demand_factor:g} → "
-                f"建议申请容量 {self.capacity} {self.unit}，供电电压 {self.voltage}")
+        return (
+            f"设备总功率 {self.installed_kw} kW × 需用系数 {self.demand_factor:g} → "
+            f"建议申请容量 {self.capacity} {self.unit}，供电电压 {self.voltage}"
+        )
 
 
 def parse_items(rows: list[tuple[str, str, str, bool]]) -> list[EquipmentItem]:
@@ -90,8 +119,9 @@ def parse_items(rows: list[tuple[str, str, str, bool]]) -> list[EquipmentItem]:
     return items
 
 
-def suggest(items: list[EquipmentItem], industry: str = "", *,
-            cat: catalog_mod.Catalog | None = None) -> CapacitySuggestion:
+def suggest(
+    items: list[EquipmentItem], industry: str = "", *, cat: catalog_mod.Catalog | None = None
+) -> CapacitySuggestion:
     cat = cat or catalog_mod.load()
     installed = sum((item.total_kw for item in items), Decimal("0"))
     factor = DEMAND_FACTORS.get(industry, DEMAND_FACTORS["其他"])

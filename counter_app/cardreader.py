@@ -129,13 +129,27 @@ class SimulatedReader:
         return from_raw(raw)
 
 
-def raw_card(number: str, name: str, *, sex: str = "", birth: str = "", address: str = "",
-             valid_period: str = "", issuer: str = "", nation: str = "汉") -> dict[str, str]:
+def raw_card(
+    number: str,
+    name: str,
+    *,
+    sex: str = "",
+    birth: str = "",
+    address: str = "",
+    valid_period: str = "",
+    issuer: str = "",
+    nation: str = "汉",
+) -> dict[str, str]:
     """A raw record as a reader SDK hands it over (fixed-width fields padded with spaces)."""
     return {
-        "name": name.ljust(15), "sex": sex or ("1" if number[16:17].isdigit() and int(number[16]) % 2 else "2"),
-        "nation": nation, "birth": birth or number[6:14], "address": address.ljust(35),
-        "number": number, "issuer": issuer, "valid_period": valid_period,
+        "name": name.ljust(15),
+        "sex": sex or ("1" if number[16:17].isdigit() and int(number[16]) % 2 else "2"),
+        "nation": nation,
+        "birth": birth or number[6:14],
+        "address": address.ljust(35),
+        "number": number,
+        "issuer": issuer,
+        "valid_period": valid_period,
     }
 
 
@@ -147,12 +161,27 @@ def _training_cards() -> list[dict[str, str]]:
         return body + ric.calc_check_digit(body + "0")
 
     return [
-        raw_card(number("35010219850615123"), "林晓燕", address="福建省福州市鼓楼区五四路88号3座1201室",
-                 valid_period="20180301-20380301", issuer="福州市公安局鼓楼分局"),
-        raw_card(number("35012119700101457"), "陈建国", address="福建省福州市闽侯县上街镇溪源宫路2号",
-                 valid_period="20100512-长期", issuer="闽侯县公安局"),
-        raw_card(number("35010319921130304"), "郑䶮", address="福建省福州市台江区江滨中大道368号",
-                 valid_period="20200801-20300801", issuer="福州市公安局台江分局"),
+        raw_card(
+            number("35010219850615123"),
+            "林晓燕",
+            address="福建省福州市鼓楼区五四路88号3座1201室",
+            valid_period="20180301-20380301",
+            issuer="福州市公安局鼓楼分局",
+        ),
+        raw_card(
+            number("35012119700101457"),
+            "陈建国",
+            address="福建省福州市闽侯县上街镇溪源宫路2号",
+            valid_period="20100512-长期",
+            issuer="闽侯县公安局",
+        ),
+        raw_card(
+            number("35010319921130304"),
+            "郑䶮",
+            address="福建省福州市台江区江滨中大道368号",
+            valid_period="20200801-20300801",
+            issuer="福州市公安局台江分局",
+        ),
     ]
 
 

@@ -49,12 +49,17 @@ class DraftStore:
     def path(self, key: str) -> Path:
         return self.directory / f"{PREFIX}{key}{SUFFIX}"
 
-    def save(self, key: str, data: dict, *, username: str, window_no: int | None = None,
-             summary: str = "") -> Path:
+    def save(
+        self, key: str, data: dict, *, username: str, window_no: int | None = None, summary: str = ""
+    ) -> Path:
         """Write the draft; the old file is replaced only once the new one is complete on disk."""
         payload = {
-            "key": key, "saved_at": clock.now().isoformat(), "username": username,
-            "window_no": window_no, "summary": summary, "data": data,
+            "key": key,
+            "saved_at": clock.now().isoformat(),
+            "username": username,
+            "window_no": window_no,
+            "summary": summary,
+            "data": data,
         }
         target = self.path(key)
         tmp = target.with_suffix(".tmp")
@@ -88,9 +93,13 @@ class DraftStore:
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
             return Draft(
-                key=payload["key"], path=path, saved_at=dt.datetime.fromisoformat(payload["saved_at"]),
-                username=payload.get("username", ""), window_no=payload.get("window_no"),
-                summary=payload.get("summary", ""), data=dict(payload.get("data") or {}),
+                key=payload["key"],
+                path=path,
+                saved_at=dt.datetime.fromisoformat(payload["saved_at"]),
+                username=payload.get("username", ""),
+                window_no=payload.get("window_no"),
+                summary=payload.get("summary", ""),
+                data=dict(payload.get("data") or {}),
             )
         except FileNotFoundError:
             return None

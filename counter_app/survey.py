@@ -41,8 +41,13 @@ class AppointmentInput:
     def from_dict(cls, data: dict | None) -> AppointmentInput | None:
         if not data:
             return None
-        return cls(mode=data.get("mode", "fixed"), day=data.get("day") or None, team=data.get("team", ""),
-                   slot=data.get("slot", ""), note=data.get("note", ""))
+        return cls(
+            mode=data.get("mode", "fixed"),
+            day=data.get("day") or None,
+            team=data.get("team", ""),
+            slot=data.get("slot", ""),
+            note=data.get("note", ""),
+        )
 
     def label(self) -> str:
         day = self.day.isoformat() if isinstance(self.day, dt.date) else str(self.day or "")
@@ -105,7 +110,8 @@ def validate(appt: AppointmentInput, *, today: dt.date, calendar, team_names: li
 
 def booked(session: Session, team: str, day: dt.date, *, exclude_application: int | None = None) -> int:
     stmt = (
-        select(func.count()).select_from(SurveyAppointment)
+        select(func.count())
+        .select_from(SurveyAppointment)
         .join(Application, Application.id == SurveyAppointment.application_id)
         .where(SurveyAppointment.team == team, SurveyAppointment.day == day, Application.status == "active")
     )
@@ -120,8 +126,9 @@ def day_load(session: Session, hall_id: int | None, team: str, day: dt.date) -> 
     return booked(session, team, day), capacity
 
 
-def first_free_day(session: Session, hall_id: int | None, team: str, start: dt.date, calendar,
-                   *, horizon: int = 30) -> dt.date | None:
+def first_free_day(
+    session: Session, hall_id: int | None, team: str, start: dt.date, calendar, *, horizon: int = 30
+) -> dt.date | None:
     """The first working day after ``start`` with room left for the team."""
     day = start
     for _ in range(horizon):
@@ -132,8 +139,14 @@ def first_free_day(session: Session, hall_id: int | None, team: str, start: dt.d
     return None
 
 
-def book(session: Session, application: Application, appt: AppointmentInput, *, booked_by_id: int | None,
-         now: dt.datetime) -> SurveyAppointment:
+def book(
+    session: Session,
+    application: Application,
+    appt: AppointmentInput,
+    *,
+    booked_by_id: int | None,
+    now: dt.datetime,
+) -> SurveyAppointment:
     """Replace the application's appointment; refuses a day on which the team is fully booked."""
     day = parse_day(appt.day)
     capacity = next((t.daily_capacity for t in teams(session, application.hall_id) if t.name == appt.team), 0)
@@ -141,10 +154,19 @@ def book(session: Session, application: Application, appt: AppointmentInput, *, 
     if used >= capacity:
         from counter_app.errors import ValidationFailed
 
-        raise ValidationFailed({"appointment_day": f"{appt.team} {day:%Y-%m-%d} 已约满（{used}/{capacity}），请另选日期或班组"})
+        raise ValidationFailed(
+            {"appointment_day": f"{appt.team} {day:%Y-%m-%d} 已约满（{used}/{capacity}），请另选日期或班组"}
+        )
     for old in list(application.appointments):
         application.appointments.remove(old)
-    row = SurveyAppointment(mode=appt.mode, team=appt.team, day=day, slot=(appt.slot or "").strip(),
-                            note=(appt.note or "").strip()[:200], booked_by_id=booked_by_id, created_at=now)
+    row = SurveyAppointment(
+        mode=appt.mode,
+        team=appt.team,
+        day=day,
+        slot=(appt.slot or "").strip(),
+        note=(appt.note or "").strip()[:200],
+        booked_by_id=booked_by_id,
+        created_at=now,
+    )
     application.appointments.append(row)
     return row

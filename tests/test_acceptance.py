@@ -27,10 +27,13 @@ from counter_app.models import (
 from tests.acceptance_helpers import CREDIT_CODE, enterprise_increase, fast_password_hashing, residential  # noqa: F401
 from tests.factories import resident_id
 
+
 def test_residential_new_with_deferred_property_proof(db, actors, frozen_now):
     clerk = actors["clerk1"]
-    inp = residential(materials={"property_proof": "deferred"},
-                      cert_entered_at=frozen_now - dt.timedelta(minutes=6, seconds=30))
+    inp = residential(
+        materials={"property_proof": "deferred"},
+        cert_entered_at=frozen_now - dt.timedelta(minutes=6, seconds=30),
+    )
 
     result = acceptance.save(db, clerk, inp)
 
@@ -46,14 +49,24 @@ def test_residential_new_with_deferred_property_proof(db, actors, frozen_now):
         assert app.usage_category == "居民生活" and app.supply_voltage == "220V"
         assert app.applied_capacity == Decimal("8") and app.total_capacity == Decimal("8")
         states = {m.code: (m.state, m.due_date) for m in app.materials}
-        assert states == {"holder_id": ("received", None), "property_proof": ("deferred", dt.date(2026, 11, 27))}
+        assert states == {
+            "holder_id": ("received", None),
+            "property_proof": ("deferred", dt.date(2026, 11, 27)),
+        }
         commitments = {c.kind: c for c in app.commitments}
         assert set(commitments) == {"authenticity", "deferral"}
-        assert commitments["deferral"].items == [{
-            "code": "property_proof", "name": app.materials[1].name, "due_date": "2026-11-27"}]
+        assert commitments["deferral"].items == [
+            {"code": "property_proof", "name": app.materials[1].name, "due_date": "2026-11-27"}
+        ]
         (event,) = app.stage_events
-        assert (event.stage, event.action, event.started_at, event.due_date, event.handler, event.actor_id) == (
-            "accept", "enter", frozen_now, dt.date(2026, 11, 25), "王小明", clerk.user_id)
+        assert (
+            event.stage,
+            event.action,
+            event.started_at,
+            event.due_date,
+            event.handler,
+            event.actor_id,
+        ) == ("accept", "enter", frozen_now, dt.date(2026, 11, 25), "王小明", clerk.user_id)
         cert = app.certificate
         assert cert.verified_by_id == clerk.user_id and cert.verified_at == frozen_now
         assert cert.sex == "男" and cert.birth_date == dt.date(1985, 6, 15)
@@ -66,8 +79,11 @@ def test_residential_new_with_deferred_property_proof(db, actors, frozen_now):
 def test_numbers_follow_each_other_and_customer_is_reused(db, actors, frozen_now):
     number = resident_id(12)
     first = acceptance.save(db, actors["clerk1"], residential(number))
-    second = acceptance.save(db, actors["clerk2"], residential(number, business_type="lv_res_increase",
-                                                               existing_capacity="4", applied_capacity="4"))
+    second = acceptance.save(
+        db,
+        actors["clerk2"],
+        residential(number, business_type="lv_res_increase", existing_capacity="4", applied_capacity="4"),
+    )
     assert second.number == "FZGL01-20261124-0002"
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Customer)) == 1
@@ -87,8 +103,13 @@ def test_enterprise_increase_through_an_agent(db, actors, frozen_now):
         assert app.due_date == dt.date(2026, 12, 2)  # non-residential: 6 working days
         assert app.vat_bank == "中国工商银行福州仓山支行"
         states = {m.code: m.state for m in app.materials}
-        assert states == {"subject_cert": "received", "legal_rep_id": "received", "property_proof": "deferred",
-                          "equipment_list": "deferred", "proxy": "received"}
+        assert states == {
+            "subject_cert": "received",
+            "legal_rep_id": "received",
+            "property_proof": "deferred",
+            "equipment_list": "deferred",
+            "proxy": "received",
+        }
         deferral = next(c for c in app.commitments if c.kind == "deferral")
         assert [i["code"] for i in deferral.items] == ["property_proof", "equipment_list"]
 
@@ -116,11 +137,22 @@ def test_known_customer_has_certificate_on_file(db, actors, frozen_now):
     assert known.flags == [] and known.application_count == 1
     assert known.open_applications[0][1:] == ("低压居民新装", "受理")
     plan = acceptance.material_plan("lv_res_increase", on_file=known.on_file, today=frozen_now.date())
-    assert [(p.code, p.default_state) for p in plan] == [("holder_id", "on_file"), ("property_proof", "received")]
+    assert [(p.code, p.default_state) for p in plan] == [
+        ("holder_id", "on_file"),
+        ("property_proof", "received"),
+    ]
 
-    again = acceptance.save(db, actors["clerk2"], residential(
-        number, business_type="lv_res_increase", existing_capacity="8", applied_capacity="4",
-        materials={"holder_id": "on_file"}))
+    again = acceptance.save(
+        db,
+        actors["clerk2"],
+        residential(
+            number,
+            business_type="lv_res_increase",
+            existing_capacity="8",
+            applied_capacity="4",
+            materials={"holder_id": "on_file"},
+        ),
+    )
     with db.read() as s:
         states = {m.code: m.state for m in s.get(Application, again.application_id).materials}
         assert states["holder_id"] == "on_file"
@@ -153,8 +185,14 @@ def _blacklist(db, actors, number) -> None:
         customer.blacklisted = True
         customer.arrears_amount = Decimal("312.50")
         customer.violation_case = "2026-03 窃电案（待处理）"
-        s.add(BlacklistEntry(customer_id=customer.id, reason="逾期未补交容缺资料", added_by_id=actors["super1"].user_id,
-                             added_at=dt.datetime(2026, 10, 1, 10, 0)))
+        s.add(
+            BlacklistEntry(
+                customer_id=customer.id,
+                reason="逾期未补交容缺资料",
+                added_by_id=actors["super1"].user_id,
+                added_at=dt.datetime(2026, 10, 1, 10, 0),
+            )
+        )
 
 
 def test_blacklisted_customer_cannot_defer(db, actors, frozen_now):
@@ -164,8 +202,11 @@ def test_blacklisted_customer_cannot_defer(db, actors, frozen_now):
 
     known = acceptance.lookup_customer(db, actors["clerk1"], "id_card", number)
     assert known.blacklisted
-    assert known.flags == ["欠费：312.50 元未结清", "违约用电：2026-03 窃电案（待处理）",
-                           "失信黑名单（逾期未补交容缺资料）：不能容缺受理，资料须当场收齐"]
+    assert known.flags == [
+        "欠费：312.50 元未结清",
+        "违约用电：2026-03 窃电案（待处理）",
+        "失信黑名单（逾期未补交容缺资料）：不能容缺受理，资料须当场收齐",
+    ]
     plan = acceptance.material_plan("lv_res_new", blacklisted=True)
     assert all("deferred" not in item.states for item in plan)
 
@@ -213,8 +254,14 @@ def test_unknown_area_code_and_letter_authority_are_accepted(frozen_now):
 
 
 def test_field_messages_are_at_their_fields(db, actors, frozen_now):
-    inp = residential(contact_mobile="1381234567", contact_phone="12345", applied_capacity="八",
-                      address_detail="", holder_name="张\x07三", cert_valid_until="2020-01-01")
+    inp = residential(
+        contact_mobile="1381234567",
+        contact_phone="12345",
+        applied_capacity="八",
+        address_detail="",
+        holder_name="张\x07三",
+        cert_valid_until="2020-01-01",
+    )
     with pytest.raises(ValidationFailed) as info:
         acceptance.save(db, actors["clerk1"], inp)
     errors = info.value.errors
@@ -248,7 +295,11 @@ def test_edit_at_accept_and_stale_edit(db, actors, frozen_now):
     saved = acceptance.save(db, actors["clerk1"], residential(materials={"property_proof": "deferred"}))
     mine = acceptance.load(db, actors["clerk1"], saved.application_id)
     theirs = acceptance.load(db, actors["clerk2"], saved.application_id)
-    assert mine.editable and mine.version == saved.version and mine.input.materials["property_proof"] == "deferred"
+    assert (
+        mine.editable
+        and mine.version == saved.version
+        and mine.input.materials["property_proof"] == "deferred"
+    )
 
     theirs.input.address_detail = "五四路88号3座1202室"
     theirs.input.materials["property_proof"] = "received"
@@ -258,7 +309,11 @@ def test_edit_at_accept_and_stale_edit(db, actors, frozen_now):
     mine.input.contact_mobile = "13999999999"
     with pytest.raises(StaleEdit) as info:
         acceptance.update(db, actors["clerk1"], saved.application_id, mine.version, mine.input)
-    assert "已被李芳" in str(info.value) and f"第 {saved.version} 版" in str(info.value) and "输入都已保留" in str(info.value)
+    assert (
+        "已被李芳" in str(info.value)
+        and f"第 {saved.version} 版" in str(info.value)
+        and "输入都已保留" in str(info.value)
+    )
     assert mine.input.contact_mobile == "13999999999"  # the caller's input is untouched
     with db.read() as s:
         app = s.get(Application, saved.application_id)
@@ -299,13 +354,23 @@ def test_survey_appointment_booked_against_team_capacity(db, actors, frozen_now)
     with db.write() as s:
         from counter_app import hall
 
-        hall.set_setting(s, actors["admin1"], actors["admin1"].hall_id, "survey_teams",
-                         [{"name": "城区勘查班", "area": "城区", "daily_capacity": 1}])
+        hall.set_setting(
+            s,
+            actors["admin1"],
+            actors["admin1"].hall_id,
+            "survey_teams",
+            [{"name": "城区勘查班", "area": "城区", "daily_capacity": 1}],
+        )
     appt = survey.AppointmentInput(mode="fixed", day=day, team="城区勘查班", slot="09:30")
     first = acceptance.save(db, actors["clerk1"], residential(appointment=appt))
     with db.read() as s:
         row = s.scalar(select(SurveyAppointment))
-        assert (row.application_id, row.mode, row.day, row.slot) == (first.application_id, "fixed", day, "09:30")
+        assert (row.application_id, row.mode, row.day, row.slot) == (
+            first.application_id,
+            "fixed",
+            day,
+            "09:30",
+        )
     with pytest.raises(ValidationFailed) as info:
         acceptance.save(db, actors["clerk2"], residential(resident_id(99), appointment=appt))
     assert "已约满（1/1）" in info.value.errors["appointment_day"]
@@ -341,7 +406,9 @@ def test_accepted_application_renders_its_document_set(sqlite_db, frozen_now):
     from tests.conftest import setup_hall
 
     actors = setup_hall(sqlite_db)
-    saved = acceptance.save(sqlite_db, actors["clerk1"], enterprise_increase(holder_name="福州䶮江食品有限公司"))
+    saved = acceptance.save(
+        sqlite_db, actors["clerk1"], enterprise_increase(holder_name="福州䶮江食品有限公司")
+    )
     rendered = documents.render_set(sqlite_db, actors["clerk1"], saved.application_id)
     docs = {r.doc for r in rendered}
     assert {"proxy", "deferral"} <= docs and all(r.data.startswith(b"%PDF") for r in rendered)

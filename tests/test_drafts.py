@@ -11,12 +11,19 @@ from counter_app.drafts import DraftStore
 
 def test_round_trip_of_the_whole_form(tmp_path, frozen_now):
     store = DraftStore(tmp_path)
-    inp = AcceptanceInput(cert_number="11010519491231002X", holder_name="郑䶮", applied_capacity="8",
-                          wanted_date=dt.date(2026, 12, 1), materials={"property_proof": "deferred"},
-                          appointment=survey.AppointmentInput("halfday", dt.date(2026, 11, 25), "城区勘查班", "am"),
-                          cert_entered_at=frozen_now)
+    inp = AcceptanceInput(
+        cert_number="11010519491231002X",
+        holder_name="郑䶮",
+        applied_capacity="8",
+        wanted_date=dt.date(2026, 12, 1),
+        materials={"property_proof": "deferred"},
+        appointment=survey.AppointmentInput("halfday", dt.date(2026, 11, 25), "城区勘查班", "am"),
+        cert_entered_at=frozen_now,
+    )
     key = store.new_key("clerk1")
-    path = store.save(key, {"form": inp.to_dict()}, username="clerk1", window_no=1, summary="郑䶮 · 低压居民新装")
+    path = store.save(
+        key, {"form": inp.to_dict()}, username="clerk1", window_no=1, summary="郑䶮 · 低压居民新装"
+    )
     assert path.parent == tmp_path and not path.with_suffix(".tmp").exists()
 
     (draft,) = store.list("clerk1")

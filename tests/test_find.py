@@ -14,10 +14,18 @@ from tests.factories import resident_id
 
 @pytest.fixture
 def two_customers(db, actors, frozen_now):
-    first = acceptance.save(db, actors["clerk1"], residential(resident_id(1), holder_name="张三",
-                                                              materials={"property_proof": "deferred"}))
-    second = acceptance.save(db, actors["clerk2"], residential(resident_id(2), holder_name="张三丰",
-                                                               contact_name="张三丰", contact_mobile="13700001111"))
+    first = acceptance.save(
+        db,
+        actors["clerk1"],
+        residential(resident_id(1), holder_name="张三", materials={"property_proof": "deferred"}),
+    )
+    second = acceptance.save(
+        db,
+        actors["clerk2"],
+        residential(
+            resident_id(2), holder_name="张三丰", contact_name="张三丰", contact_mobile="13700001111"
+        ),
+    )
     return first, second
 
 
@@ -60,10 +68,13 @@ def test_masked_for_back_office_and_each_lookup_audited(db, actors, two_customer
     assert detail.history[0][:2] == ("受理", "进入")
     assert detail.commitments[0] == "材料真实性承诺书" and detail.commitments[1].startswith("容缺承诺书")
     with db.read() as s:
-        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "lookup",
-                                                     AuditEntry.username == "back1")).all()
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "lookup", AuditEntry.username == "back1")
+        ).all()
         assert [(e.target_type, e.target_id) for e in entries] == [
-            ("search", "certificate"), ("application", str(row.application_id))]
+            ("search", "certificate"),
+            ("application", str(row.application_id)),
+        ]
 
 
 def test_search_refusals(db, actors, two_customers):

@@ -19,10 +19,16 @@ from tests.ui_acceptance_helpers import no_modal_questions, wait_idle  # noqa: F
 @pytest.fixture
 def hall(qtbot, sqlite_db, frozen_now):
     actors = setup_hall(sqlite_db)
-    first = acceptance.save(sqlite_db, actors["clerk1"], residential(resident_id(71), holder_name="张三",
-                                                                     materials={"property_proof": "deferred"}))
-    second = acceptance.save(sqlite_db, actors["clerk1"], residential(resident_id(72), holder_name="张三丰",
-                                                                      contact_mobile="13700001111"))
+    first = acceptance.save(
+        sqlite_db,
+        actors["clerk1"],
+        residential(resident_id(71), holder_name="张三", materials={"property_proof": "deferred"}),
+    )
+    second = acceptance.save(
+        sqlite_db,
+        actors["clerk1"],
+        residential(resident_id(72), holder_name="张三丰", contact_mobile="13700001111"),
+    )
     with sqlite_db.write() as s:
         s.get(Application, second.application_id).current_stage = "survey"
     return sqlite_db, actors, first, second
@@ -57,8 +63,10 @@ def test_find_by_name_shows_stage_due_and_handler_and_opens_for_edit(qtbot, hall
     model = page.model
     headers = [model.headerData(c, Qt.Horizontal) for c in range(model.columnCount())]
     assert headers[:3] == ["申请编号", "客户名称", "证件号码"]
-    rows = {model.rows[r].number: [model.data(model.index(r, c)) for c in range(model.columnCount())]
-            for r in range(model.rowCount())}
+    rows = {
+        model.rows[r].number: [model.data(model.index(r, c)) for c in range(model.columnCount())]
+        for r in range(model.rowCount())
+    }
     assert rows[second.number][5:10] == ["现场勘查", "2026-11-25", "2026-12-01", "王小明", "办理中"]
     assert rows[first.number][2] == resident_id(71)  # the clerk sees the number in full
 

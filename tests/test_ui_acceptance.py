@@ -16,10 +16,15 @@ from tests.acceptance_helpers import CREDIT_CODE, fast_password_hashing, residen
 from tests.conftest import setup_hall
 from tests.factories import resident_id
 from tests.qt_helpers import type_text
-from tests.ui_acceptance_helpers import Keyboard, make_page, save_and_wait, wait_idle, no_modal_questions  # noqa: F401
+from tests.ui_acceptance_helpers import Keyboard, make_page, no_modal_questions, save_and_wait, wait_idle  # noqa: F401
 
-CARD = cardreader.raw_card(resident_id(8), "林晓燕", address="福建省福州市鼓楼区五四路88号3座1201室",
-                           valid_period="20180301-20380301", issuer="福州市公安局鼓楼分局")
+CARD = cardreader.raw_card(
+    resident_id(8),
+    "林晓燕",
+    address="福建省福州市鼓楼区五四路88号3座1201室",
+    valid_period="20180301-20380301",
+    issuer="福州市公安局鼓楼分局",
+)
 
 
 @pytest.fixture
@@ -63,8 +68,14 @@ def test_residential_new_with_deferred_property_proof(qtbot, hall_db):
     with db.read() as s:
         app = s.scalar(select(Application))
         assert (app.contact_mobile, app.address_detail, app.applied_capacity) == (
-            "13912345678", "五四路88号3座1201室", Decimal("8"))
-        assert {m.code: m.state for m in app.materials} == {"holder_id": "received", "property_proof": "deferred"}
+            "13912345678",
+            "五四路88号3座1201室",
+            Decimal("8"),
+        )
+        assert {m.code: m.state for m in app.materials} == {
+            "holder_id": "received",
+            "property_proof": "deferred",
+        }
         assert app.certificate.valid_until == dt.date(2038, 3, 1)
         assert app.certificate.address == "福建省福州市鼓楼区五四路88号3座1201室"
         assert app.supply_voltage == "220V" and app.usage_category == "居民生活"
@@ -119,7 +130,11 @@ def test_enterprise_increase_through_an_agent(qtbot, hall_db):
     with db.read() as s:
         app = s.scalar(select(Application))
         assert app.business_type == "lv_biz_increase" and app.customer.kind == "organisation"
-        assert (app.agent_name, app.agent_cert_number, app.contact_name) == ("陈小平", resident_id(33), "林经理")
+        assert (app.agent_name, app.agent_cert_number, app.contact_name) == (
+            "陈小平",
+            resident_id(33),
+            "林经理",
+        )
         assert app.total_capacity == Decimal("80") and app.industry == "制造业"
         assert app.vat_bank == "中国工商银行福州仓山支行"
         states = {m.code: m.state for m in app.materials}
@@ -129,7 +144,9 @@ def test_enterprise_increase_through_an_agent(qtbot, hall_db):
 def test_known_customer_prefills_and_marks_on_file(qtbot, hall_db):
     db, actors = hall_db
     number = resident_id(44)
-    acceptance.save(db, actors["clerk2"], residential(number, holder_name="张三", contact_phone="0591-88888888"))
+    acceptance.save(
+        db, actors["clerk2"], residential(number, holder_name="张三", contact_phone="0591-88888888")
+    )
     page = make_page(qtbot, db, actors["clerk1"])
     v, e = page.view, page.editors
 
@@ -138,7 +155,9 @@ def test_known_customer_prefills_and_marks_on_file(qtbot, hall_db):
     wait_idle(qtbot)
 
     assert v.holder_name.text() == "张三"
-    assert e["address_detail"].text() == "五四路88号3座1201室" and e["contact_phone"].text() == "0591-88888888"
+    assert (
+        e["address_detail"].text() == "五四路88号3座1201室" and e["contact_phone"].text() == "0591-88888888"
+    )
     assert v.materials.rows["holder_id"].state == "on_file"
     assert "在档资料（有效期至 2035-06-30）" in v.materials.rows["holder_id"].note.text()
     assert "老客户：已办理 1 笔业务" in v.known_info.text() and "FZGL01-20261124-0001" in v.known_info.text()
@@ -162,8 +181,14 @@ def test_blacklisted_customer_who_tries_to_defer(qtbot, hall_db):
     with db.write() as s:
         customer = s.scalar(select(Certificate).where(Certificate.number == number)).customer
         customer.blacklisted, customer.arrears_amount = True, Decimal("88.00")
-        s.add(BlacklistEntry(customer_id=customer.id, reason="逾期未补交容缺资料", added_by_id=actors["super1"].user_id,
-                             added_at=dt.datetime(2026, 10, 1, 10, 0)))
+        s.add(
+            BlacklistEntry(
+                customer_id=customer.id,
+                reason="逾期未补交容缺资料",
+                added_by_id=actors["super1"].user_id,
+                added_at=dt.datetime(2026, 10, 1, 10, 0),
+            )
+        )
     page = make_page(qtbot, db, actors["clerk1"])
     v = page.view
 
@@ -194,20 +219,45 @@ def test_blacklisted_customer_who_tries_to_defer(qtbot, hall_db):
 
 
 INVALID = [
-    ("id_card", "350102850615123", True, "15位旧身份证号码已停止使用，请核对客户所持的18位居民身份证号码后重新输入"),
+    (
+        "id_card",
+        "350102850615123",
+        True,
+        "15位旧身份证号码已停止使用，请核对客户所持的18位居民身份证号码后重新输入",
+    ),
     ("id_card", resident_id(123)[:-1] + "2", False, "居民身份证号码校验位错误（最后一位），请逐位核对号码"),
     ("id_card", "35010219851315123X", False, "身份证号码中的出生日期 19851315 不是有效日期，请核对第7至14位"),
     ("id_card", "3501021985061512", True, "居民身份证号码应为18位，当前为16位，请核对"),
-    ("business_licence", "91350100I000100Y43", False,
-     "统一社会信用代码不能含有字符 I（代码中不使用 I、O、Z、S、V 等字母），请核对"),
-    ("business_licence", "91350100O000100Y43", False,
-     "统一社会信用代码不能含有字符 O（代码中不使用 I、O、Z、S、V 等字母），请核对"),
-    ("business_licence", "91350100M000100Y4Z", False,
-     "统一社会信用代码不能含有字符 Z（代码中不使用 I、O、Z、S、V 等字母），请核对"),
-    ("business_licence", "9135010SM000100Y43", False,
-     "统一社会信用代码不能含有字符 S（代码中不使用 I、O、Z、S、V 等字母），请核对"),
-    ("business_licence", "91350100M000100V43", False,
-     "统一社会信用代码不能含有字符 V（代码中不使用 I、O、Z、S、V 等字母），请核对"),
+    (
+        "business_licence",
+        "91350100I000100Y43",
+        False,
+        "统一社会信用代码不能含有字符 I（代码中不使用 I、O、Z、S、V 等字母），请核对",
+    ),
+    (
+        "business_licence",
+        "91350100O000100Y43",
+        False,
+        "统一社会信用代码不能含有字符 O（代码中不使用 I、O、Z、S、V 等字母），请核对",
+    ),
+    (
+        "business_licence",
+        "91350100M000100Y4Z",
+        False,
+        "统一社会信用代码不能含有字符 Z（代码中不使用 I、O、Z、S、V 等字母），请核对",
+    ),
+    (
+        "business_licence",
+        "9135010SM000100Y43",
+        False,
+        "统一社会信用代码不能含有字符 S（代码中不使用 I、O、Z、S、V 等字母），请核对",
+    ),
+    (
+        "business_licence",
+        "91350100M000100V43",
+        False,
+        "统一社会信用代码不能含有字符 V（代码中不使用 I、O、Z、S、V 等字母），请核对",
+    ),
     ("business_licence", "91350100M000100Y44", False, "统一社会信用代码校验位（最后一位）错误，请逐位核对"),
 ]
 

@@ -25,10 +25,15 @@ from counter_app.ui.main_window import MainWindow
 from tests.acceptance_helpers import fast_password_hashing  # noqa: F401
 from tests.conftest import setup_hall
 from tests.factories import resident_id
-from tests.ui_acceptance_helpers import Keyboard, wait_idle, no_modal_questions  # noqa: F401
+from tests.ui_acceptance_helpers import Keyboard, no_modal_questions, wait_idle  # noqa: F401
 
-CARD = cardreader.raw_card(resident_id(12), "林晓燕", address="福建省福州市鼓楼区五四路88号3座1201室",
-                           valid_period="20180301-20380301", issuer="福州市公安局鼓楼分局")
+CARD = cardreader.raw_card(
+    resident_id(12),
+    "林晓燕",
+    address="福建省福州市鼓楼区五四路88号3座1201室",
+    valid_period="20180301-20380301",
+    issuer="福州市公安局鼓楼分局",
+)
 
 
 @pytest.fixture
@@ -119,11 +124,25 @@ def test_tab_order_follows_the_form(qtbot, window):
         keys.press(Qt.Key_Tab)
         seen.append(QApplication.focusWidget())
     e = page.editors
-    expected = [v.cert_type, v.cert_number, v.read_button, v.holder_name, v.cert_valid_until, v.has_agent,
-                v.business_type, e["address_district"], e["address_detail"], e["contact_name"],
-                e["contact_mobile"], e["applied_capacity"], e["supply_voltage"], v.optional_section.button,
-                v.materials.rows["holder_id"].combo, v.materials.rows["property_proof"].combo,
-                v.survey.enabled]
+    expected = [
+        v.cert_type,
+        v.cert_number,
+        v.read_button,
+        v.holder_name,
+        v.cert_valid_until,
+        v.has_agent,
+        v.business_type,
+        e["address_district"],
+        e["address_detail"],
+        e["contact_name"],
+        e["contact_mobile"],
+        e["applied_capacity"],
+        e["supply_voltage"],
+        v.optional_section.button,
+        v.materials.rows["holder_id"].combo,
+        v.materials.rows["property_proof"].combo,
+        v.survey.enabled,
+    ]
     assert [w.objectName() for w in seen] == [w.objectName() for w in expected]
 
 
@@ -145,13 +164,30 @@ def test_every_control_has_its_visible_label_as_accessible_name(qtbot, window, b
     v.optional_section.set_expanded(True)
     page.editors["green_channel"].setChecked(True)
     v.survey.enabled.setChecked(True)
-    kinds = (QLineEdit, QComboBox, QCheckBox, QPushButton, QPlainTextEdit, QDateEdit, QTimeEdit, QAbstractButton)
+    kinds = (
+        QLineEdit,
+        QComboBox,
+        QCheckBox,
+        QPushButton,
+        QPlainTextEdit,
+        QDateEdit,
+        QTimeEdit,
+        QAbstractButton,
+    )
     missing, checked = [], 0
     for widget in page.findChildren(QWidget):
-        if not isinstance(widget, kinds) or not widget.isVisibleTo(page) or widget.parent() is None or isinstance(widget.parent(), QComboBox):
+        if (
+            not isinstance(widget, kinds)
+            or not widget.isVisibleTo(page)
+            or widget.parent() is None
+            or isinstance(widget.parent(), QComboBox)
+        ):
             continue
-        if widget.objectName().startswith("qt_") or widget.inherits("QLineEdit") and isinstance(
-                widget.parent(), QComboBox | QDateEdit | QTimeEdit):
+        if (
+            widget.objectName().startswith("qt_")
+            or widget.inherits("QLineEdit")
+            and isinstance(widget.parent(), QComboBox | QDateEdit | QTimeEdit)
+        ):
             continue
         label = _visible_label(widget)
         name = widget.accessibleName()
@@ -168,6 +204,9 @@ def test_fits_1366x768_with_a_scroll_area(qtbot, window, tmp_path):
     v = page.view
     assert v.scroll.widgetResizable()
     # the save button and the status line stay on screen whatever the form's height
-    assert v.save_button.isVisible() and v.save_button.mapTo(window, v.save_button.rect().bottomRight()).y() <= 768
+    assert (
+        v.save_button.isVisible()
+        and v.save_button.mapTo(window, v.save_button.rect().bottomRight()).y() <= 768
+    )
     assert v.form.minimumSizeHint().width() <= v.scroll.viewport().width()
     window.grab().save(str(tmp_path / "acceptance_1366x768.png"))

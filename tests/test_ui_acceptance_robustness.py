@@ -13,7 +13,7 @@ from tests.acceptance_helpers import fast_password_hashing, residential  # noqa:
 from tests.conftest import setup_hall
 from tests.factories import resident_id
 from tests.qt_helpers import type_text
-from tests.ui_acceptance_helpers import make_page, save_and_wait, wait_idle, no_modal_questions  # noqa: F401
+from tests.ui_acceptance_helpers import make_page, no_modal_questions, save_and_wait, wait_idle  # noqa: F401
 
 
 @pytest.fixture
@@ -119,7 +119,9 @@ def test_draft_survives_a_crash_and_is_offered_on_next_start(qtbot, hall_db):
 
     banner.button("恢复草稿").click()
     wait_idle(qtbot)
-    assert again.view.holder_name.text() == "陈建国" and again.editors["contact_mobile"].text() == "13700002222"
+    assert (
+        again.view.holder_name.text() == "陈建国" and again.editors["contact_mobile"].text() == "13700002222"
+    )
     assert again.view.materials.rows["property_proof"].state == "deferred"
     assert again.is_dirty()
     save_and_wait(qtbot, again)

@@ -28,7 +28,9 @@ class EquipmentDialog(QDialog):
         self.suggestion: capacity.CapacitySuggestion | None = None
         layout = QVBoxLayout(self)
         factor = capacity.DEMAND_FACTORS.get(industry, capacity.DEMAND_FACTORS["其他"])
-        intro = QLabel(f"逐行填写设备；行业“{industry or '其他'}”需用系数 {factor:g}。勾选“三相”表示三相设备。", self)
+        intro = QLabel(
+            f"逐行填写设备；行业“{industry or '其他'}”需用系数 {factor:g}。勾选“三相”表示三相设备。", self
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.table = QTableWidget(rows, len(HEADERS), self)

@@ -64,8 +64,15 @@ class AcceptancePage(QWidget):
     saved = Signal(int)
     printRequested = Signal(int)
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 reader: cardreader.CertificateReader | None = None, drafts: DraftStore | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        reader: cardreader.CertificateReader | None = None,
+        drafts: DraftStore | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
         self.cat = catalog_mod.load()
@@ -167,13 +174,21 @@ class AcceptancePage(QWidget):
         values = {code: editor_text(e[code]) for code in TEXT_FIELDS if code != "total_capacity"}
         values.update({code: editor_text(e[code]) for code in AGENT_FIELDS})
         return AcceptanceInput(
-            cert_type=v.cert_type.currentData(), cert_number=v.cert_number.text(), holder_name=v.holder_name.text(),
+            cert_type=v.cert_type.currentData(),
+            cert_number=v.cert_number.text(),
+            holder_name=v.holder_name.text(),
             cert_valid_until=v.cert_valid_until.text(),
-            cert_sex=card.sex if card else "", cert_birth_date=card.birth_date if card else None,
-            cert_address=card.address if card else "", cert_issuer=card.issuer if card else "",
-            business_type=v.business_type.currentData(), has_agent=v.has_agent.isChecked(),
-            green_channel=e["green_channel"].isChecked(), materials=v.materials.states(),
-            appointment=v.survey.value(), cert_entered_at=self.cert_entered_at, **values,
+            cert_sex=card.sex if card else "",
+            cert_birth_date=card.birth_date if card else None,
+            cert_address=card.address if card else "",
+            cert_issuer=card.issuer if card else "",
+            business_type=v.business_type.currentData(),
+            has_agent=v.has_agent.isChecked(),
+            green_channel=e["green_channel"].isChecked(),
+            materials=v.materials.states(),
+            appointment=v.survey.value(),
+            cert_entered_at=self.cert_entered_at,
+            **values,
         )
 
     def fill(self, inp: AcceptanceInput) -> None:
@@ -193,8 +208,14 @@ class AcceptancePage(QWidget):
                 birth = inp.cert_birth_date
                 if isinstance(birth, str):
                     birth = dt.date.fromisoformat(birth) if birth else None
-                self._card = cardreader.CardData(number=inp.cert_number, name=inp.holder_name, sex=inp.cert_sex,
-                                                 birth_date=birth, address=inp.cert_address, issuer=inp.cert_issuer)
+                self._card = cardreader.CardData(
+                    number=inp.cert_number,
+                    name=inp.holder_name,
+                    sex=inp.cert_sex,
+                    birth_date=birth,
+                    address=inp.cert_address,
+                    issuer=inp.cert_issuer,
+                )
             v.has_agent.setChecked(bool(inp.has_agent))
             for code in TEXT_FIELDS:
                 if code == "total_capacity":
@@ -284,8 +305,11 @@ class AcceptancePage(QWidget):
         """Defaults of the business type (usage category, industry, load importance, a residential
         capacity). A value still equal to the previous type's default is replaced; typed ones stay."""
         bt = self.cat.business_type(self.view.business_type.currentData())
-        kw = self.defaults.residential_kw if self.defaults else Decimal(
-            str(hall.DEFAULT_SETTINGS["residential_default_kw"]))
+        kw = (
+            self.defaults.residential_kw
+            if self.defaults
+            else Decimal(str(hall.DEFAULT_SETTINGS["residential_default_kw"]))
+        )
         wanted = {
             "usage_category": bt.usage_default,
             "industry": "城乡居民生活" if bt.is_residential else "",
@@ -312,7 +336,9 @@ class AcceptancePage(QWidget):
     def clear_form(self) -> None:
         if self.busy:
             return
-        if self.is_dirty() and not self._confirm("清空重填", "确定放弃当前已输入的内容吗？（本机草稿也将删除）"):
+        if self.is_dirty() and not self._confirm(
+            "清空重填", "确定放弃当前已输入的内容吗？（本机草稿也将删除）"
+        ):
             return
         self.drafts.remove(self.draft_key)
         self.new_form()
@@ -320,8 +346,12 @@ class AcceptancePage(QWidget):
     # --- defaults from the hall -----------------------------------------------------------------
 
     def _load_defaults(self) -> None:
-        background.run_in_background(self, lambda: acceptance.form_defaults(self.db, self.actor),
-                                     self._defaults_loaded, self._defaults_failed)
+        background.run_in_background(
+            self,
+            lambda: acceptance.form_defaults(self.db, self.actor),
+            self._defaults_loaded,
+            self._defaults_failed,
+        )
 
     def _defaults_loaded(self, defaults: acceptance.FormDefaults) -> None:
         pristine = not self.is_dirty()
@@ -343,16 +373,22 @@ class AcceptancePage(QWidget):
             self._suggest_survey_day()
 
     def _defaults_failed(self, exc: BaseException) -> None:
-        self.view.survey.set_teams([
-            acceptance.survey.SurveyTeam(t["name"], t.get("area", ""), int(t["daily_capacity"]))
-            for t in hall.DEFAULT_SETTINGS["survey_teams"]])
+        self.view.survey.set_teams(
+            [
+                acceptance.survey.SurveyTeam(t["name"], t.get("area", ""), int(t["daily_capacity"]))
+                for t in hall.DEFAULT_SETTINGS["survey_teams"]
+            ]
+        )
         self.view.status.setText(f"营业厅设置暂不可读，已用默认值：{exc}")
 
     def _suggest_survey_day(self) -> None:
         team = self.view.survey.team.currentData()
         background.run_in_background(
-            self, lambda: acceptance.suggest_survey_day(self.db, self.actor, team),
-            lambda day: self._apply_survey_day(day), lambda exc: None)
+            self,
+            lambda: acceptance.suggest_survey_day(self.db, self.actor, team),
+            lambda day: self._apply_survey_day(day),
+            lambda exc: None,
+        )
 
     def _apply_survey_day(self, day: dt.date | None) -> None:
         """Pre-set the day a booking would take (no booking is made until the clerk ticks it)."""
@@ -368,8 +404,9 @@ class AcceptancePage(QWidget):
             used, capacity = result
             self.view.survey.set_load(team, day, used, capacity)
 
-        background.run_in_background(self, lambda: acceptance.survey_day_load(self.db, self.actor, team, day),
-                                     done, lambda exc: None)
+        background.run_in_background(
+            self, lambda: acceptance.survey_day_load(self.db, self.actor, team, day), done, lambda exc: None
+        )
 
     # --- business type --------------------------------------------------------------------------
 
@@ -391,9 +428,11 @@ class AcceptancePage(QWidget):
         if "applied_capacity" in main_codes:  # the capacity block stays together
             index = main_codes.index("applied_capacity") + 1
             main_codes[index:index] = ["total_capacity", "supply_voltage"]
-        optional_codes = [c for c, _k, _w in FORM_FIELDS
-                          if c not in main_codes and (roles.get(c) in ("optional", "computed")
-                                                      or c.startswith("green_"))]
+        optional_codes = [
+            c
+            for c, _k, _w in FORM_FIELDS
+            if c not in main_codes and (roles.get(c) in ("optional", "computed") or c.startswith("green_"))
+        ]
         v.main_grid.set_rows([v.rows[c] for c in main_codes])
         v.optional_grid.set_rows([v.rows[c] for c in optional_codes])
         v.optional_section.setVisible(bool(optional_codes))
@@ -407,8 +446,10 @@ class AcceptancePage(QWidget):
         v.survey_group.setVisible(has_survey)
         if not has_survey and v.survey.enabled.isChecked():
             v.survey.enabled.setChecked(False)
-        stages = " → ".join(f"{s.name}" + (f"（{s.limit_days}个工作日）" if s.limit_days else "")
-                            for s in bt.stages_for(False))
+        stages = " → ".join(
+            f"{s.name}" + (f"（{s.limit_days}个工作日）" if s.limit_days else "")
+            for s in bt.stages_for(False)
+        )
         v.summary.setText(f"{bt.name}：{stages}；全流程不超过 {bt.total_limit} 个工作日")
         self._green_toggled(self.editors["green_channel"].isChecked())
         self._update_tab_order()
@@ -416,16 +457,23 @@ class AcceptancePage(QWidget):
     def _rebuild_materials(self, keep: dict[str, str] | None = None) -> None:
         known = self.known
         before = dict(self.view.materials.chosen() if keep is None else keep)
-        plan = material_plan(self.view.business_type.currentData(), has_agent=self.view.has_agent.isChecked(),
-                             on_file=known.on_file if known else {}, blacklisted=bool(known and known.blacklisted),
-                             today=clock.today(), cat=self.cat)
+        plan = material_plan(
+            self.view.business_type.currentData(),
+            has_agent=self.view.has_agent.isChecked(),
+            on_file=known.on_file if known else {},
+            blacklisted=bool(known and known.blacklisted),
+            today=clock.today(),
+            cat=self.cat,
+        )
         self.view.materials.set_plan(plan, keep=before)
         self._material_conflicts = {}
         for item in plan:
             wanted = before.get(item.code)
             if wanted and wanted != self.view.materials.states()[item.code]:
                 if wanted == "deferred" and item.blacklisted:
-                    self._material_conflicts[item.code] = "该客户在失信名单中，不能容缺：请当场收取此项资料后再确认"
+                    self._material_conflicts[item.code] = (
+                        "该客户在失信名单中，不能容缺：请当场收取此项资料后再确认"
+                    )
                 elif wanted == "deferred":
                     self._material_conflicts[item.code] = "此项资料须在受理时提交，不能容缺"
                 elif wanted == "on_file":
@@ -459,7 +507,9 @@ class AcceptancePage(QWidget):
         code = v.cert_type.currentData()
         text = identity.normalize(v.cert_number.text())
         result = identity.check(code, text)
-        complete = final or len(text) >= 18 or (code not in identity.RIC_TYPES | identity.USCC_TYPES and final)
+        complete = (
+            final or len(text) >= 18 or (code not in identity.RIC_TYPES | identity.USCC_TYPES and final)
+        )
         row = v.rows["cert_number"]
         if not text:
             row.show_error(None)
@@ -550,8 +600,9 @@ class AcceptancePage(QWidget):
                 self.view.known_info.setText(f"暂时无法查询客户档案：{exc}（可继续受理，保存时会再核对）")
                 self.view.known_info.show()
 
-        background.run_in_background(self, lambda: acceptance.lookup_customer(self.db, self.actor, *key),
-                                     done, failed)
+        background.run_in_background(
+            self, lambda: acceptance.lookup_customer(self.db, self.actor, *key), done, failed
+        )
 
     def _apply_known(self, known: acceptance.KnownCustomer | None) -> None:
         self.known = known
@@ -567,7 +618,11 @@ class AcceptancePage(QWidget):
                     set_editor_text(editor, value)
             if not v.cert_valid_until.text() and known.cert_valid_until:
                 v.cert_valid_until.setText(known.cert_valid_until.isoformat())
-            if focus_before is self._auto_focus and isinstance(focus_before, QLineEdit) and not focus_before.text():
+            if (
+                focus_before is self._auto_focus
+                and isinstance(focus_before, QLineEdit)
+                and not focus_before.text()
+            ):
                 self.focus_first_empty()
         self._rebuild_materials()
         self._changed()
@@ -628,7 +683,9 @@ class AcceptancePage(QWidget):
             existing = Decimal("0")
         total = total_capacity(code, existing, applied)
         e["total_capacity"].setText(format(total.normalize(), "f") if total else "")
-        suggestion = self.cat.suggest_voltage(float(total), single_phase_only=bt.is_residential) if total else ""
+        suggestion = (
+            self.cat.suggest_voltage(float(total), single_phase_only=bt.is_residential) if total else ""
+        )
         self.view.voltage_hint.setText(f"建议 {suggestion}" if suggestion else "")
         if not self._voltage_manual:
             set_editor_text(e["supply_voltage"], suggestion)
@@ -688,11 +745,20 @@ class AcceptancePage(QWidget):
             inp = self.collect()
             bt = self.cat.business_name(inp.business_type)
             summary = " · ".join(x for x in (inp.holder_name.strip() or "（未填姓名）", bt, self.number) if x)
-            self.drafts.save(self.draft_key, {
-                "form": inp.to_dict(), "mode": self.mode, "application_id": self.application_id,
-                "version": self.version, "number": self.number,
-                "loaded": self._loaded_input.to_dict() if self._loaded_input else None,
-            }, username=self.actor.username, window_no=self.actor.window_no, summary=summary)
+            self.drafts.save(
+                self.draft_key,
+                {
+                    "form": inp.to_dict(),
+                    "mode": self.mode,
+                    "application_id": self.application_id,
+                    "version": self.version,
+                    "number": self.number,
+                    "loaded": self._loaded_input.to_dict() if self._loaded_input else None,
+                },
+                username=self.actor.username,
+                window_no=self.actor.window_no,
+                summary=summary,
+            )
         except OSError as exc:
             self.view.status.setText(f"本机草稿无法写入（{exc}），请尽快保存")
 
@@ -705,8 +771,10 @@ class AcceptancePage(QWidget):
         draft = self._pending_drafts[0]
         more = f"（共 {len(self._pending_drafts)} 份）" if len(self._pending_drafts) > 1 else ""
         self.view.banner.show_message(
-            "warning", f"发现上次未保存的受理草稿{more}：{draft.label()}",
-            [("恢复草稿", self.restore_draft), ("丢弃草稿", self.discard_draft)])
+            "warning",
+            f"发现上次未保存的受理草稿{more}：{draft.label()}",
+            [("恢复草稿", self.restore_draft), ("丢弃草稿", self.discard_draft)],
+        )
 
     def restore_draft(self) -> None:
         if not self._pending_drafts:
@@ -762,12 +830,16 @@ class AcceptancePage(QWidget):
                     v.optional_section.set_expanded(True)
             elif code == "has_agent":
                 v.status.setText(message)
-        v.materials.show_errors({c.split(".", 1)[1]: m for c, m in errors.items() if c.startswith("material.")})
+        v.materials.show_errors(
+            {c.split(".", 1)[1]: m for c, m in errors.items() if c.startswith("material.")}
+        )
         v.survey.show_errors({c: m for c, m in errors.items() if c.startswith("appointment_")})
         first = self._first_error_widget(errors)
         count = len(errors)
         first_message = next(iter(errors.values()))
-        v.status.setText(f"有 {count} 处需要修改：{first_message}" if count > 1 else f"请修改：{first_message}")
+        v.status.setText(
+            f"有 {count} 处需要修改：{first_message}" if count > 1 else f"请修改：{first_message}"
+        )
         if first is not None:
             v.scroll.ensureWidgetVisible(first)
             first.setFocus(Qt.OtherFocusReason)
@@ -786,8 +858,12 @@ class AcceptancePage(QWidget):
                     targets[row.combo] = code
             elif code.startswith("appointment_"):
                 s = self.view.survey
-                widget = {"appointment_day": s.day, "appointment_team": s.team, "appointment_mode": s.mode,
-                          "appointment_slot": s.time if s.mode.currentData() == "fixed" else s.half}.get(code)
+                widget = {
+                    "appointment_day": s.day,
+                    "appointment_team": s.team,
+                    "appointment_mode": s.mode,
+                    "appointment_slot": s.time if s.mode.currentData() == "fixed" else s.half,
+                }.get(code)
                 if widget is not None:
                     targets[widget] = code
         return next((w for w in order if w in targets), next(iter(targets), None))
@@ -796,8 +872,14 @@ class AcceptancePage(QWidget):
 
     def _focus_order(self) -> list[QWidget]:
         v = self.view
-        order: list[QWidget] = [v.cert_type, v.cert_number, v.read_button, v.holder_name, v.cert_valid_until,
-                                v.has_agent]
+        order: list[QWidget] = [
+            v.cert_type,
+            v.cert_number,
+            v.read_button,
+            v.holder_name,
+            v.cert_valid_until,
+            v.has_agent,
+        ]
         order += [v.rows[c].editor for c in AGENT_FIELDS]
         order.append(v.business_type)
         order += [row.editor for row in v.main_grid.rows]
@@ -823,8 +905,12 @@ class AcceptancePage(QWidget):
         if self.editors["green_channel"].isChecked():
             candidates += [self.editors["green_manager"], self.editors["green_reason"]]
         for widget in candidates:
-            if widget.isVisibleTo(self) and widget.isEnabled() and widget.focusPolicy() & Qt.TabFocus \
-                    and not editor_text(widget):
+            if (
+                widget.isVisibleTo(self)
+                and widget.isEnabled()
+                and widget.focusPolicy() & Qt.TabFocus
+                and not editor_text(widget)
+            ):
                 self._auto_focus = widget
                 v.scroll.ensureWidgetVisible(widget)
                 widget.setFocus(Qt.OtherFocusReason)
@@ -842,8 +928,13 @@ class AcceptancePage(QWidget):
         known = self.known
         errors: dict[str, str] = {}
         try:
-            validate(inp, today=clock.today(), on_file=known.on_file if known else {},
-                     blacklisted=bool(known and known.blacklisted), cat=self.cat)
+            validate(
+                inp,
+                today=clock.today(),
+                on_file=known.on_file if known else {},
+                blacklisted=bool(known and known.blacklisted),
+                cat=self.cat,
+            )
         except ValidationFailed as exc:
             errors.update(exc.errors)
         for code, message in self._material_conflicts.items():
@@ -862,8 +953,9 @@ class AcceptancePage(QWidget):
             work = lambda: acceptance.update(self.db, self.actor, app_id, version, inp)  # noqa: E731
         else:
             work = lambda: acceptance.save(self.db, self.actor, inp)  # noqa: E731
-        background.run_in_background(self, work, lambda result: self._saved(result, inp),
-                                     lambda exc: self._save_failed(exc, inp))
+        background.run_in_background(
+            self, work, lambda result: self._saved(result, inp), lambda exc: self._save_failed(exc, inp)
+        )
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self.busy = busy
@@ -895,7 +987,9 @@ class AcceptancePage(QWidget):
         settings.sync()
         lines = [f"{'已受理' if first_save else '已保存修改'}：申请编号 {result.number}"]
         if result.deferred:
-            lines.append("容缺：" + "；".join(f"{name}应于 {day:%Y-%m-%d} 前补交" for name, day in result.deferred))
+            lines.append(
+                "容缺：" + "；".join(f"{name}应于 {day:%Y-%m-%d} 前补交" for name, day in result.deferred)
+            )
         if result.due_date:
             lines.append(f"全流程时限 {result.due_date:%Y-%m-%d}")
         if first_save and result.counter_seconds is not None:
@@ -903,8 +997,13 @@ class AcceptancePage(QWidget):
             lines.append(f"窗口用时 {minutes}分{seconds:02d}秒")
         lines.extend(result.warnings)
         text = "。".join(lines) + "。"
-        self.view.banner.show_message("success", text, rich=text.replace(
-            result.number, f"<span style='font-size:15pt; font-weight:bold'>{result.number}</span>", 1))
+        self.view.banner.show_message(
+            "success",
+            text,
+            rich=text.replace(
+                result.number, f"<span style='font-size:15pt; font-weight:bold'>{result.number}</span>", 1
+            ),
+        )
         refresh = getattr(self.window(), "refresh_figures", None)
         if callable(refresh):  # the main window's "today's acceptances" count
             refresh()
@@ -925,8 +1024,10 @@ class AcceptancePage(QWidget):
             self._stale(exc, inp)
         elif isinstance(exc, DatabaseUnavailable):
             v.banner.show_message(
-                "error", f"保存未成功：{exc}\n您输入的内容都已保留（本机草稿已保存），恢复连接后点“重试保存”。",
-                [("重试保存", self.save)])
+                "error",
+                f"保存未成功：{exc}\n您输入的内容都已保留（本机草稿已保存），恢复连接后点“重试保存”。",
+                [("重试保存", self.save)],
+            )
             v.status.setText("保存未成功，输入已保留")
             v.banner.button("重试保存").setFocus(Qt.OtherFocusReason)
         elif isinstance(exc, UserError):
@@ -935,8 +1036,11 @@ class AcceptancePage(QWidget):
         else:
             log.exception("acceptance save failed", exc_info=exc)
             v.banner.show_message(
-                "error", f"保存时发生内部错误（{type(exc).__name__}: {exc}）。输入已保留在本机草稿中，"
-                "可重试；如反复出现请联系管理员。", [("重试保存", self.save)])
+                "error",
+                f"保存时发生内部错误（{type(exc).__name__}: {exc}）。输入已保留在本机草稿中，"
+                "可重试；如反复出现请联系管理员。",
+                [("重试保存", self.save)],
+            )
             v.status.setText("保存未成功，输入已保留")
 
     # --- edit and stale edits -------------------------------------------------------------------
@@ -945,8 +1049,11 @@ class AcceptancePage(QWidget):
         """Open an application for editing (while at 受理) or to look at it."""
         if self.busy:
             return
-        if self.is_dirty() and self.saved_result is None and not self._confirm(
-                "打开申请", "当前表单有未保存的内容（已存为本机草稿）。仍要打开该申请吗？"):
+        if (
+            self.is_dirty()
+            and self.saved_result is None
+            and not self._confirm("打开申请", "当前表单有未保存的内容（已存为本机草稿）。仍要打开该申请吗？")
+        ):
             return
 
         def done(loaded: acceptance.LoadedApplication) -> None:
@@ -955,12 +1062,14 @@ class AcceptancePage(QWidget):
 
         def failed(exc: BaseException) -> None:
             self._set_busy(False)
-            self.view.banner.show_message("error", f"无法打开该申请：{exc}",
-                                          [("重试", lambda: self.edit_application(application_id))])
+            self.view.banner.show_message(
+                "error", f"无法打开该申请：{exc}", [("重试", lambda: self.edit_application(application_id))]
+            )
 
         self._set_busy(True, "正在打开申请…")
-        background.run_in_background(self, lambda: acceptance.load(self.db, self.actor, application_id),
-                                     done, failed)
+        background.run_in_background(
+            self, lambda: acceptance.load(self.db, self.actor, application_id), done, failed
+        )
 
     def _show_loaded(self, loaded: acceptance.LoadedApplication) -> None:
         self.new_form(focus=False)
@@ -976,12 +1085,15 @@ class AcceptancePage(QWidget):
         when = f"{loaded.accepted_at:%Y-%m-%d %H:%M}"
         if loaded.editable:
             self.view.banner.show_message(
-                "info", f"正在修改申请 {loaded.number}（{when} 由{who}受理，当前在受理环节）。"
-                "修改后按 Ctrl+S 保存，已打印的单据需重新打印。")
+                "info",
+                f"正在修改申请 {loaded.number}（{when} 由{who}受理，当前在受理环节）。"
+                "修改后按 Ctrl+S 保存，已打印的单据需重新打印。",
+            )
         else:
             stage = self.cat.stage_name(loaded.stage)
             self.view.banner.show_message(
-                "warning", f"申请 {loaded.number} 已进入“{stage}”环节，只能查看，不能修改。")
+                "warning", f"申请 {loaded.number} 已进入“{stage}”环节，只能查看，不能修改。"
+            )
         self.view.status.setText("")
         self.view.print_button.setVisible(self._documents_available())
         self.focus_first_empty() if loaded.editable else self.view.next_button.setFocus()
@@ -1007,8 +1119,12 @@ class AcceptancePage(QWidget):
             v.status.setText("有人先保存了这份申请，您的输入已保留")
             v.banner.button("以我的内容重新保存").setFocus(Qt.OtherFocusReason)
 
-        background.run_in_background(self, lambda: acceptance.load(self.db, self.actor, self.application_id),
-                                     show, lambda _e: show(None))
+        background.run_in_background(
+            self,
+            lambda: acceptance.load(self.db, self.actor, self.application_id),
+            show,
+            lambda _e: show(None),
+        )
 
     _latest: acceptance.LoadedApplication | None = None
 
@@ -1026,7 +1142,9 @@ class AcceptancePage(QWidget):
 
     def _take_latest(self) -> None:
         latest = self._latest
-        if latest is not None and self._confirm("载入最新内容", "将放弃您本次的修改，载入对方保存的内容。确定吗？"):
+        if latest is not None and self._confirm(
+            "载入最新内容", "将放弃您本次的修改，载入对方保存的内容。确定吗？"
+        ):
             self.drafts.remove(self.draft_key)
             self._show_loaded(latest)
 
@@ -1052,7 +1170,9 @@ class AcceptancePage(QWidget):
         if not self.is_dirty():
             return True
         self.write_draft()
-        return self._confirm("关闭窗口", "当前受理尚未保存。内容已存为本机草稿，下次启动时可恢复。\n确定要关闭吗？")
+        return self._confirm(
+            "关闭窗口", "当前受理尚未保存。内容已存为本机草稿，下次启动时可恢复。\n确定要关闭吗？"
+        )
 
     def _confirm(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)

@@ -78,9 +78,15 @@ class SurveyBooking(QWidget):
         self.mode.currentIndexChanged.connect(self._sync)
         self.team.currentIndexChanged.connect(self._ask_load)
         self.day.dateChanged.connect(self._ask_load)
-        for signal in (self.enabled.toggled, self.mode.currentIndexChanged, self.team.currentIndexChanged,
-                       self.day.dateChanged, self.time.timeChanged, self.half.currentIndexChanged,
-                       self.note.textChanged):
+        for signal in (
+            self.enabled.toggled,
+            self.mode.currentIndexChanged,
+            self.team.currentIndexChanged,
+            self.day.dateChanged,
+            self.time.timeChanged,
+            self.half.currentIndexChanged,
+            self.note.textChanged,
+        ):
             signal.connect(self._changed)
         self._sync()
 
@@ -113,8 +119,13 @@ class SurveyBooking(QWidget):
             return None
         mode = self.mode.currentData()
         slot = {"fixed": self.time.time().toString("HH:mm"), "halfday": self.half.currentData()}.get(mode, "")
-        return survey.AppointmentInput(mode=mode, day=self.day.date().toPython(), team=self.team.currentData() or "",
-                                       slot=slot, note=self.note.text().strip())
+        return survey.AppointmentInput(
+            mode=mode,
+            day=self.day.date().toPython(),
+            team=self.team.currentData() or "",
+            slot=slot,
+            note=self.note.text().strip(),
+        )
 
     def set_value(self, appt: survey.AppointmentInput | None) -> None:
         self.enabled.setChecked(appt is not None)

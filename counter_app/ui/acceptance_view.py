@@ -120,10 +120,12 @@ class AcceptanceView(QWidget):
         self.cert_valid_until = QLineEdit()
         self.cert_valid_until.setMaxLength(12)
         grid = FieldGrid(self.cert_group)
-        for code, editor, suffix in (("cert_type", self.cert_type, None),
-                                     ("cert_number", self.cert_number, self.read_button),
-                                     ("holder_name", self.holder_name, None),
-                                     ("cert_valid_until", self.cert_valid_until, None)):
+        for code, editor, suffix in (
+            ("cert_type", self.cert_type, None),
+            ("cert_number", self.cert_number, self.read_button),
+            ("holder_name", self.holder_name, None),
+            ("cert_valid_until", self.cert_valid_until, None),
+        ):
             self._row(code, editor, suffix=suffix)
         grid.set_rows([self.rows[c] for c in ("cert_type", "cert_number", "holder_name", "cert_valid_until")])
         for code in ("cert_type", "cert_number", "holder_name"):
@@ -150,8 +152,12 @@ class AcceptanceView(QWidget):
         for code, (label, kind) in identity.CERT_TYPES.items():
             if kind == identity.PERSON:
                 self.agent_cert_type.addItem(label, code)
-        agent_editors = {"agent_name": QLineEdit(), "agent_cert_type": self.agent_cert_type,
-                         "agent_cert_number": QLineEdit(), "agent_mobile": QLineEdit()}
+        agent_editors = {
+            "agent_name": QLineEdit(),
+            "agent_cert_type": self.agent_cert_type,
+            "agent_cert_number": QLineEdit(),
+            "agent_mobile": QLineEdit(),
+        }
         self.agent_grid = FieldGrid(self.cert_group)
         self.agent_grid.set_rows([self._row(code, agent_editors[code]) for code in AGENT_FIELDS])
         for code in AGENT_FIELDS:
@@ -242,7 +248,9 @@ class AcceptanceView(QWidget):
     def _label(self, code: str) -> str:
         return LABELS_EXTRA.get(code) or LABELS.get(code, code)
 
-    def _row(self, code: str, editor: QWidget, *, suffix: QWidget | None = None, wide: bool = False) -> FieldRow:
+    def _row(
+        self, code: str, editor: QWidget, *, suffix: QWidget | None = None, wide: bool = False
+    ) -> FieldRow:
         editor.setObjectName(code)
         label = self._label(code)
         editor.setAccessibleName(label)
@@ -268,8 +276,12 @@ class AcceptanceView(QWidget):
             text.setFixedHeight(48)
             return text
         combo = QComboBox()
-        values = {"usage_category": cat.usage_categories, "industry": cat.industries,
-                  "supply_voltage": cat.voltages, "load_importance": cat.load_importance}[code]
+        values = {
+            "usage_category": cat.usage_categories,
+            "industry": cat.industries,
+            "supply_voltage": cat.voltages,
+            "load_importance": cat.load_importance,
+        }[code]
         combo.addItem("", "")
         for value in values:
             combo.addItem(value, value)

@@ -63,8 +63,12 @@ class _Task(QRunnable):
             self.relay.done.emit(result)
 
 
-def run_in_background(owner: QObject, work: Callable[[], Any], on_done: Callable[[Any], None],
-                      on_error: Callable[[BaseException], None]) -> None:
+def run_in_background(
+    owner: QObject,
+    work: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> None:
     """Run ``work`` on the thread pool; ``owner`` is the widget the callbacks belong to."""
     task = _Task(work, on_done, on_error)
     _running.add(task)

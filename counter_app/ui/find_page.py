@@ -39,7 +39,10 @@ COLUMNS = [
     ("受理时间", lambda r: f"{r.accepted_at:%Y-%m-%d %H:%M}"),
     ("当前环节", lambda r: r.stage_name),
     ("环节时限", lambda r: f"{r.stage_due_date:%Y-%m-%d}" if r.stage_due_date else ""),
-    ("办结时限", lambda r: (f"{r.due_date:%Y-%m-%d}" if r.due_date else "") + ("（预估）" if r.due_estimated else "")),
+    (
+        "办结时限",
+        lambda r: (f"{r.due_date:%Y-%m-%d}" if r.due_date else "") + ("（预估）" if r.due_estimated else ""),
+    ),
     ("处理人", lambda r: r.handler),
     ("状态", lambda r: r.status_label),
     ("联系电话", lambda r: r.mobile),
@@ -170,7 +173,9 @@ class FindPage(QWidget):
         def done(result: application_search.SearchResult) -> None:
             self.busy = False
             self.model.set_rows(result.rows)
-            more = f"，仅显示最近 {len(result.rows)} 条，请输入更完整的内容缩小范围" if result.truncated else ""
+            more = (
+                f"，仅显示最近 {len(result.rows)} 条，请输入更完整的内容缩小范围" if result.truncated else ""
+            )
             if result.rows:
                 self.message.setText(f"按{result.kind_label}找到 {len(result.rows)} 件申请{more}")
                 self.table.selectRow(0)
@@ -185,12 +190,15 @@ class FindPage(QWidget):
             self.message.setStyleSheet(ERROR_STYLE)
             self.message.setText(f"查询未成功：{exc}")
 
-        background.run_in_background(self, lambda: application_search.search(self.db, self.actor, text),
-                                     done, failed)
+        background.run_in_background(
+            self, lambda: application_search.search(self.db, self.actor, text), done, failed
+        )
 
     def current(self) -> application_search.Found | None:
         index = self.table.currentIndex()
-        return self.model.rows[index.row()] if index.isValid() and index.row() < len(self.model.rows) else None
+        return (
+            self.model.rows[index.row()] if index.isValid() and index.row() < len(self.model.rows) else None
+        )
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.current()
@@ -204,8 +212,12 @@ class FindPage(QWidget):
                 self.detail_data = detail
                 self.detail.setHtml(render_detail(detail))
 
-        background.run_in_background(self, lambda: application_search.detail(self.db, self.actor, app_id), done,
-                                     lambda exc: self.detail.setPlainText(f"无法读取申请详情：{exc}"))
+        background.run_in_background(
+            self,
+            lambda: application_search.detail(self.db, self.actor, app_id),
+            done,
+            lambda exc: self.detail.setPlainText(f"无法读取申请详情：{exc}"),
+        )
 
     def _set_buttons(self, row: application_search.Found | None) -> None:
         self.edit_button.setEnabled(bool(row and row.editable and allowed(self.actor, Perm.ACCEPT)))
@@ -217,7 +229,9 @@ class FindPage(QWidget):
         row = self.current()
         if row is None or not self.edit_button.isEnabled():
             if row is not None:
-                self.message.setText(f"申请 {row.number} 当前在“{row.stage_name}”环节，只有受理环节的申请可以修改")
+                self.message.setText(
+                    f"申请 {row.number} 当前在“{row.stage_name}”环节，只有受理环节的申请可以修改"
+                )
             return
         self.editRequested.emit(row.application_id)
         window = self.window()
@@ -255,7 +269,9 @@ def render_detail(d: application_search.Detail) -> str:
     parts = [f"<h3>{e(d.number)}　{e(d.stage_name)}</h3>", "<table cellspacing='0' cellpadding='3'>"]
     pairs = list(d.fields)
     for i in range(0, len(pairs), 2):
-        cells = "".join(f"<td style='color:#555'>{e(k)}</td><td><b>{e(v)}</b></td>" for k, v in pairs[i:i + 2])
+        cells = "".join(
+            f"<td style='color:#555'>{e(k)}</td><td><b>{e(v)}</b></td>" for k, v in pairs[i : i + 2]
+        )
         parts.append(f"<tr>{cells}</tr>")
     parts.append("</table>")
     if d.materials:
@@ -268,8 +284,10 @@ def render_detail(d: application_search.Detail) -> str:
     if d.appointment:
         parts.append(f"<h4>勘查预约</h4>{e(d.appointment)}")
     if d.history:
-        parts.append("<h4>办理过程</h4><table cellspacing='0' cellpadding='3'>"
-                     "<tr><th>环节</th><th>动作</th><th>开始</th><th>结束</th><th>处理人</th></tr>")
+        parts.append(
+            "<h4>办理过程</h4><table cellspacing='0' cellpadding='3'>"
+            "<tr><th>环节</th><th>动作</th><th>开始</th><th>结束</th><th>处理人</th></tr>"
+        )
         for row in d.history:
             parts.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in row) + "</tr>")
         parts.append("</table>")

@@ -29,12 +29,15 @@ LABEL_WIDTH = 140
 
 # red frame on a field with an error (dynamic property "error")
 STYLE_SHEET = """
-QLineEdit[error="true"], QComboBox[error="true"], QPlainTextEdit[error="true"] { border: 2px solid #b3261e; }
+QLineEdit[error="true"], QComboBox[error="true"],
+QPlainTextEdit[error="true"] { border: 2px solid #b3261e; }
 QFrame#banner[kind="error"] { background: #fdecea; border: 1px solid #b3261e; }
 QFrame#banner[kind="warning"] { background: #fff4e0; border: 1px solid #c77700; }
 QFrame#banner[kind="success"] { background: #e8f5e9; border: 1px solid #2e7d32; }
 QFrame#banner[kind="info"] { background: #e8f0fe; border: 1px solid #3367d6; }
-QLabel#flags { background: #fdecea; color: #b3261e; border: 1px solid #b3261e; padding: 4px; font-weight: bold; }
+QLabel#flags {
+    background: #fdecea; color: #b3261e; border: 1px solid #b3261e; padding: 4px; font-weight: bold;
+}
 QLabel#required { color: #b3261e; font-weight: bold; }
 """
 
@@ -63,8 +66,16 @@ def set_error_state(widget: QWidget, on: bool) -> None:
 class FieldRow(QWidget):
     """Label, required marker, editor, and a Chinese error message under the editor."""
 
-    def __init__(self, code: str, label: str, editor: QWidget, parent: QWidget | None = None, *,
-                 suffix: QWidget | None = None, wide: bool = False) -> None:
+    def __init__(
+        self,
+        code: str,
+        label: str,
+        editor: QWidget,
+        parent: QWidget | None = None,
+        *,
+        suffix: QWidget | None = None,
+        wide: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.code = code
         self.wide = wide
@@ -151,7 +162,9 @@ class Section(QWidget):
 
     toggled = Signal(bool)
 
-    def __init__(self, title: str, body: QWidget, parent: QWidget | None = None, *, expanded: bool = False) -> None:
+    def __init__(
+        self, title: str, body: QWidget, parent: QWidget | None = None, *, expanded: bool = False
+    ) -> None:
         super().__init__(parent)
         self.body = body
         layout = QVBoxLayout(self)
@@ -208,8 +221,9 @@ class Banner(QFrame):
         self.plain = ""
         self.hide()
 
-    def show_message(self, kind: str, text: str, actions: list[tuple[str, object]] = (), *,
-                     rich: str | None = None) -> None:
+    def show_message(
+        self, kind: str, text: str, actions: list[tuple[str, object]] = (), *, rich: str | None = None
+    ) -> None:
         """``text`` is the plain message (also the accessible name); ``rich`` an HTML rendering of it."""
         self.setProperty("kind", kind)
         self.style().unpolish(self)
