@@ -316,3 +316,51 @@ def test_wrong_fields_are_marked_with_chinese_messages_and_nothing_is_lost(qtbot
     # fixing a field clears its message
     type_text(e["contact_mobile"], "5678")
     assert v.rows["contact_mobile"].error.isHidden()
+
+
+def test_district_remembered_and_card_address_wins(qtbot, hall_db):
+    db, actors = hall_db
+    page = make_page(qtbot, db, actors["clerk1"], cards=[CARD])
+    e = page.editors
+    type_text(page.view.cert_number, resident_id(21))
+    type_text(page.view.holder_name, "王五")
+    e["address_district"].setText("福州市晋安区")
+    type_text(e["address_detail"], "福新路1号")
+    type_text(e["contact_mobile"], "13912345678")
+    save_and_wait(qtbot, page)
+    assert page.view.banner.kind == "success", page.view.banner.plain
+
+    page.activate()
+    assert e["address_district"].text() == "福州市晋安区" and not page.is_dirty()  # remembered for this PC
+    page.read_card()
+    wait_idle(qtbot)
+    assert e["address_district"].text() == "福建省福州市鼓楼区"  # the card's address is the better guess
+
+
+def test_equipment_list_suggests_capacity_and_voltage(qtbot, hall_db, monkeypatch):
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from counter_app.ui import acceptance_capacity
+
+    db, actors = hall_db
+    page = make_page(qtbot, db, actors["clerk1"])
+    page.view.business_type.setCurrentIndex(page.view.business_type.findData("lv_biz_new"))
+    page.editors["industry"].setCurrentIndex(page.editors["industry"].findData("住宿和餐饮业"))
+
+    def run(dialog):
+        for row, (kind, qty, kw) in enumerate([("商用空调", "4", "5"), ("电磁灶", "2", "12")]):
+            for col, value in enumerate((kind, qty, kw)):
+                dialog.table.setItem(row, col, QTableWidgetItem(value))
+            dialog.table.item(row, 3).setCheckState(Qt.Checked)
+        dialog.table.setItem(2, 1, QTableWidgetItem("3"))  # a row without a name is refused
+        assert not dialog.calculate() and "第3行：请填写设备名称" in dialog.outcome.text()
+        dialog.table.setItem(2, 1, QTableWidgetItem(""))
+        dialog.use.click()
+        return dialog.result()
+
+    monkeypatch.setattr(acceptance_capacity.EquipmentDialog, "exec", run)
+    page.open_equipment()
+    # (4×5 + 2×12) kW × 0.7 = 30.8 → 31 kW, three-phase → 380 V
+    assert page.editors["applied_capacity"].text() == "31"
+    assert page.editors["supply_voltage"].currentData() == "380V"
+    assert "需用系数 0.7" in page.view.status.text()

@@ -109,7 +109,10 @@ def test_draft_survives_a_crash_and_is_offered_on_next_start(qtbot, hall_db):
     proof.setCurrentIndex(proof.findData("deferred"))
     qtbot.waitUntil(lambda: page.drafts.list() != [], timeout=3000)  # written shortly after typing
     store = page.drafts
-    page._draft_timer.stop()  # the process dies here: nothing saved, the draft file stays
+    # a second instance running at the same time does not take over a draft still being edited
+    assert make_page(qtbot, db, actors["clerk1"], drafts=DraftStore(page.drafts.directory)).view.banner.isHidden()
+    page._draft_timer.stop()  # the process dies here: nothing saved, the draft file stays,
+    page._draft_lock.unlock()  # and its lock is stale
     page.hide()
 
     again = make_page(qtbot, db, actors["clerk1"], drafts=DraftStore(store.directory))

@@ -46,10 +46,10 @@ class EquipmentDialog(QDialog):
             check.setCheckState(Qt.Unchecked)
             self.table.setItem(row, 3, check)
         layout.addWidget(self.table)
-        self.result = QLabel("", self)
-        self.result.setObjectName("equipmentResult")
-        self.result.setWordWrap(True)
-        layout.addWidget(self.result)
+        self.outcome = QLabel("", self)
+        self.outcome.setObjectName("equipmentOutcome")
+        self.outcome.setWordWrap(True)
+        layout.addWidget(self.outcome)
         buttons = QDialogButtonBox(self)
         self.calc = buttons.addButton("计算建议容量", QDialogButtonBox.ActionRole)
         self.calc.setAccessibleName("计算建议容量")
@@ -76,12 +76,12 @@ class EquipmentDialog(QDialog):
             items = capacity.parse_items(self.rows())
         except ValidationFailed as exc:
             self.suggestion = None
-            self.result.setStyleSheet(ERROR_STYLE)
-            self.result.setText("；".join(exc.errors.values()))
+            self.outcome.setStyleSheet(ERROR_STYLE)
+            self.outcome.setText("；".join(exc.errors.values()))
             return False
         self.suggestion = capacity.suggest(items, self.industry)
-        self.result.setStyleSheet("")
-        self.result.setText(self.suggestion.explain())
+        self.outcome.setStyleSheet("")
+        self.outcome.setText(self.suggestion.explain())
         return True
 
     def _use(self) -> None:

@@ -17,7 +17,7 @@ import importlib.util
 import logging
 from decimal import Decimal
 
-from PySide6.QtCore import QEvent, QMetaMethod, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLockFile, QMetaMethod, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -103,7 +103,9 @@ class AcceptancePage(QWidget):
         self._retry = None
         self._window_filtered: QObject | None = None
         self.defaults: acceptance.FormDefaults | None = None
-        self.draft_key = DraftStore.new_key(actor.username)
+        self._draft_lock: QLockFile | None = None
+        self.draft_key = ""
+        self._take_draft_key(DraftStore.new_key(actor.username))
         self._pending_drafts: list = []
         self._auto_values: dict[str, str] = {}  # what _type_defaults put in (replaced on a type change)
 
@@ -280,6 +282,9 @@ class AcceptancePage(QWidget):
             v.survey.set_value(None)
             self._apply_type()
             self._type_defaults()
+            district = str(settings.value("acceptance/district", "") or "")
+            self.editors["address_district"].setText(district)
+            self._auto_values["address_district"] = district
             self._rebuild_materials(keep={})
         finally:
             self._filling = False
@@ -293,7 +298,7 @@ class AcceptancePage(QWidget):
         v.print_button.hide()
         v.banner.clear()
         v.status.setText("")
-        self.draft_key = DraftStore.new_key(self.actor.username)
+        self._take_draft_key(DraftStore.new_key(self.actor.username))
         self._pristine = self._snapshot()
         if self._pending_drafts:
             self._show_draft_offer()
@@ -507,9 +512,8 @@ class AcceptancePage(QWidget):
         code = v.cert_type.currentData()
         text = identity.normalize(v.cert_number.text())
         result = identity.check(code, text)
-        complete = (
-            final or len(text) >= 18 or (code not in identity.RIC_TYPES | identity.USCC_TYPES and final)
-        )
+        # 18-character numbers are judged the moment they are complete, others when the clerk moves on
+        complete = final or len(text) >= 18
         row = v.rows["cert_number"]
         if not text:
             row.show_error(None)
@@ -517,7 +521,7 @@ class AcceptancePage(QWidget):
             row.show_error(result.error if complete else None)
         else:
             row.show_error("；".join(result.warnings) or None, warning=True)
-        if result.ok and text:
+        if result.ok and text and complete:
             if self.cert_entered_at is None:
                 self.cert_entered_at = clock.now()
             self._lookup(code, result.number)
@@ -574,7 +578,8 @@ class AcceptancePage(QWidget):
         v.holder_name.setText(card.name)
         v.cert_valid_until.setText(card.validity_label())
         district, detail = split_address(card.address)
-        if not e["address_district"].text() and not e["address_detail"].text():
+        typed_district = e["address_district"].text() not in ("", self._auto_values.get("address_district"))
+        if not typed_district and not e["address_detail"].text():
             e["address_district"].setText(district)
             e["address_detail"].setText(detail)
         v.cert_number.setText(card.number)
@@ -614,8 +619,8 @@ class AcceptancePage(QWidget):
                 v.holder_name.setText(known.name)
             for code, value in known.prefill.items():
                 editor = e.get(code)
-                if editor is not None and not editor_text(editor):
-                    set_editor_text(editor, value)
+                if editor is not None and editor_text(editor) in ("", self._auto_values.get(code)):
+                    set_editor_text(editor, value)  # a default gives way to what is on file
             if not v.cert_valid_until.text() and known.cert_valid_until:
                 v.cert_valid_until.setText(known.cert_valid_until.isoformat())
             if (
@@ -762,8 +767,27 @@ class AcceptancePage(QWidget):
         except OSError as exc:
             self.view.status.setText(f"本机草稿无法写入（{exc}），请尽快保存")
 
+    def _take_draft_key(self, key: str) -> None:
+        """The draft file this form writes, locked so a second instance does not offer it."""
+        if self._draft_lock is not None:
+            self._draft_lock.unlock()
+        self.draft_key = key
+        self._draft_lock = QLockFile(str(self.drafts.path(key)) + ".lock")
+        self._draft_lock.setStaleLockTime(0)  # stale only when its process is gone
+        self._draft_lock.tryLock(0)
+
+    def _draft_in_use(self, key: str) -> bool:
+        if key == self.draft_key:
+            return True
+        lock = QLockFile(str(self.drafts.path(key)) + ".lock")
+        lock.setStaleLockTime(0)
+        if lock.tryLock(0):
+            lock.unlock()
+            return False
+        return True
+
     def _offer_drafts(self) -> None:
-        self._pending_drafts = self.drafts.list(self.actor.username)
+        self._pending_drafts = [d for d in self.drafts.list(self.actor.username) if not self._draft_in_use(d.key)]
         if self._pending_drafts:
             self._show_draft_offer()
 
@@ -790,7 +814,7 @@ class AcceptancePage(QWidget):
             self._loaded_input = AcceptanceInput.from_dict(loaded) if loaded else None
             self._set_editable_certificate(True)
         self.drafts.remove(draft.key)
-        self.draft_key = draft.key
+        self._take_draft_key(draft.key)
         self._pristine = {}  # restored input is unsaved input
         self.write_draft()
         cert = self.view.cert_number.text()
@@ -984,6 +1008,8 @@ class AcceptancePage(QWidget):
         self.drafts.remove(self.draft_key)
         settings = pc_settings()
         settings.setValue("acceptance/business_type", inp.business_type)
+        if inp.address_district.strip():
+            settings.setValue("acceptance/district", inp.address_district.strip())
         settings.sync()
         lines = [f"{'已受理' if first_save else '已保存修改'}：申请编号 {result.number}"]
         if result.deferred:
