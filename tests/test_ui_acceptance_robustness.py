@@ -21,6 +21,12 @@ def hall_db(sqlite_db, frozen_now):
     return sqlite_db, setup_hall(sqlite_db)
 
 
+@pytest.fixture
+def any_hall_db(db, frozen_now):
+    """SQLite and PostgreSQL (the shared hall database of two windows side by side)."""
+    return db, setup_hall(db)
+
+
 def fill_minimal(page, number: str, name: str = "郑䶮") -> None:
     v, e = page.view, page.editors
     type_text(v.cert_number, number)
@@ -65,8 +71,8 @@ def test_save_while_database_unreachable_loses_nothing_and_retry_succeeds(qtbot,
     down.dispose()
 
 
-def test_two_windows_editing_one_application(qtbot, hall_db):
-    db, actors = hall_db
+def test_two_windows_editing_one_application(qtbot, any_hall_db):
+    db, actors = any_hall_db
     saved = acceptance.save(db, actors["clerk1"], residential(resident_id(62)))
     first = make_page(qtbot, db, actors["clerk1"])
     second = make_page(qtbot, db, actors["clerk2"], drafts=DraftStore(first.drafts.directory / "other"))

@@ -100,7 +100,6 @@ class AcceptancePage(QWidget):
         self._pristine: dict = {}
         self._loaded_input: AcceptanceInput | None = None
         self._auto_focus: QWidget | None = None
-        self._retry = None
         self._window_filtered: QObject | None = None
         self.defaults: acceptance.FormDefaults | None = None
         self._draft_lock: QLockFile | None = None
@@ -231,7 +230,7 @@ class AcceptancePage(QWidget):
             for code in AGENT_FIELDS:
                 set_editor_text(e[code], getattr(inp, code))
             e["green_channel"].setChecked(bool(inp.green_channel))
-            self._voltage_manual = bool(inp.supply_voltage)
+            self._voltage_manual = bool(inp.supply_voltage) and inp.supply_voltage != self._suggested_voltage()
             self.cert_entered_at = inp.cert_entered_at
             self._rebuild_materials(keep=dict(inp.materials))
             v.survey.set_value(inp.appointment)
@@ -521,6 +520,8 @@ class AcceptancePage(QWidget):
             row.show_error(result.error if complete else None)
         else:
             row.show_error("；".join(result.warnings) or None, warning=True)
+        if self._card is not None and text != identity.normalize(self._card.number):
+            self._card = None  # another certificate than the one read: the card's details do not apply
         if result.ok and text and complete:
             if self.cert_entered_at is None:
                 self.cert_entered_at = clock.now()
@@ -675,28 +676,33 @@ class AcceptancePage(QWidget):
         self._update_total()
 
     def _update_total(self) -> None:
+        total = self._total()
+        self.editors["total_capacity"].setText(format(total.normalize(), "f") if total else "")
+        suggestion = self._suggested_voltage()
+        self.view.voltage_hint.setText(f"建议 {suggestion}" if suggestion else "")
+        if not self._voltage_manual:
+            set_editor_text(self.editors["supply_voltage"], suggestion)
+
+    def _voltage_chosen(self) -> None:
+        self._voltage_manual = bool(editor_text(self.editors["supply_voltage"]))
+
+    def _total(self) -> Decimal | None:
+        """Total capacity from the existing and applied fields (None while one is not a number)."""
         e = self.editors
-        code = self.view.business_type.currentData()
+        bt = self.cat.business_type(self.view.business_type.currentData())
         try:
             existing = parse_decimal(e["existing_capacity"].text()) or Decimal("0")
             applied = parse_decimal(e["applied_capacity"].text()) or Decimal("0")
         except ValueError:
-            e["total_capacity"].setText("")
-            return
-        bt = self.cat.business_type(code)
+            return None
         if "existing_capacity" not in field_roles(bt):
             existing = Decimal("0")
-        total = total_capacity(code, existing, applied)
-        e["total_capacity"].setText(format(total.normalize(), "f") if total else "")
-        suggestion = (
-            self.cat.suggest_voltage(float(total), single_phase_only=bt.is_residential) if total else ""
-        )
-        self.view.voltage_hint.setText(f"建议 {suggestion}" if suggestion else "")
-        if not self._voltage_manual:
-            set_editor_text(e["supply_voltage"], suggestion)
+        return total_capacity(bt.code, existing, applied)
 
-    def _voltage_chosen(self) -> None:
-        self._voltage_manual = bool(editor_text(self.editors["supply_voltage"]))
+    def _suggested_voltage(self) -> str:
+        total = self._total()
+        bt = self.cat.business_type(self.view.business_type.currentData())
+        return self.cat.suggest_voltage(float(total), single_phase_only=bt.is_residential) if total else ""
 
     def open_equipment(self) -> None:
         from counter_app.ui.acceptance_capacity import EquipmentDialog
