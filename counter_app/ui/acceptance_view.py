@@ -115,6 +115,7 @@ class AcceptanceView(QWidget):
         self.cert_number.setMaxLength(40)
         self.cert_number.setMinimumWidth(self.cert_number.fontMetrics().horizontalAdvance("0" * 20) + 16)
         self.read_button = named(QPushButton("读卡（F2）"), "读卡（F2）", "readCard")
+        self.read_button.setFocusPolicy(Qt.NoFocus)  # F2 reads from anywhere; Tab goes number → name
         self.holder_name = QLineEdit()
         self.holder_name.setMaxLength(120)
         self.cert_valid_until = QLineEdit()
