@@ -17,7 +17,12 @@ def two_customers(db, actors, frozen_now):
     first = acceptance.save(
         db,
         actors["clerk1"],
-        residential(resident_id(1), holder_name="张三", materials={"property_proof": "deferred"}),
+        residential(
+            resident_id(1),
+            holder_name="张三",
+            contact_phone="0591-87000001",
+            materials={"property_proof": "deferred"},
+        ),
     )
     second = acceptance.save(
         db,
@@ -40,7 +45,12 @@ def two_customers(db, actors, frozen_now):
         ("张三", "name", ["张三丰", "张三"]),
         ("张三丰", "name", ["张三丰"]),
         ("李四", "name", []),
+        ("0591-88888888", "phone", []),
+        ("059187000001", "phone", ["张三"]),
+        ("+86 138 1234 5678", "phone", ["张三"]),
         ("100%_", "name", []),
+        ("张*", "name", []),
+        ("张[", "name", []),
     ],
 )
 def test_search_by_each_key(db, actors, two_customers, query, kind, names):
