@@ -123,9 +123,7 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
             stmt = stmt.where(cond)
         elif kind == "certificate":
             owners = select(Certificate.customer_id).where(Certificate.number == value)
-            stmt = stmt.where(
-                or_(Application.customer_id.in_(owners), Application.agent_cert_number == value)
-            )
+            stmt = stmt.where(Application.customer_id.in_(owners))  # the customer's, not an agent's
         elif kind == "phone" and value.startswith("1"):  # mobile: both terms are indexed
             owners = select(Customer.id).where(Customer.mobile == value)
             stmt = stmt.where(or_(Application.contact_mobile == value, Application.customer_id.in_(owners)))
