@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from counter_app.errors import DatabaseUnavailable, UserError
@@ -57,6 +57,13 @@ def make_engine(url: str, *, app_name: str | None = None, echo: bool = False) ->
         parsed = make_url(url)
     except ArgumentError as exc:
         raise UserError(f"数据库地址格式不正确：{url}（示例：postgresql+psycopg://用户@主机/库名）") from exc
+    try:
+        return _make_engine(parsed, app_name=app_name, echo=echo)
+    except NoSuchModuleError as exc:  # e.g. postgresql+nosuchdriver://
+        raise UserError(f"不支持的数据库驱动：{parsed.drivername}（请使用 sqlite 或 postgresql+psycopg）") from exc
+
+
+def _make_engine(parsed, *, app_name: str | None, echo: bool) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""

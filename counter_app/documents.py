@@ -74,6 +74,18 @@ class DocumentEntry:
 
 
 @dataclass(frozen=True)
+class Overview:
+    """What the documents window shows above the list."""
+
+    application_id: int
+    number: str
+    customer_name: str
+    business_name: str
+    accepted_at: object
+    entries: tuple[DocumentEntry, ...]
+
+
+@dataclass(frozen=True)
 class HistoryLine:
     at: object
     doc: str
@@ -136,19 +148,82 @@ def suggested_filename(number: str, title: str, fmt: str) -> str:
     return f"{safe}.{fmt}"
 
 
+@dataclass(frozen=True)
+class RecentApplication:
+    application_id: int
+    number: str
+    customer_name: str
+    business_name: str
+    accepted_at: object
+    window_no: int | None
+    printed_docs: int  # documents of the set printed at least once
+
+
+def recent_applications(db: Database, actor: Actor, *, days: int = 7, limit: int = 200,
+                        number_like: str = "") -> list[RecentApplication]:
+    """Applications accepted in the last ``days`` (at the actor's window for a clerk, hall-wide for
+    other roles), newest first, with how many of their documents were printed: the reprint list."""
+    import datetime as dt
+
+    from counter_app import catalog
+    from counter_app.models import CounterWindow, Customer
+
+    if not _is_system(actor):
+        require(db, actor, Perm.PRINT, target_type="application", target_id="recent")
+    since = clock.now() - dt.timedelta(days=days)
+    printed = (
+        select(PrintRecord.application_id, func.count(func.distinct(PrintRecord.document)).label("docs"))
+        .where(PrintRecord.action.in_(("print", "reprint")), PrintRecord.outcome == "ok")
+        .group_by(PrintRecord.application_id)
+        .subquery()
+    )
+    stmt = (
+        select(Application.id, Application.number, Customer.name, Application.business_type,
+               Application.accepted_at, CounterWindow.number, printed.c.docs)
+        .join(Customer, Customer.id == Application.customer_id)
+        .join(CounterWindow, CounterWindow.id == Application.window_id)
+        .outerjoin(printed, printed.c.application_id == Application.id)
+        .order_by(Application.accepted_at.desc(), Application.id.desc())
+        .limit(limit)
+    )
+    wanted = re.sub(r"\s+", "", number_like or "").upper()
+    if wanted:
+        stmt = stmt.where(func.upper(Application.number).contains(wanted))
+    else:
+        stmt = stmt.where(Application.accepted_at >= since)
+    if actor.role == "clerk" and actor.window_id is not None and not wanted:  # by number: any window
+        stmt = stmt.where(Application.window_id == actor.window_id)
+    cat = catalog.load()
+    with db.read() as session:
+        rows = session.execute(stmt).all()
+    return [RecentApplication(r[0], r[1], r[2], cat.business_name(r[3]), r[4], r[5], int(r[6] or 0)) for r in rows]
+
+
 # --- rendering --------------------------------------------------------------------------------------
 
 
-def list_documents(db: Database, actor: Actor, application_id: int) -> list[DocumentEntry]:
-    """Every document of the counter set, whether it belongs to this application, and its prints."""
+def overview(db: Database, actor: Actor, application_id: int) -> Overview:
+    """The application's number, customer and business, and its documents list."""
     with db.read() as session:
         snapshot = forms.collect(session, application_id)
+    _require_print(db, actor, "application", snapshot.number)
+    return Overview(application_id, snapshot.number, snapshot.customer_name, snapshot.business_name,
+                    snapshot.accepted_at, tuple(list_documents(db, actor, application_id, snapshot=snapshot)))
+
+
+def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=None) -> list[DocumentEntry]:
+    """Every document of the counter set, whether it belongs to this application, and its prints."""
+    with db.read() as session:
+        checked = snapshot is not None
+        snapshot = snapshot or forms.collect(session, application_id)
         rows = session.execute(
             select(PrintRecord.document, PrintRecord.at, PrintRecord.printer)
             .where(PrintRecord.application_id == application_id, PrintRecord.action.in_(("print", "reprint")),
                    PrintRecord.outcome == "ok")
             .order_by(PrintRecord.at, PrintRecord.id)
         ).all()
+    if not checked:
+        _require_print(db, actor, "application", snapshot.number)
     entries = []
     for doc in APPLICATION_DOCS:
         printed = [r for r in rows if r.document == doc]
@@ -340,6 +415,8 @@ def save_error_message(exc: OSError, path: Path) -> str:
                 "请关闭该文件或另选保存位置")
     if code == errno.EROFS:
         return f"{path.parent} 是只读位置，请另选保存位置"
+    if code == errno.ENOTDIR:
+        return f"保存位置 {path.parent} 不是文件夹（路径中有同名文件），请另选保存位置"
     if code == errno.ENOENT:
         return f"保存位置 {path.parent} 不存在或已断开（如U盘已拔出），请另选保存位置"
     return f"保存 {path} 失败：{exc.strerror or exc}。请另选保存位置"

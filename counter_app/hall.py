@@ -39,6 +39,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         {"name": "城区勘查班", "area": "城区", "daily_capacity": 8},
         {"name": "农村勘查班", "area": "农村", "daily_capacity": 4},
     ],
+    # years unknown to chinesecalendar whose holidays an admin entered completely as overrides
+    "calendar_confirmed_years": [],
 }
 
 
@@ -149,4 +151,5 @@ def calendar_overrides(session: Session, hall_id: int) -> dict:
 def work_calendar(session: Session, hall_id: int):
     from counter_app.workdays import WorkCalendar
 
-    return WorkCalendar(calendar_overrides(session, hall_id))
+    confirmed = get_setting(session, "calendar_confirmed_years", hall_id) or []
+    return WorkCalendar(calendar_overrides(session, hall_id), confirmed_years=confirmed)

@@ -4,7 +4,7 @@ and a flagged fallback (weekends + overrides) for years the calendar does not co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -20,10 +20,15 @@ class Deadline:
 
 
 class WorkCalendar:
-    """``overrides`` maps a date to True (workday) or False (holiday) and wins over the calendar."""
+    """``overrides`` maps a date to True (workday) or False (holiday) and wins over the calendar.
 
-    def __init__(self, overrides: Mapping[dt.date, bool] | None = None) -> None:
+    ``confirmed_years``: years the official calendar does not know yet but whose holidays and make-up
+    days an admin has entered as overrides (e.g. from the State Council notice): not estimated."""
+
+    def __init__(self, overrides: Mapping[dt.date, bool] | None = None,
+                 confirmed_years: Iterable[int] = ()) -> None:
         self.overrides = dict(overrides or {})
+        self.confirmed_years = frozenset(int(y) for y in confirmed_years)
 
     def day_kind(self, day: dt.date) -> tuple[bool, bool]:
         """(is_workday, estimated)."""
@@ -32,12 +37,14 @@ class WorkCalendar:
         try:
             return chinese_calendar.is_workday(day), False
         except NotImplementedError:
-            return day.weekday() < 5, True
+            return day.weekday() < 5, day.year not in self.confirmed_years
 
     def is_workday(self, day: dt.date) -> bool:
         return self.day_kind(day)[0]
 
     def is_known_year(self, year: int) -> bool:
+        if year in self.confirmed_years:
+            return True
         try:
             chinese_calendar.is_workday(dt.date(year, 6, 1))
         except NotImplementedError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 from stdnum.cn import ric
@@ -40,6 +41,68 @@ def make_application(session, cert: Certificate, *, window_id: int, clerk_id: in
     )
     session.add(app)
     session.flush()
+    return app
+
+
+_CUSTOMER_SEQ = itertools.count(1)
+
+
+def make_accepted_application(session, cert: Certificate | None = None, *, window_id: int, clerk_id: int,
+                              business_type: str = "lv_res_new", accepted_at: dt.datetime | None = None,
+                              load_importance: str = "", green_channel: bool = False,
+                              deferred: tuple[str, ...] = (), contact_mobile: str = "13812345678",
+                              contact_phone: str = "") -> Application:
+    """An application as the acceptance service leaves it (HELPERS.md "Stage events" / "Materials"):
+    stage 'accept' open with its due date, whole-process deadline, materials, commitments."""
+    from counter_app import catalog
+    from counter_app import hall as hall_mod
+    from counter_app.models import Commitment, Material, StageEvent, User
+
+    if cert is None:
+        # a certificate number of its own (make_customer's random numbers may collide)
+        seq = next(_CUSTOMER_SEQ)
+        cert = make_customer(session, number=resident_id(seq, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seq)))
+    h = session.query(Hall).first()
+    at = accepted_at or clock.now()
+    bt = catalog.load().business_type(business_type)
+    clerk = session.get(User, clerk_id)
+    cal = hall_mod.work_calendar(session, h.id)
+    accept_due = cal.add_workdays(at, hall_mod.stage_limit(session, h.id, business_type, "accept"))
+    whole = cal.add_workdays(at, bt.total_limit)
+    app = Application(
+        number=numbering.application_number(session, h.code, at.date()),
+        hall_id=h.id, window_id=window_id, clerk_id=clerk_id, customer_id=cert.customer_id,
+        certificate_id=cert.id, business_type=business_type, accepted_at=at, updated_at=at,
+        updated_by_id=clerk_id, address_district="鼓楼区", address_detail="五四路1号",
+        contact_name=cert.holder_name, contact_mobile=contact_mobile, contact_phone=contact_phone,
+        load_importance=load_importance, green_channel=green_channel,
+        green_manager="林经理" if green_channel else "", green_reason="重点项目" if green_channel else "",
+        usage_category=bt.usage_default, status="active", current_stage="accept",
+        current_handler=clerk.name, stage_due_date=accept_due.day, due_date=whole.day,
+        due_estimated=whole.estimated,
+    )
+    session.add(app)
+    session.flush()
+    session.add(StageEvent(application_id=app.id, stage="accept", action="enter", started_at=at,
+                           due_date=accept_due.day, due_estimated=accept_due.estimated, handler=clerk.name,
+                           actor_id=clerk_id))
+    deferral_days = int(hall_mod.get_setting(session, "deferral_working_days", h.id))
+    items = []
+    for seq, material in enumerate(bt.materials, start=1):
+        if material.code in deferred:
+            due = cal.add_workdays(at, deferral_days)
+            session.add(Material(application_id=app.id, seq=seq, code=material.code, name=material.name,
+                                 state="deferred", due_date=due.day, due_estimated=due.estimated))
+            items.append({"code": material.code, "name": material.name, "due_date": due.day.isoformat()})
+        else:
+            session.add(Material(application_id=app.id, seq=seq, code=material.code, name=material.name,
+                                 state="received"))
+    session.add(Commitment(application_id=app.id, kind="authenticity", signed_at=at, items=[]))
+    if items:
+        session.add(Commitment(application_id=app.id, kind="deferral", signed_at=at,
+                               due_date=max(dt.date.fromisoformat(i["due_date"]) for i in items), items=items))
+    session.flush()
+    session.expire(app, ["stage_events", "materials", "commitments"])
     return app
 
 
@@ -107,8 +170,8 @@ def make_case(
     app.usage_category = btype.usage_default or "居民生活"
     app.industry = "城乡居民生活" if btype.is_residential else "制造业"
     if "existing_capacity" in btype.required:
-        app.existing_capacity = Decimal("8")
-    app.applied_capacity = Decimal("16") if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
+        app.existing_capacity = Decimal(8)
+    app.applied_capacity = Decimal(16) if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
     app.total_capacity = app.existing_capacity + app.applied_capacity
     app.capacity_unit = "kVA" if btype.is_high_voltage else "kW"
     app.supply_voltage = "10kV" if btype.is_high_voltage else ("220V" if btype.is_residential else "380V")
@@ -164,38 +227,6 @@ def add_case(db, actor, **kwargs) -> int:
     with db.write() as session:
         return make_case(session, window_id=actor.window_id, clerk_id=actor.user_id, **kwargs).id
 
-
-# --- a set-up hall copied per test (argon2 hashing of the users makes setup_hall take seconds) -------
-
-import shutil as _shutil  # noqa: E402
-
-import pytest as _pytest  # noqa: E402
-
-
-@_pytest.fixture(scope="session")
-def _hall_sqlite_file(tmp_path_factory, _sqlite_template):
-    from counter_app.db import Database
-    from tests.conftest import setup_hall
-
-    path = tmp_path_factory.mktemp("hall") / "hall.sqlite3"
-    _shutil.copyfile(_sqlite_template, path)
-    database = Database.from_url(f"sqlite:///{path}")
-    actors = setup_hall(database)
-    database.dispose()
-    return path, actors
-
-
-@_pytest.fixture
-def hall_db(tmp_path, _hall_sqlite_file):
-    """(Database, actors) on a fresh copy of a SQLite database with the hall of ``setup_hall``."""
-    from counter_app.db import Database
-
-    source, actors = _hall_sqlite_file
-    target = tmp_path / "hall.sqlite3"
-    _shutil.copyfile(source, target)
-    database = Database.from_url(f"sqlite:///{target}")
-    yield database, actors
-    database.dispose()
 
 
 def make_accepted(

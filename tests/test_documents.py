@@ -8,6 +8,7 @@ import io
 import os
 import re
 
+import docx
 import pdfplumber
 import pytest
 from sqlalchemy import select
@@ -16,7 +17,9 @@ from counter_app import clock, documents
 from counter_app.context import system_actor
 from counter_app.errors import NotFound, PermissionDenied, UserError
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine, PrintRecord
-from tests.factories import _hall_sqlite_file, add_case, hall_db  # noqa: F401 (fixtures)
+from tests.factories import add_case
+
+pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 def text_of(data: bytes) -> str:
@@ -182,6 +185,9 @@ def test_handover_list_renders_and_is_recorded(setup):
     for value in ("业扩报装资料交接清单", "JJ-FZGL01-01-20261124-01", "赵六", "孙䶮", "低压非居民新装", "13812345678",
                   "合计：2件，资料4份", "陈后台", "缺件", "2026年11月27日前"):
         assert value in text, value
+    word = documents.render_handover_document(db, actors["clerk1"], batch_id, "docx")
+    word_text = "\n".join(c.text for t in docx.Document(io.BytesIO(word.data)).tables for r in t.rows for c in r.cells)
+    assert "孙䶮" in word_text and "JJ-FZGL01-01-20261124-01" in word_text and "缺件" in word_text
     back = documents.render_handover_document(db, actors["back1"], batch_id)
     assert "138****5678" in text_of(back.data)  # back office sees masked phones
     documents.record(db, actors["back1"], [back], "print", printer="PDF")

@@ -10,7 +10,9 @@ from counter_app import catalog, forms, hall
 from counter_app.errors import UserError
 from counter_app.forms.common import capacity, cn_date
 from counter_app.forms.models import ApplicationForm
-from tests.factories import _hall_sqlite_file, add_case, hall_db  # noqa: F401 (fixtures)
+from tests.factories import add_case
+
+pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 @pytest.fixture

@@ -64,3 +64,24 @@ def test_database_down_shows_message_not_crash(qtbot, sqlite_db, monkeypatch):
     monkeypatch.setattr(overview, "counter_figures", down)
     window.refresh_figures()
     assert "统计暂不可用" in window.figures_label.text()
+
+
+def test_status_counts_agree_with_the_warning_service(sqlite_db, frozen_now):
+    """The status bar's SQL counts follow the same rule as warnings.counts (the warning list)."""
+    import datetime as dt
+
+    from counter_app import overview, warnings
+    from tests.conftest import setup_hall
+    from tests.factories import make_accepted
+
+    actors = setup_hall(sqlite_db)
+    clerk = actors["clerk1"]
+    with sqlite_db.write() as session:
+        for days_ago in (0, 1, 2, 3, 6, 10):
+            make_accepted(session, window_id=clerk.window_id, clerk_id=clerk.user_id,
+                          accepted_at=frozen_now - dt.timedelta(days=days_ago), name=f"客户{days_ago}")
+    with sqlite_db.read() as session:
+        hall_id = actors["clerk1"].hall_id
+        expected = warnings.counts(session, hall_id)
+        assert overview.warning_counts(session, hall_id) == expected
+    assert sum(expected) > 0

@@ -11,11 +11,13 @@ from pathlib import Path
 import docx
 import pytest
 
-from counter_app import clock, forms
+from counter_app import catalog, clock, forms
 from counter_app.errors import UserError
 from counter_app.printing import word
 from counter_app.printing.word import field_rows, render_docx
-from tests.factories import _hall_sqlite_file, add_case, hall_db  # noqa: F401 (fixtures)
+from tests.factories import add_case
+
+pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +94,7 @@ def test_broken_template_gives_a_clear_message(case, tmp_path, monkeypatch):
     document.add_paragraph("{{ header.title ")
     document.save(broken)
     monkeypatch.setattr(word, "template_path", lambda code: broken)
-    with pytest.raises(UserError, match="form.docx 无法填充"):
+    with pytest.raises(UserError, match=r"form\.docx 无法填充"):
         render_docx(forms.build(case, "form"))
     monkeypatch.setattr(word, "template_path", lambda code: tmp_path / "missing.docx")
     with pytest.raises(UserError, match="缺少 Word 模板"):
@@ -124,4 +126,14 @@ def test_templates_ship_with_the_package():
     import tomllib
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "templates/*.docx" in data["tool"]["setuptools"]["package-data"]["counter_app.resources"]
+    assert "templates/*.docx" in data["tool"]["setuptools"]["package-data"]["counter_app._resources"]
+
+
+@pytest.mark.parametrize("code", sorted(catalog.load().business_types))
+def test_every_business_type_fills_the_word_form(hall_db, frozen_now, code):
+    db, actors = hall_db
+    app_id = add_case(db, actors["clerk1"], business_type=code, name="测试客户")
+    with db.read() as session:
+        snap = forms.collect(session, app_id)
+    text = docx_text(render_docx(forms.build(snap, "form")))
+    assert snap.business_name in text and "{{" not in text

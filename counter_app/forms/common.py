@@ -147,7 +147,7 @@ def iso_date(value: str | dt.date | None) -> dt.date | None:
         return None
 
 
-def capacity(value: Decimal | float | int | None, unit: str = "kW") -> str:
+def capacity(value: Decimal | float | None, unit: str = "kW") -> str:
     """"8 kW", "12.5 kVA"; zero or missing prints empty (the field is not filled)."""
     if value is None:
         return ""

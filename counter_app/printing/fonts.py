@@ -154,7 +154,7 @@ def _load(spec: FontSpec) -> ttfonts.TTFont | None:
     name = _font_name(spec)
     try:
         font = ttfonts.TTFont(name, spec.path, subfontIndex=spec.index)
-    except Exception as exc:  # TTFError for CFF outlines, bad collections, unreadable files
+    except Exception as exc:
         log.info("font %s not usable: %s", spec, exc)
         return None
     pdfmetrics.registerFont(font)
@@ -297,9 +297,9 @@ def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
         "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
         f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
         f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
-        "<00> <%02X>" % (len(subset) - 1), "endcodespacerange", f"{len(subset)} beginbfchar",
+        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(subset)} beginbfchar",
     ]
-    lines += ["<%02X> <%s>" % (i, _utf16_hex(v)) for i, v in enumerate(subset)]
+    lines += [f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)]
     lines += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
     return "\n".join(lines)
 

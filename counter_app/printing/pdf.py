@@ -23,6 +23,7 @@ from counter_app.forms.models import (
     ProxyLetter,
     Receipt,
 )
+from counter_app.forms.progress_slip import ProgressSlip
 from counter_app.printing.fonts import FontSet, font_set
 from counter_app.printing.pdf_layout import Layout, build_pdf, landscape_a4
 
@@ -173,7 +174,35 @@ def _story_handover(doc: HandoverList, lay: Layout) -> list[Flowable]:
     return story
 
 
+def _story_progress_slip(doc: ProgressSlip, lay: Layout) -> list[Flowable]:
+    story = lay.title_block(doc.header)
+    story += [lay.field_table(doc.facts), lay.heading_p("办理环节")]
+    widths_mm = [24, 35, 35, 22, 0, 18]
+    fixed = sum(widths_mm) * mm
+    story.append(lay.grid(
+        ["环节", "开始时间", "完成时间", "处理人", "办理期限", "情况"],
+        [(r.stage, r.started, r.ended, r.handler, r.due, r.state) for r in doc.rows],
+        [w * mm if w else lay.width - fixed for w in widths_mm], small=True,
+    ))
+    if doc.deferred:
+        story.append(lay.heading_p("容缺资料"))
+        story.append(lay.grid(
+            ["资料名称", "补交期限（含当日）", "情况"],
+            [(item.name, item.due, item.state) for item in doc.deferred],
+            [lay.width - 48 * mm - 36 * mm, 48 * mm, 36 * mm], small=True,
+        ))
+    story.append(Spacer(1, 2 * mm))
+    story += lay.bullets(doc.notes, numbered=False)
+    if doc.contact_lines:
+        story.append(lay.heading_p("进度查询与服务监督"))
+        story += lay.bullets(doc.contact_lines, numbered=False)
+    if doc.printed_by:
+        story += [Spacer(1, 3 * mm), lay.p(doc.printed_by, ParagraphStyle("by", parent=lay.small, alignment=2))]
+    return story
+
+
 STORIES: dict[type, Callable[..., list[Flowable]]] = {
+    ProgressSlip: _story_progress_slip,
     Notice: _story_notice,
     ApplicationForm: _story_form,
     AuthenticityLetter: _story_authenticity,

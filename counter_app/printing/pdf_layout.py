@@ -151,8 +151,7 @@ class Layout:
         cell = self.cell_small if small else self.cell
         label = self.label_small if small else self.label
         data = [[self.p(h, label) for h in header]]
-        for row in rows:
-            data.append([self.p(str(v), label if i in align_center else cell) for i, v in enumerate(row)])
+        data += [[self.p(str(v), label if i in align_center else cell) for i, v in enumerate(row)] for row in rows]
         table = Table(data, colWidths=list(widths), repeatRows=1)
         table.setStyle(self._grid_style([("BACKGROUND", (0, 0), (-1, 0), LABEL_BG)]))
         return table
@@ -198,7 +197,7 @@ class _PagedCanvas(rl_canvas.Canvas):
         stamp = f"D:{moment:%Y%m%d%H%M%S}"
         self.setDateFormatter(lambda *_: stamp)
 
-    def showPage(self) -> None:  # noqa: N802 (reportlab API)
+    def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
         self._startPage()
 

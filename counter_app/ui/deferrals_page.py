@@ -1,0 +1,458 @@
+"""容缺跟踪: deferred materials due today or overdue, registering a supplied item, terminating an
+overdue application (optionally blacklisting the customer), and the credit blacklist itself."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app import deferrals, warnings
+from counter_app.context import Actor
+from counter_app.db import Database
+from counter_app.errors import StaleEdit, UserError, ValidationFailed
+from counter_app.permissions import Perm, allowed
+from counter_app.ui.tracking_common import (
+    GREY_FG,
+    RED_BG,
+    RED_FG,
+    YELLOW_BG,
+    Column,
+    RowsModel,
+    buddy_label,
+    error_box,
+    fit_columns,
+    make_table,
+    plain,
+    selected_row,
+    show_message,
+    status_label,
+)
+
+
+def _button(text: str, parent: QWidget, tip: str = "") -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setAccessibleName(plain(text).rstrip("…"))
+    if tip:
+        button.setToolTip(tip)
+    return button
+
+
+def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    box = QDialogButtonBox(dialog)
+    ok = box.addButton(ok_text, QDialogButtonBox.AcceptRole)
+    ok.setAccessibleName(ok_text)
+    ok.setDefault(True)
+    cancel = box.addButton("取消", QDialogButtonBox.RejectRole)
+    cancel.setAccessibleName("取消")
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    dialog.ok_button = ok
+    return box
+
+
+def _reason_edit(parent: QWidget, name: str) -> QPlainTextEdit:
+    edit = QPlainTextEdit(parent)
+    edit.setObjectName(name)
+    edit.setTabChangesFocus(True)
+    edit.setFixedHeight(64)
+    return edit
+
+
+def _mark(message: QLabel, widget: QWidget | None, text: str) -> None:
+    show_message(message, text, error=True)
+    if widget is not None:
+        widget.setStyleSheet(f"border: 1px solid {RED_FG.name()};")
+        widget.setFocus()
+
+
+class TerminateDialog(QDialog):
+    """终止申请 for an application whose deferred materials are overdue."""
+
+    def __init__(self, db: Database, actor: Actor, row: deferrals.DeferredRow, items: list[str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor, self.row = db, actor, row
+        self.result_termination: deferrals.TerminationResult | None = None
+        self.setWindowTitle("终止申请")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        info = QLabel(f"<b>{row.number}</b>　{row.customer_name}<br>逾期未补交：{'、'.join(items)}", self)
+        info.setWordWrap(True)
+        layout.addWidget(info)
+        form = QFormLayout()
+        self.reason = _reason_edit(self, "reason")
+        self.reason.setPlainText("容缺资料逾期未补交")
+        form.addRow(buddy_label("终止原因(&R)：", self.reason, self), self.reason)
+        self.blacklist = QCheckBox("同时将客户列入失信名单(&B)", self)
+        self.blacklist.setAccessibleName("同时将客户列入失信名单")
+        self.blacklist.setEnabled(allowed(actor, Perm.BLACKLIST))
+        form.addRow(self.blacklist)
+        self.blacklist_reason = _reason_edit(self, "blacklist_reason")
+        self.blacklist_reason.setPlainText(deferrals.default_blacklist_reason(row.number, items))
+        self.blacklist_reason.setEnabled(False)
+        form.addRow(buddy_label("列入原因(&Y)：", self.blacklist_reason, self), self.blacklist_reason)
+        layout.addLayout(form)
+        self.message = status_label(self)
+        layout.addWidget(self.message)
+        layout.addWidget(_dialog_buttons(self, "终止申请"))
+        self.blacklist.toggled.connect(self.blacklist_reason.setEnabled)
+
+    def accept(self) -> None:
+        for w in (self.reason, self.blacklist_reason):
+            w.setStyleSheet("")
+        try:
+            self.result_termination = deferrals.terminate_overdue(
+                self.db, self.actor, self.row.application_id, version=self.row.version,
+                reason=self.reason.toPlainText(), blacklist=self.blacklist.isChecked(),
+                blacklist_reason=self.blacklist_reason.toPlainText())
+        except ValidationFailed as exc:
+            # both reasons are checked under the field "reason"; the message says which one
+            _mark(self.message, self.reason if "终止" in exc.message else self.blacklist_reason, exc.message)
+            return
+        except (StaleEdit, UserError) as exc:
+            _mark(self.message, None, exc.message)
+            return
+        super().accept()
+
+
+class ReasonDialog(QDialog):
+    """移出失信名单: a reason is required."""
+
+    def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        self.info = QLabel(prompt, self)
+        self.info.setWordWrap(True)
+        layout.addWidget(self.info)
+        form = QFormLayout()
+        self.reason = _reason_edit(self, "removed_reason")
+        form.addRow(buddy_label("移出原因(&R)：", self.reason, self), self.reason)
+        layout.addLayout(form)
+        self.message = status_label(self)
+        layout.addWidget(self.message)
+        layout.addWidget(_dialog_buttons(self, "确定"))
+        self.submit = None  # callable(reason) raising UserError
+
+    def accept(self) -> None:
+        try:
+            if self.submit is not None:
+                self.submit(self.reason.toPlainText())
+        except UserError as exc:
+            _mark(self.message, self.reason, exc.message)
+            return
+        super().accept()
+
+
+class BlacklistAddDialog(QDialog):
+    """列入失信名单 by hand: find the customer by certificate number, give a reason."""
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.matches: list[deferrals.CustomerMatch] = []
+        self.setWindowTitle("列入失信名单")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        row = QHBoxLayout()
+        self.certificate = QLineEdit(self)
+        self.certificate.setObjectName("certificate")
+        self.find_button = _button("查找(&F)", self)
+        row.addWidget(self.certificate, 1)
+        row.addWidget(self.find_button)
+        form.addRow(buddy_label("证件号码(&C)：", self.certificate, self), row)
+        self.customers = QListWidget(self)
+        self.customers.setObjectName("customers")
+        self.customers.setFixedHeight(72)
+        form.addRow(buddy_label("客户(&U)：", self.customers, self), self.customers)
+        self.reason = _reason_edit(self, "reason")
+        form.addRow(buddy_label("列入原因(&R)：", self.reason, self), self.reason)
+        layout.addLayout(form)
+        self.message = status_label(self)
+        layout.addWidget(self.message)
+        layout.addWidget(_dialog_buttons(self, "列入失信名单"))
+        self.find_button.clicked.connect(self.find)
+        self.certificate.returnPressed.connect(self.find)
+
+    def find(self) -> None:
+        self.customers.clear()
+        try:
+            self.matches = deferrals.find_customers(self.db, self.actor, self.certificate.text())
+        except UserError as exc:
+            _mark(self.message, self.certificate, exc.message)
+            return
+        self.certificate.setStyleSheet("")
+        for m in self.matches:
+            self.customers.addItem(f"{m.name}　{m.certificate}" + ("　（已在失信名单）" if m.blacklisted else ""))
+        if self.matches:
+            self.customers.setCurrentRow(0)
+            show_message(self.message, f"找到 {len(self.matches)} 位客户")
+            self.customers.setFocus()
+        else:
+            show_message(self.message, "没有持该证件的客户", error=True)
+
+    def accept(self) -> None:
+        index = self.customers.currentRow()
+        if not (0 <= index < len(self.matches)):
+            _mark(self.message, self.certificate, "请先按证件号码查找并选择客户")
+            return
+        try:
+            deferrals.blacklist_add(self.db, self.actor, self.matches[index].customer_id,
+                                    reason=self.reason.toPlainText())
+        except UserError as exc:
+            _mark(self.message, self.reason if exc.field == "reason" else None, exc.message)
+            return
+        super().accept()
+
+
+class DeferralsPage(QWidget):
+    """Page 容缺跟踪 of the main window: follow-up list and credit blacklist in two tabs."""
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("容缺跟踪与失信名单")
+        layout.addWidget(self.tabs)
+        self.tabs.addTab(self._build_followup(), "容缺跟踪(&1)")
+        self.tabs.addTab(self._build_blacklist(), "失信名单(&2)")
+        self.refresh()
+        self.refresh_blacklist()
+
+    # --- follow-up tab --------------------------------------------------------------------------
+
+    def _build_followup(self) -> QWidget:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        filters = QHBoxLayout()
+        self.scope = QComboBox(tab)
+        self.scope.setObjectName("scope")
+        for key, text in deferrals.SCOPES.items():
+            self.scope.addItem(text, key)
+        filters.addWidget(buddy_label("范围(&S)：", self.scope, tab))
+        filters.addWidget(self.scope)
+        self.window_filter = QComboBox(tab)
+        self.window_filter.setObjectName("window")
+        self.window_filter.addItem("全部窗口", None)
+        try:
+            for window_id, name in warnings.window_choices(self.db):
+                self.window_filter.addItem(name, window_id)
+        except UserError:
+            pass  # the list itself reports the database problem
+        filters.addWidget(buddy_label("受理窗口(&W)：", self.window_filter, tab))
+        filters.addWidget(self.window_filter)
+        self.refresh_button = _button("刷新", tab, "重新读取（F5）")
+        filters.addWidget(self.refresh_button)
+        filters.addStretch(1)
+        self.summary = QLabel(tab)
+        self.summary.setAccessibleName("容缺统计")
+        filters.addWidget(self.summary)
+        layout.addLayout(filters)
+
+        self.model = RowsModel([
+            Column("状态", lambda r: r.state_label),
+            Column("申请编号", lambda r: r.number),
+            Column("户名", lambda r: r.customer_name + ("（失信）" if r.blacklisted else "")),
+            Column("联系电话", lambda r: r.phone),
+            Column("容缺资料", lambda r: r.item_name),
+            Column("补交期限", lambda r: r.due.label()),
+            Column("受理窗口", lambda r: f"{r.window_no}号" if r.window_no else "", Qt.AlignCenter),
+            Column("受理人", lambda r: r.clerk_name),
+            Column("当前环节", lambda r: r.stage_name),
+        ], self, background=lambda r: RED_BG if r.state == "overdue" else (YELLOW_BG if r.state == "today" else None))
+        self.table = make_table(self.model, "容缺资料清单", tab)
+        layout.addWidget(self.table, 1)
+
+        buttons = QHBoxLayout()
+        self.supply_button = _button("登记补交", tab, "客户已交来所选资料（Ctrl+B）")
+        self.supply_button.setVisible(allowed(self.actor, Perm.SUPPLY_MATERIAL))
+        self.terminate_button = _button("终止申请…", tab, "容缺逾期，终止所选申请（可同时列入失信名单）")
+        self.terminate_button.setVisible(allowed(self.actor, Perm.TERMINATE))
+        self.view_button = _button("查看进度", tab, "查看所选申请的办理进度（回车）")
+        for b in (self.supply_button, self.terminate_button, self.view_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.message = status_label(tab)
+        buttons.addWidget(self.message, 2)
+        layout.addLayout(buttons)
+
+        for name, keys, slot in (("刷新", "F5", self.refresh), ("登记补交", "Ctrl+B", self.supply)):
+            action = QAction(name, self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.supply_button.clicked.connect(self.supply)
+        self.terminate_button.clicked.connect(self.terminate)
+        self.view_button.clicked.connect(self.view_selected)
+        self.table.activated.connect(lambda _i: self.view_selected())  # Return or double click
+        self.scope.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.window_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
+        return tab
+
+    def activate(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.refresh()
+        self.table.setFocus()
+
+    def refresh(self) -> None:
+        try:
+            rows = deferrals.open_items(self.db, self.actor, scope=self.scope.currentData(),
+                                        window_id=self.window_filter.currentData())
+        except UserError as exc:
+            show_message(self.message, exc.message, error=True)
+            return
+        self.model.set_rows(rows)
+        fit_columns(self.table)
+        overdue = sum(1 for r in rows if r.state == "overdue")
+        today = sum(1 for r in rows if r.state == "today")
+        self.summary.setText(f"已逾期 {overdue} 项　今日到期 {today} 项")
+        if rows:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        row = selected_row(self.table)
+        self.supply_button.setEnabled(row is not None)
+        self.view_button.setEnabled(row is not None)
+        self.terminate_button.setEnabled(row is not None and row.state == "overdue")
+
+    def supply(self) -> None:
+        row = selected_row(self.table)
+        if row is None or not allowed(self.actor, Perm.SUPPLY_MATERIAL):
+            return
+        answer = QMessageBox.question(
+            self, "登记补交", f"确认客户“{row.customer_name}”已交来：\n{row.item_name}\n（申请 {row.number}）？",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        if answer != QMessageBox.Yes:
+            return
+        self.supply_row(row)
+
+    def supply_row(self, row: deferrals.DeferredRow) -> None:
+        try:
+            result = deferrals.supply(self.db, self.actor, row.material_id)
+        except UserError as exc:
+            show_message(self.message, exc.message, error=True)
+            return
+        self.refresh()
+        show_message(self.message, result.message())
+
+    def terminate(self) -> None:
+        row = selected_row(self.table)
+        if row is None or row.state != "overdue":
+            return
+        items = [r.item_name for r in self.model.rows if r.application_id == row.application_id and r.state == "overdue"]
+        dialog = TerminateDialog(self.db, self.actor, row, items, self)
+        if dialog.exec() == QDialog.Accepted and dialog.result_termination:
+            self.refresh()
+            self.refresh_blacklist()
+            show_message(self.message, dialog.result_termination.message())
+
+    def view_selected(self) -> None:
+        row = selected_row(self.table)
+        if row is None:
+            return
+        from counter_app.ui.progress_page import ProgressDialog
+
+        try:
+            ProgressDialog(self.db, self.actor, row.application_id, self).exec()
+        except UserError as exc:
+            error_box(self, exc)
+
+    # --- blacklist tab --------------------------------------------------------------------------
+
+    def _build_blacklist(self) -> QWidget:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        top = QHBoxLayout()
+        self.include_removed = QCheckBox("显示已移出的记录(&H)", tab)
+        self.include_removed.setAccessibleName("显示已移出的记录")
+        top.addWidget(self.include_removed)
+        top.addStretch(1)
+        layout.addLayout(top)
+        self.black_model = RowsModel([
+            Column("状态", lambda r: r.state_label),
+            Column("户名", lambda r: r.customer_name),
+            Column("证件号码", lambda r: r.certificate),
+            Column("列入原因", lambda r: r.reason),
+            Column("列入人", lambda r: r.added_by),
+            Column("列入时间", lambda r: r.added_at),
+            Column("关联申请", lambda r: r.application_number),
+            Column("移出原因", lambda r: r.removed_reason),
+            Column("移出人", lambda r: r.removed_by),
+            Column("移出时间", lambda r: r.removed_at),
+        ], self, foreground=lambda r, _c: None if r.active else GREY_FG)
+        self.black_table = make_table(self.black_model, "失信名单", tab)
+        layout.addWidget(self.black_table, 1)
+        buttons = QHBoxLayout()
+        self.add_button = _button("列入失信名单…", tab)
+        self.remove_button = _button("移出失信名单…", tab)
+        for b in (self.add_button, self.remove_button):
+            b.setVisible(allowed(self.actor, Perm.BLACKLIST))
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.black_message = status_label(tab)
+        buttons.addWidget(self.black_message, 2)
+        layout.addLayout(buttons)
+        self.include_removed.toggled.connect(lambda _c: self.refresh_blacklist())
+        self.add_button.clicked.connect(self.add_to_blacklist)
+        self.remove_button.clicked.connect(self.remove_from_blacklist)
+        self.black_table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_black_buttons())
+        return tab
+
+    def refresh_blacklist(self) -> None:
+        try:
+            rows = deferrals.blacklist_entries(self.db, self.actor, include_removed=self.include_removed.isChecked())
+        except UserError as exc:
+            show_message(self.black_message, exc.message, error=True)
+            return
+        self.black_model.set_rows(rows)
+        fit_columns(self.black_table)
+        if rows:
+            self.black_table.selectRow(0)
+        self._update_black_buttons()
+
+    def _update_black_buttons(self) -> None:
+        row = selected_row(self.black_table)
+        self.remove_button.setEnabled(row is not None and row.active)
+
+    def add_to_blacklist(self) -> None:
+        dialog = BlacklistAddDialog(self.db, self.actor, self)
+        if dialog.exec() == QDialog.Accepted:
+            self.refresh_blacklist()
+            self.refresh()
+            show_message(self.black_message, "已列入失信名单")
+
+    def remove_from_blacklist(self) -> None:
+        row = selected_row(self.black_table)
+        if row is None or not row.active:
+            return
+        dialog = ReasonDialog("移出失信名单", f"将“{row.customer_name}”移出失信名单（列入原因：{row.reason}）", self)
+        dialog.submit = lambda reason: deferrals.blacklist_remove(self.db, self.actor, row.id, reason=reason)
+        if dialog.exec() == QDialog.Accepted:
+            self.refresh_blacklist()
+            self.refresh()
+            show_message(self.black_message, f"已将“{row.customer_name}”移出失信名单")

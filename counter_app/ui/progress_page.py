@@ -1,0 +1,354 @@
+"""进度查询: “where is my application?” at the counter — lookup by number, certificate number or
+phone; the timeline of stages; the current handler and expected completion; the stage dialog and
+the progress slip from here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app import progress
+from counter_app.context import Actor
+from counter_app.db import Database
+from counter_app.errors import UserError
+from counter_app.permissions import Perm, allowed
+from counter_app.ui.tracking_common import (
+    GREY_FG,
+    RED_BG,
+    RED_FG,
+    YELLOW_BG,
+    Column,
+    RowsModel,
+    buddy_label,
+    fit_columns,
+    fmt_time,
+    make_table,
+    show_message,
+    status_label,
+)
+
+SEARCH_LABEL = "申请编号/证件号码/联系电话"
+
+
+def _due_text(deadline) -> str:
+    return deadline.label() if deadline else ""
+
+
+class ProgressView(QWidget):
+    """The progress of one application: header figures, timeline, deferred items."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress: progress.Progress | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        self.header = QGroupBox("办理进度", self)
+        grid = QGridLayout(self.header)
+        self.fields: dict[str, QLabel] = {}
+        names = [("number", "申请编号"), ("customer", "户名"), ("business", "业务类型"), ("status", "状态"),
+                 ("stage", "当前环节"), ("handler", "当前处理人"), ("stage_due", "环节期限"),
+                 ("promised", "承诺办结"), ("expected", "预计办结"), ("accepted", "受理"),
+                 ("address", "用电地址"), ("green", "绿色通道")]
+        for i, (key, title) in enumerate(names):
+            value = QLabel(self.header)
+            value.setObjectName(f"progress_{key}")
+            value.setAccessibleName(title)
+            value.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
+            caption = QLabel(f"{title}：", self.header)
+            caption.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            row, col = divmod(i, 3)
+            grid.addWidget(caption, row, col * 2)
+            grid.addWidget(value, row, col * 2 + 1)
+            self.fields[key] = value
+        for col in (1, 3, 5):
+            grid.setColumnStretch(col, 1)
+        layout.addWidget(self.header)
+
+        self.timeline_model = RowsModel([
+            Column("环节", lambda r: r.stage_name),
+            Column("动作", lambda r: r.action_label),
+            Column("开始时间", lambda r: r.started_at),
+            Column("结束时间", lambda r: r.ended_at),
+            Column("处理人", lambda r: r.handler),
+            Column("办理期限", lambda r: r.due_label),
+            Column("是否按期", lambda r: r.state_label),
+            Column("备注", lambda r: ("［营销系统导入］" if r.source == "import" else "") + r.note),
+        ], self, background=self._timeline_background, foreground=self._timeline_foreground)
+        self.timeline = make_table(self.timeline_model, "环节时间线", self)
+        layout.addWidget(QLabel("环节时间线（期限按工作日计算，含调休；“预估”表示该年度官方节假日尚未公布）", self))
+        layout.addWidget(self.timeline, 3)
+
+        self.deferred_model = RowsModel([
+            Column("容缺资料", lambda d: d.name),
+            Column("状态", lambda d: d.state_label),
+            Column("补交期限", lambda d: _due_text(d.due)),
+            Column("补交时间", lambda d: d.supplied_at),
+        ], self, background=lambda d: RED_BG if d.overdue else None)
+        self.deferred = make_table(self.deferred_model, "容缺资料", self)
+        self.deferred.setMaximumHeight(110)
+        self.deferred_caption = QLabel("容缺资料", self)
+        layout.addWidget(self.deferred_caption)
+        layout.addWidget(self.deferred, 1)
+        self.show_progress(None)
+
+    @staticmethod
+    def _timeline_background(row):
+        if row.state in ("overdue", "late"):
+            return RED_BG
+        if row.state == "open":
+            return YELLOW_BG
+        return None
+
+    @staticmethod
+    def _timeline_foreground(row, _column):
+        return GREY_FG if row.state == "planned" else None
+
+    def show_progress(self, p: progress.Progress | None) -> None:
+        self.progress = p
+        self.header.setEnabled(p is not None)
+        if p is None:
+            for label in self.fields.values():
+                label.setText("")
+            self.timeline_model.set_rows([])
+            self.deferred_model.set_rows([])
+            return
+        f = self.fields
+        f["number"].setText(p.number)
+        f["customer"].setText(p.customer_name)
+        f["business"].setText(p.business_name)
+        f["status"].setText(p.status_label + (f"（{p.terminated_reason}）" if p.terminated_reason else ""))
+        f["stage"].setText(p.current_stage_name)
+        f["handler"].setText(p.current_handler)
+        stage_due = _due_text(p.stage_due)
+        f["stage_due"].setText(stage_due + ("　已超期" if p.overdue else ""))
+        f["stage_due"].setStyleSheet(f"color: {RED_FG.name()}; font-weight: bold;" if p.overdue else "")
+        f["promised"].setText(_due_text(p.promised))
+        f["expected"].setText(_due_text(p.expected))
+        window = f"{p.window_no}号窗口 " if p.window_no else ""
+        f["accepted"].setText(f"{fmt_time(p.accepted_at)} {window}{p.clerk_name}")
+        f["address"].setText(p.address)
+        f["green"].setText(f"是（客户经理：{p.green_manager}）" if p.green_channel else "否")
+        self.timeline_model.set_rows(p.timeline)
+        fit_columns(self.timeline)
+        self.deferred_model.set_rows(p.deferred)
+        self.deferred.setVisible(bool(p.deferred))
+        self.deferred_caption.setVisible(bool(p.deferred))
+        fit_columns(self.deferred)
+
+
+class ProgressPage(QWidget):
+    """Page 进度查询 of the main window."""
+
+    applicationMoved = Signal(int)
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.last_slip = None  # path of the last progress slip generated here
+        layout = QVBoxLayout(self)
+
+        search_row = QHBoxLayout()
+        self.query = QLineEdit(self)
+        self.query.setObjectName("query")
+        self.query.setPlaceholderText("输入申请编号、证件号码或联系电话后按回车")
+        self.query.setClearButtonEnabled(True)
+        search_row.addWidget(buddy_label(f"{SEARCH_LABEL}(&Q)：", self.query, self))
+        search_row.addWidget(self.query, 1)
+        self.search_button = QPushButton("查询", self)
+        self.search_button.setAccessibleName("查询")
+        search_row.addWidget(self.search_button)
+        layout.addLayout(search_row)
+        self.message = status_label(self)
+        layout.addWidget(self.message)
+
+        self.results_model = RowsModel([
+            Column("申请编号", lambda r: r.number),
+            Column("户名", lambda r: r.customer_name),
+            Column("证件号码", lambda r: r.certificate),
+            Column("联系电话", lambda r: r.phone),
+            Column("业务类型", lambda r: r.business_name),
+            Column("受理时间", lambda r: r.accepted_at),
+            Column("状态", lambda r: r.status_label),
+            Column("当前环节", lambda r: r.stage_name),
+            Column("处理人", lambda r: r.handler),
+            Column("环节期限", lambda r: _due_text(r.stage_due)),
+        ], self, background=lambda r: RED_BG if r.overdue else None)
+        self.results = make_table(self.results_model, "查询结果", self)
+        self.view = ProgressView(self)
+
+        splitter = QSplitter(Qt.Vertical, self)
+        splitter.addWidget(self.results)
+        splitter.addWidget(self.view)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 4)
+        layout.addWidget(splitter, 1)
+
+        buttons = QHBoxLayout()
+        self.move_button = QPushButton("环节流转…", self)
+        self.move_button.setAccessibleName("环节流转")
+        self.move_button.setToolTip("推进到下一环节或退回（Ctrl+M）")
+        self.move_button.setVisible(allowed(actor, Perm.MOVE_STAGE))
+        self.slip_button = QPushButton("打印进度单", self)
+        self.slip_button.setAccessibleName("打印进度单")
+        self.slip_button.setToolTip("生成给客户的办理进度单（PDF）并在阅读器中打开以便打印（Ctrl+P）")
+        self.slip_button.setVisible(allowed(actor, Perm.PRINT))
+        self.refresh_button = QPushButton("刷新", self)
+        self.refresh_button.setAccessibleName("刷新")
+        self.refresh_button.setToolTip("重新读取进度（F5）")
+        for button in (self.move_button, self.slip_button, self.refresh_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self._actions()
+        self.query.returnPressed.connect(self.search)
+        self.search_button.clicked.connect(self.search)
+        self.results.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_row(cur.row()))
+        self.move_button.clicked.connect(self.open_stage_dialog)
+        self.slip_button.clicked.connect(self.print_slip)
+        self.refresh_button.clicked.connect(self.refresh)
+        self._update_buttons()
+
+    def _actions(self) -> None:
+        specs = [("查询", "Ctrl+Return", self.search), ("环节流转", "Ctrl+M", self.open_stage_dialog),
+                 ("打印进度单", "Ctrl+P", self.print_slip), ("刷新", "F5", self.refresh),
+                 ("定位到查询框", "Ctrl+L", self.activate)]
+        self.actions_by_name = {}
+        for name, keys, slot in specs:
+            action = QAction(name, self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            self.actions_by_name[name] = action
+
+    # --- behaviour ------------------------------------------------------------------------------
+
+    def activate(self) -> None:
+        self.query.setFocus()
+        self.query.selectAll()
+
+    def search(self) -> None:
+        try:
+            result = progress.find(self.db, self.actor, self.query.text())
+        except UserError as exc:
+            show_message(self.message, exc.message, error=True)
+            self.query.setFocus()
+            return
+        self.results_model.set_rows(result.rows)
+        fit_columns(self.results)
+        show_message(self.message, result.message(), error=not result.rows)
+        if result.rows:
+            self.results.selectRow(0)
+            self._show_row(0)
+            self.results.setFocus()
+        else:
+            self.view.show_progress(None)
+            self.query.setFocus()
+            self.query.selectAll()
+        self._update_buttons()
+
+    def show_application(self, application_id: int) -> None:
+        """Show one application (from another page or after a move)."""
+        try:
+            self.view.show_progress(progress.detail(self.db, self.actor, application_id))
+        except UserError as exc:
+            show_message(self.message, exc.message, error=True)
+            self.view.show_progress(None)
+        self._update_buttons()
+
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < self.results_model.rowCount():
+            self.show_application(self.results_model.row(row).application_id)
+
+    def refresh(self) -> None:
+        if self.view.progress is not None:
+            self.show_application(self.view.progress.application_id)
+
+    def _update_buttons(self) -> None:
+        p = self.view.progress
+        self.move_button.setEnabled(p is not None and p.status == "active")
+        self.slip_button.setEnabled(p is not None)
+        self.refresh_button.setEnabled(p is not None)
+
+    def open_stage_dialog(self) -> None:
+        p = self.view.progress
+        if p is None or not allowed(self.actor, Perm.MOVE_STAGE) or p.status != "active":
+            return
+        from counter_app.ui.stage_dialog import StageDialog
+
+        dialog = StageDialog(self.db, self.actor, p.application_id, self)
+        if dialog.exec() == QDialog.Accepted and dialog.result_move:
+            show_message(self.message, dialog.result_move.message())
+            self.applicationMoved.emit(p.application_id)
+        self.refresh()
+        self._refresh_result_row()
+
+    def _refresh_result_row(self) -> None:
+        if self.results_model.rowCount() and self.query.text().strip():
+            current = self.view.progress.application_id if self.view.progress else None
+            try:
+                rows = progress.find(self.db, self.actor, self.query.text()).rows
+            except UserError:
+                return
+            self.results_model.set_rows(rows)
+            for i, r in enumerate(rows):
+                if r.application_id == current:
+                    blocked = self.results.selectionModel().blockSignals(True)
+                    self.results.selectRow(i)
+                    self.results.selectionModel().blockSignals(blocked)
+
+    def print_slip(self) -> None:
+        """Render the slip, keep it as a recorded PDF on this PC and open it in the PDF reader."""
+        p = self.view.progress
+        if p is None or not allowed(self.actor, Perm.PRINT):
+            return
+        from counter_app import documents
+
+        try:
+            item = progress.render_slip(self.db, self.actor, p.application_id)
+            path = documents.save(self.db, self.actor, item,
+                                  documents.kept_copies_dir(item.number) / item.filename)
+        except UserError as exc:
+            show_message(self.message, exc.message, error=True)
+            return
+        self.last_slip = path
+        opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        hint = "已在PDF阅读器中打开，请从阅读器打印" if opened else "请打开该文件打印"
+        missing = f"（注意：{''.join(item.missing_chars)} 无法打印）" if item.missing_chars else ""
+        show_message(self.message, f"进度单已生成：{path}，{hint}{missing}")
+
+
+class ProgressDialog(QDialog):
+    """The progress of one application in a window of its own (from the warning or 容缺 lists)."""
+
+    def __init__(self, db: Database, actor: Actor, application_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("办理进度")
+        self.resize(1000, 620)
+        layout = QVBoxLayout(self)
+        self.view = ProgressView(self)
+        layout.addWidget(self.view)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons.button(QDialogButtonBox.Close).setText("关闭")
+        buttons.button(QDialogButtonBox.Close).setAccessibleName("关闭")
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.view.show_progress(progress.detail(db, actor, application_id))
+        self.setWindowTitle(f"办理进度 — {self.view.progress.number}")
+

@@ -1,0 +1,197 @@
+"""Small pieces shared by the progress, warning, 容缺 and settings screens: a read-only table model
+over rows from a service, labelled inputs, error display, and running slow work off the GUI thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QLabel, QMessageBox, QTableView, QWidget
+
+from counter_app.errors import UserError
+
+YELLOW_BG = QColor("#fff4c2")
+RED_BG = QColor("#ffd9d6")
+GREEN_FG = QColor("#137333")
+RED_FG = QColor("#b3261e")
+GREY_FG = QColor("#6b6b6b")
+
+
+def fmt_time(value: dt.datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    value: Callable[[Any], Any]
+    align: Qt.AlignmentFlag = Qt.AlignLeft | Qt.AlignVCenter
+
+
+class RowsModel(QAbstractTableModel):
+    """Rows (dataclasses from a service) shown through column getters; read-only."""
+
+    def __init__(self, columns: Sequence[Column], parent: QObject | None = None,
+                 background: Callable[[Any], QColor | None] | None = None,
+                 foreground: Callable[[Any, int], QColor | None] | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[Any] = []
+        self._background = background
+        self._foreground = foreground
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row(self, index: int) -> Any:
+        return self.rows[index]
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        item = self.rows[index.row()]
+        column = self.columns[index.column()]
+        if role in (Qt.DisplayRole, Qt.ToolTipRole, Qt.AccessibleTextRole):
+            value = column.value(item)
+            if isinstance(value, dt.datetime):
+                return fmt_time(value)
+            return "" if value is None else str(value)
+        if role == Qt.TextAlignmentRole:
+            return int(column.align)
+        if role == Qt.BackgroundRole and self._background:
+            color = self._background(item)
+            return QBrush(color) if color else None
+        if role == Qt.ForegroundRole and self._foreground:
+            color = self._foreground(item, index.column())
+            return QBrush(color) if color else None
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return self.columns[section].title
+        if role == Qt.DisplayRole and orientation == Qt.Vertical:
+            return str(section + 1)
+        return None
+
+
+def make_table(model: RowsModel, name: str, parent: QWidget | None = None) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setObjectName(name)
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QTableView.SelectRows)
+    view.setSelectionMode(QTableView.SingleSelection)
+    view.setEditTriggers(QTableView.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setDefaultSectionSize(26)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setTabKeyNavigation(False)  # Tab leaves the table: keyboard users reach the buttons
+    return view
+
+
+def selected_row(view: QTableView) -> Any | None:
+    model = view.model()
+    indexes = view.selectionModel().selectedRows() if view.selectionModel() else []
+    if not indexes:
+        current = view.currentIndex()
+        if not current.isValid():
+            return None
+        return model.row(current.row())
+    return model.row(indexes[0].row())
+
+
+def buddy_label(text: str, widget: QWidget, parent: QWidget | None = None) -> QLabel:
+    """A label naming ``widget`` (mnemonic in ``text`` moves focus there); accessible name = label."""
+    label = QLabel(text, parent)
+    label.setBuddy(widget)
+    widget.setAccessibleName(plain(text))
+    return label
+
+
+def plain(text: str) -> str:
+    """The label without its mnemonic and colon: “处理人(&H)：” → “处理人”."""
+    return re.sub(r"\(&\w\)", "", text).replace("&", "").rstrip("：: ")
+
+
+def status_label(parent: QWidget | None = None, name: str = "消息") -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName("statusMessage")
+    label.setAccessibleName(name)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label
+
+
+def show_message(label: QLabel, text: str, *, error: bool = False) -> None:
+    label.setStyleSheet(f"color: {RED_FG.name()};" if error else f"color: {GREEN_FG.name()};")
+    label.setText(text)
+
+
+def error_box(parent: QWidget, exc: Exception, title: str = "无法完成操作") -> None:
+    text = exc.message if isinstance(exc, UserError) else f"发生意外错误：{exc}"
+    QMessageBox.warning(parent, title, text)
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], Any]) -> None:
+        super().__init__()
+        self.work = work
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as exc:  # reported to the GUI thread, shown as a message there
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(result)
+
+
+def run_in_background(owner: QObject, work: Callable[[], Any], on_done: Callable[[Any], None],
+                      on_error: Callable[[Exception], None]) -> _Job:
+    """Run ``work`` on the thread pool; the callbacks run in the GUI thread (queued signals)."""
+    job = _Job(work)
+    job.setAutoDelete(False)
+    job.signals.setParent(owner)  # lives as long as the owner, callbacks never hit a dead widget
+    job.signals.done.connect(on_done, Qt.QueuedConnection)
+    job.signals.failed.connect(on_error, Qt.QueuedConnection)
+    owner._running_jobs = [*getattr(owner, "_running_jobs", []), job]  # keep a reference until done
+    job.signals.done.connect(lambda _r: _forget(owner, job))
+    job.signals.failed.connect(lambda _e: _forget(owner, job))
+    QThreadPool.globalInstance().start(job)
+    return job
+
+
+def _forget(owner: QObject, job: _Job) -> None:
+    jobs = getattr(owner, "_running_jobs", [])
+    if job in jobs:
+        jobs.remove(job)
+
+
+def fit_columns(view: QTableView, max_width: int = 320) -> None:
+    """Columns as wide as their content, but a long reason or name does not push the rest off screen
+    (the full text is in the tooltip)."""
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        if header.sectionSize(column) > max_width:
+            header.resizeSection(column, max_width)

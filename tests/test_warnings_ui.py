@@ -1,0 +1,110 @@
+"""时限预警 page: colours, order, filters, keyboard; registered in the main window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+
+from counter_app import clock
+from counter_app.ui import pages
+from counter_app.ui.main_window import MainWindow
+from counter_app.ui.progress_page import ProgressDialog
+from counter_app.ui.stage_dialog import StageDialog
+from counter_app.ui.tracking_common import RED_BG, YELLOW_BG
+from counter_app.ui.warnings_page import WarningsPage
+from tests.conftest import setup_hall
+from tests.factories import make_accepted_application
+from tests.qt_helpers import press
+
+T = dt.datetime
+SHOTS = os.environ.get("COUNTER_APP_SCREENSHOTS")
+
+
+@pytest.fixture
+def hall(sqlite_db):
+    clock.freeze(T(2026, 11, 24, 10, 0))
+    actors = setup_hall(sqlite_db)
+    c1, c2 = actors["clerk1"], actors["clerk2"]
+    with sqlite_db.write() as s:
+        make_accepted_application(s, window_id=c1.window_id, clerk_id=c1.user_id, accepted_at=T(2026, 11, 16, 9, 0))
+        make_accepted_application(s, window_id=c1.window_id, clerk_id=c1.user_id, accepted_at=T(2026, 11, 23, 9, 0))
+        make_accepted_application(s, window_id=c2.window_id, clerk_id=c2.user_id, accepted_at=T(2026, 11, 23, 11, 0),
+                                  green_channel=True, business_type="hv_new", load_importance="重要")
+        make_accepted_application(s, window_id=c2.window_id, clerk_id=c2.user_id, accepted_at=T(2026, 11, 24, 9, 0))
+    yield sqlite_db, actors
+    clock.freeze(None)
+
+
+def test_supervisor_sees_all_windows_green_first(qtbot, hall):
+    db, actors = hall
+    page = WarningsPage(db, actors["super1"])
+    qtbot.addWidget(page)
+    page.resize(1300, 500)
+    m = page.model
+    assert m.rowCount() == 3
+    assert [m.index(r, 0).data() for r in range(3)] == ["黄色预警", "红色超期", "黄色预警"]
+    assert m.index(0, 1).data() == "★ 林经理"
+    assert m.index(1, 11).data() == "超期 5 个工作日"
+    assert m.index(1, 0).data(Qt.BackgroundRole).color() == RED_BG
+    assert m.index(2, 0).data(Qt.BackgroundRole).color() == YELLOW_BG
+    assert page.counts.text() == "红色超期 1 件　黄色预警 2 件　其中绿色通道 1 件"
+    assert page.move_button.isHidden()  # supervisors do not move stages
+    page.level.setCurrentIndex(1)  # 红色超期
+    assert m.rowCount() == 1
+    page.level.setCurrentIndex(0)
+    page.window_filter.setCurrentIndex(page.window_filter.findData(actors["clerk2"].window_id))
+    assert m.rowCount() == 1 and m.index(0, 2).data().startswith("FZGL01-20261123")
+    if SHOTS:
+        page.window_filter.setCurrentIndex(0)
+        page.show()
+        page.grab().save(os.path.join(SHOTS, "warnings_page.png"))
+
+
+def test_clerk_starts_on_own_window(qtbot, hall):
+    db, actors = hall
+    page = WarningsPage(db, actors["clerk1"])
+    qtbot.addWidget(page)
+    assert page.window_filter.currentText() == "1号窗口"
+    assert page.model.rowCount() == 2
+    assert page.window_filter.accessibleName() == "受理窗口"
+
+
+def test_open_progress_and_stage_dialog_from_list(qtbot, hall, monkeypatch):
+    db, actors = hall
+    page = WarningsPage(db, actors["back1"])
+    qtbot.addWidget(page)
+    opened = []
+    monkeypatch.setattr(ProgressDialog, "exec", lambda self: opened.append(self.view.progress.number))
+    page.table.setFocus()
+    press(page.table, Qt.Key_Return)
+    assert opened == [page.model.row(0).number]
+
+    def move(dialog):
+        dialog.handler.setCurrentText("勘查班")
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(StageDialog, "exec", move)
+    page.table.selectRow(1)  # the red one
+    page.move_selected()
+    assert "已进入“现场勘查”环节" in page.message.text()
+    # the stage clock restarted, but the whole-process promise (11/23) stays broken
+    red = next(r for r in page.model.rows if r.level == "red")
+    print([(r.number, r.level, r.stage_name, r.basis_label) for r in page.model.rows])
+    assert red.stage_name == "现场勘查" and red.basis_label == "全流程时限"
+
+
+def test_pages_are_registered_for_the_main_window(qtbot, hall):
+    db, actors = hall
+    keys = {s.key for s in pages.PAGES}
+    assert {"progress", "warnings", "deferrals", "exchange"} <= keys
+    window = MainWindow(db, actors["back1"])
+    qtbot.addWidget(window)
+    assert {"progress", "warnings", "deferrals", "exchange"} <= set(window.page_keys())
+    assert type(window.page("warnings")).__name__ == "WarningsPage"
+    clerk_window = MainWindow(db, actors["clerk1"])
+    qtbot.addWidget(clerk_window)
+    assert "exchange" not in clerk_window.page_keys()
