@@ -94,7 +94,7 @@ def test_find_by_name_shows_stage_due_and_handler_and_opens_for_edit(qtbot, hall
 def test_back_office_sees_masked_data_and_cannot_edit(qtbot, hall):
     db, actors, first, _second = hall
     window = open_window(qtbot, db, actors["back1"])
-    assert window.page_keys() == ["find"]  # no acceptance page for the back office
+    assert "accept" not in window.page_keys() and "find" in window.page_keys()  # no acceptance for back office
     page = window.page("find")
     search(qtbot, page, "13812345678")
     assert page.model.rowCount() == 1

@@ -364,3 +364,21 @@ def test_equipment_list_suggests_capacity_and_voltage(qtbot, hall_db, monkeypatc
     assert page.editors["applied_capacity"].text() == "31"
     assert page.editors["supply_voltage"].currentData() == "380V"
     assert "需用系数 0.7" in page.view.status.text()
+
+
+def test_after_saving_the_documents_are_offered(qtbot, hall_db, monkeypatch):
+    from counter_app.ui import documents_dialog
+
+    db, actors = hall_db
+    opened = []
+    monkeypatch.setattr(documents_dialog.DocumentsDialog, "open", lambda self: opened.append(self.application_id))
+    page = make_page(qtbot, db, actors["clerk1"], cards=[CARD])
+    saved = []
+    page.saved.connect(saved.append)
+    page.read_card()
+    wait_idle(qtbot)
+    type_text(page.editors["contact_mobile"], "13912345678")
+    save_and_wait(qtbot, page)
+    assert page.view.print_button.isVisible() and page.focusWidget() is page.view.print_button
+    page.view.print_button.click()
+    assert opened == saved == [page.application_id]
