@@ -32,6 +32,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "progress_query_text": "可拨打95598供电服务热线、登录“网上国网”App或持本回执到营业厅查询办理进度",
     # per business type / stage overrides of catalog limits: {"lv_res_new": {"survey": 2}}
     "stage_limits": {},
+    # applied capacity pre-filled for a residential 新装 (kW); the clerk may change it
+    "residential_default_kw": 8,
+    # survey teams and how many appointments each takes per working day (urban and rural differ)
+    "survey_teams": [
+        {"name": "城区勘查班", "area": "城区", "daily_capacity": 8},
+        {"name": "农村勘查班", "area": "农村", "daily_capacity": 4},
+    ],
     # years unknown to chinesecalendar whose holidays an admin entered completely as overrides
     "calendar_confirmed_years": [],
 }

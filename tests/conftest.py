@@ -31,6 +31,17 @@ def _isolated_data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("COUNTER_APP_DATABASE_URL", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request, monkeypatch):
+    """argon2 at production cost takes ~0.35 s per hash and dominates set-up; tests marked
+    ``real_hash`` keep the production parameters."""
+    if "real_hash" in request.keywords:
+        return
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def frozen_now():
     clock.freeze(FROZEN_NOW)

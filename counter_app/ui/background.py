@@ -196,3 +196,27 @@ def run_in_background(work: Callable[[Progress], Any], *, parent: QWidget | None
     if parent is not None and label:
         task.with_progress(parent, label)
     return task.start()
+
+
+def run_for(owner: QObject, work: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[Exception], None]) -> BackgroundTask:
+    """Run a no-argument ``work`` for ``owner`` (a widget); the callbacks run on the GUI thread and are
+    dropped once the owner has been deleted (a page closed while its save was still running)."""
+    from shiboken6 import isValid
+
+    def guarded(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        def call(value: Any) -> None:
+            if isValid(owner):
+                callback(value)
+            else:
+                log.debug("background callback after its owner went away")
+        return call
+
+    task = BackgroundTask(lambda _progress: work())
+    task.on_success(guarded(on_done)).on_failure(guarded(on_error))
+    return task.start()
+
+
+def pending() -> int:
+    """How many background tasks have not reported yet (tests wait for 0)."""
+    return len(_RUNNING)

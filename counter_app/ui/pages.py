@@ -26,6 +26,8 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
+    PageSpec("accept", "受理", "counter_app.ui.acceptance_page:AcceptancePage", "业务", "Ctrl+N", Perm.ACCEPT),
+    PageSpec("find", "查询", "counter_app.ui.find_page:FindPage", "查询", "Ctrl+F", Perm.VIEW_APPLICATION),
     PageSpec("documents", "单据打印", "counter_app.ui.print_page:DocumentsPage", "业务", "F9", Perm.PRINT),
     # stages, progress, warnings, 容缺 follow-up, exchange (issue 6)
     PageSpec("progress", "进度查询", "counter_app.ui.progress_page:ProgressPage", "查询", "Ctrl+G",

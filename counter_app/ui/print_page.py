@@ -97,7 +97,7 @@ class DocumentsPage(QWidget):
         row.addWidget(self.number_edit, 1)
         self.actions: dict[str, QAction] = {}
         for key, text, shortcut, slot in [
-            ("search", "查找(&F)", "Ctrl+F", self.search),
+            ("search", "查找(&S)", "Alt+S", self.search),
             ("open", "打开单据(&O)", "Return", self.open_selected),
             ("refresh", "刷新(&R)", "F5", self.refresh),
         ]:

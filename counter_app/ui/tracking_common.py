@@ -9,11 +9,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QMessageBox, QTableView, QWidget
 
 from counter_app.errors import UserError
+from counter_app.ui import background
 
 YELLOW_BG = QColor("#fff4c2")
 RED_BG = QColor("#ffd9d6")
@@ -146,45 +147,10 @@ def error_box(parent: QWidget, exc: Exception, title: str = "无法完成操作"
     QMessageBox.warning(parent, title, text)
 
 
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any]) -> None:
-        super().__init__()
-        self.work = work
-        self.signals = _Signals()
-
-    def run(self) -> None:
-        try:
-            result = self.work()
-        except Exception as exc:  # reported to the GUI thread, shown as a message there
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(result)
-
-
 def run_in_background(owner: QObject, work: Callable[[], Any], on_done: Callable[[Any], None],
-                      on_error: Callable[[Exception], None]) -> _Job:
-    """Run ``work`` on the thread pool; the callbacks run in the GUI thread (queued signals)."""
-    job = _Job(work)
-    job.setAutoDelete(False)
-    job.signals.setParent(owner)  # lives as long as the owner, callbacks never hit a dead widget
-    job.signals.done.connect(on_done, Qt.QueuedConnection)
-    job.signals.failed.connect(on_error, Qt.QueuedConnection)
-    owner._running_jobs = [*getattr(owner, "_running_jobs", []), job]  # keep a reference until done
-    job.signals.done.connect(lambda _r: _forget(owner, job))
-    job.signals.failed.connect(lambda _e: _forget(owner, job))
-    QThreadPool.globalInstance().start(job)
-    return job
-
-
-def _forget(owner: QObject, job: _Job) -> None:
-    jobs = getattr(owner, "_running_jobs", [])
-    if job in jobs:
-        jobs.remove(job)
+                      on_error: Callable[[Exception], None]):
+    """Run ``work`` on the thread pool; the callbacks run in the GUI thread (the shared helper)."""
+    return background.run_for(owner, work, on_done, on_error)
 
 
 def fit_columns(view: QTableView, max_width: int = 320) -> None:

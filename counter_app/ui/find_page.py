@@ -1,0 +1,294 @@
+"""查询: “where is my application?” — one search box for application number, certificate number,
+phone or name; the results with stage, due dates and handler; the chosen application in full;
+editing while it is still at 受理 (in the acceptance page)."""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app import application_search, clock
+from counter_app.context import Actor
+from counter_app.db import Database
+from counter_app.permissions import Perm, allowed
+from counter_app.ui import background
+from counter_app.ui.widgets import ERROR_STYLE, named
+
+COLUMNS = [
+    ("申请编号", lambda r: r.number),
+    ("客户名称", lambda r: r.customer_name + ("（绿色通道）" if r.green_channel else "")),
+    ("证件号码", lambda r: r.cert_number),
+    ("业务类型", lambda r: r.business_name),
+    ("受理时间", lambda r: f"{r.accepted_at:%Y-%m-%d %H:%M}"),
+    ("当前环节", lambda r: r.stage_name),
+    ("环节时限", lambda r: f"{r.stage_due_date:%Y-%m-%d}" if r.stage_due_date else ""),
+    (
+        "办结时限",
+        lambda r: (f"{r.due_date:%Y-%m-%d}" if r.due_date else "") + ("（预估）" if r.due_estimated else ""),
+    ),
+    ("处理人", lambda r: r.handler),
+    ("状态", lambda r: r.status_label),
+    ("联系电话", lambda r: r.mobile),
+    ("窗口", lambda r: f"{r.window_no}号" if r.window_no else ""),
+]
+DOCUMENTS_MODULE = "counter_app.ui.documents_dialog"
+
+
+class FoundModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[application_search.Found] = []
+
+    def set_rows(self, rows: list[application_search.Found]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.DisplayRole, Qt.AccessibleTextRole):
+            return COLUMNS[index.column()][1](row)
+        if role == Qt.ForegroundRole and row.overdue(clock.today()):
+            return QBrush(QColor("#b3261e"))
+        if role == Qt.ToolTipRole and row.overdue(clock.today()):
+            return "已超过环节时限"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role in (Qt.DisplayRole, Qt.AccessibleTextRole):
+            return COLUMNS[section][0]
+        return None
+
+
+class FindPage(QWidget):
+    editRequested = Signal(int)
+    printRequested = Signal(int)
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.detail_data: application_search.Detail | None = None
+        self.busy = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+
+        top = QHBoxLayout()
+        label = QLabel("查询内容", self)
+        self.query = named(QLineEdit(self), "查询内容", "query")
+        self.query.setPlaceholderText("申请编号 / 证件号码 / 手机或固定电话 / 客户名称（前几个字）")
+        self.query.setMaxLength(60)
+        label.setBuddy(self.query)
+        self.search_button = named(QPushButton("查询", self), "查询", "searchButton")
+        top.addWidget(label)
+        top.addWidget(self.query, 1)
+        top.addWidget(self.search_button)
+        layout.addLayout(top)
+        self.message = QLabel("", self)
+        self.message.setObjectName("findMessage")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+
+        splitter = QSplitter(Qt.Vertical, self)
+        self.model = FoundModel(self)
+        self.table = QTableView(splitter)
+        self.table.setObjectName("results")
+        self.table.setAccessibleName("查询结果")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.doubleClicked.connect(lambda _i: self.edit())
+        self.detail = QTextBrowser(splitter)
+        self.detail.setObjectName("detail")
+        self.detail.setAccessibleName("申请详情")
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout.addWidget(splitter, 1)
+
+        bar = QHBoxLayout()
+        bar.addStretch(1)
+        self.edit_button = named(QPushButton("修改（受理环节）", self), "修改（受理环节）", "editButton")
+        self.print_button = named(QPushButton("打印单据", self), "打印单据", "findPrintButton")
+        bar.addWidget(self.edit_button)
+        bar.addWidget(self.print_button)
+        layout.addLayout(bar)
+        self.edit_button.setEnabled(False)
+        self.print_button.setEnabled(False)
+        self.print_button.setVisible(self._documents_available())
+
+        self.query.returnPressed.connect(self.search)
+        self.search_button.clicked.connect(self.search)
+        self.edit_button.clicked.connect(self.edit)
+        self.print_button.clicked.connect(self.print_documents)
+        edit_action = QAction("修改申请", self)
+        edit_action.setShortcut(QKeySequence("Ctrl+E"))
+        edit_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        edit_action.triggered.connect(self.edit)
+        self.addAction(edit_action)
+
+    def activate(self) -> None:
+        self.query.setFocus(Qt.ShortcutFocusReason)
+        self.query.selectAll()
+
+    # --- search ---------------------------------------------------------------------------------
+
+    def search(self) -> None:
+        if self.busy:
+            return
+        text = self.query.text()
+        self.busy = True
+        self.message.setStyleSheet("")
+        self.message.setText("正在查询…")
+
+        def done(result: application_search.SearchResult) -> None:
+            self.busy = False
+            self.model.set_rows(result.rows)
+            more = (
+                f"，仅显示最近 {len(result.rows)} 条，请输入更完整的内容缩小范围" if result.truncated else ""
+            )
+            if result.rows:
+                self.message.setText(f"按{result.kind_label}找到 {len(result.rows)} 件申请{more}")
+                self.table.selectRow(0)
+                self.table.setFocus(Qt.OtherFocusReason)
+            else:
+                self.message.setText(f"按{result.kind_label}没有找到申请，请核对后重试")
+                self.detail.clear()
+                self._set_buttons(None)
+
+        def failed(exc: BaseException) -> None:
+            self.busy = False
+            self.message.setStyleSheet(ERROR_STYLE)
+            self.message.setText(f"查询未成功：{exc}")
+
+        background.run_for(
+            self, lambda: application_search.search(self.db, self.actor, text), done, failed
+        )
+
+    def current(self) -> application_search.Found | None:
+        index = self.table.currentIndex()
+        return (
+            self.model.rows[index.row()] if index.isValid() and index.row() < len(self.model.rows) else None
+        )
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.current()
+        self._set_buttons(row)
+        if row is None:
+            return
+        app_id = row.application_id
+
+        def done(detail: application_search.Detail) -> None:
+            if self.current() is not None and self.current().application_id == app_id:
+                self.detail_data = detail
+                self.detail.setHtml(render_detail(detail))
+
+        background.run_for(
+            self,
+            lambda: application_search.detail(self.db, self.actor, app_id),
+            done,
+            lambda exc: self.detail.setPlainText(f"无法读取申请详情：{exc}"),
+        )
+
+    def _set_buttons(self, row: application_search.Found | None) -> None:
+        self.edit_button.setEnabled(bool(row and row.editable and allowed(self.actor, Perm.ACCEPT)))
+        self.print_button.setEnabled(bool(row and allowed(self.actor, Perm.PRINT)))
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def edit(self) -> None:
+        row = self.current()
+        if row is None or not self.edit_button.isEnabled():
+            if row is not None:
+                self.message.setText(
+                    f"申请 {row.number} 当前在“{row.stage_name}”环节，只有受理环节的申请可以修改"
+                )
+            return
+        self.editRequested.emit(row.application_id)
+        window = self.window()
+        if hasattr(window, "page") and "accept" in getattr(window, "page_keys", lambda: [])():
+            window.page("accept").edit_application(row.application_id)
+            return
+        from counter_app.ui.acceptance_page import AcceptancePage
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"修改申请 {row.number}")
+        page = AcceptancePage(self.db, self.actor, dialog)
+        QVBoxLayout(dialog).addWidget(page)
+        dialog.resize(1300, 720)
+        page.saved.connect(lambda _id: self.search())
+        page.edit_application(row.application_id)
+        self.edit_dialog = dialog
+        dialog.open()
+
+    def _documents_available(self) -> bool:
+        return importlib.util.find_spec(DOCUMENTS_MODULE) is not None
+
+    def print_documents(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        if self._documents_available():
+            module = importlib.import_module(DOCUMENTS_MODULE)
+            module.DocumentsDialog(self.db, self.actor, row.application_id, self).open()
+        else:
+            self.printRequested.emit(row.application_id)
+
+
+def render_detail(d: application_search.Detail) -> str:
+    e = html.escape
+    parts = [f"<h3>{e(d.number)}　{e(d.stage_name)}</h3>", "<table cellspacing='0' cellpadding='3'>"]
+    pairs = list(d.fields)
+    for i in range(0, len(pairs), 2):
+        cells = "".join(
+            f"<td style='color:#555'>{e(k)}</td><td><b>{e(v)}</b></td>" for k, v in pairs[i : i + 2]
+        )
+        parts.append(f"<tr>{cells}</tr>")
+    parts.append("</table>")
+    if d.materials:
+        parts.append("<h4>资料</h4><table cellspacing='0' cellpadding='3'>")
+        for name, state, note in d.materials:
+            parts.append(f"<tr><td>{e(name)}</td><td><b>{e(state)}</b></td><td>{e(note)}</td></tr>")
+        parts.append("</table>")
+    if d.commitments:
+        parts.append("<h4>承诺书</h4>" + "<br>".join(e(c) for c in d.commitments))
+    if d.appointment:
+        parts.append(f"<h4>勘查预约</h4>{e(d.appointment)}")
+    if d.history:
+        parts.append(
+            "<h4>办理过程</h4><table cellspacing='0' cellpadding='3'>"
+            "<tr><th>环节</th><th>动作</th><th>开始</th><th>结束</th><th>处理人</th></tr>"
+        )
+        for row in d.history:
+            parts.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in row) + "</tr>")
+        parts.append("</table>")
+    return "".join(parts)

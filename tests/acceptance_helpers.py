@@ -1,0 +1,69 @@
+"""Shared bits of the acceptance tests: cheap password hashing (the fixtures create five users per
+test; argon2's production cost is not what these tests are about) and sample form input."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from counter_app.acceptance_input import AcceptanceInput
+from tests.factories import resident_id
+
+CREDIT_CODE = "91350100M000100Y43"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    from counter_app import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+def residential(number: str | None = None, **overrides) -> AcceptanceInput:
+    values = dict(
+        cert_type="id_card",
+        cert_number=number or resident_id(11),
+        holder_name="张三",
+        cert_valid_until="2035-06-30",
+        business_type="lv_res_new",
+        address_district="福州市鼓楼区",
+        address_detail="五四路88号3座1201室",
+        contact_name="张三",
+        contact_mobile="13812345678",
+        applied_capacity="8",
+    )
+    values.update(overrides)
+    return AcceptanceInput(**values)
+
+
+def enterprise_increase(**overrides) -> AcceptanceInput:
+    values = dict(
+        cert_type="business_licence",
+        cert_number=CREDIT_CODE,
+        holder_name="福州闽江食品有限公司",
+        business_type="lv_biz_increase",
+        address_district="福州市仓山区",
+        address_detail="建新镇工业路18号",
+        contact_name="林经理",
+        contact_mobile="13905911234",
+        contact_phone="0591-83000000",
+        usage_category="一般工商业",
+        industry="制造业",
+        existing_capacity="50",
+        applied_capacity="30",
+        legal_rep_name="林大海",
+        legal_rep_id_number=resident_id(21),
+        has_agent=True,
+        agent_name="陈小平",
+        agent_cert_type="id_card",
+        agent_cert_number=resident_id(33),
+        agent_mobile="13600001111",
+        vat_taxpayer_number=CREDIT_CODE,
+        vat_bank="中国工商银行福州仓山支行",
+        vat_account="1402023309000123456",
+        vat_address="福州市仓山区建新镇工业路18号",
+        vat_phone="0591-83000000",
+        materials={"equipment_list": "deferred", "property_proof": "deferred"},
+    )
+    values.update(overrides)
+    return AcceptanceInput(**values)

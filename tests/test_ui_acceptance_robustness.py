@@ -1,0 +1,174 @@
+"""Never lose input: database down, a colleague's newer save, a crash (drafts), closing the window."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from counter_app import acceptance
+from counter_app.db import Database
+from counter_app.drafts import DraftStore
+from counter_app.models import Application
+from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401
+from tests.conftest import setup_hall
+from tests.factories import resident_id
+from tests.qt_helpers import type_text
+from tests.ui_acceptance_helpers import make_page, no_modal_questions, save_and_wait, wait_idle  # noqa: F401
+
+
+@pytest.fixture
+def hall_db(sqlite_db, frozen_now):
+    return sqlite_db, setup_hall(sqlite_db)
+
+
+@pytest.fixture
+def any_hall_db(db, frozen_now):
+    """SQLite and PostgreSQL (the shared hall database of two windows side by side)."""
+    return db, setup_hall(db)
+
+
+def fill_minimal(page, number: str, name: str = "郑䶮") -> None:
+    v, e = page.view, page.editors
+    type_text(v.cert_number, number)
+    type_text(v.holder_name, name)
+    type_text(e["address_district"], "福州市台江区")
+    type_text(e["address_detail"], "江滨中大道368号")
+    type_text(e["contact_mobile"], "13700002222")
+
+
+def test_save_while_database_unreachable_loses_nothing_and_retry_succeeds(qtbot, hall_db, monkeypatch):
+    from counter_app import db as db_mod
+
+    db, actors = hall_db
+    monkeypatch.setattr(db_mod.time, "sleep", lambda _s: None)  # the retries back off; not in a test
+    page = make_page(qtbot, db, actors["clerk1"])
+    fill_minimal(page, resident_id(61))
+    wait_idle(qtbot)
+    before = page.collect().to_dict()
+
+    # GIVEN the database server goes away WHEN the clerk saves
+    down = Database.from_url("postgresql+psycopg://postgres@127.0.0.1:1/gone")
+    page.db = down
+    save_and_wait(qtbot, page)
+
+    # THEN a clear message with a retry, and every field exactly as typed
+    v = page.view
+    assert v.banner.kind == "error" and "数据库暂时无法访问" in v.banner.plain
+    assert "输入的内容都已保留" in v.banner.plain
+    assert page.collect().to_dict() == before and page.mode == "new" and page.is_dirty()
+    assert v.form.isEnabled() and v.save_button.isEnabled()
+    assert [d.data["form"]["holder_name"] for d in page.drafts.list()] == ["郑䶮"]  # and on disk
+
+    # WHEN the connection is back and the clerk retries
+    page.db = db
+    v.banner.button("重试保存").click()
+    wait_idle(qtbot)
+    assert v.banner.kind == "success", v.banner.plain
+    with db.read() as s:
+        (app,) = s.scalars(select(Application)).all()
+        assert app.customer.name == "郑䶮" and app.contact_mobile == "13700002222"
+    assert page.drafts.list() == []
+    down.dispose()
+
+
+def test_two_windows_editing_one_application(qtbot, any_hall_db):
+    db, actors = any_hall_db
+    saved = acceptance.save(db, actors["clerk1"], residential(resident_id(62)))
+    first = make_page(qtbot, db, actors["clerk1"])
+    second = make_page(qtbot, db, actors["clerk2"], drafts=DraftStore(first.drafts.directory / "other"))
+    for page in (first, second):
+        page.edit_application(saved.application_id)
+    wait_idle(qtbot)
+    assert first.mode == second.mode == "edit" and "正在修改申请" in first.view.banner.plain
+
+    # window 1 changes the address and saves
+    first.editors["address_detail"].setText("五四路88号3座1202室")
+    save_and_wait(qtbot, first)
+    assert first.view.banner.kind == "success", first.view.banner.plain
+
+    # window 2, opened before that save, changes the mobile and saves
+    second.editors["contact_mobile"].setText("13999999999")
+    save_and_wait(qtbot, second)
+    banner = second.view.banner
+    assert banner.kind == "error"
+    assert "已被王小明" in banner.plain and "对方修改了：用电地址（详细地址）" in banner.plain
+    assert second.editors["contact_mobile"].text() == "13999999999"  # the clerk's input is kept
+    with db.read() as s:
+        app = s.get(Application, saved.application_id)
+        assert (app.contact_mobile, app.address_detail) == ("13812345678", "五四路88号3座1202室")
+
+    # the clerk takes the colleague's address over and saves their own change on top
+    second.editors["address_detail"].setText("五四路88号3座1202室")
+    banner.button("以我的内容重新保存").click()
+    wait_idle(qtbot)
+    assert banner.kind == "success", banner.plain
+    with db.read() as s:
+        app = s.get(Application, saved.application_id)
+        assert (app.contact_mobile, app.address_detail) == ("13999999999", "五四路88号3座1202室")
+
+
+def test_draft_survives_a_crash_and_is_offered_on_next_start(qtbot, hall_db):
+    db, actors = hall_db
+    page = make_page(qtbot, db, actors["clerk1"])
+    fill_minimal(page, resident_id(63), name="陈建国")
+    proof = page.view.materials.rows["property_proof"].combo
+    proof.setCurrentIndex(proof.findData("deferred"))
+    qtbot.waitUntil(lambda: page.drafts.list() != [], timeout=3000)  # written shortly after typing
+    store = page.drafts
+    # a second instance running at the same time does not take over a draft still being edited
+    assert make_page(qtbot, db, actors["clerk1"], drafts=DraftStore(page.drafts.directory)).view.banner.isHidden()
+    page._draft_timer.stop()  # the process dies here: nothing saved, the draft file stays,
+    page._draft_lock.unlock()  # and its lock is stale
+    page.hide()
+
+    again = make_page(qtbot, db, actors["clerk1"], drafts=DraftStore(store.directory))
+    banner = again.view.banner
+    assert banner.kind == "warning" and "陈建国 · 低压居民新装" in banner.plain
+    assert make_page(qtbot, db, actors["clerk2"], drafts=DraftStore(store.directory)).view.banner.isHidden()
+
+    banner.button("恢复草稿").click()
+    wait_idle(qtbot)
+    assert (
+        again.view.holder_name.text() == "陈建国" and again.editors["contact_mobile"].text() == "13700002222"
+    )
+    assert again.view.materials.rows["property_proof"].state == "deferred"
+    assert again.is_dirty()
+    save_and_wait(qtbot, again)
+    assert again.view.banner.kind == "success", again.view.banner.plain
+    assert DraftStore(store.directory).list() == []
+
+
+def test_discarding_a_draft(qtbot, hall_db):
+    db, actors = hall_db
+    store = DraftStore()
+    store.save("clerk1-x", {"form": residential().to_dict()}, username="clerk1", window_no=1, summary="张三")
+    page = make_page(qtbot, db, actors["clerk1"], drafts=store)
+    page.view.banner.button("丢弃草稿").click()
+    assert store.list() == [] and page.view.banner.isHidden()
+
+
+def test_closing_with_unsaved_input_asks_first(qtbot, hall_db, monkeypatch):
+    from counter_app.ui.main_window import MainWindow
+
+    db, actors = hall_db
+    window = MainWindow(db, actors["clerk1"])
+    qtbot.addWidget(window)
+    window.show()
+    page = window.page("accept")
+    wait_idle(qtbot)
+    type_text(page.view.holder_name, "王五")
+    questions = []
+    monkeypatch.setattr(page, "_confirm", lambda title, text: questions.append(text) or False)
+    window.close()
+    assert window.isVisible() and "尚未保存" in questions[0]  # the clerk said no: still open
+    assert page.drafts.list()  # and the input is on disk anyway
+    monkeypatch.setattr(page, "_confirm", lambda title, text: True)
+    window.close()
+    assert not window.isVisible()
+
+
+def test_page_without_changes_closes_without_asking(qtbot, hall_db, monkeypatch):
+    db, actors = hall_db
+    page = make_page(qtbot, db, actors["clerk1"])
+    monkeypatch.setattr(page, "_confirm", lambda *a: pytest.fail("asked although nothing was typed"))
+    assert page.confirm_close()
