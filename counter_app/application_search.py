@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from counter_app import audit, clock, identity, survey
+from counter_app import audit, clock, identity, privacy, survey
 from counter_app import catalog as catalog_mod
 from counter_app.acceptance_input import LABELS, MATERIAL_STATES
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import NotFound, UserError
-from counter_app.masking import mask_id, mask_phone
 from counter_app.models import Application, Certificate, CounterWindow, Customer, User
-from counter_app.permissions import Perm, allowed, require
+from counter_app.permissions import Perm, require
 
 MAX_RESULTS = 200
 STATUS_LABELS = {"active": "办理中", "completed": "已归档", "terminated": "已终止"}
@@ -96,9 +95,10 @@ def classify(query: str) -> tuple[str, str]:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _masked(actor: Actor):
-    full = allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
-    return (lambda v: v or "") if full else mask_id, (lambda v: v or "") if full else mask_phone
+def _masked(actor: Actor, case):
+    """How ``actor`` sees this case's numbers: in full only for the clerk handling it (privacy policy)."""
+    own = privacy.handles_case(actor, case)
+    return (lambda v: privacy.show_id(actor, v, own_case=own)), (lambda v: privacy.show_phone(actor, v, own_case=own))
 
 
 def search(db: Database, actor: Actor, query: str) -> SearchResult:
@@ -106,7 +106,6 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
     require(db, actor, Perm.VIEW_APPLICATION)
     kind, value = classify(query)
     cat = catalog_mod.load()
-    show_id, show_phone = _masked(actor)
     with db.write() as session:
         stmt = (
             select(Application, Customer, Certificate, CounterWindow.number)
@@ -140,7 +139,7 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
                 number=a.number,
                 customer_name=c.name,
                 cert_label=identity.cert_label(cert.cert_type),
-                cert_number=show_id(cert.number),
+                cert_number=_masked(actor, a)[0](cert.number),
                 business_name=cat.business_name(a.business_type),
                 accepted_at=a.accepted_at,
                 stage=a.current_stage,
@@ -150,7 +149,7 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
                 due_estimated=a.due_estimated,
                 handler=a.current_handler,
                 status=a.status,
-                mobile=show_phone(a.contact_mobile),
+                mobile=_masked(actor, a)[1](a.contact_mobile),
                 address=f"{a.address_district}{a.address_detail}",
                 window_no=window_no,
                 green_channel=a.green_channel,
@@ -202,7 +201,6 @@ class Detail:
 def detail(db: Database, actor: Actor, application_id: int) -> Detail:
     require(db, actor, Perm.VIEW_APPLICATION)
     cat = catalog_mod.load()
-    show_id, show_phone = _masked(actor)
     with db.write() as session:
         a = session.scalar(
             select(Application)
@@ -216,6 +214,7 @@ def detail(db: Database, actor: Actor, application_id: int) -> Detail:
         )
         if a is None:
             raise NotFound("没有找到该申请，可能编号有误")
+        show_id, show_phone = _masked(actor, a)
         result = _detail(session, a, cat, show_id, show_phone)
         audit.record(session, actor, "lookup", "application", a.id, detail={"by": "view", "number": a.number})
     return result

@@ -1,21 +1,21 @@
-"""A counter day leaves its trace: print → reprint → handover → receipt → register export → audit export,
-each step an audit entry with who, window, PC, when and which record (acceptance adds its own entry
-in counter_app.acceptance)."""
+"""A counter day leaves its trace: acceptance → print → reprint → handover → receipt → lookup →
+register export → audit export, each step an audit entry with who, window, PC, when and which record."""
 
 from sqlalchemy import select
 
-from counter_app import audit, audit_export, documents, exports, handover, progress, users
+from counter_app import acceptance, audit, audit_export, documents, exports, handover, progress, users
 from counter_app.models import AuditEntry
 from tests.conftest import PASSWORD
-from tests.factories import add_case
+from tests.acceptance_helpers import residential
+from tests.factories import resident_id
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 def test_a_day_at_the_counter_is_in_the_audit_log(db, actors, frozen_now, tmp_path):
     clerk, back, sup = actors["clerk1"], actors["back1"], actors["super1"]
     users.sign_in(db, "clerk1", PASSWORD, pc="test-pc", window_no=1)
-    app_id = add_case(db, clerk, name="张三")
-    number = progress.detail(db, clerk, app_id).number
+    saved = acceptance.save(db, clerk, residential(resident_id(77)))
+    app_id, number = saved.application_id, saved.number
     notice = documents.render(db, clerk, app_id, "notice")
     documents.record(db, clerk, [notice], "print", printer="PDF")
     documents.record(db, clerk, [notice], "print", printer="PDF")  # the second time is a reprint
@@ -29,6 +29,7 @@ def test_a_day_at_the_counter_is_in_the_audit_log(db, actors, frozen_now, tmp_pa
     steps = [(e.username, e.action, e.window_no, e.pc) for e in trail]
     assert steps == [
         ("clerk1", "login", 1, "test-pc"),
+        ("clerk1", "accept", 1, "test-pc"),
         ("clerk1", "print", 1, "test-pc"),
         ("clerk1", "reprint", 1, "test-pc"),
         ("clerk1", "handover_create", 1, "test-pc"),
@@ -39,6 +40,9 @@ def test_a_day_at_the_counter_is_in_the_audit_log(db, actors, frozen_now, tmp_pa
     ]
     assert all(e.at == frozen_now for e in trail)
     by_action = {e.action: e for e in trail}
+    assert number in (by_action["accept"].target_id + by_action["accept"].detail)
+    # the trail records who looked at or accepted whom, without a second copy of the ID number
+    assert all(resident_id(77) not in e.detail + e.target_id for e in trail)
     assert number in (by_action["print"].target_id + by_action["print"].detail)
     assert by_action["handover_create"].target_id == batch.number
     assert '"kind": "audit"' in trail[-1].detail and '"kind": "register"' in trail[-2].detail

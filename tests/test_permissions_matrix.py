@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from counter_app import (
+    acceptance,
     accounts,
     audit,
     audit_export,
@@ -69,6 +70,16 @@ def _customer(db, app_id) -> int:
         return s.get(Application, app_id).customer_id
 
 
+_seeds = iter(range(500, 10_000))
+
+
+def _new_residential():
+    from tests.acceptance_helpers import residential
+    from tests.factories import resident_id
+
+    return residential(resident_id(next(_seeds)))
+
+
 def _out(ctx, actor, name="x.xlsx"):
     folder = ctx["tmp"] / actor.username
     folder.mkdir(exist_ok=True)
@@ -111,6 +122,11 @@ ACTIONS = [
     Protected("export a register unmasked", Perm.EXPORT_UNMASKED, lambda db, a, c: exports.export(
         db, a, exports.ExportRequest("register", unmasked=True, reason="报送监管核查"), _out(c, a)),
               roles=frozenset({"supervisor"}), also_refused_as=(Perm.EXPORT_REGISTERS,)),
+    # acceptance at the counter
+    Protected("accept an application", Perm.ACCEPT, lambda db, a, _: acceptance.save(db, a, _new_residential())),
+    Protected("look up a customer at the counter", Perm.ACCEPT, lambda db, a, c: acceptance.lookup_customer(
+        db, a, "id_card", c["cert"])),
+    Protected("acceptance form defaults", Perm.ACCEPT, lambda db, a, _: acceptance.form_defaults(db, a)),
     # hall settings
     Protected("read hall settings", Perm.MANAGE_SETTINGS, lambda db, a, _: settings_service.load(db, a)),
     Protected("change hall settings", Perm.MANAGE_SETTINGS, lambda db, a, _: settings_service.save(

@@ -109,7 +109,7 @@ def test_services_show_full_data_only_to_the_clerk_handling_the_case(db, actors,
     """The same case looked up by the clerk who accepted it, a clerk of another window, a supervisor."""
     import datetime as dt
 
-    from counter_app import deferrals, progress, warnings
+    from counter_app import application_search, deferrals, progress, warnings
     from counter_app.models import Application
     from tests.factories import add_case, resident_id
 
@@ -129,3 +129,7 @@ def test_services_show_full_data_only_to_the_clerk_handling_the_case(db, actors,
         assert (item.phone == "13812345678") is full, who
         [warn] = warnings.warning_list(db, actor)
         assert (warn.phone == "13812345678") is full, who
+        [found] = application_search.search(db, actor, number).rows
+        assert (found.cert_number, found.mobile) == ((number, "13812345678") if full else (masked_id, masked_phone))
+        shown = dict(application_search.detail(db, actor, app_id).fields)
+        assert ("13812345678" in shown.values()) is full, who
