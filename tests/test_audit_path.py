@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from counter_app import acceptance, audit, audit_export, documents, exports, handover, progress, users
 from counter_app.models import AuditEntry
-from tests.conftest import PASSWORD
 from tests.acceptance_helpers import residential
+from tests.conftest import PASSWORD
 from tests.factories import resident_id
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
