@@ -136,9 +136,7 @@ def register_pc(db: Database, actor: Actor, hall_code: str = "") -> bool:
     from counter_app import counters
 
     try:
-        with db.write() as session:
-            counters.register_pc(session, actor)
-        counters.name_connections(db, hall_code, actor.window_no)
+        counters.on_sign_in(db, actor, hall_code)
     except UserError as exc:
         log.warning("PC not registered: %s", exc)
         return False
