@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Result, build_database, median, actor
+from benchmarks.common import Result, actor, build_database, median
 
 
 def _input(seed: int):

@@ -19,10 +19,10 @@ from benchmarks.common import ROOT, Result, build_database, fresh_pg_database, p
 
 
 def child(url: str, worker: int, count: int, start_at: float) -> dict:
+    from benchmarks.common import actor
     from counter_app import acceptance
     from counter_app.acceptance_input import AcceptanceInput
     from counter_app.db import Database
-    from benchmarks.common import actor
     from tests.factories import resident_id
 
     db = Database.from_url(url)

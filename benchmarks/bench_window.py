@@ -31,8 +31,8 @@ def child(mode: str, url: str, launched: float) -> dict:
         win.show()
         app.processEvents()
         return {"seconds": time.time() - launched}
-    from counter_app.db import Database
     from benchmarks.common import actor
+    from counter_app.db import Database
 
     db = Database.from_url(url)
     if mode == "main":

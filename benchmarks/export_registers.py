@@ -11,7 +11,6 @@ database before the clock starts). Every export runs in its own child process so
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
 import json
 import sys
