@@ -30,7 +30,6 @@ from tests.conftest import setup_hall
 from tests.factories import resident_id
 
 
-
 def _bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(found[-1]).parent if found else None
