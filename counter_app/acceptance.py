@@ -691,13 +691,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             != (wanted.mode, survey.parse_day(wanted.day), wanted.team, (wanted.slot or "").strip())
         ):
             survey.book(session, application, wanted, booked_by_id=actor.user_id, now=now)
-        try:
-            session.flush()
-        except StaleDataError:
-            raise StaleEdit(
-                f"申请 {application.number} 刚被其他窗口修改并保存，您的输入都已保留，"
-                "请载入最新内容核对后再保存"
-            ) from None
+        session.flush()
         changed = sorted(n for n, v in checked.app.items() if before.get(n) != v)
         audit.record(
             session,
@@ -719,7 +713,18 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             checked.warnings,
         )
 
-    return _run(db, work)
+    def guarded(session: Session) -> SaveResult:
+        # A colleague's save committed between our version check and our UPDATE: the version column
+        # matches no row at whichever flush (also an autoflush) sends the UPDATE.
+        try:
+            return work(session)
+        except StaleDataError:
+            raise StaleEdit(
+                "该申请刚被其他窗口修改并保存"
+                f"（您打开的是第 {version} 版）。您的输入都已保留：请载入最新内容核对后再保存。"
+            ) from None
+
+    return _run(db, guarded)
 
 
 @dataclass(frozen=True)

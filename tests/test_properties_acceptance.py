@@ -59,8 +59,11 @@ def refused_at(hall, field: str, **values) -> str:
     return message
 
 
-def _text_with_control(draw_base=st.text(alphabet=st.characters(codec="utf-8"), max_size=20)):
-    return st.builds(lambda a, c, b: a + c + b, draw_base, CONTROL, draw_base)
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=20)
+
+
+def _text_with_control():
+    return st.builds(lambda a, c, b: a + c + b, ANY_TEXT, CONTROL, ANY_TEXT)
 
 
 @EXAMPLES
