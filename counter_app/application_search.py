@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session, selectinload
 
 from counter_app import audit, clock, identity, survey

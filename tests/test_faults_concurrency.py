@@ -34,15 +34,14 @@ def test_two_windows_save_the_same_application_at_once(db, actors, frozen_now):
         start = threading.Barrier(2)
         outcome: dict[str, object] = {}
 
-        def save(name: str) -> None:
+        def save(name: str, wdb: Database, inp, version: int, start=start, outcome=outcome) -> None:
             start.wait(timeout=10)
             try:
-                outcome[name] = acceptance.update(windows[name], actors[name], saved.application_id, version,
-                                                  inputs[name])
+                outcome[name] = acceptance.update(wdb, actors[name], saved.application_id, version, inp)
             except Exception as exc:  # noqa: BLE001 - the test inspects what each window got
                 outcome[name] = exc
 
-        threads = [threading.Thread(target=save, args=(n,)) for n in windows]
+        threads = [threading.Thread(target=save, args=(n, windows[n], inputs[n], version)) for n in windows]
         for t in threads:
             t.start()
         for t in threads:
