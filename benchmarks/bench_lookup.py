@@ -39,7 +39,8 @@ def _queries(db, rng: random.Random) -> dict[str, list[str]]:
         "certificate": [r[1] for r in rows],
         "mobile": [r[2] for r in rows if r[2]],
         "fixed line": list(phones),
-        "name prefix": [r[3][:2] for r in rows],
+        "name prefix": [r[3][:2] for r in rows],  # two characters: ~1/480 of the customers
+        "full name": [r[3] for r in rows],
         "_ids": ids,
     }
 

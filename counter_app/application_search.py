@@ -109,7 +109,17 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
     show_id, show_phone = _masked(actor)
     with db.write() as session:
         stmt = (
-            select(Application, Customer, Certificate, CounterWindow.number)
+            # plain columns, not entities: a name prefix may list 200 rows, and building three ORM
+            # objects per row was half the time of the search
+            select(
+                Application.id, Application.number, Application.business_type, Application.accepted_at,
+                Application.current_stage, Application.stage_due_date, Application.due_date,
+                Application.due_estimated, Application.current_handler, Application.status,
+                Application.contact_mobile, Application.address_district, Application.address_detail,
+                Application.green_channel, Customer.id.label("customer_id"), Customer.name.label("customer_name"),
+                Certificate.cert_type, Certificate.number.label("cert_number"),
+                CounterWindow.number.label("window_no"),
+            )
             .join(Customer, Customer.id == Application.customer_id)
             .join(Certificate, Certificate.id == Application.certificate_id)
             .join(CounterWindow, CounterWindow.id == Application.window_id)
@@ -144,26 +154,26 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
         rows = session.execute(stmt).all()
         found = [
             Found(
-                application_id=a.id,
-                number=a.number,
-                customer_name=c.name,
-                cert_label=identity.cert_label(cert.cert_type),
-                cert_number=show_id(cert.number),
-                business_name=cat.business_name(a.business_type),
-                accepted_at=a.accepted_at,
-                stage=a.current_stage,
-                stage_name=cat.stage_name(a.current_stage),
-                stage_due_date=a.stage_due_date,
-                due_date=a.due_date,
-                due_estimated=a.due_estimated,
-                handler=a.current_handler,
-                status=a.status,
-                mobile=show_phone(a.contact_mobile),
-                address=f"{a.address_district}{a.address_detail}",
-                window_no=window_no,
-                green_channel=a.green_channel,
+                application_id=r.id,
+                number=r.number,
+                customer_name=r.customer_name,
+                cert_label=identity.cert_label(r.cert_type),
+                cert_number=show_id(r.cert_number),
+                business_name=cat.business_name(r.business_type),
+                accepted_at=r.accepted_at,
+                stage=r.current_stage,
+                stage_name=cat.stage_name(r.current_stage),
+                stage_due_date=r.stage_due_date,
+                due_date=r.due_date,
+                due_estimated=r.due_estimated,
+                handler=r.current_handler,
+                status=r.status,
+                mobile=show_phone(r.contact_mobile),
+                address=f"{r.address_district}{r.address_detail}",
+                window_no=r.window_no,
+                green_channel=r.green_channel,
             )
-            for a, c, cert, window_no in rows[:MAX_RESULTS]
+            for r in rows[:MAX_RESULTS]
         ]
         audit.record(
             session,
@@ -174,7 +184,7 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
             detail={
                 "by": kind,
                 "found": len(found),
-                "customers": sorted({r[1].id for r in rows[:MAX_RESULTS]})[:50],
+                "customers": sorted({r.customer_id for r in rows[:MAX_RESULTS]})[:50],
             },
         )
     return SearchResult(kind, found, len(rows) > MAX_RESULTS)
