@@ -9,6 +9,7 @@ Conventions for stages, materials and flags: HELPERS.md ("Shared conventions bet
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -467,7 +468,9 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
         if seconds is not None and not 0 <= seconds <= 86_400:
             seconds = None  # a clock jump or a draft from another day: not a counter time
         application = Application(
-            number=numbering.application_number(session, h.code, now.date()),
+            # the real number is drawn last: drawing it locks the hall's counter row until commit,
+            # and every other window's save queues on that lock
+            number=f"~{uuid.uuid4().hex}",
             hall_id=h.id,
             window_id=actor.window_id,
             clerk_id=actor.user_id,
@@ -496,6 +499,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
         )
         if checked.appointment is not None:
             survey.book(session, application, checked.appointment, booked_by_id=actor.user_id, now=now)
+        application.number = numbering.application_number(session, h.code, now.date())
         session.flush()
         audit.record(
             session,
