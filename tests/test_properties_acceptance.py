@@ -90,6 +90,25 @@ def test_bad_fixed_line(hall, phone):
 
 
 @EXAMPLES
+@given(birth=st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2008, 1, 1)),
+       seq=st.integers(0, 999), data=st.data())
+def test_bad_certificate_number(hall, birth, seq, data):
+    from stdnum.cn import ric
+
+    body = f"350102{birth:%Y%m%d}{seq:03d}"
+    right = ric.calc_check_digit(body + "0")
+    wrong = data.draw(st.sampled_from([c for c in "0123456789X" if c != right]))
+    broken = data.draw(st.sampled_from([
+        body + wrong,  # wrong check digit
+        body,  # one character short
+        body + right + "1",  # one too many
+        body[:6] + "20261399" + body[14:] + right,  # no such date
+        body[:10] + "AB" + body[12:] + right,  # letters inside
+    ]))
+    refused_at(hall, "cert_number", cert_number=broken)
+
+
+@EXAMPLES
 @given(capacity=st.one_of(
     st.decimals(max_value=Decimal("-0.01"), allow_nan=False, allow_infinity=False, places=2),
     st.decimals(min_value=Decimal("10000000"), allow_nan=False, allow_infinity=False, places=0),
