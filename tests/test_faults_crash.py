@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 from sqlalchemy import func, select, text
@@ -81,6 +82,8 @@ def test_killed_while_saving_leaves_no_rows_and_the_draft_is_offered(qtbot, sqli
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
     proc = subprocess.Popen([sys.executable, "-c", CHILD, url, resident_id(77)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(60, proc.kill)  # a child stuck before "committing" must not hang the run
+    watchdog.start()
     try:
         seen = []
         for line in proc.stdout:
@@ -89,6 +92,7 @@ def test_killed_while_saving_leaves_no_rows_and_the_draft_is_offered(qtbot, sqli
                 break
         assert seen[-1:] == ["committing"], (seen, proc.stderr.read() if proc.poll() is not None else "")
     finally:
+        watchdog.cancel()
         proc.send_signal(signal.SIGKILL)  # kill -9 in the middle of the save's transaction
         proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
@@ -145,10 +149,13 @@ def test_killed_during_a_sqlite_upgrade_the_backup_restores(tmp_path, monkeypatc
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-c", UPGRADE_CHILD, url], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
     try:
         line = proc.stdout.readline().strip()
         assert line == "upgrading", proc.stderr.read()
     finally:
+        watchdog.cancel()
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     (backup,) = sorted(backups.glob("hall-*.sqlite3"))
