@@ -129,13 +129,10 @@ def build_database(url: str, applications: int) -> float:
     demo.generate(db, demo.DemoOptions(applications=demo_n, seed=1, now=NOW.replace(hour=16, minute=30)))
     clock.freeze(NOW)
     rest = applications - demo_n
-    chunk = 100_000  # one transaction per chunk keeps PostgreSQL's and SQLite's journals small
-    done = 0
-    while done < rest:
-        n = min(chunk, rest - done)
+    if rest:
+        # one call: its per-day serials must not start again (numbers are unique)
         with db.write() as session:
-            bulk_applications(session, n, start=dt.datetime(2025, 11, 1), days=380, seed=7 + done)
-        done += n
+            bulk_applications(session, rest, start=dt.datetime(2025, 11, 1), days=380, seed=7)
     with db.write() as session:
         from sqlalchemy import text
 
