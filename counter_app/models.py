@@ -199,6 +199,8 @@ class Application(Base):
     __table_args__ = (
         Index("ix_application_status_stage", "status", "current_stage"),
         Index("ix_application_window_accepted", "window_id", "accepted_at"),
+        # a customer's applications newest first, served from the index alone (name search)
+        Index("ix_application_customer_accepted", "customer_id", "accepted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,7 +208,7 @@ class Application(Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
     window_id: Mapped[int] = mapped_column(ForeignKey("counter_window.id"))
     clerk_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))  # ix_application_customer_accepted
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"))
 
     business_type: Mapped[str] = mapped_column(String(30), index=True)

@@ -262,7 +262,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_application_business_type'), ['business_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_contact_mobile'), ['contact_mobile'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_contact_phone'), ['contact_phone'], unique=False)
-        batch_op.create_index(batch_op.f('ix_application_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_application_customer_accepted', ['customer_id', 'accepted_at', 'id'], unique=False)
         batch_op.create_index('ix_application_status_stage', ['status', 'current_stage'], unique=False)
         batch_op.create_index('ix_application_window_accepted', ['window_id', 'accepted_at'], unique=False)
 
@@ -440,7 +440,7 @@ def downgrade() -> None:
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.drop_index('ix_application_window_accepted')
         batch_op.drop_index('ix_application_status_stage')
-        batch_op.drop_index(batch_op.f('ix_application_customer_id'))
+        batch_op.drop_index('ix_application_customer_accepted')
         batch_op.drop_index(batch_op.f('ix_application_contact_phone'))
         batch_op.drop_index(batch_op.f('ix_application_contact_mobile'))
         batch_op.drop_index(batch_op.f('ix_application_business_type'))
