@@ -1,100 +1,116 @@
-"""Registers at scale: open (count + first page) and export 100,000 rows, with time and peak memory.
+"""(2) Registers at scale: export the 受理台账 of N applications to xlsx, time and peak memory; and
+(4b) open the register view (count + first and last page) over the same database.
 
-    python benchmarks/export_registers.py [--rows 100000] [--db URL]
+    python benchmarks/export_registers.py [--rows 100000] [--db URL]     (standalone)
+    python benchmarks/run.py                                             (part of the suite)
 
-Without --db a throwaway SQLite database is filled with bulk test data. Figures are printed as
-ratios against same-run baselines (openpyxl write-only writing the same number of plain rows), so
-they compare across machines. The export runs in a child process to measure its own peak memory."""
+Baseline: raw openpyxl write-only writing the same values from memory (the rows are read from the
+database before the clock starts). Every export runs in its own child process so its peak memory
+(VmHWM) is its own."""
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import itertools
 import json
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import NOW, Result, actor, build_database, peak_rss_mb, run_json
+
+BASELINE_MEMORY_ROWS = 100_000  # the baseline holds at most this many rows and repeats them
 
 
-def prepare(url: str, rows: int) -> None:
-    from counter_app import clock, schema
-    from counter_app.db import Database, make_engine
-    from tests.conftest import setup_hall
-    from tests.factories import bulk_applications
-
-    engine = make_engine(url)
-    schema.upgrade(engine)
-    engine.dispose()
-    db = Database.from_url(url)
-    clock.freeze(dt.datetime(2026, 11, 24, 9, 30))
-    setup_hall(db)
-    with db.write() as session:
-        bulk_applications(session, rows, start=dt.datetime(2025, 11, 1), days=380)
-    db.dispose()
-
-
-def child(url: str, mode: str, out: str, rows: int) -> None:
-    """Runs in its own process; prints JSON with seconds and peak RSS."""
+def child(url: str, mode: str, out: str, rows: int) -> dict:
+    """Runs in its own process; returns seconds and peak RSS."""
     from counter_app import clock, exports, registers
-    from counter_app.context import Actor
     from counter_app.db import Database
 
-    clock.freeze(dt.datetime(2026, 11, 24, 9, 30))
-    start = time.perf_counter()
+    clock.freeze(NOW)
+    db = Database.from_url(url)
+    boss = actor(db, "super1")
+    result: dict = {}
     if mode == "baseline":
         from openpyxl import Workbook
 
+        with db.read() as session:
+            data = registers.stream(session, boss, "register", registers.RegisterFilter(), masked=True)
+            columns = [c.title for c in data.columns]
+            values = list(itertools.islice(data.rows, BASELINE_MEMORY_ROWS))
+        start = time.perf_counter()
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("baseline")
-        row = ["FZGL01-20261124-0001", dt.datetime(2026, 11, 24, 9, 30), "1号窗口", "王小明", "张三", "居民身份证",
-               "350102********0012", "低压居民新装", "居民生活", 8, "kW", "220V", "鼓楼区五四路1号", "138****5678",
-               "归档", dt.date(2026, 11, 30), "否", "", "", "已办结"]
-        for _ in range(rows):
-            ws.append(row)
+        ws.append(columns)
+        written = 0
+        while written < rows:
+            for row in values[: rows - written]:
+                ws.append(row)
+            written += min(len(values), rows - written)
         wb.save(out)
-        result = {"rows": rows}
+        result = {"rows": written, "seconds": time.perf_counter() - start, "columns": len(columns)}
+    elif mode == "open":
+        for kind in registers.REGISTERS:
+            t = time.perf_counter()
+            count = registers.count(db, boss, kind, registers.RegisterFilter())
+            registers.fetch(db, boss, kind, registers.RegisterFilter(), 0, 200)
+            first = time.perf_counter() - t
+            registers.fetch(db, boss, kind, registers.RegisterFilter(), max(count - 200, 0), 200)
+            result[kind] = {"rows": count, "first_page": first, "with_last_page": time.perf_counter() - t}
     else:
-        db = Database.from_url(url)
-        actor = Actor(4, "super1", "赵班长", "supervisor", hall_id=1)
-        if mode == "open":
-            result = {}
-            for kind in registers.REGISTERS:
-                t = time.perf_counter()
-                count = registers.count(db, actor, kind, registers.RegisterFilter())
-                registers.fetch(db, actor, kind, registers.RegisterFilter(), 0, 200)
-                registers.fetch(db, actor, kind, registers.RegisterFilter(), max(count - 200, 0), 200)
-                result[kind] = {"rows": count, "seconds": round(time.perf_counter() - t, 3)}
-        else:
-            r = exports.export(db, actor, exports.ExportRequest(mode), out)
-            result = {"rows": r.rows, "bytes": Path(out).stat().st_size}
-    result["seconds_total"] = round(time.perf_counter() - start, 2)
+        start = time.perf_counter()
+        r = exports.export(db, boss, exports.ExportRequest(mode), out)
+        result = {"rows": r.rows, "bytes": Path(out).stat().st_size, "seconds": time.perf_counter() - start}
     result["peak_mb"] = peak_rss_mb()
-    print(json.dumps(result, ensure_ascii=False))
+    return result
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory. (ru_maxrss would include the parent's peak on Linux:
-    it survives exec; VmHWM belongs to the new address space.)"""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+def _child(url: str, mode: str, out: str, rows: int) -> dict:
+    return run_json([str(Path(__file__).resolve()), "--child", mode, "--db", url, "--out", out, "--rows", str(rows)])
 
 
-def run_child(url: str, mode: str, out: str, rows: int) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", mode, "--db", url, "--out", out, "--rows", str(rows)],
-                          capture_output=True, text=True, check=True, cwd=ROOT)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def run(full: bool, sizes: list[int] | None = None) -> list[Result]:
+    sizes = sizes or ([10_000, 100_000, 1_000_000] if full else [10_000, 100_000])
+    timed = 1_000_000 if full else 100_000
+    results: list[Result] = []
+    memory: dict[int, float] = {}
+    tmp = Path(tempfile.mkdtemp(prefix="bench_registers_"))
+    for size in sizes:
+        url = f"sqlite:///{tmp / f'hall{size}.sqlite3'}"
+        seconds = build_database(url, size)
+        print(f"  prepared {size:,} applications in {seconds:.0f} s", flush=True)
+        export = _child(url, "register", str(tmp / "register.xlsx"), size)
+        memory[size] = export["peak_mb"]
+        if size == timed:
+            base = _child(url, "baseline", str(tmp / "baseline.xlsx"), export["rows"])
+            r = Result("2 register export", f"受理台账 {export['rows']:,} rows × {base['columns']} columns → xlsx",
+                       export["seconds"], "s", base["seconds"], "openpyxl write-only, same values from memory",
+                       "≤ 1.3×")
+            r.met = r.ratio <= 1.3
+            results.append(r)
+        if size == 100_000:
+            opened = _child(url, "open", "", size)
+            for kind in ("register", "deferred", "warnings"):
+                f = opened[kind]
+                results.append(Result("4b register view", f"{kind}: count + first page of {f['rows']:,} rows",
+                                      f["first_page"] * 1000, "ms", target="opens at once",
+                                      notes=[f"with the last page too: {f['with_last_page'] * 1000:.0f} ms"]))
+        (tmp / f"hall{size}.sqlite3").unlink()
+    lo, hi = min(memory), max(memory)
+    growth = memory[hi] / memory[lo]
+    r = Result("2 export memory", "peak RSS of the export process: " +
+               ", ".join(f"{n:,} rows {mb:.0f} MB" for n, mb in sorted(memory.items())),
+               memory[hi], "MB", memory[lo], f"same export of {lo:,} rows", "flat (≤ 1.3×)")
+    r.met = growth <= 1.3
+    results.append(r)
+    for f in tmp.iterdir():
+        f.unlink()
+    tmp.rmdir()
+    return results
 
 
 def main() -> None:
@@ -105,32 +121,11 @@ def main() -> None:
     parser.add_argument("--out", default="")
     args = parser.parse_args()
     if args.child:
-        child(args.db, args.child, args.out, args.rows)
+        print(json.dumps(child(args.db, args.child, args.out, args.rows), ensure_ascii=False))
         return
-    tmp = Path(tempfile.mkdtemp(prefix="bench_registers_"))
-    url = args.db or f"sqlite:///{tmp / 'hall.sqlite3'}"
-    if not args.db:
-        t = time.perf_counter()
-        prepare(url, args.rows)
-        print(f"prepared {args.rows:,} applications in {time.perf_counter() - t:.1f} s")
-    baseline = run_child(url, "baseline", str(tmp / "baseline.xlsx"), args.rows)
-    print(f"baseline openpyxl write-only, {args.rows:,} plain rows × 20: {baseline['seconds_total']} s, "
-          f"peak {baseline['peak_mb']} MB")
-    opened = run_child(url, "open", "", args.rows)
-    for kind, figures in opened.items():
-        if isinstance(figures, dict):
-            print(f"open {kind}: {figures['rows']:,} rows, count + first and last page in {figures['seconds']} s")
-    for kind in ("register", "deferred", "commitments", "warnings", "workload"):
-        r = run_child(url, kind, str(tmp / f"{kind}.xlsx"), args.rows)
-        print(f"export {kind}: {r['rows']:,} rows in {r['seconds_total']} s "
-              f"({r['seconds_total'] / baseline['seconds_total']:.2f}× baseline), "
-              f"peak {r['peak_mb']} MB ({r['peak_mb'] / baseline['peak_mb']:.2f}× baseline)")
-    if not args.db:
-        for f in tmp.iterdir():
-            f.unlink()
-        tmp.rmdir()
+    for r in run(False, sizes=sorted({10_000, args.rows})):
+        print(r)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONPATH", str(ROOT))
     main()

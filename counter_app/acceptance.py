@@ -9,6 +9,7 @@ Conventions for stages, materials and flags: HELPERS.md ("Shared conventions bet
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -467,7 +468,9 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
         if seconds is not None and not 0 <= seconds <= 86_400:
             seconds = None  # a clock jump or a draft from another day: not a counter time
         application = Application(
-            number=numbering.application_number(session, h.code, now.date()),
+            # the real number is drawn last: drawing it locks the hall's counter row until commit,
+            # and every other window's save queues on that lock
+            number=f"~{uuid.uuid4().hex}",
             hall_id=h.id,
             window_id=actor.window_id,
             clerk_id=actor.user_id,
@@ -496,6 +499,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
         )
         if checked.appointment is not None:
             survey.book(session, application, checked.appointment, booked_by_id=actor.user_id, now=now)
+        application.number = numbering.application_number(session, h.code, now.date())
         session.flush()
         audit.record(
             session,
@@ -691,13 +695,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             != (wanted.mode, survey.parse_day(wanted.day), wanted.team, (wanted.slot or "").strip())
         ):
             survey.book(session, application, wanted, booked_by_id=actor.user_id, now=now)
-        try:
-            session.flush()
-        except StaleDataError:
-            raise StaleEdit(
-                f"申请 {application.number} 刚被其他窗口修改并保存，您的输入都已保留，"
-                "请载入最新内容核对后再保存"
-            ) from None
+        session.flush()
         changed = sorted(n for n, v in checked.app.items() if before.get(n) != v)
         audit.record(
             session,
@@ -719,7 +717,18 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             checked.warnings,
         )
 
-    return _run(db, work)
+    def guarded(session: Session) -> SaveResult:
+        # A colleague's save committed between our version check and our UPDATE: the version column
+        # matches no row at whichever flush (also an autoflush) sends the UPDATE.
+        try:
+            return work(session)
+        except StaleDataError:
+            raise StaleEdit(
+                "该申请刚被其他窗口修改并保存"
+                f"（您打开的是第 {version} 版）。您的输入都已保留：请载入最新内容核对后再保存。"
+            ) from None
+
+    return _run(db, guarded)
 
 
 @dataclass(frozen=True)

@@ -265,7 +265,10 @@ def parse_decimal(value: Any) -> Decimal | None:
     if isinstance(value, Decimal):
         number = value
     else:
-        text = identity.normalize(str(value)).replace(",", "").replace("，", "")
+        # not identity.normalize: it drops "-" (certificate numbers), which made "-8" read as 8
+        text = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in str(value))
+        text = text.replace("\u2212", "-").replace(" ", "").replace("\u3000", "").upper()
+        text = text.replace(",", "").replace("，", "")
         text = text.removesuffix("KW").removesuffix("KVA")
         try:
             number = Decimal(text)

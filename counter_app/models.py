@@ -124,10 +124,13 @@ class User(Base):
 
 class Customer(Base):
     __tablename__ = "customer"
+    # text_pattern_ops: PostgreSQL serves "name LIKE '王%'" from the index only with this operator
+    # class (the database collation is not "C"); SQLite ignores it and uses the index for GLOB.
+    __table_args__ = (Index("ix_customer_name", "name", postgresql_ops={"name": "text_pattern_ops"}),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))  # person | organisation
-    name: Mapped[str] = mapped_column(String(120), index=True)
+    name: Mapped[str] = mapped_column(String(120))
     legal_rep_name: Mapped[str] = mapped_column(String(60), default="")
     legal_rep_id_number: Mapped[str] = mapped_column(String(30), default="")
     mobile: Mapped[str] = mapped_column(String(20), default="", index=True)
@@ -196,6 +199,8 @@ class Application(Base):
     __table_args__ = (
         Index("ix_application_status_stage", "status", "current_stage"),
         Index("ix_application_window_accepted", "window_id", "accepted_at"),
+        # a customer's applications newest first, served from the index alone (name search)
+        Index("ix_application_customer_accepted", "customer_id", "accepted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,7 +208,7 @@ class Application(Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
     window_id: Mapped[int] = mapped_column(ForeignKey("counter_window.id"))
     clerk_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))  # ix_application_customer_accepted
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"))
 
     business_type: Mapped[str] = mapped_column(String(30), index=True)
@@ -224,7 +229,7 @@ class Application(Base):
     mailing_address: Mapped[str] = mapped_column(String(200), default="")
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     contact_mobile: Mapped[str] = mapped_column(String(20), default="", index=True)
-    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="", index=True)
 
     legal_rep_name: Mapped[str] = mapped_column(String(60), default="")
     legal_rep_id_number: Mapped[str] = mapped_column(String(30), default="")

@@ -42,7 +42,7 @@ from counter_app.models import (
     User,
 )
 from counter_app.permissions import Perm, require
-from counter_app.printing.excel import Column
+from counter_app.printing.columns import Column
 from counter_app.workdays import WorkCalendar
 
 STATUS_LABELS = {"active": "在办", "completed": "已办结", "terminated": "已终止"}

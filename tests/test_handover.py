@@ -181,6 +181,7 @@ def test_receiver_cannot_confirm_a_list_changed_since_seen(db, actors, apps):
     ({"receiver_name": "陈", "received_at": dt.datetime(2026, 11, 25, 9)}, "received_at", "不能晚于"),
 ])
 def test_confirm_validation(db, actors, apps, kwargs, field, text):
+    kwargs = dict(kwargs)  # the parameter dict is shared by the SQLite and PostgreSQL runs
     batch = handover.create_batch(db, actors["clerk1"], [apps["a"]])
     if "remarks" in kwargs:
         kwargs["remarks"] = {apps["a"]: kwargs["remarks"]["A"]}

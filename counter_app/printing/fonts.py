@@ -173,6 +173,8 @@ class FontSet:
     name: str
     fallbacks: list[FontSpec] = field(default_factory=list)
     fallback_names: list[str] = field(default_factory=list)
+    # char -> font name (or None): every paragraph asks for every character; the answer never changes
+    _char_font: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def _fonts(self) -> list[tuple[str, ttfonts.TTFont]]:
         specs = [self.main, *self.fallbacks]
@@ -181,10 +183,17 @@ class FontSet:
 
     def font_for(self, char: str) -> str | None:
         """The registered font name that has a glyph for ``char`` (main first), or None."""
+        try:
+            return self._char_font[char]
+        except KeyError:
+            pass
+        found = None
         for name, font in self._fonts():
             if font is not None and _has(font, char):
-                return name
-        return None
+                found = name
+                break
+        self._char_font[char] = found
+        return found
 
     def clean(self, text: str) -> str:
         """Drop invisible selectors and substitute symbols no installed font has."""

@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from counter_app.printing.excel import Cancelled
+from counter_app.printing.columns import Cancelled
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from counter_app.db import Database
 from counter_app.errors import UserError, ValidationFailed
 from counter_app.handover import LineRemark
 from counter_app.permissions import Perm, allowed
-from counter_app.printing.excel import Column
+from counter_app.printing.columns import Column
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.registers_page import size_columns
 from counter_app.ui.table_model import RowsTableModel

@@ -34,7 +34,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_mobile'), ['mobile'], unique=False)
-        batch_op.create_index(batch_op.f('ix_customer_name'), ['name'], unique=False)
+        batch_op.create_index('ix_customer_name', ['name'], unique=False, postgresql_ops={'name': 'text_pattern_ops'})
 
     op.create_table('hall',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -261,7 +261,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_application_accepted_at'), ['accepted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_business_type'), ['business_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_contact_mobile'), ['contact_mobile'], unique=False)
-        batch_op.create_index(batch_op.f('ix_application_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_application_contact_phone'), ['contact_phone'], unique=False)
+        batch_op.create_index('ix_application_customer_accepted', ['customer_id', 'accepted_at', 'id'], unique=False)
         batch_op.create_index('ix_application_status_stage', ['status', 'current_stage'], unique=False)
         batch_op.create_index('ix_application_window_accepted', ['window_id', 'accepted_at'], unique=False)
 
@@ -439,7 +440,8 @@ def downgrade() -> None:
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.drop_index('ix_application_window_accepted')
         batch_op.drop_index('ix_application_status_stage')
-        batch_op.drop_index(batch_op.f('ix_application_customer_id'))
+        batch_op.drop_index('ix_application_customer_accepted')
+        batch_op.drop_index(batch_op.f('ix_application_contact_phone'))
         batch_op.drop_index(batch_op.f('ix_application_contact_mobile'))
         batch_op.drop_index(batch_op.f('ix_application_business_type'))
         batch_op.drop_index(batch_op.f('ix_application_accepted_at'))
@@ -464,7 +466,7 @@ def downgrade() -> None:
     op.drop_table('number_counter')
     op.drop_table('hall')
     with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_customer_name'))
+        batch_op.drop_index('ix_customer_name', postgresql_ops={'name': 'text_pattern_ops'})
         batch_op.drop_index(batch_op.f('ix_customer_mobile'))
 
     op.drop_table('customer')

@@ -1,0 +1,64 @@
+"""Two windows saving their edits of the same application at the same moment (threads, each with
+its own connection): exactly one wins, the other gets the clear "someone else changed it" message
+with its input untouched, and the stored application is the winner's, whole.
+
+(Handing over the same application at once is covered in tests/test_handover.py:
+test_two_pcs_racing_one_wins, test_two_windows_hand_over_at_once.)"""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+from counter_app import acceptance
+from counter_app.db import Database
+from counter_app.errors import StaleEdit
+from counter_app.models import Application
+from tests.acceptance_helpers import residential
+
+
+def test_two_windows_save_the_same_application_at_once(db, actors, frozen_now):
+    saved = acceptance.save(db, actors["clerk1"], residential(materials={"property_proof": "deferred"}))
+    url = db.engine.url.render_as_string(hide_password=False)
+    version = saved.version
+    for round_no in range(4):
+        windows = {"clerk1": Database.from_url(url), "clerk2": Database.from_url(url)}
+        inputs = {}
+        for name, wdb in windows.items():
+            loaded = acceptance.load(wdb, actors[name], saved.application_id)
+            assert loaded.version == version
+            loaded.input.address_detail = f"五四路88号{round_no}座{name}"
+            loaded.input.contact_mobile = "13900000001" if name == "clerk1" else "13900000002"
+            inputs[name] = loaded.input
+        typed = copy.deepcopy(inputs)
+        start = threading.Barrier(2)
+        outcome: dict[str, object] = {}
+
+        def save(name: str, wdb: Database, inp, version: int, start=start, outcome=outcome) -> None:
+            start.wait(timeout=10)
+            try:
+                outcome[name] = acceptance.update(wdb, actors[name], saved.application_id, version, inp)
+            except Exception as exc:  # the test inspects what each window got
+                outcome[name] = exc
+
+        threads = [threading.Thread(target=save, args=(n, windows[n], inputs[n], version)) for n in windows]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+
+        winners = [n for n, r in outcome.items() if isinstance(r, acceptance.SaveResult)]
+        losers = [n for n, r in outcome.items() if isinstance(r, StaleEdit)]
+        assert len(winners) == 1 and len(losers) == 1, outcome
+        (winner,), (loser,) = winners, losers
+        message = str(outcome[loser])
+        assert "输入都已保留" in message and f"第 {version} 版" in message
+        assert inputs == typed  # neither window's input was changed by saving
+        with db.read() as s:
+            app = s.get(Application, saved.application_id)
+            assert app.address_detail == f"五四路88号{round_no}座{winner}"
+            assert app.contact_mobile == inputs[winner].contact_mobile
+            assert app.version == version + 1
+        version += 1
+        for wdb in windows.values():
+            wdb.dispose()
