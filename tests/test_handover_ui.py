@@ -196,3 +196,24 @@ def test_supervisor_sees_missing_applications(qtbot, hall):
     assert page.missing_model.rowCount() == 2
     assert page.tabs.tabText(1) == "未移交申请（遗漏 2）"
     assert page.missing_model.row(0)[1] == "2号窗口"
+
+
+def test_handover_list_prints_in_one_action_and_is_recorded(qtbot, hall, tmp_path):
+    import pdfplumber
+    from sqlalchemy import select
+
+    from counter_app.models import PrintRecord
+
+    db, actors = hall
+    page = clerk_page(qtbot, db, actors["clerk1"])
+    page.all_check.setChecked(True)
+    batch = page.create_batch()
+    assert page.batches.print_button.isEnabled()
+    out = tmp_path / "printed.pdf"
+    assert page.batches.print_list(output_file=str(out))
+    assert "交接清单已发送到打印机" in page.messages.text()
+    with pdfplumber.open(out) as pdf:
+        assert len(pdf.pages) >= 1
+    with db.read() as s:
+        record = s.scalar(select(PrintRecord).where(PrintRecord.batch_id == batch.id))
+        assert record.action == "print" and record.outcome == "ok"

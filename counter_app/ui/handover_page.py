@@ -136,8 +136,12 @@ class BatchPanel(QWidget):
         self.pdf_button.setAccessibleName("保存交接清单PDF")
         self.pdf_button.setToolTip("生成带签字栏的交接清单（PDF），保存后打印，随纸质资料移交")
         self.pdf_button.setEnabled(False)
+        self.print_button = _button("打印交接清单", "Ctrl+Shift+P")
+        self.print_button.setToolTip("用本机记住的打印机直接打印交接清单（带签字栏）")
+        self.print_button.setEnabled(False)
         self.buttons = QHBoxLayout()
         self.buttons.addWidget(self.state_label, 1)
+        self.buttons.addWidget(self.print_button)
         self.buttons.addWidget(self.pdf_button)
         self.buttons.addWidget(self.export_button)
 
@@ -157,6 +161,7 @@ class BatchPanel(QWidget):
         self.batch_table.selectionModel().currentRowChanged.connect(lambda *_: self._load_selected())
         self.export_button.clicked.connect(self.choose_and_export)
         self.pdf_button.clicked.connect(self.choose_and_save_pdf)
+        self.print_button.clicked.connect(lambda: self.print_list())
 
     # --- batches --------------------------------------------------------------------------------
 
@@ -198,6 +203,7 @@ class BatchPanel(QWidget):
         self.detail = detail
         self.export_button.setEnabled(detail is not None)
         self.pdf_button.setEnabled(detail is not None)
+        self.print_button.setEnabled(detail is not None)
         if detail is None:
             self.line_model.set_rows([])
             self.state_label.setText("")
@@ -263,6 +269,28 @@ class BatchPanel(QWidget):
         task.on_failure(lambda exc: self.messages.error(str(exc) if isinstance(exc, UserError) else f"生成PDF失败：{exc}"))
         self.pdf_task = task
         return task.start()
+
+    def print_list(self, *, output_file: str | None = None) -> bool:
+        """Print the 交接清单 in one action on this PC's remembered printer; every attempt is recorded.
+        A one- or two-page list prints in well under a second, so it runs on the GUI thread (Qt's PDF
+        rendering is not safe on pool threads). ``output_file`` sends the job to Qt's PDF engine (tests)."""
+        if self.detail is None:
+            return False
+        from counter_app.printing import qt_print
+
+        try:
+            item = documents.render_handover_document(self.db, self.actor, self.detail.batch.id)
+            try:
+                used = qt_print.print_pdfs([item.data], doc_name=item.filename, output_file=output_file)
+            except UserError as exc:
+                documents.record(self.db, self.actor, [item], "print", outcome="failed", error=str(exc))
+                raise
+            documents.record(self.db, self.actor, [item], "print", printer=used.name)
+        except UserError as exc:
+            self.messages.error(f"{exc}（可改用“交接清单PDF…”保存后打印）")
+            return False
+        self.messages.ok(f"交接清单已发送到打印机“{used.name}”，请移交人和接收人签字")
+        return True
 
     def choose_and_export(self) -> None:
         if self.detail is None:
