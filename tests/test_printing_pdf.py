@@ -184,6 +184,16 @@ def test_pages_render_to_images_with_ink(cases, tmp_path):
     assert dark > 0.01 * image.width * image.height
 
 
+def test_receipt_qr_code_reads_back_as_the_application_number(cases):
+    """The receipt's QR code is drawn by our own flowable: a phone camera must read the number."""
+    import zxingcpp
+
+    snap = cases["resident"]["snapshot"]
+    with pdfplumber.open(io.BytesIO(cases["resident"]["pdf"]["receipt"])) as pdf:
+        image = pdf.pages[0].to_image(resolution=100).original
+    assert [code.text for code in zxingcpp.read_barcodes(image)] == [snap.number]
+
+
 # --- font discovery ---------------------------------------------------------------------------------
 
 
