@@ -315,7 +315,6 @@ def _upsert_customer(
     if customer is None:
         customer = Customer(kind=checked.kind, name=data["holder_name"], created_at=now, updated_at=now)
         session.add(customer)
-        session.flush()
     customer.name = data["holder_name"]
     customer.updated_at = now
     if app.get("contact_mobile") and (not customer.mobile or app.get("contact_name") == data["holder_name"]):
@@ -330,7 +329,7 @@ def _upsert_customer(
         customer.legal_rep_id_number = app["legal_rep_id_number"]
     if cert is None:
         cert = Certificate(
-            customer_id=customer.id,
+            customer=customer,
             cert_type=data["cert_type"],
             number=data["number"],
             holder_name=data["holder_name"],
@@ -347,10 +346,11 @@ def _upsert_customer(
     return customer, cert
 
 
-def _deadlines(session: Session, application: Application, hall_id: int, calendar) -> None:
+def _deadlines(session: Session, application: Application, hall_id: int, calendar,
+               settings: dict | None = None) -> None:
     """Stage and whole-process deadlines of an application at 受理 (working days from accepted_at)."""
     bt = catalog_mod.load().business_type(application.business_type)
-    accept_limit = hall.stage_limit(session, hall_id, application.business_type, "accept")
+    accept_limit = hall.stage_limit(session, hall_id, application.business_type, "accept", settings)
     stage_due = calendar.add_workdays(application.accepted_at, accept_limit)
     total_due = calendar.add_workdays(application.accepted_at, bt.total_limit)
     application.stage_due_date = stage_due.day
@@ -431,10 +431,11 @@ def _sync_materials(
 
 def _context(session: Session, actor: Actor):
     h = _hall(session, actor)
-    calendar = hall.work_calendar(session, h.id)
+    settings = hall.all_settings(session, h.id)
+    calendar = hall.work_calendar(session, h.id, settings)
     teams = [t.name for t in survey.teams(session, h.id)]
-    deferral_days = int(hall.get_setting(session, "deferral_working_days", h.id) or 3)
-    return h, calendar, teams, deferral_days
+    deferral_days = int(settings.get("deferral_working_days") or 3)
+    return h, calendar, teams, deferral_days, settings
 
 
 def _run(db: Database, work):
@@ -451,7 +452,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
 
     def work(session: Session) -> SaveResult:
         now = clock.now()
-        h, calendar, teams, deferral_days = _context(session, actor)
+        h, calendar, teams, deferral_days, settings = _context(session, actor)
         cert, customer = _find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
         on_file = _on_file(session, customer.id, now.date())[0] if customer else {}
         checked = validate(
@@ -485,6 +486,8 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
             counter_seconds=seconds,
             updated_at=now,
             updated_by_id=actor.user_id,
+            materials=[],  # known empty: spares the lazy loads of a new row's collections
+            commitments=[],
         )
         session.add(application)
         application.stage_events.append(
@@ -492,7 +495,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
                 stage="accept", action="enter", started_at=now, handler=actor.name, actor_id=actor.user_id
             )
         )
-        _deadlines(session, application, h.id, calendar)
+        _deadlines(session, application, h.id, calendar, settings)
         session.flush()
         deferred = _sync_materials(
             session, actor, application, checked, customer, cert, calendar, deferral_days, now
@@ -658,7 +661,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
         if application.current_stage != "accept" or application.status != "active":
             stage = catalog_mod.load().stage_name(application.current_stage)
             raise UserError(f"申请 {application.number} 已进入“{stage}”环节，只有受理环节的申请可以修改")
-        h, calendar, teams, deferral_days = _context(session, actor)
+        h, calendar, teams, deferral_days, settings = _context(session, actor)
         cert, customer = _find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
         on_file = (
             _on_file(session, customer.id, now.date(), exclude_application=application.id)[0]
@@ -681,7 +684,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
         application.customer_id, application.certificate_id = customer.id, cert.id
         application.updated_at, application.updated_by_id = now, actor.user_id
         if type_changed:
-            _deadlines(session, application, h.id, calendar)
+            _deadlines(session, application, h.id, calendar, settings)
         deferred = _sync_materials(
             session, actor, application, checked, customer, cert, calendar, deferral_days, now
         )
@@ -746,9 +749,9 @@ class FormDefaults:
 def form_defaults(db: Database, actor: Actor) -> FormDefaults:
     require(db, actor, Perm.ACCEPT)
     with db.read() as session:
-        h, calendar, _teams, deferral_days = _context(session, actor)
+        h, calendar, _teams, deferral_days, settings = _context(session, actor)
         due = calendar.add_workdays(clock.now(), deferral_days)
-        kw = hall.get_setting(session, "residential_default_kw", h.id) or 0
+        kw = settings.get("residential_default_kw") or 0
         stmt = (
             select(Application.address_district, func.count())
             .where(Application.address_district != "")

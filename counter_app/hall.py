@@ -133,8 +133,12 @@ def set_setting(session: Session, actor: Actor, hall_id: int, key: str, value: A
     audit.record(session, actor, "settings_change", "setting", key, detail={"old": old, "new": value})
 
 
-def stage_limit(session: Session, hall_id: int, business_type: str, stage: str) -> int:
-    overrides = get_setting(session, "stage_limits", hall_id) or {}
+def stage_limit(session: Session, hall_id: int, business_type: str, stage: str,
+                settings: dict[str, Any] | None = None) -> int:
+    """Working days of ``stage``: the hall's override, else the catalog's (``settings``: all_settings
+    already read in this unit, to spare a query)."""
+    overrides = (settings.get("stage_limits") if settings is not None
+                 else get_setting(session, "stage_limits", hall_id)) or {}
     value = overrides.get(business_type, {}).get(stage)
     if value is not None:
         return int(value)
@@ -148,8 +152,9 @@ def calendar_overrides(session: Session, hall_id: int) -> dict:
     return {day: workday for day, workday in rows}
 
 
-def work_calendar(session: Session, hall_id: int):
+def work_calendar(session: Session, hall_id: int, settings: dict[str, Any] | None = None):
     from counter_app.workdays import WorkCalendar
 
-    confirmed = get_setting(session, "calendar_confirmed_years", hall_id) or []
+    confirmed = (settings.get("calendar_confirmed_years") if settings is not None
+                 else get_setting(session, "calendar_confirmed_years", hall_id)) or []
     return WorkCalendar(calendar_overrides(session, hall_id), confirmed_years=confirmed)

@@ -175,6 +175,7 @@ class FontSet:
     fallback_names: list[str] = field(default_factory=list)
     # char -> font name (or None): every paragraph asks for every character; the answer never changes
     _char_font: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+    _runs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def _fonts(self) -> list[tuple[str, ttfonts.TTFont]]:
         specs = [self.main, *self.fallbacks]
@@ -204,8 +205,18 @@ class FontSet:
             )
         return text
 
-    def runs(self, text: str) -> list[tuple[str, str]]:
+    def runs(self, text: str) -> tuple[tuple[str, str], ...]:
         """Split ``text`` into (font name, run) pieces: each character in the first font that has it."""
+        try:
+            return self._runs[text]
+        except KeyError:
+            pass
+        if len(self._runs) > 20_000:  # labels and boilerplate repeat; names and addresses do not
+            self._runs.clear()
+        pieces = self._runs[text] = self._split(text)
+        return pieces
+
+    def _split(self, text: str) -> tuple[tuple[str, str], ...]:
         pieces: list[tuple[str, str]] = []
         for char in self.clean(text):
             font = self.name if char.isspace() or ord(char) < 0x20 else (self.font_for(char) or self.name)
@@ -213,7 +224,7 @@ class FontSet:
                 pieces[-1] = (font, pieces[-1][1] + char)
             else:
                 pieces.append((font, char))
-        return pieces
+        return tuple(pieces)
 
     def markup(self, text: str) -> str:
         """Paragraph markup of plain ``text``: escaped, line breaks kept, fallback runs in <font>."""

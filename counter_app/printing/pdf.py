@@ -229,11 +229,16 @@ def missing_characters(model: Document, fonts: FontSet | None = None, settings: 
     return fonts.missing("".join(_texts(model)))
 
 
-def render_pdf(model: Document, settings: dict | None = None) -> bytes:
+def story_for(model: Document, settings: dict | None = None) -> tuple[list[Flowable], Layout]:
+    """The flowables of ``model`` and the layout (fonts, page size) they are set in."""
     fonts = font_set(settings)
     pagesize = landscape_a4() if isinstance(model, HandoverList) else None
     lay = Layout(fonts, pagesize=pagesize) if pagesize else Layout(fonts)
-    story = STORIES[type(model)](model, lay)
+    return STORIES[type(model)](model, lay), lay
+
+
+def render_pdf(model: Document, settings: dict | None = None) -> bytes:
+    story, lay = story_for(model, settings)
     header = model.header
     footer = f"{header.hall_name}　{header.number_label}：{header.number}　打印时间：{clock.now():%Y-%m-%d %H:%M}"
     return build_pdf(story, lay, title=f"{header.title} {header.number}", author=header.hall_name, footer=footer,

@@ -11,12 +11,14 @@ import datetime as dt
 import functools
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -31,6 +33,17 @@ LINE = 0.6
 MARGIN_X = 18 * mm
 MARGIN_TOP = 14 * mm
 MARGIN_BOTTOM = 18 * mm
+
+
+@dataclass(frozen=True)
+class Text:
+    """A table cell's text and the paragraph style it is set in."""
+
+    text: str
+    style: ParagraphStyle
+
+
+_ALIGN = {TA_CENTER: "CENTER", TA_RIGHT: "RIGHT", TA_LEFT: "LEFT", TA_JUSTIFY: "LEFT"}
 
 
 class Layout:
@@ -55,6 +68,8 @@ class Layout:
         self.meta_left = ParagraphStyle("meta_l", fontName=base, fontSize=9, leading=12, alignment=TA_LEFT)
         self.meta_right = ParagraphStyle("meta_r", parent=self.meta_left, alignment=TA_RIGHT)
         self.small = ParagraphStyle("small", fontName=base, fontSize=8.5, leading=12, wordWrap="CJK")
+        self.sign_name = ParagraphStyle("signame", parent=self.cell, alignment=TA_CENTER)
+        self.sign_date = ParagraphStyle("date", parent=self.cell, alignment=TA_RIGHT)
 
     # --- text ---------------------------------------------------------------------------------
 
@@ -110,11 +125,11 @@ class Layout:
         style: list[tuple] = []
 
         def add_pair(pair: list[Field]) -> None:
-            row = [self.p(pair[0].label, self.label), self.p(pair[0].value, self.cell), "", ""]
+            row: list = [Text(pair[0].label, self.label), Text(pair[0].value, self.cell), "", ""]
             r = len(rows)
             style.append(("BACKGROUND", (0, r), (0, r), LABEL_BG))
             if len(pair) > 1:
-                row[2:] = [self.p(pair[1].label, self.label), self.p(pair[1].value, self.cell)]
+                row[2:] = [Text(pair[1].label, self.label), Text(pair[1].value, self.cell)]
                 style.append(("BACKGROUND", (2, r), (2, r), LABEL_BG))
             else:
                 style.append(("SPAN", (1, r), (-1, r)))
@@ -123,7 +138,7 @@ class Layout:
         for title, group in groups:
             if title:
                 r = len(rows)
-                rows.append([self.p(title, self.label), "", "", ""])
+                rows.append([Text(title, self.label), "", "", ""])
                 style += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), SECTION_BG)]
             pending: list[Field] = []
             for f in group:
@@ -139,19 +154,65 @@ class Layout:
                     pending = []
             if pending:
                 add_pair(pending)
-        table = Table(rows, colWidths=[label_width, value_width, label_width, value_width])
-        table.setStyle(self._grid_style(style))
-        return table
+        return self.table(rows, [label_width, value_width, label_width, value_width], self._grid_style(style))
 
     def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], *,
              small: bool = False, align_center: Sequence[int] = ()) -> Table:
         """A bordered table with a shaded header row repeated on every page."""
         cell = self.cell_small if small else self.cell
         label = self.label_small if small else self.label
-        data = [[self.p(h, label) for h in header]]
-        data += [[self.p(str(v), label if i in align_center else cell) for i, v in enumerate(row)] for row in rows]
-        table = Table(data, colWidths=list(widths), repeatRows=1)
-        table.setStyle(self._grid_style([("BACKGROUND", (0, 0), (-1, 0), LABEL_BG)]))
+        data: list[list] = [[Text(h, label) for h in header]]
+        data += [[Text(str(v), label if i in align_center else cell) for i, v in enumerate(row)] for row in rows]
+        return self.table(data, widths, self._grid_style([("BACKGROUND", (0, 0), (-1, 0), LABEL_BG)]), repeatRows=1)
+
+    def cell_value(self, text: Text, width: float) -> str | Paragraph:
+        """A plain string when ``text`` fits one line of ``width`` in the main font, else a Paragraph.
+        reportlab's Table draws a string cell with one drawString and places its baseline where the
+        Paragraph's would be, so the page looks the same; parsing, wrapping and drawing a Paragraph
+        for every short cell was most of the layout time."""
+        runs = self.fonts.runs(text.text)
+        if not runs:
+            return ""
+        if len(runs) == 1 and runs[0][0] == self.fonts.name and "\n" not in text.text:
+            plain = runs[0][1]
+            if pdfmetrics.stringWidth(plain, self.fonts.name, text.style.fontSize) <= width:
+                return plain
+        return self.p(text.text, text.style)
+
+    def table(self, rows: list[list], widths: Sequence[float], style: TableStyle, **kwargs) -> Table:
+        """A Table of ``rows`` whose ``Text`` cells become strings or paragraphs (see ``cell_value``);
+        other cells (flowables, "") pass through. ``style`` must set the padding of every cell."""
+        widths = list(widths)
+        spans = {}
+        for cmd in style.getCommands():
+            if cmd[0] == "SPAN":
+                (c0, r0), (c1, _r1) = cmd[1], cmd[2]
+                spans[(c0 % len(widths), r0 % max(len(rows), 1))] = c1 % len(widths)
+        pad = 8  # LEFTPADDING + RIGHTPADDING of _grid_style
+        extra: list[tuple] = []
+        data = []
+        sized = False
+        for r, row in enumerate(rows):
+            out = []
+            for c, value in enumerate(row):
+                if isinstance(value, Text):
+                    last = spans.get((c, r), c)
+                    value_out = self.cell_value(value, sum(widths[c:last + 1]) - pad)
+                    if isinstance(value_out, str):
+                        st = value.style
+                        if not sized:  # every plain cell of a table shares its size (cell or small)
+                            extra += [("FONTSIZE", (0, 0), (-1, -1), st.fontSize),
+                                      ("LEADING", (0, 0), (-1, -1), st.leading)]
+                            sized = True
+                        if st.alignment != TA_LEFT:
+                            extra.append(("ALIGN", (c, r), (c, r), _ALIGN[st.alignment]))
+                    value = value_out
+                out.append(value)
+            data.append(out)
+        table = Table(data, colWidths=widths, **kwargs)
+        table.setStyle(style)
+        if extra:
+            table.setStyle(TableStyle(extra))
         return table
 
     def signature_block(self, signatures: Sequence[SignatureLine], lead: Sequence[Flowable] = ()) -> Flowable:
@@ -161,13 +222,11 @@ class Layout:
         role_w, date_label_w, date_w = 44 * mm, 14 * mm, 46 * mm
         sign_w = self.width - role_w - date_label_w - date_w
         for s in signatures:
-            name = self.p(s.name, ParagraphStyle("signame", parent=self.cell, alignment=TA_CENTER)) if s.name else ""
-            rows.append([self.p(s.role, self.label), name, self.p("日期", self.label),
-                         self.p(s.date, ParagraphStyle("date", parent=self.cell, alignment=TA_RIGHT))])
-        table = Table(rows, colWidths=[role_w, sign_w, date_label_w, date_w], rowHeights=[13 * mm] * len(rows))
-        table.setStyle(self._grid_style([
+            name = Text(s.name, self.sign_name) if s.name else ""
+            rows.append([Text(s.role, self.label), name, Text("日期", self.label), Text(s.date, self.sign_date)])
+        table = self.table(rows, [role_w, sign_w, date_label_w, date_w], self._grid_style([
             ("BACKGROUND", (0, 0), (0, -1), LABEL_BG), ("BACKGROUND", (2, 0), (2, -1), LABEL_BG),
-        ]))
+        ]), rowHeights=[13 * mm] * len(rows))
         return KeepTogether([*lead, Spacer(1, 3 * mm), table])
 
     def qr(self, payload: str, size: float = 32 * mm) -> Flowable:
@@ -183,7 +242,8 @@ class QrFlowable(Flowable):
         super().__init__()
         import qrcode
 
-        code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        # a fixed mask: readers decode any of the eight, and scoring all eight was 80 % of the encoding
+        code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=0)
         code.add_data(payload)
         code.make(fit=True)
         self.payload = payload
