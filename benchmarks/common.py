@@ -140,8 +140,9 @@ def build_database(url: str, applications: int) -> float:
         session.execute(text("UPDATE application SET contact_phone = '0591-' || CAST(80000000 + id AS TEXT) "
                              "WHERE id % 10 = 0 AND contact_phone = ''"))
     if db.engine.dialect.name == "postgresql":
+        # the steady state of a hall's database: autovacuum has set the visibility map by then
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("VACUUM ANALYZE")
     else:
         with db.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, union
+from sqlalchemy import select, true, union
 from sqlalchemy.orm import Session, selectinload
 
 from counter_app import audit, clock, identity, privacy, survey
@@ -150,14 +150,7 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
         else:
             # a short prefix matches thousands of customers in a large hall: pick the newest ids from
             # the (customer_id, accepted_at, id) index alone, then read the rows of those only
-            owners = select(Customer.id).where(_name_prefix(session, value))
-            newest = (
-                select(Application.id)
-                .where(Application.customer_id.in_(owners))
-                .order_by(Application.accepted_at.desc(), Application.id.desc())
-                .limit(MAX_RESULTS + 1)
-            )
-            stmt = stmt.where(Application.id.in_(session.scalars(newest).all()))
+            stmt = stmt.where(Application.id.in_(session.scalars(_newest_of_named(session, value)).all()))
         stmt = stmt.order_by(Application.accepted_at.desc(), Application.id.desc()).limit(MAX_RESULTS + 1)
         rows = session.execute(stmt).all()
         found = [
@@ -201,6 +194,35 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
 def _fixed_line_spellings(digits: str) -> list[str]:
     """"059187654321" -> itself, "059-187654321", "0591-87654321" (area codes have 3 or 4 digits)."""
     return [digits, f"{digits[:3]}-{digits[3:]}", f"{digits[:4]}-{digits[4:]}"]
+
+
+def _newest_of_named(session: Session, prefix: str):
+    """Ids of the newest applications of customers whose name starts with ``prefix``.
+
+    PostgreSQL: customers first, then each one's newest from the (customer_id, accepted_at, id)
+    index (LATERAL). Left to choose, the planner walked the whole accepted_at index backwards
+    hoping to meet matching customers soon: 1.3 s for a 2-character prefix at 1,000,000
+    applications, 25 ms this way. SQLite has no LATERAL and no such plan; the plain form is fast."""
+    order = (Application.accepted_at.desc(), Application.id.desc())
+    if session.get_bind().dialect.name != "postgresql":
+        owners = select(Customer.id).where(_name_prefix(session, prefix))
+        return (select(Application.id).where(Application.customer_id.in_(owners))
+                .order_by(*order).limit(MAX_RESULTS + 1))
+    per_customer = (
+        select(Application.id, Application.accepted_at)
+        .where(Application.customer_id == Customer.id)
+        .order_by(*order)
+        .limit(MAX_RESULTS + 1)
+        .lateral("newest")
+    )
+    return (
+        select(per_customer.c.id)
+        .select_from(Customer)
+        .join(per_customer, true())
+        .where(_name_prefix(session, prefix))
+        .order_by(per_customer.c.accepted_at.desc(), per_customer.c.id.desc())
+        .limit(MAX_RESULTS + 1)
+    )
 
 
 def _name_prefix(session: Session, prefix: str):

@@ -126,7 +126,9 @@ class Customer(Base):
     __tablename__ = "customer"
     # text_pattern_ops: PostgreSQL serves "name LIKE '王%'" from the index only with this operator
     # class (the database collation is not "C"); SQLite ignores it and uses the index for GLOB.
-    __table_args__ = (Index("ix_customer_name", "name", postgresql_ops={"name": "text_pattern_ops"}),)
+    # INCLUDE id: the name search reads ids only, from the index alone (migration 0003)
+    __table_args__ = (Index("ix_customer_name", "name", postgresql_ops={"name": "text_pattern_ops"},
+                            postgresql_include=["id"]),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))  # person | organisation
