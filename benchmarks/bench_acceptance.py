@@ -13,10 +13,10 @@ with ``drawString`` (no tables, rules, QR code nor layout), which no laid-out fo
 from __future__ import annotations
 
 import copy
-from collections import Counter
 import io
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from benchmarks.common import Result, actor, build_database, median
