@@ -13,7 +13,15 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import Result, actor, build_database, fresh_pg_database, percentile, pg_available
+from benchmarks.common import (
+    Result,
+    actor,
+    build_database,
+    fresh_pg_database,
+    percentile,
+    pg_available,
+    shared_sqlite,
+)
 
 SAMPLES = 60
 
@@ -90,13 +98,9 @@ def _results(backend: str, size: int, figures: dict) -> list[Result]:
 def run(full: bool) -> list[Result]:
     size = 1_000_000 if full else 100_000
     results = []
-    tmp = Path(tempfile.mkdtemp(prefix="bench_lookup_"))
-    url = f"sqlite:///{tmp / 'hall.sqlite3'}"
-    print(f"  prepared SQLite with {size:,} applications in {build_database(url, size):.0f} s", flush=True)
+    url, seconds = shared_sqlite(size)
+    print(f"  prepared SQLite with {size:,} applications in {seconds:.0f} s", flush=True)
     results += _results("SQLite", size, measure(url))
-    for f in tmp.iterdir():
-        f.unlink()
-    tmp.rmdir()
     if pg_available():
         with fresh_pg_database("bench_lookup") as pg:
             print(f"  prepared PostgreSQL with {size:,} applications in {build_database(pg, size):.0f} s", flush=True)

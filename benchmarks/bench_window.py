@@ -15,7 +15,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import ROOT, Result, build_database, median
+from benchmarks.common import ROOT, Result, build_database, median, shared_sqlite
 
 REPEATS = 5
 
@@ -80,8 +80,7 @@ def run(full: bool) -> list[Result]:
     r.met = main <= 1.5
     results = [r]
     size = 100_000
-    big_url = f"sqlite:///{tmp / 'big.sqlite3'}"
-    build_database(big_url, size)
+    big_url, _seconds = shared_sqlite(size)
     opened = _launch("registers", big_url)
     results.append(Result("4b register view", f"RegistersPage: query {opened['rows']:,} rows + first screen painted",
                           opened["seconds"] * 1000, "ms", target="opens at once (< 1 s)",

@@ -151,6 +151,28 @@ def build_database(url: str, applications: int) -> float:
     return time.perf_counter() - started
 
 
+_shared_dir: Path | None = None
+
+
+def shared_sqlite(applications: int) -> tuple[str, float]:
+    """(url, seconds to build) of a SQLite hall of ``applications`` shared by the benchmarks of one
+    run: built once (1,000,000 rows take minutes), removed when the run ends. Users only read it
+    and add audit rows."""
+    global _shared_dir
+    if _shared_dir is None:
+        import atexit
+        import shutil
+        import tempfile
+
+        _shared_dir = Path(tempfile.mkdtemp(prefix="bench_shared_db_"))
+        atexit.register(shutil.rmtree, _shared_dir, True)
+    path = _shared_dir / f"hall{applications}.sqlite3"
+    url = f"sqlite:///{path}"
+    if path.exists():
+        return url, 0.0
+    return url, build_database(url, applications)
+
+
 def actor(db, username: str):
     """The Actor of a user of the demo hall (clerk1…4, back1, super1, admin1)."""
     from sqlalchemy import select

@@ -21,7 +21,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import NOW, Result, actor, build_database, peak_rss_mb, run_json
+from benchmarks.common import NOW, Result, actor, peak_rss_mb, run_json, shared_sqlite
 
 BASELINE_MEMORY_ROWS = 100_000  # the baseline holds at most this many rows and repeats them
 
@@ -80,8 +80,7 @@ def run(full: bool, sizes: list[int] | None = None) -> list[Result]:
     memory: dict[int, float] = {}
     tmp = Path(tempfile.mkdtemp(prefix="bench_registers_"))
     for size in sizes:
-        url = f"sqlite:///{tmp / f'hall{size}.sqlite3'}"
-        seconds = build_database(url, size)
+        url, seconds = shared_sqlite(size)
         print(f"  prepared {size:,} applications in {seconds:.0f} s", flush=True)
         export = _child(url, "register", str(tmp / "register.xlsx"), size)
         memory[size] = export["peak_mb"]
@@ -99,7 +98,6 @@ def run(full: bool, sizes: list[int] | None = None) -> list[Result]:
                 results.append(Result("4b register view", f"{kind}: count + first page of {f['rows']:,} rows",
                                       f["first_page"] * 1000, "ms", target="opens at once",
                                       notes=[f"with the last page too: {f['with_last_page'] * 1000:.0f} ms"]))
-        (tmp / f"hall{size}.sqlite3").unlink()
     lo, hi = min(memory), max(memory)
     growth = memory[hi] / memory[lo]
     r = Result("2 export memory", "peak RSS of the export process: " +
