@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from counter_app import hall
@@ -139,6 +139,17 @@ def first_free_day(
     return None
 
 
+def _lock_team_day(session: Session, team: str, day: dt.date) -> None:
+    """Serialise bookings of one team's day until the booking transaction ends.
+
+    On PostgreSQL two windows booking the last slot at once each counted the other's booking as not
+    yet there and both succeeded; with this lock the second waits for the first to commit, then
+    counts it. SQLite's write transactions (BEGIN IMMEDIATE) are serialised already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": f"survey:{team}:{day.isoformat()}"})
+
+
 def book(
     session: Session,
     application: Application,
@@ -150,6 +161,7 @@ def book(
     """Replace the application's appointment; refuses a day on which the team is fully booked."""
     day = parse_day(appt.day)
     capacity = next((t.daily_capacity for t in teams(session, application.hall_id) if t.name == appt.team), 0)
+    _lock_team_day(session, appt.team, day)
     used = booked(session, appt.team, day, exclude_application=application.id)
     if used >= capacity:
         from counter_app.errors import ValidationFailed

@@ -62,3 +62,61 @@ def test_two_windows_save_the_same_application_at_once(db, actors, frozen_now):
         version += 1
         for wdb in windows.values():
             wdb.dispose()
+
+
+def test_two_windows_book_the_last_survey_slot_at_once(db, actors, frozen_now, monkeypatch):
+    """The team has one slot left; window 1 has counted the bookings and not yet committed when
+    window 2 books the same day: window 2 must wait, see window 1's booking and be refused."""
+    import datetime as dt
+    import time
+
+    import pytest
+    from sqlalchemy import func, select
+
+    from counter_app import hall, survey
+    from counter_app.errors import ValidationFailed
+    from counter_app.models import SurveyAppointment
+    from tests.factories import resident_id
+
+    with db.write() as s:
+        hall.set_setting(s, actors["admin1"], actors["admin1"].hall_id, "survey_teams",
+                         [{"name": "城区勘查班", "area": "城区", "daily_capacity": 1}])
+    appt = survey.AppointmentInput(mode="fixed", day=dt.date(2026, 11, 25), team="城区勘查班", slot="09:30")
+    counted = threading.Event()
+    real_booked = survey.booked
+
+    def slow_first_count(session, team, day, **kw):
+        used = real_booked(session, team, day, **kw)
+        if threading.current_thread().name == "window1":
+            counted.set()
+            time.sleep(0.5)  # window 1 holds its transaction open after counting
+        return used
+
+    monkeypatch.setattr(survey, "booked", slow_first_count)
+    url = db.engine.url.render_as_string(hide_password=False)
+    outcome: dict[str, object] = {}
+
+    def window(name: str, clerk: str, number: str) -> None:
+        wdb = Database.from_url(url)
+        try:
+            if name == "window2":
+                assert counted.wait(timeout=10)
+            outcome[name] = acceptance.save(wdb, actors[clerk], residential(number, appointment=appt))
+        except Exception as exc:
+            outcome[name] = exc
+        finally:
+            wdb.dispose()
+
+    threads = [threading.Thread(target=window, name="window1", args=("window1", "clerk1", resident_id(61))),
+               threading.Thread(target=window, name="window2", args=("window2", "clerk2", resident_id(62)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert isinstance(outcome["window1"], acceptance.SaveResult)
+    assert isinstance(outcome["window2"], ValidationFailed), outcome["window2"]
+    assert "已约满（1/1）" in outcome["window2"].errors["appointment_day"]
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(SurveyAppointment)) == 1
+    with pytest.raises(ValidationFailed):  # and stays refused afterwards
+        acceptance.save(db, actors["clerk2"], residential(resident_id(63), appointment=appt))
