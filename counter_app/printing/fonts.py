@@ -237,8 +237,8 @@ class FontSet:
     def missing(self, text: str) -> list[str]:
         """Characters no installed font can print (they would come out as empty boxes)."""
         seen = []
-        for char in self.clean(text):
-            if not char.isspace() and ord(char) >= 0x20 and self.font_for(char) is None and char not in seen:
+        for char in dict.fromkeys(self.clean(text)):  # each distinct character once, in order
+            if not char.isspace() and ord(char) >= 0x20 and self.font_for(char) is None:
                 seen.append(char)
         return seen
 
