@@ -8,6 +8,7 @@ Conventions for stages, materials and flags: HELPERS.md ("Shared conventions bet
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from counter_app.acceptance_input import (
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import NotFound, StaleEdit, UserError
+from counter_app.masking import mask_id, mask_phone
 from counter_app.models import (
     Application,
     BlacklistEntry,
@@ -45,17 +47,17 @@ from counter_app.models import (
     StageEvent,
     User,
 )
-from counter_app.permissions import Perm, require
+from counter_app.permissions import Perm, allowed, require
 
 __all__ = [
+    "MATERIAL_STATES",
     "AcceptanceInput",
     "KnownCustomer",
     "LoadedApplication",
-    "MATERIAL_STATES",
     "PlanItem",
     "SaveResult",
-    "lookup_customer",
     "load",
+    "lookup_customer",
     "material_plan",
     "save",
     "update",
@@ -600,6 +602,19 @@ def _to_input(application: Application) -> AcceptanceInput:
     )
 
 
+_ID_FIELDS = ("cert_number", "legal_rep_id_number", "agent_cert_number")
+_PHONE_FIELDS = ("contact_mobile", "contact_phone", "agent_mobile", "vat_phone")
+
+
+def _masked_input(inp: AcceptanceInput) -> AcceptanceInput:
+    """The form as a role without need of full personal data sees it (privacy policy)."""
+    return dataclasses.replace(
+        inp,
+        **{name: mask_id(getattr(inp, name)) for name in _ID_FIELDS},
+        **{name: mask_phone(getattr(inp, name)) for name in _PHONE_FIELDS},
+    )
+
+
 def load(db: Database, actor: Actor, application_id: int) -> LoadedApplication:
     """An application as form input, for viewing in the window and editing while at 受理."""
     require(db, actor, Perm.VIEW_APPLICATION)
@@ -612,14 +627,17 @@ def load(db: Database, actor: Actor, application_id: int) -> LoadedApplication:
         from counter_app.models import CounterWindow
 
         window_row = session.get(CounterWindow, window) if window else None
+        full = allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
         loaded = LoadedApplication(
             application_id=application.id,
             number=application.number,
             version=application.version,
             stage=application.current_stage,
             status=application.status,
-            editable=application.current_stage == "accept" and application.status == "active",
-            input=_to_input(application),
+            # a masked form must never be saved back over the real numbers
+            editable=(application.current_stage == "accept" and application.status == "active"
+                      and full and allowed(actor, Perm.ACCEPT)),
+            input=_to_input(application) if full else _masked_input(_to_input(application)),
             accepted_at=application.accepted_at,
             clerk_name=clerk.name if clerk else "",
             window_no=window_row.number if window_row else None,

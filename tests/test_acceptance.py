@@ -413,3 +413,17 @@ def test_accepted_application_renders_its_document_set(sqlite_db, frozen_now):
     docs = {r.doc for r in rendered}
     assert {"proxy", "deferral"} <= docs and all(r.data.startswith(b"%PDF") for r in rendered)
     assert all(r.number == saved.number for r in rendered)
+
+
+def test_back_office_opens_an_application_masked_and_read_only(db, actors, frozen_now):
+    """Roles that need no full personal data get the form masked, and a masked form cannot be saved."""
+    saved = acceptance.save(db, actors["clerk1"], residential(contact_phone="0591-87000001"))
+    clerk = acceptance.load(db, actors["clerk1"], saved.application_id)
+    back = acceptance.load(db, actors["back1"], saved.application_id)
+    assert clerk.editable and clerk.input.cert_number == resident_id(11)
+    assert clerk.input.contact_mobile == "13812345678"
+    assert not back.editable
+    assert back.input.cert_number == resident_id(11)[:6] + "********" + resident_id(11)[-4:]
+    assert back.input.contact_mobile == "138****5678"
+    assert back.input.contact_phone != "0591-87000001" and back.input.contact_phone.endswith("0001")
+    assert back.input.holder_name == clerk.input.holder_name  # the rest of the form is unchanged
