@@ -354,7 +354,8 @@ def _deadlines(session: Session, application: Application, hall_id: int, calenda
     bt = catalog_mod.load().business_type(application.business_type)
     accept_limit = hall.stage_limit(session, hall_id, application.business_type, "accept", settings)
     stage_due = calendar.add_workdays(application.accepted_at, accept_limit)
-    total_due = calendar.add_workdays(application.accepted_at, bt.total_limit)
+    important = catalog_mod.is_important(application.load_importance)
+    total_due = calendar.add_workdays(application.accepted_at, bt.total_limit_for(important))
     application.stage_due_date = stage_due.day
     application.due_date = total_due.day
     application.due_estimated = stage_due.estimated or total_due.estimated

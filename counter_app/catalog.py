@@ -47,6 +47,12 @@ class StageDef:
     limit_days: int
 
 
+def is_important(load_importance: str) -> bool:
+    """Important customers (重要/特级重要): design review and mid check, dual-supply time limit."""
+    value = (load_importance or "").strip()
+    return bool(value) and value != "普通"
+
+
 @dataclass(frozen=True)
 class BusinessType:
     code: str
@@ -61,6 +67,11 @@ class BusinessType:
     total_limit_dual: int | None = None
     usage_default: str = ""
     important_only: tuple[str, ...] = ()
+
+    def total_limit_for(self, important: bool) -> int:
+        """Whole-process limit in working days. Important loads (重要负荷) are supplied from two
+        sources, so the dual-supply commitment applies to them (high voltage: 32 instead of 22)."""
+        return self.total_limit_dual if important and self.total_limit_dual else self.total_limit
 
     @property
     def is_residential(self) -> bool:

@@ -541,7 +541,7 @@ class _Generator:
             "terminated_reason": reason or "", "terminated_by_id": self.supervisor.id if terminated_at else None,
             "updated_at": last.end or last.start, "updated_by_id": last.actor_id, "version": 1,
         })
-        total_limit = bt.total_limit_dual if (important and bt.total_limit_dual) else bt.total_limit
+        total_limit = bt.total_limit_for(important)
         app["due_date"], app["due_estimated"] = self.table.add(plan.at.date(), total_limit)
         self._add(Application, app)
         for event in events:

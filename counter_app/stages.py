@@ -37,10 +37,7 @@ MAX_NOTE = 500
 CLOCK_SLACK = dt.timedelta(minutes=5)
 
 
-def is_important(load_importance: str) -> bool:
-    """Important customers (重要/特级重要) pass design review and mid check."""
-    value = (load_importance or "").strip()
-    return bool(value) and value != "普通"
+is_important = catalog.is_important
 
 
 def business_type_of(app: Application) -> BusinessType:

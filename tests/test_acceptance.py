@@ -427,3 +427,21 @@ def test_back_office_opens_an_application_masked_and_read_only(db, actors, froze
     assert back.input.contact_mobile == "138****5678"
     assert back.input.contact_phone != "0591-87000001" and back.input.contact_phone.endswith("0001")
     assert back.input.holder_name == clerk.input.holder_name  # the rest of the form is unchanged
+
+
+@pytest.mark.parametrize(("importance", "limit"), [("普通", 22), ("重要", 32)])
+def test_high_voltage_time_limit_follows_the_supply(db, actors, frozen_now, importance, limit):
+    """Important loads get two supplies: the dual-supply whole-process limit (32 working days)."""
+    from counter_app import forms, hall
+    from tests.acceptance_helpers import enterprise_increase
+
+    inp = enterprise_increase(business_type="hv_new", existing_capacity="", applied_capacity="800",
+                              usage_category="大工业", project_name="厂房扩建", load_importance=importance,
+                              materials={})
+    saved = acceptance.save(db, actors["clerk1"], inp)
+    with db.read() as s:
+        calendar = hall.work_calendar(s, actors["clerk1"].hall_id)
+        snap = forms.collect(s, saved.application_id)
+    assert saved.due_date == calendar.add_workdays(saved.accepted_at, limit).day
+    assert snap.total_limit == limit
+    assert f"不超过{limit}个工作日" in forms.build(snap, "notice").total_limit

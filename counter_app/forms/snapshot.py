@@ -129,7 +129,7 @@ class AppSnapshot:
 
     @property
     def is_important(self) -> bool:
-        return self.load_importance not in ("", "普通")
+        return catalog.is_important(self.load_importance)
 
 
 def load_hall(session: Session, hall_id: int, settings: dict | None = None) -> HallInfo:
@@ -176,7 +176,7 @@ def collect(session: Session, application_id: int) -> AppSnapshot:
     settings = hall.all_settings(session, app.hall_id)
     stage_limits = tuple(
         (s.code, s.name, hall.stage_limit(session, app.hall_id, btype.code, s.code, settings))
-        for s in btype.stages_for(app.load_importance not in ("", "普通"))
+        for s in btype.stages_for(catalog.is_important(app.load_importance))
     )
     clerk = session.get(User, app.clerk_id)
     window = session.get(CounterWindow, app.window_id)
@@ -193,7 +193,7 @@ def collect(session: Session, application_id: int) -> AppSnapshot:
         optional_fields=btype.optional,
         catalog_materials=tuple((m.code, m.name, m.when, m.deferrable) for m in btype.materials),
         stages=stage_limits,
-        total_limit=btype.total_limit,
+        total_limit=btype.total_limit_for(catalog.is_important(app.load_importance)),
         customer_kind=customer.kind,
         customer_name=customer.name or cert.holder_name,
         cert_type=cert.cert_type,
