@@ -79,8 +79,11 @@ class SheetSpec:
 
 
 def _text_units(text: str) -> float:
-    """Printed width of body text (10 pt) in column units: a CJK glyph ≈ 1.9, Latin/digits ≈ 0.9."""
-    return sum(1.9 if ord(ch) > 0x2E7F else 0.9 for ch in text)
+    """Printed width of body text (10 pt) in column units: a CJK glyph ≈ 1.9, Latin/digits ≈ 0.9.
+    A CJK character is three bytes in UTF-8, ASCII one: counting bytes is a C loop, not a Python
+    one per character (it ran for every wrapped cell of every row)."""
+    wide = (len(text.encode("utf-8", "surrogatepass")) - len(text)) / 2
+    return 0.9 * len(text) + wide
 
 
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
@@ -304,6 +307,9 @@ def _prototype(ws, col: Column) -> Cell:
 
 def _fill(cell: Cell, col: Column, value) -> None:
     """Set value and type directly (openpyxl's guessing would also restyle date cells)."""
+    if type(value) is str and col.kind == "text":  # most cells: skip the conversions below
+        cell._value, cell.data_type = clean_text(value), "s"
+        return
     value = _excel_value(col, value)
     if value is None:
         cell._value, cell.data_type = None, "n"
