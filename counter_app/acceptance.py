@@ -436,7 +436,7 @@ def _context(session: Session, actor: Actor):
     h = _hall(session, actor)
     settings = hall.all_settings(session, h.id)
     calendar = hall.work_calendar(session, h.id, settings)
-    teams = [t.name for t in survey.teams(session, h.id)]
+    teams = [t.name for t in survey.teams(session, h.id, settings)]
     deferral_days = int(settings.get("deferral_working_days") or 3)
     return h, calendar, teams, deferral_days, settings
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -17,14 +16,13 @@ from counter_app.models import NumberCounter
 
 
 def next_serial(session: Session, prefix: str) -> int:
+    """The next serial of ``prefix``: one upsert that creates the day's counter at 1 or increments
+    it, holding the row lock until the transaction ends."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(NumberCounter).values(prefix=prefix, last=0).on_conflict_do_nothing())
-    stmt = (
-        update(NumberCounter)
-        .where(NumberCounter.prefix == prefix)
-        .values(last=NumberCounter.last + 1)
-        .returning(NumberCounter.last)
-    )
+    stmt = insert(NumberCounter).values(prefix=prefix, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[NumberCounter.prefix], set_={"last": NumberCounter.last + 1}
+    ).returning(NumberCounter.last)
     return session.execute(stmt).scalar_one()
 
 
