@@ -3,7 +3,7 @@ Every button calls counter_app.accounts, which checks Perm.MANAGE_USERS itself."
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,31 +28,16 @@ from counter_app.errors import UserError
 from counter_app.permissions import ROLES
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
+from counter_app.ui.table_model import ListModel
 
-ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
 COLUMNS = ["用户名", "姓名", "角色", "默认窗口", "状态", "最近登录", "创建时间"]
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(ListModel):
+    """The accounts (``accounts.Account``)."""
+
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[accounts.Account] = []
-
-    def set_rows(self, rows: list[accounts.Account]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent=ROOT) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=ROOT) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return COLUMNS[section]
-        return None
+        super().__init__(COLUMNS, parent)
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
