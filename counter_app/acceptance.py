@@ -441,6 +441,36 @@ def _context(session: Session, actor: Actor):
     return h, calendar, teams, deferral_days, settings
 
 
+def _validated_customer(
+    session: Session,
+    actor: Actor,
+    inp: AcceptanceInput,
+    now: dt.datetime,
+    calendar,
+    teams: list[str],
+    *,
+    exclude_application: int | None = None,
+) -> tuple[Checked, Customer, Certificate]:
+    """Check the input against what is on file for its certificate (an edit does not count its own
+    materials), then create or update the customer and certificate: the same for a save and an edit."""
+    cert, customer = _find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
+    on_file = (
+        _on_file(session, customer.id, now.date(), exclude_application=exclude_application)[0]
+        if customer
+        else {}
+    )
+    checked = validate(
+        inp,
+        today=now.date(),
+        on_file=on_file,
+        blacklisted=_is_blacklisted(session, customer),
+        calendar=calendar,
+        team_names=teams,
+    )
+    customer, cert = _upsert_customer(session, actor, checked, cert, customer, now)
+    return checked, customer, cert
+
+
 def _run(db: Database, work):
     """One write unit; a unique-key race (two windows creating one certificate) is retried once."""
     try:
@@ -456,17 +486,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
     def work(session: Session) -> SaveResult:
         now = clock.now()
         h, calendar, teams, deferral_days, settings = _context(session, actor)
-        cert, customer = _find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
-        on_file = _on_file(session, customer.id, now.date())[0] if customer else {}
-        checked = validate(
-            inp,
-            today=now.date(),
-            on_file=on_file,
-            blacklisted=_is_blacklisted(session, customer),
-            calendar=calendar,
-            team_names=teams,
-        )
-        customer, cert = _upsert_customer(session, actor, checked, cert, customer, now)
+        checked, customer, cert = _validated_customer(session, actor, inp, now, calendar, teams)
         entered = inp.cert_entered_at
         seconds = int((now - entered).total_seconds()) if entered else None
         if seconds is not None and not 0 <= seconds <= 86_400:
@@ -681,21 +701,9 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             stage = catalog_mod.load().stage_name(application.current_stage)
             raise UserError(f"申请 {application.number} 已进入“{stage}”环节，只有受理环节的申请可以修改")
         h, calendar, teams, deferral_days, settings = _context(session, actor)
-        cert, customer = _find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
-        on_file = (
-            _on_file(session, customer.id, now.date(), exclude_application=application.id)[0]
-            if customer
-            else {}
+        checked, customer, cert = _validated_customer(
+            session, actor, inp, now, calendar, teams, exclude_application=application.id
         )
-        checked = validate(
-            inp,
-            today=now.date(),
-            on_file=on_file,
-            blacklisted=_is_blacklisted(session, customer),
-            calendar=calendar,
-            team_names=teams,
-        )
-        customer, cert = _upsert_customer(session, actor, checked, cert, customer, now)
         before = {name: getattr(application, name) for name in checked.app}
         type_changed = application.business_type != checked.app["business_type"]
         for name, value in checked.app.items():

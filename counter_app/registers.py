@@ -474,7 +474,39 @@ class AcceptanceRegister(Register):
         return out
 
 
-class DeferredRegister(Register):
+class _ApplicationPartRegister(Register):
+    """A register of the parts of applications (容缺 materials, commitments): one row per part, keyed
+    and counted on the part, filtered through the application it belongs to."""
+
+    part: type  # the ORM class of one row: it has ``id`` and ``application_id``
+    ORDER: tuple
+
+    def key_column(self):
+        return self.part.id
+
+    def _conditions(self, flt, ctx) -> list:
+        raise NotImplementedError
+
+    def _select(self, flt, ctx, *columns):
+        """``columns`` of the filtered parts joined to their application and customer, in display order."""
+        return (
+            select(*columns)
+            .join(Application, Application.id == self.part.application_id)
+            .join(Customer, Customer.id == Application.customer_id)
+            .where(*self._conditions(flt, ctx))
+            .order_by(*self.ORDER)
+        )
+
+    def key_statement(self, flt, ctx):
+        return (select(self.part.id).join(Application, Application.id == self.part.application_id)
+                .where(*self._conditions(flt, ctx)).order_by(*self.ORDER))
+
+    def count_statement(self, flt, ctx):
+        return (select(func.count(self.part.id)).join(Application, Application.id == self.part.application_id)
+                .where(*self._conditions(flt, ctx)))
+
+
+class DeferredRegister(_ApplicationPartRegister):
     kind, title, sheet = "deferred", "容缺受理台账", "容缺台账"
     columns = (
         Column("申请编号", width=21), Column("受理日期", "date"), Column("窗口", width=9),
@@ -484,11 +516,8 @@ class DeferredRegister(Register):
         Column("补交登记人", width=9), Column("当前环节", width=10), Column("办理状态", width=8),
     )
 
+    part = Material
     ORDER = (Material.due_date, Application.accepted_at, Material.id)
-
-    @staticmethod
-    def key_column():
-        return Material.id
 
     def _conditions(self, flt, ctx) -> list:
         where = [Material.state.in_(("deferred", "supplied")), *_application_filters(flt, ctx)]
@@ -502,26 +531,13 @@ class DeferredRegister(Register):
         return where
 
     def statement(self, flt, ctx):
-        return (
-            select(
-                Material.id, Application.number, Application.accepted_at, Application.window_id,
-                Application.clerk_id, Customer.name, Application.contact_mobile, Application.contact_phone,
-                Application.business_type, Material.name, Material.due_date, Material.state,
-                Material.supplied_at, Material.supplied_by_id, Application.current_stage, Application.status,
-            )
-            .join(Application, Application.id == Material.application_id)
-            .join(Customer, Customer.id == Application.customer_id)
-            .where(*self._conditions(flt, ctx))
-            .order_by(*self.ORDER)
+        return self._select(
+            flt, ctx,
+            Material.id, Application.number, Application.accepted_at, Application.window_id,
+            Application.clerk_id, Customer.name, Application.contact_mobile, Application.contact_phone,
+            Application.business_type, Material.name, Material.due_date, Material.state,
+            Material.supplied_at, Material.supplied_by_id, Application.current_stage, Application.status,
         )
-
-    def key_statement(self, flt, ctx):
-        return (select(Material.id).join(Application, Application.id == Material.application_id)
-                .where(*self._conditions(flt, ctx)).order_by(*self.ORDER))
-
-    def count_statement(self, flt, ctx):
-        return (select(func.count(Material.id)).join(Application, Application.id == Material.application_id)
-                .where(*self._conditions(flt, ctx)))
 
     def build(self, rows, ctx):
         out = []
@@ -545,7 +561,7 @@ class DeferredRegister(Register):
         return out
 
 
-class CommitmentRegister(Register):
+class CommitmentRegister(_ApplicationPartRegister):
     kind, title, sheet = "commitments", "承诺书台账", "承诺书台账"
     columns = (
         Column("申请编号", width=21), Column("受理日期", "date"), Column("窗口", width=9),
@@ -556,11 +572,8 @@ class CommitmentRegister(Register):
     )
     KIND_LABELS = {"authenticity": "材料真实性承诺书", "deferral": "容缺承诺书"}
 
+    part = Commitment
     ORDER = (Application.accepted_at, Application.id, Commitment.kind)
-
-    @staticmethod
-    def key_column():
-        return Commitment.id
 
     def _conditions(self, flt, ctx) -> list:
         where = _application_filters(flt, ctx)
@@ -573,27 +586,13 @@ class CommitmentRegister(Register):
         return where
 
     def statement(self, flt, ctx):
-        return (
-            select(
-                Commitment.id, Application.id, Application.number, Application.accepted_at,
-                Application.window_id, Application.clerk_id, Customer.name, Certificate.number,
-                Application.contact_mobile, Application.contact_phone, Commitment.kind, Commitment.signed_at,
-                Commitment.items, Commitment.due_date, Commitment.fulfilled_at, Application.status,
-            )
-            .join(Application, Application.id == Commitment.application_id)
-            .join(Customer, Customer.id == Application.customer_id)
-            .join(Certificate, Certificate.id == Application.certificate_id)
-            .where(*self._conditions(flt, ctx))
-            .order_by(*self.ORDER)
-        )
-
-    def key_statement(self, flt, ctx):
-        return (select(Commitment.id).join(Application, Application.id == Commitment.application_id)
-                .where(*self._conditions(flt, ctx)).order_by(*self.ORDER))
-
-    def count_statement(self, flt, ctx):
-        return (select(func.count(Commitment.id)).join(Application, Application.id == Commitment.application_id)
-                .where(*self._conditions(flt, ctx)))
+        return self._select(
+            flt, ctx,
+            Commitment.id, Application.id, Application.number, Application.accepted_at,
+            Application.window_id, Application.clerk_id, Customer.name, Certificate.number,
+            Application.contact_mobile, Application.contact_phone, Commitment.kind, Commitment.signed_at,
+            Commitment.items, Commitment.due_date, Commitment.fulfilled_at, Application.status,
+        ).join(Certificate, Certificate.id == Application.certificate_id)
 
     def build(self, rows, ctx):
         deferred = _deferred_items(ctx.session, [r[1] for r in rows if r[10] == "deferral"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
+from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,22 +30,22 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.ui.background import BackgroundTask
+from counter_app.ui.table_model import ListModel
 
 ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
 COLUMNS = ["时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象", "结果", "详情"]
 DEFAULT_DAYS = 7
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(ListModel):
     """The filtered trail, newest first, fetched ``page_size`` rows at a time (keyset on the id, so
     entries written meanwhile neither repeat nor shift rows)."""
 
     def __init__(self, db: Database, actor: Actor, page_size: int = 200, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self.db = db
         self.actor = actor
         self.page_size = page_size
-        self.rows: list[audit.AuditRow] = []
         self.flt = audit.AuditFilter()
         self.total = 0
         self._exhausted = True
@@ -78,17 +78,6 @@ class AuditModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
             self.rows.extend(more)
             self.endInsertRows()
-
-    def rowCount(self, parent=ROOT) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=ROOT) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():

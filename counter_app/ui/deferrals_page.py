@@ -4,7 +4,6 @@ overdue application (optionally blacklisting the customer), and the credit black
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,17 +16,25 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from counter_app import deferrals, warnings
+from counter_app import deferrals
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import StaleEdit, UserError, ValidationFailed
 from counter_app.permissions import Perm, allowed
+from counter_app.ui.form_widgets import dialog_buttons
+from counter_app.ui.list_page import (
+    add_shortcuts,
+    add_window_choices,
+    button_row,
+    command_button,
+    filter_bar,
+    load_rows,
+)
 from counter_app.ui.tracking_common import (
     GREY_FG,
     RED_BG,
@@ -36,34 +43,15 @@ from counter_app.ui.tracking_common import (
     Column,
     RowsModel,
     buddy_label,
-    error_box,
-    fit_columns,
     make_table,
-    plain,
     selected_row,
     show_message,
     status_label,
 )
 
 
-def _button(text: str, parent: QWidget, tip: str = "") -> QPushButton:
-    button = QPushButton(text, parent)
-    button.setAccessibleName(plain(text).rstrip("…"))
-    if tip:
-        button.setToolTip(tip)
-    return button
-
-
 def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    box = QDialogButtonBox(dialog)
-    ok = box.addButton(ok_text, QDialogButtonBox.AcceptRole)
-    ok.setAccessibleName(ok_text)
-    ok.setDefault(True)
-    cancel = box.addButton("取消", QDialogButtonBox.RejectRole)
-    cancel.setAccessibleName("取消")
-    box.accepted.connect(dialog.accept)
-    box.rejected.connect(dialog.reject)
-    dialog.ok_button = ok
+    box, dialog.ok_button, _cancel = dialog_buttons(dialog, ok_text, "取消")
     return box
 
 
@@ -176,7 +164,7 @@ class BlacklistAddDialog(QDialog):
         row = QHBoxLayout()
         self.certificate = QLineEdit(self)
         self.certificate.setObjectName("certificate")
-        self.find_button = _button("查找(&F)", self)
+        self.find_button = command_button("查找(&F)", self)
         row.addWidget(self.certificate, 1)
         row.addWidget(self.find_button)
         form.addRow(buddy_label("证件号码(&C)：", self.certificate, self), row)
@@ -245,30 +233,21 @@ class DeferralsPage(QWidget):
     def _build_followup(self) -> QWidget:
         tab = QWidget(self)
         layout = QVBoxLayout(tab)
-        filters = QHBoxLayout()
         self.scope = QComboBox(tab)
         self.scope.setObjectName("scope")
         for key, text in deferrals.SCOPES.items():
             self.scope.addItem(text, key)
-        filters.addWidget(buddy_label("范围(&S)：", self.scope, tab))
-        filters.addWidget(self.scope)
         self.window_filter = QComboBox(tab)
         self.window_filter.setObjectName("window")
-        self.window_filter.addItem("全部窗口", None)
         try:
-            for window_id, name in warnings.window_choices(self.db):
-                self.window_filter.addItem(name, window_id)
+            add_window_choices(self.window_filter, self.db)
         except UserError:
             pass  # the list itself reports the database problem
-        filters.addWidget(buddy_label("受理窗口(&W)：", self.window_filter, tab))
-        filters.addWidget(self.window_filter)
-        self.refresh_button = _button("刷新", tab, "重新读取（F5）")
-        filters.addWidget(self.refresh_button)
-        filters.addStretch(1)
+        self.refresh_button = command_button("刷新", tab, "重新读取（F5）")
         self.summary = QLabel(tab)
         self.summary.setAccessibleName("容缺统计")
-        filters.addWidget(self.summary)
-        layout.addLayout(filters)
+        layout.addLayout(filter_bar(tab, [("范围(&S)：", self.scope), ("受理窗口(&W)：", self.window_filter)],
+                                    self.refresh_button, self.summary))
 
         self.model = RowsModel([
             Column("状态", lambda r: r.state_label),
@@ -284,25 +263,15 @@ class DeferralsPage(QWidget):
         self.table = make_table(self.model, "容缺资料清单", tab)
         layout.addWidget(self.table, 1)
 
-        buttons = QHBoxLayout()
-        self.supply_button = _button("登记补交", tab, "客户已交来所选资料（Ctrl+B）")
+        self.supply_button = command_button("登记补交", tab, "客户已交来所选资料（Ctrl+B）")
         self.supply_button.setVisible(allowed(self.actor, Perm.SUPPLY_MATERIAL))
-        self.terminate_button = _button("终止申请…", tab, "容缺逾期，终止所选申请（可同时列入失信名单）")
+        self.terminate_button = command_button("终止申请…", tab, "容缺逾期，终止所选申请（可同时列入失信名单）")
         self.terminate_button.setVisible(allowed(self.actor, Perm.TERMINATE))
-        self.view_button = _button("查看进度", tab, "查看所选申请的办理进度（回车）")
-        for b in (self.supply_button, self.terminate_button, self.view_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        self.message = status_label(tab)
-        buttons.addWidget(self.message, 2)
+        self.view_button = command_button("查看进度", tab, "查看所选申请的办理进度（回车）")
+        buttons, self.message = button_row(tab, [self.supply_button, self.terminate_button, self.view_button])
         layout.addLayout(buttons)
 
-        for name, keys, slot in (("刷新", "F5", self.refresh), ("登记补交", "Ctrl+B", self.supply)):
-            action = QAction(name, self)
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
+        add_shortcuts(self, [("刷新", "F5", self.refresh), ("登记补交", "Ctrl+B", self.supply)])
         self.refresh_button.clicked.connect(self.refresh)
         self.supply_button.clicked.connect(self.supply)
         self.terminate_button.clicked.connect(self.terminate)
@@ -319,19 +288,13 @@ class DeferralsPage(QWidget):
         self.table.setFocus()
 
     def refresh(self) -> None:
-        try:
-            rows = deferrals.open_items(self.db, self.actor, scope=self.scope.currentData(),
-                                        window_id=self.window_filter.currentData())
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
+        rows = load_rows(self.table, self.message, lambda: deferrals.open_items(
+            self.db, self.actor, scope=self.scope.currentData(), window_id=self.window_filter.currentData()))
+        if rows is None:
             return
-        self.model.set_rows(rows)
-        fit_columns(self.table)
         overdue = sum(1 for r in rows if r.state == "overdue")
         today = sum(1 for r in rows if r.state == "today")
         self.summary.setText(f"已逾期 {overdue} 项　今日到期 {today} 项")
-        if rows:
-            self.table.selectRow(0)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -373,14 +336,10 @@ class DeferralsPage(QWidget):
 
     def view_selected(self) -> None:
         row = selected_row(self.table)
-        if row is None:
-            return
-        from counter_app.ui.progress_page import ProgressDialog
+        if row is not None:
+            from counter_app.ui.progress_page import show_progress_dialog
 
-        try:
-            ProgressDialog(self.db, self.actor, row.application_id, self).exec()
-        except UserError as exc:
-            error_box(self, exc)
+            show_progress_dialog(self.db, self.actor, row.application_id, self)
 
     # --- blacklist tab --------------------------------------------------------------------------
 
@@ -407,15 +366,11 @@ class DeferralsPage(QWidget):
         ], self, foreground=lambda r, _c: None if r.active else GREY_FG)
         self.black_table = make_table(self.black_model, "失信名单", tab)
         layout.addWidget(self.black_table, 1)
-        buttons = QHBoxLayout()
-        self.add_button = _button("列入失信名单…", tab)
-        self.remove_button = _button("移出失信名单…", tab)
+        self.add_button = command_button("列入失信名单…", tab)
+        self.remove_button = command_button("移出失信名单…", tab)
         for b in (self.add_button, self.remove_button):
             b.setVisible(allowed(self.actor, Perm.BLACKLIST))
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        self.black_message = status_label(tab)
-        buttons.addWidget(self.black_message, 2)
+        buttons, self.black_message = button_row(tab, [self.add_button, self.remove_button])
         layout.addLayout(buttons)
         self.include_removed.toggled.connect(lambda _c: self.refresh_blacklist())
         self.add_button.clicked.connect(self.add_to_blacklist)
@@ -424,16 +379,10 @@ class DeferralsPage(QWidget):
         return tab
 
     def refresh_blacklist(self) -> None:
-        try:
-            rows = deferrals.blacklist_entries(self.db, self.actor, include_removed=self.include_removed.isChecked())
-        except UserError as exc:
-            show_message(self.black_message, exc.message, error=True)
-            return
-        self.black_model.set_rows(rows)
-        fit_columns(self.black_table)
-        if rows:
-            self.black_table.selectRow(0)
-        self._update_black_buttons()
+        rows = load_rows(self.black_table, self.black_message, lambda: deferrals.blacklist_entries(
+            self.db, self.actor, include_removed=self.include_removed.isChecked()))
+        if rows is not None:
+            self._update_black_buttons()
 
     def _update_black_buttons(self) -> None:
         row = selected_row(self.black_table)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -39,6 +38,7 @@ from counter_app.handover import LineRemark
 from counter_app.permissions import Perm, allowed
 from counter_app.printing.columns import Column
 from counter_app.ui.background import BackgroundTask
+from counter_app.ui.export_file import ask_save_path, export_task
 from counter_app.ui.registers_page import size_columns
 from counter_app.ui.table_model import RowsTableModel
 
@@ -243,16 +243,10 @@ class BatchPanel(QWidget):
     def choose_and_save_pdf(self) -> None:
         if self.detail is None:
             return
-        settings = QSettings()
-        folder = settings.value("export/last_dir", str(Path.home()))
-        suggested = str(Path(folder) / f"交接清单_{self.detail.batch.number}.pdf")
-        path, _ = QFileDialog.getSaveFileName(self, "保存交接清单PDF", suggested, "PDF 文件 (*.pdf)")
-        if not path:
-            return
-        if not path.lower().endswith(".pdf"):
-            path += ".pdf"
-        settings.setValue("export/last_dir", str(Path(path).parent))
-        self.save_pdf_to(path)
+        path = ask_save_path(self, "保存交接清单PDF", f"交接清单_{self.detail.batch.number}.pdf",
+                             "PDF 文件 (*.pdf)", ".pdf")
+        if path:
+            self.save_pdf_to(path)
 
     def save_pdf_to(self, path: str | Path) -> BackgroundTask | None:
         """Render the 交接清单 (with signature lines) and save it; the save is recorded."""
@@ -295,16 +289,10 @@ class BatchPanel(QWidget):
     def choose_and_export(self) -> None:
         if self.detail is None:
             return
-        settings = QSettings()
-        folder = settings.value("export/last_dir", str(Path.home()))
-        suggested = str(Path(folder) / exports.default_filename("handover", batch_number=self.detail.batch.number))
-        path, _ = QFileDialog.getSaveFileName(self, "导出交接清单", suggested, "Excel 工作簿 (*.xlsx)")
-        if not path:
-            return
-        if not path.lower().endswith(".xlsx"):
-            path += ".xlsx"
-        settings.setValue("export/last_dir", str(Path(path).parent))
-        self.export_to(path)
+        filename = exports.default_filename("handover", batch_number=self.detail.batch.number)
+        path = ask_save_path(self, "导出交接清单", filename, "Excel 工作簿 (*.xlsx)", ".xlsx")
+        if path:
+            self.export_to(path)
 
     def export_to(self, path: str | Path) -> BackgroundTask | None:
         if self.detail is None:
@@ -315,10 +303,7 @@ class BatchPanel(QWidget):
             self.messages.error(str(exc))
             return None
         request = exports.ExportRequest("handover", batch_id=self.detail.batch.id)
-        db, actor = self.db, self.actor
-        task = BackgroundTask(lambda progress: exports.export(
-            db, actor, request, path, progress=progress.report, cancelled=progress.is_cancelled))
-        task.with_progress(self, "正在导出交接清单…")
+        task = export_task(self, self.db, self.actor, request, path, "正在导出交接清单…")
         task.on_success(lambda r: self.messages.ok(f"已导出交接清单 {r.rows} 件到 {r.path}"))
         task.on_failure(lambda exc: self.messages.error(str(exc) if isinstance(exc, UserError) else f"导出失败：{exc}"))
         task.on_cancel(lambda: self.messages.ok("已取消导出"))

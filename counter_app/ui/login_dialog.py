@@ -6,11 +6,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -20,7 +18,8 @@ from counter_app import accounts, users
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import DatabaseUnavailable, UserError
-from counter_app.ui.field_errors import FieldRow, set_invalid
+from counter_app.ui.field_errors import set_invalid
+from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 
 NOT_A_WINDOW = 0  # stored when this PC is not a counter (back office, supervisor's desk)
 
@@ -76,16 +75,11 @@ class LoginDialog(QDialog):
         subtitle.setObjectName("dialogHint")
 
         form = QFormLayout()
-        self.username = QLineEdit(self)
-        self.username.setObjectName("username")
+        self.username = line_edit(self, "username")
         self.username.setText(username or pc_settings.last_username())
-        self.username_row = FieldRow(self.username, "用户名", self)
-        form.addRow("用户名", self.username_row)
-        self.password = QLineEdit(self)
-        self.password.setObjectName("password")
-        self.password.setEchoMode(QLineEdit.Password)
-        self.password_row = FieldRow(self.password, "密码", self)
-        form.addRow("密码", self.password_row)
+        self.username_row = add_field(form, "用户名", self.username, self)
+        self.password = line_edit(self, "password", password=True)
+        self.password_row = add_field(form, "密码", self.password, self)
 
         self.window_combo = QComboBox(self)
         self.window_combo.setObjectName("window")
@@ -107,19 +101,8 @@ class LoginDialog(QDialog):
         form.addRow("", self.window_hint)
         self._load_window_choice()
 
-        self.message = QLabel(self)
-        self.message.setObjectName("formError")
-        self.message.setWordWrap(True)
-        self.message.hide()
-
-        buttons = QDialogButtonBox(self)
-        self.login_button = buttons.addButton("登录", QDialogButtonBox.AcceptRole)
-        self.login_button.setAccessibleName("登录")
-        self.login_button.setDefault(True)
-        self.quit_button = buttons.addButton("退出", QDialogButtonBox.RejectRole)
-        self.quit_button.setAccessibleName("退出")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.message = form_error_label(self)
+        buttons, self.login_button, self.quit_button = dialog_buttons(self, "登录", "退出")
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -18,6 +17,7 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import DatabaseUnavailable, UserError
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
+from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 
 POLICY_TEXT = (f"新密码至少{users.MIN_PASSWORD_LENGTH}位，须同时包含字母和数字，不能包含用户名，"
                "且不能与原密码相同。")
@@ -47,21 +47,9 @@ class PasswordDialog(QDialog):
         self.new_password = self._line(form, "new_password", "新密码")
         self.repeat_password = self._line(form, "repeat_password", "再次输入新密码")
 
-        self.general_error = QLabel(self)
-        self.general_error.setObjectName("formError")
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = form_error_label(self)
         self.errors = ErrorPresenter(self.rows, self.general_error)
-
-        buttons = QDialogButtonBox(self)
-        self.ok_button = buttons.addButton("确定", QDialogButtonBox.AcceptRole)
-        self.ok_button.setAccessibleName("确定")
-        self.ok_button.setDefault(True)
-        cancel_text = "退出登录" if forced else "取消"
-        self.cancel_button = buttons.addButton(cancel_text, QDialogButtonBox.RejectRole)
-        self.cancel_button.setAccessibleName(cancel_text)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button, self.cancel_button = dialog_buttons(self, "确定", "退出登录" if forced else "取消")
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -72,12 +60,8 @@ class PasswordDialog(QDialog):
         self.old_password.setFocus()
 
     def _line(self, form: QFormLayout, field: str, label: str) -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setObjectName(field)
-        edit.setEchoMode(QLineEdit.Password)
-        row = FieldRow(edit, label, self)
-        self.rows[field] = row
-        form.addRow(label, row)
+        edit = line_edit(self, field, password=True)
+        add_field(form, label, edit, self, self.rows, field)
         return edit
 
     def accept(self) -> None:

@@ -3,7 +3,7 @@ documents window to preview, print, reprint or save them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,30 +22,16 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.ui.documents_dialog import DocumentsDialog
+from counter_app.ui.table_model import ListModel
 
 COLUMNS = ["申请编号", "客户名称", "业务类型", "受理时间", "窗口", "已打印单据"]
 
 
-class RecentModel(QAbstractTableModel):
+class RecentModel(ListModel):
+    """Recent applications (``documents.RecentApplication``)."""
+
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[documents.RecentApplication] = []
-
-    def set_rows(self, rows: list[documents.RecentApplication]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        super().__init__(COLUMNS, parent)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:

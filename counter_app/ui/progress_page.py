@@ -5,7 +5,7 @@ the progress slip from here."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.permissions import Perm, allowed
+from counter_app.ui.list_page import add_shortcuts, command_button
 from counter_app.ui.tracking_common import (
     GREY_FG,
     RED_BG,
@@ -33,6 +33,7 @@ from counter_app.ui.tracking_common import (
     Column,
     RowsModel,
     buddy_label,
+    error_box,
     fit_columns,
     fmt_time,
     make_table,
@@ -169,8 +170,7 @@ class ProgressPage(QWidget):
         self.query.setClearButtonEnabled(True)
         search_row.addWidget(buddy_label(f"{SEARCH_LABEL}(&Q)：", self.query, self))
         search_row.addWidget(self.query, 1)
-        self.search_button = QPushButton("查询", self)
-        self.search_button.setAccessibleName("查询")
+        self.search_button = command_button("查询", self)
         search_row.addWidget(self.search_button)
         layout.addLayout(search_row)
         self.message = status_label(self)
@@ -199,17 +199,11 @@ class ProgressPage(QWidget):
         layout.addWidget(splitter, 1)
 
         buttons = QHBoxLayout()
-        self.move_button = QPushButton("环节流转…", self)
-        self.move_button.setAccessibleName("环节流转")
-        self.move_button.setToolTip("推进到下一环节或退回（Ctrl+M）")
+        self.move_button = command_button("环节流转…", self, "推进到下一环节或退回（Ctrl+M）")
         self.move_button.setVisible(allowed(actor, Perm.MOVE_STAGE))
-        self.slip_button = QPushButton("打印进度单", self)
-        self.slip_button.setAccessibleName("打印进度单")
-        self.slip_button.setToolTip("生成给客户的办理进度单（PDF）并在阅读器中打开以便打印（Ctrl+P）")
+        self.slip_button = command_button("打印进度单", self, "生成给客户的办理进度单（PDF）并在阅读器中打开以便打印（Ctrl+P）")
         self.slip_button.setVisible(allowed(actor, Perm.PRINT))
-        self.refresh_button = QPushButton("刷新", self)
-        self.refresh_button.setAccessibleName("刷新")
-        self.refresh_button.setToolTip("重新读取进度（F5）")
+        self.refresh_button = command_button("刷新", self, "重新读取进度（F5）")
         for button in (self.move_button, self.slip_button, self.refresh_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -225,17 +219,10 @@ class ProgressPage(QWidget):
         self._update_buttons()
 
     def _actions(self) -> None:
-        specs = [("查询", "Ctrl+Return", self.search), ("环节流转", "Ctrl+M", self.open_stage_dialog),
-                 ("打印进度单", "Ctrl+P", self.print_slip), ("刷新", "F5", self.refresh),
-                 ("定位到查询框", "Ctrl+L", self.activate)]
-        self.actions_by_name = {}
-        for name, keys, slot in specs:
-            action = QAction(name, self)
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
-            self.actions_by_name[name] = action
+        self.actions_by_name = add_shortcuts(self, [
+            ("查询", "Ctrl+Return", self.search), ("环节流转", "Ctrl+M", self.open_stage_dialog),
+            ("打印进度单", "Ctrl+P", self.print_slip), ("刷新", "F5", self.refresh),
+            ("定位到查询框", "Ctrl+L", self.activate)])
 
     # --- behaviour ------------------------------------------------------------------------------
 
@@ -332,6 +319,14 @@ class ProgressPage(QWidget):
         hint = "已在PDF阅读器中打开，请从阅读器打印" if opened else "请打开该文件打印"
         missing = f"（注意：{''.join(item.missing_chars)} 无法打印）" if item.missing_chars else ""
         show_message(self.message, f"进度单已生成：{path}，{hint}{missing}")
+
+
+def show_progress_dialog(db: Database, actor: Actor, application_id: int, parent: QWidget) -> None:
+    """Open the progress of one application from a list; a refusal (permission, database) is shown."""
+    try:
+        ProgressDialog(db, actor, application_id, parent).exec()
+    except UserError as exc:
+        error_box(parent, exc)
 
 
 class ProgressDialog(QDialog):

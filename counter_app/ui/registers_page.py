@@ -8,14 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QSettings, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -35,6 +34,7 @@ from counter_app.errors import UserError, ValidationFailed
 from counter_app.permissions import Perm, allowed
 from counter_app.registers import RegisterFilter
 from counter_app.ui.background import BackgroundTask
+from counter_app.ui.export_file import ask_save_path, export_task
 from counter_app.ui.table_model import FunctionSource, PagedTableModel
 
 
@@ -294,16 +294,10 @@ class RegistersPage(QWidget):
     def choose_and_export(self) -> None:
         if not allowed(self.actor, Perm.EXPORT_REGISTERS):
             return
-        settings = QSettings()
-        folder = settings.value("export/last_dir", str(Path.home()))
-        suggested = str(Path(folder) / exports.default_filename(self.kind, self.current_filter()))
-        path, _ = QFileDialog.getSaveFileName(self, "导出Excel", suggested, "Excel 工作簿 (*.xlsx)")
-        if not path:
-            return
-        if not path.lower().endswith(".xlsx"):
-            path += ".xlsx"
-        settings.setValue("export/last_dir", str(Path(path).parent))
-        self.export_to(path)
+        path = ask_save_path(self, "导出Excel", exports.default_filename(self.kind, self.current_filter()),
+                             "Excel 工作簿 (*.xlsx)", ".xlsx")
+        if path:
+            self.export_to(path)
 
     def export_to(self, path: str | Path) -> BackgroundTask | None:
         """Export the current register and filters to ``path`` in the background."""
@@ -317,10 +311,7 @@ class RegistersPage(QWidget):
         except UserError as exc:
             self._show_error(str(exc), exc.field)
             return None
-        db, actor = self.db, self.actor
-        task = BackgroundTask(lambda progress: exports.export(
-            db, actor, request, path, progress=progress.report, cancelled=progress.is_cancelled))
-        task.with_progress(self, f"正在导出{exports.KIND_TITLES[request.kind]}…")
+        task = export_task(self, self.db, self.actor, request, path, f"正在导出{exports.KIND_TITLES[request.kind]}…")
         task.on_success(self._exported).on_failure(self._export_failed).on_cancel(self._export_cancelled)
         self.export_button.setEnabled(False)
         self.export_task = task

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -19,6 +18,7 @@ from counter_app import accounts
 from counter_app.db import Database
 from counter_app.errors import DatabaseUnavailable, UserError
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
+from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 
 
 class SetupDialog(QDialog):
@@ -52,31 +52,18 @@ class SetupDialog(QDialog):
         self.windows.setRange(1, accounts.MAX_WINDOWS)
         self.windows.setValue(4)
         self.windows.setSuffix(" 个")
-        self._row(hall_form, "windows", "窗口数量", self.windows)
+        add_field(hall_form, "窗口数量", self.windows, self, self.rows, "windows")
 
         admin_box = QGroupBox("第一个管理员账号", self)
         admin_form = QFormLayout(admin_box)
         self.admin_username = self._line(admin_form, "admin_username", "用户名", "字母开头，如 admin")
         self.admin_name = self._line(admin_form, "admin_name", "姓名", "")
-        self.password = self._line(admin_form, "password", "密码", "至少8位，同时包含字母和数字")
-        self.password.setEchoMode(QLineEdit.Password)
-        self.password_repeat = self._line(admin_form, "password_repeat", "再次输入密码", "")
-        self.password_repeat.setEchoMode(QLineEdit.Password)
+        self.password = self._line(admin_form, "password", "密码", "至少8位，同时包含字母和数字", password=True)
+        self.password_repeat = self._line(admin_form, "password_repeat", "再次输入密码", "", password=True)
 
-        self.general_error = QLabel(self)
-        self.general_error.setObjectName("formError")
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = form_error_label(self)
         self.errors = ErrorPresenter(self.rows, self.general_error)
-
-        buttons = QDialogButtonBox(self)
-        self.finish_button = buttons.addButton("完成设置", QDialogButtonBox.AcceptRole)
-        self.finish_button.setAccessibleName("完成设置")
-        self.finish_button.setDefault(True)
-        self.quit_button = buttons.addButton("退出", QDialogButtonBox.RejectRole)
-        self.quit_button.setAccessibleName("退出")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.finish_button, self.quit_button = dialog_buttons(self, "完成设置", "退出")
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -87,16 +74,10 @@ class SetupDialog(QDialog):
         layout.addWidget(buttons)
         self.hall_name.setFocus()
 
-    def _row(self, form: QFormLayout, field: str, label: str, editor: QWidget) -> None:
-        row = FieldRow(editor, label, self)
-        self.rows[field] = row
-        form.addRow(label, row)
-
-    def _line(self, form: QFormLayout, field: str, label: str, placeholder: str) -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setObjectName(field)
-        edit.setPlaceholderText(placeholder)
-        self._row(form, field, label, edit)
+    def _line(self, form: QFormLayout, field: str, label: str, placeholder: str, *,
+              password: bool = False) -> QLineEdit:
+        edit = line_edit(self, field, placeholder, password=password)
+        add_field(form, label, edit, self, self.rows, field)
         return edit
 
     def values(self) -> dict:

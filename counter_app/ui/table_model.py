@@ -246,3 +246,29 @@ class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
             self.set_checked(index.row(), state == Qt.Checked.value or value == Qt.Checked)
             return True
         return False
+
+
+class ListModel(QAbstractTableModel):
+    """Objects in a list under fixed column titles, no row numbers; a subclass says in ``data`` what a
+    cell shows."""
+
+    def __init__(self, titles: Sequence[str], parent=None) -> None:
+        super().__init__(parent)
+        self.titles = list(titles)
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.titles)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.titles[section]
+        return None

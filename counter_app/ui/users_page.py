@@ -3,18 +3,16 @@ Every button calls counter_app.accounts, which checks Perm.MANAGE_USERS itself."
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -29,31 +27,17 @@ from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.permissions import ROLES
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
+from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
+from counter_app.ui.table_model import ListModel
 
-ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
 COLUMNS = ["用户名", "姓名", "角色", "默认窗口", "状态", "最近登录", "创建时间"]
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(ListModel):
+    """The accounts (``accounts.Account``)."""
+
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[accounts.Account] = []
-
-    def set_rows(self, rows: list[accounts.Account]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent=ROOT) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=ROOT) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return COLUMNS[section]
-        return None
+        super().__init__(COLUMNS, parent)
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
@@ -89,15 +73,12 @@ class AccountDialog(QDialog):
         self.rows: dict[str, FieldRow] = {}
         form = QFormLayout()
 
-        self.username = QLineEdit(self)
-        self.username.setObjectName("username")
-        self.username.setPlaceholderText("字母开头，如 wangxm")
+        self.username = line_edit(self, "username", "字母开头，如 wangxm")
         if account:
             self.username.setText(account.username)
             self.username.setReadOnly(True)
         self._add(form, "username", "用户名", self.username)
-        self.name = QLineEdit(self)
-        self.name.setObjectName("name")
+        self.name = line_edit(self, "name")
         self._add(form, "name", "姓名", self.name)
         self.role = QComboBox(self)
         self.role.setObjectName("role")
@@ -116,13 +97,9 @@ class AccountDialog(QDialog):
         self.generated.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.generated.setWordWrap(True)
         if account is None:
-            self.password = QLineEdit(self)
-            self.password.setObjectName("password")
-            self.password.setEchoMode(QLineEdit.Password)
+            self.password = line_edit(self, "password", password=True)
             self._add(form, "password", "初始密码", self.password)
-            self.password_repeat = QLineEdit(self)
-            self.password_repeat.setObjectName("password_repeat")
-            self.password_repeat.setEchoMode(QLineEdit.Password)
+            self.password_repeat = line_edit(self, "password_repeat", password=True)
             self._add(form, "password_repeat", "再次输入初始密码", self.password_repeat)
             self.generate_button = QPushButton("随机生成初始密码", self)
             self.generate_button.setAccessibleName("随机生成初始密码")
@@ -136,19 +113,9 @@ class AccountDialog(QDialog):
             self.role.setCurrentIndex(self.role.findData(account.role))
             self.window.setCurrentIndex(max(0, self.window.findData(account.window_no)))
 
-        self.general_error = QLabel(self)
-        self.general_error.setObjectName("formError")
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = form_error_label(self)
         self.errors = ErrorPresenter(self.rows, self.general_error)
-        buttons = QDialogButtonBox(self)
-        self.ok_button = buttons.addButton("保存", QDialogButtonBox.AcceptRole)
-        self.ok_button.setAccessibleName("保存")
-        self.ok_button.setDefault(True)
-        cancel = buttons.addButton("取消", QDialogButtonBox.RejectRole)
-        cancel.setAccessibleName("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button, _cancel = dialog_buttons(self, "保存", "取消")
         hint = QLabel("新用户首次登录时须修改初始密码。" if account is None else
                       "停用、启用、解除锁定和重置密码请用用户列表上方的按钮。", self)
         hint.setObjectName("dialogHint")
@@ -160,9 +127,7 @@ class AccountDialog(QDialog):
         (self.name if account else self.username).setFocus()
 
     def _add(self, form: QFormLayout, field: str, label: str, editor: QWidget) -> None:
-        row = FieldRow(editor, label, self)
-        self.rows[field] = row
-        form.addRow(label, row)
+        add_field(form, label, editor, self, self.rows, field)
 
     def _generate(self) -> None:
         password = accounts.generate_password()

@@ -4,27 +4,30 @@ urgency; open the progress or move the stage from here."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QVBoxLayout, QWidget
 
 from counter_app import warnings
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.permissions import Perm, allowed
+from counter_app.ui.list_page import (
+    add_shortcuts,
+    add_window_choices,
+    button_row,
+    command_button,
+    filter_bar,
+    load_rows,
+)
 from counter_app.ui.tracking_common import (
     GREEN_FG,
     RED_BG,
     YELLOW_BG,
     Column,
     RowsModel,
-    buddy_label,
-    error_box,
-    fit_columns,
     make_table,
     selected_row,
     show_message,
-    status_label,
 )
 
 LEVELS = [("全部预警", None), ("红色超期", "red"), ("黄色预警", "yellow")]
@@ -39,27 +42,18 @@ class WarningsPage(QWidget):
         self.actor = actor
         layout = QVBoxLayout(self)
 
-        filters = QHBoxLayout()
         self.level = QComboBox(self)
         self.level.setObjectName("level")
         for text, value in LEVELS:
             self.level.addItem(text, value)
-        filters.addWidget(buddy_label("预警级别(&L)：", self.level, self))
-        filters.addWidget(self.level)
         self.window_filter = QComboBox(self)
         self.window_filter.setObjectName("window")
-        filters.addWidget(buddy_label("受理窗口(&W)：", self.window_filter, self))
-        filters.addWidget(self.window_filter)
-        self.refresh_button = QPushButton("刷新", self)
-        self.refresh_button.setAccessibleName("刷新")
-        self.refresh_button.setToolTip("重新计算预警（F5）")
-        filters.addWidget(self.refresh_button)
-        filters.addStretch(1)
+        self.refresh_button = command_button("刷新", self, "重新计算预警（F5）")
         self.counts = QLabel(self)
         self.counts.setObjectName("counts")
         self.counts.setAccessibleName("预警数量")
-        filters.addWidget(self.counts)
-        layout.addLayout(filters)
+        layout.addLayout(filter_bar(self, [("预警级别(&L)：", self.level), ("受理窗口(&W)：", self.window_filter)],
+                                    self.refresh_button, self.counts))
 
         self.model = RowsModel([
             Column("级别", lambda r: r.level_label),
@@ -81,27 +75,13 @@ class WarningsPage(QWidget):
         self.table = make_table(self.model, "预警清单", self)
         layout.addWidget(self.table, 1)
 
-        buttons = QHBoxLayout()
-        self.view_button = QPushButton("查看进度", self)
-        self.view_button.setAccessibleName("查看进度")
-        self.view_button.setToolTip("查看所选申请的办理进度（回车）")
-        self.move_button = QPushButton("环节流转…", self)
-        self.move_button.setAccessibleName("环节流转")
-        self.move_button.setToolTip("推进或退回所选申请（Ctrl+M）")
+        self.view_button = command_button("查看进度", self, "查看所选申请的办理进度（回车）")
+        self.move_button = command_button("环节流转…", self, "推进或退回所选申请（Ctrl+M）")
         self.move_button.setVisible(allowed(actor, Perm.MOVE_STAGE))
-        buttons.addWidget(self.view_button)
-        buttons.addWidget(self.move_button)
-        buttons.addStretch(1)
-        self.message = status_label(self)
-        buttons.addWidget(self.message, 2)
+        buttons, self.message = button_row(self, [self.view_button, self.move_button])
         layout.addLayout(buttons)
 
-        for name, keys, slot in (("刷新", "F5", self.refresh), ("环节流转", "Ctrl+M", self.move_selected)):
-            action = QAction(name, self)
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
+        add_shortcuts(self, [("刷新", "F5", self.refresh), ("环节流转", "Ctrl+M", self.move_selected)])
         self.refresh_button.clicked.connect(self.refresh)
         self.view_button.clicked.connect(self.view_selected)
         self.move_button.clicked.connect(self.move_selected)
@@ -113,10 +93,8 @@ class WarningsPage(QWidget):
 
     def _load_windows(self) -> None:
         blocked = self.window_filter.blockSignals(True)
-        self.window_filter.addItem("全部窗口", None)
         try:
-            for window_id, name in warnings.window_choices(self.db):
-                self.window_filter.addItem(name, window_id)
+            add_window_choices(self.window_filter, self.db)
         except UserError as exc:
             show_message(self.message, exc.message, error=True)
         if self.actor.role == "clerk" and self.actor.window_id:
@@ -130,32 +108,22 @@ class WarningsPage(QWidget):
         self.table.setFocus()
 
     def refresh(self) -> None:
-        try:
-            rows = warnings.warning_list(self.db, self.actor, level=self.level.currentData(),
-                                         window_id=self.window_filter.currentData())
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
+        rows = load_rows(self.table, self.message, lambda: warnings.warning_list(
+            self.db, self.actor, level=self.level.currentData(), window_id=self.window_filter.currentData()))
+        if rows is None:
             return
-        self.model.set_rows(rows)
-        fit_columns(self.table)
         red = sum(1 for r in rows if r.level == "red")
         yellow = sum(1 for r in rows if r.level == "yellow")
         green = sum(1 for r in rows if r.green_channel)
         self.counts.setText(f"红色超期 {red} 件　黄色预警 {yellow} 件" + (f"　其中绿色通道 {green} 件" if green else ""))
         show_message(self.message, "" if rows else "当前没有临近或超过时限的申请")
-        if rows:
-            self.table.selectRow(0)
 
     def view_selected(self) -> None:
         row = selected_row(self.table)
-        if row is None:
-            return
-        from counter_app.ui.progress_page import ProgressDialog
+        if row is not None:
+            from counter_app.ui.progress_page import show_progress_dialog
 
-        try:
-            ProgressDialog(self.db, self.actor, row.application_id, self).exec()
-        except UserError as exc:
-            error_box(self, exc)
+            show_progress_dialog(self.db, self.actor, row.application_id, self)
 
     def move_selected(self) -> None:
         row = selected_row(self.table)

@@ -1,0 +1,84 @@
+"""Scaffolding of the list pages (时限预警, 容缺跟踪, 进度查询): buttons named for screen readers,
+page shortcuts, the filter bar above the table and the button row with the status message below it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTableView, QWidget
+
+from counter_app import warnings
+from counter_app.db import Database
+from counter_app.errors import UserError
+from counter_app.ui.tracking_common import buddy_label, fit_columns, plain, show_message, status_label
+
+
+def command_button(text: str, parent: QWidget, tip: str = "") -> QPushButton:
+    """A button whose accessible name is its text without mnemonic or “…”."""
+    button = QPushButton(text, parent)
+    button.setAccessibleName(plain(text).rstrip("…"))
+    if tip:
+        button.setToolTip(tip)
+    return button
+
+
+def add_shortcuts(page: QWidget, specs: Iterable[tuple[str, str, Callable[[], None]]]) -> dict[str, QAction]:
+    """(name, keys, slot) as actions of ``page``: they fire while focus is anywhere on the page."""
+    actions = {}
+    for name, keys, slot in specs:
+        action = QAction(name, page)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        page.addAction(action)
+        actions[name] = action
+    return actions
+
+
+def filter_bar(parent: QWidget, filters: Iterable[tuple[str, QWidget]], refresh: QPushButton,
+               counts: QLabel) -> QHBoxLayout:
+    """Labelled filters, 刷新, and the counts at the right end."""
+    bar = QHBoxLayout()
+    for label, widget in filters:
+        bar.addWidget(buddy_label(label, widget, parent))
+        bar.addWidget(widget)
+    bar.addWidget(refresh)
+    bar.addStretch(1)
+    bar.addWidget(counts)
+    return bar
+
+
+def button_row(parent: QWidget, buttons: Iterable[QPushButton]) -> tuple[QHBoxLayout, QLabel]:
+    """The buttons under a table, then the status message taking the rest of the row."""
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    message = status_label(parent)
+    row.addWidget(message, 2)
+    return row, message
+
+
+def add_window_choices(combo: QComboBox, db: Database) -> None:
+    """全部窗口, then the hall's windows; raises UserError when the database cannot say which."""
+    combo.addItem("全部窗口", None)
+    for window_id, name in warnings.window_choices(db):
+        combo.addItem(name, window_id)
+
+
+def load_rows(table: QTableView, message: QLabel, fetch: Callable[[], list[Any]]) -> list[Any] | None:
+    """Show ``fetch()`` in ``table`` (a RowsModel), first row selected; a refusal goes to ``message``,
+    returns None and leaves the rows shown before."""
+    try:
+        rows = fetch()
+    except UserError as exc:
+        show_message(message, exc.message, error=True)
+        return None
+    table.model().set_rows(rows)
+    fit_columns(table)
+    if rows:
+        table.selectRow(0)
+    return rows
