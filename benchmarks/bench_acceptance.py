@@ -98,7 +98,7 @@ def run(full: bool) -> list[Result]:
     from counter_app.db import Database
     from counter_app.printing import fonts
 
-    repeats = 30 if full else 10
+    repeats = 60 if full else 30
     tmp = Path(tempfile.mkdtemp(prefix="bench_accept_"))
     url = f"sqlite:///{tmp / 'hall.sqlite3'}"
     build_database(url, 200)
