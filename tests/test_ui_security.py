@@ -276,6 +276,13 @@ def test_edit_account_role_and_window(qtbot, admin_page):
     assert page.selected().role == "supervisor"
 
 
+def test_users_page_lists_users_a_to_z(admin_page, qtbot):
+    page, _actors = admin_page
+    qtbot.waitUntil(lambda: page.proxy.rowCount() > 1, timeout=5000)
+    names = [page.proxy.index(r, 0).data() for r in range(page.proxy.rowCount())]
+    assert names == sorted(names) and names[0] == "admin1"
+
+
 def test_users_page_refuses_a_clerk_in_the_domain(qtbot, sqlite_db):
     actors = setup_hall(sqlite_db)
     page = UsersPage(sqlite_db, actors["clerk1"])  # even if someone wired the page for a clerk
