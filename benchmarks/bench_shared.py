@@ -34,7 +34,7 @@ def child(url: str, worker: int, count: int, start_at: float) -> dict:
     for i in range(count):
         seed = 1000 + worker * count + i
         inp = AcceptanceInput(
-            cert_type="id_card", cert_number=resident_id(seed, birth=dt.date(1940, 1, 1) + dt.timedelta(days=seed)),
+            cert_type="id_card", cert_number=resident_id(seed, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seed // 1000)),
             holder_name="陈静", cert_valid_until="2036-01-01", business_type="lv_res_new",
             address_district="福州市鼓楼区", address_detail=f"东街{seed}号", contact_name="陈静",
             contact_mobile="13700000000", applied_capacity="8", materials={"property_proof": "deferred"},
