@@ -6,10 +6,10 @@ import contextlib
 import datetime as dt
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -58,15 +58,40 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: ru_maxrss may carry the parent's peak over exec)."""
-    try:
+class PeakPrivateMemory:
+    """Peak private (anonymous) resident memory of this process, sampled every 20 ms while in the
+    ``with`` block. VmHWM would also count the database file's pages that SQLite reads through a
+    memory map (db.py): those are the operating system's file cache, not memory the export holds."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    @staticmethod
+    def _anon_kb() -> int:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+        return 0
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak_kb = max(self.peak_kb, self._anon_kb())
+
+    def __enter__(self) -> PeakPrivateMemory:
+        self.peak_kb = self._anon_kb()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_kb = max(self.peak_kb, self._anon_kb())
+
+    @property
+    def mb(self) -> float:
+        return round(self.peak_kb / 1024, 1)
 
 
 def run_json(args: list[str], env: dict | None = None, timeout: float = 3600) -> dict:
