@@ -61,18 +61,35 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(results: list[Result], command: str, seconds: float, failures: list[str]) -> None:
+def _bench_key(row: str) -> str:
+    """"1", "4" … of a results row ("| 4b register view | …")."""
+    return row.split("|")[1].strip().split(" ")[0].rstrip("ab")
+
+
+def write_readme(results: list[Result], command: str, seconds: float, failures: list[str],
+                 wanted: list[str]) -> None:
+    """Replace the results block; a run of some benchmarks (--only) replaces only their rows and
+    keeps the others with the line saying which run they came from."""
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    old_block = text.split(BEGIN, 1)[1].split(END, 1)[0] if BEGIN in text and END in text else ""
+    runs = [f"Run: {dt.datetime.now():%Y-%m-%d %H:%M} · `{command}` · {seconds / 60:.1f} min"
+            + (f" (benchmarks {', '.join(wanted)})" if len(wanted) < len(SUITE) else "")]
+    rows = table(results).splitlines()
+    if len(wanted) < len(SUITE) and old_block:
+        kept = [line for line in old_block.splitlines()
+                if line.startswith("| ") and not line.startswith(("| # ", "|---")) and _bench_key(line) not in wanted]
+        runs += [line for line in old_block.splitlines() if line.startswith(("Run: ", "Latest run: "))][:3]
+        rows = rows[:2] + sorted(kept + rows[2:], key=_bench_key)  # stable: each benchmark's rows keep their order
     block = "\n".join([
         BEGIN,
-        f"Latest run: {dt.datetime.now():%Y-%m-%d %H:%M} · `{command}` · {seconds / 60:.1f} min",
+        *runs,
         "",
         f"Machine: {machine()}",
         "",
-        table(results),
+        *rows,
         *(["", "Failed to run: " + "; ".join(failures)] if failures else []),
         END,
     ])
-    text = README.read_text(encoding="utf-8") if README.exists() else ""
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
         text = head + block + rest.split(END, 1)[1]
@@ -110,7 +127,7 @@ def main() -> int:
     print(table(results))
     if not args.no_readme:
         command = "/work/venv/bin/python benchmarks/run.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        write_readme(results, command.strip(), time.perf_counter() - started, failures)
+        write_readme(results, command.strip(), time.perf_counter() - started, failures, wanted)
         print(f"\nwrote {README.relative_to(ROOT)}")
     return 1 if failures else 0
 

@@ -236,11 +236,8 @@ class FontSet:
 
     def missing(self, text: str) -> list[str]:
         """Characters no installed font can print (they would come out as empty boxes)."""
-        seen = []
-        for char in dict.fromkeys(self.clean(text)):  # each distinct character once, in order
-            if not char.isspace() and ord(char) >= 0x20 and self.font_for(char) is None:
-                seen.append(char)
-        return seen
+        return [char for char in dict.fromkeys(self.clean(text))  # each distinct character once, in order
+                if not char.isspace() and ord(char) >= 0x20 and self.font_for(char) is None]
 
     def string_width(self, text: str, size: float) -> float:
         return sum(pdfmetrics.stringWidth(run, font, size) for font, run in self.runs(text))
