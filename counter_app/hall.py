@@ -114,14 +114,21 @@ def get_setting(session: Session, key: str, hall_id: int | None = None) -> Any:
 
 
 def all_settings(session: Session, hall_id: int) -> dict[str, Any]:
-    values = dict(DEFAULT_SETTINGS)
-    for row in session.scalars(select(HallSetting).where(HallSetting.hall_id == hall_id)):
-        values[row.key] = row.value
-    return values
+    """Every setting of the hall (defaults filled in); read once per unit of work (``session``)."""
+    memo = session.info.setdefault("hall_settings", {})
+    if hall_id not in memo:
+        values = dict(DEFAULT_SETTINGS)
+        for key, value in session.execute(
+            select(HallSetting.key, HallSetting.value).where(HallSetting.hall_id == hall_id)
+        ):
+            values[key] = value
+        memo[hall_id] = values
+    return dict(memo[hall_id])
 
 
 def set_setting(session: Session, actor: Actor, hall_id: int, key: str, value: Any) -> None:
     row = session.scalar(select(HallSetting).where(HallSetting.hall_id == hall_id, HallSetting.key == key))
+    session.info.pop("hall_settings", None)  # read again after this change
     old = row.value if row else DEFAULT_SETTINGS.get(key)
     if row is None:
         row = HallSetting(hall_id=hall_id, key=key, value=value, updated_at=clock.now(), updated_by_id=actor.user_id)

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from counter_app import catalog, clock, hall
 from counter_app.errors import NotFound
@@ -168,7 +168,8 @@ def _appointment(app: Application) -> Appointment | None:
 
 
 def collect(session: Session, application_id: int) -> AppSnapshot:
-    app = session.get(Application, application_id)
+    app = session.get(Application, application_id,
+                      options=[joinedload(Application.customer), joinedload(Application.certificate)])
     if app is None:
         raise NotFound(f"申请（内部编号 {application_id}）不存在或已被删除")
     cat = catalog.load()
