@@ -45,6 +45,12 @@ class Text:
     style: ParagraphStyle
 
 
+# Parsed paragraph fragments by (markup, style): headings, notices and letters repeat on every set
+# and reportlab's markup parser was the larger part of building the documents' flowables. Layout
+# never changes fragments once parsed (wrapping and splitting make new ones).
+_PARSED: dict[tuple, list] = {}
+_PARSED_MAX = 5000
+
 _ALIGN = {TA_CENTER: "CENTER", TA_RIGHT: "RIGHT", TA_LEFT: "LEFT", TA_JUSTIFY: "LEFT"}
 
 
@@ -77,7 +83,17 @@ class Layout:
     # --- text ---------------------------------------------------------------------------------
 
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(self.fonts.markup(text), style or self.body)
+        style = style or self.body
+        markup = self.fonts.markup(text)
+        key = (markup, style.name, style.fontName, style.fontSize, style.leading)
+        frags = _PARSED.get(key)
+        if frags is not None:
+            return Paragraph(markup, style, frags=frags)
+        paragraph = Paragraph(markup, style)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = paragraph.frags
+        return paragraph
 
     def title_block(self, header: DocHeader, subtitle: str = "") -> list[Flowable]:
         flow: list[Flowable] = [self.p(header.title, self.title)]
