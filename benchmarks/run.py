@@ -1,8 +1,8 @@
 """Run every benchmark and write benchmarks/README.md.
 
-    /work/venv/bin/python benchmarks/run.py            small sizes (a few minutes)
-    /work/venv/bin/python benchmarks/run.py --full     full sizes (1,000,000 rows; 16 × 500 saves)
-    /work/venv/bin/python benchmarks/run.py --only 1,3 some of them
+    .venv/bin/python benchmarks/run.py            small sizes (a few minutes)
+    .venv/bin/python benchmarks/run.py --full     full sizes (1,000,000 rows; 16 × 500 saves)
+    .venv/bin/python benchmarks/run.py --only 1,3 some of them
 
 Each figure comes with a baseline measured in the same run, so the ratio compares across machines.
 PostgreSQL figures use COUNTER_APP_BENCH_PG_URL (default the local server's "test" database); each
@@ -126,7 +126,7 @@ def main() -> int:
     print()
     print(table(results))
     if not args.no_readme:
-        command = "/work/venv/bin/python benchmarks/run.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        command = ".venv/bin/python benchmarks/run.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         write_readme(results, command.strip(), time.perf_counter() - started, failures, wanted)
         print(f"\nwrote {README.relative_to(ROOT)}")
     return 1 if failures else 0
