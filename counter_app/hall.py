@@ -117,12 +117,8 @@ def all_settings(session: Session, hall_id: int) -> dict[str, Any]:
     """Every setting of the hall (defaults filled in); read once per unit of work (``session``)."""
     memo = session.info.setdefault("hall_settings", {})
     if hall_id not in memo:
-        values = dict(DEFAULT_SETTINGS)
-        for key, value in session.execute(
-            select(HallSetting.key, HallSetting.value).where(HallSetting.hall_id == hall_id)
-        ):
-            values[key] = value
-        memo[hall_id] = values
+        rows = session.execute(select(HallSetting.key, HallSetting.value).where(HallSetting.hall_id == hall_id))
+        memo[hall_id] = {**DEFAULT_SETTINGS, **{key: value for key, value in rows}}
     return dict(memo[hall_id])
 
 
