@@ -348,11 +348,10 @@ def _upsert_customer(
     return customer, cert
 
 
-def _deadlines(session: Session, application: Application, hall_id: int, calendar,
-               settings: dict | None = None) -> None:
+def _deadlines(session: Session, application: Application, hall_id: int, calendar) -> None:
     """Stage and whole-process deadlines of an application at 受理 (working days from accepted_at)."""
     bt = catalog_mod.load().business_type(application.business_type)
-    accept_limit = hall.stage_limit(session, hall_id, application.business_type, "accept", settings)
+    accept_limit = hall.stage_limit(session, hall_id, application.business_type, "accept")
     stage_due = calendar.add_workdays(application.accepted_at, accept_limit)
     important = catalog_mod.is_important(application.load_importance)
     total_due = calendar.add_workdays(application.accepted_at, bt.total_limit_for(important))
@@ -434,11 +433,10 @@ def _sync_materials(
 
 def _context(session: Session, actor: Actor):
     h = _hall(session, actor)
-    settings = hall.all_settings(session, h.id)
-    calendar = hall.work_calendar(session, h.id, settings)
-    teams = [t.name for t in survey.teams(session, h.id, settings)]
-    deferral_days = int(settings.get("deferral_working_days") or 3)
-    return h, calendar, teams, deferral_days, settings
+    calendar = hall.work_calendar(session, h.id)
+    teams = [t.name for t in survey.teams(session, h.id)]
+    deferral_days = int(hall.get_setting(session, "deferral_working_days", h.id) or 3)
+    return h, calendar, teams, deferral_days
 
 
 def _validated_customer(
@@ -485,7 +483,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
 
     def work(session: Session) -> SaveResult:
         now = clock.now()
-        h, calendar, teams, deferral_days, settings = _context(session, actor)
+        h, calendar, teams, deferral_days = _context(session, actor)
         checked, customer, cert = _validated_customer(session, actor, inp, now, calendar, teams)
         entered = inp.cert_entered_at
         seconds = int((now - entered).total_seconds()) if entered else None
@@ -518,7 +516,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput) -> SaveResult:
                 stage="accept", action="enter", started_at=now, handler=actor.name, actor_id=actor.user_id
             )
         )
-        _deadlines(session, application, h.id, calendar, settings)
+        _deadlines(session, application, h.id, calendar)
         session.flush()
         deferred = _sync_materials(
             session, actor, application, checked, customer, cert, calendar, deferral_days, now
@@ -700,7 +698,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
         if application.current_stage != "accept" or application.status != "active":
             stage = catalog_mod.load().stage_name(application.current_stage)
             raise UserError(f"申请 {application.number} 已进入“{stage}”环节，只有受理环节的申请可以修改")
-        h, calendar, teams, deferral_days, settings = _context(session, actor)
+        h, calendar, teams, deferral_days = _context(session, actor)
         checked, customer, cert = _validated_customer(
             session, actor, inp, now, calendar, teams, exclude_application=application.id
         )
@@ -711,7 +709,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
         application.customer_id, application.certificate_id = customer.id, cert.id
         application.updated_at, application.updated_by_id = now, actor.user_id
         if type_changed:
-            _deadlines(session, application, h.id, calendar, settings)
+            _deadlines(session, application, h.id, calendar)
         deferred = _sync_materials(
             session, actor, application, checked, customer, cert, calendar, deferral_days, now
         )
@@ -776,9 +774,9 @@ class FormDefaults:
 def form_defaults(db: Database, actor: Actor) -> FormDefaults:
     require(db, actor, Perm.ACCEPT)
     with db.read() as session:
-        h, calendar, _teams, deferral_days, settings = _context(session, actor)
+        h, calendar, _teams, deferral_days = _context(session, actor)
         due = calendar.add_workdays(clock.now(), deferral_days)
-        kw = settings.get("residential_default_kw") or 0
+        kw = hall.get_setting(session, "residential_default_kw", h.id) or 0
         stmt = (
             select(Application.address_district, func.count())
             .where(Application.address_district != "")

@@ -104,6 +104,8 @@ def window_by_number(session: Session, number: int) -> CounterWindow | None:
 
 
 def get_setting(session: Session, key: str, hall_id: int | None = None) -> Any:
+    if hall_id is not None:
+        return _settings(session, hall_id).get(key)
     stmt = select(HallSetting.value).where(HallSetting.key == key)
     if hall_id is not None:
         stmt = stmt.where(HallSetting.hall_id == hall_id)
@@ -113,13 +115,18 @@ def get_setting(session: Session, key: str, hall_id: int | None = None) -> Any:
     return value
 
 
-def all_settings(session: Session, hall_id: int) -> dict[str, Any]:
-    """Every setting of the hall (defaults filled in); read once per unit of work (``session``)."""
+def _settings(session: Session, hall_id: int) -> dict[str, Any]:
+    """The hall's settings (defaults filled in), read once per unit of work: a save asked for five
+    of them, a query each. ``set_setting`` forgets them."""
     memo = session.info.setdefault("hall_settings", {})
     if hall_id not in memo:
         rows = session.execute(select(HallSetting.key, HallSetting.value).where(HallSetting.hall_id == hall_id))
         memo[hall_id] = {**DEFAULT_SETTINGS, **{key: value for key, value in rows}}
-    return dict(memo[hall_id])
+    return memo[hall_id]
+
+
+def all_settings(session: Session, hall_id: int) -> dict[str, Any]:
+    return dict(_settings(session, hall_id))
 
 
 def set_setting(session: Session, actor: Actor, hall_id: int, key: str, value: Any) -> None:
@@ -136,12 +143,9 @@ def set_setting(session: Session, actor: Actor, hall_id: int, key: str, value: A
     audit.record(session, actor, "settings_change", "setting", key, detail={"old": old, "new": value})
 
 
-def stage_limit(session: Session, hall_id: int, business_type: str, stage: str,
-                settings: dict[str, Any] | None = None) -> int:
-    """Working days of ``stage``: the hall's override, else the catalog's (``settings``: all_settings
-    already read in this unit, to spare a query)."""
-    overrides = (settings.get("stage_limits") if settings is not None
-                 else get_setting(session, "stage_limits", hall_id)) or {}
+def stage_limit(session: Session, hall_id: int, business_type: str, stage: str) -> int:
+    """Working days of ``stage``: the hall's override, else the catalog's."""
+    overrides = get_setting(session, "stage_limits", hall_id) or {}
     value = overrides.get(business_type, {}).get(stage)
     if value is not None:
         return int(value)
@@ -155,9 +159,8 @@ def calendar_overrides(session: Session, hall_id: int) -> dict:
     return {day: workday for day, workday in rows}
 
 
-def work_calendar(session: Session, hall_id: int, settings: dict[str, Any] | None = None):
+def work_calendar(session: Session, hall_id: int):
     from counter_app.workdays import WorkCalendar
 
-    confirmed = (settings.get("calendar_confirmed_years") if settings is not None
-                 else get_setting(session, "calendar_confirmed_years", hall_id)) or []
+    confirmed = get_setting(session, "calendar_confirmed_years", hall_id) or []
     return WorkCalendar(calendar_overrides(session, hall_id), confirmed_years=confirmed)

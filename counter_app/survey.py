@@ -60,9 +60,8 @@ class AppointmentInput:
         return f"{MODES.get(self.mode, self.mode)}：{when}（{self.team}）"
 
 
-def teams(session: Session, hall_id: int | None, settings: dict | None = None) -> list[SurveyTeam]:
-    raw = (settings.get("survey_teams") if settings is not None
-           else hall.get_setting(session, "survey_teams", hall_id)) or hall.DEFAULT_SETTINGS["survey_teams"]
+def teams(session: Session, hall_id: int | None) -> list[SurveyTeam]:
+    raw = hall.get_setting(session, "survey_teams", hall_id) or hall.DEFAULT_SETTINGS["survey_teams"]
     return [SurveyTeam(str(t["name"]), str(t.get("area", "")), int(t.get("daily_capacity", 0))) for t in raw]
 
 

@@ -132,11 +132,11 @@ class AppSnapshot:
         return catalog.is_important(self.load_importance)
 
 
-def load_hall(session: Session, hall_id: int, settings: dict | None = None) -> HallInfo:
+def load_hall(session: Session, hall_id: int) -> HallInfo:
     row = session.get(Hall, hall_id)
     if row is None:
         raise NotFound("营业厅信息不存在，请先完成营业厅设置")
-    return hall_info(row, settings if settings is not None else hall.all_settings(session, hall_id))
+    return hall_info(row, hall.all_settings(session, hall_id))
 
 
 def _deferred_items(app: Application) -> tuple[DeferredItem, ...]:
@@ -174,9 +174,8 @@ def collect(session: Session, application_id: int) -> AppSnapshot:
         raise NotFound(f"申请（内部编号 {application_id}）不存在或已被删除")
     cat = catalog.load()
     btype = cat.business_type(app.business_type)
-    settings = hall.all_settings(session, app.hall_id)
     stage_limits = tuple(
-        (s.code, s.name, hall.stage_limit(session, app.hall_id, btype.code, s.code, settings))
+        (s.code, s.name, hall.stage_limit(session, app.hall_id, btype.code, s.code))
         for s in btype.stages_for(catalog.is_important(app.load_importance))
     )
     clerk = session.get(User, app.clerk_id)
@@ -246,6 +245,6 @@ def collect(session: Session, application_id: int) -> AppSnapshot:
         deferred=_deferred_items(app),
         authenticity_signed_at=authenticity.signed_at if authenticity else None,
         appointment=_appointment(app),
-        hall=load_hall(session, app.hall_id, settings),
+        hall=load_hall(session, app.hall_id),
         generated_at=clock.now(),
     )
