@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from counter_app import audit, clock, hall, identity, numbering, survey
+from counter_app import audit, clock, hall, identity, numbering, privacy, survey
 from counter_app import catalog as catalog_mod
 from counter_app.acceptance_input import (
     MATERIAL_STATES,
@@ -34,7 +34,6 @@ from counter_app.acceptance_input import (
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import NotFound, StaleEdit, UserError
-from counter_app.masking import mask_id, mask_phone
 from counter_app.models import (
     Application,
     BlacklistEntry,
@@ -625,12 +624,12 @@ _ID_FIELDS = ("cert_number", "legal_rep_id_number", "agent_cert_number")
 _PHONE_FIELDS = ("contact_mobile", "contact_phone", "agent_mobile", "vat_phone")
 
 
-def _masked_input(inp: AcceptanceInput) -> AcceptanceInput:
-    """The form as a role without need of full personal data sees it (privacy policy)."""
+def _shown_input(actor: Actor, inp: AcceptanceInput) -> AcceptanceInput:
+    """The form as ``actor`` may see it (privacy policy: in full for the clerks who handle cases)."""
     return dataclasses.replace(
         inp,
-        **{name: mask_id(getattr(inp, name)) for name in _ID_FIELDS},
-        **{name: mask_phone(getattr(inp, name)) for name in _PHONE_FIELDS},
+        **{name: privacy.show_id(actor, getattr(inp, name), own_case=True) for name in _ID_FIELDS},
+        **{name: privacy.show_phone(actor, getattr(inp, name), own_case=True) for name in _PHONE_FIELDS},
     )
 
 
@@ -646,7 +645,7 @@ def load(db: Database, actor: Actor, application_id: int) -> LoadedApplication:
         from counter_app.models import CounterWindow
 
         window_row = session.get(CounterWindow, window) if window else None
-        full = allowed(actor, Perm.SEE_FULL_PERSONAL_DATA)
+        full = privacy.may_see_full(actor, own_case=True)
         loaded = LoadedApplication(
             application_id=application.id,
             number=application.number,
@@ -656,7 +655,7 @@ def load(db: Database, actor: Actor, application_id: int) -> LoadedApplication:
             # a masked form must never be saved back over the real numbers
             editable=(application.current_stage == "accept" and application.status == "active"
                       and full and allowed(actor, Perm.ACCEPT)),
-            input=_to_input(application) if full else _masked_input(_to_input(application)),
+            input=_shown_input(actor, _to_input(application)),
             accepted_at=application.accepted_at,
             clerk_name=clerk.name if clerk else "",
             window_no=window_row.number if window_row else None,
