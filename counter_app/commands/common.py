@@ -8,9 +8,9 @@ import datetime as dt
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from counter_app import config, schema
-from counter_app.db import Database
-from counter_app.errors import DatabaseUnavailable, UserError
+from counter_app.infra import config, schema_upgrade as schema
+from counter_app.infra.db import Database
+from counter_app.infra.errors import DatabaseUnavailable, UserError
 
 
 def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database:

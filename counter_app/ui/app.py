@@ -14,11 +14,12 @@ from PySide6.QtGui import QAction, QFont, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from counter_app import accounts, audit, config, users
-from counter_app.context import Actor, system_actor, this_pc
-from counter_app.db import Database
-from counter_app.errors import DatabaseUnavailable, SchemaTooNew, UserError
-from counter_app.resources import resource_path
+from counter_app.security import accounts, audit, credentials as users
+from counter_app.infra import config
+from counter_app.infra.context import Actor, system_actor, this_pc
+from counter_app.infra.db import Database
+from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew, UserError
+from counter_app.infra.resources import resource_path
 from counter_app.ui.idle_lock import IdleLock
 from counter_app.ui.login_dialog import LoginDialog, PcSettings
 from counter_app.ui.password_dialog import PasswordDialog
@@ -76,7 +77,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def connect(url: str) -> Database:
     """Connect and bring the schema to head (SQLite backed up first). Raises DatabaseUnavailable,
     SchemaTooNew or UserError with a Chinese message; never a driver exception."""
-    from counter_app import schema
+    from counter_app.infra import schema_upgrade as schema
     from counter_app.commands.common import open_database
 
     db = open_database(SimpleNamespace(db=url), upgrade=False)
@@ -131,9 +132,9 @@ def register_pc(db: Database, actor: Actor, hall_code: str = "") -> bool:
     """Record this PC as a counter (window, version, last user) and name its PostgreSQL connections
     after hall, window and host, when the counters module is in this build. A failure is logged:
     being listed is useful, not a reason to keep a clerk out."""
-    if importlib.util.find_spec("counter_app.counters") is None:
+    if importlib.util.find_spec("counter_app.hall.counter_pcs") is None:
         return False
-    from counter_app import counters
+    from counter_app.hall import counter_pcs as counters
 
     try:
         counters.on_sign_in(db, actor, hall_code)
@@ -330,7 +331,7 @@ def run(db_url: str | None = None) -> int:
         if not flow.begin():
             return EXIT_OK
         if flow.pc_registered is False:
-            log.info("counter_app.counters not in this build: PC not registered")
+            log.info("counter_app.hall.counter_pcs not in this build: PC not registered")
         return app.exec()
     finally:
         flow.shutdown()

@@ -145,14 +145,16 @@ class BackgroundTask(QObject):
         return self._dialog
 
     def _show_progress(self, done: int, total: int) -> None:
-        if self._dialog is None or self.progress.is_cancelled():
+        # a local: setValue on a modal dialog processes events, and _finish may drop self._dialog meanwhile
+        dialog = self._dialog
+        if dialog is None or self.progress.is_cancelled():
             return
         if total > 0:
-            self._dialog.setMaximum(total)
-            self._dialog.setValue(min(done, total))
-            self._dialog.setLabelText(f"{self._label}\n{done:,} / {total:,} {self._unit}")
+            dialog.setMaximum(total)
+            dialog.setValue(min(done, total))
+            dialog.setLabelText(f"{self._label}\n{done:,} / {total:,} {self._unit}")
         else:
-            self._dialog.setMaximum(0)
+            dialog.setMaximum(0)
 
     def _finish(self, outcome: str, *args) -> None:
         self.outcome = outcome
