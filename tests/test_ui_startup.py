@@ -129,17 +129,12 @@ def test_empty_database_setup_then_login_then_main_window(qtbot, sqlite_db, pc_s
     assert pc_settings.window_no("FZGL01") == 2
     assert flow.session.actor.window_no == 2 and flow.session.actor.pc == "PC-9"
     assert _actions(sqlite_db) == [("setup", "setup", "ok"), ("setup", "user_add", "ok"), ("admin", "login", "ok")]
-    # the PC is registered as a counter when this build has counter_app.hall.counter_pcs
-    import importlib.util
-
+    # the PC is registered as a counter
     from counter_app.models import CounterPC
 
     with sqlite_db.read() as s:
         pcs = [(pc.hostname, pc.window_id is not None) for pc in s.scalars(select(CounterPC))]
-    if importlib.util.find_spec("counter_app.hall.counter_pcs") is None:
-        assert flow.pc_registered is False and pcs == []
-    else:
-        assert flow.pc_registered is True and pcs == [("PC-9", True)]
+    assert flow.pc_registered is True and pcs == [("PC-9", True)]
 
 
 def test_window_choice_is_remembered_per_pc(qtbot, sqlite_db, pc_settings):

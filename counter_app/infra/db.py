@@ -196,3 +196,22 @@ def _translate_errors() -> Iterator[None]:
         yield
     except OperationalError as exc:
         raise _unavailable(exc) from exc
+
+
+def open_checked(url: str) -> Database:
+    """A Database for ``url`` that answered ``SELECT 1``; DatabaseUnavailable (one Chinese line) if not."""
+    from sqlalchemy import text
+
+    db = Database.from_url(url)
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as exc:
+        db.dispose()
+        raise DatabaseUnavailable(f"无法连接数据库 {db.url}：{driver_reason(exc)}") from exc
+    return db
+
+
+def driver_reason(exc: BaseException) -> str:
+    """The first line of the driver's message, short enough for a message box or stderr."""
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]

@@ -10,11 +10,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from counter_app.infra import clock
 from counter_app.infra.config import backups_dir
-from counter_app.infra.db import owner_only
-from counter_app.infra.errors import SchemaTooNew
+from counter_app.infra.context import system_actor
+from counter_app.infra.db import Database, driver_reason, open_checked, owner_only
+from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew, UserError
 
 # counter_app/migrations stays at the top of the package: Alembic's script_location, shipped as package data
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
@@ -102,3 +104,29 @@ def upgrade(engine: Engine) -> tuple[str | None, str, Path | None]:
 
 def needs_upgrade(engine: Engine) -> bool:
     return check_not_newer(engine) != head_revision()
+
+
+def connect(url: str) -> Database:
+    """Connect and bring the schema to head (SQLite backed up first), recording an upgrade in the
+    audit trail. Raises DatabaseUnavailable, SchemaTooNew or UserError with a Chinese message; never
+    a driver exception."""
+    from counter_app.security import audit
+
+    db = open_checked(url)
+    try:
+        before, after, backup = upgrade(db.engine)
+    except (OperationalError, DBAPIError) as exc:
+        db.dispose()
+        if getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501":  # insufficient privilege
+            raise UserError(
+                f"数据库需要升级到本程序的版本，但当前数据库账号 {db.engine.url.username} 无权修改表结构。"
+                "请管理员用数据库所有者账号运行 counter-app db upgrade 后再启动。") from exc
+        raise DatabaseUnavailable(f"无法升级数据库 {db.url}：{driver_reason(exc)}") from exc
+    except BaseException:
+        db.dispose()
+        raise
+    if before is not None and before != after:
+        with db.write() as session:
+            audit.record(session, system_actor(), "db_upgrade", "schema", after,
+                         detail={"from": before, "to": after, "backup": str(backup or "")})
+    return db
