@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from counter_app import capacity, cardreader
-from counter_app.acceptance_input import field_roles, material_plan, split_address
-from counter_app.catalog import load
-from counter_app.errors import ValidationFailed
+from counter_app.acceptance import capacity, cardreader
+from counter_app.acceptance.clerk_input import field_roles, material_plan, split_address
+from counter_app.hall.catalog import load
+from counter_app.infra.errors import ValidationFailed
 
 
 def test_simulated_reader_yields_what_a_real_reader_does():
