@@ -129,7 +129,7 @@ def _page_from_image(image, raw: bytes | None, mime: str, dpi_hint: float | None
     if estimated or dpi_info == 72:
         dpi_info, estimated = max(width, height) / A4_LONG_INCH, True
     colour = _is_colour(image)
-    if raw is None or mime not in ("image/jpeg", "image/png"):
+    if raw is None or mime not in ("image/jpeg", "image/png") or "A" in image.mode or "transparency" in image.info:
         # stored as JPEG (colour/grey) so that archives embed it directly; TIFF/BMP are not for PDF/A pages
         out = io.BytesIO()
         image.convert("RGB" if colour else "L").save(out, "JPEG", quality=88, dpi=(round(dpi_info),) * 2)

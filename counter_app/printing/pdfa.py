@@ -130,7 +130,8 @@ def check(data: bytes) -> PdfaReport:
         problems.append("no output intent with an ICC profile")
     if reader.encrypted:
         problems.append("encrypted")
-    if "/JavaScript" in root.get("/Names", {}) or "/OpenAction" in root:
+    names = root["/Names"] if "/Names" in root else {}
+    if "/JavaScript" in names or "/OpenAction" in root:
         problems.append("JavaScript or open action")
     for number, page in enumerate(reader.root["/Pages"].get_object()["/Kids"], 1):
         problems += _page_font_problems(page.get_object(), number)
