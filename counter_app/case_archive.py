@@ -78,7 +78,7 @@ def build(db: Database, actor: Actor, application_id: int) -> ArchiveResult:
                                                            AuditEntry.target_id == number)
                                   .order_by(AuditEntry.at, AuditEntry.id)).all()
         trail = [(_fmt(e.at), e.username, str(e.window_no or ""), audit.ACTION_LABELS.get(e.action, e.action),
-                  audit.OUTCOME_LABELS.get(e.outcome, e.outcome), privacy.redact(e.detail)[:160]) for e in entries]
+                  audit.OUTCOME_LABELS.get(e.outcome, e.outcome), _detail(e.detail)) for e in entries]
     require(db, actor, Perm.VIEW_APPLICATION, target_type="application", target_id=number)
     key = seal_certificates.seal_key(db, snapshot.hall.id)
 
@@ -135,6 +135,32 @@ def build(db: Database, actor: Actor, application_id: int) -> ArchiveResult:
 
     return ArchiveResult(number, sealed, suggested_filename(number, "案卷", "pdf"), page_count, len(signed),
                          len(pages), len(trail))
+
+
+DETAIL_KEYS = {"document": "单据", "title": "名称", "format": "格式", "sha256": "SHA-256", "device": "设备",
+               "points": "笔迹点数", "seal": "签章", "material": "资料", "file": "文件", "pages": "页数",
+               "source": "来源", "printer": "打印机", "path": "路径", "error": "错误", "signed": "已签署",
+               "scans": "扫描件", "audit_entries": "审计记录", "masked": "脱敏", "page": "页", "scan": "扫描件编号"}
+SKIP_KEYS = {"ids", "thumbnails"}
+
+
+def _detail(text: str) -> str:
+    """An audit entry's detail in words (JSON details as "label：value"), personal numbers masked."""
+    import json
+
+    try:
+        value = json.loads(text) if text.startswith("{") else None
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            if key in SKIP_KEYS:
+                continue
+            item = str(item)
+            parts.append(f"{DETAIL_KEYS.get(key, key)}：{item[:16] if key == 'sha256' else item}")
+        text = "；".join(parts)
+    return privacy.redact(text)[:200]
 
 
 def _header(snapshot):

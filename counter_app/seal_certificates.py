@@ -188,9 +188,9 @@ def create_trial(db: Database, actor: Actor, passphrase: str | None = None, *, h
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, hall_name[:64]),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(hall_name, 64)),
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "试用证书，不具法律效力 (trial, not for production)"),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{hall_name[:40]} 电子签章 {TRIAL_MARK}"),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{_fit(hall_name, 64 - 27)} 电子签章 {TRIAL_MARK}"),
     ])
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     cert = (
@@ -206,6 +206,13 @@ def create_trial(db: Database, actor: Actor, passphrase: str | None = None, *, h
     info = _store(db, actor, cert, key, (), passphrase, trial=True, action="seal_trial")
     save_passphrase(passphrase)
     return info
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` UTF-8 bytes (X.509 name attributes count bytes, not characters)."""
+    while len(text.encode("utf-8")) > limit:
+        text = text[:-1]
+    return text
 
 
 def certificates(db: Database, actor: Actor) -> list[CertInfo]:

@@ -375,12 +375,13 @@ class _PagedCanvas(rl_canvas.Canvas):
         if total > 1:
             self._draw_text(page_w - MARGIN_X, y, f"第 {number} 页 共 {total} 页", 9, "right")
         if self._copy_note:  # a reprint of a signed document must not pass for the sealed original
+            top = self._pagesize[1] - 9 * mm
             self.setFillColor(colors.HexColor("#B00020"))
-            self._draw_text(page_w - MARGIN_X, self._pagesize[1] - 8 * mm, self._copy_note, 9, "right")
-            self.setFillColor(colors.HexColor("#E6E6E6"))
-            self.translate(page_w / 2, self._pagesize[1] / 2)
-            self.rotate(35)
-            self._draw_text(0, 0, "副 本", 96, "center")
+            self.setStrokeColor(colors.HexColor("#B00020"))
+            self.setLineWidth(1.2)
+            self.rect(MARGIN_X, top - 2.2 * mm, 16 * mm, 7 * mm, stroke=1, fill=0)
+            self._draw_text(MARGIN_X + 8 * mm, top, "副 本", 11, "center")
+            self._draw_text(page_w - MARGIN_X, top, self._copy_note, 8, "right")
         self.restoreState()
 
 
