@@ -13,11 +13,11 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     Boolean,
-    LargeBinary,
     Date,
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     Numeric,
     String,

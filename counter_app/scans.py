@@ -374,7 +374,7 @@ def page(db: Database, actor: Actor, scan_id: int, *, purpose: str = "view") -> 
 def export_page(db: Database, actor: Actor, scan_id: int, path: str | Path) -> Path:
     from counter_app.documents import _write_atomically, save_error_message
 
-    info, data = page(db, actor, scan_id, purpose="export")
+    _info, data = page(db, actor, scan_id, purpose="export")
     target = Path(path)
     try:
         _write_atomically(target, data)
@@ -382,6 +382,24 @@ def export_page(db: Database, actor: Actor, scan_id: int, path: str | Path) -> P
     except OSError as exc:
         raise UserError(save_error_message(exc, target)) from exc
     return target
+
+
+@dataclass(frozen=True)
+class MaterialItem:
+    id: int
+    code: str
+    name: str
+    state: str
+
+
+def material_items(db: Database, actor: Actor, application_id: int) -> tuple[str, list[MaterialItem]]:
+    """The application's number and its material items, in the order of the form."""
+    with db.read() as session:
+        app = _app(session, application_id)
+        number = app.number
+        items = [MaterialItem(m.id, m.code, m.name, m.state) for m in app.materials]
+    require(db, actor, Perm.VIEW_APPLICATION, target_type="application", target_id=number)
+    return number, items
 
 
 def pages_for_archive(session: Session, application_id: int) -> list[tuple[ScanInfo, bytes]]:

@@ -11,6 +11,7 @@ the counter's second screen or in the signing window.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 from collections import deque
@@ -82,7 +83,7 @@ class CapturedSignature:
                 x, y, p = pts[0]
                 r = base * (0.5 + p) / 2
                 draw.ellipse((x - r, y - r, x + r, y + r), fill="black")
-            for (x0, y0, p0), (x1, y1, p1) in zip(pts, pts[1:], strict=False):
+            for (x0, y0, p0), (x1, y1, p1) in itertools.pairwise(pts):
                 width = max(1, int(base * (0.5 + (p0 + p1) / 2)))
                 draw.line((x0, y0, x1, y1), fill="black", width=width, joint="curve")
         out = io.BytesIO()

@@ -69,7 +69,7 @@ def test_import_pkcs12(hall_db, frozen_now, tmp_path):
 
 
 def test_simulated_pad_signs_the_set_and_the_seals_validate(sealed_hall):
-    db, actors, app_id, info = sealed_hall
+    db, actors, app_id, _info = sealed_hall
     clerk = actors["clerk1"]
     pad = SimulatedPad([sample_signature(i) for i in range(5)])
     targets = signed_documents.targets(db, clerk, app_id)

@@ -70,7 +70,7 @@ def windows(qtbot, hall_db, frozen_now):
 
 
 def test_customer_signs_the_set_and_the_clerk_sees_progress(qtbot, windows):
-    db, _actors, app_id, documents_dialog = windows
+    db, _actors, _app_id, documents_dialog = windows
     pad = SimulatedPad([sample_signature(i) for i in range(3)])
     dialog = documents_dialog.open_signing(pad=pad)
     qtbot.addWidget(dialog)

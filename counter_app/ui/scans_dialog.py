@@ -32,7 +32,6 @@ from counter_app import scans
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
-from counter_app.models import Material
 from counter_app.ui.background import run_for
 
 ENV_WATCH = "COUNTER_APP_SCAN_FOLDER"
@@ -52,6 +51,7 @@ class ScansDialog(QDialog):
         super().__init__(parent)
         self.db, self.actor, self.application_id = db, actor, application_id
         self.items: list[tuple[int, str, str, str]] = []  # id, code, name, state
+        self.number = ""
         self.pages: list[scans.ScanInfo] = []
         self.pending = 0
         self.last_message = ""
@@ -145,22 +145,26 @@ class ScansDialog(QDialog):
     # --- loading ----------------------------------------------------------------------------------
 
     def _load_items(self) -> None:
-        from sqlalchemy import select
+        self.pending += 1
+        run_for(self, lambda: scans.material_items(self.db, self.actor, self.application_id), self._show_items,
+                self._failed)
 
-        from counter_app.models import Application
-
-        # the material list is small and read once; pages come through the background helper
-        with self.db.read() as session:
-            app = session.get(Application, self.application_id)
-            self.number = app.number if app else ""
-            self.items = [(m.id, m.code, m.name, m.state) for m in session.scalars(
-                select(Material).where(Material.application_id == self.application_id).order_by(Material.seq))]
+    def _show_items(self, result) -> None:
+        self.pending -= 1
+        self.number, items = result
+        self.items = [(m.id, m.code, m.name, m.state) for m in items]
         self.header.setText(f"申请编号：{self.number}　　扫描要求依 DA/T 31-2017（≥200 dpi；证件300 dpi；含印章须彩色）")
         self.setWindowTitle(f"资料扫描件 — {self.number}")
+        current = self.material.currentData()
+        blocked = self.material.blockSignals(True)
         self.material.clear()
         for material_id, _code, name, state in self.items:
             self.material.addItem(f"{name}（{STATE_LABELS.get(state, state)}）", material_id)
         self.material.addItem("其他资料（未归类）", None)
+        index = self.material.findData(current)
+        self.material.setCurrentIndex(index if index >= 0 else 0)
+        self.material.blockSignals(blocked)
+        self._update_requirement()
 
     def current_material(self) -> tuple[int | None, str, str]:
         material_id = self.material.currentData()
@@ -270,15 +274,12 @@ class ScansDialog(QDialog):
     def poll_folder(self) -> None:
         if self.watch_folder is None or self.pending:
             return
-        new = scans.watched_files(self.watch_folder, self._seen)
-        if not new:
-            return
-        self._seen |= {str(p) for p in new}
         material_id, _code, _state = self.current_material()
-        folder = self.watch_folder
+        folder, seen = self.watch_folder, set(self._seen)
         self.pending += 1
 
         def work():
+            new = scans.watched_files(folder, seen)
             added, failures = [], []
             for path in new:
                 try:
@@ -293,11 +294,14 @@ class ScansDialog(QDialog):
                     path.rename(done_dir / f"{self.number}-{path.name}")
                 except OSError:
                     pass  # stays in _seen: not picked up twice by this window
-            return added, failures
+            return new, added, failures
 
         def done(result) -> None:
             self.pending -= 1
-            added, failures = result
+            new, added, failures = result
+            self._seen |= {str(p) for p in new}
+            if not added and not failures:
+                return
             text = f"已从高拍仪文件夹添加{len(added)}页"
             if failures:
                 self._show(text + "；未添加：" + "；".join(failures), error=True)

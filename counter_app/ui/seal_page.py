@@ -65,17 +65,21 @@ class SealPage(QWidget):
     def refresh(self) -> None:
         self.pending += 1
 
-        def done(rows) -> None:
+        def work():
+            return seal_certificates.certificates(self.db, self.actor), seal_certificates.this_pc_passphrase()
+
+        def done(result) -> None:
             self.pending -= 1
+            rows, passphrase = result
             self.list.clear()
             for info in rows:
                 self.list.addItem(f"{'【当前使用】' if info.active else '【已停用】'}{info.label}　指纹 {info.fingerprint[:16]}…")
             if not rows:
                 self.list.addItem("尚未配置签章证书：请导入营业厅证书，或创建试用证书")
-            has = seal_certificates.this_pc_passphrase() is not None
+            has = passphrase is not None
             self.local.setText("本机：" + ("已保存盖章口令，可以盖章" if has else "未保存盖章口令，本机不能盖章"))
 
-        run_for(self, lambda: seal_certificates.certificates(self.db, self.actor), done, self._failed)
+        run_for(self, work, done, self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self.pending = max(0, self.pending - 1)

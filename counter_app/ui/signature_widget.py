@@ -12,6 +12,8 @@ out as a ``signature_pad.CapturedSignature``. The image is drawn from those stro
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen, QTabletEvent, QTouchEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -139,7 +141,7 @@ class SignatureWidget(QWidget):
         for stroke in self._strokes:
             if not stroke:
                 continue
-            for (x0, y0, _t0, p0), (x1, y1, _t1, p1) in zip(stroke, stroke[1:], strict=False):
+            for (x0, y0, _t0, p0), (x1, y1, _t1, p1) in itertools.pairwise(stroke):
                 painter.setPen(QPen(QColor("black"), 1.5 + 3 * (p0 + p1) / 2, Qt.PenStyle.SolidLine,
                                     Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
                 painter.drawLine(QPointF(x0, y0), QPointF(x1, y1))

@@ -45,6 +45,7 @@ class SigningDialog(QDialog):
         self.pad = pad or signature_pad.create()
         self.targets: list[signed_documents.SignTarget] = []
         self.busy = False
+        self.pending = 0
         self.last_message = ""
         self._previews: dict[str, bytes] = {}
         self.setObjectName("SigningDialog")
@@ -126,12 +127,21 @@ class SigningDialog(QDialog):
     # --- state ------------------------------------------------------------------------------------
 
     def refresh(self, select: str | None = None) -> None:
-        try:
-            self.targets = signed_documents.targets(self.db, self.actor, self.application_id)
-            info = documents.overview(self.db, self.actor, self.application_id)
-        except UserError as exc:
-            self._show(str(exc), error=True)
-            return
+        self.pending += 1
+
+        def work():
+            return (signed_documents.targets(self.db, self.actor, self.application_id),
+                    documents.overview(self.db, self.actor, self.application_id))
+
+        def failed(exc: Exception) -> None:
+            self.pending -= 1
+            self._show(str(exc) if isinstance(exc, UserError) else f"读取失败：{exc}", error=True)
+
+        run_for(self, work, lambda result: self._fill(result, select), failed)
+
+    def _fill(self, result, select: str | None) -> None:
+        self.pending -= 1
+        self.targets, info = result
         self.header.setText(f"申请编号：{info.number}　　客户：{info.customer_name}　　业务：{info.business_name}"
                             f"　　签名设备：{self.pad.label}")
         self.setWindowTitle(f"客户签名 — {info.number} {info.customer_name}")
@@ -278,8 +288,13 @@ class SigningDialog(QDialog):
 
             from counter_app.documents import _write_atomically
 
+            from counter_app.documents import save_error_message
+
             _info, data = signed_documents.signed_pdf(self.db, self.actor, signed_id, purpose="export")
-            _write_atomically(Path(path), data)
+            try:
+                _write_atomically(Path(path), data)
+            except OSError as exc:
+                raise UserError(save_error_message(exc, Path(path))) from exc
             return path
 
         run_for(self, work, lambda p: self._show(f"已保存签章原件：{p}"),
