@@ -105,7 +105,7 @@ def build(db: Database, actor: Actor, application_id: int) -> ArchiveResult:
                               [38 * mm, 32 * mm, lay.width - 38 * mm - 32 * mm - 40 * mm, 40 * mm], small=True))
     for doc, row, _pdf, image in signed:
         model = forms.build(snapshot, doc)
-        doc_story, _ = pdf.story_for(model, settings, SignatureMark(image, cn_date(row.signed_at)))
+        doc_story, _ = pdf.story_for(model, settings, SignatureMark(image, cn_date(row.signed_at), row.signer_role))
         story += [PageBreak(), lay.p(f"【阅读副本】{DOC_TITLES[doc]}：签章原件见附件 {_attachment_name(number, doc)}",
                                       lay.small), Spacer(1, 2 * mm), *doc_story]
     for info, data in pages:

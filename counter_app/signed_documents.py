@@ -81,9 +81,20 @@ def targets(db: Database, actor: Actor, application_id: int) -> list[SignTarget]
         if not pdf.has_signature_box(model):
             continue
         row = signed.get(doc)
-        result.append(SignTarget(doc, DOC_TITLES[doc], model.signatures[0].role,
+        result.append(SignTarget(doc, DOC_TITLES[doc], signer_line(model, snapshot.has_agent),
                                  row.signed_at if row else None, row.id if row else None))
     return result
+
+
+def signer_line(model, has_agent: bool) -> str:
+    """The box the signature given at the counter goes into: the agent's when an agent came (经办人,
+    受托人), else the first box for a handwritten signature (a 单位盖章 box wants the stamp)."""
+    roles = [s.role for s in model.signatures]
+    if has_agent:
+        for role in roles:
+            if "经办人" in role or "受托人" in role:
+                return role
+    return next((role for role in roles if "签字" in role), roles[0])
 
 
 def _filename(number: str, doc: str) -> str:
@@ -110,14 +121,14 @@ def sign(db: Database, actor: Actor, application_id: int, doc: str, signature: C
     key = seal_certificates.seal_key(db, snapshot.hall.id)
     now = clock.now()
     image = signature.png()
-    rendered = pdf.render_pdf(model, settings, signature=SignatureMark(image, cn_date(now)))
+    role = signer_line(model, snapshot.has_agent)
+    rendered = pdf.render_pdf(model, settings, signature=SignatureMark(image, cn_date(now), role))
     header = model.header
     archival = pdfa.to_pdfa(rendered, title=f"{header.title} {header.number}", author=header.hall_name,
                             subject=header.customer_name)
     sealed = seal(archival, key, reason=f"{header.title}（申请编号 {number}）客户签名确认，营业厅电子签章",
                   location=header.hall_name)
     sha = hashlib.sha256(sealed).hexdigest()
-    role = model.signatures[0].role
 
     def work(session: Session) -> SignedInfo:
         pdf_blob = blobs.put(session, sealed)
@@ -176,5 +187,5 @@ def copy_marks(session: Session, application_id: int) -> dict[str, tuple[Signatu
     for doc, row in _latest(session, application_id).items():
         image = blobs.get(session, row.image_blob_id)
         note = f"副本：本单据已于{cn_date(row.signed_at)}由客户电子签名并经营业厅电子签章，原件为签章PDF"
-        result[doc] = (SignatureMark(image, cn_date(row.signed_at)), note)
+        result[doc] = (SignatureMark(image, cn_date(row.signed_at), row.signer_role), note)
     return result

@@ -154,3 +154,37 @@ def test_reprint_of_a_signed_document_says_it_is_a_copy(sealed_hall):
     after = text_of(documents.render(db, clerk, app_id, "form").data)
     assert "副本" in after and "原件为签章PDF" in after
     assert "副本" not in text_of(documents.render(db, clerk, app_id, "notice").data)
+
+
+def test_signed_documents_are_kept_in_either_database(db, actors, frozen_now):
+    """The sealed PDF and the signature image live in the shared database (bytea on PostgreSQL)."""
+    seal_certificates.create_trial(db, actors["admin1"], "trial-passphrase")
+    app_id = add_case(db, actors["clerk1"], name="赵六")
+    item = signed_documents.sign(db, actors["clerk1"], app_id, "form", sample_signature(0))
+    other_window = actors["clerk2"]  # any counter (and the back office) reads the same original
+    info, data = signed_documents.signed_pdf(db, other_window, item.id)
+    assert info.sha256 == item.sha256 and pdf_seal.verify(data, seal_certificates.certificate_ders(db))[0].ok
+    with db.read() as session:
+        from counter_app.models import SignedDocument
+
+        row = session.get(SignedDocument, item.id)
+        assert row.strokes["strokes"] and len(row.strokes["strokes"][0][0]) == 4  # x, y, t, pressure
+        assert row.device == "模拟签批屏"
+
+
+def test_the_signature_goes_into_the_box_of_whoever_signs_at_the_counter(sealed_hall):
+    db, actors, _app_id, _info = sealed_hall
+    clerk = actors["clerk1"]
+    org = add_case(db, clerk, name="福州闽江机械制造有限公司", organisation=True, business_type="lv_biz_new")
+    roles = {t.doc: t.signer_role for t in signed_documents.targets(db, clerk, org)}
+    assert roles["commitment"] == "法定代表人或经办人（签字）"  # not the 单位盖章 box: that wants the stamp
+    with_agent = add_case(db, clerk, name="钱七", agent=True)
+    roles = {t.doc: t.signer_role for t in signed_documents.targets(db, clerk, with_agent)}
+    assert roles["form"] == "经办人（签字）" and roles["proxy"] == "受托人（签字）"
+    signed = signed_documents.sign(db, clerk, with_agent, "proxy", sample_signature(3))
+    _, data = signed_documents.signed_pdf(db, clerk, signed.id)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[0]
+        image = page.images[0]
+        row = next(w for w in page.extract_words() if w["text"].startswith("受托人（签字）"))
+    assert abs((image["top"] + image["bottom"]) / 2 - (row["top"] + row["bottom"]) / 2) < 15

@@ -79,7 +79,7 @@ class Layout:
         self._cell_styles: dict[tuple, CellStyle] = {}
         self.sign_name = ParagraphStyle("signame", parent=self.cell, alignment=TA_CENTER)
         self.sign_date = ParagraphStyle("date", parent=self.cell, alignment=TA_RIGHT)
-        # the customer's captured signature, placed in the first box of the signature block
+        # the customer's captured signature, placed in its box of the signature block
         self.signature_mark: SignatureMark | None = None
 
     # --- text ---------------------------------------------------------------------------------
@@ -250,10 +250,11 @@ class Layout:
         role_w, date_label_w, date_w = 44 * mm, 14 * mm, 46 * mm
         sign_w = self.width - role_w - date_label_w - date_w
         mark, self.signature_mark = self.signature_mark, None  # one document, one captured signature
+        target = mark.row(signatures) if mark is not None else -1
         for i, s in enumerate(signatures):
             name = Text(s.name, self.sign_name) if s.name else ""
             date = s.date
-            if i == 0 and mark is not None:
+            if i == target:
                 name = mark.flowable(sign_w - 2 * CELL_PAD_X, 13 * mm - CELL_PAD_TOP - CELL_PAD_BOTTOM)
                 date = mark.date
             rows.append([Text(s.role, self.label), name, Text("日期", self.label), Text(date, self.sign_date)])
@@ -272,6 +273,10 @@ class SignatureMark:
 
     png: bytes
     date: str
+    role: str = ""  # the box it goes into; "" = the first one
+
+    def row(self, signatures: Sequence[SignatureLine]) -> int:
+        return next((i for i, s in enumerate(signatures) if s.role == self.role), 0)
 
     def flowable(self, max_width: float, max_height: float) -> Flowable:
         from reportlab.lib.utils import ImageReader
