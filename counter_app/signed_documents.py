@@ -74,9 +74,12 @@ def targets(db: Database, actor: Actor, application_id: int) -> list[SignTarget]
         number = _number(session, application_id)
         snapshot = forms.collect(session, application_id)
         signed = _latest(session, application_id)
+        paper = set(hall.get_setting(session, PAPER_SETTING, snapshot.hall.id) or [])
     require(db, actor, Perm.PRINT, target_type="application", target_id=number)
     result = []
     for doc in forms.applicable(snapshot):
+        if doc in paper:
+            continue
         model = forms.build(snapshot, doc)
         if not pdf.has_signature_box(model):
             continue
@@ -97,6 +100,29 @@ def signer_line(model, has_agent: bool) -> str:
     return next((role for role in roles if "签字" in role), roles[0])
 
 
+PAPER_SETTING = "paper_signature_docs"  # documents the hall keeps on paper for a wet signature
+
+
+def paper_docs(db: Database, actor: Actor) -> list[str]:
+    with db.read() as session:
+        hall_id = actor.hall_id or seal_certificates._hall_id(session, actor)
+        return list(hall.get_setting(session, PAPER_SETTING, hall_id) or [])
+
+
+def set_paper_docs(db: Database, actor: Actor, docs: list[str]) -> None:
+    """Per document type, the hall decides: signed on the screen (default) or on paper."""
+    require(db, actor, Perm.MANAGE_SETTINGS, target_type="setting", target_id=PAPER_SETTING)
+    unknown = [d for d in docs if d not in APPLICATION_DOCS]
+    if unknown:
+        raise UserError(f"未知的单据：{'、'.join(unknown)}")
+
+    def work(session: Session) -> None:
+        hall.set_setting(session, actor, actor.hall_id or seal_certificates._hall_id(session, actor), PAPER_SETTING,
+                         [d for d in APPLICATION_DOCS if d in docs])
+
+    db.run_write(work)
+
+
 def _filename(number: str, doc: str) -> str:
     from counter_app.documents import suggested_filename
 
@@ -113,6 +139,8 @@ def sign(db: Database, actor: Actor, application_id: int, doc: str, signature: C
         snapshot = forms.collect(session, application_id)
         settings = hall.all_settings(session, snapshot.hall.id)
     require(db, actor, Perm.PRINT, target_type="application", target_id=number)
+    if doc in (settings.get(PAPER_SETTING) or []):
+        raise UserError(f"本营业厅规定{DOC_TITLES[doc]}打印纸质件由客户手写签字，不做电子签名")
     if forms.why_not(snapshot, doc):
         raise UserError(f"{DOC_TITLES[doc]}不适用于本申请：{forms.why_not(snapshot, doc)}")
     model = forms.build(snapshot, doc)

@@ -176,3 +176,25 @@ def test_a_clerk_of_another_window_sees_masked_thumbnails(qtbot, hall_db, frozen
     dialog.view_current()
     _wait(qtbot, dialog)
     assert "只有经办本申请" in dialog.last_message
+
+
+def test_a_hall_keeps_chosen_documents_on_paper(qtbot, hall_db, frozen_now):
+    from counter_app import signed_documents
+    from counter_app.errors import UserError
+    from counter_app.ui.main_window import MainWindow
+
+    db, actors = hall_db
+    admin = MainWindow(db, actors["admin1"])
+    qtbot.addWidget(admin)
+    seal = admin.page("seal")
+    _wait(qtbot, seal)
+    seal.paper["deferral"].setChecked(True)
+    _wait(qtbot, seal)
+    assert "容缺受理承诺书打印纸质件手写签字" in seal.last_message
+    assert signed_documents.paper_docs(db, actors["admin1"]) == ["deferral"]
+    seal.create_trial("trial-passphrase")
+    _wait(qtbot, seal)
+    app_id = add_case(db, actors["clerk1"], name="赵六", deferred=("property_proof",))
+    assert "deferral" not in [t.doc for t in signed_documents.targets(db, actors["clerk1"], app_id)]
+    with pytest.raises(UserError, match="纸质件"):
+        signed_documents.sign(db, actors["clerk1"], app_id, "deferral", sample_signature(0))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import seal_certificates
+from counter_app import seal_certificates, signed_documents
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
@@ -50,11 +51,25 @@ class SealPage(QWidget):
             button.clicked.connect(slot)
             row.addWidget(button)
         row.addStretch(1)
+        from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
+
+        paper_row = QHBoxLayout()
+        paper_row.addWidget(QLabel("以下单据仍打印纸质件由客户手写签字：", self))
+        self.paper: dict[str, QCheckBox] = {}
+        for doc in APPLICATION_DOCS:
+            if doc == "receipt":  # no box for the customer's signature
+                continue
+            box = QCheckBox(DOC_TITLES[doc], self)
+            box.toggled.connect(self._paper_changed)
+            self.paper[doc] = box
+            paper_row.addWidget(box)
+        paper_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("电子签章证书（最新导入或创建的为当前使用）：", self))
         layout.addWidget(self.list, 1)
         layout.addWidget(self.local)
         layout.addWidget(note)
+        layout.addLayout(paper_row)
         layout.addWidget(self.message)
         layout.addLayout(row)
         self.refresh()
@@ -66,11 +81,16 @@ class SealPage(QWidget):
         self.pending += 1
 
         def work():
-            return seal_certificates.certificates(self.db, self.actor), seal_certificates.this_pc_passphrase()
+            return (seal_certificates.certificates(self.db, self.actor), seal_certificates.this_pc_passphrase(),
+                    signed_documents.paper_docs(self.db, self.actor))
 
         def done(result) -> None:
             self.pending -= 1
-            rows, passphrase = result
+            rows, passphrase, paper = result
+            self._filling = True
+            for doc, box in self.paper.items():
+                box.setChecked(doc in paper)
+            self._filling = False
             self.list.clear()
             for info in rows:
                 self.list.addItem(f"{'【当前使用】' if info.active else '【已停用】'}{info.label}　指纹 {info.fingerprint[:16]}…")
@@ -80,6 +100,16 @@ class SealPage(QWidget):
             self.local.setText("本机：" + ("已保存盖章口令，可以盖章" if has else "未保存盖章口令，本机不能盖章"))
 
         run_for(self, work, done, self._failed)
+
+    def _paper_changed(self) -> None:
+        if getattr(self, "_filling", False):
+            return
+        docs = [doc for doc, box in self.paper.items() if box.isChecked()]
+        self.pending += 1
+        run_for(self, lambda: signed_documents.set_paper_docs(self.db, self.actor, docs),
+                lambda _r: self._done("已保存：" + ("、".join(b.text() for b in self.paper.values() if b.isChecked())
+                                                   + "打印纸质件手写签字" if docs else "全部单据可电子签名")),
+                self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self.pending = max(0, self.pending - 1)
