@@ -286,9 +286,7 @@ class SigningDialog(QDialog):
         def work():
             from pathlib import Path
 
-            from counter_app.documents import _write_atomically
-
-            from counter_app.documents import save_error_message
+            from counter_app.documents import _write_atomically, save_error_message
 
             _info, data = signed_documents.signed_pdf(self.db, self.actor, signed_id, purpose="export")
             try:
