@@ -209,6 +209,22 @@ def signed_pdf(db: Database, actor: Actor, signed_id: int, *, purpose: str = "vi
     return info, data
 
 
+def save_signed(db: Database, actor: Actor, signed_id: int, path) -> str:
+    """Write the sealed original to ``path`` (owner-only: it holds personal data); recorded as an export."""
+    from pathlib import Path
+
+    from counter_app.documents import _write_atomically, save_error_message
+
+    _info, data = signed_pdf(db, actor, signed_id, purpose="export")
+    target = Path(path)
+    try:
+        _write_atomically(target, data)
+        target.chmod(0o600)
+    except OSError as exc:
+        raise UserError(save_error_message(exc, target)) from exc
+    return str(target)
+
+
 def copy_marks(session: Session, application_id: int) -> dict[str, tuple[SignatureMark, str]]:
     """For reprints: per signed document, the signature as given and the note that says "copy"."""
     result = {}

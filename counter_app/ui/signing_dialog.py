@@ -283,19 +283,7 @@ class SigningDialog(QDialog):
             self.save_signed_to(target.signed_id, path)
 
     def save_signed_to(self, signed_id: int, path: str) -> None:
-        def work():
-            from pathlib import Path
-
-            from counter_app.documents import _write_atomically, save_error_message
-
-            _info, data = signed_documents.signed_pdf(self.db, self.actor, signed_id, purpose="export")
-            try:
-                _write_atomically(Path(path), data)
-            except OSError as exc:
-                raise UserError(save_error_message(exc, Path(path))) from exc
-            return path
-
-        run_for(self, work, lambda p: self._show(f"已保存签章原件：{p}"),
+        run_for(self, lambda: signed_documents.save_signed(self.db, self.actor, signed_id, path), lambda p: self._show(f"已保存签章原件：{p}"),
                 lambda exc: self._show(str(exc), error=True))
 
     def reject(self) -> None:
