@@ -66,8 +66,10 @@ def _demo(args) -> int:
                                           password=args.password),
                           progress if show_progress else None)
         from counter_app import demo_signing
+        from counter_app.demo import _frozen_clock
 
-        signing = demo_signing.add(db) if args.applications else None
+        with _frozen_clock(report.now):  # signed and scanned at the demo's "now", like the rest of it
+            signing = demo_signing.add(db) if args.applications else None
     finally:
         if show_progress:
             print(file=sys.stderr)
