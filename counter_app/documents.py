@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from counter_app import audit, clock, config, forms, hall, privacy
+from counter_app import audit, clock, config, confirmation, forms, hall, privacy
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import NotFound, UserError
@@ -258,7 +258,10 @@ def render_set(db: Database, actor: Actor, application_id: int, fmt: str = "pdf"
     with db.read() as session:
         snapshot = forms.collect(session, application_id)
         settings = hall.all_settings(session, snapshot.hall.id)
+        unconfirmed = None if _is_system(actor) else confirmation.print_refusal(session, application_id)
     _require_print(db, actor, "application", snapshot.number)
+    if unconfirmed:
+        raise UserError(unconfirmed)
     wanted = list(docs) if docs is not None else list(forms.applicable(snapshot))
     result = []
     for doc in wanted:
