@@ -155,3 +155,43 @@ def _id(i):
     from tests.factories import resident_id
 
     return resident_id(100 + i)
+
+
+def test_rating_register_workload_share_and_cli_export(sqlite_db, frozen_now, tmp_path, capsys):
+    import openpyxl
+
+    from counter_app import cli, registers
+    from counter_app.registers import RegisterFilter
+
+    db = sqlite_db
+    actors = setup_hall(db)
+    c1, c2 = actors["clerk1"], actors["clerk2"]
+    levels = {c1: ["very_satisfied", "satisfied", "dissatisfied", None], c2: ["basic", "very_dissatisfied"]}
+    n = 0
+    for clerk, wanted in levels.items():
+        for level in wanted:
+            n += 1
+            app_id = acceptance.save(db, clerk, residential(cert_number=_id(n))).application_id
+            if level is None:
+                ratings.record_not_rated(db, clerk, app_id, requested_at=frozen_now)
+            else:
+                ratings.record(db, clerk, app_id, ratings.RatingInput(level), requested_at=frozen_now)
+    confirmation.record(db, c1, 1, "confirmed", "screen")
+    # one case never asked (rated neither way): 未评价 too
+    acceptance.save(db, c2, residential(cert_number=_id(50)))
+    sup = actors["super1"]
+    rows = registers.fetch(db, sup, "ratings", RegisterFilter(), 0, 50)
+    assert [r[8] for r in rows] == ["非常满意", "满意", "不满意", "未评价", "基本满意", "非常不满意", "未评价"]
+    assert rows[0][6].startswith("客户在客户屏点按确认") and rows[1][6] == "未确认"
+    assert rows[2][13] == "待整改" and rows[2][12] == dt.date(2026, 12, 15)
+    w1, w2 = registers.fetch(db, sup, "workload", RegisterFilter(), 0, 50)
+    assert w1[8:] == (3, pytest.approx(2 / 3), 1, 1)  # 未评价 does not count as satisfied
+    assert w2[8:] == (2, 0.5, 1, 1)
+
+    target = tmp_path / "评价台账.xlsx"
+    assert cli.main(["--db", db.url, "export", "ratings", "--from", "2026-11-01", "--to", "2026-11-30",
+                     "-o", str(target)]) == 0
+    assert "已导出评价台账 7 行" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(target).active
+    values = [c.value for row in ws.iter_rows() for c in row]
+    assert "评价台账" in ws["A1"].value and "非常不满意" in values and "未评价" in values
