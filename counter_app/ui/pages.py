@@ -47,6 +47,9 @@ PAGES: list[PageSpec] = [
     # accounts and the audit trail (issue 7)
     PageSpec("users", "用户管理", "counter_app.ui.users_page:UsersPage", "管理", "Ctrl+Shift+U", Perm.MANAGE_USERS),
     PageSpec("audit", "审计日志", "counter_app.ui.audit_page:AuditPage", "管理", "Ctrl+Shift+A", Perm.VIEW_AUDIT),
+    # the customer's side: 差评 follow-ups (issue 17)
+    PageSpec("rating_followups", "差评整改", "counter_app.ui.followups_page:FollowUpsPage", "台账", "Ctrl+Shift+E",
+             Perm.FOLLOW_UP_RATINGS),
 ]
 
 
