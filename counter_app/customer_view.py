@@ -66,7 +66,8 @@ class CustomerSheet:
 
     @property
     def empty(self) -> bool:
-        return not any(line.full for line in self.lines if line.code not in ("business_type", "due_date"))
+        """No customer yet: a fresh form carries only the clerk's defaults (type, district, capacity)."""
+        return not any(line.full for line in self.lines if line.code in ("holder_name", "cert_number"))
 
 
 def customer_id(number: str) -> str:

@@ -17,7 +17,7 @@ import logging
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QScreen
-from PySide6.QtWidgets import QDialog, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QWidget
 
 from counter_app import clock, confirmation, customer_settings, customer_view, ratings
 from counter_app.confirmation import ConfirmationState
@@ -111,18 +111,30 @@ class CustomerSide(QObject):
         if screen is None:
             self.window.hide()
             return
+        active = QApplication.activeWindow()
         self.window.setScreen(screen)
         if full:
             self.window.setWindowFlag(Qt.FramelessWindowHint, True)
             self.window.setGeometry(screen.geometry())
-            self.window.showFullScreen()
+            # not showFullScreen(): it activates the window, taking the clerk's keyboard
+            self.window.setWindowState(Qt.WindowFullScreen)
         else:  # training on one display: a window the clerk can move aside
             self.window.setWindowFlag(Qt.FramelessWindowHint, False)
+            self.window.setWindowState(Qt.WindowNoState)
             area = screen.availableGeometry()
             width, height = min(1024, int(area.width() * 0.7)), min(720, int(area.height() * 0.85))
-            self.window.showNormal()
             self.window.setGeometry(area.right() - width - 20, area.top() + 40, width, height)
         self.window.show()
+        self.keep_clerk_focus(active)
+
+    def keep_clerk_focus(self, previous: QWidget | None = None) -> None:
+        """Platforms that activate every new window (Qt's offscreen one, some window managers) ignore
+        WindowDoesNotAcceptFocus: hand the activation straight back to the clerk's window."""
+        QApplication.processEvents()
+        if QApplication.activeWindow() is self.window or QGuiApplication.focusWindow() is self.window.windowHandle():
+            target = previous if previous is not None and previous is not self.window else self.main
+            if target.isVisible():
+                target.activateWindow()
 
     @property
     def full_screen(self) -> bool:

@@ -149,8 +149,7 @@ class FollowUpsPage(QWidget):
         index = next((i for i, row in enumerate(rows) if selected and row.id == selected.id), 0 if rows else -1)
         if index >= 0:
             self.table.selectRow(index)
-        else:
-            self._set_detail(None)
+        self._set_detail(self.current() if index >= 0 else None)  # the same row selected again sends no signal
 
     def current(self) -> ratings.FollowUpRow | None:
         index = self.table.currentRow()
