@@ -4,7 +4,8 @@ A confirmation is taken after the save (it belongs to the application) and befor
 by touch or mouse on the customer screen (``screen``), or by the clerk's key after the customer said
 so (``clerk_key``, recorded as such). A customer may ask for a correction of one field instead; the
 clerk sees which. With the hall setting ``customer_confirmation`` on, documents of an application
-render only while its stored data still matches what was confirmed (``print_refusal``)."""
+accepted since then render only while its stored data still matches what was confirmed
+(``print_refusal``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from counter_app.context import Actor
 from counter_app.customer_view import LINE_LABELS, CustomerSheet
 from counter_app.db import Database
 from counter_app.errors import NotFound, ValidationFailed
-from counter_app.models import Application, CustomerConfirmation
+from counter_app.models import Application, CustomerConfirmation, HallSetting
 from counter_app.permissions import Perm, require
 
 OUTCOMES = {"confirmed": "已确认", "correction": "要求更正"}
@@ -58,8 +59,14 @@ class ConfirmationState:
         return self.confirmed or not self.required
 
 
-def is_required(session: Session, hall_id: int) -> bool:
-    return bool(hall_mod.get_setting(session, "customer_confirmation", hall_id))
+def is_required(session: Session, application: Application) -> bool:
+    """The hall's rule, for applications accepted since it was switched on (a hall turning it on does
+    not block reprints of the cases accepted before)."""
+    row = session.scalar(select(HallSetting).where(HallSetting.hall_id == application.hall_id,
+                                                   HallSetting.key == "customer_confirmation"))
+    if row is None:
+        return bool(hall_mod.DEFAULT_SETTINGS["customer_confirmation"])
+    return bool(row.value) and application.accepted_at >= row.updated_at
 
 
 def stored_sheet(session: Session, application: Application) -> CustomerSheet:
@@ -87,7 +94,7 @@ def _state(session: Session, application: Application) -> ConfirmationState:
     last = _last(session, application.id)
     return ConfirmationState(
         application_id=application.id, number=application.number,
-        required=is_required(session, application.hall_id),
+        required=is_required(session, application),
         confirmed=_confirmed(session, application.id, customer_view.fingerprint(sheet)),
         sheet=sheet,
         last=Answer(last.outcome, last.method, last.field, last.at) if last else None,
@@ -139,7 +146,7 @@ def record(db: Database, actor: Actor, application_id: int, outcome: str, method
 def print_refusal(session: Session, application_id: int) -> str | None:
     """Why the documents of this application may not be printed yet (None: they may)."""
     application = session.get(Application, application_id)
-    if application is None or not is_required(session, application.hall_id):
+    if application is None or not is_required(session, application):
         return None
     if _confirmed(session, application_id, customer_view.fingerprint(stored_sheet(session, application))):
         return None

@@ -195,3 +195,47 @@ def test_rating_register_workload_share_and_cli_export(sqlite_db, frozen_now, tm
     ws = openpyxl.load_workbook(target).active
     values = [c.value for row in ws.iter_rows() for c in row]
     assert "评价台账" in ws["A1"].value and "非常不满意" in values and "未评价" in values
+
+
+def test_demo_hall_holds_confirmations_and_ratings_of_every_level(sqlite_db):
+    from sqlalchemy import func
+
+    from counter_app import registers
+    from counter_app.demo import DemoOptions, generate
+    from counter_app.models import Application, CustomerConfirmation
+    from counter_app.registers import RegisterFilter
+
+    now = dt.datetime(2026, 11, 24, 16, 30)
+    generate(sqlite_db, DemoOptions(applications=300, seed=3, now=now))
+    with sqlite_db.read() as s:
+        levels = dict(s.execute(select(ServiceRating.level, func.count()).group_by(ServiceRating.level)).all())
+        assert set(levels) == {*ratings.LEVELS, "none"}
+        assert sum(levels.values()) == s.scalar(select(func.count()).select_from(Application)) == 300
+        follow = s.scalars(select(RatingFollowUp)).all()
+        assert len(follow) == levels["dissatisfied"] + levels["very_dissatisfied"]
+        assert any(f.visited_at for f in follow) and any(f.rectified_at is None for f in follow)
+        methods = set(s.scalars(select(CustomerConfirmation.method)).all())
+        assert methods == {"screen", "clerk_key"}
+        recent = s.scalar(select(CustomerConfirmation.application_id)
+                          .where(CustomerConfirmation.outcome == "confirmed").order_by(CustomerConfirmation.id.desc()))
+        clerk_id, window_id = s.execute(select(Application.clerk_id, Application.window_id)
+                                        .where(Application.id == recent)).one()
+    clock_now = now
+    from counter_app import clock, users
+    from counter_app.models import CounterWindow, User
+
+    clock.freeze(clock_now)
+    try:
+        with sqlite_db.read() as s:
+            user = s.get(User, clerk_id)
+            actor = users.actor_for(user, hall_id=1, window=s.get(CounterWindow, window_id), pc="demo")
+            supervisor = users.actor_for(s.scalar(select(User).where(User.role == "supervisor")), hall_id=1,
+                                         window=None, pc="demo")
+        # a confirmed demo case prints: its confirmation matches the stored data
+        assert confirmation.state(sqlite_db, actor, recent).confirmed
+        assert documents.render(sqlite_db, actor, recent, "form").data[:4] == b"%PDF"
+        rows = registers.fetch(sqlite_db, supervisor, "ratings", RegisterFilter(), 0, 400)
+        assert len(rows) == 300 and {r[8] for r in rows} == set(ratings.LEVEL_LABELS.values())
+        assert ratings.follow_ups(sqlite_db, supervisor, open_only=True)
+    finally:
+        clock.freeze(None)
