@@ -29,7 +29,8 @@ from counter_app.models import (
 CONFIRMATION_DAYS = 10
 LEVEL_WEIGHTS = {"very_satisfied": 55, "satisfied": 22, "basic": 8, "dissatisfied": 3, "very_dissatisfied": 2,
                  ratings.NOT_RATED: 10}
-COMMENTS = ("", "", "", "希望缩短等候时间", "希望一次性告知所需材料", "服务热情周到，谢谢", "排队太久")
+PRAISE = ("", "", "", "服务热情周到，谢谢", "办理很快")
+COMPLAINTS = ("", "希望缩短等候时间", "希望一次性告知所需材料", "排队太久")
 RECTIFICATIONS = ("组织窗口人员业务培训，班长每日抽查受理质量", "增设导办员，高峰时段开放弹性窗口",
                   "修订一次性告知单，材料清单上墙公示", "约谈当事受理员，纳入月度考核")
 CORRECTED = ("address", "contact_mobile", "capacity", "holder_name")
@@ -66,9 +67,7 @@ def add(session: Session, hall_id: int, now: dt.datetime, seed: int) -> dict[str
         if rated and rated > now:
             rated = requested = now
         reasons = tuple(rng.sample(ratings.REASONS[:-1], rng.randint(1, 2))) if level in ratings.BAD else ()
-        comment = "" if level == ratings.NOT_RATED else rng.choice(COMMENTS)
-        if level in ratings.SATISFIED and comment == "排队太久":
-            comment = ""
+        comment = "" if level == ratings.NOT_RATED else rng.choice(COMPLAINTS if level in ratings.BAD else PRAISE)
         rating_rows.append(dict(
             id=next_rating, application_id=app_id, clerk_id=clerk_id, window_id=window_id, level=level,
             reasons=list(reasons), comment=comment, source="timeout" if level == ratings.NOT_RATED else "screen",

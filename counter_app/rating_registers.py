@@ -11,7 +11,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from counter_app import confirmation, ratings
-from counter_app.models import Application, CustomerConfirmation, Customer, RatingFollowUp, ServiceRating
+from counter_app.models import (
+    Application,
+    Customer,
+    CustomerConfirmation,
+    HallSetting,
+    RatingFollowUp,
+    ServiceRating,
+)
 from counter_app.printing.columns import Column
 
 # the workload register's rating figures, after its timing figures
@@ -69,7 +76,7 @@ class RatingRegister:
     columns = (
         Column("申请编号", width=20.5), Column("受理时间", "datetime", width=15.5), Column("窗口", width=8),
         Column("受理人", width=7), Column("户名", width=14, wrap=True), Column("业务类型", width=12.5, wrap=True),
-        Column("客户核对确认", width=16, wrap=True), Column("要求更正次数", "int", width=7),
+        Column("客户核对确认", width=16, wrap=True), Column("更正次数", "int", width=8),
         Column("评价", width=9), Column("评价时间", "datetime", width=15.5), Column("不满意原因", width=18, wrap=True),
         Column("意见建议", width=20, wrap=True), Column("整改期限", "date", width=11), Column("整改状态", width=11),
         Column("外部评价系统", width=14, wrap=True),
@@ -120,12 +127,20 @@ class RatingRegister:
     def build(self, rows, ctx):
         ids = [r[0] for r in rows]
         confirmed = _confirmations(ctx.session, ids)
+        rule = ctx.session.execute(select(HallSetting.value, HallSetting.updated_at).where(
+            HallSetting.hall_id == ctx.hall_id, HallSetting.key == "customer_confirmation")).first()
+        rule_since = rule.updated_at if rule and rule.value else None
         corrections = _corrections(ctx.session, ids)
         out = []
         for (app_id, number, accepted_at, window_id, clerk_id, name, bt, level, rated_at, reasons, comment,
              rating_window, rating_clerk, ext_system, ext_ref, ext_error, due, rectified_at, visited_at) in rows:
             conf = confirmed.get(app_id)
-            conf_text = f"{confirmation.METHODS[conf.method]} {conf.at:%m-%d %H:%M}" if conf else "未确认"
+            if conf:
+                conf_text = f"{confirmation.METHODS[conf.method]} {conf.at:%m-%d %H:%M}"
+            elif rule_since is not None and accepted_at >= rule_since:
+                conf_text = "未确认"
+            else:  # accepted while the hall did not ask for it
+                conf_text = "未要求"
             if due is None:
                 state = ""
             elif visited_at:

@@ -182,7 +182,7 @@ def test_rating_register_workload_share_and_cli_export(sqlite_db, frozen_now, tm
     sup = actors["super1"]
     rows = registers.fetch(db, sup, "ratings", RegisterFilter(), 0, 50)
     assert [r[8] for r in rows] == ["非常满意", "满意", "不满意", "未评价", "基本满意", "非常不满意", "未评价"]
-    assert rows[0][6].startswith("客户在客户屏点按确认") and rows[1][6] == "未确认"
+    assert rows[0][6].startswith("客户在客户屏点按确认") and rows[1][6] == "未要求"  # the hall never asked for it
     assert rows[2][13] == "待整改" and rows[2][12] == dt.date(2026, 12, 15)
     w1, w2 = registers.fetch(db, sup, "workload", RegisterFilter(), 0, 50)
     assert w1[8:] == (3, pytest.approx(2 / 3), 1, 1)  # 未评价 does not count as satisfied

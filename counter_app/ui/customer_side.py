@@ -62,7 +62,10 @@ class CustomerSide(QObject):
         super().__init__(main_window)
         self.main = main_window
         self.db, self.actor = db, actor
-        self.window = CustomerWindow(main_window)
+        # a top-level of its own (not a child of the clerk's window): it lives on another display and
+        # the clerk's window's own children (lock cover, dialogs) stay the clerk's; it goes with it
+        self.window = CustomerWindow()
+        main_window.destroyed.connect(self.window.deleteLater)
         self.window.confirmed.connect(lambda: self.record_confirmation("screen"))
         self.window.correctionRequested.connect(self._correction)
         self.window.rated.connect(self._rated)
