@@ -307,8 +307,8 @@ class CustomerSide(QObject):
     # --- 好差评 -----------------------------------------------------------------------------------
 
     def request_rating(self, application_id: int) -> None:
-        if application_id in self.rating_asked:
-            return
+        if application_id in self.rating_asked or not self.window.isVisible():
+            return  # no customer screen on this PC (客户屏设置: 不使用): nobody to ask
         self.rating_asked.add(application_id)
         if self.awaiting_rating == application_id:
             self.awaiting_rating = None
