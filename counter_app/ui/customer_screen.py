@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -35,7 +36,7 @@ LEVEL_COLOURS = {
 }
 
 STYLE = """
-#customerWindow {{ background: #f4f7fb; }}
+#customerWindow, #customerWindow QScrollArea, #customerWindow QWidget#sheetLines {{ background: #f4f7fb; }}
 #customerWindow QLabel {{ color: #1a1a1a; font-size: {body}px; }}
 #customerWindow QLabel#hallName {{ font-size: {title}px; font-weight: bold; color: #0b4f8a; }}
 #customerWindow QLabel#pageTitle {{ font-size: {title}px; font-weight: bold; color: #0b4f8a; }}
@@ -172,8 +173,17 @@ class CustomerWindow(QWidget):
             self.grid.addWidget(label, row, 0)
             self.grid.addWidget(value, row, 1)
             self.line_labels[code], self.line_values[code] = label, value
-        layout.addWidget(grid_host)
-        layout.addStretch(1)
+        # a long list of materials on a small training window scrolls instead of squeezing the lines
+        scroll = QScrollArea()
+        scroll.setObjectName("sheetScroll")
+        scroll.setWidget(grid_host)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setFocusPolicy(Qt.NoFocus)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        grid_host.setObjectName("sheetLines")
+        self.grid.setAlignment(Qt.AlignTop)
+        layout.addWidget(scroll, 1)
         buttons = QHBoxLayout()
         self.confirm_button = _button("信息无误，确认", "confirmButton")
         self.correct_button = _button("需要更正", "correctButton")

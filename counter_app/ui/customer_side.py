@@ -125,7 +125,7 @@ class CustomerSide(QObject):
             self.window.setWindowFlag(Qt.FramelessWindowHint, False)
             self.window.setWindowState(Qt.WindowNoState)
             area = screen.availableGeometry()
-            width, height = min(1024, int(area.width() * 0.7)), min(720, int(area.height() * 0.85))
+            width, height = min(900, int(area.width() * 0.45)), min(700, int(area.height() * 0.75))
             self.window.setGeometry(area.right() - width - 20, area.top() + 40, width, height)
         self.window.show()
         self.keep_clerk_focus(active)
