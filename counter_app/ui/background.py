@@ -145,14 +145,16 @@ class BackgroundTask(QObject):
         return self._dialog
 
     def _show_progress(self, done: int, total: int) -> None:
-        if self._dialog is None or self.progress.is_cancelled():
+        dialog = self._dialog  # setValue() of a modal dialog runs the event loop: the task may finish in it
+        if dialog is None or self.progress.is_cancelled():
             return
         if total > 0:
-            self._dialog.setMaximum(total)
-            self._dialog.setValue(min(done, total))
-            self._dialog.setLabelText(f"{self._label}\n{done:,} / {total:,} {self._unit}")
+            dialog.setMaximum(total)
+            dialog.setValue(min(done, total))
+            if self._dialog is dialog:
+                dialog.setLabelText(f"{self._label}\n{done:,} / {total:,} {self._unit}")
         else:
-            self._dialog.setMaximum(0)
+            dialog.setMaximum(0)
 
     def _finish(self, outcome: str, *args) -> None:
         self.outcome = outcome
