@@ -328,6 +328,7 @@ class CustomerWindow(QWidget):
             value.setVisible(visible)
             text = line.value if line else ""
             value.setText(text or "—")
+            value.setStyleSheet("")
             value.setAccessibleName(f"{LINE_LABELS[code]}：{text or '未填写'}")
         if confirm:
             self.sheet_title.setText("请核对您的办理信息")
@@ -348,12 +349,14 @@ class CustomerWindow(QWidget):
     def _correction_chosen(self, code: str) -> None:
         self.correctionRequested.emit(code)
 
-    def show_waiting(self, text: str) -> None:
-        """After a correction was asked: the sheet without buttons, with what happens next."""
+    def show_waiting(self, text: str, code: str = "") -> None:
+        """After a correction was asked: the sheet without buttons, the line to correct in orange."""
         if self.sheet is not None:
             self.show_sheet(self.sheet)
         self.sheet_title.setText("正在为您更正")
         self.sheet_subtitle.setText(text)
+        if code in self.line_values:
+            self.line_values[code].setStyleSheet("color: #b35c00;")
 
     def show_rating(self, timeout_seconds: int) -> None:
         for button in self.level_buttons.values():

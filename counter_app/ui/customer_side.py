@@ -277,7 +277,7 @@ class CustomerSide(QObject):
         app_id, label = state.application_id, LINE_LABELS.get(code, code)
 
         def done(_new: ConfirmationState) -> None:
-            self.window.show_waiting(f"受理员正在为您更正“{label}”，更正后请重新核对")
+            self.window.show_waiting(f"受理员正在为您更正“{label}”，更正后请重新核对", code)
             self._tell_clerk("warning", f"客户要求更正：{label}。请修改后按 Ctrl+S 保存，客户将重新核对。")
             self._mark_correction(code, label)
 
