@@ -54,6 +54,7 @@ STYLE = """
 #customerWindow QPushButton#confirmButton, #customerWindow QPushButton#submitRating {{
     background: #1b5e20; color: white; border-color: #1b5e20; font-weight: bold; }}
 #customerWindow QPushButton#correctButton {{ color: #b35c00; border-color: #b35c00; }}
+#customerWindow QPushButton#submitRating:disabled {{ background: #cfd8dc; color: #5f6b70; border-color: #cfd8dc; }}
 """
 
 
