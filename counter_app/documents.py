@@ -31,6 +31,7 @@ from counter_app.hall import hall
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
+from counter_app.customer import confirmation
 from counter_app.forms import handover as handover_form
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 from counter_app.models import Application, HandoverBatch, PrintRecord
@@ -266,7 +267,10 @@ def render_set(db: Database, actor: Actor, application_id: int, fmt: str = "pdf"
         snapshot = forms.collect(session, application_id)
         settings = hall.all_settings(session, snapshot.hall.id)
         signed = copy_marks(session, application_id)
+        unconfirmed = None if _is_system(actor) else confirmation.print_refusal(session, application_id)
     _require_print(db, actor, "application", snapshot.number)
+    if unconfirmed:
+        raise UserError(unconfirmed)
     wanted = list(docs) if docs is not None else list(forms.applicable(snapshot))
     result = []
     for doc in wanted:

@@ -164,14 +164,15 @@ def test_workload(db, actors, data):
     assert [(r[0], r[1]) for r in rows] == [("1号窗口", "王小明"), ("2号窗口", "李芳")]
     w1, w2 = rows
     # window 1: 900, 1300, 600, 2400 s → 4 timed, mean 1300 s = 21.7 min, 2 within 20 minutes
-    assert w1[2:] == (4, 4, 21.7, 40.0, 2, 0.5)
+    assert w1[2:8] == (4, 4, 21.7, 40.0, 2, 0.5)
+    assert w1[8:] == (0, None, 0, 4)  # no ratings yet: all 未评价, no satisfaction share
     # window 2: 1500, None, 1200 s → 3 accepted, 2 timed, mean 22.5 min, 20 minutes sharp is within
-    assert w2[2:] == (3, 2, 22.5, 25.0, 1, 0.5)
+    assert w2[2:8] == (3, 2, 22.5, 25.0, 1, 0.5)
     with db.read() as s:
         assert registers.count(db, sup, "workload", ALL) == 2
         stream = registers.stream(s, sup, "workload", ALL, masked=True)
         # all acceptances: 7,900 s over 6 timed = 21.9 minutes (not the mean of the two means)
-        assert stream.totals == ("合计", "2 人次", 7, 6, 21.9, 40.0, 3, 0.5)
+        assert stream.totals == ("合计", "2 人次", 7, 6, 21.9, 40.0, 3, 0.5, 0, None, 0, 7)
 
 
 def test_workload_standard_follows_the_hall_setting(db, actors, data):

@@ -19,14 +19,14 @@ from counter_app.infra.errors import UserError
 from counter_app.models import User
 from counter_app.reporting.registers import DEFERRAL_STATES, STATUS_LABELS, RegisterFilter
 
-KINDS = ["register", "deferred", "commitments", "warnings", "workload", "handover"]
+KINDS = ["register", "deferred", "commitments", "warnings", "workload", "ratings", "handover"]
 
 
 def register(sub) -> None:
     parser = sub.add_parser(
         "export", help="导出台账或交接清单（Excel）",
         description="导出台账（register 业扩受理台账、deferred 容缺台账、commitments 承诺书台账、"
-                    "warnings 时限预警清单、workload 窗口工作量）或交接清单（handover，需 --batch）。"
+                    "warnings 时限预警清单、workload 窗口工作量、ratings 评价台账）或交接清单（handover，需 --batch）。"
                     "证件号码和电话默认脱敏。",
     )
     parser.add_argument("kind", choices=KINDS, metavar="KIND", help="、".join(KINDS))

@@ -230,6 +230,9 @@ def generate(db: Database, options: DemoOptions,
         before = table_counts(session)
         generator = _Generator(session, options, now)
         generator.run(progress)
+        from counter_app.demo import ratings as demo_ratings  # the customer's side (issue 17)
+
+        demo_ratings.add(session, generator.hall.id, now, options.seed)
         report = generator.report
         after = table_counts(session)
     report.rows = Counter({table: after[table] - before[table] for table in after if after[table] != before[table]})

@@ -43,6 +43,12 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     ],
     # years unknown to chinesecalendar whose holidays an admin entered completely as overrides
     "calendar_confirmed_years": [],
+    # the customer's side (issue 17): documents print only after the customer confirmed on the
+    # customer screen (off until a hall turns it on: a hall without customer screens must still print)
+    "customer_confirmation": False,
+    "rating_timeout_seconds": 60,
+    "customer_notice": "办理用电业务请携带：本人有效身份证件、房屋产权证明（或购房合同、租赁协议等）；"
+    "委托他人办理的，另带授权委托书和经办人身份证件。",
 }
 
 

@@ -31,6 +31,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.acceptance.identity import cert_label
 from counter_app.security.redaction import mask_id, mask_phone
+from counter_app.reporting import rating_registers as _rating_registers
 from counter_app.models import (
     Application,
     Certificate,
@@ -705,7 +706,7 @@ class WorkloadRegister(Register):
             Column("窗口", width=10), Column("受理人", width=10), Column("受理件数", "int", width=9),
             Column("计时件数", "int", width=9), Column("平均窗口用时（分钟）", "decimal1", width=12),
             Column("最长用时（分钟）", "decimal1", width=10), Column(f"{minutes}分钟内办结件数", "int", width=12),
-            Column(f"{minutes}分钟内占比", "percent", width=11),
+            Column(f"{minutes}分钟内占比", "percent", width=11), *_rating_registers.WORKLOAD_COLUMNS,
         )
 
     def columns_for(self, ctx: _Ctx) -> tuple[Column, ...]:
@@ -718,10 +719,11 @@ class WorkloadRegister(Register):
             select(
                 Application.window_id, Application.clerk_id, func.count(Application.id),
                 func.count(Application.counter_seconds), func.avg(Application.counter_seconds),
-                func.max(Application.counter_seconds), within,
+                func.max(Application.counter_seconds), within, *_rating_registers.workload_columns(),
             )
             .where(*_application_filters(flt, ctx))
         )
+        stmt = _rating_registers.workload_join(stmt)
         if grouped:
             stmt = stmt.group_by(Application.window_id, Application.clerk_id)
         else:  # one row over everything: the totals
@@ -731,11 +733,12 @@ class WorkloadRegister(Register):
         return stmt
 
     @staticmethod
-    def _figures(count, timed, avg, longest, within) -> tuple:
+    def _figures(count, timed, avg, longest, within, rated, satisfied, bad) -> tuple:
         within = int(within or 0)
         return (
             int(count), int(timed), round(float(avg) / 60, 1) if avg is not None else None,
             round(longest / 60, 1) if longest is not None else None, within, (within / timed) if timed else None,
+            *_rating_registers.workload_figures(count, rated, satisfied, bad),
         )
 
     def build(self, rows, ctx):
@@ -754,6 +757,7 @@ REGISTERS: dict[str, Register] = {
     r.kind: r for r in (AcceptanceRegister(), DeferredRegister(), CommitmentRegister(), WarningRegister(),
                         WorkloadRegister())
 }
+REGISTERS[_rating_registers.RatingRegister.kind] = _rating_registers.RatingRegister()  # 评价台账
 REGISTER_TITLES = {kind: r.title for kind, r in REGISTERS.items()}
 
 

@@ -28,6 +28,7 @@ class Perm(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     EXCHANGE = "exchange"  # marketing-system export/import
     SEE_FULL_PERSONAL_DATA = "see_full_personal_data"
+    FOLLOW_UP_RATINGS = "follow_up_ratings"  # 差评整改 and 回访
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -42,7 +43,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     "supervisor": frozenset({
         Perm.VIEW_APPLICATION, Perm.VIEW_REGISTERS, Perm.EXPORT_REGISTERS, Perm.EXPORT_UNMASKED,
         Perm.TERMINATE, Perm.BLACKLIST, Perm.VIEW_AUDIT, Perm.RECEIVE_HANDOVER, Perm.SUPPLY_MATERIAL,
-        Perm.PRINT, Perm.EXCHANGE,
+        Perm.PRINT, Perm.EXCHANGE, Perm.FOLLOW_UP_RATINGS,
     }),
     "admin": frozenset({
         Perm.VIEW_APPLICATION, Perm.MANAGE_USERS, Perm.MANAGE_SETTINGS, Perm.VIEW_AUDIT, Perm.EXCHANGE,
@@ -57,6 +58,7 @@ PERM_LABELS = {
     Perm.EXPORT_UNMASKED: "导出未脱敏数据", Perm.TERMINATE: "终止申请", Perm.BLACKLIST: "管理失信名单",
     Perm.VIEW_AUDIT: "查看审计日志", Perm.MANAGE_USERS: "管理用户", Perm.MANAGE_SETTINGS: "修改营业厅设置",
     Perm.EXCHANGE: "与营销系统交换数据", Perm.SEE_FULL_PERSONAL_DATA: "查看完整个人信息",
+    Perm.FOLLOW_UP_RATINGS: "处理差评整改和回访",
 }
 
 

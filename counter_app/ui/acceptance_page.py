@@ -66,6 +66,9 @@ DOCUMENTS_MODULE = "counter_app.ui.documents_dialog"
 class AcceptancePage(QWidget):
     saved = Signal(int)
     printRequested = Signal(int)
+    formChanged = Signal()  # any change of what the form holds (the customer screen follows it)
+    # called with the application id before the documents open; False holds them back (请核对)
+    print_gate = None
 
     def __init__(
         self,
@@ -244,6 +247,7 @@ class AcceptancePage(QWidget):
         self._update_cert_info()
         self._green_toggled(e["green_channel"].isChecked())
         self._agent_toggled(v.has_agent.isChecked(), rebuild=False)
+        self.formChanged.emit()
 
     def is_dirty(self) -> bool:
         return self._snapshot() != self._pristine
@@ -304,6 +308,7 @@ class AcceptancePage(QWidget):
         self._pristine = self._snapshot()
         if self._pending_drafts:
             self._show_draft_offer()
+        self.formChanged.emit()
         if focus:
             v.scroll.ensureVisible(0, 0)
             v.cert_number.setFocus(Qt.ShortcutFocusReason)
@@ -750,6 +755,7 @@ class AcceptancePage(QWidget):
         if self.saved_result is not None and self.is_dirty() and self.mode == "edit":
             self.view.status.setText(f"正在修改已受理的申请 {self.number}，按 Ctrl+S 保存修改")
         self._draft_timer.start()
+        self.formChanged.emit()
 
     def write_draft(self) -> None:
         """Keep the form on disk (or drop the draft when nothing is left to lose)."""
@@ -1193,6 +1199,8 @@ class AcceptancePage(QWidget):
 
     def open_documents(self) -> None:
         if not self.application_id:
+            return
+        if self.print_gate is not None and not self.print_gate(self.application_id):
             return
         if importlib.util.find_spec(DOCUMENTS_MODULE) is not None:
             module = importlib.import_module(DOCUMENTS_MODULE)

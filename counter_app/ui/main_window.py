@@ -63,6 +63,9 @@ class MainWindow(QMainWindow):
         self._timer.start()
         if self._specs:
             self._on_tab(0)
+        from counter_app.ui import customer_side  # the customer screen and 客户屏设置 (issue 17)
+
+        customer_side.install(self)
 
     # --- pages ----------------------------------------------------------------------------------
 

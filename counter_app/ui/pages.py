@@ -49,6 +49,9 @@ PAGES: list[PageSpec] = [
     PageSpec("audit", "审计日志", "counter_app.ui.audit_page:AuditPage", "管理", "Ctrl+Shift+A", Perm.VIEW_AUDIT),
     # signed documents (issue 18)
     PageSpec("seal", "电子签章证书", "counter_app.ui.seal_page:SealPage", "管理", "", Perm.MANAGE_SETTINGS),
+    # the customer's side: 差评 follow-ups (issue 17)
+    PageSpec("rating_followups", "差评整改", "counter_app.ui.followups_page:FollowUpsPage", "台账", "Ctrl+Shift+E",
+             Perm.FOLLOW_UP_RATINGS),
 ]
 
 
