@@ -29,7 +29,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from counter_app import audit, catalog, clock, hall, stages
+from counter_app import audit, catalog, clock, csv_safety, hall, stages
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError, ValidationFailed
@@ -177,7 +177,7 @@ def _csv_row(record: dict) -> list[str]:
         elif isinstance(value, bool):
             value = "true" if value else "false"
         row.append("" if value is None else str(value))
-    return row
+    return csv_safety.neutralise_row(row)
 
 
 def _records(session: Session, hall_id: int, since: dt.date | None) -> Iterator[dict]:
@@ -376,7 +376,7 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(reader.line_num, row) for row in reader]
+    return [(reader.line_num, [csv_safety.restore(cell) for cell in row]) for row in reader]
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
