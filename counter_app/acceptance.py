@@ -594,6 +594,7 @@ def _to_input(application: Application) -> AcceptanceInput:
             "green_reason",
             "green_manager",
             "remarks",
+            "internal_note", "previous_holder_name", "supply_mode", "security_load", "main_equipment", "planned_load",
         )
     }
 

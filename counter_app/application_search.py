@@ -361,7 +361,7 @@ def _detail(session: Session, a: Application, cat, show_id, show_phone) -> Detai
             commitments.append("材料真实性承诺书")
         else:
             items = "；".join(f"{i['name']}（{i['due_date']}前）" for i in c.items)
-            commitments.append(f"容缺承诺书：{items}")
+            commitments.append(f"容缺受理承诺书：{items}")
     return Detail(
         a.id,
         a.number,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -331,6 +331,13 @@ def _projection(session: Session, app: Application, cal, today: dt.date) -> tupl
         base, estimated = step.day, estimated or step.estimated
         planned.append(TimelineRow(stage=stage.code, stage_name=stage.name, action_label="", started_at=None,
                                    ended_at=None, handler="", due=Deadline(base, estimated), state="planned"))
+    promised = stages.whole_deadline(app)
+    if promised is not None and base > promised.day >= today:
+        # the remaining stages owe the promise the customer signed: a stage that ran late shortens
+        # what is left, it does not move the predicted date past the promised one
+        planned = [replace(r, due=promised) if r.due is not None and r.due.day > promised.day else r
+                   for r in planned]
+        return planned, promised
     return planned, Deadline(base, estimated)
 
 

@@ -577,7 +577,7 @@ class CommitmentRegister(_ApplicationPartRegister):
         Column("承诺事项", width=28, wrap=True), Column("承诺期限", "date"), Column("履约状态", width=9),
         Column("履约时间", "datetime"), Column("办理状态", width=8),
     )
-    KIND_LABELS = {"authenticity": "材料真实性承诺书", "deferral": "容缺承诺书"}
+    KIND_LABELS = {"authenticity": "材料真实性承诺书", "deferral": "容缺受理承诺书"}
 
     part = Commitment
     ORDER = (Application.accepted_at, Application.id, Commitment.kind)

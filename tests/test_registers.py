@@ -135,7 +135,7 @@ def test_commitment_register(db, actors, data):
     sup = actors["super1"]
     rows = registers.fetch(db, sup, "commitments", ALL, 0, 50)
     assert len(rows) == 7 + 3  # every application an authenticity letter, three with deferrals
-    deferral = {r[0]: r for r in rows if r[7] == "容缺承诺书"}
+    deferral = {r[0]: r for r in rows if r[7] == "容缺受理承诺书"}
     assert deferral[data["A"][1]][11] == "已逾期"
     assert deferral[data["B"][1]][11] == "已履约" and deferral[data["B"][1]][12] is not None
     assert deferral[data["C"][1]][11] == "履约中"

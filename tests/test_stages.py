@@ -53,9 +53,9 @@ def test_spring_festival_2026_due_dates_count_makeup_saturdays(db, actors, freez
     # THEN 2 working days skip the holiday 2/15–2/23: 2/24, 2/25
     assert (survey.stage, survey.due) == ("survey", stages.Deadline(D(2026, 2, 25), False))
     connect = advance(db, back, app.id, T(2026, 2, 25, 16, 0), handler="装表班张工")
-    # 3 working days: 2/26, 2/27 and the make-up Saturday 2/28
-    assert connect.due.day == D(2026, 2, 28) and not connect.due.estimated
-    assert "2026-02-28" in connect.message() and "预估" not in connect.message()
+    # 2 working days: 2/26, 2/27
+    assert connect.due.day == D(2026, 2, 27) and not connect.due.estimated
+    assert "2026-02-27" in connect.message() and "预估" not in connect.message()
 
 
 def test_whole_process_deadline_over_spring_festival(db, actors, freeze):
@@ -73,7 +73,7 @@ def test_national_day_2026_with_makeup_sunday_and_saturday(db, actors, freeze):
     survey = advance(db, back, app.id, T(2026, 9, 30, 9, 0))
     assert survey.due.day == D(2026, 10, 9)  # holiday 10/1–10/7, then 10/8, 10/9
     connect = advance(db, back, app.id, T(2026, 10, 9, 17, 0))
-    assert connect.due.day == D(2026, 10, 13)  # 10/10 (Sat, make-up), 10/12, 10/13
+    assert connect.due.day == D(2026, 10, 12)  # 10/10 (Sat, make-up), 10/12
 
 
 def test_deadline_in_2027_is_estimated_and_labelled(db, actors, freeze):

@@ -116,7 +116,7 @@ def test_threshold_from_hall_settings(db, actors, hall_with_cases):
 
 
 def test_whole_process_limit_can_be_the_worse_one(db, actors):
-    # accepted Mon 11/16 (promised 11/23); survey 11/17, connect 11/19 due 11/24: stage yellow, whole red
+    # accepted Mon 11/16 (promised 11/23); survey 11/17, connect 11/20 due 11/24: stage yellow, whole red
     clock.freeze(T(2026, 11, 24, 10, 0))
     try:
         c1, back = actors["clerk1"], actors["back1"]
@@ -124,7 +124,7 @@ def test_whole_process_limit_can_be_the_worse_one(db, actors):
             app = make_accepted_application(s, window_id=c1.window_id, clerk_id=c1.user_id,
                                             accepted_at=T(2026, 11, 16, 9, 0))
         r = stages.advance(db, back, app.id, version=1, handler="勘查班", at=T(2026, 11, 17, 9, 0))
-        r = stages.advance(db, back, app.id, version=r.version, handler="装表班", at=T(2026, 11, 19, 9, 0))
+        r = stages.advance(db, back, app.id, version=r.version, handler="装表班", at=T(2026, 11, 20, 9, 0))
         assert r.due.day == D(2026, 11, 24)
         [row] = warnings.warning_list(db, back)
         assert row.level == "red" and row.basis_label == "全流程时限" and row.due_label == "2026-11-23"

@@ -1,7 +1,7 @@
 """What each printed document says: document models built from an application (or a handover batch).
 
 ``build(snapshot, code)`` returns the model of one document; ``applicable(snapshot)`` the codes of
-the set this application needs (容缺承诺书 only when something is deferred, 授权委托书 only when an
+the set this application needs (容缺受理承诺书 only when something is deferred, 授权委托书 only when an
 agent applies)."""
 
 from __future__ import annotations

@@ -150,6 +150,7 @@ class AcceptancePage(QWidget):
         for code in ("existing_capacity", "applied_capacity"):
             self.editors[code].textChanged.connect(self._capacity_changed)
         self.editors["supply_voltage"].activated.connect(self._voltage_chosen)
+        self.editors["load_importance"].currentIndexChanged.connect(lambda *_a: self._rebuild_materials())
         v.materials.changed.connect(self._materials_changed)
         v.survey.changed.connect(self._changed)
         v.survey.loadRequested.connect(self._survey_load)
@@ -469,6 +470,7 @@ class AcceptancePage(QWidget):
             blacklisted=bool(known and known.blacklisted),
             today=clock.today(),
             cat=self.cat,
+            important=catalog_mod.is_important(self.editors["load_importance"].currentText()),
         )
         self.view.materials.set_plan(plan, keep=before)
         self._material_conflicts = {}
