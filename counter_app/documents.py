@@ -241,7 +241,7 @@ def _render_model(model, fmt: str, settings: dict) -> tuple[bytes, tuple[str, ..
 
     if fmt == "pdf":
         return pdf.render_pdf(model, settings), tuple(pdf.missing_characters(model, settings=settings))
-    return word.render_docx(model), ()
+    return word.render_docx(model, settings), ()
 
 
 def render(db: Database, actor: Actor, application_id: int, doc: str, fmt: str = "pdf") -> Rendered:

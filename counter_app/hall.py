@@ -30,6 +30,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "业扩报装工程不指定设计、施工和设备材料供应单位",
     ],
     "progress_query_text": "可拨打95598供电服务热线、登录“网上国网”App或持本回执到营业厅查询办理进度",
+    # the progress page of an application, {number} replaced: the receipt's QR code holds it; empty:
+    # the QR code holds the application number and its caption says so
+    "progress_url_template": "",
     # per business type / stage overrides of catalog limits: {"lv_res_new": {"survey": 2}}
     "stage_limits": {},
     # applied capacity pre-filled for a residential 新装 (kW); the clerk may change it

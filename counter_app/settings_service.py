@@ -70,6 +70,7 @@ class HallSettings:
     idle_lock_minutes: int = 10  # the window locks after this long without input; 0 = never
     # 告知书 texts per business group as the hall words them: {group: {"fees": str, "commitments": [str]}}
     business_texts: dict = field(default_factory=dict)
+    progress_url_template: str = ""
 
 
 @dataclass
@@ -92,6 +93,7 @@ class SettingsUpdate:
     confirmed_years: list[int] | None = None
     idle_lock_minutes: int | None = None
     business_texts: dict[str, dict] | None = None
+    progress_url_template: str | None = None
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -152,6 +154,7 @@ def load(db: Database, actor: Actor) -> HallSettings:
             confirmed_years=tuple(sorted(int(y) for y in values.get("calendar_confirmed_years") or ())),
             idle_lock_minutes=int(values.get("idle_lock_minutes") or 0),
             business_texts=business_texts(values),
+            progress_url_template=str(values.get("progress_url_template") or ""),
         )
 
 
@@ -217,6 +220,10 @@ def validate(update: SettingsUpdate, known_days: set[dt.date]) -> None:
             if problem:
                 errors["stage_limits"] = problem + "，请调低环节时限"
                 break
+    url = (update.progress_url_template or "").strip()
+    if url and not (re.match(r"https?://\S+$", url) and "{number}" in url):
+        errors["progress_url_template"] = ("进度查询网址应以 http:// 或 https:// 开头，并含 {number}"
+                                           "（打印时替换为申请编号），如 https://example.cn/progress?no={number}")
     for group, texts in (update.business_texts or {}).items():
         if not str(texts.get("fees") or "").strip() or not any(str(c).strip() for c in texts.get("commitments") or ()):
             errors["business_texts"] = "每类业务的收费标准和服务承诺都要填写（至少一条承诺）"
@@ -290,6 +297,8 @@ def _save_values(session: Session, actor: Actor, hall_id: int, update: SettingsU
         wanted["service_commitments"] = ("服务承诺", [c.strip() for c in update.service_commitments if c.strip()])
     if update.progress_query_text is not None:
         wanted["progress_query_text"] = ("进度查询说明", update.progress_query_text.strip())
+    if update.progress_url_template is not None:
+        wanted["progress_url_template"] = ("进度查询网址", update.progress_url_template.strip())
     if update.business_texts is not None:
         cleaned = {group: {"fees": str(t.get("fees") or "").strip(),
                            "commitments": [str(c).strip() for c in t.get("commitments") or () if str(c).strip()]}

@@ -91,6 +91,7 @@ class SettingsDialog(QDialog):
             "stage_limits": (1, self.limits), "yellow_percent": (2, self.yellow),
             "deferral_days": (2, self.deferral), "idle_lock_minutes": (2, self.idle_lock), "business_texts": (3, self.fees),
             "service_commitments": (3, self.commitments), "progress_query_text": (3, self.query_text),
+            "progress_url_template": (3, self.progress_url),
             "overrides": (4, self.override_day), "confirmed_years": (4, self.confirmed_years),
         }
 
@@ -207,6 +208,9 @@ class SettingsDialog(QDialog):
         self.text_group.currentIndexChanged.connect(self._show_texts)
         self.query_text = self._line(tab, "progress_query_text", s.progress_query_text)
         form.addRow(buddy_label("进度查询说明(&Q)：", self.query_text, tab), self.query_text)
+        self.progress_url = self._line(tab, "progress_url_template", s.progress_url_template)
+        self.progress_url.setPlaceholderText("如 https://example.cn/progress?no={number}；不填则二维码为申请编号")
+        form.addRow(buddy_label("进度查询网址(&U)：", self.progress_url, tab), self.progress_url)
         return tab
 
     def _keep_texts(self) -> None:
@@ -371,7 +375,7 @@ class SettingsDialog(QDialog):
             supervision_phone=self.supervision_phone.text(), service_phone=self.service_phone.text(),
             yellow_percent=self.yellow.value(), deferral_days=self.deferral.value(),
             idle_lock_minutes=self.idle_lock.value(),
-            business_texts=self._collected_texts(),
+            business_texts=self._collected_texts(), progress_url_template=self.progress_url.text(),
             progress_query_text=self.query_text.text(), stage_limits=limits,
             add_overrides=list(self._pending_add), remove_override_ids=list(self._pending_remove),
             confirmed_years=[int(p) for p in parts],
