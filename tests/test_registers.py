@@ -118,7 +118,8 @@ def test_deferred_register_states(db, actors, data):
     rows = registers.fetch(db, sup, "deferred", ALL, 0, 50)
     by_number = {r[0]: r for r in rows}
     assert set(by_number) == {data[k][1] for k in "ABC"}
-    assert by_number[data["A"][1]][9] == "已超期" and by_number[data["A"][1]][10] == 5
+    # due Thu 11/19, today Tue 11/24: 11/20, 11/23, 11/24 are 3 working days over (not 5 calendar days)
+    assert by_number[data["A"][1]][9] == "已超期" and by_number[data["A"][1]][10] == 3
     assert by_number[data["B"][1]][9] == "已补交" and by_number[data["B"][1]][12] == "王小明"
     assert by_number[data["C"][1]][9] == "未到期"
     for state, keys in {"overdue": "A", "supplied": "B", "pending": "C"}.items():
@@ -170,7 +171,7 @@ def test_workload(db, actors, data):
         assert registers.count(db, sup, "workload", ALL) == 2
         stream = registers.stream(s, sup, "workload", ALL, masked=True)
         # all acceptances: 7,900 s over 6 timed = 21.9 minutes (not the mean of the two means)
-        assert stream.totals == ("合计", "2 人次", 7, 6, 21.9, 40.0, 3, 0.5)
+        assert stream.totals == ("合计", "2 人", 7, 6, 21.9, 40.0, 3, 0.5)
 
 
 def test_workload_standard_follows_the_hall_setting(db, actors, data):
