@@ -115,6 +115,7 @@ def render_all(db, actors, ids: dict[str, int], out) -> list:
 
 if __name__ == "__main__":  # pragma: no cover - a reading aid, see the module docstring
     import sys
+    from pathlib import Path
     import tempfile
 
     from counter_app.db import Database
@@ -130,4 +131,10 @@ if __name__ == "__main__":  # pragma: no cover - a reading aid, see the module d
         case_ids = make_cases(database, hall_actors)
         for path in render_all(database, hall_actors, case_ids, target):
             print(path)
+        from counter_app import documents, handover
+
+        batch = handover.create_batch(database, hall_actors["clerk1"], list(case_ids.values()))
+        for fmt in ("pdf", "docx"):
+            item = documents.render_handover_document(database, hall_actors["clerk1"], batch.id, fmt)
+            (Path(target) / f"交接清单.{fmt}").write_bytes(item.data)
         clock.freeze(None)

@@ -100,6 +100,8 @@ def sections(snapshot: AppSnapshot) -> tuple[Section, ...]:
             f.make("vat", "注册电话", s.vat_phone),
             f.make("vat", "注册地址", s.vat_address, wide=True),
         )))
+    # a section this business type does not use at all (用电需求 of a 过户/更名) is left off the form
+    result = [sec for sec in result if any(f.value != NOT_APPLICABLE for f in sec.fields)]
     result.append(Section("其他", (
         f.make("remarks", "备注", s.remarks + ("（绿色通道）" if s.green_channel and "绿色通道" not in s.remarks else ""),
                wide=True),
