@@ -224,7 +224,7 @@ def validate(update: SettingsUpdate, known_days: set[dt.date]) -> None:
     if url and not (re.match(r"https?://\S+$", url) and "{number}" in url):
         errors["progress_url_template"] = ("进度查询网址应以 http:// 或 https:// 开头，并含 {number}"
                                            "（打印时替换为申请编号），如 https://example.cn/progress?no={number}")
-    for group, texts in (update.business_texts or {}).items():
+    for texts in (update.business_texts or {}).values():
         if not str(texts.get("fees") or "").strip() or not any(str(c).strip() for c in texts.get("commitments") or ()):
             errors["business_texts"] = "每类业务的收费标准和服务承诺都要填写（至少一条承诺）"
             break

@@ -115,8 +115,8 @@ def render_all(db, actors, ids: dict[str, int], out) -> list:
 
 if __name__ == "__main__":  # pragma: no cover - a reading aid, see the module docstring
     import sys
-    from pathlib import Path
     import tempfile
+    from pathlib import Path
 
     from counter_app.db import Database
     from tests.conftest import setup_hall

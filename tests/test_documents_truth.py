@@ -155,7 +155,7 @@ def test_admin_words_a_group_and_the_notice_prints_it(hall_db):
 
 
 def test_continuation_pages_say_whose_document_they_are(world):
-    _db, _actors, ids, rendered = world
+    _db, _actors, _ids, rendered = world
     multi = 0
     for label, docs in rendered.items():
         for doc, item in docs.items():
@@ -237,7 +237,7 @@ def test_terminated_receipt_says_so_and_announces_no_survey(world):
 
 
 def test_qr_code_holds_what_its_caption_says(world):
-    db, actors, ids, _rendered = world
+    db, actors, _ids, _rendered = world
     plain = forms.build(snap(world, "居民新装"), "receipt")
     assert plain.qr_payload == plain.header.number and "二维码内容为申请编号" in plain.qr_caption
     with db.write() as s:
@@ -343,7 +343,7 @@ def test_word_output_in_libreoffice_has_the_pdf_pages_and_characters(world, tmp_
     from tests.test_export_libreoffice import soffice
 
     db, actors, ids, rendered = world
-    files = []
+    files: list = []
     for label in ("生僻字", "高压重要", "非居民新装代理"):
         for item in documents.render_set(db, actors["clerk1"], ids[label], "docx"):
             path = tmp_path / f"{label}-{item.doc}.docx"

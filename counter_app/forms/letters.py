@@ -5,7 +5,6 @@ from __future__ import annotations
 from counter_app.errors import UserError
 from counter_app.forms.common import cn_date, join_address, wording
 from counter_app.forms.models import (
-    DOC_TITLES,
     AuthenticityLetter,
     DeferralLetter,
     DeferredLine,
@@ -15,7 +14,6 @@ from counter_app.forms.models import (
     SignatureLine,
 )
 from counter_app.forms.snapshot import AppSnapshot
-
 
 PROXY_MATERIAL = "proxy"
 AGENT_ID_NAME = "经办人身份证明"

@@ -15,10 +15,10 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from counter_app import clock
 from counter_app.forms.models import (
     ApplicationForm,
-    Field,
     AuthenticityLetter,
     DeferralLetter,
     Document,
+    Field,
     HandoverList,
     Notice,
     ProxyLetter,

@@ -121,9 +121,9 @@ def declare_rare_fonts(document, fonts) -> None:
 
     parts = [document.part]
     for section in document.sections:
-        for hf in (section.header, section.footer, section.first_page_header, section.first_page_footer):
-            if hf._has_definition:  # a header or footer of its own (not linked to the previous section)
-                parts.append(hf.part)
+        parts.extend(hf.part for hf in (section.header, section.footer, section.first_page_header,
+                                         section.first_page_footer)
+                     if hf._has_definition)  # a header or footer of its own (not linked to the previous)
     seen = set()
     for part in parts:
         if id(part) in seen:

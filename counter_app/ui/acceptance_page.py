@@ -455,7 +455,8 @@ class AcceptancePage(QWidget):
             f"{s.name}" + (f"（{s.limit_days}个工作日）" if s.limit_days else "")
             for s in bt.stages_for(False)
         )
-        dual = f"（重要负荷双电源 {bt.total_limit_dual} 个）" if bt.total_limit_dual else ""
+        dual = f"（重要负荷双电源 {bt.total_limit_dual} 个）" if bt.total_limit_dual else (
+            f"（需外线工程的 {bt.total_limit_external} 个）" if bt.total_limit_external else "")
         v.summary.setText(f"{bt.name}：{stages}；全流程不超过 {bt.total_limit} 个工作日{dual}")
         self._green_toggled(self.editors["green_channel"].isChecked())
         self._update_tab_order()
