@@ -237,16 +237,23 @@ def test_terminated_receipt_says_so_and_announces_no_survey(world):
 
 
 def test_qr_code_holds_what_its_caption_says(world):
-    db, actors, _ids, _rendered = world
+    db, actors, ids, _rendered = world
     plain = forms.build(snap(world, "居民新装"), "receipt")
     assert plain.qr_payload == plain.header.number and "二维码内容为申请编号" in plain.qr_caption
     with db.write() as s:
         hall.set_setting(s, actors["admin1"], hall.get_hall(s).id, "progress_url_template",
                          "https://example.cn/progress?no={number}")
     try:
+        import zxingcpp
+
         linked = forms.build(snap(world, "居民新装"), "receipt")
         assert linked.qr_payload == f"https://example.cn/progress?no={linked.header.number}"
         assert linked.qr_caption == "扫码查询办理进度"
+        item = documents.render(db, actors["clerk1"], ids["居民新装"], "receipt")
+        with pdfplumber.open(io.BytesIO(item.data)) as pdf:
+            image = pdf.pages[0].to_image(resolution=100).original
+        assert [code.text for code in zxingcpp.read_barcodes(image)] == [linked.qr_payload]
+        assert "扫码查询办理进度" in pages(item.data)[0]
     finally:
         with db.write() as s:
             hall.set_setting(s, actors["admin1"], hall.get_hall(s).id, "progress_url_template", "")
