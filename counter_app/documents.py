@@ -24,17 +24,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from counter_app.security import audit, privacy
-from counter_app.infra import clock, config
 from counter_app import forms
-from counter_app.hall import hall
-from counter_app.infra.context import Actor
-from counter_app.infra.db import Database
-from counter_app.infra.errors import NotFound, UserError
 from counter_app.customer import confirmation
 from counter_app.forms import handover as handover_form
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
+from counter_app.hall import hall
+from counter_app.infra import clock, config
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError
 from counter_app.models import Application, HandoverBatch, PrintRecord
+from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, allowed, require
 
 FORMATS = ("pdf", "docx")
@@ -247,7 +247,7 @@ def _render_model(model, fmt: str, settings: dict, signed=None) -> tuple[bytes, 
         mark, note = signed or (None, "")  # a signed document reprints as a marked copy
         return (pdf.render_pdf(model, settings, signature=mark, copy_note=note),
                 tuple(pdf.missing_characters(model, settings=settings)))
-    return word.render_docx(model), ()
+    return word.render_docx(model, settings), ()
 
 
 def render(db: Database, actor: Actor, application_id: int, doc: str, fmt: str = "pdf") -> Rendered:

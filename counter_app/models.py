@@ -250,7 +250,14 @@ class Application(Base):
     green_channel: Mapped[bool] = mapped_column(default=False)
     green_reason: Mapped[str] = mapped_column(String(200), default="")
     green_manager: Mapped[str] = mapped_column(String(60), default="")
-    remarks: Mapped[str] = mapped_column(Text, default="")
+    remarks: Mapped[str] = mapped_column(Text, default="")  # printed on the form the customer signs
+    # migration 0008: never printed on a customer document
+    internal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    previous_holder_name: Mapped[str] = mapped_column(String(120), default="", server_default="")  # 原户名
+    supply_mode: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 电源数/供电方式
+    security_load: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 保安负荷
+    main_equipment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    planned_load: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | completed | terminated
     current_stage: Mapped[str] = mapped_column(String(30), default="accept")

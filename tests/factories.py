@@ -9,8 +9,8 @@ import random
 import pytest
 from stdnum.cn import ric
 
-from counter_app.infra import clock
 from counter_app.hall import numbering
+from counter_app.infra import clock
 from counter_app.models import Application, Certificate, Customer, Hall
 
 

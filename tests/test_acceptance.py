@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from counter_app.acceptance import service as acceptance, survey
+from counter_app.acceptance import service as acceptance
+from counter_app.acceptance import survey
 from counter_app.infra.errors import (
     DatabaseUnavailable,
     PermissionDenied,
@@ -106,7 +107,7 @@ def test_enterprise_increase_through_an_agent(db, actors, frozen_now):
         assert app.customer.kind == "organisation" and app.customer.legal_rep_name == "林大海"
         assert (app.agent_name, app.agent_mobile) == ("陈小平", "13600001111")
         assert app.total_capacity == Decimal("80") and app.supply_voltage == "380V"
-        assert app.due_date == dt.date(2026, 12, 2)  # non-residential: 6 working days
+        assert app.due_date == dt.date(2026, 12, 1)  # low voltage without external works: 5 working days
         assert app.vat_bank == "中国工商银行福州仓山支行"
         states = {m.code: m.state for m in app.materials}
         assert states == {

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from counter_app.security import audit, audit_trail
 from counter_app.infra.context import system_actor
 from counter_app.models import AuditEntry
+from counter_app.security import audit, audit_trail
 
 FORBIDDEN_WORDS = ("delete", "remove", "update", "edit", "purge", "clear", "truncate", "modify", "rewrite", "set_")
 

@@ -5,11 +5,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from counter_app.security import audit, audit_trail, credentials as users
-from counter_app.reporting import audit_export
 from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import ExportRecord
 from counter_app.printing.excel import Cancelled
+from counter_app.reporting import audit_export
+from counter_app.security import audit, audit_trail
+from counter_app.security import credentials as users
 from tests.conftest import PASSWORD
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 

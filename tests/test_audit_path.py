@@ -3,12 +3,13 @@ register export → audit export, each step an audit entry with who, window, PC,
 
 from sqlalchemy import func, select
 
-from counter_app.acceptance import service as acceptance
-from counter_app.security import audit_trail, credentials as users
-from counter_app.reporting import audit_export, exports
 from counter_app import documents
-from counter_app.tracking import handover, progress
+from counter_app.acceptance import service as acceptance
 from counter_app.models import AuditEntry
+from counter_app.reporting import audit_export, exports
+from counter_app.security import audit_trail
+from counter_app.security import credentials as users
+from counter_app.tracking import handover, progress
 from tests.acceptance_helpers import residential
 from tests.conftest import PASSWORD
 from tests.factories import resident_id

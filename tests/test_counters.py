@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from counter_app.infra import clock
 from counter_app.hall import counter_pcs as counters
+from counter_app.infra import clock
 from counter_app.infra.context import this_pc
 from counter_app.infra.db import Database
 from counter_app.models import CounterPC

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QPushButton
 from sqlalchemy import select
 
 from counter_app.acceptance import service as acceptance
-from counter_app.customer import settings as customer_settings, ratings
+from counter_app.customer import ratings
+from counter_app.customer import settings as customer_settings
 from counter_app.models import ServiceRating
 from counter_app.ui import background
 from counter_app.ui.customer_side import OFF, SCREEN_KEY, choose_screen

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from counter_app.infra import clock
-from counter_app.tracking import deferrals
 from counter_app.infra.errors import PermissionDenied, UserError, ValidationFailed
 from counter_app.models import Application, AuditEntry, BlacklistEntry, Commitment, Customer, Material
+from counter_app.tracking import deferrals
 from tests.factories import make_accepted_application, make_customer, resident_id
 
 D = dt.date

@@ -7,13 +7,14 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from counter_app.reporting import case_archive
-from counter_app.demo import signing as demo_signing
 from counter_app import documents
-from counter_app.signing import pdf_seal, certificates as seal_certificates
-from counter_app.infra.context import system_actor
+from counter_app.demo import signing as demo_signing
 from counter_app.demo.generator import DemoOptions, generate
+from counter_app.infra.context import system_actor
 from counter_app.models import Material, ScanPage, SignedDocument
+from counter_app.reporting import case_archive
+from counter_app.signing import certificates as seal_certificates
+from counter_app.signing import pdf_seal
 
 
 def test_demo_signs_and_scans_cases_that_archive_and_verify(sqlite_db):

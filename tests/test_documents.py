@@ -13,8 +13,8 @@ import pdfplumber
 import pytest
 from sqlalchemy import select
 
-from counter_app.infra import clock
 from counter_app import documents
+from counter_app.infra import clock
 from counter_app.infra.context import system_actor
 from counter_app.infra.errors import NotFound, PermissionDenied, UserError
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine, PrintRecord
@@ -184,7 +184,7 @@ def test_handover_list_renders_and_is_recorded(setup):
     clerk_pdf = documents.render_handover(db, actors["clerk1"], batch_id)
     text = text_of(clerk_pdf)
     for value in ("业扩报装资料交接清单", "JJ-FZGL01-01-20261124-01", "赵六", "孙䶮", "低压非居民新装", "13812345678",
-                  "合计：2件，资料4份", "陈后台", "缺件", "2026年11月27日前"):
+                  "合计：申请2件，资料4份", "陈后台", "缺件", "2026年11月27日前"):
         assert value in text, value
     word = documents.render_handover_document(db, actors["clerk1"], batch_id, "docx")
     word_text = "\n".join(c.text for t in docx.Document(io.BytesIO(word.data)).tables for r in t.rows for c in r.cells)

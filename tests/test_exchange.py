@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from counter_app import cli
 from counter_app.infra import clock
-from counter_app.tracking import deferrals
-from counter_app.reporting import exchange
 from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import Application, AuditEntry, ExportRecord, StageEvent
+from counter_app.reporting import exchange
+from counter_app.tracking import deferrals
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application, make_customer, resident_id
 
@@ -123,7 +123,7 @@ def test_import_good_bad_and_repeated_rows(db, actors, cases, tmp_path):
     by_line = {line.line: line for line in report.lines}
     assert sorted(by_line) == [2, 3, 4, 5, 6, 7, 8, 10, 11]
     assert [by_line[n].outcome for n in (2, 3)] == ["applied", "applied"]
-    assert "办理期限 2026-11-27" in by_line[3].message  # connect 3 working days after 11/24
+    assert "办理期限 2026-11-26" in by_line[3].message  # connect 2 working days after 11/24
     assert by_line[4].message == "申请编号 FZGL01-20991231-0009 不存在"
     assert "不属于该申请的业务流程" in by_line[5].message
     assert by_line[6].message.startswith("环节顺序不对：当前为“受理”，下一环节应为“现场勘查”")

@@ -11,13 +11,13 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from counter_app.reporting import exports, registers
-from counter_app.tracking import handover
 from counter_app.infra.errors import PermissionDenied, UserError, ValidationFailed
-from counter_app.reporting.exports import ExportRequest
 from counter_app.models import Application, AuditEntry, Certificate, Commitment, ExportRecord, Material
 from counter_app.printing.excel import Cancelled
+from counter_app.reporting import exports, registers
+from counter_app.reporting.exports import ExportRequest
 from counter_app.reporting.registers import RegisterFilter
+from counter_app.tracking import handover
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 
 HEADER_ROW = {"register": 4, "deferred": 4, "commitments": 4, "warnings": 5, "workload": 5}
@@ -94,7 +94,7 @@ def test_register_cells_have_real_types_and_masking(db, actors, data, out):
     first = dict(zip(titles, [c for c in ws[5]], strict=True))
     assert first["受理时间"].is_date and first["受理时间"].value == dt.datetime(2026, 11, 16, 10)
     assert first["办结时限"].is_date
-    assert first["申请容量"].data_type == "n"
+    assert first["申请容量（kW）"].data_type == "n" and first["申请容量（kVA）"].value is None
     assert first["证件号码"].value.count("*") == 8
     assert first["联系电话"].value == "138****0000"
     totals = ws.cell(5 + result.rows, 1).value

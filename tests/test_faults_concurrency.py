@@ -73,8 +73,8 @@ def test_two_windows_book_the_last_survey_slot_at_once(db, actors, frozen_now, m
     import pytest
     from sqlalchemy import func, select
 
-    from counter_app.hall import hall
     from counter_app.acceptance import survey
+    from counter_app.hall import hall
     from counter_app.infra.errors import ValidationFailed
     from counter_app.models import SurveyAppointment
     from tests.factories import resident_id

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from counter_app.acceptance.drafts import DraftStore
 from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.db import Database, make_engine
-from counter_app.acceptance.drafts import DraftStore
 from counter_app.models import Application, Customer, Material
 from tests.conftest import setup_hall
 from tests.factories import resident_id

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from counter_app.acceptance import service as acceptance
-from counter_app.tracking import application_search
 from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import Application, AuditEntry
+from counter_app.tracking import application_search
 from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401
 from tests.factories import resident_id
 
@@ -77,7 +77,7 @@ def test_masked_for_back_office_and_each_lookup_audited(db, actors, two_customer
     assert fields["移动电话"] == "138****5678" and "********" in fields["证件"]
     assert detail.materials[1][1] == "容缺" and detail.materials[1][2] == "应于 2026-11-27 前补交"
     assert detail.history[0][:2] == ("受理", "进入")
-    assert detail.commitments[0] == "材料真实性承诺书" and detail.commitments[1].startswith("容缺承诺书")
+    assert detail.commitments[0] == "材料真实性承诺书" and detail.commitments[1].startswith("容缺受理承诺书")
     with db.read() as s:
         entries = s.scalars(
             select(AuditEntry).where(AuditEntry.action == "lookup", AuditEntry.username == "back1")

@@ -50,8 +50,8 @@ def test_supervisor_gets_register_page_on_demand(qtbot, sqlite_db):
 
 
 def test_database_down_shows_message_not_crash(qtbot, sqlite_db, monkeypatch):
-    from counter_app.reporting import overview
     from counter_app.infra.errors import DatabaseUnavailable
+    from counter_app.reporting import overview
     from tests.conftest import setup_hall
 
     actors = setup_hall(sqlite_db)

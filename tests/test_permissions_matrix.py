@@ -14,15 +14,15 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from counter_app.acceptance import service as acceptance
-from counter_app.security import accounts, audit_trail, privacy
-from counter_app.reporting import audit_export, exchange, exports, registers
-from counter_app.tracking import deferrals, handover, stages
 from counter_app import documents
+from counter_app.acceptance import service as acceptance
 from counter_app.hall import settings_admin as settings_service
 from counter_app.infra.errors import PermissionDenied
 from counter_app.models import AuditEntry
+from counter_app.reporting import audit_export, exchange, exports, registers
+from counter_app.security import accounts, audit_trail, privacy
 from counter_app.security.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm
+from counter_app.tracking import deferrals, handover, stages
 from tests.factories import add_case
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 

@@ -9,10 +9,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from counter_app.security import db_grants as db_access, credentials as users
 from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.security import credentials as users
+from counter_app.security import db_grants as db_access
 from tests.conftest import PASSWORD, setup_hall
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 

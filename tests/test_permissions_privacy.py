@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import select
 
-from counter_app.security import privacy, redaction
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import PermissionDenied, ValidationFailed
 from counter_app.models import AuditEntry
+from counter_app.security import privacy, redaction
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 ID = "11010519491231002X"
@@ -109,8 +109,9 @@ def test_services_show_full_data_only_to_the_clerk_handling_the_case(db, actors,
     """The same case looked up by the clerk who accepted it, a clerk of another window, a supervisor."""
     import datetime as dt
 
-    from counter_app.tracking import application_search, deferrals, progress, time_limits as warnings
     from counter_app.models import Application
+    from counter_app.tracking import application_search, deferrals, progress
+    from counter_app.tracking import time_limits as warnings
     from tests.factories import add_case, resident_id
 
     number = resident_id(321)

@@ -4,12 +4,12 @@ rolls back; clerks act only at their own window; phones in full only for the own
 import pytest
 from sqlalchemy import select
 
-from counter_app.security import audit, audit_trail
 from counter_app import documents
-from counter_app.tracking import handover
 from counter_app.infra.errors import PermissionDenied
 from counter_app.models import AuditEntry, HandoverBatch
+from counter_app.security import audit, audit_trail
 from counter_app.security.permissions import refuse
+from counter_app.tracking import handover
 from tests.factories import add_case
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 

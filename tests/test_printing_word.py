@@ -11,9 +11,9 @@ from pathlib import Path
 import docx
 import pytest
 
+from counter_app import forms
 from counter_app.hall import catalog
 from counter_app.infra import clock
-from counter_app import forms
 from counter_app.infra.errors import UserError
 from counter_app.printing import word
 from counter_app.printing.word import field_rows, render_docx

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from counter_app.infra import clock
-from counter_app.tracking import progress, stages
 from counter_app.infra.errors import UserError
 from counter_app.models import Application, AuditEntry
+from counter_app.tracking import progress, stages
 from tests.factories import make_accepted_application, make_customer, resident_id
 
 D = dt.date
@@ -106,9 +106,10 @@ def test_timeline_states_current_handler_and_expected_completion(db, actors, cas
     accept, survey, connect, _archive = p.timeline
     assert accept.ended_at == T(2026, 11, 18, 9, 0) and accept.handler == "王小明"
     assert accept.state_label == "超期完成" and survey.state_label == "已超期"
-    # survey overdue: the rest counts from today: connect 3 working days → 11/27
-    assert connect.due == stages.Deadline(D(2026, 11, 27), False) and connect.due_label.startswith("约 ")
-    assert p.expected == stages.Deadline(D(2026, 11, 27), False)
+    # survey overdue and the promise (11/23) already missed: the rest counts from today, connect
+    # 2 working days → 11/26, shown as it is
+    assert connect.due == stages.Deadline(D(2026, 11, 26), False) and connect.due_label.startswith("约 ")
+    assert p.expected == stages.Deadline(D(2026, 11, 26), False)
     assert p.promised == stages.Deadline(D(2026, 11, 23), False)  # 5 working days after 11/16
     assert [(d.name[:6], d.state_label, d.due.day) for d in p.deferred] == [
         ("房屋产权证明", "容缺待补（已逾期）", D(2026, 11, 19))]

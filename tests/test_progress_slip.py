@@ -9,11 +9,11 @@ import pdfplumber
 import pytest
 from sqlalchemy import select
 
-from counter_app.infra import clock
-from counter_app.tracking import progress, stages
-from counter_app.infra.errors import PermissionDenied
 from counter_app.forms import progress_slip
+from counter_app.infra import clock
+from counter_app.infra.errors import PermissionDenied
 from counter_app.models import AuditEntry, PrintRecord
+from counter_app.tracking import progress, stages
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application, make_customer, resident_id
 
@@ -22,7 +22,7 @@ T = dt.datetime
 
 @pytest.fixture
 def case(sqlite_db):
-    clock.freeze(T(2026, 12, 28, 10, 0))
+    clock.freeze(T(2026, 12, 30, 10, 0))  # the promise (12/28) missed: the rest runs into 2027
     actors = setup_hall(sqlite_db)
     c = actors["clerk1"]
     with sqlite_db.write() as s:
@@ -40,7 +40,8 @@ def test_model_says_where_it_is_and_flags_estimates(case):
     facts = {f.label: f.value for f in slip.facts}
     assert facts["当前环节"] == "现场勘查" and facts["当前处理人"] == "勘查班周工"
     assert facts["本环节期限"] == "2026年12月25日（已超期）"
-    assert facts["预计办结日期"].endswith("（预估）")  # the rest runs into 2027
+    assert facts["预计办结日期"].endswith("（预估）（已超过承诺办结日期）")  # the rest runs into 2027
+    assert facts["承诺办结日期"] == "2026年12月28日"
     assert [r.stage for r in slip.rows] == ["受理", "现场勘查", "装表接电", "归档"]
     assert slip.rows[0].state == "超期完成" and slip.rows[2].due.startswith("约2027年")
     assert progress_slip.ESTIMATE_NOTE in slip.notes

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from counter_app.infra import clock
-from counter_app.tracking import stages
 from counter_app.models import Application
+from counter_app.tracking import stages
 from counter_app.ui.progress_page import ProgressDialog, ProgressPage
 from counter_app.ui.stage_dialog import StageDialog
 from tests.conftest import setup_hall
@@ -60,10 +60,10 @@ def test_lookup_by_certificate_shows_timeline(qtbot, hall_case):
     assert page.view.fields["stage"].text() == "现场勘查"
     assert page.view.fields["handler"].text() == "勘查班周工"
     assert page.view.fields["stage_due"].text() == "2026-11-20　已超期"
-    assert page.view.fields["expected"].text() == "2026-11-27"
+    assert page.view.fields["expected"].text() == "2026-11-26"
     assert page.view.timeline_model.rowCount() == 4
     assert page.view.timeline_model.index(0, 6).data() == "超期完成"
-    assert page.view.timeline_model.index(2, 5).data() == "约 2026-11-27"
+    assert page.view.timeline_model.index(2, 5).data() == "约 2026-11-26"
     assert page.move_button.isHidden()  # clerks do not move stages
     if SHOTS:
         page.grab().save(os.path.join(SHOTS, "progress_page.png"))
@@ -88,7 +88,7 @@ def test_backoffice_advances_through_the_dialog(qtbot, hall_case, monkeypatch):
 
     def run_dialog(dialog):
         assert dialog.advance_radio.isChecked()
-        assert "装表接电" in dialog.advance_radio.text() and "2026-11-27" in dialog.advance_radio.text()
+        assert "装表接电" in dialog.advance_radio.text() and "2026-11-26" in dialog.advance_radio.text()
         dialog.handler.setCurrentText("")
         type_text(dialog.handler.lineEdit(), "装表班吴工")
         dialog.accept()

@@ -27,7 +27,8 @@ CONTROL = st.sampled_from([chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *ran
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
     """One migrated SQLite hall for all examples (nothing may be written to it anyway)."""
-    from counter_app.infra import clock, schema_upgrade as schema
+    from counter_app.infra import clock
+    from counter_app.infra import schema_upgrade as schema
     from counter_app.infra.db import Database, make_engine
 
     url = f"sqlite:///{tmp_path_factory.mktemp('props') / 'hall.sqlite3'}"

@@ -8,9 +8,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app.acceptance import service as acceptance
-from counter_app.customer import confirmation, settings as customer_settings, view as customer_view, ratings
 from counter_app import documents
+from counter_app.acceptance import service as acceptance
+from counter_app.customer import confirmation, ratings
+from counter_app.customer import settings as customer_settings
+from counter_app.customer import view as customer_view
 from counter_app.infra.errors import PermissionDenied, UserError, ValidationFailed
 from counter_app.models import AuditEntry, RatingFollowUp, ServiceRating
 from tests.acceptance_helpers import enterprise_increase, residential
@@ -203,9 +205,9 @@ def test_rating_register_workload_share_and_cli_export(sqlite_db, frozen_now, tm
 def test_demo_hall_holds_confirmations_and_ratings_of_every_level(sqlite_db):
     from sqlalchemy import func
 
-    from counter_app.reporting import registers
     from counter_app.demo.generator import DemoOptions, generate
     from counter_app.models import Application, CustomerConfirmation
+    from counter_app.reporting import registers
     from counter_app.reporting.registers import RegisterFilter
 
     now = dt.datetime(2026, 11, 24, 16, 30)
@@ -225,8 +227,8 @@ def test_demo_hall_holds_confirmations_and_ratings_of_every_level(sqlite_db):
                                         .where(Application.id == recent)).one()
     clock_now = now
     from counter_app.infra import clock
-    from counter_app.security import credentials as users
     from counter_app.models import CounterWindow, User
+    from counter_app.security import credentials as users
 
     clock.freeze(clock_now)
     try:

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from counter_app.infra import clock
-from counter_app.reporting import registers
 from counter_app.hall import hall as hall_mod
+from counter_app.hall.workdays import WorkCalendar
+from counter_app.infra import clock
 from counter_app.infra.errors import PermissionDenied, ValidationFailed
 from counter_app.models import Application, CalendarOverride, Material
+from counter_app.reporting import registers
 from counter_app.reporting.registers import RegisterFilter, time_status
-from counter_app.hall.workdays import WorkCalendar
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 
 ALL = RegisterFilter()
@@ -119,7 +119,8 @@ def test_deferred_register_states(db, actors, data):
     rows = registers.fetch(db, sup, "deferred", ALL, 0, 50)
     by_number = {r[0]: r for r in rows}
     assert set(by_number) == {data[k][1] for k in "ABC"}
-    assert by_number[data["A"][1]][9] == "已超期" and by_number[data["A"][1]][10] == 5
+    # due Thu 11/19, today Tue 11/24: 11/20, 11/23, 11/24 are 3 working days over (not 5 calendar days)
+    assert by_number[data["A"][1]][9] == "已超期" and by_number[data["A"][1]][10] == 3
     assert by_number[data["B"][1]][9] == "已补交" and by_number[data["B"][1]][12] == "王小明"
     assert by_number[data["C"][1]][9] == "未到期"
     for state, keys in {"overdue": "A", "supplied": "B", "pending": "C"}.items():
@@ -136,7 +137,7 @@ def test_commitment_register(db, actors, data):
     sup = actors["super1"]
     rows = registers.fetch(db, sup, "commitments", ALL, 0, 50)
     assert len(rows) == 7 + 3  # every application an authenticity letter, three with deferrals
-    deferral = {r[0]: r for r in rows if r[7] == "容缺承诺书"}
+    deferral = {r[0]: r for r in rows if r[7] == "容缺受理承诺书"}
     assert deferral[data["A"][1]][11] == "已逾期"
     assert deferral[data["B"][1]][11] == "已履约" and deferral[data["B"][1]][12] is not None
     assert deferral[data["C"][1]][11] == "履约中"
@@ -172,7 +173,7 @@ def test_workload(db, actors, data):
         assert registers.count(db, sup, "workload", ALL) == 2
         stream = registers.stream(s, sup, "workload", ALL, masked=True)
         # all acceptances: 7,900 s over 6 timed = 21.9 minutes (not the mean of the two means)
-        assert stream.totals == ("合计", "2 人次", 7, 6, 21.9, 40.0, 3, 0.5, 0, None, 0, 7)
+        assert stream.totals == ("合计", "2 人", 7, 6, 21.9, 40.0, 3, 0.5, 0, None, 0, 7)
 
 
 def test_workload_standard_follows_the_hall_setting(db, actors, data):

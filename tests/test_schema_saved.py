@@ -14,12 +14,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from counter_app.acceptance import service as acceptance
-from counter_app.tracking import application_search
-from counter_app.infra import clock, schema_upgrade as schema
 from counter_app.acceptance.clerk_input import AcceptanceInput
+from counter_app.infra import clock
+from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.db import Database, make_engine
 from counter_app.models import Application, AuditEntry, Base, CounterWindow, User
 from counter_app.security.credentials import actor_for
+from counter_app.tracking import application_search
 
 SAVED = sorted((Path(__file__).parent / "schemas").glob("*.sqlite3"))
 

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app.infra import clock
 from counter_app.hall import settings_admin as settings_service
-from counter_app.tracking import stages
+from counter_app.infra import clock
 from counter_app.infra.errors import PermissionDenied, StaleEdit, UserError, ValidationFailed
 from counter_app.models import Application, AuditEntry, StageEvent
+from counter_app.tracking import stages
 from tests.factories import make_accepted_application, make_customer
 
 D = dt.date
@@ -55,9 +55,9 @@ def test_spring_festival_2026_due_dates_count_makeup_saturdays(db, actors, freez
     # THEN 2 working days skip the holiday 2/15–2/23: 2/24, 2/25
     assert (survey.stage, survey.due) == ("survey", stages.Deadline(D(2026, 2, 25), False))
     connect = advance(db, back, app.id, T(2026, 2, 25, 16, 0), handler="装表班张工")
-    # 3 working days: 2/26, 2/27 and the make-up Saturday 2/28
-    assert connect.due.day == D(2026, 2, 28) and not connect.due.estimated
-    assert "2026-02-28" in connect.message() and "预估" not in connect.message()
+    # 2 working days: 2/26, 2/27
+    assert connect.due.day == D(2026, 2, 27) and not connect.due.estimated
+    assert "2026-02-27" in connect.message() and "预估" not in connect.message()
 
 
 def test_whole_process_deadline_over_spring_festival(db, actors, freeze):
@@ -75,7 +75,7 @@ def test_national_day_2026_with_makeup_sunday_and_saturday(db, actors, freeze):
     survey = advance(db, back, app.id, T(2026, 9, 30, 9, 0))
     assert survey.due.day == D(2026, 10, 9)  # holiday 10/1–10/7, then 10/8, 10/9
     connect = advance(db, back, app.id, T(2026, 10, 9, 17, 0))
-    assert connect.due.day == D(2026, 10, 13)  # 10/10 (Sat, make-up), 10/12, 10/13
+    assert connect.due.day == D(2026, 10, 12)  # 10/10 (Sat, make-up), 10/12
 
 
 def test_deadline_in_2027_is_estimated_and_labelled(db, actors, freeze):

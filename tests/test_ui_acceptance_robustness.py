@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from counter_app.acceptance import service as acceptance
-from counter_app.infra.db import Database
 from counter_app.acceptance.drafts import DraftStore
+from counter_app.infra.db import Database
 from counter_app.models import Application
 from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401
 from tests.conftest import setup_hall

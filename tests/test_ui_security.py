@@ -9,9 +9,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QVBoxLayout, QWidget
 from sqlalchemy import select
 
-from counter_app.security import audit_trail, credentials as users
 from counter_app.infra.errors import UserError
 from counter_app.models import AuditEntry
+from counter_app.security import audit_trail
+from counter_app.security import credentials as users
 from counter_app.security.permissions import Perm
 from counter_app.ui.app import SignedInSession
 from counter_app.ui.audit_page import AuditPage

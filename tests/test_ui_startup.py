@@ -8,10 +8,11 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
-from counter_app.security import accounts, audit_trail, credentials as users
 from counter_app.hall import hall
 from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew
 from counter_app.models import AuditEntry
+from counter_app.security import accounts, audit_trail
+from counter_app.security import credentials as users
 from counter_app.ui import app as appmod
 from counter_app.ui.login_dialog import NOT_A_WINDOW, LoginDialog, PcSettings
 from counter_app.ui.main_window import MainWindow

@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app.security import audit_trail, credentials as users
 from counter_app.infra import clock
 from counter_app.infra.errors import UserError
 from counter_app.models import AuditEntry, User
+from counter_app.security import audit_trail
+from counter_app.security import credentials as users
 from tests.conftest import PASSWORD
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 

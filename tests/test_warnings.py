@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app.infra import clock
 from counter_app.hall import settings_admin as settings_service
-from counter_app.tracking import stages, time_limits as warnings
 from counter_app.hall.workdays import WorkCalendar
+from counter_app.infra import clock
+from counter_app.tracking import stages
+from counter_app.tracking import time_limits as warnings
 from tests.factories import make_accepted_application
 
 D = dt.date
@@ -118,7 +119,7 @@ def test_threshold_from_hall_settings(db, actors, hall_with_cases):
 
 
 def test_whole_process_limit_can_be_the_worse_one(db, actors):
-    # accepted Mon 11/16 (promised 11/23); survey 11/17, connect 11/19 due 11/24: stage yellow, whole red
+    # accepted Mon 11/16 (promised 11/23); survey 11/17, connect 11/20 due 11/24: stage yellow, whole red
     clock.freeze(T(2026, 11, 24, 10, 0))
     try:
         c1, back = actors["clerk1"], actors["back1"]
@@ -126,7 +127,7 @@ def test_whole_process_limit_can_be_the_worse_one(db, actors):
             app = make_accepted_application(s, window_id=c1.window_id, clerk_id=c1.user_id,
                                             accepted_at=T(2026, 11, 16, 9, 0))
         r = stages.advance(db, back, app.id, version=1, handler="勘查班", at=T(2026, 11, 17, 9, 0))
-        r = stages.advance(db, back, app.id, version=r.version, handler="装表班", at=T(2026, 11, 19, 9, 0))
+        r = stages.advance(db, back, app.id, version=r.version, handler="装表班", at=T(2026, 11, 20, 9, 0))
         assert r.due.day == D(2026, 11, 24)
         [row] = warnings.warning_list(db, back)
         assert row.level == "red" and row.basis_label == "全流程时限" and row.due_label == "2026-11-23"
@@ -155,8 +156,8 @@ def test_estimated_due_dates_are_labelled(db, actors):
 def test_same_rule_as_the_supervisors_register(sqlite_db):
     """The status-bar counts and the 时限预警清单 (registers.time_status) never disagree: a grid of
     applications (stages of 0–10 days, holidays, moves) checked on every day of two months."""
-    from counter_app.reporting import registers
     from counter_app.models import Application
+    from counter_app.reporting import registers
     from tests.conftest import setup_hall
 
     actors = setup_hall(sqlite_db)

@@ -67,8 +67,29 @@ def new_document(*, landscape: bool = False):
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.line_spacing = 1.2
-    _footer(doc)
+    # page 1 carries the title block; every later page is headed by title, number and customer
+    section.different_first_page_header_footer = True
+    _footer(section.footer)
+    _footer(section.first_page_footer)
+    _continuation_header(section.header)
     return doc
+
+
+def _continuation_header(header) -> None:
+    p = header.paragraphs[0]
+    p.text = ""
+    _fonts(p.add_run("{{ header.continuation }}"), size=8.5)
+    _bottom_rule(p)
+
+
+def _bottom_rule(paragraph) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    border.append(bottom)
+    ppr.append(border)
 
 
 def _field(run, code: str) -> None:
@@ -84,12 +105,13 @@ def _field(run, code: str) -> None:
     run._r.append(end)
 
 
-def _footer(doc) -> None:
-    """Footer: hall and number on the left, "第 X 页 共 Y 页" (Word fields) on the right."""
-    footer = doc.sections[0].footer
+def _footer(footer) -> None:
+    """Footer: hall and number on the left, "第 X 页 共 Y 页" (Word fields) on the right; a reprint
+    says so on every page."""
     p = footer.paragraphs[0]
     p.text = ""
-    _fonts(p.add_run("{{ header.hall_name }}　{{ header.number_label }}：{{ header.number }}　　　"), size=8)
+    _fonts(p.add_run("{{ header.hall_name }}　{{ header.number_label }}：{{ header.number }}　{{ header.copy_mark }}　　"),
+           size=8)
     for text, code in (("第 ", None), ("", "PAGE"), (" 页 共 ", None), ("", "NUMPAGES"), (" 页", None)):
         run = p.add_run(text)
         _fonts(run, size=8)
@@ -98,8 +120,12 @@ def _footer(doc) -> None:
 
 
 def para(doc_or_cell, text: str = "", *, size: float | None = None, bold: bool = False, align=None,
-         indent: bool = False, east_asia: str = BODY_FONT, space_before: float = 0, space_after: float = 0):
+         indent: bool = False, east_asia: str = BODY_FONT, space_before: float = 0, space_after: float = 0,
+         keep: bool = False):
+    """A paragraph; ``keep`` keeps it on the page of what follows (a heading, the sentence signed for)."""
     p = doc_or_cell.add_paragraph()
+    if keep:
+        p.paragraph_format.keep_with_next = True
     if text:
         _fonts(p.add_run(text), east_asia=east_asia, size=size, bold=bold)
     if align is not None:
@@ -114,8 +140,8 @@ def para(doc_or_cell, text: str = "", *, size: float | None = None, bold: bool =
 def _cell_text(cell, text: str, *, align=None, size: float = 10, fill: str | None = None) -> None:
     p = cell.paragraphs[0]
     p.text = ""
-    p.paragraph_format.space_before = Pt(2)
-    p.paragraph_format.space_after = Pt(2)
+    p.paragraph_format.space_before = Pt(1)
+    p.paragraph_format.space_after = Pt(1)
     if text:
         _fonts(p.add_run(text), size=size)
     if align is not None:
@@ -139,14 +165,20 @@ def _table(doc, cols: int, widths_mm: list[float]):
     return table
 
 
-def _row(table, texts: list[str], *, fills: list[str | None] | None = None, aligns=None, size: float = 10):
+def _row(table, texts: list[str], *, fills: list[str | None] | None = None, aligns=None, size: float = 10,
+         keep: bool = False):
+    """A table row that never splits across pages; ``keep`` also keeps it with the next row."""
     row = table.add_row()
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for i, cell in enumerate(row.cells):
         cell.width = Mm(table._widths[i])
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         fill = fills[i] if fills and i < len(fills) else None
         align = aligns[i] if aligns and i < len(aligns) else None
         _cell_text(cell, texts[i] if i < len(texts) else "", fill=fill, align=align, size=size)
+        if keep:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
     return row
 
 
@@ -176,6 +208,9 @@ RIGHT = WD_ALIGN_PARAGRAPH.RIGHT
 
 def title_block(doc, width_mm: float, subtitle: str = "") -> None:
     para(doc, "{{ header.title }}", size=18, bold=True, align=CENTER, east_asia=TITLE_FONT, space_after=4)
+    para(doc, "{%p if header.copy_mark %}")
+    para(doc, "【{{ header.copy_mark }}】", size=10.5, align=CENTER, space_after=2)
+    para(doc, "{%p endif %}")
     if subtitle:
         para(doc, subtitle, size=10.5, align=CENTER, space_after=4)
     meta = doc.add_table(rows=1, cols=2)
@@ -187,22 +222,23 @@ def title_block(doc, width_mm: float, subtitle: str = "") -> None:
     para(doc, "", space_after=2)
 
 
-def field_table(doc, var: str, width_mm: float, label_mm: float = 30) -> None:
-    """Rows of ``<var>`` (made by printing/word.py): wide rows span, the others hold two pairs."""
+def field_table(doc, var: str, width_mm: float, label_mm: float = 30, *, keep: bool = False) -> None:
+    """Rows of ``<var>`` (made by printing/word.py): wide rows span, the others hold two pairs;
+    ``keep`` keeps the rows with what follows them."""
     value_mm = (width_mm - 2 * label_mm) / 2
     table = _table(doc, 4, [label_mm, value_mm, label_mm, value_mm])
-    _rows_of_fields(table, var)
+    _rows_of_fields(table, var, keep=keep)
 
 
-def _rows_of_fields(table, var: str, item: str = "r") -> None:
+def _rows_of_fields(table, var: str, item: str = "r", *, keep: bool = False) -> None:
     _tag_row(table, f"{{%tr for {item} in {var} %}}")
     _tag_row(table, f"{{%tr if {item}.wide %}}")
     wide = _row(table, [f"{{{{ {item}.l1 }}}}", f"{{{{ {item}.v1 }}}}", "", ""], fills=[LABEL_FILL],
-                aligns=[CENTER])
+                aligns=[CENTER], keep=keep)
     _merge(wide, 1)
     _tag_row(table, "{%tr else %}")
     _row(table, [f"{{{{ {item}.l1 }}}}", f"{{{{ {item}.v1 }}}}", f"{{{{ {item}.l2 }}}}", f"{{{{ {item}.v2 }}}}"],
-         fills=[LABEL_FILL, None, LABEL_FILL, None], aligns=[CENTER, None, CENTER, None])
+         fills=[LABEL_FILL, None, LABEL_FILL, None], aligns=[CENTER, None, CENTER, None], keep=keep)
     _tag_row(table, "{%tr endif %}")
     _tag_row(table, "{%tr endfor %}")
 
@@ -218,35 +254,38 @@ def sections_table(doc, var: str, width_mm: float, label_mm: float = 30) -> None
 
 
 def grid(doc, headers: list[str], var: str, cells: list[str], widths_mm: list[float], *,
-         centered: tuple[int, ...] = (), size: float = 10) -> None:
+         centered: tuple[int, ...] = (), size: float = 10, keep: bool = False) -> None:
     table = _table(doc, len(headers), widths_mm)
-    _row(table, headers, fills=[LABEL_FILL] * len(headers), aligns=[CENTER] * len(headers), size=size)
+    head = _row(table, headers, fills=[LABEL_FILL] * len(headers), aligns=[CENTER] * len(headers), size=size,
+                keep=True)
+    head._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # repeated on every page
     _tag_row(table, f"{{%tr for it in {var} %}}")
     _row(table, [f"{{{{ {c} }}}}" for c in cells], aligns=[CENTER if i in centered else None for i in range(len(cells))],
-         size=size)
+         size=size, keep=keep)
     _tag_row(table, "{%tr endfor %}")
 
 
 def signatures(doc, width_mm: float, var: str = "signatures") -> None:
-    para(doc, "", space_after=3)
+    """Signature rows kept together and with the paragraphs before them (those pass ``keep``)."""
+    para(doc, "", space_after=3, keep=True)
     role_mm, date_label_mm, date_mm = 44, 14, 46
     table = _table(doc, 4, [role_mm, width_mm - role_mm - date_label_mm - date_mm, date_label_mm, date_mm])
     _tag_row(table, f"{{%tr for sg in {var} %}}")
     row = _row(table, ["{{ sg.role }}", "{{ sg.name }}", "日期", "{{ sg.date }}"],
-               fills=[LABEL_FILL, None, LABEL_FILL, None], aligns=[CENTER, CENTER, CENTER, RIGHT])
+               fills=[LABEL_FILL, None, LABEL_FILL, None], aligns=[CENTER, CENTER, CENTER, RIGHT], keep=True)
     row.height = Mm(13)
     row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     _tag_row(table, "{%tr endfor %}")
 
 
 def heading(doc, text: str) -> None:
-    para(doc, text, size=11.5, bold=True, east_asia=TITLE_FONT, space_before=6, space_after=3)
+    para(doc, text, size=11.5, bold=True, east_asia=TITLE_FONT, space_before=6, space_after=3, keep=True)
 
 
-def bullets(doc, var: str, *, numbered: bool = True) -> None:
+def bullets(doc, var: str, *, numbered: bool = True, keep: bool = False) -> None:
     para(doc, f"{{%p for line in {var} %}}")
     prefix = "{{ loop.index }}. " if numbered else "· "
-    p = para(doc, prefix + "{{ line }}")
+    p = para(doc, prefix + "{{ line }}", keep=keep)
     p.paragraph_format.left_indent = Pt(16)
     p.paragraph_format.first_line_indent = Pt(-16)
     para(doc, "{%p endfor %}")
@@ -271,22 +310,23 @@ def notice():
          centered=(0,))
     para(doc, "{{ total_limit }}", space_before=3)
     para(doc, "{%p if expected_completion %}")
-    para(doc, "预计办结日期：{{ expected_completion }}")
+    para(doc, "承诺办结日期：{{ expected_completion }}")
     para(doc, "{%p endif %}")
     heading(doc, "三、收费标准")
     para(doc, "{{ fees_text }}", indent=True)
     heading(doc, "四、服务承诺")
     bullets(doc, "commitments")
+    # the last section, the sentence signed for and the signature stay on one page
     heading(doc, "五、进度查询与服务监督")
-    para(doc, "· {{ progress_query_text }}")
-    para(doc, "· 服务监督电话：{{ supervision_phones }}")
+    para(doc, "· {{ progress_query_text }}", keep=True)
+    para(doc, "· 服务监督电话：{{ supervision_phones }}", keep=True)
     para(doc, "{%p if hall_address %}")
-    para(doc, "· 营业厅地址：{{ hall_address }}")
+    para(doc, "· 营业厅地址：{{ hall_address }}", keep=True)
     para(doc, "{%p endif %}")
     para(doc, "{%p if hall_phone %}")
-    para(doc, "· 营业厅电话：{{ hall_phone }}")
+    para(doc, "· 营业厅电话：{{ hall_phone }}", keep=True)
     para(doc, "{%p endif %}")
-    para(doc, "{{ acknowledgement }}", space_before=6)
+    para(doc, "{{ acknowledgement }}", space_before=6, keep=True)
     signatures(doc, WIDTH)
     return doc
 
@@ -297,14 +337,31 @@ def form():
     para(doc, "{{ legend }}", size=8.5, space_after=3)
     sections_table(doc, "sections", WIDTH)
     heading(doc, "客户声明")
-    para(doc, "{{ declaration }}", indent=True)
+    para(doc, "{{ declaration }}", indent=True, keep=True)
     signatures(doc, WIDTH)
+    # the supplier's part stays together (on page 2 the continuation header names the form)
     heading(doc, "以下由供电企业填写")
     grid(doc, ["", "已收资料", "说明"], "materials", ["it.box", "it.name", "it.note"], [10, WIDTH - 10 - 52, 52],
-         centered=(0,))
-    para(doc, "", space_after=3)
-    field_table(doc, "office_rows", WIDTH)
+         centered=(0,), keep=True)
+    para(doc, "", space_after=3, keep=True)
+    field_table(doc, "office_rows", WIDTH, keep=True)
+    office_signatures(doc, WIDTH, opinion=True)
     return doc
+
+
+def office_signatures(doc, width_mm: float, *, opinion: bool = False) -> None:
+    """The supplier's line: 受理意见 (form only), then each signature or stamp box beside its label."""
+    label_mm, lead_mm = 22, 56
+    count = 2
+    box_mm = (width_mm - (label_mm + lead_mm if opinion else 0) - label_mm * count) / count
+    widths = ([label_mm, lead_mm] if opinion else []) + [label_mm, box_mm] * count
+    table = _table(doc, len(widths), widths)
+    texts = (["受理意见", "{{ office_opinion }}"] if opinion else []) + [
+        "{{ office_signatures[0].role }}", "", "{{ office_signatures[1].role }}", ""]
+    fills = ([LABEL_FILL, None] if opinion else []) + [LABEL_FILL, None, LABEL_FILL, None]
+    row = _row(table, texts, fills=fills, aligns=[CENTER if f else None for f in fills], size=9)
+    row.height = Mm(12)
+    row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
 def commitment():
@@ -317,8 +374,8 @@ def commitment():
     para(doc, "本次提交（含在档）的资料：", indent=True)
     bullets(doc, "materials")
     para(doc, "{%p endif %}")
-    para(doc, "{{ consequence }}", indent=True)
-    para(doc, "特此承诺。", indent=True)
+    para(doc, "{{ consequence }}", indent=True, keep=True)
+    para(doc, "特此承诺。", indent=True, keep=True)
     signatures(doc, WIDTH)
     return doc
 
@@ -334,9 +391,13 @@ def deferral():
     para(doc, "{%p if deadline %}")
     para(doc, "全部容缺资料最迟于{{ deadline }}前补交齐全。", indent=True, space_before=4)
     para(doc, "{%p endif %}")
-    para(doc, "{{ consequence }}", indent=True)
-    para(doc, "特此承诺。", indent=True)
+    para(doc, "{{ channels }}", indent=True)
+    para(doc, "{{ consequence }}", indent=True, keep=True)
+    para(doc, "特此承诺。", indent=True, keep=True)
+    para(doc, "{{ copies_note }}", indent=True, keep=True)
     signatures(doc, WIDTH)
+    para(doc, "", space_after=4)
+    signatures(doc, WIDTH, var="office_signatures")
     return doc
 
 
@@ -358,14 +419,17 @@ def receipt():
     left, right = top.rows[0].cells
     left.width, right.width = Mm(WIDTH - 40), Mm(40)
     _cell_text(left, "申请编号：{{ header.number }}", size=14)
-    para(left, "请凭申请编号或扫描右侧二维码查询办理进度", size=9, space_before=4)
+    para(left, "{{ qr_caption }}", size=9, space_before=4)
     _cell_text(right, "{{ qr }}", align=CENTER)
     para(doc, "", space_after=3)
     field_table(doc, "facts_rows", WIDTH)
+    para(doc, "{%p if status_note %}")
+    para(doc, "{{ status_note }}", size=14, bold=True, align=CENTER, space_before=6, space_after=4)
+    para(doc, "{%p endif %}")
     heading(doc, "已收资料")
     bullets(doc, "received")
     para(doc, "{%p if deferred %}")
-    heading(doc, "容缺资料（请按期补交）")
+    heading(doc, "{{ deferred_title }}")
     grid(doc, ["序号", "资料名称", "补交期限（含当日）"], "deferred", ["it.seq", "it.name", "it.due"],
          [12, WIDTH - 12 - 48, 48], centered=(0, 2))
     para(doc, "{%p endif %}")
@@ -374,7 +438,7 @@ def receipt():
     heading(doc, "进度查询")
     para(doc, "· {{ progress_query_text }}")
     bullets(doc, "contact_lines", numbered=False)
-    para(doc, "{{ note }}", size=8.5, space_before=4, space_after=6)
+    para(doc, "{{ note }}", size=8.5, space_before=4, space_after=6, keep=True)
     field_table(doc, "office_rows", WIDTH)
     para(doc, "受理单位（盖章）", align=RIGHT, space_before=10)
     return doc
@@ -391,9 +455,9 @@ def handover():
                "容缺资料及期限", "备注"], "rows",
          ["it.seq", "it.number", "it.customer_name", "it.business_name", "it.address", "it.phone", "it.accepted_at",
           "it.clerk_name", "it.copies", "it.deferred", "it.remark"], widths, centered=(0, 6, 8), size=8.5)
-    para(doc, "{{ total }}", space_before=4)
+    para(doc, "{{ total }}", space_before=4, keep=True)
     para(doc, "{%p if confirmation %}")
-    para(doc, "{{ confirmation }}", size=8.5)
+    para(doc, "{{ confirmation }}", size=8.5, keep=True)
     para(doc, "{%p endif %}")
     signatures(doc, WIDTH_LANDSCAPE)
     return doc

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from counter_app.hall import catalog as catalog_mod
 from counter_app.acceptance import identity, survey
+from counter_app.hall import catalog as catalog_mod
 from counter_app.hall.catalog import FIELD_LABELS, BusinessType
 
 MATERIAL_STATES = {"received": "已收", "on_file": "在档", "deferred": "容缺"}
@@ -70,6 +70,12 @@ MAX_LEN = {
     "green_reason": 200,
     "green_manager": 60,
     "remarks": 2000,
+    "internal_note": 2000,
+    "previous_holder_name": 120,
+    "supply_mode": 60,
+    "security_load": 60,
+    "main_equipment": 2000,
+    "planned_load": 2000,
 }
 
 VAT_FIELDS = ("vat_taxpayer_number", "vat_bank", "vat_account", "vat_address", "vat_phone")
@@ -127,6 +133,12 @@ class AcceptanceInput:
     green_reason: str = ""
     green_manager: str = ""
     remarks: str = ""
+    internal_note: str = ""
+    previous_holder_name: str = ""
+    supply_mode: str = ""
+    security_load: str = ""
+    main_equipment: str = ""
+    planned_load: str = ""
 
     materials: dict[str, str] = field(default_factory=dict)  # code -> received | on_file | deferred
     appointment: survey.AppointmentInput | None = None
@@ -197,6 +209,7 @@ def material_plan(
     blacklisted: bool = False,
     today: dt.date | None = None,
     cat: catalog_mod.Catalog | None = None,
+    important: bool = True,
 ) -> list[PlanItem]:
     """The checklist: the catalog's materials of the type (+ power of attorney with an agent).
 
@@ -204,7 +217,7 @@ def material_plan(
     asked for again."""
     cat = cat or catalog_mod.load()
     bt = cat.business_type(business_type)
-    defs = list(bt.materials)
+    defs = list(bt.materials_for(important))
     if has_agent and AGENT_MATERIAL not in {m.code for m in defs}:
         defs.append(cat.materials[AGENT_MATERIAL])
     on_file = on_file or {}
@@ -245,6 +258,7 @@ def field_roles(bt: BusinessType) -> dict[str, str]:
         roles.setdefault("total_capacity", "computed")
         roles.setdefault("supply_voltage", "optional")
     roles.setdefault("remarks", "optional")
+    roles.setdefault("internal_note", "optional")
     return roles
 
 
@@ -405,6 +419,10 @@ def validate(
     ):
         app[name] = text(name, required=req(name)) if used(name) else ""
     app["remarks"] = text("remarks", multiline=True)
+    app["internal_note"] = text("internal_note", multiline=True)
+    for name in ("previous_holder_name", "supply_mode", "security_load", "main_equipment", "planned_load"):
+        app[name] = text(name, required=req(name), multiline=name in ("main_equipment", "planned_load")) \
+            if used(name) else ""
 
     if used("account_number") and app["account_number"] and "account_number" not in errors:
         if not re.fullmatch(r"\d{5,20}", app["account_number"]):
@@ -570,6 +588,7 @@ def validate(
         blacklisted=blacklisted,
         today=today,
         cat=cat,
+        important=catalog_mod.is_important(app.get("load_importance", "")),
     )
     chosen = []
     for item in plan:

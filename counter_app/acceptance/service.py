@@ -20,11 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from counter_app.security import audit, privacy
-from counter_app.infra import clock
-from counter_app.hall import hall, numbering
 from counter_app.acceptance import identity, survey
-from counter_app.hall import catalog as catalog_mod
 from counter_app.acceptance.clerk_input import (
     MATERIAL_STATES,
     REUSABLE_MATERIALS,
@@ -34,6 +30,9 @@ from counter_app.acceptance.clerk_input import (
     material_plan,
     validate,
 )
+from counter_app.hall import catalog as catalog_mod
+from counter_app.hall import hall, numbering
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, StaleEdit, UserError
@@ -49,6 +48,7 @@ from counter_app.models import (
     StageEvent,
     User,
 )
+from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, allowed, require
 
 __all__ = [
@@ -597,6 +597,7 @@ def _to_input(application: Application) -> AcceptanceInput:
             "green_reason",
             "green_manager",
             "remarks",
+            "internal_note", "previous_holder_name", "supply_mode", "security_load", "main_equipment", "planned_load",
         )
     }
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from counter_app.infra import config, schema_upgrade as schema
+from counter_app.infra import config
+from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.db import Database, open_checked
 from counter_app.infra.errors import UserError
 

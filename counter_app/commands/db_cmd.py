@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from counter_app.infra import schema_upgrade as schema
 from counter_app.commands.common import open_database
+from counter_app.infra import schema_upgrade as schema
 
 
 def register(sub) -> None:

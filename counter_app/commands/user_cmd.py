@@ -8,10 +8,11 @@ from __future__ import annotations
 import getpass
 import sys
 
-from counter_app.security import accounts, credentials as users
 from counter_app.commands.common import open_database, positive_int
 from counter_app.infra.context import system_actor
 from counter_app.infra.errors import UserError
+from counter_app.security import accounts
+from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES
 
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit
-from counter_app.infra import clock
 from counter_app.customer import view as customer_view
-from counter_app.hall import hall as hall_mod
-from counter_app.infra.context import Actor
 from counter_app.customer.view import LINE_LABELS, CustomerSheet
+from counter_app.hall import hall as hall_mod
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, ValidationFailed
 from counter_app.models import Application, CustomerConfirmation, HallSetting
+from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
 
 OUTCOMES = {"confirmed": "已确认", "correction": "要求更正"}
@@ -73,7 +73,9 @@ def is_required(session: Session, application: Application) -> bool:
 
 def stored_sheet(session: Session, application: Application) -> CustomerSheet:
     """The sheet of the saved application, with due dates of deferred items and the completion date."""
-    from counter_app.acceptance.service import _to_input  # the one mapping of a stored application to the form
+    from counter_app.acceptance.service import (
+        _to_input,  # the one mapping of a stored application to the form
+    )
 
     deferred_due = {m.code: m.due_date for m in application.materials if m.state in ("deferred", "supplied")}
     return customer_view.build(_to_input(application), number=application.number, deferred_due=deferred_due,

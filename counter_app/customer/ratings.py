@@ -25,13 +25,13 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit
-from counter_app.infra import clock
 from counter_app.hall import hall as hall_mod
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
 from counter_app.models import Application, CounterWindow, Hall, RatingFollowUp, ServiceRating, User
+from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from counter_app.hall import catalog as catalog_mod
 from counter_app.acceptance.clerk_input import AcceptanceInput, capacity_unit, parse_decimal
+from counter_app.hall import catalog as catalog_mod
 from counter_app.security.redaction import mask_phone
 
 # the fields a customer can ask to correct (codes of the lines below), in screen order

@@ -36,15 +36,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit, credentials as users
+from counter_app.demo import data
+from counter_app.demo.workday_table import WorkdayTable
+from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 from counter_app.hall import catalog, hall
 from counter_app.infra import clock
-from counter_app.demo import data
 from counter_app.infra.context import system_actor
 from counter_app.infra.db import Database
-from counter_app.demo.workday_table import WorkdayTable
 from counter_app.infra.errors import UserError
-from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 from counter_app.models import (
     Application,
     AuditEntry,
@@ -64,6 +63,8 @@ from counter_app.models import (
     SurveyAppointment,
     User,
 )
+from counter_app.security import audit
+from counter_app.security import credentials as users
 
 DEFAULT_PASSWORD = "Demo1234"
 HISTORY_DAYS = 90

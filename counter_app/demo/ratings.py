@@ -14,7 +14,8 @@ import random
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from counter_app.customer import confirmation, view as customer_view, ratings
+from counter_app.customer import confirmation, ratings
+from counter_app.customer import view as customer_view
 from counter_app.hall import hall as hall_mod
 from counter_app.infra.context import system_actor
 from counter_app.models import (

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from counter_app.acceptance import scans
-from counter_app.signing import certificates as seal_certificates, signed_documents
-from counter_app.security import credentials as users
 from counter_app.infra.context import system_actor, this_pc
 from counter_app.infra.db import Database
 from counter_app.models import Application, CounterWindow, Material, User
+from counter_app.security import credentials as users
+from counter_app.signing import certificates as seal_certificates
+from counter_app.signing import signed_documents
 from counter_app.signing.signature_pad import sample_signature
 
 

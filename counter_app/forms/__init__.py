@@ -1,17 +1,17 @@
 """What each printed document says: document models built from an application (or a handover batch).
 
 ``build(snapshot, code)`` returns the model of one document; ``applicable(snapshot)`` the codes of
-the set this application needs (容缺承诺书 only when something is deferred, 授权委托书 only when an
+the set this application needs (容缺受理承诺书 only when something is deferred, 授权委托书 only when an
 agent applies)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from counter_app.infra.errors import UserError
 from counter_app.forms import application_form, letters, notice, receipt
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES, Document
 from counter_app.forms.snapshot import AppSnapshot, collect
+from counter_app.infra.errors import UserError
 
 BUILDERS: dict[str, Callable[[AppSnapshot], Document]] = {
     "notice": notice.build,

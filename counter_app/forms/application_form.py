@@ -6,7 +6,6 @@ type does not use and that are empty print "/" (the usual mark for "not applicab
 
 from __future__ import annotations
 
-from counter_app.hall.catalog import FIELD_LABELS
 from counter_app.forms.common import (
     MATERIAL_STATE_LABELS,
     NOT_APPLICABLE,
@@ -14,17 +13,18 @@ from counter_app.forms.common import (
     cn_date,
     cn_datetime,
     join_address,
+    wording,
 )
+from counter_app.forms.letters import PROXY_MATERIAL, material_name
 from counter_app.forms.models import (
-    DOC_TITLES,
     ApplicationForm,
-    DocHeader,
     Field,
     MaterialCheck,
     Section,
     SignatureLine,
 )
 from counter_app.forms.snapshot import AppSnapshot
+from counter_app.hall.catalog import FIELD_LABELS
 
 ALWAYS = "always"  # fields every application has (number, name, certificate)
 
@@ -55,7 +55,8 @@ def sections(snapshot: AppSnapshot) -> tuple[Section, ...]:
             f.make("account_number", FIELD_LABELS["account_number"], s.account_number),
         )),
         Section("客户信息", (
-            f.make(ALWAYS, "户名/单位名称", s.customer_name, wide=True),
+            *((f.make("previous_holder_name", "原户名", s.previous_holder_name, wide=True),) if s.is_transfer else ()),
+            f.make(ALWAYS, "新户名" if s.is_transfer else "户名/单位名称", s.customer_name, wide=True),
             f.make(ALWAYS, "证件类型", s.cert_label),
             f.make(ALWAYS, "证件号码", s.cert_number),
             f.make("legal_rep_name", "法定代表人", s.legal_rep_name, applies=org or "legal_rep_name" in f.required),
@@ -83,6 +84,13 @@ def sections(snapshot: AppSnapshot) -> tuple[Section, ...]:
             f.make("project_name", "项目名称", s.project_name, wide=True),
         )),
     ]
+    if s.is_high_voltage:
+        result.append(Section("高压供电需求", (
+            f.make("supply_mode", "电源数/供电方式", s.supply_mode),
+            f.make("security_load", "保安负荷", s.security_load),
+            f.make("main_equipment", "主要用电设备及变压器", s.main_equipment, wide=True),
+            f.make("planned_load", "计划负荷及投运时间", s.planned_load, wide=True),
+        )))
     vat_used = "vat" in f.required or "vat" in f.optional
     if org or vat_used or s.vat_taxpayer_number:
         result.append(Section("增值税发票信息（企业客户）", (
@@ -92,6 +100,8 @@ def sections(snapshot: AppSnapshot) -> tuple[Section, ...]:
             f.make("vat", "注册电话", s.vat_phone),
             f.make("vat", "注册地址", s.vat_address, wide=True),
         )))
+    # a section this business type does not use at all (用电需求 of a 过户/更名) is left off the form
+    result = [sec for sec in result if any(f.value != NOT_APPLICABLE for f in sec.fields)]
     result.append(Section("其他", (
         f.make("remarks", "备注", s.remarks + ("（绿色通道）" if s.green_channel and "绿色通道" not in s.remarks else ""),
                wide=True),
@@ -107,11 +117,14 @@ def material_checks(snapshot: AppSnapshot) -> tuple[MaterialCheck, ...]:
     checks = []
     for (code, *_), line in zip(snapshot.catalog_materials, ordered, strict=True):
         checks.append(_check(names[code], line))
-    checks += [_check(m.name, m) for m in snapshot.materials if m.code not in catalog_codes]
+    checks += [_check(material_name(snapshot, m.code, m.name), m, renamed=m.code == PROXY_MATERIAL)
+               for m in snapshot.materials if m.code not in catalog_codes]
+    if snapshot.has_agent:
+        checks.append(MaterialCheck("授权委托书", False, "本套单据打印，委托人现场签署后归档"))
     return tuple(checks)
 
 
-def _check(name: str, line) -> MaterialCheck:
+def _check(name: str, line, *, renamed: bool = False) -> MaterialCheck:
     if line is None:
         return MaterialCheck(name, False, "未收")
     if line.state == "deferred":
@@ -121,20 +134,23 @@ def _check(name: str, line) -> MaterialCheck:
     note = MATERIAL_STATE_LABELS.get(line.state, line.state)
     if line.copies and line.copies > 1:
         note += f"，{line.copies}份"
-    return MaterialCheck(line.name or name, True, note)
+    return MaterialCheck(name if renamed else (line.name or name), True, note)
 
 
 def build(snapshot: AppSnapshot) -> ApplicationForm:
     s = snapshot
+    signatures = [SignatureLine("新户主（签字/盖章）" if s.is_transfer else "申请人（签字/盖章）")]
+    if s.is_transfer:
+        signatures.append(SignatureLine("原户主（签字/盖章）"))
+    if s.has_agent:
+        signatures.append(SignatureLine("经办人（签字）"))
     return ApplicationForm(
-        header=DocHeader("form", DOC_TITLES["form"], s.hall.name, s.number,
-                         customer_name=s.customer_name, generated_at=s.generated_at),
+        header=s.header("form"),
         business_name=s.business_name,
         legend="带 * 的为本业务必填项，“/”表示本业务不涉及。本表由受理人员根据客户提供的证件和资料录入，客户核对无误后签字确认。",
         sections=sections(s),
-        declaration=s.hall.text("form_declaration"),
-        signatures=(SignatureLine("申请人（签字/盖章）"),)
-        + ((SignatureLine("经办人（签字）"),) if s.has_agent else ()),
+        declaration=wording(s.hall.text("form_declaration"), s.is_organisation),
+        signatures=tuple(signatures),
         materials=material_checks(s),
         office=(
             Field("受理人", s.clerk_name),
@@ -142,4 +158,6 @@ def build(snapshot: AppSnapshot) -> ApplicationForm:
             Field("受理窗口", s.window_name),
             Field("受理时间", cn_datetime(s.accepted_at)),
         ),
+        office_opinion="□ 资料齐全，同意受理\n□ 容缺受理（见承诺书）",
+        office_signatures=(SignatureLine("受理人签字"), SignatureLine("单位盖章")),
     )

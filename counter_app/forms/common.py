@@ -9,7 +9,7 @@ standard wording of the letters has defaults here that a hall may override with 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -64,6 +64,11 @@ DEFAULT_TEXTS: dict[str, str] = {
     "proxy_scope": "代为提交申请资料、填写并确认申请信息、签署告知书及承诺书、领取受理回执等与本次业务有关的事项",
     "proxy_validity": "自签署之日起至本次业务办结之日止",
     "receipt_note": "请妥善保管本回执，凭申请编号或二维码可查询办理进度。",
+    "deferral_channels": (
+        "补交方式：可到{hall}窗口递交，也可邮寄至{address}（以寄出日期为准，请在信封上注明申请编号），"
+        "咨询电话：{phone}。"
+    ),
+    "deferral_copies": "本承诺书一式两份，客户与供电企业各执一份，具有同等效力。",
 }
 
 
@@ -83,6 +88,32 @@ class HallInfo:
     progress_query_text: str
     deferral_working_days: int
     texts: dict[str, str]
+    business_texts: dict = field(default_factory=dict)  # hall setting: {group: {"fees", "commitments"}}
+    progress_url_template: str = ""  # e.g. https://…/progress?no={number}; empty: the QR holds the number
+
+    def texts_for(self, business_type: str) -> tuple[str, tuple[str, ...]]:
+        """(收费标准, 服务承诺) of ``business_type``: the hall's wording of its group, else the catalog's."""
+        from counter_app.hall import catalog
+
+        cat = catalog.load()
+        bt = cat.business_type(business_type)
+        own = self.business_texts.get(bt.group) if isinstance(self.business_texts, dict) else None
+        fees, commitments = cat.texts_for(business_type)
+        if isinstance(own, dict):
+            if str(own.get("fees") or "").strip():
+                fees = catalog.fill_limits(str(own["fees"]), bt)
+            if own.get("commitments"):
+                commitments = tuple(catalog.fill_limits(str(c), bt) for c in own["commitments"] if str(c).strip())
+        return fees, commitments
+
+    def progress_link(self, number: str) -> str:
+        """The progress page of ``number`` when the hall has a link template, else ""."""
+        template = self.progress_url_template.strip()
+        if "{number}" not in template:
+            return ""
+        from urllib.parse import quote
+
+        return template.replace("{number}", quote(number, safe=""))
 
     @property
     def supervision_phones(self) -> str:
@@ -116,6 +147,8 @@ def hall_info(hall_row, settings: dict[str, Any]) -> HallInfo:
         progress_query_text=str(settings.get("progress_query_text") or ""),
         deferral_working_days=int(settings.get("deferral_working_days") or 0),
         texts={str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {},
+        business_texts=settings.get("business_texts") or {},
+        progress_url_template=str(settings.get("progress_url_template") or ""),
     )
 
 
@@ -158,6 +191,11 @@ def capacity(value: Decimal | float | None, unit: str = "kW") -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text} {unit or 'kW'}"
+
+
+def wording(text: str, is_organisation: bool) -> str:
+    """The default texts say 本人（单位）: an individual reads 本人, an organisation 本单位."""
+    return text.replace("本人（单位）", "本单位" if is_organisation else "本人")
 
 
 def or_blank(value: Any) -> str:

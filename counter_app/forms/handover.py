@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from counter_app.hall import catalog
-from counter_app.infra import clock
-from counter_app.infra.errors import NotFound
 from counter_app.forms.common import cn_date, cn_datetime, join_address
 from counter_app.forms.models import DOC_TITLES, DocHeader, Field, HandoverList, HandoverRow, SignatureLine
 from counter_app.forms.snapshot import load_hall
-from counter_app.security.redaction import mask_phone
+from counter_app.hall import catalog
+from counter_app.infra import clock
+from counter_app.infra.errors import NotFound
 from counter_app.models import CounterWindow, HandoverBatch, User
+from counter_app.security.redaction import mask_phone
 
 SHIFT_LABELS = {"am": "上午班", "pm": "下午班", "day": "全天", "": ""}
 
@@ -52,7 +52,9 @@ def build(session: Session, batch_id: int, *, full_phone: bool = False) -> Hando
     cat = catalog.load()
     rows = tuple(_row(line, cat, users, full_phone=full_phone) for line in batch.lines)
     copies = sum(int(r.copies or 0) for r in rows)
-    deferred = sum(1 for r in rows if r.deferred != "无")
+    deferred_apps = [line.application for line in batch.lines
+                     if any(m.state == "deferred" for m in line.application.materials)]
+    deferred_items = sum(1 for app in deferred_apps for m in app.materials if m.state == "deferred")
     confirmation = ""
     if batch.status == "confirmed" and batch.confirmed_at:
         confirmer = users.get(batch.confirmed_by_id or -1, batch.receiver_name)
@@ -66,12 +68,13 @@ def build(session: Session, batch_id: int, *, full_phone: bool = False) -> Hando
             Field("批次号", batch.number),
             Field("日期", cn_date(batch.created_at) + (f" {SHIFT_LABELS.get(batch.shift, batch.shift)}"
                                                    if batch.shift else "")),
+            Field("移交人", users.get(batch.created_by_id, "")),
+            Field("接收人", batch.receiver_name),
         ),
         rows=rows,
-        total=f"合计：{len(rows)}件，资料{copies}份，其中含容缺资料{deferred}件",
-        signatures=(
-            SignatureLine("移交人（签字）", users.get(batch.created_by_id, "")),
-            SignatureLine("接收人（签字）", batch.receiver_name),
-        ),
+        total=(f"合计：申请{len(rows)}件，资料{copies}份；容缺资料{deferred_items}项"
+               + (f"（涉及申请{len(deferred_apps)}件）" if deferred_items else "")),
+        # the boxes stay empty for the handwritten signatures: the names are printed above
+        signatures=(SignatureLine("移交人（签字）"), SignatureLine("接收人（签字）")),
         confirmation=confirmation,
     )

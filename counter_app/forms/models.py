@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 
 from counter_app.forms.common import BLANK_DATE
 
+# one name for the 容缺 commitment on every document, screen and register
+DEFERRAL_TITLE = "容缺受理承诺书"
+
 DOC_TITLES: dict[str, str] = {
     "notice": "用电业务办理告知书",
     "form": "用电申请表",
     "commitment": "材料真实性承诺书",
-    "deferral": "容缺受理承诺书",
+    "deferral": DEFERRAL_TITLE,
     "proxy": "授权委托书",
     "receipt": "受理回执",
     "handover": "业扩报装资料交接清单",
@@ -34,6 +37,15 @@ class DocHeader:
     number_label: str = "申请编号"
     customer_name: str = ""
     generated_at: dt.datetime | None = None
+    copy_mark: str = ""  # "补打件（原件打印于…）" on a reprint; empty on the original
+
+    @property
+    def continuation(self) -> str:
+        """What heads every page after the first: the document, its number and the customer."""
+        parts = [f"{self.title}（续）", f"{self.number_label}：{self.number}"]
+        if self.customer_name:
+            parts.append(f"客户：{self.customer_name}")
+        return "　".join(parts)
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,8 @@ class ApplicationForm:
     signatures: tuple[SignatureLine, ...]
     materials: tuple[MaterialCheck, ...]
     office: tuple[Field, ...]
+    office_opinion: str = ""
+    office_signatures: tuple[SignatureLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +152,9 @@ class DeferralLetter:
     deadline: str  # the latest due date, in words
     consequence: str
     signatures: tuple[SignatureLine, ...]
+    channels: str = ""  # how the items may be handed in
+    copies_note: str = ""  # "一式两份…"
+    office_signatures: tuple[SignatureLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +179,9 @@ class Receipt:
     contact_lines: tuple[str, ...]
     note: str
     office: tuple[Field, ...]
+    qr_caption: str = "扫码查询办理进度"
+    deferred_title: str = "容缺资料（请按期补交）"
+    status_note: str = ""  # 已终止 …: printed prominently on a terminated case's receipt
 
 
 @dataclass(frozen=True)

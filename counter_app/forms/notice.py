@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from counter_app.forms.common import MATERIAL_STATE_LABELS, cn_date, join_address
-from counter_app.forms.models import DOC_TITLES, DocHeader, Field, Notice, NoticeMaterial, SignatureLine, Step
+from counter_app.forms.common import MATERIAL_STATE_LABELS, cn_date, join_address, wording
+from counter_app.forms.letters import material_name
+from counter_app.forms.models import Field, Notice, NoticeMaterial, SignatureLine, Step
 from counter_app.forms.snapshot import AppSnapshot
 
 
@@ -29,7 +30,7 @@ def materials(snapshot: AppSnapshot) -> tuple[NoticeMaterial, ...]:
     ]
     known = {code for code, *_ in snapshot.catalog_materials}
     listed += [
-        NoticeMaterial(line.name, "受理时提供", _status(snapshot, line.code))
+        NoticeMaterial(material_name(snapshot, line.code, line.name), "受理时提供", _status(snapshot, line.code))
         for line in snapshot.materials
         if line.code not in known
     ]
@@ -37,25 +38,45 @@ def materials(snapshot: AppSnapshot) -> tuple[NoticeMaterial, ...]:
 
 
 def steps(snapshot: AppSnapshot) -> tuple[Step, ...]:
+    """The stages and their limits, which add up to the whole-process promise below them."""
+    external = dict(snapshot.external_days)
     result = []
     for code, name, days in snapshot.stages:
         if code == "archive":
             result.append(Step(name, "办结后归档"))
-        elif code == "survey":
-            result.append(Step(name, f"{days}个工作日内（按预约时间到达现场）"))
-        else:
-            result.append(Step(name, f"{days}个工作日"))
+            continue
+        limit = f"{days}个工作日"
+        if code == "survey":
+            limit += "内（按预约时间到达现场）"
+        if code in external and external[code] > days:
+            limit += f"；需外线工程的{external[code]}个工作日"
+        result.append(Step(name, limit))
     return tuple(result)
+
+
+def total_limit(snapshot: AppSnapshot) -> str:
+    """The whole-process promise the customer signs: which limit applies, or both when that is only
+    known after the survey (外线工程, 获得电力 2025)."""
+    counted = "自受理之日起按工作日计算，不含客户自身原因延误的时间"
+    used = sum(days for code, _name, days in snapshot.stages)
+    if snapshot.total_limit_external and snapshot.external_days:
+        return (f"全过程办理时限：无需外线工程的不超过{snapshot.total_limit}个工作日（即上表各环节时限之和），"
+                f"需要外线工程的不超过{snapshot.total_limit_external}个工作日；是否需要外线工程在现场勘查后告知您"
+                f"（{counted}）。")
+    parts = "上表各环节时限之和" + ("" if used == snapshot.total_limit else f"为{used}个工作日，")
+    return f"全过程办理时限不超过{snapshot.total_limit}个工作日（{parts}{counted}）。"
 
 
 def build(snapshot: AppSnapshot) -> Notice:
     hall = snapshot.hall
     expected = ""
-    if snapshot.due_date:
+    if snapshot.due_date and not snapshot.is_terminated:
         expected = cn_date(snapshot.due_date) + ("（预估，以官方节假日安排为准）" if snapshot.due_estimated else "")
+        if snapshot.total_limit_external and snapshot.external_days:
+            expected += "（无需外线工程时）"
+    fees, commitments = hall.texts_for(snapshot.business_type)
     return Notice(
-        header=DocHeader("notice", DOC_TITLES["notice"], hall.name, snapshot.number,
-                         customer_name=snapshot.customer_name, generated_at=snapshot.generated_at),
+        header=snapshot.header("notice"),
         intro=hall.text("notice_intro"),
         facts=(
             Field("申请编号", snapshot.number),
@@ -66,14 +87,14 @@ def build(snapshot: AppSnapshot) -> Notice:
         ),
         materials=materials(snapshot),
         steps=steps(snapshot),
-        total_limit=f"全过程办理时限不超过{snapshot.total_limit}个工作日（自受理之日起计算，不含客户自身原因延误的时间）",
+        total_limit=total_limit(snapshot),
         expected_completion=expected,
-        fees_text=hall.fees_text,
-        commitments=hall.service_commitments,
+        fees_text=fees,
+        commitments=commitments,
         supervision_phones=hall.supervision_phones,
         progress_query_text=hall.progress_query_text,
         hall_address=hall.address,
         hall_phone=hall.phone,
-        acknowledgement=hall.text("notice_ack"),
+        acknowledgement=wording(hall.text("notice_ack"), snapshot.is_organisation),
         signatures=(SignatureLine("客户（签字/盖章）"),),
     )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from counter_app.infra import clock
 from counter_app.forms.common import cn_date, cn_datetime
 from counter_app.forms.models import DocHeader, Field
 from counter_app.hall.workdays import Deadline
+from counter_app.infra import clock
 
 TITLE = "用电业务办理进度单"
 ESTIMATE_NOTE = ("标注“预估”的日期所在年度的国家节假日安排尚未公布（或本厅尚未录入），暂按周末推算，"
@@ -65,7 +65,8 @@ def build(p, *, printed_by: str = "") -> ProgressSlip:
         Field("当前处理人", p.current_handler if p.status == "active" else "—"),
         Field("本环节期限", deadline_text(p.stage_due) + ("（已超期）" if p.overdue else "")),
         Field("承诺办结日期", deadline_text(p.promised)),
-        Field("预计办结日期", deadline_text(p.expected)),
+        Field("预计办结日期", deadline_text(p.expected) + (
+            "（已超过承诺办结日期）" if p.expected and p.promised and p.expected.day > p.promised.day else "")),
     ]
     if p.green_channel:
         facts.append(Field("绿色通道", f"是，客户经理：{p.green_manager}" if p.green_manager else "是"))

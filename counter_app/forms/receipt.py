@@ -1,4 +1,9 @@
-"""受理回执: the customer's proof of acceptance, with a QR code of the number and what happens next.
+"""受理回执: the customer's proof of acceptance, with a QR code and what happens next.
+
+The QR code holds the progress link of the hall's ``progress_url_template`` setting (the number
+filled in) and its caption says so; without a template it holds the number and the caption says
+that instead. A reprint lists only the items still to be handed in and flags an overdue one; a
+terminated case's receipt says 已终止 and announces nothing more.
 
 The receipt leaves the counter in the customer's pocket, so the certificate number and phone are
 masked on it: the customer's own copies of the form and letters carry them in full."""
@@ -6,8 +11,8 @@ masked on it: the customer's own copies of the form and letters carry them in fu
 from __future__ import annotations
 
 from counter_app.forms.common import APPOINTMENT_MODE_LABELS, SLOT_LABELS, cn_date, cn_datetime, join_address
-from counter_app.forms.letters import deferral_lines
-from counter_app.forms.models import DOC_TITLES, DocHeader, Field, Receipt
+from counter_app.forms.letters import material_name
+from counter_app.forms.models import DeferredLine, Field, Receipt
 from counter_app.forms.snapshot import AppSnapshot
 from counter_app.security.redaction import mask_id, mask_phone
 
@@ -28,6 +33,11 @@ def _appointment_text(s: AppSnapshot) -> str:
 
 
 def next_steps(s: AppSnapshot) -> tuple[str, ...]:
+    if s.is_terminated:
+        when = cn_date(s.terminated_at) if s.terminated_at else ""
+        reason = f"（原因：{s.terminated_reason}）" if s.terminated_reason else ""
+        return (f"本申请已于{when}终止办理{reason}，后续环节不再进行。",
+                "如仍需办理，请携带有效证件重新提出申请。")
     steps = []
     stage_codes = [code for code, _name, _days in s.stages]
     appointment = _appointment_text(s)
@@ -39,12 +49,34 @@ def next_steps(s: AppSnapshot) -> tuple[str, ...]:
     following = [name for code, name, _d in s.stages if code not in ("accept", "survey", "archive")]
     if following:
         steps.append("后续环节：" + " → ".join(following) + "。")
-    if s.deferred:
-        steps.append("请在下表所列日期前将容缺资料补交至营业厅，逾期未补交的业务将被终止办理。")
+    if s.still_deferred:
+        steps.append("请在“容缺资料”表所列日期前将资料补交至营业厅，逾期未补交的业务将被终止办理。")
     if s.due_date:
         estimated = "（预估）" if s.due_estimated else ""
-        steps.append(f"预计办结日期：{cn_date(s.due_date)}{estimated}（全过程不超过{s.total_limit}个工作日）。")
+        external = ""
+        if s.total_limit_external and s.external_days:
+            external = f"；需要外线工程的不超过{s.total_limit_external}个工作日，现场勘查后告知您"
+        steps.append(f"承诺办结日期：{cn_date(s.due_date)}{estimated}（全过程不超过{s.total_limit}个工作日{external}）。")
     return tuple(steps)
+
+
+def _received(s: AppSnapshot) -> tuple[str, ...]:
+    marks = {"on_file": "（在档）", "supplied": "（已补交）"}
+    return tuple(
+        material_name(s, m.code, m.name) + marks.get(m.state, "")
+        for m in s.materials
+        if m.state in ("received", "on_file", "supplied")
+    )
+
+
+def still_due(s: AppSnapshot) -> tuple[DeferredLine, ...]:
+    """Deferred items not handed in yet; the one past its date is flagged (a reprint shows it)."""
+    today = s.generated_at.date()
+    return tuple(
+        DeferredLine(i, item.name, cn_date(item.due_date) + ("（预估）" if item.estimated else "")
+                     + ("（已逾期，请尽快补交）" if item.due_date and item.due_date < today else ""))
+        for i, item in enumerate(s.still_deferred, start=1)
+    )
 
 
 def build(s: AppSnapshot) -> Receipt:
@@ -57,25 +89,28 @@ def build(s: AppSnapshot) -> Receipt:
         contact_lines.append(f"营业厅电话：{hall.phone}")
     if hall.supervision_phones:
         contact_lines.append(f"服务监督电话：{hall.supervision_phones}")
+    link = hall.progress_link(s.number)
+    facts = [
+        Field("申请编号", s.number),
+        Field("业务类型", s.business_name),
+        Field("客户名称", s.customer_name),
+        Field("证件号码", mask_id(s.cert_number)),
+        Field("联系电话", mask_phone(phone)),
+        Field("受理时间", cn_datetime(s.accepted_at)),
+        Field("用电地址", join_address(s.address_district, s.address_detail), wide=True),
+    ]
+    status_note = ""
+    if s.is_terminated:
+        facts.insert(2, Field("办理状态", "已终止"))
+        status_note = f"本申请已终止办理（{cn_date(s.terminated_at)}）" if s.terminated_at else "本申请已终止办理"
     return Receipt(
-        header=DocHeader("receipt", DOC_TITLES["receipt"], hall.name, s.number,
-                         customer_name=s.customer_name, generated_at=s.generated_at),
-        qr_payload=s.number,
-        facts=(
-            Field("申请编号", s.number),
-            Field("业务类型", s.business_name),
-            Field("客户名称", s.customer_name),
-            Field("证件号码", mask_id(s.cert_number)),
-            Field("联系电话", mask_phone(phone)),
-            Field("受理时间", cn_datetime(s.accepted_at)),
-            Field("用电地址", join_address(s.address_district, s.address_detail), wide=True),
-        ),
-        received=tuple(
-            m.name + ("（在档）" if m.state == "on_file" else "")
-            for m in s.materials
-            if m.state in ("received", "on_file", "supplied")
-        ),
-        deferred=deferral_lines(s),
+        header=s.header("receipt"),
+        qr_payload=link or s.number,
+        qr_caption="扫码查询办理进度" if link else "二维码内容为申请编号，可凭此编号查询办理进度",
+        status_note=status_note,
+        facts=tuple(facts),
+        received=_received(s),
+        deferred=() if s.is_terminated else still_due(s),
         next_steps=next_steps(s),
         progress_query_text=hall.progress_query_text,
         contact_lines=tuple(contact_lines),

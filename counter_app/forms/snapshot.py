@@ -11,14 +11,16 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from counter_app.acceptance.identity import CERT_TYPES, cert_label
+from counter_app.forms.common import HallInfo, cn_datetime, hall_info, iso_date
+from counter_app.forms.models import DOC_TITLES, DocHeader
 from counter_app.hall import catalog, hall
 from counter_app.infra import clock
 from counter_app.infra.errors import NotFound
-from counter_app.forms.common import HallInfo, hall_info, iso_date
-from counter_app.acceptance.identity import CERT_TYPES, cert_label
-from counter_app.models import Application, CounterWindow, Hall, User
+from counter_app.models import Application, CounterWindow, Hall, PrintRecord, User
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class DeferredItem:
     name: str
     due_date: dt.date | None
     estimated: bool = False
+    state: str = "deferred"  # deferred | supplied (the material's state now)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,12 @@ class AppSnapshot:
     vat_address: str
     vat_phone: str
     green_channel: bool
-    remarks: str
+    remarks: str  # printed on the form; the internal note is never read for a document
+    previous_holder_name: str
+    supply_mode: str
+    security_load: str
+    main_equipment: str
+    planned_load: str
 
     status: str
     accepted_at: dt.datetime
@@ -115,6 +123,22 @@ class AppSnapshot:
     appointment: Appointment | None
     hall: HallInfo
     generated_at: dt.datetime
+    terminated_at: dt.datetime | None = None
+    terminated_reason: str = ""
+    external_days: tuple[tuple[str, int], ...] = ()  # stage -> working days when external works are needed
+    total_limit_external: int | None = None
+    first_printed: tuple[tuple[str, dt.datetime], ...] = ()  # document -> when its original was printed
+
+    def header(self, code: str) -> DocHeader:
+        """The header of document ``code``, marked 补打件 with the original's date on a reprint."""
+        original = self.original_printed_at(code)
+        mark = f"补打件（原件打印于{cn_datetime(original)}）" if original else ""
+        return DocHeader(code, DOC_TITLES[code], self.hall.name, self.number, customer_name=self.customer_name,
+                         generated_at=self.generated_at, copy_mark=mark)
+
+    def original_printed_at(self, doc: str) -> dt.datetime | None:
+        """When the original of ``doc`` was printed, or None when this is the first print."""
+        return dict(self.first_printed).get(doc)
 
     @property
     def is_organisation(self) -> bool:
@@ -127,6 +151,24 @@ class AppSnapshot:
     @property
     def has_deferred(self) -> bool:
         return bool(self.deferred)
+
+    @property
+    def still_deferred(self) -> tuple[DeferredItem, ...]:
+        """The deferred items not supplied yet (a reprint never asks for what was handed in)."""
+        return tuple(item for item in self.deferred if item.state == "deferred")
+
+    @property
+    def is_terminated(self) -> bool:
+        return self.status == "terminated"
+
+    @property
+    def is_transfer(self) -> bool:
+        """过户 / 更名: the account changes holder or name; no connection, no survey."""
+        return self.business_type in ("transfer", "rename")
+
+    @property
+    def is_high_voltage(self) -> bool:
+        return self.business_group == "high_voltage"
 
     @property
     def is_important(self) -> bool:
@@ -145,17 +187,19 @@ def _deferred_items(app: Application) -> tuple[DeferredItem, ...]:
     for commitment in app.commitments:
         if commitment.kind == "deferral" and commitment.items:
             estimated = {m.code: m.due_estimated for m in app.materials}
+            states = {m.code: ("supplied" if m.state == "supplied" else "deferred") for m in app.materials}
             return tuple(
                 DeferredItem(
                     code=str(item.get("code", "")),
                     name=str(item.get("name", "")),
                     due_date=iso_date(item.get("due_date")) or commitment.due_date,
                     estimated=estimated.get(str(item.get("code", "")), False),
+                    state=states.get(str(item.get("code", "")), "deferred"),
                 )
                 for item in commitment.items
             )
     return tuple(
-        DeferredItem(m.code, m.name, m.due_date, m.due_estimated)
+        DeferredItem(m.code, m.name, m.due_date, m.due_estimated, "supplied" if m.state == "supplied" else "deferred")
         for m in app.materials
         if m.state in ("deferred", "supplied") and m.due_date is not None
     )
@@ -166,6 +210,16 @@ def _appointment(app: Application) -> Appointment | None:
         return None
     latest = max(app.appointments, key=lambda a: (a.created_at, a.id))
     return Appointment(latest.mode, latest.team, latest.day, latest.slot, latest.note)
+
+
+def _first_prints(session: Session, application_id: int) -> tuple[tuple[str, dt.datetime], ...]:
+    rows = session.execute(
+        select(PrintRecord.document, func.min(PrintRecord.at))
+        .where(PrintRecord.application_id == application_id, PrintRecord.action.in_(("print", "reprint")),
+               PrintRecord.outcome == "ok")
+        .group_by(PrintRecord.document)
+    ).all()
+    return tuple((doc, at) for doc, at in rows)
 
 
 def collect(session: Session, application_id: int) -> AppSnapshot:
@@ -192,9 +246,12 @@ def collect(session: Session, application_id: int) -> AppSnapshot:
         business_group=btype.group,
         required_fields=btype.required,
         optional_fields=btype.optional,
-        catalog_materials=tuple((m.code, m.name, m.when, m.deferrable) for m in btype.materials),
+        catalog_materials=tuple((m.code, m.name, m.when, m.deferrable)
+                                for m in btype.materials_for(catalog.is_important(app.load_importance))),
         stages=stage_limits,
         total_limit=btype.total_limit_for(catalog.is_important(app.load_importance)),
+        external_days=btype.external_works,
+        total_limit_external=btype.total_limit_external,
         customer_kind=customer.kind,
         customer_name=customer.name or cert.holder_name,
         cert_type=cert.cert_type,
@@ -231,6 +288,14 @@ def collect(session: Session, application_id: int) -> AppSnapshot:
         vat_phone=app.vat_phone,
         green_channel=app.green_channel,
         remarks=app.remarks or "",
+        previous_holder_name=app.previous_holder_name or "",
+        supply_mode=app.supply_mode or "",
+        security_load=app.security_load or "",
+        main_equipment=app.main_equipment or "",
+        planned_load=app.planned_load or "",
+        terminated_at=app.terminated_at,
+        terminated_reason=app.terminated_reason or "",
+        first_printed=_first_prints(session, app.id),
         status=app.status,
         accepted_at=app.accepted_at,
         stage_due_date=app.stage_due_date,

@@ -29,7 +29,18 @@ FIELD_LABELS = {
     "legal_rep_name": "法定代表人",
     "vat": "增值税发票信息",
     "remarks": "备注",
+    "internal_note": "内部备注（不打印）",
+    "previous_holder_name": "原户名",
+    "supply_mode": "电源数/供电方式",
+    "security_load": "保安负荷",
+    "main_equipment": "主要用电设备及变压器",
+    "planned_load": "计划负荷及投运时间",
 }
+
+
+# business groups as an admin chooses them when wording the notice's texts
+GROUP_LABELS = {"low_residential": "低压居民", "low_non_residential": "低压非居民", "high_voltage": "高压",
+                "change": "变更用电（更名、过户等）"}
 
 
 @dataclass(frozen=True)
@@ -67,11 +78,46 @@ class BusinessType:
     total_limit_dual: int | None = None
     usage_default: str = ""
     important_only: tuple[str, ...] = ()
+    important_only_materials: tuple[str, ...] = ()  # asked of important customers only
+    # stages that take longer when external works (外线工程) are needed, and the promise then
+    external_works: tuple[tuple[str, int], ...] = ()
+    total_limit_external: int | None = None
+    fees: str = ""
+    commitments: tuple[str, ...] = ()
 
     def total_limit_for(self, important: bool) -> int:
         """Whole-process limit in working days. Important loads (重要负荷) are supplied from two
         sources, so the dual-supply commitment applies to them (high voltage: 32 instead of 22)."""
         return self.total_limit_dual if important and self.total_limit_dual else self.total_limit
+
+    def limit_values(self) -> dict[str, int]:
+        """The figures an admin's text may name: {total_limit}, {total_limit_external}, {total_limit_dual}."""
+        return {"total_limit": self.total_limit, "total_limit_external": self.total_limit_external or self.total_limit,
+                "total_limit_dual": self.total_limit_dual or self.total_limit}
+
+    def external_days(self, stage: str) -> int | None:
+        return dict(self.external_works).get(stage)
+
+    def overrun(self, limits: dict[str, int] | None = None) -> str | None:
+        """Why the stage limits (``limits`` overrides the catalog's, stage -> days) do not fit inside the
+        whole-process promise the customer signs, or None when they do. Checked for ordinary and
+        important customers, and with external works."""
+        days = {s.code: s.limit_days for s in self.stages} | dict(limits or {})
+        for important in (False, True):
+            plan = self.stages_for(important)
+            total = self.total_limit_for(important)
+            used = sum(days[s.code] for s in plan)
+            if used > total:
+                who = "重要客户" if important and self.total_limit_dual else ""
+                parts = "+".join(str(days[s.code]) for s in plan if days[s.code])
+                return f"{self.name}{who}各环节时限之和（{parts}={used}）超过全过程承诺的{total}个工作日"
+            if self.external_works and self.total_limit_external:
+                extra = dict(self.external_works)
+                used = sum(max(days[s.code], extra.get(s.code, 0)) for s in plan)
+                if used > self.total_limit_external:
+                    return (f"{self.name}需外线工程时各环节时限之和（{used}）超过承诺的"
+                            f"{self.total_limit_external}个工作日")
+        return None
 
     @property
     def is_residential(self) -> bool:
@@ -97,6 +143,13 @@ class BusinessType:
             return self.stages
         return tuple(s for s in self.stages if s.code not in self.important_only)
 
+    def materials_for(self, important: bool) -> tuple[MaterialDef, ...]:
+        """Materials this customer is asked for: an ordinary customer is not asked for the approval
+        documents of important customers."""
+        if important:
+            return self.materials
+        return tuple(m for m in self.materials if m.code not in self.important_only_materials)
+
     def next_stage(self, current: str, important: bool = False) -> StageDef | None:
         codes = [s.code for s in self.stages_for(important)]
         if current not in codes:
@@ -120,6 +173,15 @@ class Catalog:
     counter_standard_minutes: int
     warning_yellow_ratio: float
     raw: dict = field(repr=False, default_factory=dict)
+    texts: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # group -> (fees, commitments)
+
+    def texts_for(self, code: str) -> tuple[str, tuple[str, ...]]:
+        """(收费标准, 服务承诺) of a business type as the catalog words them, limits filled in."""
+        bt = self.business_type(code)
+        group_fees, group_commitments = self.texts.get(bt.group, ("", ()))
+        fees = bt.fees or group_fees
+        commitments = bt.commitments or group_commitments
+        return fill_limits(fees, bt), tuple(fill_limits(c, bt) for c in commitments)
 
     def business_type(self, code: str) -> BusinessType:
         try:
@@ -145,6 +207,14 @@ class Catalog:
         return "10kV"
 
 
+def fill_limits(text: str, bt: BusinessType) -> str:
+    """``text`` with {total_limit} etc. replaced; a stray brace in an admin's text prints as typed."""
+    try:
+        return text.format(**bt.limit_values())
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
 def parse(data: dict) -> Catalog:
     materials = {
         code: MaterialDef(code, name, when, bool(deferrable))
@@ -166,7 +236,15 @@ def parse(data: dict) -> Catalog:
             total_limit_dual=item.get("total_limit_dual"),
             usage_default=item.get("usage_default", ""),
             important_only=tuple(item.get("important_only", ())),
+            important_only_materials=tuple(item.get("important_only_materials", ())),
+            external_works=tuple((k, int(v)) for k, v in item.get("external_works", {}).items()),
+            total_limit_external=item.get("total_limit_external"),
+            fees=str(item.get("fees", "")),
+            commitments=tuple(item.get("commitments", ())),
         )
+        problem = types[item["code"]].overrun()
+        if problem:
+            raise UserError(f"业务目录 catalog.toml 有误：{problem}。承诺给客户的全过程时限必须容纳各环节时限")
     voltage = data["voltage"]
     return Catalog(
         business_types=types,
@@ -182,6 +260,8 @@ def parse(data: dict) -> Catalog:
         counter_standard_minutes=int(data["counter_standard_minutes"]),
         warning_yellow_ratio=float(data["warning_yellow_ratio"]),
         raw=data,
+        texts={group: (str(t.get("fees", "")), tuple(str(c) for c in t.get("commitments", ())))
+               for group, t in data.get("texts", {}).items()},
     )
 
 

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit
 from counter_app.hall import catalog
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import CalendarOverride, CounterWindow, Hall, HallSetting, User
+from counter_app.security import audit
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "deferral_working_days": 3,
@@ -22,16 +22,21 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "counter_standard_minutes": 20,
     "idle_lock_minutes": 10,
     "service_phone": "95598",
+    # hall-wide wording of older versions; the notice prints business_texts (per business group,
+    # catalog defaults, 营业厅设置 → 告知书文字)
     "fees_text": "低压居民及小微企业用电报装接电工程由供电企业投资建设，客户无需缴纳业务费用；"
     "高压业扩工程按国家和省物价主管部门核定的标准收费，供电企业不收取任何未经核定的费用。",
     "service_commitments": [
-        "居民客户用电报装全过程不超过5个工作日",
-        "低压非居民客户用电报装全过程不超过6个工作日",
+        "居民客户用电报装全过程：无外线工程不超过5个工作日，有外线工程不超过15个工作日",
+        "低压非居民客户用电报装全过程：无外线工程不超过5个工作日，有外线工程不超过15个工作日",
         "高压单电源客户用电报装全过程不超过22个工作日，双电源不超过32个工作日",
         "现场勘查按客户预约时间到达现场",
         "业扩报装工程不指定设计、施工和设备材料供应单位",
     ],
     "progress_query_text": "可拨打95598供电服务热线、登录“网上国网”App或持本回执到营业厅查询办理进度",
+    # the progress page of an application, {number} replaced: the receipt's QR code holds it; empty:
+    # the QR code holds the application number and its caption says so
+    "progress_url_template": "",
     # per business type / stage overrides of catalog limits: {"lv_res_new": {"survey": 2}}
     "stage_limits": {},
     # applied capacity pre-filled for a residential 新装 (kW); the clerk may change it

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit
 from counter_app.hall import catalog, hall
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, ValidationFailed
 from counter_app.models import CalendarOverride, Hall
+from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
 
 MAX_STAGE_DAYS = 120
@@ -70,6 +70,9 @@ class HallSettings:
     overrides: tuple[OverrideRow, ...]
     confirmed_years: tuple[int, ...]
     idle_lock_minutes: int = 10  # the window locks after this long without input; 0 = never
+    # 告知书 texts per business group as the hall words them: {group: {"fees": str, "commitments": [str]}}
+    business_texts: dict = field(default_factory=dict)
+    progress_url_template: str = ""
 
 
 @dataclass
@@ -91,6 +94,8 @@ class SettingsUpdate:
     remove_override_ids: list[int] = field(default_factory=list)
     confirmed_years: list[int] | None = None
     idle_lock_minutes: int | None = None
+    business_texts: dict[str, dict] | None = None
+    progress_url_template: str | None = None
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -106,6 +111,19 @@ def stage_limit_rows(session: Session, hall_id: int) -> list[StageLimitRow]:
             days = overrides.get(bt.code, {}).get(stage.code, stage.limit_days)
             rows.append(StageLimitRow(bt.code, bt.name, stage.code, stage.name, stage.limit_days, int(days)))
     return rows
+
+
+def business_texts(values: dict) -> dict[str, dict]:
+    """收费标准 and 服务承诺 per business group: the hall's wording, else the catalog's (unfilled, so
+    {total_limit} stays a placeholder the admin sees and keeps)."""
+    cat = catalog.load()
+    saved = values.get("business_texts") or {}
+    result = {}
+    for group, (fees, commitments) in cat.texts.items():
+        own = saved.get(group) or {}
+        result[group] = {"fees": str(own.get("fees") or fees),
+                         "commitments": [str(c) for c in (own.get("commitments") or commitments)]}
+    return result
 
 
 def overrides(session: Session, hall_id: int) -> list[OverrideRow]:
@@ -137,6 +155,8 @@ def load(db: Database, actor: Actor) -> HallSettings:
             overrides=tuple(overrides(session, h.id)),
             confirmed_years=tuple(sorted(int(y) for y in values.get("calendar_confirmed_years") or ())),
             idle_lock_minutes=int(values.get("idle_lock_minutes") or 0),
+            business_texts=business_texts(values),
+            progress_url_template=str(values.get("progress_url_template") or ""),
         )
 
 
@@ -195,6 +215,21 @@ def validate(update: SettingsUpdate, known_days: set[dt.date]) -> None:
                 errors["stage_limits"] = (f"{types[bt].name}“{types[bt].stage(stage).name}”的时限应为0至"
                                           f"{MAX_STAGE_DAYS}个工作日")
                 break
+    if update.stage_limits is not None and "stage_limits" not in errors:
+        for bt in catalog.load().business_types.values():
+            wanted = {stage: int(days) for (code, stage), days in update.stage_limits.items() if code == bt.code}
+            problem = bt.overrun(wanted) if wanted else None
+            if problem:
+                errors["stage_limits"] = problem + "，请调低环节时限"
+                break
+    url = (update.progress_url_template or "").strip()
+    if url and not (re.match(r"https?://\S+$", url) and "{number}" in url):
+        errors["progress_url_template"] = ("进度查询网址应以 http:// 或 https:// 开头，并含 {number}"
+                                           "（打印时替换为申请编号），如 https://example.cn/progress?no={number}")
+    for texts in (update.business_texts or {}).values():
+        if not str(texts.get("fees") or "").strip() or not any(str(c).strip() for c in texts.get("commitments") or ()):
+            errors["business_texts"] = "每类业务的收费标准和服务承诺都要填写（至少一条承诺）"
+            break
     if update.service_commitments is not None and not any(c.strip() for c in update.service_commitments):
         errors["service_commitments"] = "请至少填写一条服务承诺"
     seen = set(known_days)
@@ -264,6 +299,14 @@ def _save_values(session: Session, actor: Actor, hall_id: int, update: SettingsU
         wanted["service_commitments"] = ("服务承诺", [c.strip() for c in update.service_commitments if c.strip()])
     if update.progress_query_text is not None:
         wanted["progress_query_text"] = ("进度查询说明", update.progress_query_text.strip())
+    if update.progress_url_template is not None:
+        wanted["progress_url_template"] = ("进度查询网址", update.progress_url_template.strip())
+    if update.business_texts is not None:
+        cleaned = {group: {"fees": str(t.get("fees") or "").strip(),
+                           "commitments": [str(c).strip() for c in t.get("commitments") or () if str(c).strip()]}
+                   for group, t in update.business_texts.items()}
+        if business_texts({"business_texts": cleaned}) != business_texts(current):
+            wanted["business_texts"] = ("告知书收费标准及服务承诺", cleaned)
     if update.idle_lock_minutes is not None:
         wanted["idle_lock_minutes"] = ("无操作锁屏时间", int(update.idle_lock_minutes))
     if update.confirmed_years is not None:

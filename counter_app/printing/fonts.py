@@ -182,6 +182,14 @@ class FontSet:
         names = [self.name, *self.fallback_names]
         return [(n, _load(s)) for n, s in zip(names, specs, strict=True)]
 
+    def family(self, name: str) -> str:
+        """The family name (as Word and LibreOffice know it) of the registered font ``name``."""
+        for registered, font in self._fonts():
+            if registered == name and font is not None:
+                family = font.face.familyName
+                return family.decode("utf-8", "replace") if isinstance(family, bytes) else str(family)
+        return name
+
     def font_for(self, char: str) -> str | None:
         """The registered font name that has a glyph for ``char`` (main first), or None."""
         try:

@@ -12,18 +12,19 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from counter_app.infra import clock
 from counter_app.forms.models import (
     ApplicationForm,
     AuthenticityLetter,
     DeferralLetter,
     Document,
+    Field,
     HandoverList,
     Notice,
     ProxyLetter,
     Receipt,
 )
 from counter_app.forms.progress_slip import ProgressSlip
+from counter_app.infra import clock
 from counter_app.printing.fonts import FontSet, font_set
 from counter_app.printing.pdf_layout import Layout, SignatureMark, build_pdf, landscape_a4
 
@@ -48,18 +49,19 @@ def _story_notice(doc: Notice, lay: Layout) -> list[Flowable]:
     story.append(Spacer(1, 1.5 * mm))
     story.append(lay.p(doc.total_limit))
     if doc.expected_completion:
-        story.append(lay.p(f"预计办结日期：{doc.expected_completion}"))
+        story.append(lay.p(f"承诺办结日期：{doc.expected_completion}"))
     story += [lay.heading_p("三、收费标准"), lay.p(doc.fees_text, lay.indent)]
     story.append(lay.heading_p("四、服务承诺"))
     story += lay.bullets(doc.commitments)
-    story.append(lay.heading_p("五、进度查询与服务监督"))
     lines = [doc.progress_query_text, f"服务监督电话：{doc.supervision_phones}"]
     if doc.hall_address:
         lines.append(f"营业厅地址：{doc.hall_address}")
     if doc.hall_phone:
         lines.append(f"营业厅电话：{doc.hall_phone}")
-    story += lay.bullets([line for line in lines if line], numbered=False)
-    story += [Spacer(1, 2 * mm), lay.signature_block(doc.signatures, lead=[lay.p(doc.acknowledgement)])]
+    # the last section, the sentence the customer signs for and the signature go over together
+    last = [lay.heading_p("五、进度查询与服务监督"), *lay.bullets([line for line in lines if line], numbered=False),
+            Spacer(1, 2 * mm), lay.p(doc.acknowledgement)]
+    story.append(lay.signature_block(doc.signatures, lead=last))
     return story
 
 
@@ -76,7 +78,10 @@ def _story_form(doc: ApplicationForm, lay: Layout) -> list[Flowable]:
         [(CHECKED if m.checked else UNCHECKED, m.name, m.note) for m in doc.materials],
         [10 * mm, lay.width - 10 * mm - 52 * mm, 52 * mm], align_center=(0,),
     ))
-    office += [Spacer(1, 2 * mm), lay.field_table(doc.office)]
+    office += [Spacer(1, 1 * mm), lay.field_table(doc.office)]
+    if doc.office_signatures:
+        lead = Field("受理意见", doc.office_opinion) if doc.office_opinion else None
+        office.append(lay.sign_row(doc.office_signatures, lead=lead))
     story.append(KeepTogether(office))
     return story
 
@@ -92,7 +97,7 @@ def _story_authenticity(doc: AuthenticityLetter, lay: Layout) -> list[Flowable]:
     if doc.materials:
         story.append(lay.p("本次提交（含在档）的资料：", lay.indent))
         story += lay.bullets(doc.materials)
-    story += [lay.p(doc.consequence, lay.indent), lay.signature_block(doc.signatures, lead=[_letter_close(lay)])]
+    story.append(lay.signature_block(doc.signatures, lead=[lay.p(doc.consequence, lay.indent), _letter_close(lay)]))
     return story
 
 
@@ -108,7 +113,14 @@ def _story_deferral(doc: DeferralLetter, lay: Layout) -> list[Flowable]:
     story.append(Spacer(1, 2 * mm))
     if doc.deadline:
         story.append(lay.p(f"全部容缺资料最迟于{doc.deadline}前补交齐全。", lay.indent))
-    story += [lay.p(doc.consequence, lay.indent), lay.signature_block(doc.signatures, lead=[_letter_close(lay)])]
+    if doc.channels:
+        story.append(lay.p(doc.channels, lay.indent))
+    lead = [lay.p(doc.consequence, lay.indent), _letter_close(lay)]
+    if doc.copies_note:
+        lead.append(lay.p(doc.copies_note, lay.indent))
+    story.append(lay.signature_block(doc.signatures, lead=lead))
+    if doc.office_signatures:
+        story.append(lay.signature_block(doc.office_signatures))
     return story
 
 
@@ -129,7 +141,7 @@ def _story_receipt(doc: Receipt, lay: Layout) -> list[Flowable]:
     inner.width = facts_width
     facts = inner.field_table(doc.facts, label_width=22 * mm)
     caption = ParagraphStyle("qrcap", parent=lay.small, alignment=1)
-    qr_cell = [lay.qr(doc.qr_payload, qr_size), lay.p("扫码查询办理进度", caption)]
+    qr_cell = [lay.qr(doc.qr_payload, qr_size), lay.p(doc.qr_caption, caption)]
     top = Table([[facts, qr_cell]], colWidths=[facts_width + 3 * mm, qr_size + 3 * mm])
     top.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), lay.fonts.name),
@@ -137,10 +149,13 @@ def _story_receipt(doc: Receipt, lay: Layout) -> list[Flowable]:
         ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (1, 0), (1, 0), "CENTER"),
     ]))
     story.append(top)
+    if doc.status_note:
+        story.append(lay.p(doc.status_note, ParagraphStyle("status", parent=lay.heading, alignment=1, fontSize=14,
+                                                           leading=20, keepWithNext=0)))
     story.append(lay.heading_p("已收资料"))
     story += lay.bullets(doc.received) if doc.received else [lay.p("无")]
     if doc.deferred:
-        story.append(lay.heading_p("容缺资料（请按期补交）"))
+        story.append(lay.heading_p(doc.deferred_title))
         story.append(lay.grid(
             ["序号", "资料名称", "补交期限（含当日）"],
             [(item.seq, item.name, item.due) for item in doc.deferred],
@@ -150,9 +165,11 @@ def _story_receipt(doc: Receipt, lay: Layout) -> list[Flowable]:
     story += lay.bullets(doc.next_steps)
     story.append(lay.heading_p("进度查询"))
     story += lay.bullets([doc.progress_query_text, *doc.contact_lines], numbered=False)
-    story += [Spacer(1, 2 * mm), lay.p(doc.note, lay.small), Spacer(1, 3 * mm), lay.field_table(doc.office)]
-    story.append(Spacer(1, 2 * mm))
-    story.append(lay.p("受理单位（盖章）", ParagraphStyle("stamp", parent=lay.body, alignment=2, rightIndent=30 * mm)))
+    story.append(KeepTogether([
+        Spacer(1, 2 * mm), lay.p(doc.note, lay.small), Spacer(1, 3 * mm), lay.field_table(doc.office),
+        Spacer(1, 2 * mm),
+        lay.p("受理单位（盖章）", ParagraphStyle("stamp", parent=lay.body, alignment=2, rightIndent=30 * mm)),
+    ]))
     return story
 
 
@@ -166,11 +183,17 @@ def _story_handover(doc: HandoverList, lay: Layout) -> list[Flowable]:
              r.copies, r.deferred, r.remark) for r in doc.rows]
     if not rows:
         rows = [("", "（本批次没有申请）", "", "", "", "", "", "", "", "", "")]
-    story.append(lay.grid(doc.columns, rows, widths, small=True, align_center=(0, 6, 8)))
-    story += [Spacer(1, 2 * mm), lay.p(doc.total)]
+    # the last rows, the total and the signatures stay on one page: signatures never stand alone
+    tail_rows = rows[-2:] if len(rows) > 2 else []
+    head_rows = rows[: len(rows) - len(tail_rows)]
+    story.append(lay.grid(doc.columns, head_rows, widths, small=True, align_center=(0, 6, 8)))
+    closing: list[Flowable] = []
+    if tail_rows:
+        closing.append(lay.grid_rows(tail_rows, widths, small=True, align_center=(0, 6, 8)))
+    closing += [Spacer(1, 2 * mm), lay.p(doc.total)]
     if doc.confirmation:
-        story.append(lay.p(doc.confirmation, lay.small))
-    story.append(lay.signature_block(doc.signatures))
+        closing.append(lay.p(doc.confirmation, lay.small))
+    story.append(lay.signature_block(doc.signatures, lead=closing))
     return story
 
 
@@ -245,8 +268,11 @@ def render_pdf(model: Document, settings: dict | None = None, *, signature: Sign
     story, lay = story_for(model, settings, signature)
     header = model.header
     footer = f"{header.hall_name}　{header.number_label}：{header.number}　打印时间：{clock.now():%Y-%m-%d %H:%M}"
+    if header.copy_mark:
+        footer += f"　{header.copy_mark}"
     return build_pdf(story, lay, title=f"{header.title} {header.number}", author=header.hall_name, footer=footer,
-                     subject=header.customer_name, copy_note=copy_note)
+                     subject=header.customer_name, copy_note=copy_note,
+                     continuation=header.continuation)
 
 
 def has_signature_box(model: Document) -> bool:

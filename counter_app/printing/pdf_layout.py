@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.lib import colors
+from reportlab.lib import textsplit as rl_textsplit
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -21,10 +22,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import paragraph as rl_paragraph
 from reportlab.platypus.tables import CellStyle
 
-from counter_app.infra import clock
 from counter_app.forms.models import DocHeader, Field, SignatureLine
+from counter_app.infra import clock
 from counter_app.printing.fonts import FontSet
 
 GRID = colors.black
@@ -44,6 +46,13 @@ class Text:
     text: str
     style: ParagraphStyle
 
+
+# Chinese punctuation that may not start a line (GB/T 15834 禁则): reportlab's list has the
+# Japanese set but not the full-width comma, semicolon, colon, ! ? and closing quotes, so a line
+# of a wrapped paragraph could begin with "，". Hanging it on the line before is reportlab's own rule.
+_NO_LINE_START = "，；：！？》”’〉"
+for _module in (rl_paragraph, rl_textsplit):  # multi-font paragraphs, one-font paragraphs
+    _module.ALL_CANNOT_START += "".join(c for c in _NO_LINE_START if c not in _module.ALL_CANNOT_START)
 
 # Parsed paragraph fragments by (markup, style): headings, notices and letters repeat on every set
 # and reportlab's markup parser was the larger part of building the documents' flowables. Layout
@@ -71,8 +80,9 @@ class Layout:
         self.label_small = ParagraphStyle("label_small", parent=self.cell_small, alignment=TA_CENTER)
         self.title = ParagraphStyle("title", fontName=base, fontSize=18, leading=24, alignment=TA_CENTER,
                                     spaceAfter=2 * mm, wordWrap="CJK")
+        # a heading never ends a page: it goes over with what follows it
         self.heading = ParagraphStyle("heading", fontName=base, fontSize=11.5, leading=16, spaceBefore=2 * mm,
-                                      spaceAfter=1 * mm, wordWrap="CJK")
+                                      spaceAfter=1 * mm, wordWrap="CJK", keepWithNext=1)
         self.meta_left = ParagraphStyle("meta_l", fontName=base, fontSize=9, leading=12, alignment=TA_LEFT)
         self.meta_right = ParagraphStyle("meta_r", parent=self.meta_left, alignment=TA_RIGHT)
         self.small = ParagraphStyle("small", fontName=base, fontSize=8.5, leading=12, wordWrap="CJK")
@@ -99,6 +109,9 @@ class Layout:
 
     def title_block(self, header: DocHeader, subtitle: str = "") -> list[Flowable]:
         flow: list[Flowable] = [self.p(header.title, self.title)]
+        if header.copy_mark:
+            flow.append(self.p(f"【{header.copy_mark}】", ParagraphStyle(
+                "copy", parent=self.meta_left, alignment=TA_CENTER, fontSize=10.5, leading=14, spaceAfter=1 * mm)))
         if subtitle:
             flow.append(self.p(subtitle, ParagraphStyle("sub", parent=self.meta_left, alignment=TA_CENTER,
                                                         fontSize=10, spaceAfter=2 * mm)))
@@ -198,6 +211,17 @@ class Layout:
         data += [[Text(str(v), label if i in align_center else cell) for i, v in enumerate(row)] for row in rows]
         return self.table(data, widths, self._grid_style([("BACKGROUND", (0, 0), (-1, 0), LABEL_BG)]), repeatRows=1)
 
+    def grid_rows(self, rows: Sequence[Sequence[str]], widths: Sequence[float], *, small: bool = False,
+                  align_center: Sequence[int] = ()) -> Table:
+        """Rows of a ``grid`` continued without its header (kept with what follows them)."""
+        cell = self.cell_small if small else self.cell
+        label = self.label_small if small else self.label
+        data = [[Text(str(v), label if i in align_center else cell) for i, v in enumerate(row)] for row in rows]
+        return self.table(data, widths, TableStyle([("GRID", (0, 0), (-1, -1), LINE, GRID),
+                                                     ("LINEBEFORE", (0, 0), (0, -1), 1.2, GRID),
+                                                     ("LINEAFTER", (-1, 0), (-1, -1), 1.2, GRID),
+                                                     ("LINEBELOW", (0, -1), (-1, -1), 1.2, GRID)]))
+
     def cell_value(self, text: Text, width: float) -> str | Paragraph:
         """A plain string when ``text`` fits one line of ``width`` in the main font, else a Paragraph.
         reportlab's Table draws a string cell with one drawString and places its baseline where the
@@ -246,6 +270,11 @@ class Layout:
     def signature_block(self, signatures: Sequence[SignatureLine], lead: Sequence[Flowable] = ()) -> Flowable:
         """Boxes where the customer signs, each with the date to write beside it; ``lead`` (the
         sentence the customer signs for) stays on the same page as the boxes."""
+        return KeepTogether(self.signature_parts(signatures, lead))
+
+    def signature_parts(self, signatures: Sequence[SignatureLine], lead: Sequence[Flowable] = ()) -> list[Flowable]:
+        """The flowables of ``signature_block`` for a caller that keeps them together with more
+        (reportlab breaks the page early when one KeepTogether holds another)."""
         rows = []
         role_w, date_label_w, date_w = 44 * mm, 14 * mm, 46 * mm
         sign_w = self.width - role_w - date_label_w - date_w
@@ -261,7 +290,25 @@ class Layout:
         table = self.table(rows, [role_w, sign_w, date_label_w, date_w], self._grid_style([
             ("BACKGROUND", (0, 0), (0, -1), LABEL_BG), ("BACKGROUND", (2, 0), (2, -1), LABEL_BG),
         ]), rowHeights=[13 * mm] * len(rows))
-        return KeepTogether([*lead, Spacer(1, 3 * mm), table])
+        return [*lead, Spacer(1, 3 * mm), table]
+
+    def sign_row(self, signatures: Sequence[SignatureLine], *, lead: Field | None = None,
+                 height: float = 12 * mm) -> Table:
+        """One row: an optional labelled ``lead`` (受理意见), then signature boxes side by side (the
+        supplier's 受理人 and stamp), each a label and an empty box."""
+        label_w, lead_w = 22 * mm, 56 * mm
+        room = self.width - (label_w + lead_w if lead else 0) - label_w * len(signatures)
+        box_w = room / max(len(signatures), 1)
+        row, widths, extra = [], [], []
+        if lead:
+            row += [Text(lead.label, self.label), Text(lead.value, self.cell_small)]
+            widths += [label_w, lead_w]
+            extra.append(("BACKGROUND", (0, 0), (0, 0), LABEL_BG))
+        for s in signatures:
+            extra.append(("BACKGROUND", (len(row), 0), (len(row), 0), LABEL_BG))
+            row += [Text(s.role, self.label), Text(s.name, self.sign_name) if s.name else ""]
+            widths += [label_w, box_w]
+        return self.table([row], widths, self._grid_style(extra), rowHeights=[height])
 
     def qr(self, payload: str, size: float = 32 * mm) -> Flowable:
         return QrFlowable(payload, size)
@@ -336,7 +383,7 @@ class QrFlowable(Flowable):
 class _PagedCanvas(rl_canvas.Canvas):
     """Draws the footer once the page count is known: "第 1 页 共 2 页" only when there are several."""
 
-    def __init__(self, *args, fonts: FontSet, footer: str, moment: dt.datetime, copy_note: str = "",
+    def __init__(self, *args, fonts: FontSet, footer: str, moment: dt.datetime, copy_note: str = "", continuation: str = "",
                  **kwargs) -> None:
         # the page preamble's font: reportlab's default (Helvetica) would be the one font not embedded
         kwargs["initialFontName"] = fonts.name
@@ -344,6 +391,7 @@ class _PagedCanvas(rl_canvas.Canvas):
         self._fonts = fonts
         self._footer = footer
         self._copy_note = copy_note
+        self._continuation = continuation
         self._pages: list[dict] = []
         stamp = f"D:{moment:%Y%m%d%H%M%S}"
         self.setDateFormatter(lambda *_: stamp)
@@ -357,6 +405,8 @@ class _PagedCanvas(rl_canvas.Canvas):
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
             self._draw_footer(number, total)
+            if number > 1 and self._continuation:
+                self._draw_continuation()
             super().showPage()
         super().save()
 
@@ -370,6 +420,18 @@ class _PagedCanvas(rl_canvas.Canvas):
             self.setFont(font, size)
             self.drawString(x, y, run)
             x += self.stringWidth(run, font, size)
+
+    def _draw_continuation(self) -> None:
+        """Title, number and customer at the top of every page after the first, above a rule: a
+        page that comes loose still says whose document it is."""
+        page_w, page_h = self._pagesize
+        y = page_h - MARGIN_TOP + 5 * mm  # in the top margin, above the first line of the page
+        self.saveState()
+        self.setFillColor(colors.HexColor("#222222"))
+        self._draw_text(MARGIN_X, y, self._continuation, 9)
+        self.setLineWidth(0.5)
+        self.line(MARGIN_X, y - 1.8 * mm, page_w - MARGIN_X, y - 1.8 * mm)
+        self.restoreState()
 
     def _draw_footer(self, number: int, total: int) -> None:
         page_w = self._pagesize[0]
@@ -391,16 +453,18 @@ class _PagedCanvas(rl_canvas.Canvas):
 
 
 def build_pdf(story: list[Flowable], layout: Layout, *, title: str, author: str, footer: str,
-              subject: str = "", copy_note: str = "") -> bytes:
+              subject: str = "", copy_note: str = "", continuation: str = "") -> bytes:
+    """``continuation`` heads every page after the first (title, number, customer)."""
     buffer = io.BytesIO()
     moment = clock.now()
     doc = SimpleDocTemplate(
-        buffer, pagesize=layout.pagesize, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM, title=title, author=author, subject=subject, creator="counter_app",
+        buffer, pagesize=layout.pagesize, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
+        title=title, author=author, subject=subject, creator="counter_app",
         producer="counter_app (ReportLab)", invariant=1, lang="zh-CN",
     )
     doc.build(story, canvasmaker=functools.partial(_PagedCanvas, fonts=layout.fonts, footer=footer, moment=moment,
-                                                   copy_note=copy_note))
+                                                   copy_note=copy_note, continuation=continuation))
     return buffer.getvalue()
 
 

@@ -15,9 +15,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from counter_app.forms.models import ApplicationForm, Document, Field, ProxyLetter, Receipt
 from counter_app.infra import clock
 from counter_app.infra.errors import UserError
-from counter_app.forms.models import ApplicationForm, Document, Field, ProxyLetter, Receipt
 from counter_app.infra.resources import resource_path
 
 CHECKED, UNCHECKED = "☑", "☐"
@@ -59,6 +59,7 @@ def _is_field_list(value: Any) -> bool:
 
 def context(model: Document, tpl=None) -> dict[str, Any]:
     ctx = dataclasses.asdict(model)
+    ctx["header"]["continuation"] = model.header.continuation
     for f in dataclasses.fields(model):
         value = getattr(model, f.name)
         if _is_field_list(value):
@@ -87,8 +88,13 @@ def _qr_image(tpl, payload: str):
     return InlineImage(tpl, buffer, width=Mm(32))
 
 
-def render_docx(model: Document) -> bytes:
+def render_docx(model: Document, settings: dict | None = None) -> bytes:
+    """``settings``: the hall settings (the same font choice as the PDF's)."""
     from docxtpl import DocxTemplate
+
+    from counter_app.printing.fonts import font_set
+
+    fonts = font_set(settings)
 
     code = model.header.code
     path = template_path(code)
@@ -97,12 +103,83 @@ def render_docx(model: Document) -> bytes:
     try:
         tpl = DocxTemplate(str(path))
         tpl.render(context(model, tpl), autoescape=True)
+        declare_rare_fonts(tpl.docx, fonts)
     except UserError:
         raise
     except Exception as exc:  # an admin's edit broke a {{ tag }}: say which template
         raise UserError(f"Word 模板 {path.name} 无法填充（{type(exc).__name__}: {exc}）；"
                         "请检查模板中的 {{ … }} 标记是否完整，或运行 tools/make_templates.py 恢复默认模板") from exc
     return _stable_bytes(tpl, title=f"{model.header.title} {model.header.number}", author=model.header.hall_name)
+
+
+def declare_rare_fonts(document, fonts) -> None:
+    """Give every character the templates' 宋体 may lack (生僻字, CJK Ext A and beyond) a run of its
+    own declaring the font that has it, the PDF's fallback for that character: HanaMinA/HanaMinB
+    (fonts-hanazono) on Debian/UOS, SimSun-ExtB (simsunb.ttf) on Windows. A run declaring only
+    宋体/Times New Roman left LibreOffice to guess, and it drew such characters garbled."""
+    from docx.oxml.ns import qn
+
+    parts = [document.part]
+    for section in document.sections:
+        parts.extend(hf.part for hf in (section.header, section.footer, section.first_page_header,
+                                         section.first_page_footer)
+                     if hf._has_definition)  # a header or footer of its own (not linked to the previous)
+    seen = set()
+    for part in parts:
+        if id(part) in seen:
+            continue
+        seen.add(id(part))
+        for run in list(part.element.iter(qn("w:r"))):
+            texts = run.findall(qn("w:t"))
+            if len(texts) != 1 or any(child.tag not in (qn("w:rPr"), qn("w:t")) for child in run):
+                continue  # fields, breaks, images: leave them as they are
+            text = texts[0].text or ""
+            pieces = _font_pieces(text, fonts)
+            if len(pieces) == 1 and pieces[0][0] is None:
+                continue
+            _split_run(run, pieces)
+
+
+def _font_pieces(text: str, fonts) -> list[tuple[str | None, str]]:
+    """(family or None for the template's font, text) pieces of ``text``."""
+    pieces: list[tuple[str | None, str]] = []
+    for char in text:
+        name = fonts.font_for(char) if not char.isspace() else None
+        family = fonts.family(name) if name and name != fonts.name else None
+        if pieces and pieces[-1][0] == family:
+            pieces[-1] = (family, pieces[-1][1] + char)
+        else:
+            pieces.append((family, char))
+    return pieces
+
+
+def _split_run(run, pieces: list[tuple[str | None, str]]) -> None:
+    import copy
+
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    parent = run.getparent()
+    index = parent.index(run)
+    for offset, (family, text) in enumerate(pieces):
+        new = copy.deepcopy(run)
+        t = new.find(qn("w:t"))
+        t.text = text
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        if family:
+            rpr = new.find(qn("w:rPr"))
+            if rpr is None:
+                rpr = OxmlElement("w:rPr")
+                new.insert(0, rpr)
+            rfonts = rpr.find(qn("w:rFonts"))
+            if rfonts is None:
+                rfonts = OxmlElement("w:rFonts")
+                rpr.insert(0, rfonts)
+            for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+                rfonts.set(qn(attr), family)
+            rfonts.set(qn("w:hint"), "eastAsia")
+        parent.insert(index + offset, new)
+    parent.remove(run)
 
 
 def _stable_bytes(tpl, *, title: str, author: str) -> bytes:

@@ -10,14 +10,14 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from counter_app.security import audit, audit_trail
-from counter_app.infra import clock
 from counter_app.hall import hall
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError
-from counter_app.reporting.exports import ExportResult, _write_problem, check_target
-from counter_app.security.permissions import ROLES, Perm, require
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
+from counter_app.reporting.exports import ExportResult, _write_problem, check_target
+from counter_app.security import audit, audit_trail
+from counter_app.security.permissions import ROLES, Perm, require
 
 KIND = "audit"
 TITLE = "审计日志"

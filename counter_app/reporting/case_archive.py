@@ -18,23 +18,23 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, PageBreak, Spacer
 from sqlalchemy import select
 
-from counter_app.security import audit, audit_trail, redaction
-from counter_app.infra import blobs, clock
-from counter_app.hall import catalog, hall
 from counter_app import forms
 from counter_app.acceptance import scans
-from counter_app.signing import certificates as seal_certificates
+from counter_app.forms.common import cn_date
+from counter_app.forms.models import DOC_TITLES, Field
+from counter_app.hall import catalog, hall
+from counter_app.infra import blobs, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound
-from counter_app.forms.common import cn_date
-from counter_app.forms.models import DOC_TITLES, Field
 from counter_app.models import Application, AuditEntry, SignedDocument, StageEvent, User
-from counter_app.signing.pdf_seal import seal
-from counter_app.security.permissions import Perm, refuse, require
 from counter_app.printing import pdf, pdfa
 from counter_app.printing.fonts import font_set
 from counter_app.printing.pdf_layout import Layout, SignatureMark, build_pdf
+from counter_app.security import audit, audit_trail, redaction
+from counter_app.security.permissions import Perm, refuse, require
+from counter_app.signing import certificates as seal_certificates
+from counter_app.signing.pdf_seal import seal
 
 STATUS = {"active": "办理中", "completed": "已办结", "terminated": "已终止"}
 STAGE_ACTIONS = {"enter": "进入", "return": "退回", "terminate": "终止", "complete": "办结"}

@@ -29,16 +29,17 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from counter_app.security import audit
+from counter_app.acceptance.identity import cert_label
 from counter_app.hall import catalog, hall
 from counter_app.infra import clock
-from counter_app.tracking import stages
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.acceptance.identity import cert_label
 from counter_app.models import Application, CounterWindow, ExportRecord, Hall, Material, StageEvent, User
+from counter_app.reporting import csv_safety
+from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
+from counter_app.tracking import stages
 
 FORMAT_NAME = "counter_app/applications"
 FORMAT_VERSION = 1
@@ -180,7 +181,7 @@ def _csv_row(record: dict) -> list[str]:
         elif isinstance(value, bool):
             value = "true" if value else "false"
         row.append("" if value is None else str(value))
-    return row
+    return csv_safety.neutralise_row(row)
 
 
 def _records(session: Session, hall_id: int, since: dt.date | None) -> Iterator[dict]:
@@ -379,7 +380,7 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(reader.line_num, row) for row in reader]
+    return [(reader.line_num, [csv_safety.restore(cell) for cell in row]) for row in reader]
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:

@@ -18,16 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from counter_app.security import audit, privacy
-from counter_app.infra import clock
-from counter_app.tracking import handover
-from counter_app.reporting import registers
 from counter_app.hall import hall as hall_mod
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import ExportRecord, HandoverBatch
-from counter_app.security.permissions import ROLES, Perm, allowed, refuse, require
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
+from counter_app.reporting import registers
+from counter_app.security import audit, privacy
+from counter_app.security.permissions import ROLES, Perm, allowed, refuse, require
+from counter_app.tracking import handover
 
 KIND_TITLES = {**registers.REGISTER_TITLES, "handover": "交接清单"}
 SIGNATURE_LINE = ("移交人（签字）：______________　　日期：______________　　　　"

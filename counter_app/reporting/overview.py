@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from counter_app.infra import clock
 from counter_app.hall import hall
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.models import Application
@@ -39,8 +39,8 @@ def counter_figures(db: Database, actor: Actor) -> CounterFigures:
 
 def warning_counts(session, hall_id: int) -> tuple[int, int]:
     """(yellow, red) with the time-limit rule of the registers, evaluated in SQL (fast at 100k rows)."""
-    from counter_app.reporting import registers
     from counter_app.hall import settings_admin as settings_service
+    from counter_app.reporting import registers
 
     today = clock.today()
     calendar = hall.work_calendar(session, hall_id)

@@ -24,14 +24,12 @@ from typing import Any
 from sqlalchemy import and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from counter_app.acceptance.identity import cert_label
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
-from counter_app.security import privacy
+from counter_app.hall.workdays import WorkCalendar
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.acceptance.identity import cert_label
-from counter_app.security.redaction import mask_id, mask_phone
-from counter_app.reporting import rating_registers as _rating_registers
 from counter_app.models import (
     Application,
     Certificate,
@@ -42,9 +40,11 @@ from counter_app.models import (
     StageEvent,
     User,
 )
-from counter_app.security.permissions import Perm, require
 from counter_app.printing.columns import Column
-from counter_app.hall.workdays import WorkCalendar
+from counter_app.reporting import rating_registers as _rating_registers
+from counter_app.security import privacy
+from counter_app.security.permissions import Perm, require
+from counter_app.security.redaction import mask_id, mask_phone
 
 STATUS_LABELS = {"active": "在办", "completed": "已办结", "terminated": "已终止"}
 DEFERRAL_STATES = {"pending": "未到期", "overdue": "已超期", "supplied": "已补交"}
@@ -420,9 +420,11 @@ class AcceptanceRegister(Register):
     kind, title, sheet = "register", "业扩受理台账", "业扩受理台账"
     columns = (
         Column("申请编号", width=20.5), Column("受理时间", "datetime", width=15.5), Column("窗口", width=8),
-        Column("受理人", width=7), Column("户名", width=14, wrap=True), Column("证件类型", width=10),
+        Column("受理人", width=7, wrap=True), Column("户名", width=14, wrap=True), Column("证件类型", width=10, wrap=True),
         Column("证件号码", width=19.5), Column("业务类型", width=12.5, wrap=True), Column("用电类别", width=9),
-        Column("申请容量", "number", width=8, total="sum"), Column("单位", width=5),
+        # kW and kVA are different quantities: each has its column and its own total
+        Column("申请容量（kW）", "number", width=9, total="sum"),
+        Column("申请容量（kVA）", "number", width=9, total="sum"),
         Column("供电电压", width=6), Column("用电地址", width=18, wrap=True), Column("联系电话", width=12.5),
         Column("当前环节", width=9), Column("办结时限", "date", width=11), Column("是否超期", width=6),
         Column("绿色通道", width=6), Column("容缺资料", width=16, wrap=True), Column("办理状态", width=7),
@@ -472,10 +474,12 @@ class AcceptanceRegister(Register):
                 _material_short(m.name) + ("（已补交）" if m.state == "supplied" else f"（{_d(m.due_date)}前）")
                 for m in deferred.get(app_id, [])
             )
+            # no capacity (更名, 过户 …): blank, not "0 kW"
+            amount = capacity if capacity else None
             out.append((
                 number, accepted_at, ctx.window_label(window_id), ctx.users.get(clerk_id, ""), name,
-                _short(cert_label(cert_type)), ctx.id_number(cert_number), ctx.catalog.business_name(bt),
-                usage, capacity, unit, voltage, f"{district}{detail}", ctx.phone(mobile or phone),
+                cert_label(cert_type), ctx.id_number(cert_number), ctx.catalog.business_name(bt),
+                usage, amount if unit != "kVA" else None, amount if unit == "kVA" else None, voltage, f"{district}{detail}", ctx.phone(mobile or phone),
                 ctx.catalog.stage_name(stage), due, "是" if overdue else "否",
                 "是" if green else "", items, STATUS_LABELS.get(status, status),
             ))
@@ -518,10 +522,10 @@ class DeferredRegister(_ApplicationPartRegister):
     kind, title, sheet = "deferred", "容缺受理台账", "容缺台账"
     columns = (
         Column("申请编号", width=21), Column("受理日期", "date"), Column("窗口", width=9),
-        Column("受理人", width=8), Column("户名", width=18), Column("联系电话", width=13),
+        Column("受理人", width=8, wrap=True), Column("户名", width=18, wrap=True), Column("联系电话", width=13),
         Column("业务类型", width=12.5, wrap=True), Column("容缺资料", width=20, wrap=True), Column("应补交日期", "date"),
-        Column("补交状态", width=9), Column("逾期天数", "int", width=8), Column("补交时间", "datetime"),
-        Column("补交登记人", width=9), Column("当前环节", width=10), Column("办理状态", width=8),
+        Column("补交状态", width=9), Column("逾期工作日", "int", width=8), Column("补交时间", "datetime"),
+        Column("补交登记人", width=9, wrap=True), Column("当前环节", width=10), Column("办理状态", width=8),
     )
 
     part = Material
@@ -545,17 +549,21 @@ class DeferredRegister(_ApplicationPartRegister):
             Application.clerk_id, Customer.name, Application.contact_mobile, Application.contact_phone,
             Application.business_type, Material.name, Material.due_date, Material.state,
             Material.supplied_at, Material.supplied_by_id, Application.current_stage, Application.status,
+            Application.terminated_at, Application.completed_at,
         )
 
     def build(self, rows, ctx):
         out = []
         for (_mid, number, accepted_at, window_id, clerk_id, name, mobile, phone, bt, material, due, state,
-             supplied_at, supplied_by, stage, status) in rows:
+             supplied_at, supplied_by, stage, status, terminated_at, completed_at) in rows:
             overdue_days = None
+            # working days, like every other time limit; the count stops when the case ends
+            ended = terminated_at or completed_at if status != "active" else None
+            until = min(ctx.today, ended.date()) if ended else ctx.today
             if state == "supplied":
                 label = "已补交"
-            elif due is not None and due < ctx.today:
-                label, overdue_days = "已超期", (ctx.today - due).days
+            elif due is not None and due < until:
+                label, overdue_days = "已超期", ctx.calendar.workdays_between(due, until)[0]
             elif due == ctx.today:
                 label = "今日到期"
             else:
@@ -578,7 +586,7 @@ class CommitmentRegister(_ApplicationPartRegister):
         Column("承诺事项", width=28, wrap=True), Column("承诺期限", "date"), Column("履约状态", width=9),
         Column("履约时间", "datetime"), Column("办理状态", width=8),
     )
-    KIND_LABELS = {"authenticity": "材料真实性承诺书", "deferral": "容缺承诺书"}
+    KIND_LABELS = {"authenticity": "材料真实性承诺书", "deferral": "容缺受理承诺书"}
 
     part = Commitment
     ORDER = (Application.accepted_at, Application.id, Commitment.kind)
@@ -637,7 +645,7 @@ class WarningRegister(Register):
     columns = (
         Column("预警级别", width=9), Column("绿色通道", width=8), Column("客户经理", width=9),
         Column("申请编号", width=20.5), Column("户名", width=14, wrap=True), Column("业务类型", width=12.5, wrap=True),
-        Column("当前环节", width=10), Column("处理人", width=8), Column("环节开始", "datetime"),
+        Column("当前环节", width=10), Column("处理人", width=8, wrap=True), Column("环节开始", "datetime"),
         Column("环节时限（工作日）", "int", width=10), Column("已用工作日", "int", width=9),
         Column("环节到期日", "date"), Column("超期工作日", "int", width=9), Column("办结时限", "date"),
         Column("窗口", width=9), Column("受理人", width=8), Column("联系电话", width=13),
@@ -750,7 +758,7 @@ class WorkloadRegister(Register):
     def totals_for(self, session: Session, flt: RegisterFilter, ctx: _Ctx, people: int) -> tuple:
         """Over all acceptances (the mean is not a mean of the per-clerk means)."""
         figures = session.execute(self.statement(flt, ctx, grouped=False)).one()
-        return ("合计", f"{people} 人次", *self._figures(*figures))
+        return ("合计", f"{people} 人", *self._figures(*figures))
 
 
 REGISTERS: dict[str, Register] = {

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit, credentials as users
-from counter_app.infra import clock
 from counter_app.hall import hall
+from counter_app.infra import clock
 from counter_app.infra.context import Actor, this_pc
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
 from counter_app.models import CounterWindow, User
+from counter_app.security import audit
+from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES, Perm, require
 
 MAX_WINDOWS = 99

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
-from counter_app.security.redaction import redact
 from counter_app.models import AuditEntry, ExportRecord
+from counter_app.security.redaction import redact
 
 
 def record(

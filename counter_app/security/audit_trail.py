@@ -11,9 +11,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from counter_app.infra.context import Actor
-from counter_app.security.redaction import redact
 from counter_app.models import AuditEntry, User
 from counter_app.security.permissions import PERM_LABELS, Perm, require
+from counter_app.security.redaction import redact
 
 ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "lock": "锁屏", "unlock": "解锁",

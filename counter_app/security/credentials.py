@@ -11,12 +11,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import CounterWindow, User
+from counter_app.security import audit
 from counter_app.security.permissions import ROLES
 
 _hasher = PasswordHasher()

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import ValidationFailed
-from counter_app.security.redaction import mask_id, mask_phone
 from counter_app.security.permissions import Perm, allowed, require
+from counter_app.security.redaction import mask_id, mask_phone
 
 MIN_REASON_LENGTH = 2  # "核查" is a reason; an empty or one-character one is not
 MAX_REASON_LENGTH = 200

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, true, union
 from sqlalchemy.orm import Session, selectinload
 
-from counter_app.security import audit, privacy
-from counter_app.infra import clock
 from counter_app.acceptance import identity, survey
-from counter_app.hall import catalog as catalog_mod
 from counter_app.acceptance.clerk_input import LABELS, MATERIAL_STATES
+from counter_app.hall import catalog as catalog_mod
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
 from counter_app.models import Application, Certificate, CounterWindow, Customer, User
+from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, require
 
 MAX_RESULTS = 200
@@ -363,7 +363,7 @@ def _detail(session: Session, a: Application, cat, show_id, show_phone) -> Detai
             commitments.append("材料真实性承诺书")
         else:
             items = "；".join(f"{i['name']}（{i['due_date']}前）" for i in c.items)
-            commitments.append(f"容缺承诺书：{items}")
+            commitments.append(f"容缺受理承诺书：{items}")
     return Detail(
         a.id,
         a.number,

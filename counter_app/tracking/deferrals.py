@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit, privacy
-from counter_app.infra import clock
-from counter_app.hall import hall
 from counter_app.acceptance import identity
-from counter_app.tracking import stages
+from counter_app.hall import hall
+from counter_app.hall.workdays import Deadline
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
-from counter_app.security.redaction import mask_id
 from counter_app.models import (
     Application,
     BlacklistEntry,
@@ -33,8 +31,10 @@ from counter_app.models import (
     Material,
     User,
 )
+from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, require
-from counter_app.hall.workdays import Deadline
+from counter_app.security.redaction import mask_id
+from counter_app.tracking import stages
 
 SCOPES = {"due": "今日到期及逾期", "today": "今日到期", "overdue": "已逾期", "all": "全部未补交"}
 ROW_STATES = {"overdue": "已逾期", "today": "今日到期", "pending": "未到期"}

@@ -20,14 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from counter_app.security import audit, privacy
-from counter_app.infra import clock
-from counter_app.hall import numbering
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
+from counter_app.hall import numbering
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import NotFound, StaleEdit, UserError, ValidationFailed
-from counter_app.security.redaction import mask_phone
 from counter_app.models import (
     Application,
     CounterWindow,
@@ -37,7 +35,9 @@ from counter_app.models import (
     Material,
     User,
 )
+from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, allowed, refuse, require
+from counter_app.security.redaction import mask_phone
 
 SHIFTS = ("全天", "上午班", "下午班", "晚班")
 REMARKS = ("", "缺件", "退回")

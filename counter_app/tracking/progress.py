@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from counter_app.security import audit, privacy
-from counter_app.infra import clock
-from counter_app.hall import hall, settings_admin as settings_service
 from counter_app.acceptance import identity
-from counter_app.tracking import stages
+from counter_app.hall import hall
+from counter_app.hall import settings_admin as settings_service
+from counter_app.hall.workdays import Deadline
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
-from counter_app.security.redaction import mask_id, mask_phone
 from counter_app.models import Application, Certificate, CounterWindow, Customer, Hall, Material, User
+from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, require
-from counter_app.hall.workdays import Deadline
+from counter_app.security.redaction import mask_id, mask_phone
+from counter_app.tracking import stages
 
 KEY_LABELS = {"number": "申请编号", "certificate": "证件号码", "phone": "联系电话"}
 MAX_RESULTS = 50
@@ -335,6 +336,13 @@ def _projection(session: Session, app: Application, cal, today: dt.date) -> tupl
         base, estimated = step.day, estimated or step.estimated
         planned.append(TimelineRow(stage=stage.code, stage_name=stage.name, action_label="", started_at=None,
                                    ended_at=None, handler="", due=Deadline(base, estimated), state="planned"))
+    promised = stages.whole_deadline(app)
+    if promised is not None and base > promised.day >= today:
+        # the remaining stages owe the promise the customer signed: a stage that ran late shortens
+        # what is left, it does not move the predicted date past the promised one
+        planned = [replace(r, due=promised) if r.due is not None and r.due.day > promised.day else r
+                   for r in planned]
+        return planned, promised
     return planned, Deadline(base, estimated)
 
 

@@ -18,16 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from counter_app.security import audit
-from counter_app.hall import catalog, hall, settings_admin as settings_service
-from counter_app.infra import clock
+from counter_app.hall import catalog, hall
+from counter_app.hall import settings_admin as settings_service
 from counter_app.hall.catalog import BusinessType, StageDef
+from counter_app.hall.workdays import Deadline
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, StaleEdit, UserError, ValidationFailed
 from counter_app.models import Application, StageEvent, User
+from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
-from counter_app.hall.workdays import Deadline
 
 T = TypeVar("T")
 

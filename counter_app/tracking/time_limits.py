@@ -15,14 +15,15 @@ from fractions import Fraction
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from counter_app.hall import catalog, hall, settings_admin as settings_service
+from counter_app.hall import catalog, hall
+from counter_app.hall import settings_admin as settings_service
+from counter_app.hall.workdays import Deadline, WorkCalendar
 from counter_app.infra import clock
-from counter_app.security import privacy
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.models import Application, CounterWindow, Customer, StageEvent
+from counter_app.security import privacy
 from counter_app.security.permissions import Perm, require
-from counter_app.hall.workdays import Deadline, WorkCalendar
 
 LEVEL_LABELS = {"yellow": "黄色预警", "red": "红色超期"}
 BASIS_LABELS = {"stage": "环节时限", "whole": "全流程时限"}

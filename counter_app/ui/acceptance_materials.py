@@ -148,7 +148,7 @@ class MaterialsChecklist(QWidget):
             if row.state == "deferred":
                 due = f"{self.deferral_due:%Y-%m-%d}" if self.deferral_due else "（保存时计算）"
                 estimated = "（预估）" if self.deferral_estimated else ""
-                row.note.setText(f"容缺：应于 {due}{estimated} 前补交，列入容缺承诺书")
+                row.note.setText(f"容缺：应于 {due}{estimated} 前补交，列入容缺受理承诺书")
                 row.note.setStyleSheet(WARNING_STYLE)
                 deferred.append(item.name)
             elif row.state == "on_file":
@@ -161,6 +161,6 @@ class MaterialsChecklist(QWidget):
                 row.note.setText("")
             row.note.setVisible(bool(row.note.text()))
         if deferred:
-            self.summary.setText(f"容缺 {len(deferred)} 项，客户需签署容缺承诺书")
+            self.summary.setText(f"容缺 {len(deferred)} 项，客户需签署容缺受理承诺书")
         else:
             self.summary.setText("")

@@ -30,10 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.acceptance import service as acceptance, cardreader, identity
-from counter_app.infra import clock
-from counter_app.hall import hall
-from counter_app.hall import catalog as catalog_mod
+from counter_app.acceptance import cardreader, identity
+from counter_app.acceptance import service as acceptance
 from counter_app.acceptance.clerk_input import (
     LABELS,
     AcceptanceInput,
@@ -45,9 +43,12 @@ from counter_app.acceptance.clerk_input import (
     total_capacity,
     validate,
 )
+from counter_app.acceptance.drafts import DraftStore
+from counter_app.hall import catalog as catalog_mod
+from counter_app.hall import hall
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.acceptance.drafts import DraftStore
 from counter_app.infra.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
 from counter_app.ui import background
 from counter_app.ui.acceptance_view import AGENT_FIELDS, FORM_FIELDS, AcceptanceView
@@ -156,6 +157,7 @@ class AcceptancePage(QWidget):
         for code in ("existing_capacity", "applied_capacity"):
             self.editors[code].textChanged.connect(self._capacity_changed)
         self.editors["supply_voltage"].activated.connect(self._voltage_chosen)
+        self.editors["load_importance"].currentIndexChanged.connect(lambda *_a: self._rebuild_materials())
         v.materials.changed.connect(self._materials_changed)
         v.survey.changed.connect(self._changed)
         v.survey.loadRequested.connect(self._survey_load)
@@ -462,7 +464,8 @@ class AcceptancePage(QWidget):
             f"{s.name}" + (f"（{s.limit_days}个工作日）" if s.limit_days else "")
             for s in bt.stages_for(False)
         )
-        dual = f"（重要负荷双电源 {bt.total_limit_dual} 个）" if bt.total_limit_dual else ""
+        dual = f"（重要负荷双电源 {bt.total_limit_dual} 个）" if bt.total_limit_dual else (
+            f"（需外线工程的 {bt.total_limit_external} 个）" if bt.total_limit_external else "")
         v.summary.setText(f"{bt.name}：{stages}；全流程不超过 {bt.total_limit} 个工作日{dual}")
         self._green_toggled(self.editors["green_channel"].isChecked())
         self._update_tab_order()
@@ -477,6 +480,7 @@ class AcceptancePage(QWidget):
             blacklisted=bool(known and known.blacklisted),
             today=clock.today(),
             cat=self.cat,
+            important=catalog_mod.is_important(self.editors["load_importance"].currentText()),
         )
         self.view.materials.set_plan(plan, keep=before)
         self._material_conflicts = {}

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.hall import catalog as catalog_mod
 from counter_app.acceptance import identity
 from counter_app.acceptance.clerk_input import LABELS
+from counter_app.hall import catalog as catalog_mod
 from counter_app.ui.acceptance_materials import MaterialsChecklist
 from counter_app.ui.acceptance_survey import SurveyBooking
 from counter_app.ui.widgets import STYLE_SHEET, Banner, FieldGrid, FieldRow, Section, named
@@ -59,7 +59,9 @@ FORM_FIELDS: list[tuple[str, str, bool]] = [
     ("green_channel", "check", False),
     ("green_manager", "line", False),
     ("green_reason", "line", True),
-    ("remarks", "text", True),
+    ("previous_holder_name", "line", False), ("supply_mode", "line", False), ("security_load", "line", False),
+    ("main_equipment", "text", True), ("planned_load", "text", True),
+    ("remarks", "text", True), ("internal_note", "text", True),
 ]
 AGENT_FIELDS = ("agent_name", "agent_cert_type", "agent_cert_number", "agent_mobile")
 PLACEHOLDERS = {
@@ -70,6 +72,10 @@ PLACEHOLDERS = {
     "contact_phone": "如 0591-87654321",
     "address_district": "如 福州市鼓楼区",
     "address_detail": "街道、门牌、楼栋、房号",
+    "remarks": "打印在申请表上，客户可见",
+    "internal_note": "仅供内部同事参阅，不打印在任何客户单据上",
+    "previous_holder_name": "过户/更名前的户名",
+    "supply_mode": "如 单电源 / 双电源（一主一备）",
 }
 LABELS_EXTRA = {"green_channel": "绿色通道", "has_agent": "经办人代办（附授权委托书）"}
 
@@ -255,7 +261,7 @@ class AcceptanceView(QWidget):
         editor.setObjectName(code)
         label = self._label(code)
         editor.setAccessibleName(label)
-        if isinstance(editor, QLineEdit) and code in PLACEHOLDERS:
+        if isinstance(editor, QLineEdit | QPlainTextEdit) and code in PLACEHOLDERS:
             editor.setPlaceholderText(PLACEHOLDERS[code])
         row = FieldRow(code, label, editor, self.form, suffix=suffix, wide=wide)
         row.hide()  # shown when a grid takes it (the business type decides)

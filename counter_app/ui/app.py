@@ -11,7 +11,6 @@ from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTimer, Q
 from PySide6.QtGui import QAction, QFont, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
-from counter_app.security import accounts, credentials as users
 from counter_app.hall import counter_pcs
 from counter_app.infra import config
 from counter_app.infra.context import Actor, this_pc
@@ -19,6 +18,8 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew, UserError
 from counter_app.infra.resources import resource_path
 from counter_app.infra.schema_upgrade import connect
+from counter_app.security import accounts
+from counter_app.security import credentials as users
 from counter_app.ui.idle_lock import IdleLock
 from counter_app.ui.login_dialog import LoginDialog, PcSettings
 from counter_app.ui.modal import run_modal

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.security import accounts, audit_trail
-from counter_app.reporting import audit_export
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.reporting import audit_export
+from counter_app.security import accounts, audit_trail
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.table_model import ListModel
 

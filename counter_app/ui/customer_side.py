@@ -19,11 +19,13 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QScreen
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QWidget
 
-from counter_app.infra import clock
-from counter_app.customer import confirmation, settings as customer_settings, view as customer_view, ratings
+from counter_app.customer import confirmation, ratings
+from counter_app.customer import settings as customer_settings
+from counter_app.customer import view as customer_view
 from counter_app.customer.confirmation import ConfirmationState
-from counter_app.infra.context import Actor
 from counter_app.customer.view import LINE_LABELS
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.security.permissions import Perm, allowed
 from counter_app.ui import background

@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import documents
+from counter_app.documents import Rendered
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.documents import Rendered
 from counter_app.infra.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
@@ -381,6 +381,8 @@ class DocumentsDialog(QDialog):
         except UserError as exc:
             self._show(f"已发送到打印机 {used.label()}，但打印记录未能保存：{exc}", error=True)
             return
+        for item in self._job_items:  # printed: the next copy is a reprint and is marked 补打件
+            self._pdf.pop(item.doc, None)
         reprint = "（补打）" if "reprint" in actions else ""
         self._show(f"已发送到打印机 {used.label()}{reprint}：{'、'.join(i.title for i in self._job_items)}")
         self.printed.emit(actions)

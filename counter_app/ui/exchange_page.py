@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.infra import clock
-from counter_app.reporting import exchange
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.reporting import exchange
 from counter_app.ui.tracking_common import buddy_label, run_in_background, show_message, status_label
 
 

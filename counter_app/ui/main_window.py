@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.reporting import overview
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
-from counter_app.security.permissions import ROLES, allowed
+from counter_app.reporting import overview
+from counter_app.security.permissions import ROLES, Perm, allowed
 from counter_app.ui import pages as page_registry
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,11 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, key=spec.key: self._activate(key))
             menus.get(spec.menu, menus["业务"]).addAction(action)
             self.addAction(action)
+        if allowed(self.actor, Perm.MANAGE_SETTINGS):  # hall data, time limits, the documents' texts
+            self.settings_action = QAction("营业厅设置…", self)
+            self.settings_action.setObjectName("openSettings")
+            self.settings_action.triggered.connect(self.open_settings)
+            menus["管理"].addAction(self.settings_action)
         for menu in menus.values():
             if menu.isEmpty():
                 menu.menuAction().setVisible(False)
@@ -117,6 +122,20 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
         help_menu.addAction(about)
         self.menus = menus
+
+    def open_settings(self) -> None:
+        from counter_app.ui.settings_dialog import SettingsDialog
+
+        try:
+            dialog = SettingsDialog(self.db, self.actor, self)
+        except UserError as exc:
+            QMessageBox.warning(self, "营业厅设置", str(exc))
+            return
+        self.settings_dialog = dialog  # tests drive the open dialog
+        if dialog.exec():
+            self.statusBar().showMessage(dialog.summary(), 8000)
+        self.settings_dialog = None
+        dialog.deleteLater()
 
     def _activate(self, key: str) -> None:
         widget = self.page(key)

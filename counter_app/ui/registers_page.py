@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.infra import clock
-from counter_app.reporting import exports, registers
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.security.permissions import Perm, allowed
+from counter_app.reporting import exports, registers
 from counter_app.reporting.registers import RegisterFilter
+from counter_app.security.permissions import Perm, allowed
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.export_file import ask_save_path, export_task
 from counter_app.ui.table_model import FunctionSource, PagedTableModel

@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.infra import clock
 from counter_app.hall import settings_admin as settings_service
+from counter_app.hall.catalog import GROUP_LABELS
+from counter_app.hall.settings_admin import SettingsUpdate
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.hall.settings_admin import SettingsUpdate
 from counter_app.ui.tracking_common import GREY_FG, RED_FG, buddy_label, show_message, status_label
 
 KIND_ITEMS = [("休息日（节假日）", False), ("工作日（调休上班）", True)]
@@ -89,8 +90,9 @@ class SettingsDialog(QDialog):
             "name": (0, self.name), "address": (0, self.address), "phone": (0, self.phone),
             "supervision_phone": (0, self.supervision_phone), "service_phone": (0, self.service_phone),
             "stage_limits": (1, self.limits), "yellow_percent": (2, self.yellow),
-            "deferral_days": (2, self.deferral), "idle_lock_minutes": (2, self.idle_lock), "fees_text": (3, self.fees),
+            "deferral_days": (2, self.deferral), "idle_lock_minutes": (2, self.idle_lock), "business_texts": (3, self.fees),
             "service_commitments": (3, self.commitments), "progress_query_text": (3, self.query_text),
+            "progress_url_template": (3, self.progress_url),
             "overrides": (4, self.override_day), "confirmed_years": (4, self.confirmed_years),
         }
 
@@ -183,18 +185,46 @@ class SettingsDialog(QDialog):
         s = self.settings
         tab = QWidget(self)
         form = QFormLayout(tab)
-        self.fees = QPlainTextEdit(s.fees_text, tab)
+        # the notice's fees and commitments differ by business group: one pair of editors, per group
+        self.texts = {g: {"fees": t["fees"], "commitments": list(t["commitments"])} for g, t in s.business_texts.items()}
+        self.text_group = QComboBox(tab)
+        self.text_group.setObjectName("text_group")
+        for group in self.texts:
+            self.text_group.addItem(GROUP_LABELS.get(group, group), group)
+        form.addRow(buddy_label("适用业务(&B)：", self.text_group, tab), self.text_group)
+        first = self.texts.get(self.text_group.currentData(), {"fees": "", "commitments": []})
+        self.fees = QPlainTextEdit(first["fees"], tab)
         self.fees.setObjectName("fees_text")
         self.fees.setTabChangesFocus(True)
-        form.addRow(buddy_label("收费说明(&F)：", self.fees, tab), self.fees)
-        self.commitments = QPlainTextEdit("\n".join(s.service_commitments), tab)
+        form.addRow(buddy_label("收费标准(&F)：", self.fees, tab), self.fees)
+        self.commitments = QPlainTextEdit("\n".join(first["commitments"]), tab)
         self.commitments.setObjectName("service_commitments")
         self.commitments.setTabChangesFocus(True)
         self.commitments.setPlaceholderText("每行一条")
         form.addRow(buddy_label("服务承诺（每行一条）(&C)：", self.commitments, tab), self.commitments)
+        hint = QLabel("{total_limit}、{total_limit_external}、{total_limit_dual} 打印为该业务的全过程时限天数。", tab)
+        hint.setStyleSheet(f"color: {GREY_FG.name()};")
+        form.addRow(hint)
+        self._shown_group = self.text_group.currentData()
+        self.text_group.currentIndexChanged.connect(self._show_texts)
         self.query_text = self._line(tab, "progress_query_text", s.progress_query_text)
         form.addRow(buddy_label("进度查询说明(&Q)：", self.query_text, tab), self.query_text)
+        self.progress_url = self._line(tab, "progress_url_template", s.progress_url_template)
+        self.progress_url.setPlaceholderText("如 https://example.cn/progress?no={number}；不填则二维码为申请编号")
+        form.addRow(buddy_label("进度查询网址(&U)：", self.progress_url, tab), self.progress_url)
         return tab
+
+    def _keep_texts(self) -> None:
+        if self._shown_group in self.texts:
+            self.texts[self._shown_group] = {"fees": self.fees.toPlainText(),
+                                             "commitments": self.commitments.toPlainText().splitlines()}
+
+    def _show_texts(self) -> None:
+        self._keep_texts()
+        self._shown_group = self.text_group.currentData()
+        texts = self.texts[self._shown_group]
+        self.fees.setPlainText(texts["fees"])
+        self.commitments.setPlainText("\n".join(texts["commitments"]))
 
     def _calendar_tab(self) -> QWidget:
         tab = QWidget(self)
@@ -346,11 +376,15 @@ class SettingsDialog(QDialog):
             supervision_phone=self.supervision_phone.text(), service_phone=self.service_phone.text(),
             yellow_percent=self.yellow.value(), deferral_days=self.deferral.value(),
             idle_lock_minutes=self.idle_lock.value(),
-            fees_text=self.fees.toPlainText(), service_commitments=self.commitments.toPlainText().splitlines(),
+            business_texts=self._collected_texts(), progress_url_template=self.progress_url.text(),
             progress_query_text=self.query_text.text(), stage_limits=limits,
             add_overrides=list(self._pending_add), remove_override_ids=list(self._pending_remove),
             confirmed_years=[int(p) for p in parts],
         )
+
+    def _collected_texts(self) -> dict:
+        self._keep_texts()
+        return self.texts
 
     def accept(self) -> None:
         self._clear_marks()

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import documents
-from counter_app.signing import signature_pad, signed_documents
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.signing import signature_pad, signed_documents
 from counter_app.ui.background import run_for
 from counter_app.ui.signature_widget import SignatureWidget
 

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.infra import clock
-from counter_app.tracking import stages
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import StaleEdit, UserError, ValidationFailed
+from counter_app.tracking import stages
 from counter_app.ui.tracking_common import RED_FG, buddy_label, fmt_time, show_message, status_label
 
 

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.security import accounts
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.security import accounts
 from counter_app.security.permissions import ROLES
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
