@@ -62,8 +62,8 @@ def make_accepted_application(session, cert: Certificate | None = None, *, windo
                               load_importance: str = "", green_channel: bool = False,
                               deferred: tuple[str, ...] = (), contact_mobile: str = "13812345678",
                               contact_phone: str = "") -> Application:
-    """An application as the acceptance service leaves it (HELPERS.md "Stage events" / "Materials"):
-    stage 'accept' open with its due date, whole-process deadline, materials, commitments."""
+    """An application as the acceptance service leaves it: stage 'accept' open with its due date,
+    whole-process deadline, materials, commitments."""
     from counter_app.hall import catalog
     from counter_app.hall import hall as hall_mod
     from counter_app.models import Commitment, Material, StageEvent, User
@@ -260,8 +260,7 @@ def make_accepted(
     green: bool = False,
     capacity: str = "8",
 ) -> Application:
-    """An accepted application as the acceptance service leaves it (shared conventions of
-    HELPERS.md): materials (received / deferred / supplied), both commitments, the open stage event
+    """An accepted application as the acceptance service leaves it: materials (received / deferred / supplied), both commitments, the open stage event
     and its due dates. Working days follow the hall calendar unless due dates are given."""
     from decimal import Decimal
 
