@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 import random
 
-import pytest
 from stdnum.cn import ric
 
 from counter_app.infra import clock
@@ -325,17 +324,6 @@ def _unique_id(session) -> str:
 
     seed = session.query(Certificate).count() + 1
     return resident_id(seed % 1000, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seed // 1000))
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Cheap argon2 parameters for tests that set up users (the real ones cost ~0.35 s a hash).
-    Import it into a test module to make it apply there."""
-    from argon2 import PasswordHasher
-
-    from counter_app.security import credentials as users
-
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, seed: int = 7) -> int:

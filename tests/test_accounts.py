@@ -8,7 +8,6 @@ from counter_app.hall import hall
 from counter_app.infra.errors import NotFound, PermissionDenied, UserError, ValidationFailed
 from counter_app.models import AuditEntry, CounterWindow, Hall, User
 from tests.conftest import PASSWORD
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 def _audit(db, action):

@@ -11,7 +11,6 @@ from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import ExportRecord
 from counter_app.printing.excel import Cancelled
 from tests.conftest import PASSWORD
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 @pytest.fixture

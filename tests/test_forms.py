@@ -13,7 +13,6 @@ from counter_app.forms.common import capacity, cn_date
 from counter_app.forms.models import ApplicationForm
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 @pytest.fixture

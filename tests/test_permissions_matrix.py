@@ -24,7 +24,6 @@ from counter_app.infra.errors import PermissionDenied
 from counter_app.models import AuditEntry
 from counter_app.security.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm
 from tests.factories import add_case
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 @dataclass(frozen=True)

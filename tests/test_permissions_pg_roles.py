@@ -14,7 +14,6 @@ from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from tests.conftest import PASSWORD, setup_hall
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 @pytest.fixture

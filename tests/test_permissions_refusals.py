@@ -11,7 +11,6 @@ from counter_app.infra.errors import PermissionDenied
 from counter_app.models import AuditEntry, HandoverBatch
 from counter_app.security.permissions import refuse
 from tests.factories import add_case
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 def _refusals(db, username=None):
