@@ -1,22 +1,11 @@
-"""Shared bits of the acceptance tests: cheap password hashing (the fixtures create five users per
-test; argon2's production cost is not what these tests are about) and sample form input."""
+"""Sample form input for the acceptance tests."""
 
 from __future__ import annotations
-
-import pytest
-from argon2 import PasswordHasher
 
 from counter_app.acceptance.clerk_input import AcceptanceInput
 from tests.factories import resident_id
 
 CREDIT_CODE = "91350100M000100Y43"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    from counter_app.security import credentials as users
-
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
 def residential(number: str | None = None, **overrides) -> AcceptanceInput:

@@ -3,6 +3,7 @@ COUNTER_APP_TEST_PG_URL is set (CI sets it; there the PostgreSQL tests must run,
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -14,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -35,15 +37,29 @@ def _isolated_data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("COUNTER_APP_DATABASE_URL", raising=False)
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(request, monkeypatch):
-    """argon2 at production cost takes ~0.35 s per hash and dominates set-up; tests marked
-    ``real_hash`` keep the production parameters."""
-    if "real_hash" in request.keywords:
-        return
-    from argon2 import PasswordHasher
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+@contextlib.contextmanager
+def cheap_password_hashing():
+    """argon2 at production cost takes ~0.35 s per hash and dominates set-up. Inside this block the
+    hashes are still real argon2id and verify the same way (the parameters travel inside each hash),
+    only cheap to make. Fixtures wider than one test (module, session) use it directly."""
+    saved, users._hasher = users._hasher, CHEAP_HASHER
+    try:
+        yield
+    finally:
+        users._hasher = saved
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request):
+    """Every test hashes cheaply; tests marked ``real_hash`` keep the production parameters."""
+    if "real_hash" in request.keywords:
+        yield
+        return
+    with cheap_password_hashing():
+        yield
 
 
 def _qt_running() -> bool:
@@ -218,3 +234,28 @@ def setup_hall(database: Database) -> dict[str, Actor]:
 @pytest.fixture
 def actors(db) -> dict[str, Actor]:
     return setup_hall(db)
+
+
+@pytest.fixture(scope="session")
+def _hall_sqlite_file(tmp_path_factory, _sqlite_template):
+    """The hall of ``setup_hall`` once per session; each ``hall_db`` gets a copy of the file."""
+    path = tmp_path_factory.mktemp("hall") / "hall.sqlite3"
+    shutil.copyfile(_sqlite_template, path)
+    database = Database.from_url(f"sqlite:///{path}")
+    with cheap_password_hashing():  # session scope: set up before any test's autouse fixture
+        actors = setup_hall(database)
+    database.dispose()
+    return path, actors
+
+
+@pytest.fixture
+def hall_db(tmp_path, _hall_sqlite_file):
+    """(Database, actors) on a fresh copy of a SQLite database with the hall of ``setup_hall``: the
+    ``db`` + ``actors`` pair without PostgreSQL, for tests that need a hall and nothing else."""
+    source, actors = _hall_sqlite_file
+    target = tmp_path / "hall.sqlite3"
+    shutil.copyfile(source, target)
+    database = Database.from_url(f"sqlite:///{target}")
+    yield database, actors
+    _drain_background_work()
+    database.dispose()

@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 import random
 
-import pytest
 from stdnum.cn import ric
 
 from counter_app.hall import numbering
@@ -62,8 +61,8 @@ def make_accepted_application(session, cert: Certificate | None = None, *, windo
                               load_importance: str = "", green_channel: bool = False,
                               deferred: tuple[str, ...] = (), contact_mobile: str = "13812345678",
                               contact_phone: str = "") -> Application:
-    """An application as the acceptance service leaves it (HELPERS.md "Stage events" / "Materials"):
-    stage 'accept' open with its due date, whole-process deadline, materials, commitments."""
+    """An application as the acceptance service leaves it: stage 'accept' open with its due date,
+    whole-process deadline, materials, commitments."""
     from counter_app.hall import catalog
     from counter_app.hall import hall as hall_mod
     from counter_app.models import Commitment, Material, StageEvent, User
@@ -260,8 +259,7 @@ def make_accepted(
     green: bool = False,
     capacity: str = "8",
 ) -> Application:
-    """An accepted application as the acceptance service leaves it (shared conventions of
-    HELPERS.md): materials (received / deferred / supplied), both commitments, the open stage event
+    """An accepted application as the acceptance service leaves it: materials (received / deferred / supplied), both commitments, the open stage event
     and its due dates. Working days follow the hall calendar unless due dates are given."""
     from decimal import Decimal
 
@@ -326,17 +324,6 @@ def _unique_id(session) -> str:
 
     seed = session.query(Certificate).count() + 1
     return resident_id(seed % 1000, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seed // 1000))
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Cheap argon2 parameters for tests that set up users (the real ones cost ~0.35 s a hash).
-    Import it into a test module to make it apply there."""
-    from argon2 import PasswordHasher
-
-    from counter_app.security import credentials as users
-
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, seed: int = 7) -> int:

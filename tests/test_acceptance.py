@@ -31,7 +31,7 @@ from counter_app.models import (
     StageEvent,
     SurveyAppointment,
 )
-from tests.acceptance_helpers import CREDIT_CODE, enterprise_increase, fast_password_hashing, residential  # noqa: F401
+from tests.acceptance_helpers import CREDIT_CODE, enterprise_increase, residential
 from tests.factories import resident_id
 
 

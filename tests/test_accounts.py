@@ -9,7 +9,6 @@ from counter_app.models import AuditEntry, CounterWindow, Hall, User
 from counter_app.security import accounts
 from counter_app.security import credentials as users
 from tests.conftest import PASSWORD
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 def _audit(db, action):

@@ -13,7 +13,6 @@ from counter_app.tracking import handover, progress
 from tests.acceptance_helpers import residential
 from tests.conftest import PASSWORD
 from tests.factories import resident_id
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 def test_a_day_at_the_counter_is_in_the_audit_log(frozen_now, db, actors, tmp_path):

@@ -12,7 +12,6 @@ from counter_app.models import AuditEntry, ExportRecord
 from counter_app.security import audit, audit_trail
 from counter_app.security import credentials as users
 from tests.conftest import PASSWORD
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from counter_app.signing.signature_pad import sample_signature
 from tests.factories import add_case
 from tests.scan_samples import page_image, scanner_pdf
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 def _attachments(data: bytes) -> dict[str, bytes]:

@@ -15,15 +15,6 @@ from counter_app.models import CounterPC
 from tests.conftest import setup_hall
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    from counter_app.security import credentials as users
-
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 def test_register_pc_creates_then_refreshes_one_row(db, actors, frozen_now):
     clerk1, clerk2 = actors["clerk1"], actors["clerk2"]
     with db.write() as s:

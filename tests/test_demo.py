@@ -45,7 +45,7 @@ from counter_app.models import (
     SurveyAppointment,
     User,
 )
-from tests.conftest import pg_base_url
+from tests.conftest import cheap_password_hashing, pg_base_url
 
 NOW = dt.datetime(2026, 11, 24, 16, 30)
 TODAY = NOW.date()
@@ -80,17 +80,10 @@ def _fresh_pg_url() -> tuple[str, Callable]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _cheap_password_hashing():
-    """Argon2 at its default cost is most of a small demo's run time; tests need no such strength
-    (the parameters are stored in each hash, so verification still works)."""
-    from argon2 import PasswordHasher
-
-    from counter_app.security import credentials as users
-
-    saved = users._hasher
-    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    users._hasher = saved
+def _cheap_hashing_for_the_module_demo():
+    """The module-scoped demo is generated before any test's own fixtures run."""
+    with cheap_password_hashing():
+        yield
 
 
 @pytest.fixture(scope="module", autouse=True)

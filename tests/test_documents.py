@@ -20,8 +20,6 @@ from counter_app.infra.errors import NotFound, PermissionDenied, UserError
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine, PrintRecord
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-
 
 def text_of(data: bytes) -> str:
     with pdfplumber.open(io.BytesIO(data)) as pdf:

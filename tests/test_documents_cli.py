@@ -10,8 +10,6 @@ from counter_app import cli, documents
 from counter_app.models import PrintRecord
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-
 
 @pytest.fixture
 def case(hall_db, frozen_now):

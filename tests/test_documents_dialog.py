@@ -20,8 +20,6 @@ from counter_app.ui.print_support import PrinterChoiceDialog
 from tests.factories import add_case
 from tests.qt_helpers import press
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-
 
 class FakePrinter:
     """Stands in for the OS printer: records jobs, or fails like a jammed printer."""

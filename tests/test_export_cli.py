@@ -11,27 +11,27 @@ from sqlalchemy import select
 from counter_app import cli
 from counter_app.models import AuditEntry, ExportRecord
 from counter_app.tracking import handover
-from tests.conftest import setup_hall
-from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
+from tests.factories import make_accepted
 
 
 @pytest.fixture
-def hall_db(sqlite_db, frozen_now):
-    actors = setup_hall(sqlite_db)
+def accepted_hall(hall_db, frozen_now):
+    """The hall with three applications of window 1 this month (3rd, 10th, 20th), each with a 容缺 item."""
+    db, actors = hall_db
     c1 = actors["clerk1"]
-    with sqlite_db.write() as s:
+    with db.write() as s:
         for day in (3, 10, 20):
             make_accepted(s, window_id=c1.window_id, clerk_id=c1.user_id, name=f"客户{day}",
                           accepted_at=dt.datetime(2026, 11, day, 10), deferred=("property_proof",))
-    return sqlite_db, actors
+    return db, actors
 
 
 def run(db, *args):
     return cli.main(["--db", db.url, "export", *args])
 
 
-def test_export_register_for_a_period(hall_db, tmp_path, capsys):
-    db, _ = hall_db
+def test_export_register_for_a_period(accepted_hall, tmp_path, capsys):
+    db, _ = accepted_hall
     target = tmp_path / "台账.xlsx"
     assert run(db, "register", "--from", "2026-11-05", "--to", "2026-11-30", "--window", "1", "-o", str(target)) == 0
     out = capsys.readouterr().out
@@ -46,14 +46,14 @@ def test_export_register_for_a_period(hall_db, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("kind", ["deferred", "commitments", "warnings", "workload"])
-def test_every_kind(hall_db, tmp_path, kind):
-    db, _ = hall_db
+def test_every_kind(accepted_hall, tmp_path, kind):
+    db, _ = accepted_hall
     assert run(db, kind, "--from", "2026-11-01", "--to", "2026-11-30", "-o", str(tmp_path / f"{kind}.xlsx")) == 0
     assert openpyxl.load_workbook(tmp_path / f"{kind}.xlsx").active.max_row > 4
 
 
-def test_handover_by_batch_number(hall_db, tmp_path, capsys):
-    db, actors = hall_db
+def test_handover_by_batch_number(accepted_hall, tmp_path, capsys):
+    db, actors = accepted_hall
     items = handover.pending(db, actors["clerk1"])
     batch = handover.create_batch(db, actors["clerk1"], [i.application_id for i in items])
     assert run(db, "handover", "--batch", batch.number, "-o", str(tmp_path / "h.xlsx")) == 0
@@ -64,8 +64,8 @@ def test_handover_by_batch_number(hall_db, tmp_path, capsys):
     assert "找不到交接批次" in capsys.readouterr().err
 
 
-def test_unmasked_needs_a_reason_and_is_recorded(hall_db, tmp_path, capsys):
-    db, _ = hall_db
+def test_unmasked_needs_a_reason_and_is_recorded(accepted_hall, tmp_path, capsys):
+    db, _ = accepted_hall
     target = tmp_path / "u.xlsx"
     assert run(db, "register", "-o", str(target), "--unmasked") == 1
     assert "--reason" in capsys.readouterr().err
@@ -80,8 +80,8 @@ def test_unmasked_needs_a_reason_and_is_recorded(hall_db, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "2026/11/01", "yesterday"])
-def test_bad_date_is_one_line_and_exit_2(hall_db, tmp_path, capsys, bad):
-    db, _ = hall_db
+def test_bad_date_is_one_line_and_exit_2(accepted_hall, tmp_path, capsys, bad):
+    db, _ = accepted_hall
     with pytest.raises(SystemExit) as exit_info:
         run(db, "register", "--from", bad, "-o", str(tmp_path / "x.xlsx"))
     assert exit_info.value.code == 2
@@ -89,8 +89,8 @@ def test_bad_date_is_one_line_and_exit_2(hall_db, tmp_path, capsys, bad):
     assert err.count("\n") == 1 and "YYYY-MM-DD" in err
 
 
-def test_from_after_to(hall_db, tmp_path, capsys):
-    db, _ = hall_db
+def test_from_after_to(accepted_hall, tmp_path, capsys):
+    db, _ = accepted_hall
     assert run(db, "register", "--from", "2026-11-30", "--to", "2026-11-01", "-o", str(tmp_path / "x.xlsx")) == 1
     assert "晚于" in capsys.readouterr().err
 
@@ -99,15 +99,15 @@ def test_from_after_to(hall_db, tmp_path, capsys):
     ("nodir/x.xlsx", "不存在"),
     ("x.txt", ".xlsx"),
 ])
-def test_unwritable_path(hall_db, tmp_path, capsys, target, text):
-    db, _ = hall_db
+def test_unwritable_path(accepted_hall, tmp_path, capsys, target, text):
+    db, _ = accepted_hall
     assert run(db, "register", "-o", str(tmp_path / target)) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：") and text in err and err.count("\n") == 1
 
 
-def test_locked_file(hall_db, tmp_path, capsys, monkeypatch):
-    db, _ = hall_db
+def test_locked_file(accepted_hall, tmp_path, capsys, monkeypatch):
+    db, _ = accepted_hall
     target = tmp_path / "open.xlsx"
     target.write_bytes(b"in use")
     real_open = open
@@ -122,8 +122,8 @@ def test_locked_file(hall_db, tmp_path, capsys, monkeypatch):
     assert "正在 Excel 或其他程序中打开" in capsys.readouterr().err
 
 
-def test_unknown_kind_and_clerk(hall_db, tmp_path, capsys):
-    db, _ = hall_db
+def test_unknown_kind_and_clerk(accepted_hall, tmp_path, capsys):
+    db, _ = accepted_hall
     with pytest.raises(SystemExit):
         run(db, "everything", "-o", str(tmp_path / "x.xlsx"))
     capsys.readouterr()

@@ -17,7 +17,7 @@ from counter_app.reporting import exports
 from counter_app.reporting.exports import ExportRequest
 from counter_app.tracking import handover
 from tests.conftest import setup_hall
-from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
+from tests.factories import make_accepted
 
 KINDS = ["register", "deferred", "commitments", "warnings", "workload"]
 

@@ -18,7 +18,7 @@ from counter_app.reporting import exports, registers
 from counter_app.reporting.exports import ExportRequest
 from counter_app.reporting.registers import RegisterFilter
 from counter_app.tracking import handover
-from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
+from tests.factories import make_accepted
 
 HEADER_ROW = {"register": 4, "deferred": 4, "commitments": 4, "warnings": 5, "workload": 5}
 

@@ -9,7 +9,7 @@ from counter_app.acceptance import service as acceptance
 from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import Application, AuditEntry
 from counter_app.tracking import application_search
-from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401
+from tests.acceptance_helpers import residential
 from tests.factories import resident_id
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from counter_app.acceptance import service as acceptance
 from counter_app.models import Application
 from counter_app.ui.main_window import MainWindow
-from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401
+from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 from tests.factories import resident_id
 from tests.ui_acceptance_helpers import no_modal_questions, wait_idle  # noqa: F401

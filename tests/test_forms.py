@@ -13,8 +13,6 @@ from counter_app.hall import catalog, hall
 from counter_app.infra.errors import UserError
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-
 
 @pytest.fixture
 def sqlite_db(hall_db):

@@ -13,7 +13,7 @@ from counter_app.infra.errors import NotFound, PermissionDenied, StaleEdit, User
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine
 from counter_app.tracking import handover
 from counter_app.tracking.handover import LineRemark
-from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
+from tests.factories import make_accepted
 
 
 @pytest.fixture

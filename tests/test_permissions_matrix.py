@@ -24,7 +24,6 @@ from counter_app.security import accounts, audit_trail, privacy
 from counter_app.security.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm
 from counter_app.tracking import deferrals, handover, stages
 from tests.factories import add_case
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 @dataclass(frozen=True)

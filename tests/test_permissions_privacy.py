@@ -7,7 +7,6 @@ from counter_app.infra.context import Actor
 from counter_app.infra.errors import PermissionDenied, ValidationFailed
 from counter_app.models import AuditEntry
 from counter_app.security import privacy, redaction
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 ID = "11010519491231002X"
 MOBILE = "13812345678"

@@ -11,7 +11,6 @@ from counter_app.security import audit, audit_trail
 from counter_app.security.permissions import refuse
 from counter_app.tracking import handover
 from tests.factories import add_case
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 def _refusals(db, username=None):
@@ -91,3 +90,19 @@ def test_handover_list_phones_in_full_only_at_the_own_window(db, actors, batch_a
     # on screen the same: the own window's clerk in full, the receiving back office masked
     assert handover.detail(db, actors["clerk2"], summary.id).items[0].phone == "13812345678"
     assert handover.detail(db, actors["back1"], summary.id).items[0].phone == "138****5678"
+
+
+def test_a_refusal_that_cannot_be_recorded_still_stands_and_is_logged(db, actors, monkeypatch, caplog):
+    """The audit trail failing must not turn a refusal into a success, nor vanish without a trace."""
+    from counter_app.security import permissions
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit table locked")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with caplog.at_level("ERROR", logger=permissions.__name__), pytest.raises(PermissionDenied):
+        permissions.require(db, actors["clerk1"], permissions.Perm.MANAGE_USERS, target_type="user")
+    logged = [r for r in caplog.records if r.name == permissions.__name__]
+    assert len(logged) == 1 and "clerk1" in logged[0].getMessage()
+    assert logged[0].exc_info and "audit table locked" in str(logged[0].exc_info[1])
+    assert _refusals(db) == []

@@ -23,8 +23,6 @@ from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrinterChoice
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-
 QUEUE = "PDF"
 
 

@@ -22,8 +22,6 @@ from counter_app.printing.pdf import missing_characters, render_pdf
 from tests.conftest import FROZEN_NOW
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-
 RARE_PERSON = "王䶮"  # U+4DAE, CJK Ext A: not in GB2312 nor in WenQuanYi Micro Hei
 RARE_COMPANY = "福州𠇔江机械制造有限公司"  # U+201D4, CJK Ext B (beyond the BMP)
 

@@ -11,8 +11,6 @@ from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrinterChoice, PrintFailed
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-
 
 @pytest.fixture
 def form_pdf(hall_db, frozen_now):

@@ -19,8 +19,6 @@ from counter_app.printing import word
 from counter_app.printing.word import field_rows, render_docx
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
-
 ROOT = Path(__file__).resolve().parent.parent
 
 

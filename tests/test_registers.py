@@ -14,7 +14,7 @@ from counter_app.infra.errors import PermissionDenied, ValidationFailed
 from counter_app.models import Application, CalendarOverride, Material
 from counter_app.reporting import registers
 from counter_app.reporting.registers import RegisterFilter, time_status
-from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
+from tests.factories import make_accepted
 
 ALL = RegisterFilter()
 

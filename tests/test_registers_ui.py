@@ -12,7 +12,7 @@ from counter_app.reporting import registers
 from counter_app.reporting.registers import RegisterFilter
 from counter_app.ui.registers_page import RegistersPage
 from tests.conftest import setup_hall
-from tests.factories import bulk_applications, fast_password_hashing, make_accepted  # noqa: F401 (fixture)
+from tests.factories import bulk_applications, make_accepted
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import stat
 from counter_app import cli
 from counter_app.signing import certificates as seal_certificates
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 def test_seal_commands(hall_db, capsys, monkeypatch):

@@ -24,7 +24,6 @@ from counter_app.signing import pdf_seal, signed_documents
 from counter_app.signing.signature_pad import PadError, SimulatedPad, sample_signature
 from tests.factories import add_case
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 def text_of(data: bytes) -> str:

@@ -23,7 +23,6 @@ from counter_app.ui import background
 from tests.factories import add_case
 from tests.scan_samples import page_image
 
-pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 
 
 def _wait(qtbot, widget=None, timeout=60_000):

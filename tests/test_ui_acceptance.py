@@ -13,11 +13,12 @@ from sqlalchemy import select
 from counter_app.acceptance import cardreader
 from counter_app.acceptance import service as acceptance
 from counter_app.models import Application, BlacklistEntry, Certificate
-from tests.acceptance_helpers import CREDIT_CODE, fast_password_hashing, residential  # noqa: F401
-from tests.conftest import setup_hall
+from tests.acceptance_helpers import CREDIT_CODE, residential
 from tests.factories import resident_id
 from tests.qt_helpers import type_text
 from tests.ui_acceptance_helpers import Keyboard, make_page, no_modal_questions, save_and_wait, wait_idle  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("frozen_now")  # the hall's day is fixed
 
 CARD = cardreader.raw_card(
     resident_id(8),
@@ -26,11 +27,6 @@ CARD = cardreader.raw_card(
     valid_period="20180301-20380301",
     issuer="福州市公安局鼓楼分局",
 )
-
-
-@pytest.fixture
-def hall_db(sqlite_db, frozen_now):
-    return sqlite_db, setup_hall(sqlite_db)
 
 
 def test_residential_new_with_deferred_property_proof(qtbot, hall_db):

@@ -9,16 +9,13 @@ from counter_app.acceptance import service as acceptance
 from counter_app.acceptance.drafts import DraftStore
 from counter_app.infra.db import Database
 from counter_app.models import Application
-from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401
+from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 from tests.factories import resident_id
 from tests.qt_helpers import type_text
 from tests.ui_acceptance_helpers import make_page, no_modal_questions, save_and_wait, wait_idle  # noqa: F401
 
-
-@pytest.fixture
-def hall_db(sqlite_db, frozen_now):
-    return sqlite_db, setup_hall(sqlite_db)
+pytestmark = pytest.mark.usefixtures("frozen_now")  # the hall's day is fixed
 
 
 @pytest.fixture

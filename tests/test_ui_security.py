@@ -21,7 +21,6 @@ from counter_app.ui.main_window import MainWindow
 from counter_app.ui.pages import PageSpec
 from counter_app.ui.users_page import AccountDialog, UsersPage
 from tests.conftest import PASSWORD, setup_hall
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 from tests.qt_helpers import type_text
 from tests.ui_driver import when_modal
 

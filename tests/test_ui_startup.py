@@ -19,7 +19,6 @@ from counter_app.ui.main_window import MainWindow
 from counter_app.ui.password_dialog import PasswordDialog
 from counter_app.ui.setup_dialog import SetupDialog
 from tests.conftest import PASSWORD, setup_hall
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 from tests.qt_helpers import type_text
 from tests.ui_driver import when_modal
 

@@ -10,7 +10,6 @@ from counter_app.infra.errors import UserError
 from counter_app.models import AuditEntry
 from counter_app.security import credentials as users
 from tests.conftest import PASSWORD, setup_hall
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 @pytest.fixture

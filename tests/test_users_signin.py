@@ -12,7 +12,6 @@ from counter_app.models import AuditEntry, User
 from counter_app.security import audit_trail
 from counter_app.security import credentials as users
 from tests.conftest import PASSWORD
-from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
 
 def _actions(db, username):
@@ -109,12 +108,10 @@ def test_authenticate_keeps_its_session_contract(db, actors):
         assert [r.action for r in audit_trail.entries(s, username="back1")] == ["login_failed"]
 
 
-def test_production_hashes_are_argon2id_with_strong_parameters(monkeypatch):
+@pytest.mark.real_hash
+def test_production_hashes_are_argon2id_with_strong_parameters():
     from argon2 import extract_parameters
 
-    from tests.fast_hashing import PRODUCTION_HASHER
-
-    monkeypatch.setattr(users, "_hasher", PRODUCTION_HASHER)  # what the app uses (this module swaps it)
     stored = users.hash_password("Passw0rd1")
     params = extract_parameters(stored)
     assert stored.startswith("$argon2id$")

@@ -1,7 +1,8 @@
 """Certificate types and number checks (一证受理).
 
-python-stdnum does the check-digit arithmetic; its strictness is relaxed where DOMAIN.md says so:
-an area code missing from stdnum's table is a warning (tables lag reality), and credit codes whose
+python-stdnum does the check-digit arithmetic; its strictness is relaxed in two places, because a
+customer with a valid certificate must never be turned away by a stale table: an area code missing
+from stdnum's table is a warning (new districts appear, tables lag reality), and credit codes whose
 first character (registration authority) is a letter are valid.
 """
 

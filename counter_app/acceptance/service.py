@@ -4,7 +4,10 @@
 ``save`` creates the application in ONE transaction (customer and certificate, number, materials,
 commitments, first stage event, survey appointment, counter time, audit); ``load`` / ``update`` edit
 it while it is still at 受理, with optimistic locking (``StaleEdit``, the clerk's input untouched).
-Conventions for stages, materials and flags: HELPERS.md ("Shared conventions between features")."""
+What a saved application holds: the open StageEvent of stage ``accept`` (action ``enter``, due
+date in working days of the hall calendar), one Material row per checklist item (received, or
+deferred and due ``deferral_days`` working days after acceptance), the authenticity commitment and,
+when something is deferred, the deferral commitment due with the last deferred item."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ RARE_NAMES = ("王䶮", "陈𠇔", "林䶮", "张𠇔辉", "郑䶮鑫", "黄喆"
 
 # area codes of a resident ID (place of first registration): mostly Fuzhou, the rest of Fujian, a few
 # from elsewhere. Some (长乐区 350112, 福清市 350181, 晋江市 350582 …) are missing from stdnum's
-# table: identity.check accepts them with a warning, as DOMAIN.md asks.
+# table: identity.check accepts them with a warning (a real district the table does not know yet).
 AREA_CODES = (
     ("350102", 14), ("350103", 10), ("350104", 10), ("350105", 4), ("350111", 8), ("350112", 3),
     ("350121", 6), ("350122", 3), ("350123", 2), ("350124", 2), ("350125", 2), ("350128", 1),

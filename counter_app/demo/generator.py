@@ -5,7 +5,7 @@ transaction. The same seed and "now" give the same rows. Speed matters (N = 100,
 benchmarks): rows are built as plain dicts and written with Core bulk inserts in chunks, primary keys
 are assigned here so children need no flush, and working days come from a precomputed table.
 
-How the data hangs together (the conventions of HELPERS.md "Shared conventions"):
+How the data hangs together (the same conventions the acceptance and stage services follow):
 - acceptances lie on working days, in opening hours, over the last ~90 days; numbers follow
   ``numbering`` (``{hall}-{YYYYMMDD}-{serial:04d}``) and ``number_counter`` ends at the last serial used;
 - each window hands its day's files over in one batch at closing time; the back office confirms it

@@ -197,7 +197,8 @@ class Catalog:
         return bt.name if bt else code
 
     def suggest_voltage(self, total_kw: float, *, single_phase_only: bool = False) -> str:
-        """Default thresholds of DOMAIN.md: 220 V below 10 kW single-phase, 380 V up to 100 kW, else 10 kV."""
+        """The usual supply voltage for a total load: 220 V below 10 kW single-phase, 380 V up to 100 kW,
+        else 10 kV (thresholds from the catalog)."""
         if total_kw <= 0:
             return ""
         if single_phase_only and total_kw < self.single_phase_max_kw:

@@ -53,15 +53,6 @@ class ExportResult:
     unmasked: bool
 
 
-def is_system(actor: Actor) -> bool:
-    """The command line on the server (``counter-app export``): see privacy.is_server_cli."""
-    return privacy.is_server_cli(actor)
-
-
-def may_unmask(actor: Actor) -> bool:
-    return privacy.may_export_unmasked(actor)
-
-
 def default_filename(kind: str, flt: registers.RegisterFilter | None = None, batch_number: str = "") -> str:
     title = KIND_TITLES.get(kind, kind)
     if kind == "handover":
@@ -127,9 +118,9 @@ def _check(db, actor: Actor, request: ExportRequest) -> None:
         if request.batch_id is None:
             raise ValidationFailed({"batch": "导出交接清单需指定交接批次（--batch 批次号）"})
         if not (allowed(actor, Perm.HANDOVER) or allowed(actor, Perm.RECEIVE_HANDOVER)
-                or allowed(actor, Perm.EXPORT_REGISTERS) or is_system(actor)):
+                or allowed(actor, Perm.EXPORT_REGISTERS) or privacy.is_server_cli(actor)):
             require(db, actor, Perm.HANDOVER, target_type="export", target_id=request.kind)
-    elif not is_system(actor):
+    elif not privacy.is_server_cli(actor):
         require(db, actor, Perm.EXPORT_REGISTERS, target_type="export", target_id=request.kind)
     if request.unmasked:  # the one policy for unmasked exports: permission, then a recorded reason
         privacy.export_masking(db, actor, unmasked=True, reason=request.reason, kind=request.kind)
@@ -179,7 +170,7 @@ def _handover_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
     if batch is None:
         raise UserError("交接批次不存在（可能已被撤销），请刷新后重试")
     if (not allowed(actor, Perm.RECEIVE_HANDOVER) and not allowed(actor, Perm.EXPORT_REGISTERS)
-            and not is_system(actor) and batch.window_id != actor.window_id):
+            and not privacy.is_server_cli(actor) and batch.window_id != actor.window_id):
         raise refuse(actor, "只能导出本窗口的交接清单", target_type="handover_batch", target_id=batch.number)
     detail = handover.load_detail(session, batch, masked=not request.unmasked)
     b = detail.batch
@@ -268,5 +259,4 @@ __all__ = [
     "check_target",
     "default_filename",
     "export",
-    "may_unmask",
 ]

@@ -156,7 +156,7 @@ def time_status(
     process_due: dt.date | None = None,
     yellow_ratio: float = 0.8,
 ) -> TimeStatus:
-    """The warning rule of DOMAIN.md for an application in progress.
+    """The time-limit warning for an application in progress.
 
     red: today is past the stage due date or the whole-process due date; yellow: the working days
     used since ``started`` reach ``yellow_ratio`` of ``limit_days``; otherwise green."""

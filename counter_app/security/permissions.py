@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import PermissionDenied
+
+log = logging.getLogger(__name__)
 
 ROLES = {"clerk": "受理员", "backoffice": "后台人员", "supervisor": "班长/主任", "admin": "系统管理员"}
 
@@ -100,5 +103,6 @@ def record_refusal(db, exc: PermissionDenied) -> None:
         with db.write() as session:
             audit.record(session, pending["actor"], "permission_denied", pending["target_type"],
                          pending["target_id"], detail=pending["detail"], outcome="refused")
-    except Exception:  # the refusal stands even when it cannot be recorded
-        pass
+    except Exception:  # the refusal stands even when it cannot be recorded; say so in the log
+        log.exception("could not record the refusal of %s to %s (%s %s)", pending["actor"].username,
+                      pending["detail"], pending["target_type"], pending["target_id"])

@@ -6,18 +6,16 @@ creates the application in one transaction → the number is shown, documents of
 fresh form. Nothing typed is ever lost: every change goes to a local draft, a failed save keeps the
 form and offers a retry, a colleague's newer save is reported with what they changed.
 
-Hooks for the main window: ``saved(int)`` after every successful save, ``printRequested(int)``
-when the clerk asks for the documents and no documents dialog is installed, ``activate()`` for
+Hooks for the main window: ``saved(int)`` after every successful save, ``activate()`` for
 Ctrl+N, ``edit_application(id)`` to open one for editing, ``confirm_close()`` before quitting."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import logging
 from decimal import Decimal
 
-from PySide6.QtCore import QEvent, QLockFile, QMetaMethod, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -61,12 +59,10 @@ TEXT_FIELDS = [code for code, kind, _wide in FORM_FIELDS if kind != "check"]
 CERT_FIELDS = ("cert_type", "cert_number", "holder_name", "cert_valid_until")
 # per-business-type-group equivalents when an organisation's certificate is entered
 ORGANISATION_TYPE = {"lv_res_new": "lv_biz_new", "lv_res_increase": "lv_biz_increase"}
-DOCUMENTS_MODULE = "counter_app.ui.documents_dialog"
 
 
 class AcceptancePage(QWidget):
     saved = Signal(int)
-    printRequested = Signal(int)
     formChanged = Signal()  # any change of what the form holds (the customer screen follows it)
     # called with the application id before the documents open; False holds them back (请核对)
     print_gate = None
@@ -1053,12 +1049,10 @@ class AcceptancePage(QWidget):
         refresh = getattr(self.window(), "refresh_figures", None)
         if callable(refresh):  # the main window's "today's acceptances" count
             refresh()
-        can_print = self._documents_available()
-        self.view.print_button.setVisible(can_print)
-        hint = "按空格键打印单据，" if can_print else ""
-        self.view.status.setText(f"{hint}按 Ctrl+N 办理下一笔；如需更正可直接修改后再按 Ctrl+S")
+        self.view.print_button.setVisible(True)
+        self.view.status.setText("按空格键打印单据，按 Ctrl+N 办理下一笔；如需更正可直接修改后再按 Ctrl+S")
         self.saved.emit(result.application_id)
-        (self.view.print_button if can_print else self.view.next_button).setFocus(Qt.OtherFocusReason)
+        self.view.print_button.setFocus(Qt.OtherFocusReason)
 
     def _save_failed(self, exc: BaseException, inp: AcceptanceInput) -> None:
         self._set_busy(False)
@@ -1141,7 +1135,7 @@ class AcceptancePage(QWidget):
                 "warning", f"申请 {loaded.number} 已进入“{stage}”环节，只能查看，不能修改。"
             )
         self.view.status.setText("")
-        self.view.print_button.setVisible(self._documents_available())
+        self.view.print_button.setVisible(True)
         self.focus_first_empty() if loaded.editable else self.view.next_button.setFocus()
 
     def _set_editable_certificate(self, editable: bool) -> None:
@@ -1196,22 +1190,14 @@ class AcceptancePage(QWidget):
 
     # --- documents, closing ---------------------------------------------------------------------
 
-    def _documents_available(self) -> bool:
-        if importlib.util.find_spec(DOCUMENTS_MODULE) is not None:
-            return True
-        return self.isSignalConnected(QMetaMethod.fromSignal(self.printRequested))
-
     def open_documents(self) -> None:
         if not self.application_id:
             return
         if self.print_gate is not None and not self.print_gate(self.application_id):
             return
-        if importlib.util.find_spec(DOCUMENTS_MODULE) is not None:
-            module = importlib.import_module(DOCUMENTS_MODULE)
-            dialog = module.DocumentsDialog(self.db, self.actor, self.application_id, self)
-            dialog.open()
-        else:
-            self.printRequested.emit(self.application_id)
+        from counter_app.ui.documents_dialog import DocumentsDialog  # on first use: the page opens fast
+
+        DocumentsDialog(self.db, self.actor, self.application_id, self).open()
 
     def confirm_close(self) -> bool:
         """Ask before the window closes with unsaved input; the draft stays on disk either way."""

@@ -5,7 +5,6 @@ editing while it is still at 受理 (in the acceptance page)."""
 from __future__ import annotations
 
 import html
-import importlib.util
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
@@ -49,7 +48,6 @@ COLUMNS = [
     ("联系电话", lambda r: r.mobile),
     ("窗口", lambda r: f"{r.window_no}号" if r.window_no else ""),
 ]
-DOCUMENTS_MODULE = "counter_app.ui.documents_dialog"
 
 
 class FoundModel(QAbstractTableModel):
@@ -88,7 +86,6 @@ class FoundModel(QAbstractTableModel):
 
 class FindPage(QWidget):
     editRequested = Signal(int)
-    printRequested = Signal(int)
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,7 +142,6 @@ class FindPage(QWidget):
         layout.addLayout(bar)
         self.edit_button.setEnabled(False)
         self.print_button.setEnabled(False)
-        self.print_button.setVisible(self._documents_available())
 
         self.query.returnPressed.connect(self.search)
         self.search_button.clicked.connect(self.search)
@@ -251,18 +247,13 @@ class FindPage(QWidget):
         self.edit_dialog = dialog
         dialog.open()
 
-    def _documents_available(self) -> bool:
-        return importlib.util.find_spec(DOCUMENTS_MODULE) is not None
-
     def print_documents(self) -> None:
         row = self.current()
         if row is None:
             return
-        if self._documents_available():
-            module = importlib.import_module(DOCUMENTS_MODULE)
-            module.DocumentsDialog(self.db, self.actor, row.application_id, self).open()
-        else:
-            self.printRequested.emit(row.application_id)
+        from counter_app.ui.documents_dialog import DocumentsDialog  # on first use: the page opens fast
+
+        DocumentsDialog(self.db, self.actor, row.application_id, self).open()
 
 
 def render_detail(d: application_search.Detail) -> str:

@@ -37,7 +37,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.db = db
         self.actor = actor
-        self._specs = [s for s in page_registry.available(pages) if s.perm is None or allowed(actor, s.perm)]
+        self._specs = [s for s in (pages if pages is not None else page_registry.PAGES) if s.perm is None or allowed(actor, s.perm)]
         self._widgets: dict[str, QWidget] = {}
         self.setObjectName("MainWindow")
         self.resize(1366, 740)

@@ -29,7 +29,6 @@ PAGES: list[PageSpec] = [
     PageSpec("accept", "受理", "counter_app.ui.acceptance_page:AcceptancePage", "业务", "Ctrl+N", Perm.ACCEPT),
     PageSpec("find", "查询", "counter_app.ui.find_page:FindPage", "查询", "Ctrl+F", Perm.VIEW_APPLICATION),
     PageSpec("documents", "单据打印", "counter_app.ui.print_page:DocumentsPage", "业务", "F9", Perm.PRINT),
-    # stages, progress, warnings, 容缺 follow-up, exchange (issue 6)
     PageSpec("progress", "进度查询", "counter_app.ui.progress_page:ProgressPage", "查询", "Ctrl+G",
              Perm.VIEW_APPLICATION),
     PageSpec("warnings", "时限预警", "counter_app.ui.warnings_page:WarningsPage", "查询", "Ctrl+Shift+W",
@@ -44,7 +43,6 @@ PAGES: list[PageSpec] = [
              "Ctrl+Shift+K", Perm.RECEIVE_HANDOVER),
     PageSpec("registers", "台账", "counter_app.ui.registers_page:RegistersPage", "台账", "Ctrl+Shift+T",
              Perm.VIEW_REGISTERS),
-    # accounts and the audit trail (issue 7)
     PageSpec("users", "用户管理", "counter_app.ui.users_page:UsersPage", "管理", "Ctrl+Shift+U", Perm.MANAGE_USERS),
     PageSpec("audit", "审计日志", "counter_app.ui.audit_page:AuditPage", "管理", "Ctrl+Shift+A", Perm.VIEW_AUDIT),
     # signed documents (issue 18)
@@ -53,13 +51,3 @@ PAGES: list[PageSpec] = [
     PageSpec("rating_followups", "差评整改", "counter_app.ui.followups_page:FollowUpsPage", "台账", "Ctrl+Shift+E",
              Perm.FOLLOW_UP_RATINGS),
 ]
-
-
-def available(pages: list[PageSpec] | None = None) -> list[PageSpec]:
-    """Pages whose module is present in this build (features land one by one)."""
-    result = []
-    for spec in pages if pages is not None else PAGES:
-        module_name = spec.target.split(":")[0]
-        if importlib.util.find_spec(module_name) is not None:
-            result.append(spec)
-    return result

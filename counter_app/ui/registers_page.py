@@ -33,6 +33,7 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.reporting import exports, registers
 from counter_app.reporting.registers import RegisterFilter
+from counter_app.security import privacy
 from counter_app.security.permissions import Perm, allowed
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.export_file import ask_save_path, export_task
@@ -149,7 +150,7 @@ class RegistersPage(QWidget):
         self.reason_edit.setPlaceholderText("未脱敏导出须填写原因")
         self.reason_label = labelled("原因：", self.reason_edit)
         may_export = allowed(self.actor, Perm.EXPORT_REGISTERS)
-        may_unmask = self.may_unmask = may_export and exports.may_unmask(self.actor)
+        may_unmask = self.may_unmask = may_export and privacy.may_export_unmasked(self.actor)
         self.export_button.setVisible(may_export)
         for widget in (self.unmasked_check, self.reason_label, self.reason_edit):
             widget.setVisible(may_export and may_unmask)
