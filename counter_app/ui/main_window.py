@@ -63,9 +63,10 @@ class MainWindow(QMainWindow):
         self._timer.start()
         if self._specs:
             self._on_tab(0)
-        from counter_app.ui import customer_side  # the customer screen and 客户屏设置 (issue 17)
 
-        customer_side.install(self)
+        from counter_app.ui import customer_menu  # the customer screen and 客户屏设置
+
+        customer_menu.install(self)
 
     # --- pages ----------------------------------------------------------------------------------
 
