@@ -11,6 +11,7 @@ from pathlib import Path
 
 import platformdirs
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox
 
 from counter_app import __version__, cli, config, resources, schema
@@ -148,8 +149,14 @@ def test_startup_probe_records_steps_and_quits(qtbot, tmp_path, monkeypatch):
     try:
         dialog = LoginDialog()
         qtbot.addWidget(dialog)
-        dialog.show()
-        dialog.hide()
+        from PySide6.QtCore import QTimer
+
+        def submit():
+            qtbot.keyClick(dialog, Qt.Key_Return)
+            dialog.accept()  # the real dialog accepts on Enter through its default button
+
+        QTimer.singleShot(0, submit)
+        dialog.exec()  # modal, as the real sign-in
         window = QMainWindow()
         qtbot.addWidget(window)
         window.show()
@@ -158,8 +165,8 @@ def test_startup_probe_records_steps_and_quits(qtbot, tmp_path, monkeypatch):
         app.removeEventFilter(probe)
         probe.deleteLater()
     steps = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    assert [s["step"] for s in steps] == ["signin_shown", "signin_done", "main_shown"]
-    assert steps[0]["t"] <= steps[1]["t"] <= steps[2]["t"]
+    assert [s["step"] for s in steps] == ["signin_shown", "signin_submitted", "signin_done", "main_shown"]
+    assert steps[0]["t"] <= steps[1]["t"] <= steps[2]["t"] <= steps[3]["t"]
     assert Path(str(target) + ".png").stat().st_size > 0
 
 
