@@ -41,6 +41,7 @@ if [ ! -f "$CACHE" ] || [ -n "$(find "$CACHE" -mtime +7)" ]; then
   log "debootstrap --variant=minbase $SUITE (cached as $CACHE)"
   mkdir -p "$CACHE_DIR"
   fresh="$(mktemp -d /tmp/counter-debootstrap.XXXXXX)"
+  chmod 755 "$fresh"
   debootstrap --variant=minbase --arch=amd64 "$SUITE" "$fresh" "$MIRROR" >"$CACHE_DIR/debootstrap.log" 2>&1 \
     || { tail -20 "$CACHE_DIR/debootstrap.log"; fail "debootstrap"; }
   tar -C "$fresh" -czf "$CACHE.tmp" . && mv "$CACHE.tmp" "$CACHE"
@@ -54,6 +55,7 @@ cleanup() {
 trap cleanup EXIT
 log "unpack the fresh root into $R"
 tar -C "$R" -xzf "$CACHE"
+chmod 755 "$R"  # it is "/" in there: the clerk and apt's _apt user must be able to enter it
 mount -t proc proc "$R/proc"
 mount --bind /dev "$R/dev"
 mount --bind /dev/pts "$R/dev/pts"
@@ -129,7 +131,7 @@ for pdf in pdfs:
         fonts = {c["fontname"] for page in doc.pages for c in page.chars}
     assert any("\u4e00" <= ch <= "\u9fff" for ch in text), f"{pdf.name}: no Chinese text"
     # the root has no fonts of its own: Chinese can only come from the package's bundled font
-    assert any("wqymicrohei" in f.lower().replace("-", "") for f in fonts), f"{pdf.name}: fonts {fonts}"
+    assert any("wenquanyimicrohei" in f.lower() for f in fonts), f"{pdf.name}: fonts {fonts}"
 print(f"{len(pdfs)} PDFs, Chinese text in the bundled WenQuanYi Micro Hei")
 EOF
 
@@ -190,11 +192,13 @@ grep -q "kept across upgrades" "$R/home/clerk/.config/counter-app/config.toml" |
 as_clerk counter-app export register --from 2026-01-01 --to 2026-11-20 -o /home/clerk/out/again.xlsx
 echo "data and config.toml kept; the reinstalled program reads the same database"
 
-log "remove, purge"
+log "remove; install again and purge"
 in_root dpkg -r counter-app >/dev/null
 [ ! -e "$R/opt/counter-app" ] && [ ! -e "$R/usr/bin/counter-app" ] || fail "files left after dpkg -r"
+in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$DEB")" >/dev/null
+as_clerk counter-app --version >/dev/null
 in_root dpkg --purge counter-app >/dev/null
-in_root dpkg-query -W counter-app >/dev/null 2>&1 && fail "package still known after purge"
+in_root dpkg-query -W -f='${Status}' counter-app 2>/dev/null | grep -q installed && fail "package still installed after purge"
 left="$(in_root find / -xdev -path /proc -prune -o -path /home -prune -o -name '*counter-app*' -print | grep -v '^/tmp/' || true)"
 [ -z "$left" ] || fail "left after purge: $left"
 [ -f "$R$DATA/counter_app.sqlite3" ] || fail "purge must not touch the user's data"
