@@ -14,6 +14,7 @@
 # (COUNTER_APP_DEBOOTSTRAP_CACHE, default build/debootstrap): made by debootstrap only, never
 # changed by a test (each run unpacks a new copy), renewed after 7 days.
 set -euo pipefail
+{  # (closed at the end) bash reads the whole block first: editing this file cannot disturb a run
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 MIRROR="${COUNTER_APP_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -198,9 +199,11 @@ in_root dpkg -r counter-app >/dev/null
 in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$DEB")" >/dev/null
 as_clerk counter-app --version >/dev/null
 in_root dpkg --purge counter-app >/dev/null
-in_root dpkg-query -W -f='${Status}' counter-app 2>/dev/null | grep -q installed && fail "package still installed after purge"
+in_root dpkg-query -W -f='${Status}' counter-app 2>/dev/null | grep -q " installed$" && fail "package still installed after purge"
 left="$(in_root find / -xdev -path /proc -prune -o -path /home -prune -o -name '*counter-app*' -print | grep -v '^/tmp/' || true)"
 [ -z "$left" ] || fail "left after purge: $left"
 [ -f "$R$DATA/counter_app.sqlite3" ] || fail "purge must not touch the user's data"
 echo "removed and purged cleanly; the user's data stays in /home/clerk"
 log "all checks passed"
+exit 0
+}
