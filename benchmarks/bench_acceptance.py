@@ -95,9 +95,9 @@ def _reportlab_build(stories: list[tuple[list, tuple[float, float]]]) -> list[by
 
 
 def run(full: bool) -> list[Result]:
+    from counter_app import documents
     from counter_app.acceptance import service as acceptance
     from counter_app.infra import clock
-    from counter_app import documents
     from counter_app.infra.db import Database
     from counter_app.printing import fonts
 

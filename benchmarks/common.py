@@ -141,8 +141,9 @@ def fresh_pg_database(prefix: str = "bench"):
 def build_database(url: str, applications: int) -> float:
     """Migrate ``url`` and fill it: the demo hall (staff, calendar, ~1,000 varied applications) plus
     bulk residential applications up to ``applications``. Returns the seconds it took."""
-    from counter_app.infra import clock, schema_upgrade as schema
     from counter_app.demo import generator as demo
+    from counter_app.infra import clock
+    from counter_app.infra import schema_upgrade as schema
     from counter_app.infra.db import Database, make_engine
     from tests.factories import bulk_applications
 
@@ -201,8 +202,8 @@ def actor(db, username: str):
     """The Actor of a user of the demo hall (clerk1…4, back1, super1, admin1)."""
     from sqlalchemy import select
 
-    from counter_app.security import credentials as users
     from counter_app.models import CounterWindow, Hall, User
+    from counter_app.security import credentials as users
 
     with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))

@@ -32,6 +32,7 @@ SUITE = {
     "4": ("window start and register view", "benchmarks.bench_window"),
     "5": ("shared database", "benchmarks.bench_shared"),
     "6": ("counter time", "benchmarks.bench_counter"),
+    "7": ("installed package: size and start", "benchmarks.bench_package"),
 }
 README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"

@@ -10,7 +10,6 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from counter_app import __version__
 from counter_app.infra.errors import DatabaseUnavailable, PermissionDenied, SchemaTooNew, UserError
 
 EXIT_USAGE = 2
@@ -23,12 +22,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: 参数错误：{message}（用 --help 查看用法）\n")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: program and schema version, worked out only when asked (Alembic reads the scripts)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from counter_app.version_info import version_text
+
+        print(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from counter_app.commands import COMMAND_MODULES
 
     parser = _Parser(prog="counter-app", description="营业厅业扩报装窗口受理系统")
     parser.add_argument("--db", metavar="URL", help="数据库地址（SQLAlchemy URL），默认为用户数据目录中的 SQLite 文件")
-    parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="显示程序版本和数据库结构版本")
     parser.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="SUB-COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:

@@ -24,7 +24,6 @@ from tests.factories import add_case
 from tests.scan_samples import page_image, scanner_pdf
 
 
-
 def _attachments(data: bytes) -> dict[str, bytes]:
     reader = PdfFileReader(io.BytesIO(data))
     names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]

@@ -25,7 +25,6 @@ from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.tracking import progress, stages
 from tests.document_cases import make_cases
 
-
 NOTE = "老人独居，请耐心沟通"
 
 

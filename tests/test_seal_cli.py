@@ -9,7 +9,6 @@ from counter_app import cli
 from counter_app.signing import certificates as seal_certificates
 
 
-
 def test_seal_commands(hall_db, capsys, monkeypatch):
     hall_url = str(hall_db[0].engine.url)
     monkeypatch.setenv(seal_certificates.ENV_PASSPHRASE, "cli-passphrase")

@@ -25,7 +25,6 @@ from counter_app.signing.signature_pad import PadError, SimulatedPad, sample_sig
 from tests.factories import add_case
 
 
-
 def text_of(data: bytes) -> str:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         return re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in pdf.pages))

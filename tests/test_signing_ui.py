@@ -24,7 +24,6 @@ from tests.factories import add_case
 from tests.scan_samples import page_image
 
 
-
 def _wait(qtbot, widget=None, timeout=60_000):
     qtbot.waitUntil(lambda: background.pending() == 0 and not getattr(widget, "busy", False)
                     and not getattr(widget, "pending", 0), timeout=timeout)

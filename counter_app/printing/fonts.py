@@ -5,6 +5,8 @@
   ``path#index``) or the first found of the known system fonts. Fonts are always embedded (subset);
   reportlab's CID font STSong-Light is never used: it is not embedded, and printed through CUPS
   every digit and Latin letter vanished.
+* The installed package brings its own fonts (WenQuanYi Micro Hei, HanaMinA/B): when frozen they come
+  first, so a PDF looks the same on every PC whatever is installed there.
 * Rare characters (生僻字, CJK Ext A and beyond, e.g. 䶮 U+4DAE, 𠇔 U+201D4) are missing from the
   common fonts: each run of characters the main font lacks is set in the first fallback font that has
   them (HanaMinA/HanaMinB here, SimSun-ExtB on Windows; env ``COUNTER_APP_PDF_FALLBACK_FONTS`` or
@@ -31,6 +33,7 @@ from xml.sax.saxutils import escape
 from reportlab.pdfbase import pdfmetrics, ttfonts
 
 from counter_app.infra.errors import UserError
+from counter_app.infra.resources import bundled_fonts
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,12 @@ def _windows_font_dirs() -> list[Path]:
 
 
 def main_candidates(platform: str = sys.platform) -> list[FontSpec]:
-    """Known TrueType CJK fonts per platform, best first (CFF/OpenType-PS fonts cannot be embedded)."""
+    """Known TrueType CJK fonts per platform, best first (CFF/OpenType-PS fonts cannot be embedded);
+    the installed package's own font before any of the system's."""
+    return [FontSpec(str(p)) for p in bundled_fonts("main")] + _system_main_candidates(platform)
+
+
+def _system_main_candidates(platform: str) -> list[FontSpec]:
     if platform.startswith("win"):
         names = [("simsun.ttc", 0), ("msyh.ttc", 0), ("simhei.ttf", 0), ("simkai.ttf", 0), ("simfang.ttf", 0),
                  ("Deng.ttf", 0), ("msyh.ttf", 0)]
@@ -107,6 +115,10 @@ def main_candidates(platform: str = sys.platform) -> list[FontSpec]:
 
 
 def fallback_candidates(platform: str = sys.platform) -> list[FontSpec]:
+    return [FontSpec(str(p)) for p in bundled_fonts("fallback")] + _system_fallback_candidates(platform)
+
+
+def _system_fallback_candidates(platform: str) -> list[FontSpec]:
     if platform.startswith("win"):
         names = ["simsunb.ttf", "SimsunExtG.ttf", "simsun.ttc", "msyh.ttc"]
         return [FontSpec(str(d / n)) for n in names for d in _windows_font_dirs()]

@@ -8,7 +8,7 @@ import logging
 import sys
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal
-from PySide6.QtGui import QAction, QFont, QFontDatabase, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 from counter_app.hall import counter_pcs
@@ -16,7 +16,7 @@ from counter_app.infra import config
 from counter_app.infra.context import Actor, this_pc
 from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew, UserError
-from counter_app.infra.resources import resource_path
+from counter_app.infra.resources import bundled_fonts, resource_path
 from counter_app.infra.schema_upgrade import connect
 from counter_app.security import accounts
 from counter_app.security import credentials as users
@@ -46,6 +46,19 @@ def pick_ui_font_family(available: list[str]) -> str | None:
     return next((family for family in CJK_FAMILIES if family in present), None)
 
 
+def add_bundled_fonts() -> list[str]:
+    """The installed package's Chinese font for the screen: a fresh system may have none (boxes).
+    Rare characters come from Qt's own fallback over the system's fonts."""
+    families: list[str] = []
+    for path in bundled_fonts("main"):
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        if font_id < 0:
+            log.warning("bundled font %s could not be loaded", path)
+            continue
+        families += QFontDatabase.applicationFontFamilies(font_id)
+    return families
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with Chinese standard texts (buttons of message boxes …), a CJK font and the
     style sheet; reuses an existing instance (tests)."""
@@ -59,6 +72,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(translator)
             app._counter_translator = translator
+    icon = resource_path("icons", "counter-app-256.png")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    add_bundled_fonts()
     family = pick_ui_font_family(QFontDatabase.families())
     if family:
         font = QFont(family)
@@ -295,6 +312,9 @@ def run(db_url: str | None = None) -> int:
     """``counter-app`` without a sub-command: the window, until the last user quits."""
     app = make_application()
     app.setQuitOnLastWindowClosed(False)  # between 退出登录 and the next sign-in no window is open
+    from counter_app.ui import startup_probe
+
+    startup_probe.install(app)  # only with COUNTER_APP_STARTUP_PROBE set (benchmarks, package test)
     url = config.database_url(db_url)
     db = open_database_interactive(url)
     if db is None:

@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
                 menu.menuAction().setVisible(False)
         help_menu = bar.addMenu("帮助")
         about = QAction("关于", self)
+        about.setObjectName("aboutAction")
         about.triggered.connect(self._about)
         help_menu.addAction(about)
         self.menus = menus
@@ -145,9 +146,16 @@ class MainWindow(QMainWindow):
             activate()
 
     def _about(self) -> None:
-        from counter_app import __version__
+        from counter_app.version_info import version_text
 
-        QMessageBox.about(self, "关于", f"营业厅业扩报装受理系统 {__version__}\n数据库：{self.db.url}")
+        # the same text as `counter-app --version`, so IT reads one version wherever it looks
+        box = QMessageBox(QMessageBox.Information, "关于",
+                          f"营业厅业扩报装受理系统\n\n{version_text()}\n\n数据库：{self.db.url}", parent=self)
+        box.setObjectName("aboutBox")
+        box.setWindowIcon(self.windowIcon())
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        self.about_box = box
 
     # --- status ---------------------------------------------------------------------------------
 
