@@ -15,6 +15,7 @@ from typing import Any
 from counter_app import catalog as catalog_mod
 from counter_app import identity, survey
 from counter_app.catalog import FIELD_LABELS, BusinessType
+from counter_app.typed_text import compact
 
 MATERIAL_STATES = {"received": "已收", "on_file": "在档", "deferred": "容缺"}
 # identity papers the archive keeps and a later application may reuse (在档); address papers are
@@ -266,8 +267,7 @@ def parse_decimal(value: Any) -> Decimal | None:
         number = value
     else:
         # not identity.normalize: it drops "-" (certificate numbers), which made "-8" read as 8
-        text = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in str(value))
-        text = text.replace("\u2212", "-").replace(" ", "").replace("\u3000", "").upper()
+        text = compact(str(value)).replace("\u2212", "-").upper()
         text = text.replace(",", "").replace("，", "")
         text = text.removesuffix("KW").removesuffix("KVA")
         try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, true, union
 from sqlalchemy.orm import Session, selectinload
 
-from counter_app import audit, clock, identity, privacy, survey
+from counter_app import audit, clock, identity, privacy, stages, survey
 from counter_app import catalog as catalog_mod
 from counter_app.acceptance_input import LABELS, MATERIAL_STATES
 from counter_app.context import Actor
@@ -22,7 +22,6 @@ from counter_app.models import Application, Certificate, CounterWindow, Customer
 from counter_app.permissions import Perm, require
 
 MAX_RESULTS = 200
-STATUS_LABELS = {"active": "办理中", "completed": "已归档", "terminated": "已终止"}
 KIND_LABELS = {"number": "申请编号", "certificate": "证件号码", "phone": "电话", "name": "客户名称"}
 MATERIAL_LABELS = {**MATERIAL_STATES, "supplied": "已补交", "missing": "缺件"}
 
@@ -50,7 +49,7 @@ class Found:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return stages.status_label(self.status)
 
     @property
     def editable(self) -> bool:
@@ -286,7 +285,7 @@ def _detail(session: Session, a: Application, cat, show_id, show_phone) -> Detai
     fields = [
         ("申请编号", a.number),
         ("业务类型", cat.business_name(a.business_type)),
-        ("状态", STATUS_LABELS.get(a.status, a.status) + ("（绿色通道）" if a.green_channel else "")),
+        ("状态", stages.status_label(a.status) + ("（绿色通道）" if a.green_channel else "")),
         ("当前环节", cat.stage_name(a.current_stage)),
         ("处理人", a.current_handler),
         ("环节时限", f"{a.stage_due_date:%Y-%m-%d}" if a.stage_due_date else ""),

@@ -19,8 +19,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +27,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from counter_app import audit, catalog, clock, hall, stages
+from counter_app import atomic_files, audit, catalog, clock, hall, stages
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError, ValidationFailed
 from counter_app.identity import cert_label
-from counter_app.models import Application, CounterWindow, ExportRecord, Hall, Material, StageEvent, User
+from counter_app.models import Application, CounterWindow, Hall, Material, StageEvent, User
 from counter_app.permissions import Perm, require
 
 FORMAT_NAME = "counter_app/applications"
@@ -216,11 +214,10 @@ def export(db: Database, actor: Actor, path: str | Path, *, since: dt.date | Non
         hall_id, hall_code = h.id, h.code
         count = _write_atomically(path, fmt, lambda out: _write(out, fmt, session, hall_id, hall_code, since))
     with db.write() as session:
-        session.add(ExportRecord(kind="exchange_export", filters={"since": _text(since), "format": fmt},
-                                 row_count=count, unmasked=True, reason="营销系统数据交换", path=str(path),
-                                 user_id=actor.user_id, username=actor.username, at=clock.now()))
-        audit.record(session, actor, "exchange_export", "file", path.name,
-                     detail={"format": fmt, "since": _text(since), "count": count, "path": str(path)})
+        # the marketing system needs the numbers in full: recorded as an unmasked export with its reason
+        audit.record_export(session, actor, "exchange_export", filters={"since": _text(since), "format": fmt},
+                            row_count=count, unmasked=True, reason="营销系统数据交换", path=str(path),
+                            action="exchange_export")
     return ExportResult(path, fmt, count)
 
 
@@ -245,23 +242,16 @@ def _write(out: io.TextIOBase, fmt: str, session: Session, hall_id: int, hall_co
 
 
 def _write_atomically(path: Path, fmt: str, write) -> int:
-    """Write to a temporary file beside ``path`` and rename: a reader never sees half a file."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise UserError(f"导出目录不存在：{directory}", field="path")
     # CSV with a BOM so that Excel opens the Chinese text correctly
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    fd, tmp = tempfile.mkstemp(prefix=".export-", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
-            count = write(out)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise UserError(f"无法写入 {path}：文件被占用或没有写权限，请关闭该文件或换一个位置") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return count
+        with atomic_files.replacing(path) as temp, open(temp, "w", encoding=encoding, newline="") as out:
+            return write(out)
+    except OSError as exc:
+        raise UserError(atomic_files.write_problem(path, exc), field="path") from exc
 
 
 # --- import --------------------------------------------------------------------------------------

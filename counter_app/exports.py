@@ -11,18 +11,17 @@ transaction; if that fails the file is removed again: no unrecorded export leave
 
 from __future__ import annotations
 
-import errno
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from counter_app import audit, clock, handover, privacy, registers
+from counter_app.atomic_files import replacing, write_problem
 from counter_app import hall as hall_mod
 from counter_app.context import Actor
 from counter_app.errors import UserError, ValidationFailed
-from counter_app.models import ExportRecord, HandoverBatch
+from counter_app.models import HandoverBatch
 from counter_app.permissions import ROLES, Perm, allowed, refuse, require
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
 
@@ -48,15 +47,6 @@ class ExportResult:
     rows: int
     record_id: int
     unmasked: bool
-
-
-def is_system(actor: Actor) -> bool:
-    """The command line on the server (``counter-app export``): see privacy.is_server_cli."""
-    return privacy.is_server_cli(actor)
-
-
-def may_unmask(actor: Actor) -> bool:
-    return privacy.may_export_unmasked(actor)
 
 
 def default_filename(kind: str, flt: registers.RegisterFilter | None = None, batch_number: str = "") -> str:
@@ -88,30 +78,16 @@ def check_target(path: str | Path) -> Path:
             with open(target, "r+b"):
                 pass
         except OSError as exc:
-            raise UserError(_write_problem(target, exc), field="path") from None
+            raise UserError(write_problem(target, exc), field="path") from None
     probe = parent / f".{target.name}.{uuid.uuid4().hex[:8]}.probe"
     try:
         with open(probe, "wb"):
             pass
     except OSError as exc:
-        raise UserError(_write_problem(target, exc), field="path") from None
+        raise UserError(write_problem(target, exc), field="path") from None
     finally:
         probe.unlink(missing_ok=True)
     return target
-
-
-def _write_problem(target: Path, exc: OSError) -> str:
-    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        if target.exists():
-            return f"无法写入 {target}：文件可能正在 Excel 或其他程序中打开，或没有写入权限。请关闭该文件后重试，或换一个文件名"
-        return f"无法写入 {target}：没有在文件夹 {target.parent} 中写文件的权限，请另选位置"
-    if exc.errno == errno.ENOSPC:
-        return f"无法写入 {target}：磁盘空间不足"
-    if exc.errno == errno.ENOENT and not target.parent.is_dir():
-        return f"无法写入 {target}：文件夹 {target.parent} 不存在"
-    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-        return f"无法写入 {target}：不能在 {target.parent} 中创建文件，请另选位置"
-    return f"无法写入 {target}：{exc.strerror or exc}"
 
 
 # --- the export -----------------------------------------------------------------------------------
@@ -124,9 +100,9 @@ def _check(db, actor: Actor, request: ExportRequest) -> None:
         if request.batch_id is None:
             raise ValidationFailed({"batch": "导出交接清单需指定交接批次（--batch 批次号）"})
         if not (allowed(actor, Perm.HANDOVER) or allowed(actor, Perm.RECEIVE_HANDOVER)
-                or allowed(actor, Perm.EXPORT_REGISTERS) or is_system(actor)):
+                or allowed(actor, Perm.EXPORT_REGISTERS) or actor.is_system):
             require(db, actor, Perm.HANDOVER, target_type="export", target_id=request.kind)
-    elif not is_system(actor):
+    elif not actor.is_system:
         require(db, actor, Perm.EXPORT_REGISTERS, target_type="export", target_id=request.kind)
     if request.unmasked:  # the one policy for unmasked exports: permission, then a recorded reason
         privacy.export_masking(db, actor, unmasked=True, reason=request.reason, kind=request.kind)
@@ -176,7 +152,7 @@ def _handover_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
     if batch is None:
         raise UserError("交接批次不存在（可能已被撤销），请刷新后重试")
     if (not allowed(actor, Perm.RECEIVE_HANDOVER) and not allowed(actor, Perm.EXPORT_REGISTERS)
-            and not is_system(actor) and batch.window_id != actor.window_id):
+            and not actor.is_system and batch.window_id != actor.window_id):
         raise refuse(actor, "只能导出本窗口的交接清单", target_type="handover_batch", target_id=batch.number)
     detail = handover.load_detail(session, batch, masked=not request.unmasked)
     b = detail.batch
@@ -213,10 +189,9 @@ def export(
     ``cancelled()`` turns true (nothing is written or recorded then)."""
     _check(db, actor, request)
     target = check_target(path)
-    temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part.xlsx")
     batch_number = ""
     try:
-        with db.read() as session:
+        with replacing(target) as temp, db.read() as session:
             if request.kind == "handover":
                 spec, total = _handover_sheet(session, actor, request)
                 batch_number = session.get(HandoverBatch, request.batch_id).number
@@ -226,31 +201,18 @@ def export(
             if progress is not None:
                 progress(0, total)
             [rows] = write_xlsx(temp, [spec], progress=report, cancelled=cancelled)
-        os.replace(temp, target)
-    except Cancelled:
-        raise
     except OSError as exc:
-        raise UserError(_write_problem(target, exc), field="path") from None
-    finally:
-        temp.unlink(missing_ok=True)
+        raise UserError(write_problem(target, exc), field="path") from None
 
     filters = request.filters.as_dict()
     if request.kind == "handover":
         filters = {"batch_id": request.batch_id, "batch": batch_number}
     try:
         with db.write() as session:
-            record = ExportRecord(
-                kind=request.kind, filters=filters, row_count=rows, unmasked=request.unmasked,
-                reason=request.reason.strip(), path=str(target.resolve())[:500], user_id=actor.user_id,
-                username=actor.username, at=clock.now(),
-            )
-            session.add(record)
-            session.flush()
-            audit.record(session, actor, "export", "export", record.id, detail={
-                "kind": request.kind, "title": KIND_TITLES[request.kind], "rows": rows, "filters": filters,
-                "unmasked": request.unmasked, "reason": request.reason.strip(), "path": record.path,
-            })
-            record_id = record.id
+            record_id = audit.record_export(
+                session, actor, request.kind, filters=filters, row_count=rows, unmasked=request.unmasked,
+                reason=request.reason, path=str(target.resolve()),
+            ).id
     except BaseException:
         target.unlink(missing_ok=True)  # an export that cannot be recorded must not stay behind
         raise
@@ -265,5 +227,4 @@ __all__ = [
     "check_target",
     "default_filename",
     "export",
-    "may_unmask",
 ]

@@ -31,7 +31,8 @@ _FIXED = re.compile(r"0\d{9,11}")
 
 STATE_LABELS = {
     "kept": "按期完成", "late": "超期完成", "open": "办理中", "overdue": "已超期", "planned": "待办理",
-    "returned": "已退回", "terminated": "已终止", "completed": "已归档",
+    "returned": "已退回", "terminated": stages.status_label("terminated"),
+    "completed": stages.status_label("completed"),
 }
 MATERIAL_STATE_LABELS = {"received": "已收", "on_file": "在档", "deferred": "容缺待补", "supplied": "已补交",
                          "missing": "缺件"}

@@ -43,9 +43,9 @@ from counter_app.models import (
 )
 from counter_app.permissions import Perm, require
 from counter_app.printing.columns import Column
+from counter_app.stages import STATUS_LABELS, status_label
 from counter_app.workdays import WorkCalendar
 
-STATUS_LABELS = {"active": "在办", "completed": "已办结", "terminated": "已终止"}
 DEFERRAL_STATES = {"pending": "未到期", "overdue": "已超期", "supplied": "已补交"}
 LEVEL_LABELS = {"red": "红色预警", "yellow": "黄色预警", "green": "正常"}
 STREAM_CHUNK = 1000
@@ -73,7 +73,7 @@ class RegisterFilter:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             errors["date_to"] = "结束日期不能早于开始日期，请重新选择受理日期范围"
         if self.status and self.status not in STATUS_LABELS:
-            errors["status"] = f"未知的办理状态：{self.status}（可选：在办、已办结、已终止）"
+            errors["status"] = f"未知的办理状态：{self.status}（可选：{'、'.join(STATUS_LABELS.values())}）"
         if self.deferral_state and self.deferral_state not in DEFERRAL_STATES:
             errors["deferral_state"] = f"未知的容缺状态：{self.deferral_state}"
         if self.business_type and self.business_type not in catalog_mod.load().business_types:
@@ -109,7 +109,7 @@ class RegisterFilter:
         if self.stage:
             parts.append(f"环节：{cat.stage_name(self.stage)}")
         if self.status:
-            parts.append(f"状态：{STATUS_LABELS.get(self.status, self.status)}")
+            parts.append(f"状态：{status_label(self.status)}")
         if self.deferral_state:
             parts.append(f"容缺状态：{DEFERRAL_STATES[self.deferral_state]}")
         if self.overdue_only:
@@ -476,7 +476,7 @@ class AcceptanceRegister(Register):
                 _short(cert_label(cert_type)), ctx.id_number(cert_number), ctx.catalog.business_name(bt),
                 usage, capacity, unit, voltage, f"{district}{detail}", ctx.phone(mobile or phone),
                 ctx.catalog.stage_name(stage), due, "是" if overdue else "否",
-                "是" if green else "", items, STATUS_LABELS.get(status, status),
+                "是" if green else "", items, status_label(status),
             ))
         return out
 
@@ -563,7 +563,7 @@ class DeferredRegister(_ApplicationPartRegister):
                 number, accepted_at.date(), ctx.window_label(window_id), ctx.users.get(clerk_id, ""), name,
                 ctx.phone(mobile or phone), ctx.catalog.business_name(bt), _material_short(material), due,
                 label, overdue_days, supplied_at, ctx.users.get(supplied_by, "") if supplied_by else "",
-                ctx.catalog.stage_name(stage), STATUS_LABELS.get(status, status),
+                ctx.catalog.stage_name(stage), status_label(status),
             ))
         return out
 
@@ -626,7 +626,7 @@ class CommitmentRegister(_ApplicationPartRegister):
             out.append((
                 number, accepted_at.date(), ctx.window_label(window_id), ctx.users.get(clerk_id, ""), name,
                 ctx.id_number(cert_number), ctx.phone(mobile or phone), self.KIND_LABELS.get(kind, kind),
-                signed_at, text, due, state, fulfilled_at, STATUS_LABELS.get(status, status),
+                signed_at, text, due, state, fulfilled_at, status_label(status),
             ))
         return out
 

@@ -92,14 +92,14 @@ def test_server_cli_may_export_unmasked_with_a_reason(db, actors):
     from counter_app.context import system_actor
 
     cli = system_actor()
-    assert privacy.is_server_cli(cli) and privacy.may_export_unmasked(cli)
+    assert cli.is_system and privacy.may_export_unmasked(cli)
     assert not privacy.may_export_unmasked(actors["admin1"]) and privacy.may_export_unmasked(actors["super1"])
     assert privacy.export_masking(db, cli, unmasked=True, reason="监管抽查").unmasked
     with pytest.raises(ValidationFailed):
         privacy.export_masking(db, cli, unmasked=True, reason="")
     # a signed-in user who happens to be called "system" is not the server's command line
     impostor = Actor(99, "system", "某某", "clerk")
-    assert not privacy.is_server_cli(impostor)
+    assert not impostor.is_system
 
 
 # --- the policy as the services apply it -------------------------------------------------------------

@@ -64,7 +64,7 @@ def test_acceptance_register_rows_match_the_database(db, actors, data):
     assert len(rows[0]) == len(titles)
     row_a = dict(zip(titles, rows[in_db.index(data["A"][1])], strict=True))
     assert row_a["户名"] == "甲" and row_a["窗口"] == "1号窗口" and row_a["受理人"] == "王小明"
-    assert row_a["是否超期"] == "是" and row_a["办理状态"] == "在办"
+    assert row_a["是否超期"] == "是" and row_a["办理状态"] == "办理中"
     assert row_a["证件号码"].count("*") == 8  # supervisors see masked numbers on screen
     assert row_a["联系电话"] == "138****5678"
     assert "房屋产权证明或其他证明文书" in row_a["容缺资料"]

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import clock, exports, registers
+from counter_app import clock, exports, privacy, registers
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError, ValidationFailed
@@ -148,7 +148,7 @@ class RegistersPage(QWidget):
         self.reason_edit.setPlaceholderText("未脱敏导出须填写原因")
         self.reason_label = labelled("原因：", self.reason_edit)
         may_export = allowed(self.actor, Perm.EXPORT_REGISTERS)
-        may_unmask = self.may_unmask = may_export and exports.may_unmask(self.actor)
+        may_unmask = self.may_unmask = may_export and privacy.may_export_unmasked(self.actor)
         self.export_button.setVisible(may_export)
         for widget in (self.unmasked_check, self.reason_label, self.reason_edit):
             widget.setVisible(may_export and may_unmask)
