@@ -127,7 +127,7 @@ def _register_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
     if request.kind == "warnings":
         settings = hall_mod.all_settings(session, hall.id)
         notes.append(f"预警规则：环节时限（工作日）已用 {float(settings['warning_yellow_ratio']):.0%} 及以上为黄色预警，"
-                     "超过环节或全流程时限为红色预警；绿色通道优先列出")
+                     "超过环节或全流程时限为红色超期；绿色通道优先列出")
     elif request.kind == "workload":
         minutes = hall_mod.get_setting(session, "counter_standard_minutes", hall.id)
         notes.append(f"窗口用时：从录入证件到保存受理的时长；标准为 {minutes} 分钟以内；未计时的受理不计入平均")

@@ -6,22 +6,18 @@ columns), a filtered, ordered query and a row builder; ``count``/``fetch`` serve
 page, ``stream`` feeds an export with constant memory (``yield_per``: a server-side cursor on
 PostgreSQL).
 
-Time-limit warnings follow one rule, in one place: :func:`time_status` (used by the warning register,
-and callable by any other feature). The rule: red when a due date (stage or whole process) has
-passed; yellow when the working days used since the stage started reach the hall setting
-``warning_yellow_ratio`` (default 80 %) of the stage limit. :func:`warning_condition` is the same rule
-as SQL, so filtering and paging stay in the database; a test checks that both agree.
+The 时限预警清单 filters with the SQL form of the time-limit rule and labels its rows with the Python
+form, both from :mod:`counter_app.time_limits`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from counter_app import catalog as catalog_mod
@@ -38,16 +34,21 @@ from counter_app.models import (
     CounterWindow,
     Customer,
     Material,
-    StageEvent,
     User,
 )
 from counter_app.permissions import Perm, require
 from counter_app.printing.columns import Column
 from counter_app.stages import STATUS_LABELS, status_label
-from counter_app.workdays import WorkCalendar
+from counter_app.time_limits import (
+    MemoCalendar,
+    overdue_condition,
+    stage_limits,
+    stage_started_expr,
+    time_status,
+    warning_condition,
+)
 
 DEFERRAL_STATES = {"pending": "未到期", "overdue": "已超期", "supplied": "已补交"}
-LEVEL_LABELS = {"red": "红色预警", "yellow": "黄色预警", "green": "正常"}
 STREAM_CHUNK = 1000
 
 
@@ -121,164 +122,7 @@ def _d(day: dt.date | None) -> str:
     return f"{day:%Y-%m-%d}" if day else ""
 
 
-# --- the time-limit rule --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimeStatus:
-    level: str  # green | yellow | red
-    used_days: int  # working days since the stage started (start day not counted)
-    limit_days: int | None
-    stage_due: dt.date | None
-    overdue_days: int  # working days past the later-passed due date (0 unless red)
-    estimated: bool  # counted over a year the official calendar does not know
-
-    @property
-    def label(self) -> str:
-        return LEVEL_LABELS[self.level]
-
-
-def yellow_threshold(limit_days: int, ratio: float) -> int | None:
-    """Working days used from which an application is yellow (None: the stage has no limit)."""
-    if limit_days <= 0:
-        return None
-    return max(1, math.ceil(round(limit_days * ratio, 6)))
-
-
-def time_status(
-    calendar: WorkCalendar,
-    *,
-    started: dt.date | dt.datetime,
-    limit_days: int | None,
-    stage_due: dt.date | None,
-    today: dt.date,
-    process_due: dt.date | None = None,
-    yellow_ratio: float = 0.8,
-) -> TimeStatus:
-    """The warning rule of DOMAIN.md for an application in progress.
-
-    red: today is past the stage due date or the whole-process due date; yellow: the working days
-    used since ``started`` reach ``yellow_ratio`` of ``limit_days``; otherwise green."""
-    start_day = started.date() if isinstance(started, dt.datetime) else started
-    used, estimated = calendar.workdays_between(start_day, today)
-    passed = [d for d in (stage_due, process_due) if d is not None and today > d]
-    if passed:
-        over, est2 = calendar.workdays_between(min(passed), today)
-        return TimeStatus("red", used, limit_days, stage_due, over, estimated or est2)
-    threshold = yellow_threshold(limit_days or 0, yellow_ratio)
-    level = "yellow" if threshold is not None and used >= threshold else "green"
-    return TimeStatus(level, used, limit_days, stage_due, 0, estimated)
-
-
-def kth_workday_back(calendar: WorkCalendar, today: dt.date, k: int) -> dt.date:
-    """The k-th working day counting back from ``today`` (today counts when it is a working day)."""
-    day, seen = today, 0
-    while True:
-        if calendar.is_workday(day):
-            seen += 1
-            if seen == k:
-                return day
-        day -= dt.timedelta(days=1)
-
-
-def stage_started_expr():
-    """When the current stage began: the open stage event, else the acceptance time."""
-    opened = (
-        select(func.max(StageEvent.started_at))
-        .where(StageEvent.application_id == Application.id, StageEvent.ended_at.is_(None))
-        .correlate(Application)
-        .scalar_subquery()
-    )
-    return func.coalesce(opened, Application.accepted_at)
-
-
-def overdue_condition(today: dt.date):
-    """In progress and past the stage or whole-process due date (= red)."""
-    return and_(
-        Application.status == "active",
-        or_(Application.stage_due_date < today, Application.due_date < today),
-    )
-
-
-def stage_limits(session: Session, hall_id: int) -> dict[tuple[str, str], int]:
-    """Effective working-day limit per (business type, stage): catalog defaults + hall overrides."""
-    limits = {}
-    overrides = hall_mod.get_setting(session, "stage_limits", hall_id) or {}
-    for code, bt in catalog_mod.load().business_types.items():
-        for stage in bt.stages:
-            value = overrides.get(code, {}).get(stage.code)
-            limits[(code, stage.code)] = int(value) if value is not None else stage.limit_days
-    return limits
-
-
-def warning_condition(level: str, *, today: dt.date, calendar: WorkCalendar,
-                      limits: dict[tuple[str, str], int], yellow_ratio: float):
-    """SQL for ``time_status(...).level == level`` over Application rows (active ones only).
-
-    used >= k  ⇔  the stage started before the k-th working day counting back from today."""
-    red = overdue_condition(today)
-    if level == "red":
-        return red
-    groups: dict[tuple[str, int], list[str]] = {}
-    for (business_type, stage), limit in limits.items():
-        k = yellow_threshold(limit, yellow_ratio)
-        if k is not None:
-            groups.setdefault((stage, k), []).append(business_type)
-    started = stage_started_expr()
-    branches = [
-        and_(Application.current_stage == stage, Application.business_type.in_(sorted(types)),
-             started < dt.datetime.combine(kth_workday_back(calendar, today, k), dt.time()))
-        for (stage, k), types in sorted(groups.items())
-    ]
-    yellow = and_(Application.status == "active", ~red, or_(*branches) if branches else false())
-    if level == "yellow":
-        return yellow
-    if level == "warning":
-        return or_(red, yellow)
-    raise ValueError(level)
-
-
-def application_time_status(session: Session, application: Application,
-                            today: dt.date | None = None) -> TimeStatus:
-    """:func:`time_status` for one application, with the hall's calendar, limits and ratio."""
-    from counter_app import clock
-
-    today = today or clock.today()
-    limit = hall_mod.stage_limit(session, application.hall_id, application.business_type,
-                                 application.current_stage) if _known_stage(application) else None
-    started = next((e.started_at for e in reversed(application.stage_events) if e.ended_at is None),
-                   application.accepted_at)
-    return time_status(
-        hall_mod.work_calendar(session, application.hall_id), started=started, limit_days=limit,
-        stage_due=application.stage_due_date, process_due=application.due_date, today=today,
-        yellow_ratio=float(hall_mod.get_setting(session, "warning_yellow_ratio", application.hall_id)),
-    )
-
-
-def _known_stage(application: Application) -> bool:
-    bt = catalog_mod.load().business_types.get(application.business_type)
-    return bt is not None and any(s.code == application.current_stage for s in bt.stages)
-
-
 # --- context shared by the row builders -----------------------------------------------------------
-
-
-class _MemoCalendar:
-    """The hall calendar with ``workdays_between`` remembered: a register's rows share few
-    (start day, today) pairs, and counting day by day over a year for each row is slow."""
-
-    def __init__(self, calendar: WorkCalendar) -> None:
-        self.calendar = calendar
-        self._between: dict[tuple[dt.date, dt.date], tuple[int, bool]] = {}
-
-    def workdays_between(self, start: dt.date, end: dt.date) -> tuple[int, bool]:
-        key = (start, end)
-        if key not in self._between:
-            self._between[key] = self.calendar.workdays_between(start, end)
-        return self._between[key]
-
-    def __getattr__(self, name):
-        return getattr(self.calendar, name)
 
 
 @dataclass
@@ -287,7 +131,7 @@ class _Ctx:
     today: dt.date
     masked: bool
     hall_id: int
-    calendar: WorkCalendar | _MemoCalendar
+    calendar: MemoCalendar
     yellow_ratio: float
     standard_minutes: int
     limits: dict[tuple[str, str], int]
@@ -316,7 +160,7 @@ def _context(session: Session, actor: Actor, masked: bool) -> _Ctx:
         today=clock.today(),
         masked=masked,
         hall_id=hall_id,
-        calendar=_MemoCalendar(hall_mod.work_calendar(session, hall_id)),
+        calendar=MemoCalendar(hall_mod.work_calendar(session, hall_id)),
         yellow_ratio=float(settings["warning_yellow_ratio"]),
         standard_minutes=int(settings["counter_standard_minutes"]),
         limits=stage_limits(session, hall_id),

@@ -1,16 +1,15 @@
 """Time-limit warnings: yellow once the hall's share of a limit is used (default 80 %), red when over.
 
 Two limits are watched for every active application: the current stage (yellow and red) and the
-whole process promised at acceptance (red once past). Both are measured in working days of the hall's
-calendar; the worse of the two decides. This is the rule of the supervisors' 时限预警清单 too
-(``registers.time_status``; a test keeps the two in agreement). Green-channel applications head the list.
+whole process promised at acceptance (red once past); the worse of the two decides. The rule is
+:mod:`counter_app.time_limits` (also the supervisors' 时限预警清单). Green-channel applications head
+the list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from fractions import Fraction
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -20,72 +19,8 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.models import Application, CounterWindow, Customer, StageEvent
 from counter_app.permissions import Perm, require
+from counter_app.time_limits import BASIS_LABELS, LEVEL_LABELS, RANK, Assessment, MemoCalendar, assess, worse
 from counter_app.workdays import Deadline, WorkCalendar
-
-LEVEL_LABELS = {"yellow": "黄色预警", "red": "红色超期"}
-BASIS_LABELS = {"stage": "环节时限", "whole": "全流程时限"}
-_RANK = {"red": 2, "yellow": 1, None: 0}
-
-
-@dataclass(frozen=True)
-class Assessment:
-    level: str | None  # None | yellow | red
-    basis: str  # stage | whole
-    limit_days: int
-    used_days: int
-    due: Deadline
-    days_left: int  # working days left after today (0 on the due day)
-    days_over: int  # working days past the due date (>= 1 once red on a working day)
-
-    @property
-    def percent(self) -> int:
-        if self.limit_days == 0:
-            return 100
-        return int(self.used_days * 100 / self.limit_days)
-
-
-def assess(cal: WorkCalendar, start: dt.date, due: Deadline, today: dt.date, yellow_ratio: float,
-           basis: str = "stage") -> Assessment:
-    """Yellow when used/limit >= yellow_ratio (exactly at the threshold counts), red once past the due date."""
-    limit, _ = _between(cal, start, due.day)
-    if today > due.day:
-        over, _ = _between(cal, due.day, today)
-        used = limit + over
-        return Assessment("red", basis, limit, used, due, 0, max(over, 1))
-    used, _ = _between(cal, start, today)
-    left, _ = _between(cal, today, due.day)
-    threshold = Fraction(str(yellow_ratio)) * limit
-    # a limit of 0 working days (same-day stage) only turns red
-    level = "yellow" if limit > 0 and used >= threshold else None
-    return Assessment(level, basis, limit, used, due, left, 0)
-
-
-def _between(cal: WorkCalendar, start: dt.date, end: dt.date) -> tuple[int, bool]:
-    return cal.workdays_between(start, end)
-
-
-class _CachedDays(WorkCalendar):
-    """Many applications share start and due dates: count each span once per evaluation."""
-
-    def __init__(self, cal: WorkCalendar) -> None:
-        super().__init__(cal.overrides, cal.confirmed_years)
-        self._spans: dict[tuple[dt.date, dt.date], tuple[int, bool]] = {}
-
-    def workdays_between(self, start: dt.date, end: dt.date) -> tuple[int, bool]:
-        key = (start, end)
-        if key not in self._spans:
-            self._spans[key] = super().workdays_between(start, end)
-        return self._spans[key]
-
-
-def worse(a: Assessment, b: Assessment | None) -> Assessment:
-    if b is None:
-        return a
-    if _RANK[b.level] != _RANK[a.level]:
-        return a if _RANK[a.level] > _RANK[b.level] else b
-    # same level: the one closer to (or further past) its due date
-    return a if (a.days_over, -a.days_left) >= (b.days_over, -b.days_left) else b
-
 
 # --- evaluating active applications --------------------------------------------------------------
 
@@ -133,21 +68,6 @@ def _evaluate(cal: WorkCalendar, item: _Active, today: dt.date, ratio: float) ->
     return result
 
 
-def counts(session: Session, hall_id: int, window_id: int | None = None) -> tuple[int, int]:
-    """(yellow, red) among the hall's active applications (of one window when given): the status bar."""
-    today = clock.today()
-    cal = _CachedDays(hall.work_calendar(session, hall_id))
-    ratio = settings_service.yellow_ratio(session, hall_id)
-    yellow = red = 0
-    for item in _active(session, hall_id, window_id):
-        result = _evaluate(cal, item, today, ratio)
-        if result and result.level == "red":
-            red += 1
-        elif result and result.level == "yellow":
-            yellow += 1
-    return yellow, red
-
-
 # --- the warning list ----------------------------------------------------------------------------
 
 
@@ -168,11 +88,11 @@ class WarningRow:
 
     @property
     def level(self) -> str:
-        return self.assessment.level or ""
+        return self.assessment.level
 
     @property
     def level_label(self) -> str:
-        return LEVEL_LABELS.get(self.level, "")
+        return LEVEL_LABELS[self.level]
 
     @property
     def basis_label(self) -> str:
@@ -193,7 +113,7 @@ class WarningRow:
 
     def sort_key(self):
         a = self.assessment
-        return (not self.green_channel, -_RANK[a.level], -a.days_over, a.days_left, a.due.day, self.number)
+        return (not self.green_channel, -RANK[a.level], -a.days_over, a.days_left, a.due.day, self.number)
 
 
 def warning_list(db: Database, actor: Actor, *, level: str | None = None,
@@ -203,12 +123,12 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
     today = clock.today()
     with db.read() as session:
         h = hall.require_hall(session)
-        cal = _CachedDays(hall.work_calendar(session, h.id))
+        cal = MemoCalendar(hall.work_calendar(session, h.id))
         ratio = settings_service.yellow_ratio(session, h.id)
         found: dict[int, Assessment] = {}
         for item in _active(session, h.id, window_id):
             result = _evaluate(cal, item, today, ratio)
-            if result and result.level and (level is None or result.level == level):
+            if result and result.level != "green" and (level is None or result.level == level):
                 found[item.id] = result
         rows = []
         ids = list(found)
