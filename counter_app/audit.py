@@ -277,7 +277,8 @@ def record_export(
 
 def record_lookup(
     session: Session, actor: Actor, *, by: str, query: str, target_type: str = "customer",
-    target_id: str | int = "", results: int | None = None,
+    target_id: str | int = "", results: int | None = None, found: list[str] | None = None,
+    customers: list[int] | None = None,
 ) -> AuditEntry:
     """A lookup of a person (by certificate number, phone, name …). The query is stored redacted so the
     audit trail does not become a second copy of the personal data."""
@@ -286,4 +287,8 @@ def record_lookup(
     detail = {"by": by, "query": redact(query)}
     if results is not None:
         detail["results"] = results
+    if found:  # application numbers
+        detail["found"] = found
+    if customers:  # whose data the answer showed
+        detail["customers"] = customers
     return record(session, actor, "lookup", target_type, target_id, detail=detail)

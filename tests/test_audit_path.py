@@ -3,7 +3,7 @@ register export → audit export, each step an audit entry with who, window, PC,
 
 from sqlalchemy import func, select
 
-from counter_app import acceptance, audit, audit_export, documents, exports, handover, progress, users
+from counter_app import acceptance, application_search, audit, audit_export, documents, exports, handover, users
 from counter_app.models import AuditEntry
 from tests.acceptance_helpers import residential
 from tests.conftest import PASSWORD
@@ -23,7 +23,7 @@ def test_a_day_at_the_counter_is_in_the_audit_log(frozen_now, db, actors, tmp_pa
     documents.record(db, clerk, [notice], "print", printer="PDF")  # the second time is a reprint
     batch = handover.create_batch(db, clerk, [app_id])
     handover.confirm(db, back, batch.id, receiver_name="陈后台")
-    progress.find(db, clerk, number)
+    application_search.search(db, clerk, number)
     exports.export(db, sup, exports.ExportRequest("register"), tmp_path / "台账.xlsx")
     audit_export.export_xlsx(db, sup, audit.AuditFilter(), tmp_path / "审计.xlsx")
     with db.read() as s:

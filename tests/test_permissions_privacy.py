@@ -121,8 +121,8 @@ def test_services_show_full_data_only_to_the_clerk_handling_the_case(db, actors,
     masked_id, masked_phone = privacy.mask_id(number), "138****5678"
     for who, full in (("clerk2", True), ("clerk1", False), ("super1", False), ("back1", False)):
         actor = actors[who]
-        row = progress.find(db, actor, number).rows[0]
-        assert (row.certificate, row.phone) == ((number, "13812345678") if full else (masked_id, masked_phone)), who
+        row = application_search.search(db, actor, number).rows[0]
+        assert (row.cert_number, row.mobile) == ((number, "13812345678") if full else (masked_id, masked_phone)), who
         detail = progress.detail(db, actor, app_id)
         assert (detail.phone == "13812345678") is full, who
         [item] = deferrals.open_items(db, actor, scope="overdue")

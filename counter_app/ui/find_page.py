@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import application_search, clock
+from counter_app import application_search
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.permissions import Perm, allowed
@@ -73,9 +73,9 @@ class FoundModel(QAbstractTableModel):
         row = self.rows[index.row()]
         if role in (Qt.DisplayRole, Qt.AccessibleTextRole):
             return COLUMNS[index.column()][1](row)
-        if role == Qt.ForegroundRole and row.overdue(clock.today()):
+        if role == Qt.ForegroundRole and row.overdue:
             return QBrush(QColor("#b3261e"))
-        if role == Qt.ToolTipRole and row.overdue(clock.today()):
+        if role == Qt.ToolTipRole and row.overdue:
             return "已超过环节时限"
         return None
 
@@ -173,15 +173,11 @@ class FindPage(QWidget):
         def done(result: application_search.SearchResult) -> None:
             self.busy = False
             self.model.set_rows(result.rows)
-            more = (
-                f"，仅显示最近 {len(result.rows)} 条，请输入更完整的内容缩小范围" if result.truncated else ""
-            )
+            self.message.setText(result.message())
             if result.rows:
-                self.message.setText(f"按{result.kind_label}找到 {len(result.rows)} 件申请{more}")
                 self.table.selectRow(0)
                 self.table.setFocus(Qt.OtherFocusReason)
             else:
-                self.message.setText(f"按{result.kind_label}没有找到申请，请核对后重试")
                 self.detail.clear()
                 self._set_buttons(None)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import progress
+from counter_app import application_search, progress
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
@@ -179,14 +179,14 @@ class ProgressPage(QWidget):
         self.results_model = RowsModel([
             Column("申请编号", lambda r: r.number),
             Column("户名", lambda r: r.customer_name),
-            Column("证件号码", lambda r: r.certificate),
-            Column("联系电话", lambda r: r.phone),
+            Column("证件号码", lambda r: r.cert_number),
+            Column("联系电话", lambda r: r.mobile),
             Column("业务类型", lambda r: r.business_name),
             Column("受理时间", lambda r: r.accepted_at),
             Column("状态", lambda r: r.status_label),
             Column("当前环节", lambda r: r.stage_name),
             Column("处理人", lambda r: r.handler),
-            Column("环节期限", lambda r: _due_text(r.stage_due)),
+            Column("环节期限", lambda r: r.stage_due_date),
         ], self, background=lambda r: RED_BG if r.overdue else None)
         self.results = make_table(self.results_model, "查询结果", self)
         self.view = ProgressView(self)
@@ -232,7 +232,7 @@ class ProgressPage(QWidget):
 
     def search(self) -> None:
         try:
-            result = progress.find(self.db, self.actor, self.query.text())
+            result = application_search.search(self.db, self.actor, self.query.text())
         except UserError as exc:
             show_message(self.message, exc.message, error=True)
             self.query.setFocus()
@@ -290,7 +290,7 @@ class ProgressPage(QWidget):
         if self.results_model.rowCount() and self.query.text().strip():
             current = self.view.progress.application_id if self.view.progress else None
             try:
-                rows = progress.find(self.db, self.actor, self.query.text()).rows
+                rows = application_search.search(self.db, self.actor, self.query.text()).rows
             except UserError:
                 return
             self.results_model.set_rows(rows)
