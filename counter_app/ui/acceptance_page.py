@@ -350,7 +350,7 @@ class AcceptancePage(QWidget):
     # --- defaults from the hall -----------------------------------------------------------------
 
     def _load_defaults(self) -> None:
-        background.run_for(
+        background.run(
             self,
             lambda: acceptance.form_defaults(self.db, self.actor),
             self._defaults_loaded,
@@ -387,7 +387,7 @@ class AcceptancePage(QWidget):
 
     def _suggest_survey_day(self) -> None:
         team = self.view.survey.team.currentData()
-        background.run_for(
+        background.run(
             self,
             lambda: acceptance.suggest_survey_day(self.db, self.actor, team),
             lambda day: self._apply_survey_day(day),
@@ -408,7 +408,7 @@ class AcceptancePage(QWidget):
             used, capacity = result
             self.view.survey.set_load(team, day, used, capacity)
 
-        background.run_for(
+        background.run(
             self, lambda: acceptance.survey_day_load(self.db, self.actor, team, day), done, lambda exc: None
         )
 
@@ -607,7 +607,7 @@ class AcceptancePage(QWidget):
                 self.view.known_info.setText(f"暂时无法查询客户档案：{exc}（可继续受理，保存时会再核对）")
                 self.view.known_info.show()
 
-        background.run_for(
+        background.run(
             self, lambda: acceptance.lookup_customer(self.db, self.actor, *key), done, failed
         )
 
@@ -984,7 +984,7 @@ class AcceptancePage(QWidget):
             work = lambda: acceptance.update(self.db, self.actor, app_id, version, inp)  # noqa: E731
         else:
             work = lambda: acceptance.save(self.db, self.actor, inp)  # noqa: E731
-        background.run_for(
+        background.run(
             self, work, lambda result: self._saved(result, inp), lambda exc: self._save_failed(exc, inp)
         )
 
@@ -1100,7 +1100,7 @@ class AcceptancePage(QWidget):
             )
 
         self._set_busy(True, "正在打开申请…")
-        background.run_for(
+        background.run(
             self, lambda: acceptance.load(self.db, self.actor, application_id), done, failed
         )
 
@@ -1152,7 +1152,7 @@ class AcceptancePage(QWidget):
             v.status.setText("有人先保存了这份申请，您的输入已保留")
             v.banner.button("以我的内容重新保存").setFocus(Qt.OtherFocusReason)
 
-        background.run_for(
+        background.run(
             self,
             lambda: acceptance.load(self.db, self.actor, self.application_id),
             show,

@@ -186,7 +186,7 @@ class FindPage(QWidget):
             self.message.setStyleSheet(ERROR_STYLE)
             self.message.setText(f"查询未成功：{exc}")
 
-        background.run_for(
+        background.run(
             self, lambda: application_search.search(self.db, self.actor, text), done, failed
         )
 
@@ -208,7 +208,7 @@ class FindPage(QWidget):
                 self.detail_data = detail
                 self.detail.setHtml(render_detail(detail))
 
-        background.run_for(
+        background.run(
             self,
             lambda: application_search.detail(self.db, self.actor, app_id),
             done,

@@ -14,7 +14,6 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QMessageBox, QTableView, QWidget
 
 from counter_app.errors import UserError
-from counter_app.ui import background
 
 YELLOW_BG = QColor("#fff4c2")
 RED_BG = QColor("#ffd9d6")
@@ -145,12 +144,6 @@ def show_message(label: QLabel, text: str, *, error: bool = False) -> None:
 def error_box(parent: QWidget, exc: Exception, title: str = "无法完成操作") -> None:
     text = exc.message if isinstance(exc, UserError) else f"发生意外错误：{exc}"
     QMessageBox.warning(parent, title, text)
-
-
-def run_in_background(owner: QObject, work: Callable[[], Any], on_done: Callable[[Any], None],
-                      on_error: Callable[[Exception], None]):
-    """Run ``work`` on the thread pool; the callbacks run in the GUI thread (the shared helper)."""
-    return background.run_for(owner, work, on_done, on_error)
 
 
 def fit_columns(view: QTableView, max_width: int = 320) -> None:
