@@ -35,15 +35,7 @@ from counter_app.permissions import Perm, allowed
 from counter_app.registers import RegisterFilter
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.export_file import ask_save_path, export_task
-from counter_app.ui.table_model import FunctionSource, PagedTableModel
-
-
-def size_columns(table: QTableView, columns) -> None:
-    """Screen widths from the Excel widths (one unit ≈ one digit of the table's font)."""
-    digit = table.fontMetrics().horizontalAdvance("0")
-    header = table.horizontalHeader()
-    for i, column in enumerate(columns):
-        header.resizeSection(i, int(column.excel_width * digit * 1.05) + 12)
+from counter_app.ui.table_model import FunctionSource, PagedTableModel, size_columns
 
 
 def labelled(text: str, widget: QWidget) -> QLabel:

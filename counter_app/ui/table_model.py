@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QTableView
 
 from counter_app.errors import UserError
 
@@ -272,3 +273,11 @@ class ListModel(QAbstractTableModel):
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
             return self.titles[section]
         return None
+
+
+def size_columns(table: QTableView, columns) -> None:
+    """Screen widths from the Excel widths (one unit ≈ one digit of the table's font)."""
+    digit = table.fontMetrics().horizontalAdvance("0")
+    header = table.horizontalHeader()
+    for i, column in enumerate(columns):
+        header.resizeSection(i, int(column.excel_width * digit * 1.05) + 12)
