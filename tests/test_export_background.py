@@ -86,12 +86,12 @@ def test_callbacks_are_dropped_once_the_owner_is_gone(qtbot):
     seen = []
     owner = QWidget()
     gate = threading.Event()
-    task = background.run(owner, lambda: gate.wait(5) and 1, seen.append)
-    owner.deleteLater()
+    task = background.run(owner, lambda: gate.wait(5) and 1, seen.append, busy="正在保存…")
+    owner.deleteLater()  # its busy box goes with it
     qtbot.waitUntil(lambda: not shiboken6.isValid(owner), timeout=5000)
     gate.set()
     qtbot.waitUntil(lambda: task.outcome is not None, timeout=5000)
-    assert seen == []
+    assert seen == [] and background.pending() == 0
 
 
 COLUMNS = (Column("编号", "int"), Column("日期", "date"), Column("名称"), Column("占比", "percent"))

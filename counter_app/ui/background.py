@@ -150,7 +150,9 @@ class BackgroundTask(QObject):
         return self._dialog
 
     def _show_progress(self, done: int, total: int) -> None:
-        if self._dialog is None or self.progress.is_cancelled():
+        from shiboken6 import isValid
+
+        if self._dialog is None or not isValid(self._dialog) or self.progress.is_cancelled():
             return
         if total > 0:
             self._dialog.setMaximum(total)
@@ -160,12 +162,14 @@ class BackgroundTask(QObject):
             self._dialog.setMaximum(0)
 
     def _finish(self, outcome: str, *args) -> None:
+        from shiboken6 import isValid
+
         self.outcome = outcome
-        if self._dialog is not None:
+        _RUNNING.discard(self)
+        if self._dialog is not None and isValid(self._dialog):  # gone with its window, if that closed first
             self._dialog.close()
             self._dialog.deleteLater()
-            self._dialog = None
-        _RUNNING.discard(self)
+        self._dialog = None
         try:
             for callback in self._callbacks[outcome]:
                 callback(*args)
