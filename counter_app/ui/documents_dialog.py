@@ -412,6 +412,7 @@ class DocumentsDialog(QDialog):
             reprint = "（补打）" if "reprint" in actions else ""
             self._show(f"已发送到打印机 {used.label()}{reprint}：{'、'.join(i.title for i in items)}")
             self.printed.emit(actions)
+            self.refresh()  # the list and history show the print once it is recorded
 
         self._run(lambda: documents.record(db, actor, items, "print", printer=used.name), recorded, "正在记录打印…",
                   lambda exc: self._show(f"已发送到打印机 {used.label()}，但打印记录未能保存：{_problem(exc)}",
@@ -431,9 +432,11 @@ class DocumentsDialog(QDialog):
                 pass  # the message below still tells the clerk; the documents are kept regardless
             return documents.keep_copy(db, actor, items)
 
-        self._run(keep, lambda folder: self._show(f"{message}。单据已保存在 {folder}，可稍后补打或用其他电脑打印",
-                                                  error=True, folder=folder),
-                  "正在保存单据副本…",
+        def kept(folder: Path) -> None:
+            self._show(f"{message}。单据已保存在 {folder}，可稍后补打或用其他电脑打印", error=True, folder=folder)
+            self.refresh()
+
+        self._run(keep, kept, "正在保存单据副本…",
                   lambda exc: self._show(f"{message}。单据未能另存（{_problem(exc)}），请用“另存为PDF”保存到其他位置",
                                          error=True))
 
@@ -444,7 +447,6 @@ class DocumentsDialog(QDialog):
         if self._job is not None:
             self._job.deleteLater()
         self._job = None
-        self.refresh()
 
     def choose_printer(self) -> bool:
         if not qt_print.printer_names():
