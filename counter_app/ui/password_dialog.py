@@ -16,7 +16,8 @@ from counter_app import accounts, users
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import DatabaseUnavailable, UserError
-from counter_app.ui.field_errors import ErrorPresenter, FieldRow
+from counter_app.ui.field_errors import ErrorPresenter
+from counter_app.ui.widgets import FieldRow
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 
 POLICY_TEXT = (f"新密码至少{users.MIN_PASSWORD_LENGTH}位，须同时包含字母和数字，不能包含用户名，"

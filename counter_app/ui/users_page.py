@@ -26,7 +26,8 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.permissions import ROLES
-from counter_app.ui.field_errors import ErrorPresenter, FieldRow
+from counter_app.ui.field_errors import ErrorPresenter
+from counter_app.ui.widgets import FieldRow
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 from counter_app.ui.table_model import ListModel
 
@@ -133,8 +134,8 @@ class AccountDialog(QDialog):
         password = accounts.generate_password()
         self.password.setText(password)
         self.password_repeat.setText(password)
-        self.rows["password"].set_error(None)
-        self.rows["password_repeat"].set_error(None)
+        self.rows["password"].show_error(None)
+        self.rows["password_repeat"].show_error(None)
         self.generated.setText(f"初始密码：{password}　（请记下并告知本人，首次登录时须修改）")
 
     def accept(self) -> None:
