@@ -12,10 +12,8 @@ form, both from :mod:`counter_app.time_limits`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -24,201 +22,37 @@ from counter_app import catalog as catalog_mod
 from counter_app import hall as hall_mod
 from counter_app import privacy
 from counter_app.context import Actor
-from counter_app.errors import UserError, ValidationFailed
+from counter_app.errors import UserError
 from counter_app.identity import cert_label
-from counter_app.masking import mask_id, mask_phone
 from counter_app.models import (
     Application,
     Certificate,
     Commitment,
-    CounterWindow,
     Customer,
     Material,
     User,
 )
 from counter_app.permissions import Perm, require
 from counter_app.printing.columns import Column
+from counter_app.register_filter import (
+    DEFERRAL_STATES,
+    RegisterContext,
+    RegisterFilter,
+    application_filters,
+    day_text,
+    deferred_items,
+    register_context,
+    short_label,
+)
 from counter_app.stages import STATUS_LABELS, status_label
 from counter_app.time_limits import (
-    MemoCalendar,
     overdue_condition,
-    stage_limits,
     stage_started_expr,
     time_status,
     warning_condition,
 )
 
-DEFERRAL_STATES = {"pending": "未到期", "overdue": "已超期", "supplied": "已补交"}
 STREAM_CHUNK = 1000
-
-
-# --- filters --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegisterFilter:
-    """What a supervisor narrows a register to. Dates are acceptance dates, both ends included."""
-
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    window_no: int | None = None
-    clerk_id: int | None = None
-    business_type: str | None = None
-    stage: str | None = None
-    status: str | None = None
-    overdue_only: bool = False
-    deferral_state: str | None = None  # 容缺台账 only: pending | overdue | supplied
-
-    def validate(self) -> None:
-        errors = {}
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            errors["date_to"] = "结束日期不能早于开始日期，请重新选择受理日期范围"
-        if self.status and self.status not in STATUS_LABELS:
-            errors["status"] = f"未知的办理状态：{self.status}（可选：{'、'.join(STATUS_LABELS.values())}）"
-        if self.deferral_state and self.deferral_state not in DEFERRAL_STATES:
-            errors["deferral_state"] = f"未知的容缺状态：{self.deferral_state}"
-        if self.business_type and self.business_type not in catalog_mod.load().business_types:
-            errors["business_type"] = f"未知的业务类型：{self.business_type}"
-        if self.stage and self.stage not in catalog_mod.load().stage_names:
-            errors["stage"] = f"未知的环节：{self.stage}"
-        if errors:
-            raise ValidationFailed(errors)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready, for the export record."""
-        out = {}
-        for key, value in asdict(self).items():
-            if value in (None, False):
-                continue
-            out[key] = value.isoformat() if isinstance(value, dt.date) else value
-        return out
-
-    def describe(self, session: Session) -> str:
-        """The filter as a supervisor reads it at the top of an export."""
-        cat = catalog_mod.load()
-        if self.date_from or self.date_to:
-            dates = f"{_d(self.date_from) or '最早'} 至 {_d(self.date_to) or '今天'}"
-        else:
-            dates = "全部"
-        parts = [f"受理日期：{dates}"]
-        parts.append(f"窗口：{self.window_no}号窗口" if self.window_no else "窗口：全部")
-        if self.clerk_id:
-            user = session.get(User, self.clerk_id)
-            parts.append(f"受理人：{user.name if user else self.clerk_id}")
-        if self.business_type:
-            parts.append(f"业务类型：{cat.business_name(self.business_type)}")
-        if self.stage:
-            parts.append(f"环节：{cat.stage_name(self.stage)}")
-        if self.status:
-            parts.append(f"状态：{status_label(self.status)}")
-        if self.deferral_state:
-            parts.append(f"容缺状态：{DEFERRAL_STATES[self.deferral_state]}")
-        if self.overdue_only:
-            parts.append("仅超期")
-        return "；".join(parts)
-
-
-def _d(day: dt.date | None) -> str:
-    return f"{day:%Y-%m-%d}" if day else ""
-
-
-# --- context shared by the row builders -----------------------------------------------------------
-
-
-@dataclass
-class _Ctx:
-    session: Session
-    today: dt.date
-    masked: bool
-    hall_id: int
-    calendar: MemoCalendar
-    yellow_ratio: float
-    standard_minutes: int
-    limits: dict[tuple[str, str], int]
-    windows: dict[int, CounterWindow]
-    users: dict[int, str]
-    catalog: catalog_mod.Catalog = field(default_factory=catalog_mod.load)
-
-    def window_label(self, window_id: int | None) -> str:
-        window = self.windows.get(window_id) if window_id is not None else None
-        return window.name if window else ""
-
-    def id_number(self, number: str) -> str:
-        return mask_id(number) if self.masked else number
-
-    def phone(self, number: str) -> str:
-        return mask_phone(number) if self.masked else number
-
-
-def _context(session: Session, actor: Actor, masked: bool) -> _Ctx:
-    from counter_app import clock
-
-    hall_id = actor.hall_id or hall_mod.require_hall(session).id
-    settings = hall_mod.all_settings(session, hall_id)
-    return _Ctx(
-        session=session,
-        today=clock.today(),
-        masked=masked,
-        hall_id=hall_id,
-        calendar=MemoCalendar(hall_mod.work_calendar(session, hall_id)),
-        yellow_ratio=float(settings["warning_yellow_ratio"]),
-        standard_minutes=int(settings["counter_standard_minutes"]),
-        limits=stage_limits(session, hall_id),
-        windows={w.id: w for w in session.scalars(select(CounterWindow))},
-        users=dict(session.execute(select(User.id, User.name)).all()),
-    )
-
-
-def _application_filters(flt: RegisterFilter, ctx: _Ctx) -> list:
-    where = []
-    if flt.date_from:
-        where.append(Application.accepted_at >= dt.datetime.combine(flt.date_from, dt.time()))
-    if flt.date_to:
-        where.append(Application.accepted_at < dt.datetime.combine(flt.date_to + dt.timedelta(days=1), dt.time()))
-    if flt.window_no is not None:
-        window_id = next((w.id for w in ctx.windows.values() if w.number == flt.window_no), None)
-        if window_id is None:
-            raise ValidationFailed({"window_no": f"没有 {flt.window_no} 号窗口，请检查窗口号"})
-        where.append(Application.window_id == window_id)
-    if flt.clerk_id is not None:
-        where.append(Application.clerk_id == flt.clerk_id)
-    if flt.business_type:
-        where.append(Application.business_type == flt.business_type)
-    if flt.stage:
-        where.append(Application.current_stage == flt.stage)
-    if flt.status:
-        where.append(Application.status == flt.status)
-    return where
-
-
-def _short(name: str) -> str:
-    """Catalog names carry long explanations in brackets; registers show the head."""
-    return name.split("（")[0].split("(")[0].strip() or name
-
-
-_material_short = _short
-
-
-def _deferred_items(session: Session, app_ids: Sequence[int]) -> dict[int, list]:
-    """Materials that were deferred (still outstanding or supplied later), per application: rows with
-    name, state, due_date and supplied_at.
-
-    All materials of these applications are read through the application_id index and the states
-    picked here: with "state IN (…)" in the query SQLite chose the (state, due_date) index and read
-    every deferred material of the hall for each chunk of rows, which made a 1,000,000-row export
-    ten times slower per row than a 100,000-row one."""
-    out: dict[int, list] = {}
-    if not app_ids:
-        return out
-    stmt = (
-        select(Material.application_id, Material.name, Material.state, Material.due_date, Material.supplied_at)
-        .where(Material.application_id.in_(list(app_ids)))
-        .order_by(Material.application_id, Material.seq, Material.id)
-    )
-    for row in session.execute(stmt):
-        if row.state in ("deferred", "supplied"):
-            out.setdefault(row.application_id, []).append(row)
-    return out
 
 
 # --- register definitions -------------------------------------------------------------------------
@@ -236,26 +70,26 @@ class Register:
         """One row per key (descriptor-free: mapped attributes cannot live on a plain class)."""
         return Application.id
 
-    def statement(self, flt: RegisterFilter, ctx: _Ctx):
+    def statement(self, flt: RegisterFilter, ctx: RegisterContext):
         raise NotImplementedError
 
-    def key_statement(self, flt: RegisterFilter, ctx: _Ctx):
+    def key_statement(self, flt: RegisterFilter, ctx: RegisterContext):
         """The keys of the rows in display order, with only the joins the filters need: paging
         skips over keys (index only) and then reads the full rows of one page."""
         raise NotImplementedError
 
-    def page_statement(self, flt: RegisterFilter, ctx: _Ctx, offset: int, limit: int):
+    def page_statement(self, flt: RegisterFilter, ctx: RegisterContext, offset: int, limit: int):
         keys = self.key_statement(flt, ctx).offset(offset).limit(limit).subquery()
         return self.statement(flt, ctx).where(self.key_column().in_(select(keys.c[0])))
 
-    def count_statement(self, flt: RegisterFilter, ctx: _Ctx):
+    def count_statement(self, flt: RegisterFilter, ctx: RegisterContext):
         stmt = self.statement(flt, ctx).order_by(None)
         return select(func.count()).select_from(stmt.subquery())
 
-    def build(self, rows: Sequence, ctx: _Ctx) -> list[tuple]:
+    def build(self, rows: Sequence, ctx: RegisterContext) -> list[tuple]:
         raise NotImplementedError
 
-    def totals_row(self, ctx: _Ctx, flt: RegisterFilter) -> Sequence | None:
+    def totals_row(self, ctx: RegisterContext, flt: RegisterFilter) -> Sequence | None:
         return None
 
 
@@ -284,7 +118,7 @@ class AcceptanceRegister(Register):
             )
             .join(Customer, Customer.id == Application.customer_id)
             .join(Certificate, Certificate.id == Application.certificate_id)
-            .where(*_application_filters(flt, ctx))
+            .where(*application_filters(flt, ctx))
             .order_by(Application.accepted_at, Application.id)
         )
         if flt.overdue_only:
@@ -292,32 +126,32 @@ class AcceptanceRegister(Register):
         return stmt
 
     def count_statement(self, flt, ctx):
-        stmt = select(func.count(Application.id)).where(*_application_filters(flt, ctx))
+        stmt = select(func.count(Application.id)).where(*application_filters(flt, ctx))
         if flt.overdue_only:
             stmt = stmt.where(overdue_condition(ctx.today))
         return stmt
 
     def key_statement(self, flt, ctx):
-        stmt = (select(Application.id).where(*_application_filters(flt, ctx))
+        stmt = (select(Application.id).where(*application_filters(flt, ctx))
                 .order_by(Application.accepted_at, Application.id))
         if flt.overdue_only:
             stmt = stmt.where(overdue_condition(ctx.today))
         return stmt
 
     def build(self, rows, ctx):
-        deferred = _deferred_items(ctx.session, [r[0] for r in rows])
+        deferred = deferred_items(ctx.session, [r[0] for r in rows])
         out = []
         for (app_id, number, accepted_at, window_id, clerk_id, name, cert_type, cert_number, bt, usage,
              capacity, unit, voltage, district, detail, mobile, phone, stage, stage_due, due, green,
              status) in rows:
             overdue = status == "active" and any(d is not None and d < ctx.today for d in (stage_due, due))
             items = "、".join(
-                _material_short(m.name) + ("（已补交）" if m.state == "supplied" else f"（{_d(m.due_date)}前）")
+                short_label(m.name) + ("（已补交）" if m.state == "supplied" else f"（{day_text(m.due_date)}前）")
                 for m in deferred.get(app_id, [])
             )
             out.append((
                 number, accepted_at, ctx.window_label(window_id), ctx.users.get(clerk_id, ""), name,
-                _short(cert_label(cert_type)), ctx.id_number(cert_number), ctx.catalog.business_name(bt),
+                short_label(cert_label(cert_type)), ctx.id_number(cert_number), ctx.catalog.business_name(bt),
                 usage, capacity, unit, voltage, f"{district}{detail}", ctx.phone(mobile or phone),
                 ctx.catalog.stage_name(stage), due, "是" if overdue else "否",
                 "是" if green else "", items, status_label(status),
@@ -371,7 +205,7 @@ class DeferredRegister(_ApplicationPartRegister):
     ORDER = (Material.due_date, Application.accepted_at, Material.id)
 
     def _conditions(self, flt, ctx) -> list:
-        where = [Material.state.in_(("deferred", "supplied")), *_application_filters(flt, ctx)]
+        where = [Material.state.in_(("deferred", "supplied")), *application_filters(flt, ctx)]
         state = "overdue" if flt.overdue_only else flt.deferral_state
         if state == "pending":
             where += [Material.state == "deferred", or_(Material.due_date >= ctx.today, Material.due_date.is_(None))]
@@ -405,7 +239,7 @@ class DeferredRegister(_ApplicationPartRegister):
                 label = "未到期"
             out.append((
                 number, accepted_at.date(), ctx.window_label(window_id), ctx.users.get(clerk_id, ""), name,
-                ctx.phone(mobile or phone), ctx.catalog.business_name(bt), _material_short(material), due,
+                ctx.phone(mobile or phone), ctx.catalog.business_name(bt), short_label(material), due,
                 label, overdue_days, supplied_at, ctx.users.get(supplied_by, "") if supplied_by else "",
                 ctx.catalog.stage_name(stage), status_label(status),
             ))
@@ -427,7 +261,7 @@ class CommitmentRegister(_ApplicationPartRegister):
     ORDER = (Application.accepted_at, Application.id, Commitment.kind)
 
     def _conditions(self, flt, ctx) -> list:
-        where = _application_filters(flt, ctx)
+        where = application_filters(flt, ctx)
         if flt.overdue_only:
             outstanding_overdue = exists().where(
                 Material.application_id == Application.id, Material.state == "deferred",
@@ -446,13 +280,13 @@ class CommitmentRegister(_ApplicationPartRegister):
         ).join(Certificate, Certificate.id == Application.certificate_id)
 
     def build(self, rows, ctx):
-        deferred = _deferred_items(ctx.session, [r[1] for r in rows if r[10] == "deferral"])
+        deferred = deferred_items(ctx.session, [r[1] for r in rows if r[10] == "deferral"])
         out = []
         for (_cid, app_id, number, accepted_at, window_id, clerk_id, name, cert_number, mobile, phone, kind,
              signed_at, items, due, fulfilled_at, status) in rows:
             if kind == "deferral":
                 text = "、".join(
-                    f"{_material_short(i.get('name', ''))}（{i.get('due_date', '')}前补交）" for i in items or []
+                    f"{short_label(i.get('name', ''))}（{i.get('due_date', '')}前补交）" for i in items or []
                 )
                 materials = deferred.get(app_id, [])
                 outstanding = [m for m in materials if m.state == "deferred"]
@@ -489,7 +323,7 @@ class WarningRegister(Register):
 
     def _conditions(self, flt, ctx) -> list:
         level = "red" if flt.overdue_only else "warning"
-        return [*_application_filters(flt, ctx),
+        return [*application_filters(flt, ctx),
                 warning_condition(level, today=ctx.today, calendar=ctx.calendar, limits=ctx.limits,
                                   yellow_ratio=ctx.yellow_ratio)]
 
@@ -552,7 +386,7 @@ class WorkloadRegister(Register):
             Column(f"{minutes}分钟内占比", "percent", width=11),
         )
 
-    def columns_for(self, ctx: _Ctx) -> tuple[Column, ...]:
+    def columns_for(self, ctx: RegisterContext) -> tuple[Column, ...]:
         return self._columns(ctx.standard_minutes)
 
     def statement(self, flt, ctx, *, grouped: bool = True):
@@ -564,7 +398,7 @@ class WorkloadRegister(Register):
                 func.count(Application.counter_seconds), func.avg(Application.counter_seconds),
                 func.max(Application.counter_seconds), within,
             )
-            .where(*_application_filters(flt, ctx))
+            .where(*application_filters(flt, ctx))
         )
         if grouped:
             stmt = stmt.group_by(Application.window_id, Application.clerk_id)
@@ -588,7 +422,7 @@ class WorkloadRegister(Register):
         return [(ctx.window_label(window_id), ctx.users.get(clerk_id, ""), *self._figures(*figures))
                 for window_id, clerk_id, *figures in ordered]
 
-    def totals_for(self, session: Session, flt: RegisterFilter, ctx: _Ctx, people: int) -> tuple:
+    def totals_for(self, session: Session, flt: RegisterFilter, ctx: RegisterContext, people: int) -> tuple:
         """Over all acceptances (the mean is not a mean of the per-clerk means)."""
         figures = session.execute(self.statement(flt, ctx, grouped=False)).one()
         return ("合计", f"{people} 人次", *self._figures(*figures))
@@ -632,7 +466,7 @@ def count(db, actor: Actor, kind: str, flt: RegisterFilter) -> int:
     flt.validate()
     reg = register_for(kind)
     with db.read() as session:
-        ctx = _context(session, actor, True)
+        ctx = register_context(session, actor, True)
         if isinstance(reg, WorkloadRegister):
             return len(session.execute(reg.statement(flt, ctx)).all())
         return int(session.scalar(reg.count_statement(flt, ctx)) or 0)
@@ -644,7 +478,7 @@ def fetch(db, actor: Actor, kind: str, flt: RegisterFilter, offset: int, limit: 
     flt.validate()
     reg = register_for(kind)
     with db.read() as session:
-        ctx = _context(session, actor, screen_masked(actor))
+        ctx = register_context(session, actor, screen_masked(actor))
         if isinstance(reg, WorkloadRegister):
             return reg.build(session.execute(reg.statement(flt, ctx)).all(), ctx)[offset:offset + limit]
         rows = session.execute(reg.page_statement(flt, ctx, offset, limit)).all()
@@ -669,7 +503,7 @@ def stream(session: Session, actor: Actor, kind: str, flt: RegisterFilter, *, ma
     service checks, and records, before calling this)."""
     flt.validate()
     reg = register_for(kind)
-    ctx = _context(session, actor, masked)
+    ctx = register_context(session, actor, masked)
     text = flt.describe(session)
     if isinstance(reg, WorkloadRegister):
         rows = reg.build(session.execute(reg.statement(flt, ctx)).all(), ctx)

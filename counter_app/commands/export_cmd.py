@@ -15,7 +15,8 @@ from counter_app.commands.common import open_database, parse_date, positive_int
 from counter_app.context import system_actor
 from counter_app.errors import UserError
 from counter_app.models import User
-from counter_app.registers import DEFERRAL_STATES, STATUS_LABELS, RegisterFilter
+from counter_app.register_filter import DEFERRAL_STATES, RegisterFilter
+from counter_app.stages import STATUS_LABELS
 
 KINDS = ["register", "deferred", "commitments", "warnings", "workload", "handover"]
 
