@@ -47,6 +47,7 @@ from counter_app.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
 from counter_app.ui import background
+from counter_app.ui.modal import run_modal
 from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
 
 ERROR_STYLE = "color: #b00020;"
@@ -453,7 +454,7 @@ class DocumentsDialog(QDialog):
             self._show(qt_print.NO_PRINTER, error=True)
             return False
         dialog = PrinterChoiceDialog(self)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        accepted = run_modal(dialog) == QDialog.DialogCode.Accepted
         if accepted:
             self._update_printer_label()
             self._show(f"本机打印机已设为 {dialog.choice().label()}")
