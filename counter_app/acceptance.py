@@ -26,11 +26,10 @@ from counter_app.acceptance_input import (
     MATERIAL_STATES,
     REUSABLE_MATERIALS,
     AcceptanceInput,
-    Checked,
     PlanItem,
     material_plan,
-    validate,
 )
+from counter_app.acceptance_checks import Checked, validate
 from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import NotFound, StaleEdit, UserError

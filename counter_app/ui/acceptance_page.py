@@ -32,16 +32,17 @@ from PySide6.QtWidgets import (
 
 from counter_app import acceptance, cardreader, clock, hall, identity
 from counter_app import catalog as catalog_mod
+from counter_app.acceptance_checks import validate
 from counter_app.acceptance_input import (
-    LABELS,
     AcceptanceInput,
     capacity_unit,
+    changed_fields,
     field_roles,
     material_plan,
     parse_decimal,
     split_address,
     total_capacity,
-    validate,
+    type_defaults,
 )
 from counter_app.context import Actor
 from counter_app.db import Database
@@ -315,13 +316,7 @@ class AcceptancePage(QWidget):
             if self.defaults
             else Decimal(str(hall.DEFAULT_SETTINGS["residential_default_kw"]))
         )
-        wanted = {
-            "usage_category": bt.usage_default,
-            "industry": "城乡居民生活" if bt.is_residential else "",
-            "load_importance": self.cat.load_importance[0] if bt.is_high_voltage else "",
-            "applied_capacity": format(kw.normalize(), "f") if kw and bt.code == "lv_res_new" else "",
-        }
-        for code, value in wanted.items():
+        for code, value in type_defaults(bt, self.cat, kw).items():
             editor = self.editors[code]
             current = editor_text(editor)
             if not current or current == self._auto_values.get(code):
@@ -1144,7 +1139,7 @@ class AcceptancePage(QWidget):
         def show(latest: acceptance.LoadedApplication | None) -> None:
             changed = ""
             if latest is not None and self._loaded_input is not None:
-                names = _differences(self._loaded_input, latest.input)
+                names = changed_fields(self._loaded_input, latest.input)
                 if names:
                     changed = "对方修改了：" + "、".join(names) + "。"
             self._latest = latest
@@ -1224,21 +1219,3 @@ class AcceptancePage(QWidget):
             event.ignore()
             return True
         return super().eventFilter(watched, event)
-
-
-def _differences(before: AcceptanceInput, after: AcceptanceInput) -> list[str]:
-    """Labels of the fields that differ between two versions of the form."""
-    a, b = before.to_dict(), after.to_dict()
-    names = []
-    for key in a:
-        if key in ("cert_entered_at",) or a.get(key) == b.get(key):
-            continue
-        if key == "materials":
-            names.append("资料清单")
-        elif key == "appointment":
-            names.append("勘查预约")
-        elif key.startswith("cert_") and key not in LABELS:
-            continue
-        else:
-            names.append(LABELS.get(key, {"has_agent": "经办人", "green_channel": "绿色通道"}.get(key, key)))
-    return names
