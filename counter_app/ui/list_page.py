@@ -70,7 +70,7 @@ def add_window_choices(combo: QComboBox, db: Database) -> None:
 
 
 def load_rows(table: QTableView, message: QLabel, fetch: Callable[[], list[Any]]) -> list[Any] | None:
-    """Show ``fetch()`` in ``table`` (a RowsModel), first row selected; a refusal goes to ``message``,
+    """Show ``fetch()`` in ``table`` (a RowsTableModel), first row selected; a refusal goes to ``message``,
     returns None and leaves the rows shown before."""
     try:
         rows = fetch()

@@ -26,13 +26,13 @@ from counter_app.errors import UserError
 from counter_app.permissions import Perm, allowed
 from counter_app.ui.list_page import add_shortcuts, command_button
 from counter_app.ui.modal import run_modal
+from counter_app.printing.columns import Column
+from counter_app.ui.table_model import RowsTableModel
 from counter_app.ui.tracking_common import (
     GREY_FG,
     RED_BG,
     RED_FG,
     YELLOW_BG,
-    Column,
-    RowsModel,
     buddy_label,
     error_box,
     fit_columns,
@@ -80,26 +80,26 @@ class ProgressView(QWidget):
             grid.setColumnStretch(col, 1)
         layout.addWidget(self.header)
 
-        self.timeline_model = RowsModel([
-            Column("环节", lambda r: r.stage_name),
-            Column("动作", lambda r: r.action_label),
-            Column("开始时间", lambda r: r.started_at),
-            Column("结束时间", lambda r: r.ended_at),
-            Column("处理人", lambda r: r.handler),
-            Column("办理期限", lambda r: r.due_label),
-            Column("是否按期", lambda r: r.state_label),
-            Column("备注", lambda r: ("［营销系统导入］" if r.source == "import" else "") + r.note),
-        ], self, background=self._timeline_background, foreground=self._timeline_foreground)
+        self.timeline_model = RowsTableModel([
+            Column("环节", value=lambda r: r.stage_name),
+            Column("动作", value=lambda r: r.action_label),
+            Column("开始时间", value=lambda r: r.started_at),
+            Column("结束时间", value=lambda r: r.ended_at),
+            Column("处理人", value=lambda r: r.handler),
+            Column("办理期限", value=lambda r: r.due_label),
+            Column("是否按期", value=lambda r: r.state_label),
+            Column("备注", value=lambda r: ("［营销系统导入］" if r.source == "import" else "") + r.note),
+        ], parent=self, background=self._timeline_background, foreground=self._timeline_foreground)
         self.timeline = make_table(self.timeline_model, "环节时间线", self)
         layout.addWidget(QLabel("环节时间线（期限按工作日计算，含调休；“预估”表示该年度官方节假日尚未公布）", self))
         layout.addWidget(self.timeline, 3)
 
-        self.deferred_model = RowsModel([
-            Column("容缺资料", lambda d: d.name),
-            Column("状态", lambda d: d.state_label),
-            Column("补交期限", lambda d: _due_text(d.due)),
-            Column("补交时间", lambda d: d.supplied_at),
-        ], self, background=lambda d: RED_BG if d.overdue else None)
+        self.deferred_model = RowsTableModel([
+            Column("容缺资料", value=lambda d: d.name),
+            Column("状态", value=lambda d: d.state_label),
+            Column("补交期限", value=lambda d: _due_text(d.due)),
+            Column("补交时间", value=lambda d: d.supplied_at),
+        ], parent=self, background=lambda d: RED_BG if d.overdue else None)
         self.deferred = make_table(self.deferred_model, "容缺资料", self)
         self.deferred.setMaximumHeight(110)
         self.deferred_caption = QLabel("容缺资料", self)
@@ -177,18 +177,18 @@ class ProgressPage(QWidget):
         self.message = status_label(self)
         layout.addWidget(self.message)
 
-        self.results_model = RowsModel([
-            Column("申请编号", lambda r: r.number),
-            Column("户名", lambda r: r.customer_name),
-            Column("证件号码", lambda r: r.cert_number),
-            Column("联系电话", lambda r: r.mobile),
-            Column("业务类型", lambda r: r.business_name),
-            Column("受理时间", lambda r: r.accepted_at),
-            Column("状态", lambda r: r.status_label),
-            Column("当前环节", lambda r: r.stage_name),
-            Column("处理人", lambda r: r.handler),
-            Column("环节期限", lambda r: r.stage_due_date),
-        ], self, background=lambda r: RED_BG if r.overdue else None)
+        self.results_model = RowsTableModel([
+            Column("申请编号", value=lambda r: r.number),
+            Column("户名", value=lambda r: r.customer_name),
+            Column("证件号码", value=lambda r: r.cert_number),
+            Column("联系电话", value=lambda r: r.mobile),
+            Column("业务类型", value=lambda r: r.business_name),
+            Column("受理时间", value=lambda r: r.accepted_at),
+            Column("状态", value=lambda r: r.status_label),
+            Column("当前环节", value=lambda r: r.stage_name),
+            Column("处理人", value=lambda r: r.handler),
+            Column("环节期限", value=lambda r: r.stage_due_date),
+        ], parent=self, background=lambda r: RED_BG if r.overdue else None)
         self.results = make_table(self.results_model, "查询结果", self)
         self.view = ProgressView(self)
 
