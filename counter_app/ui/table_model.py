@@ -186,13 +186,14 @@ class PagedTableModel(_ColumnsMixin, QAbstractTableModel):
 class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
     """A short list in memory: tuples, or objects shown through the columns' ``value`` getters; with
     ``checkable`` the first column carries a check box; ``background(row)`` and
-    ``foreground(row, column)`` colour rows (overdue red, yellow warnings)."""
+    ``foreground(row, column)`` colour rows (overdue red, yellow warnings), ``tooltip(row)`` says why."""
 
     checkedChanged = Signal(int)
 
     def __init__(self, columns: Sequence[Any], rows: Sequence[Any] = (), *, checkable: bool = False,
                  parent=None, background: Callable[[Any], QColor | None] | None = None,
-                 foreground: Callable[[Any, int], QColor | None] | None = None) -> None:
+                 foreground: Callable[[Any, int], QColor | None] | None = None,
+                 tooltip: Callable[[Any], str | None] | None = None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.checkable = checkable
@@ -200,6 +201,7 @@ class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
         self._checked: set[int] = set()
         self._background = background
         self._foreground = foreground
+        self._tooltip = tooltip
         self.set_rows(rows)
 
     def set_rows(self, rows: Sequence[Any]) -> None:
@@ -247,6 +249,8 @@ class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
         if role == Qt.ForegroundRole and self._foreground is not None:
             color = self._foreground(row, index.column())
             return QBrush(color) if color else None
+        if role == Qt.ToolTipRole and self._tooltip is not None and self._tooltip(row):
+            return self._tooltip(row)
         if role == Qt.AccessibleTextRole:
             return self._cell(row, index.column(), Qt.DisplayRole)
         return self._cell(row, index.column(), role)
@@ -263,32 +267,6 @@ class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
             self.set_checked(index.row(), state == Qt.Checked.value or value == Qt.Checked)
             return True
         return False
-
-
-class ListModel(QAbstractTableModel):
-    """Objects in a list under fixed column titles, no row numbers; a subclass says in ``data`` what a
-    cell shows."""
-
-    def __init__(self, titles: Sequence[str], parent=None) -> None:
-        super().__init__(parent)
-        self.titles = list(titles)
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.titles)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.titles[section]
-        return None
 
 
 def size_columns(table: QTableView, columns) -> None:
