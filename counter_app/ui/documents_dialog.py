@@ -48,6 +48,7 @@ from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
 from counter_app.ui import background
 from counter_app.ui.modal import run_modal
+from counter_app.ui.tracking_common import plain
 from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
 
 ERROR_STYLE = "color: #b00020;"
@@ -56,11 +57,6 @@ OK_STYLE = "color: #1b5e20;"
 
 def _problem(exc: Exception) -> str:
     return str(exc) if isinstance(exc, UserError) else f"操作未完成：{exc}"
-
-
-def _plain(text: str) -> str:
-    """The visible label of a button text with a mnemonic: "打印全套(&A)" → "打印全套"."""
-    return text.split("(&")[0].replace("&", "")
 
 
 class DocumentsDialog(QDialog):
@@ -147,7 +143,7 @@ class DocumentsDialog(QDialog):
         ]
         button_row = QHBoxLayout()
         for key, text, shortcut, slot in spec:
-            action = QAction(_plain(text), self)
+            action = QAction(plain(text), self)
             action.setObjectName(f"action_{key}")
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -156,8 +152,8 @@ class DocumentsDialog(QDialog):
             self.actions[key] = action
             button = QPushButton(text, self)
             button.setObjectName(f"button_{key}")
-            button.setAccessibleName(_plain(text))
-            button.setToolTip(f"{_plain(text)}（{QKeySequence(shortcut).toString(QKeySequence.NativeText)}）")
+            button.setAccessibleName(plain(text))
+            button.setToolTip(f"{plain(text)}（{QKeySequence(shortcut).toString(QKeySequence.NativeText)}）")
             button.setAutoDefault(False)
             button.clicked.connect(action.trigger)
             self.buttons[key] = button

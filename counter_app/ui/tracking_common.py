@@ -60,8 +60,9 @@ def buddy_label(text: str, widget: QWidget, parent: QWidget | None = None) -> QL
 
 
 def plain(text: str) -> str:
-    """The label without its mnemonic and colon: “处理人(&H)：” → “处理人”."""
-    return re.sub(r"\(&\w\)", "", text).replace("&", "").rstrip("：: ")
+    """The label without its mnemonic, colon or ellipsis: “处理人(&H)：” → “处理人”,
+    “选择打印机(&R)…” → “选择打印机”."""
+    return re.sub(r"\(&\w\)", "", text).replace("&", "").rstrip("：:… ")
 
 
 def status_label(parent: QWidget | None = None, name: str = "消息") -> QLabel:
