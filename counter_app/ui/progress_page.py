@@ -24,6 +24,7 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.permissions import Perm, allowed
+from counter_app.ui import background
 from counter_app.ui.list_page import add_shortcuts, command_button
 from counter_app.ui.modal import run_modal
 from counter_app.printing.columns import Column
@@ -231,13 +232,20 @@ class ProgressPage(QWidget):
         self.query.setFocus()
         self.query.selectAll()
 
+    def _failed(self, exc: Exception) -> None:
+        show_message(self.message, str(exc) if isinstance(exc, UserError) else f"查询未成功：{exc}", error=True)
+
     def search(self) -> None:
-        try:
-            result = application_search.search(self.db, self.actor, self.query.text())
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
+        db, actor, text = self.db, self.actor, self.query.text()
+
+        def refused(exc: Exception) -> None:
+            self._failed(exc)
             self.query.setFocus()
-            return
+
+        background.run(self, lambda: application_search.search(db, actor, text), self._found, refused,
+                       busy="正在查询…")
+
+    def _found(self, result: application_search.SearchResult) -> None:
         self.results_model.set_rows(result.rows)
         fit_columns(self.results)
         show_message(self.message, result.message(), error=not result.rows)
@@ -253,12 +261,19 @@ class ProgressPage(QWidget):
 
     def show_application(self, application_id: int) -> None:
         """Show one application (from another page or after a move)."""
-        try:
-            self.view.show_progress(progress.detail(self.db, self.actor, application_id))
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
+        db, actor = self.db, self.actor
+
+        def shown(p: progress.Progress) -> None:
+            self.view.show_progress(p)
+            self._update_buttons()
+
+        def failed(exc: Exception) -> None:
+            self._failed(exc)
             self.view.show_progress(None)
-        self._update_buttons()
+            self._update_buttons()
+
+        background.run(self, lambda: progress.detail(db, actor, application_id), shown, failed,
+                       busy="正在读取办理进度…")
 
     def _show_row(self, row: int) -> None:
         if 0 <= row < self.results_model.rowCount():
@@ -288,18 +303,21 @@ class ProgressPage(QWidget):
         self._refresh_result_row()
 
     def _refresh_result_row(self) -> None:
-        if self.results_model.rowCount() and self.query.text().strip():
-            current = self.view.progress.application_id if self.view.progress else None
-            try:
-                rows = application_search.search(self.db, self.actor, self.query.text()).rows
-            except UserError:
-                return
+        if not (self.results_model.rowCount() and self.query.text().strip()):
+            return
+        current = self.view.progress.application_id if self.view.progress else None
+        db, actor, text = self.db, self.actor, self.query.text()
+
+        def found(result: application_search.SearchResult) -> None:
+            rows = result.rows
             self.results_model.set_rows(rows)
             for i, r in enumerate(rows):
                 if r.application_id == current:
                     blocked = self.results.selectionModel().blockSignals(True)
                     self.results.selectRow(i)
                     self.results.selectionModel().blockSignals(blocked)
+
+        background.run(self, lambda: application_search.search(db, actor, text), found, lambda _exc: None)
 
     def print_slip(self) -> None:
         """Render the slip, keep it as a recorded PDF on this PC and open it in the PDF reader."""
@@ -308,13 +326,16 @@ class ProgressPage(QWidget):
             return
         from counter_app import documents
 
-        try:
-            item = progress.render_slip(self.db, self.actor, p.application_id)
-            path = documents.save(self.db, self.actor, item,
-                                  documents.kept_copies_dir(item.number) / item.filename)
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
-            return
+        db, actor, app_id = self.db, self.actor, p.application_id
+
+        def work():
+            item = progress.render_slip(db, actor, app_id)
+            return item, documents.save(db, actor, item, documents.kept_copies_dir(item.number) / item.filename)
+
+        background.run(self, work, self._slip_saved, self._failed, busy="正在生成进度单…")
+
+    def _slip_saved(self, result) -> None:
+        item, path = result
         self.last_slip = path
         opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         hint = "已在PDF阅读器中打开，请从阅读器打印" if opened else "请打开该文件打印"
@@ -345,6 +366,10 @@ class ProgressDialog(QDialog):
         buttons.button(QDialogButtonBox.Close).setAccessibleName("关闭")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.view.show_progress(progress.detail(db, actor, application_id))
-        self.setWindowTitle(f"办理进度 — {self.view.progress.number}")
+        background.run(self, lambda: progress.detail(db, actor, application_id), self._shown,
+                       lambda exc: self.view.show_progress(None) or error_box(self, exc), busy="正在读取办理进度…")
+
+    def _shown(self, p: progress.Progress) -> None:
+        self.view.show_progress(p)
+        self.setWindowTitle(f"办理进度 — {p.number}")
 
