@@ -68,7 +68,15 @@ def _alignment(kind: str) -> Qt.AlignmentFlag:
 
 
 class _ColumnsMixin:
+    """Columns (``printing.columns.Column``) over the rows of a model: headers, cells by kind."""
+
     columns: Sequence[Any]
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        return self._header(section, orientation, role)
 
     def _header(self, section: int, orientation, role):
         if role == Qt.DisplayRole:
@@ -143,12 +151,6 @@ class PagedTableModel(_ColumnsMixin, QAbstractTableModel):
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        return self._header(section, orientation, role)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
         if not index.isValid():
@@ -230,12 +232,6 @@ class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        return self._header(section, orientation, role)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
         if not index.isValid():
