@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -268,7 +269,9 @@ def test_race_loser_is_told_which_batch_won(db, actors, apps, monkeypatch):
     first.start()
     assert written.wait(10)
     second.start()
-    second.join(0.7)  # the second PC is now blocked (lock or constraint) behind the first
+    # the second PC is now blocked (lock or constraint) behind the first; a plain sleep, not join(0.7):
+    # under libfaketime a timed wait that is not signalled does not return on time
+    time.sleep(0.7)
     go.set()
     first.join(30)
     second.join(30)

@@ -61,10 +61,10 @@ def cases(tmp_path_factory, _hall_sqlite_file):
                 snap = forms.collect(session, app_id)
                 out[key] = {"snapshot": snap,
                             "pdf": {d: render_pdf(forms.build(snap, d), settings) for d in forms.applicable(snap)}}
-        yield out
     finally:
-        clock.freeze(None)
+        clock.freeze(None)  # frozen for making the cases only, not for the tests that read them
         db.dispose()
+    return out
 
 
 def test_documents_contain_the_application_data(cases):
