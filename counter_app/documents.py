@@ -22,14 +22,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from counter_app import atomic_files, audit, clock, config, forms, hall, privacy
-from counter_app.context import SYSTEM_USERNAME, Actor
-from counter_app.db import Database
-from counter_app.errors import NotFound, UserError
+from counter_app.infra import atomic_files, clock, config
+from counter_app.security import audit, privacy
+from counter_app import forms
+from counter_app.hall import hall
+from counter_app.infra.context import SYSTEM_USERNAME, Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError
 from counter_app.forms import handover as handover_form
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 from counter_app.models import Application, HandoverBatch, PrintRecord
-from counter_app.permissions import Perm, allowed, require
+from counter_app.security.permissions import Perm, allowed, require
 
 FORMATS = ("pdf", "docx")
 ACTIONS = ("print", "reprint", "preview", "save_pdf", "save_docx")
@@ -159,7 +162,7 @@ def recent_applications(db: Database, actor: Actor, *, days: int = 7, limit: int
     other roles), newest first, with how many of their documents were printed: the reprint list."""
     import datetime as dt
 
-    from counter_app import catalog
+    from counter_app.hall import catalog
     from counter_app.models import CounterWindow, Customer
 
     if not actor.is_system:

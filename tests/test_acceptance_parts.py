@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from counter_app import capacity, cardreader
-from counter_app.acceptance_input import field_roles, material_plan, split_address
-from counter_app.catalog import load
-from counter_app.errors import ValidationFailed
+from counter_app.acceptance import capacity, cardreader
+from counter_app.acceptance.clerk_input import field_roles, material_plan, split_address
+from counter_app.hall.catalog import load
+from counter_app.infra.errors import ValidationFailed
 
 
 def test_simulated_reader_yields_what_a_real_reader_does():
@@ -100,8 +100,8 @@ def test_checklist_rules():
 def test_type_defaults_come_from_the_catalog():
     from decimal import Decimal
 
-    from counter_app import catalog
-    from counter_app.acceptance_input import type_defaults
+    from counter_app.hall import catalog
+    from counter_app.acceptance.clerk_input import type_defaults
 
     cat = catalog.load()
     residential = type_defaults(cat.business_type("lv_res_new"), cat, Decimal("8.0"))
@@ -113,7 +113,7 @@ def test_type_defaults_come_from_the_catalog():
 
 
 def test_changed_fields_are_named_with_the_domain_labels():
-    from counter_app.acceptance_input import LABELS, AcceptanceInput, changed_fields
+    from counter_app.acceptance.clerk_input import LABELS, AcceptanceInput, changed_fields
 
     before = AcceptanceInput(business_type="lv_res_new", contact_mobile="13800000000", has_agent=False)
     after = AcceptanceInput(business_type="lv_res_new", contact_mobile="13900000000", has_agent=True,

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from counter_app import atomic_files
+from counter_app.infra import atomic_files
 
 
 def _names(folder):

@@ -12,7 +12,7 @@ import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 from counter_app.printing.excel import Cancelled, Column
 from counter_app.ui import background
 from counter_app.ui.background import BackgroundTask

@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from counter_app import handover
-from counter_app.errors import NotFound, PermissionDenied, StaleEdit, UserError, ValidationFailed
-from counter_app.handover import LineRemark
+from counter_app.tracking import handover
+from counter_app.infra.errors import NotFound, PermissionDenied, StaleEdit, UserError, ValidationFailed
+from counter_app.tracking.handover import LineRemark
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 

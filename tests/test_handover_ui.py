@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 
-from counter_app import handover
+from counter_app.tracking import handover
 from counter_app.ui import background
 from counter_app.ui.handover_page import HandoverPage
 from counter_app.ui.handover_receive_page import HandoverReceivePage

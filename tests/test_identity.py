@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from counter_app import identity
+from counter_app.acceptance import identity
 
 
 @pytest.mark.parametrize("number", ["11010519491231002X", "11010519491231002x", " 110105 19491231 002X "])
@@ -90,7 +90,7 @@ def test_fixed_phone(value, ok):
 
 
 def test_masking():
-    from counter_app.masking import mask_id, mask_phone
+    from counter_app.security.redaction import mask_id, mask_phone
 
     assert mask_id("11010519491231002X") == "110105********002X"
     assert mask_phone("13812345678") == "138****5678"

@@ -13,8 +13,10 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from counter_app import catalog, clock, forms, hall
-from counter_app.db import Database
+from counter_app.hall import catalog, hall
+from counter_app.infra import clock
+from counter_app import forms
+from counter_app.infra.db import Database
 from counter_app.printing import fonts
 from counter_app.printing.pdf import missing_characters, render_pdf
 from tests.conftest import FROZEN_NOW

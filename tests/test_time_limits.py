@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, time_limits
-from counter_app import hall as hall_mod
+from counter_app.infra import clock
+from counter_app.tracking import time_limits
+from counter_app.hall import hall as hall_mod
 from counter_app.models import Application, CalendarOverride
-from counter_app.time_limits import time_status
-from counter_app.workdays import WorkCalendar
+from counter_app.tracking.time_limits import time_status
+from counter_app.hall.workdays import WorkCalendar
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 
 

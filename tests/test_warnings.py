@@ -7,8 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, overview, settings_service, stages, time_limits, warnings
-from counter_app.workdays import WorkCalendar
+from counter_app.infra import clock
+from counter_app.reporting import overview
+from counter_app.hall import settings_admin as settings_service
+from counter_app.tracking import stages, time_limits, warning_list as warnings
+from counter_app.hall.workdays import WorkCalendar
 from tests.factories import make_accepted_application
 
 D = dt.date

@@ -6,12 +6,14 @@ import argparse
 import datetime as dt
 import sys
 
-from counter_app import catalog, clock, users
+from counter_app.hall import catalog
+from counter_app.infra import clock
+from counter_app.security import credentials as users
 from counter_app.commands.common import open_database, parse_date
-from counter_app.demo import DEFAULT_PASSWORD, DemoOptions, DemoReport, generate
-from counter_app.errors import UserError
-from counter_app.permissions import ROLES
-from counter_app.stages import status_label
+from counter_app.demo.generator import DEFAULT_PASSWORD, DemoOptions, DemoReport, generate
+from counter_app.infra.errors import UserError
+from counter_app.security.permissions import ROLES
+from counter_app.tracking.stages import status_label
 
 # the moment of the demo day that counts as "now" when --today is given (same data on every run)
 DEMO_TIME = dt.time(16, 30)

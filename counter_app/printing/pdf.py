@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from counter_app import clock
+from counter_app.infra import clock
 from counter_app.forms.models import (
     ApplicationForm,
     AuthenticityLetter,

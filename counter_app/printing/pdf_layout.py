@@ -23,7 +23,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.tables import CellStyle
 
-from counter_app import clock
+from counter_app.infra import clock
 from counter_app.forms.models import DocHeader, Field, SignatureLine
 from counter_app.printing.fonts import FontSet
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import capacity
-from counter_app.errors import ValidationFailed
+from counter_app.acceptance import capacity
+from counter_app.infra.errors import ValidationFailed
 from counter_app.ui.widgets import ERROR_STYLE
 
 HEADERS = ["设备名称", "数量", "单台功率（kW）", "三相"]

@@ -9,9 +9,10 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from counter_app import acceptance, clock, identity
-from counter_app.acceptance_input import split_address
-from counter_app.errors import UserError
+from counter_app.acceptance import service as acceptance, identity
+from counter_app.infra import clock
+from counter_app.acceptance.clerk_input import split_address
+from counter_app.infra.errors import UserError
 from counter_app.ui import background
 from counter_app.ui.widgets import editor_text, set_editor_text
 

@@ -8,10 +8,10 @@ import logging
 
 from PySide6.QtCore import QLockFile
 
-from counter_app import clock
-from counter_app.acceptance_checks import validate
-from counter_app.acceptance_input import AcceptanceInput
-from counter_app.errors import ValidationFailed
+from counter_app.infra import clock
+from counter_app.acceptance.input_checks import validate
+from counter_app.acceptance.clerk_input import AcceptanceInput
+from counter_app.infra.errors import ValidationFailed
 from counter_app.ui.widgets import editor_text
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,9 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from counter_app import cardreader, clock
-from counter_app.acceptance_input import (
+from counter_app.acceptance import cardreader
+from counter_app.infra import clock
+from counter_app.acceptance.clerk_input import (
     AcceptanceInput,
     capacity_unit,
     field_roles,

@@ -30,12 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import acceptance, cardreader, hall
-from counter_app import catalog as catalog_mod
-from counter_app.acceptance_input import AcceptanceInput, type_defaults
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.drafts import DraftStore
+from counter_app.acceptance import service as acceptance, cardreader
+from counter_app.hall import hall
+from counter_app.hall import catalog as catalog_mod
+from counter_app.acceptance.clerk_input import AcceptanceInput, type_defaults
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.acceptance.drafts import DraftStore
 from counter_app.ui import background
 from counter_app.ui.acceptance_view import AGENT_FIELDS, AcceptanceView
 from counter_app.ui.widgets import editor_text, pc_settings, set_editor_text

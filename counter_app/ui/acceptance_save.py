@@ -9,10 +9,11 @@ import logging
 
 from PySide6.QtCore import Qt
 
-from counter_app import acceptance, clock
-from counter_app.acceptance_checks import validate
-from counter_app.acceptance_input import AcceptanceInput, changed_fields
-from counter_app.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
+from counter_app.acceptance import service as acceptance
+from counter_app.infra import clock
+from counter_app.acceptance.input_checks import validate
+from counter_app.acceptance.clerk_input import AcceptanceInput, changed_fields
+from counter_app.infra.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
 from counter_app.ui import background
 from counter_app.ui.widgets import pc_settings
 

@@ -40,10 +40,10 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import documents
-from counter_app.context import Actor
-from counter_app.db import Database
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
 from counter_app.documents import Rendered
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
 from counter_app.ui import background

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import application_search
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.permissions import Perm, allowed
+from counter_app.tracking import application_search
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.security.permissions import Perm, allowed
 from counter_app.printing.columns import Column
 from counter_app.ui import background
 from counter_app.ui.table_model import RowsTableModel

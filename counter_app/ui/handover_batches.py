@@ -8,11 +8,13 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from counter_app import documents, exports, handover
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
-from counter_app.handover import LineRemark
+from counter_app import documents
+from counter_app.reporting import exports
+from counter_app.tracking import handover
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
+from counter_app.tracking.handover import LineRemark
 from counter_app.printing.columns import Column
 from counter_app.ui import background
 from counter_app.ui.background import BackgroundTask

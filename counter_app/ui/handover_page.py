@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import handover
-from counter_app.context import Actor
-from counter_app.db import Database
+from counter_app.tracking import handover
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.ui import background
 from counter_app.ui.handover_batches import BatchPanel, button, problem, table

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import handover
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import ValidationFailed
-from counter_app.handover import LineRemark
-from counter_app.permissions import Perm, allowed
+from counter_app.tracking import handover
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import ValidationFailed
+from counter_app.tracking.handover import LineRemark
+from counter_app.security.permissions import Perm, allowed
 from counter_app.printing.columns import Column
 from counter_app.ui import background
 from counter_app.ui.handover_batches import BatchPanel, button, problem, remark_text, table

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from counter_app.permissions import Perm
+from counter_app.security.permissions import Perm
 
 
 @dataclass(frozen=True)

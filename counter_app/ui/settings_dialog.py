@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import clock, settings_service
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError, ValidationFailed
-from counter_app.settings_service import SettingsUpdate
+from counter_app.infra import clock
+from counter_app.hall import settings_admin as settings_service
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError, ValidationFailed
+from counter_app.hall.settings_admin import SettingsUpdate
 from counter_app.ui.tracking_common import GREY_FG, RED_FG, buddy_label, show_message, status_label
 
 KIND_ITEMS = [("休息日（节假日）", False), ("工作日（调休上班）", True)]

@@ -21,7 +21,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableView
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 
 
 class PagedSource(Protocol):

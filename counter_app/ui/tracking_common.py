@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QMessageBox, QTableView, QWidget
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 
 YELLOW_BG = QColor("#fff4c2")
 RED_BG = QColor("#ffd9d6")
