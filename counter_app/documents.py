@@ -233,11 +233,13 @@ def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=
     return entries
 
 
-def _render_model(model, fmt: str, settings: dict) -> tuple[bytes, tuple[str, ...]]:
+def _render_model(model, fmt: str, settings: dict, signed=None) -> tuple[bytes, tuple[str, ...]]:
     from counter_app.printing import pdf, word
 
     if fmt == "pdf":
-        return pdf.render_pdf(model, settings), tuple(pdf.missing_characters(model, settings=settings))
+        mark, note = signed or (None, "")  # a signed document reprints as a marked copy
+        return (pdf.render_pdf(model, settings, signature=mark, copy_note=note),
+                tuple(pdf.missing_characters(model, settings=settings)))
     return word.render_docx(model), ()
 
 
@@ -252,16 +254,19 @@ def render_set(db: Database, actor: Actor, application_id: int, fmt: str = "pdf"
                docs: Sequence[str] | None = None) -> list[Rendered]:
     """The documents of this application's set (or ``docs``), in the order they are handed over."""
     _check_format(fmt)
+    from counter_app.signed_documents import copy_marks
+
     with db.read() as session:
         snapshot = forms.collect(session, application_id)
         settings = hall.all_settings(session, snapshot.hall.id)
+        signed = copy_marks(session, application_id)
     _require_print(db, actor, "application", snapshot.number)
     wanted = list(docs) if docs is not None else list(forms.applicable(snapshot))
     result = []
     for doc in wanted:
         _check_doc(doc)
         model = forms.build(snapshot, doc)
-        data, missing = _render_model(model, fmt, settings)
+        data, missing = _render_model(model, fmt, settings, signed.get(doc))
         title = DOC_TITLES[doc]
         result.append(Rendered(doc=doc, title=title, fmt=fmt, data=data,
                                filename=suggested_filename(snapshot.number, title, fmt), number=snapshot.number,

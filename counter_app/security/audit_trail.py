@@ -26,6 +26,10 @@ ACTION_LABELS = {
     "blacklist_remove": "移出失信名单", "exchange_export": "营销系统导出", "exchange_import": "营销系统导入",
     "setup": "初始化营业厅", "db_upgrade": "数据库升级", "demo": "生成演示数据",
     "unlock_failed": "解锁失败", "user_change": "修改用户信息", "user_unlock": "解除账号锁定",
+    "sign_document": "客户电子签名", "view_signed": "查看已签署单据", "export_signed": "导出已签署单据",
+    "seal_import": "导入签章证书", "seal_trial": "创建试用签章证书", "seal_passphrase": "设置本机盖章口令",
+    "scan_add": "添加扫描件", "scan_view": "查看扫描件", "scan_export": "导出扫描件", "scan_delete": "删除扫描件",
+    "archive": "生成案卷归档",
 }
 
 OUTCOME_LABELS = {"ok": "成功", "refused": "被拒绝", "failed": "失败"}
@@ -34,6 +38,7 @@ TARGET_LABELS = {
     "user": "用户", "hall": "营业厅", "setting": "设置", "application": "申请", "customer": "客户",
     "certificate": "证件", "export": "导出", "audit": "审计日志", "schema": "数据库结构",
     "handover": "交接批次", "document": "单据", "material": "资料", "blacklist": "失信名单",
+    "seal_certificate": "签章证书",
 }
 
 # Short codes some entries carry as their detail, in words a supervisor reads.
