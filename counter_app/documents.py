@@ -141,8 +141,7 @@ def _check_format(fmt: str) -> None:
 
 
 def suggested_filename(number: str, title: str, fmt: str) -> str:
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", f"{number}-{title}")
-    return f"{safe}.{fmt}"
+    return f"{atomic_files.safe_name(f'{number}-{title}')}.{fmt}"
 
 
 @dataclass(frozen=True)
@@ -419,7 +418,7 @@ def save_set(db: Database, actor: Actor, items: Sequence[Rendered], folder: str 
 
 
 def kept_copies_dir(number: str) -> Path:
-    return config.data_dir() / "documents" / re.sub(r'[\\/:*?"<>|\s]+', "_", number)
+    return config.data_dir() / "documents" / atomic_files.safe_name(number)
 
 
 def keep_copy(db: Database, actor: Actor, items: Sequence[Rendered]) -> Path:

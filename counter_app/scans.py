@@ -22,12 +22,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app import audit, blobs, clock, deferrals, privacy
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import NotFound, UserError
+from counter_app.security import audit, privacy
+from counter_app import blobs
+from counter_app.infra import clock
+from counter_app.tracking import deferrals
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError
 from counter_app.models import Application, Material, ScanPage
-from counter_app.permissions import Perm, allowed, require
+from counter_app.security.permissions import Perm, allowed, require
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 80_000_000  # a 300 dpi A3 page is 17 Mpx; beyond this is a mistake or a decompression bomb
@@ -244,7 +247,7 @@ def thumbnail(data: bytes, *, blurred: bool = False) -> bytes:
 
 def may_view(actor: Actor, app: Application) -> bool:
     """Pages in full: whoever works the case (back office, supervisor, the clerk handling it)."""
-    if privacy.is_server_cli(actor):
+    if actor.is_system:
         return True
     if actor.role in ("backoffice", "supervisor"):
         return allowed(actor, Perm.VIEW_APPLICATION)
@@ -350,7 +353,7 @@ def list_scans(db: Database, actor: Actor, application_id: int) -> list[ScanInfo
 
 def page(db: Database, actor: Actor, scan_id: int, *, purpose: str = "view") -> tuple[ScanInfo, bytes]:
     """One page in full (view, or export to a file by the caller); refused and recorded if not allowed."""
-    from counter_app.permissions import refuse
+    from counter_app.security.permissions import refuse
 
     with db.read() as session:
         row = session.get(ScanPage, scan_id)
@@ -372,15 +375,15 @@ def page(db: Database, actor: Actor, scan_id: int, *, purpose: str = "view") -> 
 
 
 def export_page(db: Database, actor: Actor, scan_id: int, path: str | Path) -> Path:
-    from counter_app.documents import _write_atomically, save_error_message
+    from counter_app.infra import atomic_files
 
     _info, data = page(db, actor, scan_id, purpose="export")
     target = Path(path)
     try:
-        _write_atomically(target, data)
-        target.chmod(0o600)  # a scan is personal data
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_files.write_bytes(target, data)  # owner-only: personal data
     except OSError as exc:
-        raise UserError(save_error_message(exc, target)) from exc
+        raise UserError(atomic_files.write_problem(target, exc)) from exc
     return target
 
 

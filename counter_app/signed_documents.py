@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app import audit, blobs, clock, forms, hall, seal_certificates
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import NotFound, UserError
+from counter_app.security import audit
+from counter_app import blobs, forms, seal_certificates
+from counter_app.infra import clock
+from counter_app.hall import hall
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError
 from counter_app.forms.common import cn_date
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 from counter_app.models import Application, SealCertificate, SignedDocument
 from counter_app.pdf_seal import seal
-from counter_app.permissions import Perm, require
+from counter_app.security.permissions import Perm, require
 from counter_app.printing import pdf, pdfa
 from counter_app.printing.pdf_layout import SignatureMark
 from counter_app.signature_pad import CapturedSignature
@@ -124,9 +127,10 @@ def set_paper_docs(db: Database, actor: Actor, docs: list[str]) -> None:
 
 
 def _filename(number: str, doc: str) -> str:
-    from counter_app.documents import suggested_filename
+    from counter_app.infra.atomic_files import safe_name
 
-    return suggested_filename(number, f"{DOC_TITLES[doc]}（已签署）", "pdf")
+    # the name documents.suggested_filename gives, without importing documents (which imports this)
+    return f"{safe_name(f'{number}-{DOC_TITLES[doc]}（已签署）')}.pdf"
 
 
 def sign(db: Database, actor: Actor, application_id: int, doc: str, signature: CapturedSignature) -> SignedInfo:
@@ -213,15 +217,15 @@ def save_signed(db: Database, actor: Actor, signed_id: int, path) -> str:
     """Write the sealed original to ``path`` (owner-only: it holds personal data); recorded as an export."""
     from pathlib import Path
 
-    from counter_app.documents import _write_atomically, save_error_message
+    from counter_app.infra import atomic_files
 
     _info, data = signed_pdf(db, actor, signed_id, purpose="export")
     target = Path(path)
     try:
-        _write_atomically(target, data)
-        target.chmod(0o600)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_files.write_bytes(target, data)  # owner-only: personal data
     except OSError as exc:
-        raise UserError(save_error_message(exc, target)) from exc
+        raise UserError(atomic_files.write_problem(target, exc)) from exc
     return str(target)
 
 

@@ -12,7 +12,7 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from counter_app import case_archive, cli, pdf_seal, scans, seal_certificates, signed_documents
-from counter_app.errors import PermissionDenied
+from counter_app.infra.errors import PermissionDenied
 from counter_app.models import Material
 from counter_app.printing import pdfa
 from counter_app.signature_pad import sample_signature

@@ -8,8 +8,8 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from counter_app import case_archive, demo_signing, documents, pdf_seal, seal_certificates
-from counter_app.context import system_actor
-from counter_app.demo import DemoOptions, generate
+from counter_app.infra.context import system_actor
+from counter_app.demo.generator import DemoOptions, generate
 from counter_app.models import Material, ScanPage, SignedDocument
 
 

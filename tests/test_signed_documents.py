@@ -16,7 +16,7 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
 from counter_app import documents, pdf_seal, seal_certificates, signed_documents
-from counter_app.errors import PermissionDenied, UserError
+from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import AuditEntry, SealCertificate
 from counter_app.printing import pdfa
 from counter_app.signature_pad import PadError, SimulatedPad, sample_signature

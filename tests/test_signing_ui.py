@@ -99,7 +99,10 @@ def test_customer_signs_the_set_and_the_clerk_sees_progress(qtbot, windows):
     dialog.close()
     # back in the documents window: a reprint of a signed document says it is a copy
     documents_dialog._pdf.clear()
-    reprint = documents_dialog.rendered("form").data
+    rendered = []
+    documents_dialog._render(["form"], rendered.extend)  # rendered in the background, as on screen
+    _wait(qtbot, documents_dialog)
+    reprint = rendered[0].data
     with pdfplumber.open(io.BytesIO(reprint)) as pdf:
         assert "副本" in pdf.pages[0].extract_text()
 
@@ -180,7 +183,7 @@ def test_a_clerk_of_another_window_sees_masked_thumbnails(qtbot, hall_db, frozen
 
 def test_a_hall_keeps_chosen_documents_on_paper(qtbot, hall_db, frozen_now):
     from counter_app import signed_documents
-    from counter_app.errors import UserError
+    from counter_app.infra.errors import UserError
     from counter_app.ui.main_window import MainWindow
 
     db, actors = hall_db

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from counter_app import pdf_seal, seal_certificates
 from counter_app.commands.common import open_database
-from counter_app.context import system_actor
-from counter_app.errors import DatabaseUnavailable, UserError
+from counter_app.infra.context import system_actor
+from counter_app.infra.errors import DatabaseUnavailable, UserError
 
 EXIT_NOT_VALID = 1
 

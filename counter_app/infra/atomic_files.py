@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,12 @@ def replacing(target: str | os.PathLike) -> Iterator[Path]:
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def safe_name(text: str) -> str:
+    """``text`` usable as a file name on Windows and Linux: path separators, the characters Windows
+    refuses and white space become "_"."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text)
 
 
 def write_bytes(target: str | os.PathLike, data: bytes) -> None:

@@ -546,7 +546,7 @@ class DocumentsDialog(QDialog):
             if not path:
                 return
         from counter_app import case_archive
-        from counter_app.ui.background import run_for
+        from counter_app.ui import background
 
         self._show("正在生成案卷（含签章单据、扫描件、办理环节和操作记录）…")
         self.archiving = True
@@ -565,7 +565,7 @@ class DocumentsDialog(QDialog):
             self.archiving = False
             self._show(str(exc) if isinstance(exc, UserError) else f"生成案卷失败：{exc}", error=True)
 
-        run_for(self, work, done, failed)
+        background.run(self, work, done, failed)
 
     # --- closing --------------------------------------------------------------------------------
 
