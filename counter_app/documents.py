@@ -13,11 +13,9 @@ allowed and recorded as "system".
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +27,8 @@ from counter_app.customer import confirmation
 from counter_app.forms import handover as handover_form
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 from counter_app.hall import hall
-from counter_app.infra import clock, config
-from counter_app.infra.context import Actor
+from counter_app.infra import atomic_files, clock, config
+from counter_app.infra.context import SYSTEM_USERNAME, Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
 from counter_app.models import Application, HandoverBatch, PrintRecord
@@ -108,18 +106,14 @@ class HistoryLine:
 # --- permissions ------------------------------------------------------------------------------------
 
 
-def _is_system(actor: Actor) -> bool:
-    return actor.user_id is None and actor.username == "system"
-
-
 def _require_print(db: Database, actor: Actor, target_type: str, target_id: str) -> None:
-    if _is_system(actor):
+    if actor.is_system:
         return
     require(db, actor, Perm.PRINT, target_type=target_type, target_id=target_id)
 
 
 def _require_handover(db: Database, actor: Actor, batch_id: int) -> None:
-    if _is_system(actor) or any(allowed(actor, p) for p in (Perm.HANDOVER, Perm.RECEIVE_HANDOVER, Perm.PRINT)):
+    if actor.is_system or any(allowed(actor, p) for p in (Perm.HANDOVER, Perm.RECEIVE_HANDOVER, Perm.PRINT)):
         return
     require(db, actor, Perm.HANDOVER, target_type="handover_batch", target_id=str(batch_id))
 
@@ -148,8 +142,7 @@ def _check_format(fmt: str) -> None:
 
 
 def suggested_filename(number: str, title: str, fmt: str) -> str:
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", f"{number}-{title}")
-    return f"{safe}.{fmt}"
+    return f"{atomic_files.safe_name(f'{number}-{title}')}.{fmt}"
 
 
 @dataclass(frozen=True)
@@ -172,7 +165,7 @@ def recent_applications(db: Database, actor: Actor, *, days: int = 7, limit: int
     from counter_app.hall import catalog
     from counter_app.models import CounterWindow, Customer
 
-    if not _is_system(actor):
+    if not actor.is_system:
         require(db, actor, Perm.PRINT, target_type="application", target_id="recent")
     since = clock.now() - dt.timedelta(days=days)
     printed = (
@@ -267,7 +260,7 @@ def render_set(db: Database, actor: Actor, application_id: int, fmt: str = "pdf"
         snapshot = forms.collect(session, application_id)
         settings = hall.all_settings(session, snapshot.hall.id)
         signed = copy_marks(session, application_id)
-        unconfirmed = None if _is_system(actor) else confirmation.print_refusal(session, application_id)
+        unconfirmed = None if actor.is_system else confirmation.print_refusal(session, application_id)
     _require_print(db, actor, "application", snapshot.number)
     if unconfirmed:
         raise UserError(unconfirmed)
@@ -291,7 +284,7 @@ def render_handover_document(db: Database, actor: Actor, batch_id: int, fmt: str
         settings = hall.all_settings(session, _hall_of_batch(session, batch_id))
         # phones in full only for the own window's list (the clerk's own cases) or the server's CLI
         own = session.get(HandoverBatch, batch_id).window_id == actor.window_id
-        full = _is_system(actor) or privacy.may_see_full(actor, own_case=own)
+        full = actor.is_system or privacy.may_see_full(actor, own_case=own)
         model = handover_form.build(session, batch_id, full_phone=full)
     data, missing = _render_model(model, fmt, settings)
     title = DOC_TITLES["handover"]
@@ -393,47 +386,13 @@ def history(db: Database, actor: Actor, application_id: int) -> list[HistoryLine
     _require_print(db, actor, "application", number)
     return [
         HistoryLine(at=r.at, doc=r.document, title=DOC_TITLES.get(r.document, r.document), action=r.action,
-                    action_label=ACTION_LABELS.get(r.action, r.action), username=username or "system",
+                    action_label=ACTION_LABELS.get(r.action, r.action), username=username or SYSTEM_USERNAME,
                     window_no=window_no, pc=r.pc, printer=r.printer, path=r.path, outcome=r.outcome, sha256=r.sha256)
         for r, username, window_no in rows
     ]
 
 
 # --- saving -----------------------------------------------------------------------------------------
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write next to the target and rename, so a full disk never leaves a truncated document."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".counter_app-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def save_error_message(exc: OSError, path: Path) -> str:
-    code = getattr(exc, "errno", None)
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        return f"磁盘空间已满，无法保存到 {path}。请清理磁盘或另选保存位置（单据仍可再次保存或打印）"
-    if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
-        return (f"无法写入 {path}：文件可能正被其他程序（如 Word、PDF 阅读器）打开，或没有该文件夹的写入权限。"
-                "请关闭该文件或另选保存位置")
-    if code == errno.EROFS:
-        return f"{path.parent} 是只读位置，请另选保存位置"
-    if code == errno.ENOTDIR:
-        return f"保存位置 {path.parent} 不是文件夹（路径中有同名文件），请另选保存位置"
-    if code == errno.ENOENT:
-        return f"保存位置 {path.parent} 不存在或已断开（如U盘已拔出），请另选保存位置"
-    return f"保存 {path} 失败：{exc.strerror or exc}。请另选保存位置"
 
 
 def save(db: Database, actor: Actor, item: Rendered, path: str | os.PathLike) -> Path:
@@ -443,9 +402,10 @@ def save(db: Database, actor: Actor, item: Rendered, path: str | os.PathLike) ->
         target = target / item.filename
     action = "save_docx" if item.fmt == "docx" else "save_pdf"
     try:
-        _write_atomically(target, item.data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_files.write_bytes(target, item.data)
     except OSError as exc:
-        message = save_error_message(exc, target)
+        message = atomic_files.write_problem(target, exc) + "（单据仍可再次保存或打印）"
         record(db, actor, [item], action, path=target, outcome="failed", error=message)
         raise UserError(message) from exc
     record(db, actor, [item], action, path=target)
@@ -457,12 +417,12 @@ def save_set(db: Database, actor: Actor, items: Sequence[Rendered], folder: str 
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(save_error_message(exc, folder / "x")) from exc
+        raise UserError(atomic_files.write_problem(folder / "x", exc)) from exc
     return [save(db, actor, item, folder / item.filename) for item in items]
 
 
 def kept_copies_dir(number: str) -> Path:
-    return config.data_dir() / "documents" / re.sub(r'[\\/:*?"<>|\s]+', "_", number)
+    return config.data_dir() / "documents" / atomic_files.safe_name(number)
 
 
 def keep_copy(db: Database, actor: Actor, items: Sequence[Rendered]) -> Path:

@@ -237,7 +237,7 @@ def test_blacklisted_customer_cannot_defer(db, actors, frozen_now):
     ],
 )
 def test_invalid_certificate_numbers_are_refused_with_a_message(frozen_now, number, cert_type, fragment):
-    from counter_app.acceptance.clerk_input import validate
+    from counter_app.acceptance.input_checks import validate
 
     inp = residential(number, cert_type=cert_type)
     if cert_type == "business_licence":
@@ -250,7 +250,7 @@ def test_invalid_certificate_numbers_are_refused_with_a_message(frozen_now, numb
 def test_unknown_area_code_and_letter_authority_are_accepted(frozen_now):
     from stdnum.cn import ric, uscc
 
-    from counter_app.acceptance.clerk_input import validate
+    from counter_app.acceptance.input_checks import validate
 
     body = "11019919800101001"  # 110199: not in the area-code table
     checked = validate(residential(body + ric.calc_check_digit(body + "0")), today=frozen_now.date())

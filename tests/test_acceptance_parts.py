@@ -95,3 +95,27 @@ def test_checklist_rules():
     roles = field_roles(load().business_type("lv_res_new"))
     assert roles["contact_mobile"] == "required" and roles["supply_voltage"] == "optional"
     assert "vat_bank" not in roles and roles["total_capacity"] == "computed"
+
+
+def test_type_defaults_come_from_the_catalog():
+    from decimal import Decimal
+
+    from counter_app.acceptance.clerk_input import type_defaults
+    from counter_app.hall import catalog
+
+    cat = catalog.load()
+    residential = type_defaults(cat.business_type("lv_res_new"), cat, Decimal("8.0"))
+    assert residential == {"usage_category": cat.business_type("lv_res_new").usage_default,
+                           "industry": "城乡居民生活", "load_importance": "", "applied_capacity": "8"}
+    high = type_defaults(cat.business_type("hv_new"), cat, Decimal("8"))
+    assert high["industry"] == "" and high["load_importance"] == cat.load_importance[0]
+    assert high["applied_capacity"] == ""
+
+
+def test_changed_fields_are_named_with_the_domain_labels():
+    from counter_app.acceptance.clerk_input import LABELS, AcceptanceInput, changed_fields
+
+    before = AcceptanceInput(business_type="lv_res_new", contact_mobile="13800000000", has_agent=False)
+    after = AcceptanceInput(business_type="lv_res_new", contact_mobile="13900000000", has_agent=True,
+                            materials={"holder_id": "received"})
+    assert changed_fields(before, after) == [LABELS["contact_mobile"], "经办人", "资料清单"]

@@ -9,7 +9,7 @@ from counter_app.models import AuditEntry
 from counter_app.reporting import audit_export, exports
 from counter_app.security import audit_trail
 from counter_app.security import credentials as users
-from counter_app.tracking import handover, progress
+from counter_app.tracking import application_search, handover
 from tests.acceptance_helpers import residential
 from tests.conftest import PASSWORD
 from tests.factories import resident_id
@@ -27,7 +27,7 @@ def test_a_day_at_the_counter_is_in_the_audit_log(frozen_now, db, actors, tmp_pa
     documents.record(db, clerk, [notice], "print", printer="PDF")  # the second time is a reprint
     batch = handover.create_batch(db, clerk, [app_id])
     handover.confirm(db, back, batch.id, receiver_name="陈后台")
-    progress.find(db, clerk, number)
+    application_search.search(db, clerk, number)
     exports.export(db, sup, exports.ExportRequest("register"), tmp_path / "台账.xlsx")
     audit_export.export_xlsx(db, sup, audit_trail.AuditFilter(), tmp_path / "审计.xlsx")
     with db.read() as s:

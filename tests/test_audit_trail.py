@@ -70,7 +70,7 @@ def test_export_is_recorded_twice_over(db, busy_day):
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
     assert (record.kind, record.row_count, record.unmasked, record.username) == (
         "acceptance_register", 12, False, "super1")
-    assert entry.target_id == "acceptance_register" and '"rows": 12' in entry.detail
+    assert entry.target_id == str(record.id) and '"rows": 12' in entry.detail
 
 
 def test_export_rows_oldest_first_with_chinese_labels(db, busy_day):

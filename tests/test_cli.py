@@ -121,7 +121,7 @@ def test_demo_prints_what_it_created(capsys, fresh_sqlite):
     code, out, err = run(capsys, "--db", fresh_sqlite, "demo", "--applications", "120", "--seed", "4",
                          "--today", "2026-11-24", "--password", "Yanshi2026")
     assert code == 0, err
-    for expected in ("营业厅 FZGL01", "申请（application）：120", "按业务类型：", "低压居民新装：", "在办申请按当前环节：",
+    for expected in ("营业厅 FZGL01", "申请（application）：120", "按业务类型：", "低压居民新装：", "办理中申请按当前环节：",
                      "clerk1", "super1", "admin1", "Yanshi2026", "当前时刻 2026-11-24 16:30"):
         assert expected in out, expected
     db = Database.from_url(fresh_sqlite)

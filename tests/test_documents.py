@@ -140,12 +140,6 @@ def test_full_disk_gives_a_clear_message_and_keeps_the_old_file(setup, tmp_path,
         assert session.scalar(select(PrintRecord.outcome)) == "failed"
 
 
-def test_locked_file_message(tmp_path):
-    message = documents.save_error_message(PermissionError(errno.EACCES, "denied"), tmp_path / "a.docx")
-    assert "正被其他程序" in message
-    assert "不存在" in documents.save_error_message(FileNotFoundError(errno.ENOENT, "x"), tmp_path / "u" / "a.pdf")
-
-
 def test_keep_copy_after_failed_print(setup):
     db, actors, app_id = setup
     items = documents.render_set(db, actors["clerk1"], app_id)

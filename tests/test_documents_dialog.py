@@ -15,6 +15,7 @@ from sqlalchemy import select
 from counter_app.models import PrintRecord
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrinterChoice, PrintFailed
+from counter_app.ui import background
 from counter_app.ui.documents_dialog import DocumentsDialog
 from counter_app.ui.print_support import PrinterChoiceDialog
 from tests.factories import add_case
@@ -55,7 +56,13 @@ def dialog(qtbot, hall_db, frozen_now, printer):
     dlg = DocumentsDialog(db, actors["clerk1"], app_id)
     qtbot.addWidget(dlg)
     dlg.show()
+    settle(qtbot)
     return dlg
+
+
+def settle(qtbot):
+    """The dialog reads, renders, records and saves in the background: wait until all has reported."""
+    qtbot.waitUntil(lambda: background.pending() == 0, timeout=30_000)
 
 
 def records(dlg):
@@ -65,10 +72,10 @@ def records(dlg):
 
 
 def wait_job(qtbot, dlg):
-    qtbot.waitUntil(lambda: dlg._job is None, timeout=20_000)
+    qtbot.waitUntil(lambda: dlg._job is None and not dlg._printing and background.pending() == 0, timeout=30_000)
 
 
-def test_lists_the_set_and_previews_the_first_document(dialog):
+def test_lists_the_set_and_previews_the_first_document(qtbot, dialog):
     titles = [dialog.doc_list.item(i).text() for i in range(dialog.doc_list.count())]
     assert titles[0] == "用电业务办理告知书（未打印）"
     assert titles[4].startswith("授权委托书（不适用")
@@ -77,6 +84,7 @@ def test_lists_the_set_and_previews_the_first_document(dialog):
     assert "吴九" in dialog.header_label.text()
     assert dialog.printer_label.text() == "打印机：柜台打印机（A4）"
     dialog.doc_list.setCurrentRow(1)
+    settle(qtbot)
     assert records(dialog) == [("notice", "preview", "", "ok"), ("form", "preview", "", "ok")]
 
 
@@ -120,9 +128,11 @@ def test_printer_error_keeps_the_documents_and_says_where(qtbot, dialog, printer
 def test_no_printer_installed(qtbot, dialog, monkeypatch):
     monkeypatch.setattr(qt_print, "printer_names", list)
     assert dialog.print_all() is False
+    settle(qtbot)
     assert "未找到打印机" in dialog.last_message and "单据已保存在" in dialog.last_message
     assert dialog.choose_printer() is False
     dialog.refresh()
+    settle(qtbot)
     assert dialog.printer_label.text().startswith("打印机：未找到")
 
 
@@ -130,11 +140,18 @@ def test_save_as_pdf_and_word_and_a_full_disk_loses_nothing(qtbot, dialog, monke
     out = tmp_path / "out"
     out.mkdir()
     dialog.doc_list.setCurrentRow(1)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / "申请表"), ""))
-    saved = dialog.save_current_pdf()
+    settle(qtbot)
+
+    def save(how, name):
+        dialog.last_saved = []
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / name), ""))
+        how()
+        settle(qtbot)
+        return dialog.last_saved[0] if dialog.last_saved else None
+
+    saved = save(dialog.save_current_pdf, "申请表")
     assert saved == out / "申请表.pdf" and saved.read_bytes().startswith(b"%PDF")
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / "申请表.docx"), ""))
-    assert dialog.save_current_docx().read_bytes().startswith(b"PK")
+    assert save(dialog.save_current_docx, "申请表.docx").read_bytes().startswith(b"PK")
 
     real_fsync = os.fsync
 
@@ -142,19 +159,20 @@ def test_save_as_pdf_and_word_and_a_full_disk_loses_nothing(qtbot, dialog, monke
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", disk_full)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / "再存一份.pdf"), ""))
-    assert dialog.save_current_pdf() is None
+    assert save(dialog.save_current_pdf, "再存一份.pdf") is None
     assert "磁盘空间已满" in dialog.last_message
     assert not (out / "再存一份.pdf").exists()
     monkeypatch.setattr(os, "fsync", real_fsync)  # space freed: the same document saves
-    assert dialog.save_current_pdf() == out / "再存一份.pdf"
+    assert save(dialog.save_current_pdf, "再存一份.pdf") == out / "再存一份.pdf"
     assert [r.action for r in records(dialog) if r.action.startswith("save")] == [
         "save_pdf", "save_docx", "save_pdf", "save_pdf"]
 
 
-def test_save_whole_set_to_a_folder(dialog, monkeypatch, tmp_path):
+def test_save_whole_set_to_a_folder(qtbot, dialog, monkeypatch, tmp_path):
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "set"))
-    assert len(dialog.save_all()) == 5
+    dialog.save_all()
+    settle(qtbot)
+    assert len(dialog.last_saved) == 5
     assert len(list((tmp_path / "set").iterdir())) == 5
 
 
@@ -183,6 +201,7 @@ def test_keyboard_shortcuts_and_accessible_names(qtbot, dialog, printer):
     dialog.activateWindow()
     dialog.doc_list.setFocus()
     press(dialog.doc_list, Qt.Key.Key_Down)
+    settle(qtbot)
     assert dialog.current_doc() == "form"
     qtbot.keyClick(dialog.doc_list, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     wait_job(qtbot, dialog)
@@ -194,6 +213,7 @@ def test_role_without_print_permission_sees_why(qtbot, hall_db, frozen_now, prin
     app_id = add_case(db, actors["clerk1"], name="郑十")
     dlg = DocumentsDialog(db, actors["admin1"], app_id)
     qtbot.addWidget(dlg)
+    settle(qtbot)
     assert "无权打印单据" in dlg.last_message
     assert not dlg.buttons["print_all"].isEnabled()
 
@@ -214,6 +234,7 @@ def test_documents_page_lists_recent_and_opens_by_number(qtbot, hall_db, frozen_
     page.activate()
     type_text(page.number_edit, "0003")  # the number of 褚三's application, accepted at window 2
     press(page.number_edit, Qt.Key.Key_Return)
+    settle(qtbot)
     assert page.dialog is not None and "褚三" in page.dialog.header_label.text()
     page.dialog.close()
     page.number_edit.clear()
@@ -221,8 +242,9 @@ def test_documents_page_lists_recent_and_opens_by_number(qtbot, hall_db, frozen_
     page.table.selectRow(1)
     dlg = page.open_selected()
     assert dlg.application_id == first
+    settle(qtbot)
     dlg.print_all()
-    qtbot.waitUntil(lambda: dlg._job is None, timeout=20_000)
+    wait_job(qtbot, dlg)
     dlg.close()
     assert page.model.data(page.model.index(1, 5)) == "4份"
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from decimal import Decimal
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 from counter_app.infra.errors import UserError
 from counter_app.printing.excel import Cancelled, Column
-from counter_app.ui.background import BackgroundTask, run_in_background
+from counter_app.ui import background
+from counter_app.ui.background import BackgroundTask
 from counter_app.ui.table_model import FunctionSource, PagedTableModel, RowsTableModel, format_value
 
 
@@ -67,12 +70,28 @@ def test_cancel_from_the_progress_dialog(qtbot):
 def test_failure_reaches_the_gui_thread(qtbot):
     errors = []
 
-    def work(progress):
+    def work():
         raise UserError("文件被占用")
 
-    task = run_in_background(work, on_failure=errors.append)
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    task = background.run(owner, work, lambda _r: None, errors.append, busy="正在保存…")
+    assert background.busy(owner) and owner.cursor().shape() == Qt.BusyCursor
     qtbot.waitUntil(lambda: len(errors) == 1, timeout=5000)
     assert str(errors[0]) == "文件被占用" and task.outcome == "failure"
+    assert not background.busy(owner) and owner.cursor().shape() != Qt.BusyCursor
+
+
+def test_callbacks_are_dropped_once_the_owner_is_gone(qtbot):
+    seen = []
+    owner = QWidget()
+    gate = threading.Event()
+    task = background.run(owner, lambda: gate.wait(5) and 1, seen.append, busy="正在保存…")
+    owner.deleteLater()  # its busy box goes with it
+    qtbot.waitUntil(lambda: not shiboken6.isValid(owner), timeout=5000)
+    gate.set()
+    qtbot.waitUntil(lambda: task.outcome is not None, timeout=5000)
+    assert seen == [] and background.pending() == 0
 
 
 COLUMNS = (Column("编号", "int"), Column("日期", "date"), Column("名称"), Column("占比", "percent"))

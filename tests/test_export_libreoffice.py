@@ -59,7 +59,7 @@ def test_exports_convert_to_pdf_in_libreoffice(sqlite_db, frozen_now, tmp_path):
         "register": ["业扩受理台账", "申请编号", "证件号码", "合计（40 条）"],
         "deferred": ["容缺受理台账", "应补交日期", "已超期"],
         "commitments": ["承诺书台账", "容缺受理承诺书"],
-        "warnings": ["时限预警清单", "红色预警"],
+        "warnings": ["时限预警清单", "红色超期"],
         "workload": ["窗口工作量统计", "王小明", "合计"],
         "handover": ["业扩报装资料交接清单", batch.number, "移交人（签字）", "接收人（签字）"],
     }

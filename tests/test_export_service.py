@@ -218,7 +218,7 @@ def test_file_open_in_excel_gives_a_clear_message(db, actors, data, out, monkeyp
     def locked_replace(src, dst):
         raise PermissionError(13, "Permission denied", os.fspath(dst))
 
-    monkeypatch.setattr(exports.os, "replace", locked_replace)
+    monkeypatch.setattr(os, "replace", locked_replace)
     with pytest.raises(UserError) as err:
         exports.export(db, actors["super1"], ExportRequest("register"), target)
     assert "正在 Excel" in str(err.value)

@@ -9,7 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from counter_app.tracking import handover
-from counter_app.ui.handover_page import HandoverPage, HandoverReceivePage
+from counter_app.ui import background
+from counter_app.ui.handover_page import HandoverPage
+from counter_app.ui.handover_receive_page import HandoverReceivePage
 from tests.conftest import setup_hall
 from tests.factories import make_accepted
 from tests.qt_helpers import type_text
@@ -29,10 +31,30 @@ def hall(sqlite_db, frozen_now):
     return sqlite_db, actors
 
 
+def settle(qtbot):
+    """Every service call of the pages runs in the background: wait until all have reported."""
+    qtbot.waitUntil(lambda: background.pending() == 0, timeout=30_000)
+
+
 def clerk_page(qtbot, db, actor):
     page = HandoverPage(db, actor)
     qtbot.addWidget(page)
+    settle(qtbot)
     return page
+
+
+def receive_page(qtbot, db, actor):
+    page = HandoverReceivePage(db, actor)
+    qtbot.addWidget(page)
+    settle(qtbot)
+    return page
+
+
+def make_batch(qtbot, page):
+    page.last_batch = None
+    page.create_batch()
+    settle(qtbot)
+    return page.last_batch
 
 
 def tick(page, *rows):
@@ -48,7 +70,7 @@ def test_clerk_makes_a_batch(qtbot, hall):
     tick(page, 0, 1)
     assert page.pending_label.text() == "待移交 3 件，已勾选 2 件" and page.create_button.isEnabled()
     page.shift_combo.setCurrentText("上午班")
-    batch = page.create_batch()
+    batch = make_batch(qtbot, page)
     assert batch.number == "JJ-FZGL01-01-20261124-01" and batch.shift == "上午班"
     assert batch.number in page.messages.text()
     assert page.pending_model.rowCount() == 1
@@ -65,7 +87,7 @@ def test_select_all_and_nothing_ticked(qtbot, hall):
     assert "请先勾选" in page.messages.text()
     page.all_check.setChecked(True)
     assert page.pending_model.checked_rows() == [0, 1, 2]
-    assert page.create_batch().lines == 3
+    assert make_batch(qtbot, page).lines == 3
 
 
 def test_two_pcs_of_one_window_race(qtbot, hall):
@@ -74,8 +96,8 @@ def test_two_pcs_of_one_window_race(qtbot, hall):
     first, second = clerk_page(qtbot, db, actors["clerk1"]), clerk_page(qtbot, db, actors["clerk1"])
     tick(first, 0, 1)
     tick(second, 1, 2)
-    assert first.create_batch() is not None
-    assert second.create_batch() is None
+    assert make_batch(qtbot, first) is not None
+    assert make_batch(qtbot, second) is None
     assert "不能重复移交" in second.messages.text() and "JJ-FZGL01-01-20261124-01" in second.messages.text()
     assert second.pending_model.rowCount() == 1  # refreshed: only the untaken one is left
     assert second.batches.batch_model.rowCount() == 1
@@ -85,12 +107,14 @@ def test_remove_line_and_cancel_batch(qtbot, hall):
     db, actors = hall
     page = clerk_page(qtbot, db, actors["clerk1"])
     page.all_check.setChecked(True)
-    page.create_batch()
+    make_batch(qtbot, page)
     page.batches.line_table.selectRow(0)
     page.remove_selected()
+    settle(qtbot)
     assert page.batches.line_model.rowCount() == 2
     assert page.pending_model.rowCount() == 1
     page.cancel_batch(ask=False)
+    settle(qtbot)
     assert page.batches.batch_model.rowCount() == 0
     assert page.pending_model.rowCount() == 3
 
@@ -99,7 +123,7 @@ def test_export_batch(qtbot, hall, tmp_path):
     db, actors = hall
     page = clerk_page(qtbot, db, actors["clerk1"])
     page.all_check.setChecked(True)
-    batch = page.create_batch()
+    batch = make_batch(qtbot, page)
     task = page.batches.export_to(tmp_path / "h.xlsx")
     qtbot.waitUntil(lambda: task.outcome is not None, timeout=20_000)
     assert task.outcome == "success", task.error
@@ -117,7 +141,7 @@ def test_handover_list_pdf_is_saved_and_recorded(qtbot, hall, tmp_path):
     db, actors = hall
     page = clerk_page(qtbot, db, actors["clerk1"])
     page.all_check.setChecked(True)
-    batch = page.create_batch()
+    batch = make_batch(qtbot, page)
     assert page.batches.pdf_button.isEnabled()
     task = page.batches.save_pdf_to(tmp_path / "交接清单.pdf")
     qtbot.waitUntil(lambda: task.outcome is not None, timeout=30_000)
@@ -135,10 +159,9 @@ def test_receiver_confirms_with_remarks_and_the_batch_locks(qtbot, hall):
     db, actors = hall
     clerk = clerk_page(qtbot, db, actors["clerk1"])
     clerk.all_check.setChecked(True)
-    batch = clerk.create_batch()
+    batch = make_batch(qtbot, clerk)
 
-    page = HandoverReceivePage(db, actors["back1"])
-    qtbot.addWidget(page)
+    page = receive_page(qtbot, db, actors["back1"])
     assert page.batches.batch_model.rowCount() == 1
     assert page.confirm_button.isEnabled()
     assert page.receiver_edit.text() == "陈后台"
@@ -149,16 +172,21 @@ def test_receiver_confirms_with_remarks_and_the_batch_locks(qtbot, hall):
     type_text(page.note_edit, "缺房产证复印件")
     page.apply_remark()
     assert page.batches.line_model.row(0)[9] == "缺件：缺房产证复印件"
-    done = page.confirm(ask=False)
+    page.confirm(ask=False)
+    settle(qtbot)
+    done = page.last_confirmed
     assert done.status == "confirmed" and "已锁定" in page.messages.text()
     page.status_combo.setCurrentIndex(page.status_combo.findData("confirmed"))
+    settle(qtbot)
     page.batches.select_batch(batch.id)
+    settle(qtbot)
     assert not page.confirm_button.isEnabled()
     assert "已锁定" in page.batches.state_label.text()
     detail = handover.detail(db, actors["super1"], batch.id)
     assert detail.items[0].remark == "缺件"
 
     clerk.refresh()
+    settle(qtbot)
     assert "已锁定" in clerk.batches.state_label.text()
     assert not clerk.remove_button.isEnabled() and not clerk.cancel_button.isEnabled()
 
@@ -167,11 +195,12 @@ def test_receiver_must_name_themselves(qtbot, hall):
     db, actors = hall
     clerk = clerk_page(qtbot, db, actors["clerk1"])
     clerk.all_check.setChecked(True)
-    clerk.create_batch()
-    page = HandoverReceivePage(db, actors["back1"])
-    qtbot.addWidget(page)
+    make_batch(qtbot, clerk)
+    page = receive_page(qtbot, db, actors["back1"])
     page.receiver_edit.clear()
-    assert page.confirm(ask=False) is None
+    page.confirm(ask=False)
+    settle(qtbot)
+    assert page.last_confirmed is None
     assert "请填写接收人姓名" in page.messages.text()
 
 
@@ -179,19 +208,19 @@ def test_stale_list_is_not_confirmed(qtbot, hall):
     db, actors = hall
     clerk = clerk_page(qtbot, db, actors["clerk1"])
     tick(clerk, 0)
-    batch = clerk.create_batch()
-    page = HandoverReceivePage(db, actors["back1"])
-    qtbot.addWidget(page)
+    batch = make_batch(qtbot, clerk)
+    page = receive_page(qtbot, db, actors["back1"])
     handover.add_applications(db, actors["clerk1"], batch.id, [clerk.pending_items[0].application_id])
-    assert page.confirm(ask=False) is None
+    page.confirm(ask=False)
+    settle(qtbot)
+    assert page.last_confirmed is None
     assert "请刷新后重新核对" in page.messages.text()
     assert page.batches.line_model.rowCount() == 2  # refreshed to the current list
 
 
 def test_supervisor_sees_missing_applications(qtbot, hall):
     db, actors = hall
-    page = HandoverReceivePage(db, actors["super1"])
-    qtbot.addWidget(page)
+    page = receive_page(qtbot, db, actors["super1"])
     # yesterday's application of window 1 and the one of window 2 (11-20) are in no batch
     assert page.missing_model.rowCount() == 2
     assert page.tabs.tabText(1) == "未移交申请（遗漏 2）"
@@ -207,10 +236,11 @@ def test_handover_list_prints_in_one_action_and_is_recorded(qtbot, hall, tmp_pat
     db, actors = hall
     page = clerk_page(qtbot, db, actors["clerk1"])
     page.all_check.setChecked(True)
-    batch = page.create_batch()
+    batch = make_batch(qtbot, page)
     assert page.batches.print_button.isEnabled()
     out = tmp_path / "printed.pdf"
-    assert page.batches.print_list(output_file=str(out))
+    assert page.batches.print_list(output_file=str(out)) is not None
+    settle(qtbot)
     assert "交接清单已发送到打印机" in page.messages.text()
     with pdfplumber.open(out) as pdf:
         assert len(pdf.pages) >= 1

@@ -67,11 +67,14 @@ def test_database_down_shows_message_not_crash(qtbot, sqlite_db, monkeypatch):
 
 
 def test_status_counts_agree_with_the_warning_service(sqlite_db, frozen_now):
-    """The status bar's SQL counts follow the same rule as warnings.counts (the warning list)."""
+    """The status bar's SQL counts follow the time-limit rule as applied to each application."""
     import datetime as dt
 
+    from sqlalchemy import select
+
+    from counter_app.models import Application
     from counter_app.reporting import overview
-    from counter_app.tracking import time_limits as warnings
+    from counter_app.tracking import time_limits
     from tests.conftest import setup_hall
     from tests.factories import make_accepted
 
@@ -83,6 +86,10 @@ def test_status_counts_agree_with_the_warning_service(sqlite_db, frozen_now):
                           accepted_at=frozen_now - dt.timedelta(days=days_ago), name=f"客户{days_ago}")
     with sqlite_db.read() as session:
         hall_id = actors["clerk1"].hall_id
-        expected = warnings.counts(session, hall_id)
-        assert overview.warning_counts(session, hall_id) == expected
+        expected = [0, 0]
+        for app in session.scalars(select(Application)):
+            level = time_limits.application_time_status(session, app).level
+            if level != "green":
+                expected[level == "red"] += 1
+        assert overview.warning_counts(session, hall_id) == tuple(expected)
     assert sum(expected) > 0

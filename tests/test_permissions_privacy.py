@@ -91,14 +91,14 @@ def test_server_cli_may_export_unmasked_with_a_reason(db, actors):
     from counter_app.infra.context import system_actor
 
     cli = system_actor()
-    assert privacy.is_server_cli(cli) and privacy.may_export_unmasked(cli)
+    assert cli.is_system and privacy.may_export_unmasked(cli)
     assert not privacy.may_export_unmasked(actors["admin1"]) and privacy.may_export_unmasked(actors["super1"])
     assert privacy.export_masking(db, cli, unmasked=True, reason="监管抽查").unmasked
     with pytest.raises(ValidationFailed):
         privacy.export_masking(db, cli, unmasked=True, reason="")
     # a signed-in user who happens to be called "system" is not the server's command line
     impostor = Actor(99, "system", "某某", "clerk")
-    assert not privacy.is_server_cli(impostor)
+    assert not impostor.is_system
 
 
 # --- the policy as the services apply it -------------------------------------------------------------
@@ -110,7 +110,7 @@ def test_services_show_full_data_only_to_the_clerk_handling_the_case(db, actors,
 
     from counter_app.models import Application
     from counter_app.tracking import application_search, deferrals, progress
-    from counter_app.tracking import time_limits as warnings
+    from counter_app.tracking import warning_list as warnings
     from tests.factories import add_case, resident_id
 
     number = resident_id(321)
@@ -121,8 +121,8 @@ def test_services_show_full_data_only_to_the_clerk_handling_the_case(db, actors,
     masked_id, masked_phone = privacy.mask_id(number), "138****5678"
     for who, full in (("clerk2", True), ("clerk1", False), ("super1", False), ("back1", False)):
         actor = actors[who]
-        row = progress.find(db, actor, number).rows[0]
-        assert (row.certificate, row.phone) == ((number, "13812345678") if full else (masked_id, masked_phone)), who
+        row = application_search.search(db, actor, number).rows[0]
+        assert (row.cert_number, row.mobile) == ((number, "13812345678") if full else (masked_id, masked_phone)), who
         detail = progress.detail(db, actor, app_id)
         assert (detail.phone == "13812345678") is full, who
         [item] = deferrals.open_items(db, actor, scope="overdue")

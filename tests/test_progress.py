@@ -10,7 +10,7 @@ from sqlalchemy import select
 from counter_app.infra import clock
 from counter_app.infra.errors import UserError
 from counter_app.models import Application, AuditEntry
-from counter_app.tracking import progress, stages
+from counter_app.tracking import application_search, progress, stages
 from tests.factories import make_accepted_application, make_customer, resident_id
 
 D = dt.date
@@ -49,44 +49,46 @@ def case(db, actors):
     ("91350100M000100Y43", "certificate"),
 ])
 def test_classify(typed, kind):
-    assert progress.classify(typed)[0] == kind
+    assert application_search.classify(typed)[0] == kind
 
 
 @pytest.mark.parametrize("typed, message", [("", "请输入申请编号"), ("123", "输入内容太短")])
 def test_classify_refuses_empty_and_short(typed, message):
     with pytest.raises(UserError, match=message) as exc:
-        progress.classify(typed)
+        application_search.classify(typed)
     assert exc.value.field == "query"
 
 
 def test_lookup_by_each_key_is_audited(db, actors, case):
     first, second, _other = case
     clerk = actors["clerk1"]
-    by_number = progress.find(db, clerk, "FZGL01-20261116-0001")
+    by_number = application_search.search(db, clerk, "FZGL01-20261116-0001")
     assert [r.application_id for r in by_number.rows] == [first]
-    by_cert = progress.find(db, clerk, ID)
+    by_cert = application_search.search(db, clerk, ID)
     assert [r.application_id for r in by_cert.rows] == [second, first]  # newest first
     assert by_cert.message() == "按证件号码找到 2 件申请"
-    by_mobile = progress.find(db, clerk, "13900001111")
+    by_mobile = application_search.search(db, clerk, "13900001111")
     assert {r.application_id for r in by_mobile.rows} == {first, second}
-    by_fixed = progress.find(db, clerk, "059183330000")
+    by_fixed = application_search.search(db, clerk, "059183330000")
     assert [r.application_id for r in by_fixed.rows] == [second]
-    assert progress.find(db, clerk, "13700002222").rows[0].customer_name == "李四"
-    nothing = progress.find(db, clerk, "13600000000")
-    assert nothing.rows == () and "未找到" in nothing.message()
+    assert application_search.search(db, clerk, "13700002222").rows[0].customer_name == "李四"
+    nothing = application_search.search(db, clerk, "13600000000")
+    assert nothing.rows == [] and "没有找到" in nothing.message()
     with db.read() as s:
         lookups = s.scalars(select(AuditEntry).where(AuditEntry.action == "lookup").order_by(AuditEntry.id)).all()
     assert len(lookups) == 6
-    assert lookups[1].target_id == ID[:6] + "********" + ID[-4:]  # the audit trail keeps the number masked
+    # the audit trail keeps the query masked, and names what the answer showed
+    assert lookups[1].target_id == "certificate" and ID[:6] + "********" + ID[-4:] in lookups[1].detail
+    assert ID not in lookups[1].detail
     assert '"by": "certificate"' in lookups[1].detail and "FZGL01-20261116-0001" in lookups[1].detail
-    assert lookups[2].target_id == "139****1111"
+    assert "139****1111" in lookups[2].detail and "13900001111" not in lookups[2].detail
 
 
 def test_masking_depends_on_role(db, actors, case):
-    clerk_row = progress.find(db, actors["clerk1"], ID).rows[0]
-    assert clerk_row.certificate == ID and clerk_row.phone == "13900001111"
-    back_row = progress.find(db, actors["back1"], ID).rows[0]
-    assert back_row.certificate == ID[:6] + "********" + ID[-4:] and back_row.phone == "139****1111"
+    clerk_row = application_search.search(db, actors["clerk1"], ID).rows[0]
+    assert clerk_row.cert_number == ID and clerk_row.mobile == "13900001111"
+    back_row = application_search.search(db, actors["back1"], ID).rows[0]
+    assert back_row.cert_number == ID[:6] + "********" + ID[-4:] and back_row.mobile == "139****1111"
 
 
 def test_timeline_states_current_handler_and_expected_completion(db, actors, case):

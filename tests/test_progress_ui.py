@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog
 from counter_app.infra import clock
 from counter_app.models import Application
 from counter_app.tracking import stages
+from counter_app.ui import background
 from counter_app.ui.progress_page import ProgressDialog, ProgressPage
 from counter_app.ui.stage_dialog import StageDialog
 from tests.conftest import setup_hall
@@ -51,10 +52,12 @@ def test_lookup_by_certificate_shows_timeline(qtbot, hall_case):
     assert page.query.accessibleName() == "申请编号/证件号码/联系电话"
     type_text(page.query, ID)
     press(page.query, Qt.Key_Return)
+    settle(qtbot)
     assert page.results_model.rowCount() == 2
     assert page.message.text() == "按证件号码找到 2 件申请"
     # newest first; pick the older one with the keyboard
     press(page.results, Qt.Key_Down)
+    settle(qtbot)
     p = page.view.progress
     assert p.application_id == app_id
     assert page.view.fields["stage"].text() == "现场勘查"
@@ -75,6 +78,7 @@ def test_lookup_error_is_shown_at_the_field(qtbot, hall_case):
     qtbot.addWidget(page)
     type_text(page.query, "12")
     page.search()
+    settle(qtbot)
     assert "输入内容太短" in page.message.text()
     assert page.query.text() == "12"  # nothing typed is lost
 
@@ -84,6 +88,7 @@ def test_backoffice_advances_through_the_dialog(qtbot, hall_case, monkeypatch):
     page = ProgressPage(db, actors["back1"])
     qtbot.addWidget(page)
     page.show_application(app_id)
+    settle(qtbot)
     assert page.move_button.isEnabled()
 
     def run_dialog(dialog):
@@ -96,6 +101,7 @@ def test_backoffice_advances_through_the_dialog(qtbot, hall_case, monkeypatch):
 
     monkeypatch.setattr(StageDialog, "exec", run_dialog)
     page.open_stage_dialog()
+    settle(qtbot)
     assert page.view.fields["stage"].text() == "装表接电"
     assert page.view.fields["handler"].text() == "装表班吴工"
     assert "已进入“装表接电”环节" in page.message.text()
@@ -144,6 +150,7 @@ def test_dialog_accessible_names_and_screenshot(qtbot, hall_case):
         dialog.grab().save(os.path.join(SHOTS, "stage_dialog.png"))
     viewer = ProgressDialog(db, actors["super1"], app_id)
     qtbot.addWidget(viewer)
+    settle(qtbot)
     assert viewer.windowTitle().startswith("办理进度 — FZGL01-20261116")
     assert viewer.view.progress.phone == "139****1111"
 
@@ -157,11 +164,18 @@ def test_slip_is_generated_recorded_and_opened(qtbot, hall_case, monkeypatch):
     page = ProgressPage(db, actors["clerk1"])
     qtbot.addWidget(page)
     page.show_application(app_id)
+    settle(qtbot)
     assert page.slip_button.isEnabled()
     page.print_slip()
+    settle(qtbot)
     assert page.last_slip is not None and page.last_slip.read_bytes().startswith(b"%PDF")
     assert opened == [str(page.last_slip)]
     assert "进度单已生成" in page.message.text() and "请从阅读器打印" in page.message.text()
     admin_page = ProgressPage(db, actors["admin1"])
     qtbot.addWidget(admin_page)
     assert admin_page.slip_button.isHidden()
+
+
+def settle(qtbot):
+    """The page searches, reads and renders in the background: wait until all has reported."""
+    qtbot.waitUntil(lambda: background.pending() == 0, timeout=30_000)

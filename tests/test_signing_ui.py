@@ -98,7 +98,10 @@ def test_customer_signs_the_set_and_the_clerk_sees_progress(qtbot, windows):
     dialog.close()
     # back in the documents window: a reprint of a signed document says it is a copy
     documents_dialog._pdf.clear()
-    reprint = documents_dialog.rendered("form").data
+    rendered = []
+    documents_dialog._render(["form"], rendered.extend)  # rendered in the background, as on screen
+    _wait(qtbot, documents_dialog)
+    reprint = rendered[0].data
     with pdfplumber.open(io.BytesIO(reprint)) as pdf:
         assert "副本" in pdf.pages[0].extract_text()
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from counter_app.hall import settings_admin as settings_service
 from counter_app.hall.workdays import WorkCalendar
 from counter_app.infra import clock
-from counter_app.tracking import stages
-from counter_app.tracking import time_limits as warnings
+from counter_app.reporting import overview
+from counter_app.tracking import stages, time_limits
+from counter_app.tracking import warning_list as warnings
 from tests.factories import make_accepted_application
 
 D = dt.date
@@ -20,7 +21,7 @@ CAL = WorkCalendar()
 
 
 @pytest.mark.parametrize("today, level, used, label", [
-    (D(2026, 11, 5), None, 3, "剩余 2 个工作日"),   # 60 %
+    (D(2026, 11, 5), "green", 3, "剩余 2 个工作日"),   # 60 %
     (D(2026, 11, 6), "yellow", 4, "剩余 1 个工作日"),  # exactly 80 %
     (D(2026, 11, 8), "yellow", 4, "剩余 1 个工作日"),  # Sunday: nothing more used
     (D(2026, 11, 9), "yellow", 5, "今日到期"),  # the due day itself is not over
@@ -29,7 +30,7 @@ CAL = WorkCalendar()
 def test_thresholds_of_a_five_day_limit(today, level, used, label):
     due = CAL.add_workdays(D(2026, 11, 2), 5)
     assert due.day == D(2026, 11, 9)
-    a = warnings.assess(CAL, D(2026, 11, 2), due, today, 0.8)
+    a = time_limits.assess(CAL, D(2026, 11, 2), due, today, 0.8)
     assert (a.level, a.used_days, a.limit_days) == (level, used, 5)
     row = warnings.WarningRow(1, "N", "张三", "", "", "", "", 1, False, "", T(2026, 11, 2), a)
     assert row.remaining_label == label
@@ -37,7 +38,7 @@ def test_thresholds_of_a_five_day_limit(today, level, used, label):
 
 def test_red_on_the_weekend_after_the_due_day():
     due = CAL.add_workdays(D(2026, 11, 2), 4)  # Friday 11/6
-    a = warnings.assess(CAL, D(2026, 11, 2), due, D(2026, 11, 7), 0.8)
+    a = time_limits.assess(CAL, D(2026, 11, 2), due, D(2026, 11, 7), 0.8)
     assert a.level == "red" and a.days_over == 1
 
 
@@ -46,18 +47,18 @@ def test_threshold_without_float_rounding():
     due = CAL.add_workdays(D(2026, 11, 2), 10)
     seven = CAL.add_workdays(D(2026, 11, 2), 7).day
     six = CAL.add_workdays(D(2026, 11, 2), 6).day
-    assert warnings.assess(CAL, D(2026, 11, 2), due, seven, 0.7).level == "yellow"
-    assert warnings.assess(CAL, D(2026, 11, 2), due, six, 0.7).level is None
+    assert time_limits.assess(CAL, D(2026, 11, 2), due, seven, 0.7).level == "yellow"
+    assert time_limits.assess(CAL, D(2026, 11, 2), due, six, 0.7).level == "green"
 
 
 def test_spring_festival_days_are_not_used():
     # survey entered on the make-up Saturday 2/14, due 2/25 (2 working days); the holiday uses nothing
     due = CAL.add_workdays(D(2026, 2, 14), 2)
     assert due.day == D(2026, 2, 25)
-    assert warnings.assess(CAL, D(2026, 2, 14), due, D(2026, 2, 20), 0.8).used_days == 0
-    assert warnings.assess(CAL, D(2026, 2, 14), due, D(2026, 2, 23), 0.8).level is None
-    assert warnings.assess(CAL, D(2026, 2, 14), due, D(2026, 2, 24), 0.8).level is None  # 50 %
-    assert warnings.assess(CAL, D(2026, 2, 14), due, D(2026, 2, 25), 0.8).level == "yellow"
+    assert time_limits.assess(CAL, D(2026, 2, 14), due, D(2026, 2, 20), 0.8).used_days == 0
+    assert time_limits.assess(CAL, D(2026, 2, 14), due, D(2026, 2, 23), 0.8).level == "green"
+    assert time_limits.assess(CAL, D(2026, 2, 14), due, D(2026, 2, 24), 0.8).level == "green"  # 50 %
+    assert time_limits.assess(CAL, D(2026, 2, 14), due, D(2026, 2, 25), 0.8).level == "yellow"
 
 
 @pytest.fixture
@@ -84,9 +85,9 @@ def hall_with_cases(db, actors):
 def test_counts_for_the_status_bar(db, actors, hall_with_cases):
     c1, c2 = actors["clerk1"], actors["clerk2"]
     with db.read() as s:
-        assert warnings.counts(s, c1.hall_id) == (2, 1)
-        assert warnings.counts(s, c1.hall_id, window_id=c1.window_id) == (1, 1)
-        assert warnings.counts(s, c1.hall_id, window_id=c2.window_id) == (1, 0)
+        assert overview.warning_counts(s, c1.hall_id) == (2, 1)
+        assert overview.warning_counts(s, c1.hall_id, window_id=c1.window_id) == (1, 1)
+        assert overview.warning_counts(s, c1.hall_id, window_id=c2.window_id) == (1, 0)
 
 
 def test_list_green_channel_first_then_urgency(db, actors, hall_with_cases):
@@ -110,12 +111,12 @@ def test_threshold_from_hall_settings(db, actors, hall_with_cases):
                    at=T(2026, 11, 24, 9, 30))
     clock.freeze(T(2026, 11, 25, 10, 0))
     with db.read() as s:
-        assert warnings.counts(s, actors["clerk1"].hall_id) == (0, 3)
+        assert overview.warning_counts(s, actors["clerk1"].hall_id) == (0, 3)
     # WHEN the admin lowers the yellow threshold to 50 %
     settings_service.save(db, actors["admin1"], settings_service.SettingsUpdate(yellow_percent=50))
     # THEN the survey at exactly 50 % turns yellow
     with db.read() as s:
-        assert warnings.counts(s, actors["clerk1"].hall_id) == (1, 3)
+        assert overview.warning_counts(s, actors["clerk1"].hall_id) == (1, 3)
 
 
 def test_whole_process_limit_can_be_the_worse_one(db, actors):
@@ -154,10 +155,9 @@ def test_estimated_due_dates_are_labelled(db, actors):
 
 
 def test_same_rule_as_the_supervisors_register(sqlite_db):
-    """The status-bar counts and the 时限预警清单 (registers.time_status) never disagree: a grid of
+    """The status-bar counts and the 时限预警清单 (time_limits.time_status) never disagree: a grid of
     applications (stages of 0–10 days, holidays, moves) checked on every day of two months."""
     from counter_app.models import Application
-    from counter_app.reporting import registers
     from tests.conftest import setup_hall
 
     actors = setup_hall(sqlite_db)
@@ -181,10 +181,10 @@ def test_same_rule_as_the_supervisors_register(sqlite_db):
             with sqlite_db.read() as s:
                 theirs = {"yellow": 0, "red": 0}
                 for app in s.scalars(select(Application).where(Application.accepted_at <= clock.now())):
-                    level = registers.application_time_status(s, app).level
+                    level = time_limits.application_time_status(s, app).level
                     if level in theirs:
                         theirs[level] += 1
-                assert warnings.counts(s, c1.hall_id) == (theirs["yellow"], theirs["red"]), day
+                assert overview.warning_counts(s, c1.hall_id) == (theirs["yellow"], theirs["red"]), day
             day += dt.timedelta(days=1)
     finally:
         clock.freeze(None)

@@ -77,7 +77,12 @@ def test_open_progress_and_stage_dialog_from_list(qtbot, hall, monkeypatch):
     page = WarningsPage(db, actors["back1"])
     qtbot.addWidget(page)
     opened = []
-    monkeypatch.setattr(ProgressDialog, "exec", lambda self: opened.append(self.view.progress.number))
+
+    def shown(dialog):  # a real exec() runs the event loop while the progress is read in the background
+        qtbot.waitUntil(lambda: dialog.view.progress is not None, timeout=20_000)
+        opened.append(dialog.view.progress.number)
+
+    monkeypatch.setattr(ProgressDialog, "exec", shown)
     page.table.setFocus()
     press(page.table, Qt.Key_Return)
     assert opened == [page.model.row(0).number]

@@ -1,6 +1,6 @@
-"""What the clerk enters for one acceptance, the materials checklist, and the checks with a Chinese
-message per field. Pure Python: the window checks as the clerk types, the service checks again
-inside the saving transaction with the customer's record (materials on file, blacklist)."""
+"""What the clerk enters for one acceptance, the materials checklist, what a business type fills in
+by itself, and how typed numbers and dates are read. Pure Python. The checks with a Chinese message
+per field are :mod:`counter_app.acceptance.input_checks`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 from counter_app.acceptance import identity, survey
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall.catalog import FIELD_LABELS, BusinessType
+from counter_app.infra.typed_text import compact
 
 MATERIAL_STATES = {"received": "已收", "on_file": "在档", "deferred": "容缺"}
 # identity papers the archive keeps and a later application may reuse (在档); address papers are
@@ -82,7 +83,6 @@ VAT_FIELDS = ("vat_taxpayer_number", "vat_bank", "vat_account", "vat_address", "
 CAPACITY_FIELDS = ("existing_capacity", "applied_capacity", "total_capacity", "supply_voltage")
 REDUCING_TYPES = {"reduce", "suspend"}  # applied capacity is taken off the existing one
 MAX_CAPACITY = Decimal("9999999")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -280,8 +280,7 @@ def parse_decimal(value: Any) -> Decimal | None:
         number = value
     else:
         # not identity.normalize: it drops "-" (certificate numbers), which made "-8" read as 8
-        text = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in str(value))
-        text = text.replace("\u2212", "-").replace(" ", "").replace("\u3000", "").upper()
+        text = compact(str(value)).replace("\u2212", "-").upper()
         text = text.replace(",", "").replace("，", "")
         text = text.removesuffix("KW").removesuffix("KVA")
         try:
@@ -307,319 +306,34 @@ def parse_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(text)
 
 
-@dataclass
-class Checked:
-    """The input after the checks: values ready to store, the checklist with states, warnings."""
+def type_defaults(bt: BusinessType, cat: catalog_mod.Catalog, residential_kw: Decimal | None) -> dict[str, str]:
+    """What the form fills in by itself for a business type: its usage category and industry, the
+    first load importance for high voltage, and the hall's usual capacity for a new residential
+    supply. The clerk may overwrite each."""
+    return {
+        "usage_category": bt.usage_default,
+        "industry": bt.industry_default,
+        "load_importance": cat.load_importance[0] if bt.is_high_voltage else "",
+        "applied_capacity": format(residential_kw.normalize(), "f") if residential_kw and bt.code == "lv_res_new"
+        else "",
+    }
 
-    app: dict[str, Any]
-    cert: dict[str, Any]
-    materials: list[tuple[PlanItem, str]]
-    appointment: survey.AppointmentInput | None
-    warnings: list[str]
-    kind: str  # person | organisation
+
+# what a change to a part of the form that is not one field is called
+PART_LABELS = {"materials": "资料清单", "appointment": "勘查预约", "has_agent": "经办人", "green_channel": "绿色通道"}
 
 
-def validate(
-    inp: AcceptanceInput,
-    *,
-    today: dt.date,
-    on_file: Mapping[str, dt.date | None] | None = None,
-    blacklisted: bool = False,
-    calendar=None,
-    team_names: list[str] | None = None,
-    cat: catalog_mod.Catalog | None = None,
-) -> Checked:
-    """Check everything; raise ValidationFailed({field: message}) listing every field to fix."""
-    from counter_app.infra.errors import ValidationFailed
-
-    cat = cat or catalog_mod.load()
-    errors: dict[str, str] = {}
-    warnings: list[str] = []
-    app: dict[str, Any] = {}
-    cert: dict[str, Any] = {}
-
-    def text(name: str, *, required: bool = False, multiline: bool = False) -> str:
-        raw = getattr(inp, name) or ""
-        value = str(raw).replace("\r\n", "\n").strip()
-        label = LABELS.get(name, name)
-        if not multiline:
-            value = value.replace("\n", " ")
-        if _CONTROL.search(value):
-            errors[name] = f"{label}含有不可见的控制字符，请删除后重新输入"
-        elif required and not value:
-            errors[name] = f"请填写{label}"
-        elif len(value) > MAX_LEN.get(name, 200):
-            errors[name] = f"{label}不能超过{MAX_LEN.get(name, 200)}个字（当前{len(value)}个）"
-        return value
-
-    # --- certificate --------------------------------------------------------------------------
-    kind = identity.PERSON
-    if inp.cert_type not in identity.CERT_TYPES:
-        errors["cert_type"] = "请选择证件类型"
-    else:
-        kind = identity.cert_kind(inp.cert_type)
-        result = identity.check(inp.cert_type, inp.cert_number, today=today)
-        if not result.ok:
-            errors["cert_number"] = result.error
-        warnings.extend(result.warnings)
-        cert["number"] = result.number
-        cert["cert_type"] = inp.cert_type
-        cert["sex"] = result.sex or (inp.cert_sex or "").strip()[:4]
-        cert["birth_date"] = result.birth_date
-        if result.birth_date is None and inp.cert_birth_date:
-            try:
-                cert["birth_date"] = parse_date(inp.cert_birth_date)
-            except ValueError:
-                cert["birth_date"] = None
-    cert["holder_name"] = text("holder_name", required=True)
-    if "holder_name" not in errors and kind == identity.PERSON and re.search(r"\d", cert["holder_name"]):
-        errors["holder_name"] = "客户姓名不应含有数字，请核对证件上的姓名"
-    cert["address"] = text("cert_address")
-    cert["issuer"] = text("cert_issuer")
-    cert["valid_until"] = None
-    valid = inp.cert_valid_until
-    if isinstance(valid, str) and valid.strip() in {PERMANENT, ""}:
-        valid = None
-    try:
-        cert["valid_until"] = parse_date(valid)
-    except ValueError:
-        errors["cert_valid_until"] = "证件有效期请按 2035-06-30 的格式填写，长期有效填“长期”"
-    if cert["valid_until"] and cert["valid_until"] < today:
-        errors["cert_valid_until"] = f"证件已于 {cert['valid_until']:%Y-%m-%d} 过期，请客户出示有效期内的证件"
-
-    # --- business type and its fields ---------------------------------------------------------
-    try:
-        bt = cat.business_type(inp.business_type)
-    except Exception:
-        errors["business_type"] = "请选择业务类型"
-        raise ValidationFailed(errors) from None
-    if inp.cert_type in identity.CERT_TYPES and kind not in bt.subjects:
-        who = "个人" if kind == identity.PERSON else "单位"
-        errors["business_type"] = (
-            f"{bt.name}不能由{who}客户办理，请核对业务类型（居民业务只受理个人，"
-            "单位客户请选择非居民或高压业务）"
-        )
-    roles = field_roles(bt)
-
-    def used(name: str) -> bool:
-        return name in roles
-
-    def req(name: str) -> bool:
-        return roles.get(name) == "required"
-
-    for name in (
-        "account_number",
-        "address_district",
-        "address_detail",
-        "mailing_address",
-        "contact_name",
-        "project_name",
-        "legal_rep_name",
-        *VAT_FIELDS,
-    ):
-        app[name] = text(name, required=req(name)) if used(name) else ""
-    app["remarks"] = text("remarks", multiline=True)
-    app["internal_note"] = text("internal_note", multiline=True)
-    for name in ("previous_holder_name", "supply_mode", "security_load", "main_equipment", "planned_load"):
-        app[name] = text(name, required=req(name), multiline=name in ("main_equipment", "planned_load")) \
-            if used(name) else ""
-
-    if used("account_number") and app["account_number"] and "account_number" not in errors:
-        if not re.fullmatch(r"\d{5,20}", app["account_number"]):
-            errors["account_number"] = "用电户号应为5至20位数字，请核对电费单上的户号"
-
-    mobile = identity.normalize_mobile(inp.contact_mobile or "")
-    if req("contact_mobile") or mobile:
-        problem = identity.check_mobile(mobile) if mobile else "请填写移动电话"
-        if problem:
-            errors["contact_mobile"] = problem
-    app["contact_mobile"] = mobile
-    phone = (inp.contact_phone or "").strip().replace(" ", "")
-    if phone:
-        problem = identity.check_fixed_phone(phone)
-        if problem:
-            errors["contact_phone"] = problem
-    app["contact_phone"] = phone if used("contact_phone") else ""
-
-    usage = (inp.usage_category or "").strip()
-    if used("usage_category"):
-        if not usage and req("usage_category"):
-            errors["usage_category"] = "请选择用电类别"
-        elif usage and usage not in cat.usage_categories:
-            errors["usage_category"] = "用电类别应为：" + "、".join(cat.usage_categories)
-    app["usage_category"] = usage if used("usage_category") and usage else bt.usage_default
-    industry = (inp.industry or "").strip()
-    if used("industry"):
-        if not industry and req("industry"):
-            errors["industry"] = "请选择行业分类"
-        elif industry and industry not in cat.industries:
-            errors["industry"] = "请从列表中选择行业分类"
-    app["industry"] = industry if used("industry") else ("城乡居民生活" if bt.is_residential else "")
-    importance = (inp.load_importance or "").strip()
-    if used("load_importance"):
-        if not importance and req("load_importance"):
-            errors["load_importance"] = "请选择负荷重要性"
-        elif importance and importance not in cat.load_importance:
-            errors["load_importance"] = "负荷重要性应为：" + "、".join(cat.load_importance)
-    app["load_importance"] = importance if used("load_importance") else ""
-
-    # capacities
-    amounts: dict[str, Decimal] = {}
-    for name in ("existing_capacity", "applied_capacity"):
-        amounts[name] = Decimal("0")
-        if not used(name):
+def changed_fields(before: AcceptanceInput, after: AcceptanceInput) -> list[str]:
+    """Labels of what differs between two versions of an acceptance (someone else's save)."""
+    a, b = before.to_dict(), after.to_dict()
+    names = []
+    for key in a:
+        if key == "cert_entered_at" or a.get(key) == b.get(key):
             continue
-        label = LABELS[name]
-        try:
-            number = parse_decimal(getattr(inp, name))
-        except ValueError:
-            errors[name] = f"{label}应为数字（单位 {capacity_unit(bt)}），如 8 或 12.5"
-            continue
-        if number is None:
-            if req(name):
-                errors[name] = f"请填写{label}（{capacity_unit(bt)}）"
-            continue
-        if number < 0 or number > MAX_CAPACITY:
-            errors[name] = f"{label}应在 0 至 {MAX_CAPACITY} 之间"
-        elif req(name) and number == 0:
-            errors[name] = f"{label}应大于0"
-        elif number != number.quantize(Decimal("0.01")):
-            errors[name] = f"{label}最多保留两位小数"
-        else:
-            amounts[name] = number
-    if (
-        inp.business_type in REDUCING_TYPES
-        and "applied_capacity" not in errors
-        and amounts["applied_capacity"] > amounts["existing_capacity"]
-        and "existing_capacity" not in errors
-    ):
-        errors["applied_capacity"] = "减少的容量不能大于原有容量"
-    app["existing_capacity"] = amounts["existing_capacity"]
-    app["applied_capacity"] = amounts["applied_capacity"]
-    app["total_capacity"] = total_capacity(
-        inp.business_type, amounts["existing_capacity"], amounts["applied_capacity"]
-    )
-    app["capacity_unit"] = capacity_unit(bt)
-    voltage = (inp.supply_voltage or "").strip()
-    if used("supply_voltage") and voltage and voltage not in cat.voltages:
-        errors["supply_voltage"] = "供电电压应为：" + "、".join(cat.voltages)
-    if used("supply_voltage") and not voltage and app["total_capacity"] > 0:
-        voltage = cat.suggest_voltage(float(app["total_capacity"]), single_phase_only=bt.is_residential)
-    app["supply_voltage"] = voltage if used("supply_voltage") else ""
-
-    app["wanted_date"] = None
-    if used("wanted_date"):
-        try:
-            wanted = parse_date(inp.wanted_date)
-        except ValueError:
-            errors["wanted_date"] = f"{LABELS['wanted_date']}请按 2026-12-01 的格式填写"
-        else:
-            if wanted is None and req("wanted_date"):
-                errors["wanted_date"] = f"请填写{LABELS['wanted_date']}"
-            elif wanted is not None and wanted < today:
-                errors["wanted_date"] = f"{LABELS['wanted_date']}不能早于今天"
-            app["wanted_date"] = wanted
-
-    app["legal_rep_id_number"] = ""
-    if used("legal_rep_id_number"):
-        rep_id = identity.normalize(inp.legal_rep_id_number or "")
-        if rep_id:
-            if re.fullmatch(r"\d{15}|\d{17}[\dX]", rep_id):
-                result = identity.check_resident_id(rep_id, today=today)
-                if not result.ok:
-                    errors["legal_rep_id_number"] = "法定代表人" + result.error
-            elif not re.fullmatch(r"[A-Z0-9]{5,30}", rep_id):
-                errors["legal_rep_id_number"] = "法定代表人证件号码应为18位身份证号或5至30位字母、数字"
-        app["legal_rep_id_number"] = rep_id
-
-    if used("vat_taxpayer_number") and app["vat_taxpayer_number"] and "vat_taxpayer_number" not in errors:
-        tax = identity.normalize(app["vat_taxpayer_number"])
-        app["vat_taxpayer_number"] = tax
-        if len(tax) == 18:
-            result = identity.check_credit_code(tax)
-            if not result.ok:
-                errors["vat_taxpayer_number"] = (
-                    "纳税人识别号（" + result.error.replace("统一社会信用代码", "") + "）"
-                )
-        elif not re.fullmatch(r"[A-Z0-9]{15}|[A-Z0-9]{17}|[A-Z0-9]{20}", tax):
-            errors["vat_taxpayer_number"] = "纳税人识别号应为15、17、18或20位字母或数字"
-    if used("vat_account") and app["vat_account"] and "vat_account" not in errors:
-        account = app["vat_account"].replace(" ", "")
-        app["vat_account"] = account
-        if not re.fullmatch(r"\d{6,32}", account):
-            errors["vat_account"] = "银行账号应为6至32位数字"
-    if used("vat_phone") and app["vat_phone"] and "vat_phone" not in errors:
-        if identity.check_fixed_phone(app["vat_phone"]) and identity.check_mobile(app["vat_phone"]):
-            errors["vat_phone"] = "注册电话应为固定电话（如 0591-87654321）或手机号码"
-
-    # agent (经办人)
-    app.update(agent_name="", agent_cert_type="", agent_cert_number="", agent_mobile="")
-    if inp.has_agent:
-        app["agent_name"] = text("agent_name", required=True)
-        agent_type = inp.agent_cert_type or "id_card"
-        if agent_type not in identity.CERT_TYPES or identity.cert_kind(agent_type) != identity.PERSON:
-            errors["agent_cert_type"] = "经办人证件应为个人证件（如居民身份证）"
-        else:
-            result = identity.check(agent_type, inp.agent_cert_number, today=today)
-            if not result.ok:
-                errors["agent_cert_number"] = "经办人" + result.error
-            elif result.number == cert.get("number"):
-                errors["agent_cert_number"] = "经办人与客户本人是同一人，无需填写经办人"
-            app["agent_cert_number"] = result.number
-        app["agent_cert_type"] = agent_type
-        agent_mobile = identity.normalize_mobile(inp.agent_mobile or "")
-        problem = identity.check_mobile(agent_mobile) if agent_mobile else "请填写经办人手机号码"
-        if problem:
-            errors["agent_mobile"] = "经办人" + problem if agent_mobile else problem
-        app["agent_mobile"] = agent_mobile
-
-    # green channel
-    app["green_channel"] = bool(inp.green_channel)
-    app["green_reason"] = app["green_manager"] = ""
-    if inp.green_channel:
-        app["green_reason"] = text("green_reason", required=True)
-        app["green_manager"] = text("green_manager", required=True)
-
-    # --- materials ----------------------------------------------------------------------------
-    plan = material_plan(
-        inp.business_type,
-        has_agent=inp.has_agent,
-        on_file=on_file,
-        blacklisted=blacklisted,
-        today=today,
-        cat=cat,
-        important=catalog_mod.is_important(app.get("load_importance", "")),
-    )
-    chosen = []
-    for item in plan:
-        state = (inp.materials or {}).get(item.code) or item.default_state
-        key = f"material.{item.code}"
-        if state == "deferred" and blacklisted and item.deferrable:
-            errors[key] = "该客户已列入失信名单，不能容缺受理：此项资料须当场提交"
-        elif state == "deferred" and not item.deferrable:
-            errors[key] = "此项资料须在受理时提交，不能容缺"
-        elif state == "on_file" and not item.on_file:
-            errors[key] = "档案中没有此项有效资料，请当场收取"
-        elif state not in MATERIAL_STATES:
-            errors[key] = "请选择资料状态：已收、在档或容缺"
-        chosen.append((item, state))
-
-    # --- survey appointment -------------------------------------------------------------------
-    appointment = inp.appointment
-    if appointment is not None:
-        if "survey" not in {s.code for s in bt.stages}:
-            appointment = None  # this business type has no survey stage
-        elif calendar is not None:
-            errors.update(
-                survey.validate(appointment, today=today, calendar=calendar, team_names=team_names or [])
-            )
-
-    if errors:
-        raise ValidationFailed(errors)
-    app["business_type"] = bt.code
-    return Checked(
-        app=app, cert=cert, materials=chosen, appointment=appointment, warnings=warnings, kind=kind
-    )
+        if key.startswith("cert_") and key not in LABELS:
+            continue  # read from the card with the number: the number says it
+        names.append(PART_LABELS.get(key) or LABELS.get(key, key))
+    return names
 
 
 def split_address(address: str) -> tuple[str, str]:

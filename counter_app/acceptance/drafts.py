@@ -8,12 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter_app.infra import clock, config
+from counter_app.infra import atomic_files, clock, config
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +61,8 @@ class DraftStore:
             "data": data,
         }
         target = self.path(key)
-        tmp = target.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
+        with atomic_files.replacing(target) as temp, temp.open("w", encoding="utf-8") as fh:
             json.dump(payload, fh, ensure_ascii=False, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
         return target
 
     def load(self, key: str) -> Draft | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from stdnum.cn import ric, uscc
 
 from counter_app.infra import clock
+from counter_app.infra.typed_text import compact
 
 # code -> (Chinese label, subject kind)
 PERSON = "person"
@@ -68,10 +69,7 @@ class CertCheck:
 
 def normalize(number: str) -> str:
     """Strip spaces and full-width characters a scanner or IME may produce; upper-case letters."""
-    text = (number or "").strip()
-    text = text.translate({0x3000: None, 0x20: None, 0x2D: None})
-    text = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text)
-    return text.upper()
+    return compact((number or "").strip()).replace("-", "").upper()
 
 
 def check(cert_type: str, number: str, *, today: dt.date | None = None) -> CertCheck:

@@ -246,7 +246,7 @@ def thumbnail(data: bytes, *, blurred: bool = False) -> bytes:
 
 def may_view(actor: Actor, app: Application) -> bool:
     """Pages in full: whoever works the case (back office, supervisor, the clerk handling it)."""
-    if privacy.is_server_cli(actor):
+    if actor.is_system:
         return True
     if actor.role in ("backoffice", "supervisor"):
         return allowed(actor, Perm.VIEW_APPLICATION)
@@ -374,15 +374,15 @@ def page(db: Database, actor: Actor, scan_id: int, *, purpose: str = "view") -> 
 
 
 def export_page(db: Database, actor: Actor, scan_id: int, path: str | Path) -> Path:
-    from counter_app.documents import _write_atomically, save_error_message
+    from counter_app.infra import atomic_files
 
     _info, data = page(db, actor, scan_id, purpose="export")
     target = Path(path)
     try:
-        _write_atomically(target, data)
-        target.chmod(0o600)  # a scan is personal data
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_files.write_bytes(target, data)  # owner-only: personal data
     except OSError as exc:
-        raise UserError(save_error_message(exc, target)) from exc
+        raise UserError(atomic_files.write_problem(target, exc)) from exc
     return target
 
 

@@ -28,11 +28,10 @@ from counter_app.acceptance.clerk_input import (
     MATERIAL_STATES,
     REUSABLE_MATERIALS,
     AcceptanceInput,
-    Checked,
     PlanItem,
     material_plan,
-    validate,
 )
+from counter_app.acceptance.input_checks import Checked, validate
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall, numbering
 from counter_app.infra import clock

@@ -13,6 +13,7 @@ from counter_app.infra import clock
 from counter_app.infra.errors import UserError
 from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES
+from counter_app.tracking.stages import status_label
 
 # the moment of the demo day that counts as "now" when --today is given (same data on every run)
 DEMO_TIME = dt.time(16, 30)
@@ -24,7 +25,6 @@ TABLE_LABELS = {
     "handover_line": "交接明细", "print_record": "打印记录", "audit_entry": "审计日志", "blacklist_entry": "失信名单",
     "number_counter": "编号计数器",
 }
-STATUS_LABELS = {"active": "在办", "completed": "已归档", "terminated": "已终止"}
 
 
 def register(sub) -> None:
@@ -100,8 +100,8 @@ def format_report(report: DemoReport, url: str) -> str:
     lines.append("按业务类型：")
     for code, bt in cat.business_types.items():
         lines.append(f"  {bt.name}：{report.by_type.get(code, 0)}")
-    lines.append("按状态：" + "，".join(f"{STATUS_LABELS.get(s, s)} {n}" for s, n in sorted(report.by_status.items())))
-    lines.append("在办申请按当前环节：" + "，".join(
+    lines.append("按状态：" + "，".join(f"{status_label(s)} {n}" for s, n in sorted(report.by_status.items())))
+    lines.append("办理中申请按当前环节：" + "，".join(
         f"{cat.stage_name(code)} {report.by_stage[code]}" for code in cat.stage_names if report.by_stage.get(code)))
     lines.append(f"逾期未补交的容缺资料：{report.overdue_deferred} 项")
     if report.uncovered:

@@ -16,8 +16,9 @@ from counter_app.infra.context import system_actor
 from counter_app.infra.errors import UserError
 from counter_app.models import User
 from counter_app.reporting import exports
-from counter_app.reporting.registers import DEFERRAL_STATES, STATUS_LABELS, RegisterFilter
+from counter_app.reporting.register_filter import DEFERRAL_STATES, RegisterFilter
 from counter_app.tracking import handover
+from counter_app.tracking.stages import STATUS_LABELS
 
 KINDS = ["register", "deferred", "commitments", "warnings", "workload", "ratings", "handover"]
 

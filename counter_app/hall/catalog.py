@@ -124,6 +124,11 @@ class BusinessType:
         return self.group == "low_residential"
 
     @property
+    def industry_default(self) -> str:
+        """Residential supply has one industry class (国民经济行业用电分类); others choose theirs."""
+        return "城乡居民生活" if self.is_residential else ""
+
+    @property
     def is_high_voltage(self) -> bool:
         return self.group == "high_voltage"
 

@@ -4,7 +4,9 @@ window's start) need them, and importing openpyxl costs ~0.15 s."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 # Column kinds → Excel number format (None: General). Text columns are always stored as text.
 NUMBER_FORMATS: dict[str, str | None] = {
@@ -47,6 +49,8 @@ class Column:
     total: str | None = None  # sum | average | count: a SUBTOTAL formula in the totals row
     wrap: bool = False
     number_format: str | None = None  # overrides the kind's format
+    # for rows that are objects (a service's dataclasses) rather than tuples: what the cell shows
+    value: Callable[[Any], Any] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in NUMBER_FORMATS:

@@ -195,17 +195,17 @@ def _page_count(data: bytes) -> int:
 
 def save(db: Database, actor: Actor, result: ArchiveResult, path: str | Path) -> Path:
     """Write the archive (owner-only: it holds personal data) and record where."""
-    from counter_app.documents import _write_atomically, save_error_message
+    from counter_app.infra import atomic_files
     from counter_app.infra.errors import UserError
 
     target = Path(path)
     if target.is_dir():
         target = target / result.filename
     try:
-        _write_atomically(target, result.data)
-        target.chmod(0o600)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_files.write_bytes(target, result.data)  # owner-only: personal data
     except OSError as exc:
-        raise UserError(save_error_message(exc, target)) from exc
+        raise UserError(atomic_files.write_problem(target, exc)) from exc
     db.run_write(lambda session: audit.record(session, actor, "save_document", "application", result.number,
                                               detail={"document": "archive", "path": str(target)}))
     return target

@@ -19,8 +19,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +29,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from counter_app.acceptance.identity import cert_label
 from counter_app.hall import catalog, hall
-from counter_app.infra import clock
+from counter_app.infra import atomic_files, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.models import Application, CounterWindow, ExportRecord, Hall, Material, StageEvent, User
+from counter_app.models import Application, CounterWindow, Hall, Material, StageEvent, User
 from counter_app.reporting import csv_safety
 from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
@@ -220,11 +218,10 @@ def export(db: Database, actor: Actor, path: str | Path, *, since: dt.date | Non
         hall_id, hall_code = h.id, h.code
         count = _write_atomically(path, fmt, lambda out: _write(out, fmt, session, hall_id, hall_code, since))
     with db.write() as session:
-        session.add(ExportRecord(kind="exchange_export", filters={"since": _text(since), "format": fmt},
-                                 row_count=count, unmasked=True, reason="营销系统数据交换", path=str(path),
-                                 user_id=actor.user_id, username=actor.username, at=clock.now()))
-        audit.record(session, actor, "exchange_export", "file", path.name,
-                     detail={"format": fmt, "since": _text(since), "count": count, "path": str(path)})
+        # the marketing system needs the numbers in full: recorded as an unmasked export with its reason
+        audit.record_export(session, actor, "exchange_export", filters={"since": _text(since), "format": fmt},
+                            row_count=count, unmasked=True, reason="营销系统数据交换", path=str(path),
+                            action="exchange_export")
     return ExportResult(path, fmt, count)
 
 
@@ -249,23 +246,16 @@ def _write(out: io.TextIOBase, fmt: str, session: Session, hall_id: int, hall_co
 
 
 def _write_atomically(path: Path, fmt: str, write) -> int:
-    """Write to a temporary file beside ``path`` and rename: a reader never sees half a file."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise UserError(f"导出目录不存在：{directory}", field="path")
     # CSV with a BOM so that Excel opens the Chinese text correctly
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    fd, tmp = tempfile.mkstemp(prefix=".export-", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
-            count = write(out)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise UserError(f"无法写入 {path}：文件被占用或没有写权限，请关闭该文件或换一个位置") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return count
+        with atomic_files.replacing(path) as temp, open(temp, "w", encoding=encoding, newline="") as out:
+            return write(out)
+    except OSError as exc:
+        raise UserError(atomic_files.write_problem(path, exc), field="path") from exc
 
 
 # --- import --------------------------------------------------------------------------------------

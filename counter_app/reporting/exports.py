@@ -11,8 +11,6 @@ transaction; if that fails the file is removed again: no unrecorded export leave
 
 from __future__ import annotations
 
-import errno
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,9 +18,10 @@ from pathlib import Path
 
 from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock
+from counter_app.infra.atomic_files import replacing, write_problem
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.models import ExportRecord, HandoverBatch
+from counter_app.models import HandoverBatch
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
 from counter_app.reporting import registers
 from counter_app.security import audit, privacy
@@ -82,30 +81,16 @@ def check_target(path: str | Path) -> Path:
             with open(target, "r+b"):
                 pass
         except OSError as exc:
-            raise UserError(_write_problem(target, exc), field="path") from None
+            raise UserError(write_problem(target, exc), field="path") from None
     probe = parent / f".{target.name}.{uuid.uuid4().hex[:8]}.probe"
     try:
         with open(probe, "wb"):
             pass
     except OSError as exc:
-        raise UserError(_write_problem(target, exc), field="path") from None
+        raise UserError(write_problem(target, exc), field="path") from None
     finally:
         probe.unlink(missing_ok=True)
     return target
-
-
-def _write_problem(target: Path, exc: OSError) -> str:
-    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        if target.exists():
-            return f"无法写入 {target}：文件可能正在 Excel 或其他程序中打开，或没有写入权限。请关闭该文件后重试，或换一个文件名"
-        return f"无法写入 {target}：没有在文件夹 {target.parent} 中写文件的权限，请另选位置"
-    if exc.errno == errno.ENOSPC:
-        return f"无法写入 {target}：磁盘空间不足"
-    if exc.errno == errno.ENOENT and not target.parent.is_dir():
-        return f"无法写入 {target}：文件夹 {target.parent} 不存在"
-    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-        return f"无法写入 {target}：不能在 {target.parent} 中创建文件，请另选位置"
-    return f"无法写入 {target}：{exc.strerror or exc}"
 
 
 # --- the export -----------------------------------------------------------------------------------
@@ -118,9 +103,9 @@ def _check(db, actor: Actor, request: ExportRequest) -> None:
         if request.batch_id is None:
             raise ValidationFailed({"batch": "导出交接清单需指定交接批次（--batch 批次号）"})
         if not (allowed(actor, Perm.HANDOVER) or allowed(actor, Perm.RECEIVE_HANDOVER)
-                or allowed(actor, Perm.EXPORT_REGISTERS) or privacy.is_server_cli(actor)):
+                or allowed(actor, Perm.EXPORT_REGISTERS) or actor.is_system):
             require(db, actor, Perm.HANDOVER, target_type="export", target_id=request.kind)
-    elif not privacy.is_server_cli(actor):
+    elif not actor.is_system:
         require(db, actor, Perm.EXPORT_REGISTERS, target_type="export", target_id=request.kind)
     if request.unmasked:  # the one policy for unmasked exports: permission, then a recorded reason
         privacy.export_masking(db, actor, unmasked=True, reason=request.reason, kind=request.kind)
@@ -145,7 +130,7 @@ def _register_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
     if request.kind == "warnings":
         settings = hall_mod.all_settings(session, hall.id)
         notes.append(f"预警规则：环节时限（工作日）已用 {float(settings['warning_yellow_ratio']):.0%} 及以上为黄色预警，"
-                     "超过环节或全流程时限为红色预警；绿色通道优先列出")
+                     "超过环节或全流程时限为红色超期；绿色通道优先列出")
     elif request.kind == "workload":
         minutes = hall_mod.get_setting(session, "counter_standard_minutes", hall.id)
         notes.append(f"窗口用时：从录入证件到保存受理的时长；标准为 {minutes} 分钟以内；未计时的受理不计入平均")
@@ -170,7 +155,7 @@ def _handover_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
     if batch is None:
         raise UserError("交接批次不存在（可能已被撤销），请刷新后重试")
     if (not allowed(actor, Perm.RECEIVE_HANDOVER) and not allowed(actor, Perm.EXPORT_REGISTERS)
-            and not privacy.is_server_cli(actor) and batch.window_id != actor.window_id):
+            and not actor.is_system and batch.window_id != actor.window_id):
         raise refuse(actor, "只能导出本窗口的交接清单", target_type="handover_batch", target_id=batch.number)
     detail = handover.load_detail(session, batch, masked=not request.unmasked)
     b = detail.batch
@@ -207,10 +192,9 @@ def export(
     ``cancelled()`` turns true (nothing is written or recorded then)."""
     _check(db, actor, request)
     target = check_target(path)
-    temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part.xlsx")
     batch_number = ""
     try:
-        with db.read() as session:
+        with replacing(target) as temp, db.read() as session:
             if request.kind == "handover":
                 spec, total = _handover_sheet(session, actor, request)
                 batch_number = session.get(HandoverBatch, request.batch_id).number
@@ -220,31 +204,18 @@ def export(
             if progress is not None:
                 progress(0, total)
             [rows] = write_xlsx(temp, [spec], progress=report, cancelled=cancelled)
-        os.replace(temp, target)
-    except Cancelled:
-        raise
     except OSError as exc:
-        raise UserError(_write_problem(target, exc), field="path") from None
-    finally:
-        temp.unlink(missing_ok=True)
+        raise UserError(write_problem(target, exc), field="path") from None
 
     filters = request.filters.as_dict()
     if request.kind == "handover":
         filters = {"batch_id": request.batch_id, "batch": batch_number}
     try:
         with db.write() as session:
-            record = ExportRecord(
-                kind=request.kind, filters=filters, row_count=rows, unmasked=request.unmasked,
-                reason=request.reason.strip(), path=str(target.resolve())[:500], user_id=actor.user_id,
-                username=actor.username, at=clock.now(),
-            )
-            session.add(record)
-            session.flush()
-            audit.record(session, actor, "export", "export", record.id, detail={
-                "kind": request.kind, "title": KIND_TITLES[request.kind], "rows": rows, "filters": filters,
-                "unmasked": request.unmasked, "reason": request.reason.strip(), "path": record.path,
-            })
-            record_id = record.id
+            record_id = audit.record_export(
+                session, actor, request.kind, filters=filters, row_count=rows, unmasked=request.unmasked,
+                reason=request.reason, path=str(target.resolve()),
+            ).id
     except BaseException:
         target.unlink(missing_ok=True)  # an export that cannot be recorded must not stay behind
         raise

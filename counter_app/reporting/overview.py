@@ -37,19 +37,22 @@ def counter_figures(db: Database, actor: Actor) -> CounterFigures:
     return CounterFigures(h.name, accepted, yellow, red)
 
 
-def warning_counts(session, hall_id: int) -> tuple[int, int]:
-    """(yellow, red) with the time-limit rule of the registers, evaluated in SQL (fast at 100k rows)."""
+def warning_counts(session, hall_id: int, window_id: int | None = None) -> tuple[int, int]:
+    """(yellow, red) among the hall's active applications (of one window when given), with the
+    SQL form of the time-limit rule (fast at 100k rows)."""
     from counter_app.hall import settings_admin as settings_service
-    from counter_app.reporting import registers
+    from counter_app.tracking import time_limits
 
     today = clock.today()
     calendar = hall.work_calendar(session, hall_id)
-    limits = registers.stage_limits(session, hall_id)
+    limits = time_limits.stage_limits(session, hall_id)
     ratio = settings_service.yellow_ratio(session, hall_id)
     counts = []
     for level in ("yellow", "red"):
-        condition = registers.warning_condition(level, today=today, calendar=calendar, limits=limits,
+        condition = time_limits.warning_condition(level, today=today, calendar=calendar, limits=limits,
                                                 yellow_ratio=ratio)
         stmt = select(func.count()).select_from(Application).where(Application.hall_id == hall_id, condition)
+        if window_id is not None:
+            stmt = stmt.where(Application.window_id == window_id)
         counts.append(session.scalar(stmt) or 0)
     return counts[0], counts[1]

@@ -52,29 +52,38 @@ def record_export(
     unmasked: bool = False,
     reason: str = "",
     path: str = "",
+    action: str = "export",
 ) -> ExportRecord:
-    """An export (register, audit log …): an ExportRecord and an audit entry, in the caller's transaction.
-    ``unmasked`` exports carry the supervisor's reason (see privacy.export_masking)."""
+    """Every export (registers, handover list, audit log, the marketing-system file): an ExportRecord
+    and an audit entry naming it, in the caller's transaction. ``unmasked`` exports carry the
+    supervisor's reason (see privacy.export_masking); ``action`` names the audit entry."""
+    reason = reason.strip()
     record_row = ExportRecord(kind=kind, filters=dict(filters or {}), row_count=row_count, unmasked=unmasked,
-                              reason=reason, path=path, user_id=actor.user_id, username=actor.username,
+                              reason=reason, path=path[:500], user_id=actor.user_id, username=actor.username,
                               at=clock.now())
     session.add(record_row)
-    detail = {"kind": kind, "rows": row_count, "unmasked": unmasked, "file": path}
-    if unmasked:
+    session.flush()
+    detail = {"kind": kind, "rows": row_count, "unmasked": unmasked, "path": record_row.path}
+    if reason:
         detail["reason"] = reason
     if filters:
         detail["filters"] = filters
-    record(session, actor, "export", "export", kind, detail=detail)
+    record(session, actor, action, "export", record_row.id, detail=detail)
     return record_row
 
 
 def record_lookup(
     session: Session, actor: Actor, *, by: str, query: str, target_type: str = "customer",
-    target_id: str | int = "", results: int | None = None,
+    target_id: str | int = "", results: int | None = None, found: list[str] | None = None,
+    customers: list[int] | None = None,
 ) -> AuditEntry:
     """A lookup of a person (by certificate number, phone, name …). The query is stored redacted so the
     audit trail does not become a second copy of the personal data."""
     detail = {"by": by, "query": redact(query)}
     if results is not None:
         detail["results"] = results
+    if found:  # application numbers
+        detail["found"] = found
+    if customers:  # whose data the answer showed
+        detail["customers"] = customers
     return record(session, actor, "lookup", target_type, target_id, detail=detail)

@@ -67,14 +67,8 @@ class ExportMasking:
 MASKED = ExportMasking()
 
 
-def is_server_cli(actor: Actor) -> bool:
-    """The command line run on the server (``counter-app export …``, system actor): whoever runs it
-    holds the database credentials, so it may export unmasked — with a reason, recorded as any other."""
-    return actor.user_id is None and actor.username == "system"
-
-
 def may_export_unmasked(actor: Actor) -> bool:
-    return allowed(actor, Perm.EXPORT_UNMASKED) or is_server_cli(actor)
+    return allowed(actor, Perm.EXPORT_UNMASKED) or actor.is_system
 
 
 def export_masking(db, actor: Actor, *, unmasked: bool = False, reason: str = "", kind: str = "") -> ExportMasking:
@@ -82,7 +76,7 @@ def export_masking(db, actor: Actor, *, unmasked: bool = False, reason: str = ""
     reason (ValidationFailed on ``reason`` otherwise), which the exporter records with the export."""
     if not unmasked:
         return MASKED
-    if not is_server_cli(actor):
+    if not actor.is_system:
         require(db, actor, Perm.EXPORT_UNMASKED, target_type="export", target_id=kind)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:

@@ -123,9 +123,10 @@ def set_paper_docs(db: Database, actor: Actor, docs: list[str]) -> None:
 
 
 def _filename(number: str, doc: str) -> str:
-    from counter_app.documents import suggested_filename
+    from counter_app.infra.atomic_files import safe_name
 
-    return suggested_filename(number, f"{DOC_TITLES[doc]}（已签署）", "pdf")
+    # the name documents.suggested_filename gives, without importing documents (which imports this)
+    return f"{safe_name(f'{number}-{DOC_TITLES[doc]}（已签署）')}.pdf"
 
 
 def sign(db: Database, actor: Actor, application_id: int, doc: str, signature: CapturedSignature) -> SignedInfo:
@@ -212,13 +213,13 @@ def save_signed(db: Database, actor: Actor, signed_id: int, path) -> str:
     """Write the sealed original to ``path`` (owner-only: it holds personal data); recorded as an export."""
     from pathlib import Path
 
-    from counter_app.documents import _write_atomically, save_error_message
+    from counter_app.infra import atomic_files
 
     _info, data = signed_pdf(db, actor, signed_id, purpose="export")
     target = Path(path)
     try:
-        _write_atomically(target, data)
-        target.chmod(0o600)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_files.write_bytes(target, data)  # owner-only: personal data
     except OSError as exc:
-        raise UserError(save_error_message(exc, target)) from exc
+        raise UserError(atomic_files.write_problem(target, exc)) from exc
     return str(target)

@@ -1,7 +1,8 @@
-"""“Where is my application?” at the counter: find applications by application number, certificate
-number, phone or name, with the current stage, its due date and who handles it; and one
-application in full for viewing. Personal data is masked for roles that do not need it; every
-search and every opened application is recorded as a lookup of a person."""
+"""“Where is my application?” at the counter: the one search, used by the find page and the progress
+page. Finds applications by application number, certificate number, phone or name, with the current
+stage, its due date and who handles it; and one application in full for viewing. Personal data is
+masked for roles that do not need it; every search and every opened application is recorded as a
+lookup of a person (the query itself redacted)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,14 @@ from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
+from counter_app.infra.typed_text import compact, halfwidth
 from counter_app.models import Application, Certificate, CounterWindow, Customer, User
 from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, require
+from counter_app.tracking import stages
 
 MAX_RESULTS = 200
-STATUS_LABELS = {"active": "办理中", "completed": "已归档", "terminated": "已终止"}
-KIND_LABELS = {"number": "申请编号", "certificate": "证件号码", "phone": "电话", "name": "客户名称"}
+KIND_LABELS = {"number": "申请编号", "certificate": "证件号码", "phone": "联系电话", "name": "客户名称"}
 MATERIAL_LABELS = {**MATERIAL_STATES, "supplied": "已补交", "missing": "缺件"}
 
 
@@ -52,14 +54,15 @@ class Found:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return stages.status_label(self.status)
 
     @property
     def editable(self) -> bool:
         return self.status == "active" and self.stage == "accept"
 
-    def overdue(self, today: dt.date) -> bool:
-        return self.status == "active" and self.stage_due_date is not None and self.stage_due_date < today
+    @property
+    def overdue(self) -> bool:
+        return self.status == "active" and self.stage_due_date is not None and self.stage_due_date < clock.today()
 
 
 @dataclass(frozen=True)
@@ -72,17 +75,24 @@ class SearchResult:
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
 
+    def message(self) -> str:
+        if not self.rows:
+            return f"按{self.kind_label}没有找到申请，请核对后重试"
+        more = f"，仅显示最近 {len(self.rows)} 件，请输入更完整的内容缩小范围" if self.truncated else ""
+        return f"按{self.kind_label}找到 {len(self.rows)} 件申请{more}"
+
 
 def classify(query: str) -> tuple[str, str]:
     """(kind, normalized value) of what the clerk typed into the one search box."""
-    text = (query or "").strip()
+    text = halfwidth(query).strip()
     if not text:
-        raise UserError("请输入申请编号、证件号码、电话或客户名称")
+        raise UserError("请输入申请编号、证件号码、电话或客户名称", field="query")
     if _CONTROL.search(text) or len(text) > 60:
-        raise UserError("查询内容过长或含有不可见字符，请重新输入")
+        raise UserError("查询内容过长或含有不可见字符，请重新输入", field="query")
     norm = identity.normalize(text)
-    upper = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text).upper()
-    upper = upper.replace(" ", "").replace("\u3000", "")
+    upper = compact(text).upper()
+    if norm.isdigit() and len(norm) < 6:
+        raise UserError("输入内容太短：请输入完整的申请编号、证件号码或联系电话", field="query")
     if re.fullmatch(r"0\d{2,3}-?\d{7,8}", upper):  # a fixed line (before numbers: "0591-87654321")
         return "phone", upper.replace("-", "")
     if re.fullmatch(r"[A-Z0-9]{2,12}-\d{8}(-\d{1,6})?", upper):
@@ -153,6 +163,8 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
             # a short prefix matches thousands of customers in a large hall: pick the newest ids from
             # the (customer_id, accepted_at, id) index alone, then read the rows of those only
             stmt = stmt.where(Application.id.in_(session.scalars(_newest_of_named(session, value)).all()))
+        if actor.hall_id:
+            stmt = stmt.where(Application.hall_id == actor.hall_id)
         stmt = stmt.order_by(Application.accepted_at.desc(), Application.id.desc()).limit(MAX_RESULTS + 1)
         rows = session.execute(stmt).all()
         found = [
@@ -178,18 +190,9 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
             )
             for r in rows[:MAX_RESULTS]
         ]
-        audit.record(
-            session,
-            actor,
-            "lookup",
-            "search",
-            kind,
-            detail={
-                "by": kind,
-                "found": len(found),
-                "customers": sorted({r.customer_id for r in rows[:MAX_RESULTS]})[:50],
-            },
-        )
+        audit.record_lookup(session, actor, by=kind, query=value, target_type="search", target_id=kind,
+                            results=len(found), found=[f.number for f in found[:50]],
+                            customers=sorted({r.customer_id for r in rows[:MAX_RESULTS]})[:50])
     return SearchResult(kind, found, len(rows) > MAX_RESULTS)
 
 
@@ -288,7 +291,7 @@ def _detail(session: Session, a: Application, cat, show_id, show_phone) -> Detai
     fields = [
         ("申请编号", a.number),
         ("业务类型", cat.business_name(a.business_type)),
-        ("状态", STATUS_LABELS.get(a.status, a.status) + ("（绿色通道）" if a.green_channel else "")),
+        ("状态", stages.status_label(a.status) + ("（绿色通道）" if a.green_channel else "")),
         ("当前环节", cat.stage_name(a.current_stage)),
         ("处理人", a.current_handler),
         ("环节时限", f"{a.stage_due_date:%Y-%m-%d}" if a.stage_due_date else ""),

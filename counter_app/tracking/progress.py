@@ -1,165 +1,37 @@
-"""“Where is my application?”: lookup by number, certificate number or phone, and the timeline.
-
-A lookup by certificate or phone is a lookup of a person and is audited (so is one by number: the
-answer names a person). Certificate numbers and phones are masked unless the role needs them.
+"""The progress of one application: its timeline, what is still ahead and when it should be done,
+the deferred materials, and the progress slip for the customer. Finding the application is
+:mod:`counter_app.tracking.application_search` (the one search). Certificate numbers and phones are masked
+unless the role needs them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app.acceptance import identity
 from counter_app.hall import hall
 from counter_app.hall import settings_admin as settings_service
 from counter_app.hall.workdays import Deadline
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import NotFound, UserError
-from counter_app.models import Application, Certificate, CounterWindow, Customer, Hall, Material, User
-from counter_app.security import audit, privacy
+from counter_app.infra.errors import NotFound
+from counter_app.models import Application, CounterWindow, Hall, Material, User
+from counter_app.security import privacy
 from counter_app.security.permissions import Perm, require
 from counter_app.security.redaction import mask_id, mask_phone
 from counter_app.tracking import stages
 
-KEY_LABELS = {"number": "申请编号", "certificate": "证件号码", "phone": "联系电话"}
-MAX_RESULTS = 50
-
-_NUMBER = re.compile(r"[A-Z0-9]{2,12}-\d{8}-\d{3,6}")
-_MOBILE = re.compile(r"1\d{10}")
-_FIXED = re.compile(r"0\d{9,11}")
-
 STATE_LABELS = {
     "kept": "按期完成", "late": "超期完成", "open": "办理中", "overdue": "已超期", "planned": "待办理",
-    "returned": "已退回", "terminated": "已终止", "completed": "已归档",
+    "returned": "已退回", "terminated": stages.status_label("terminated"),
+    "completed": stages.status_label("completed"),
 }
 MATERIAL_STATE_LABELS = {"received": "已收", "on_file": "在档", "deferred": "容缺待补", "supplied": "已补交",
                          "missing": "缺件"}
-
-
-def classify(query: str) -> tuple[str, str]:
-    """(kind, normalised value) of what the clerk typed: number, certificate or phone."""
-    text = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in (query or ""))
-    text = re.sub(r"\s+", "", text).upper()
-    if not text:
-        raise UserError("请输入申请编号、证件号码或联系电话", field="query")
-    if _NUMBER.fullmatch(text):
-        return "number", text
-    digits = text.replace("-", "")
-    if _MOBILE.fullmatch(digits) or _FIXED.fullmatch(digits):
-        return "phone", digits
-    if len(identity.normalize(text)) < 6:
-        raise UserError("输入内容太短：请输入完整的申请编号、证件号码或联系电话", field="query")
-    return "certificate", identity.normalize(text)
-
-
-@dataclass(frozen=True)
-class Summary:
-    """One line of the lookup result."""
-
-    application_id: int
-    number: str
-    customer_name: str
-    certificate: str  # masked unless the role may see it
-    phone: str
-    business_name: str
-    accepted_at: dt.datetime
-    status: str
-    status_label: str
-    stage_name: str
-    handler: str
-    stage_due: Deadline | None
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class LookupResult:
-    kind: str
-    kind_label: str
-    rows: tuple[Summary, ...]
-    truncated: bool
-
-    def message(self) -> str:
-        if not self.rows:
-            return f"按{self.kind_label}未找到申请，请核对后重试"
-        more = f"（仅显示最近{MAX_RESULTS}件）" if self.truncated else ""
-        return f"按{self.kind_label}找到 {len(self.rows)} 件申请{more}"
-
-
-def find(db: Database, actor: Actor, query: str) -> LookupResult:
-    """Look up applications; the lookup itself is recorded in the audit trail."""
-    kind, value = classify(query)
-    require(db, actor, Perm.VIEW_APPLICATION, target_type="lookup")
-
-    def work(session: Session) -> LookupResult:
-        stmt = _query(kind, value)
-        if actor.hall_id:
-            stmt = stmt.where(Application.hall_id == actor.hall_id)
-        apps = list(session.scalars(stmt.order_by(Application.accepted_at.desc()).limit(MAX_RESULTS + 1)))
-        truncated = len(apps) > MAX_RESULTS
-        apps = apps[:MAX_RESULTS]
-        audit.record(session, actor, "lookup", "application", _masked_query(kind, value),
-                     detail={"by": kind, "found": [a.number for a in apps]})
-        # in full only for the clerk handling the case (privacy policy); other cases masked
-        return LookupResult(kind, KEY_LABELS[kind],
-                            tuple(_summary(a, privacy.handles_case(actor, a)) for a in apps), truncated)
-
-    return db.run_write(work)
-
-
-def _query(kind: str, value: str):
-    stmt = select(Application)
-    if kind == "number":
-        return stmt.where(Application.number == value)
-    if kind == "certificate":
-        customers = select(Certificate.customer_id).where(Certificate.number == value)
-        return stmt.where(or_(
-            Application.customer_id.in_(customers),
-            Application.legal_rep_id_number == value,
-            Application.agent_cert_number == value,
-        ))
-    customers = select(Customer.id).where(or_(
-        Customer.mobile == value, func.replace(Customer.phone, "-", "") == value))
-    return stmt.where(or_(
-        Application.contact_mobile == value,
-        func.replace(Application.contact_phone, "-", "") == value,
-        Application.agent_mobile == value,
-        Application.customer_id.in_(customers),
-    ))
-
-
-def _masked_query(kind: str, value: str) -> str:
-    if kind == "certificate":
-        return mask_id(value)
-    if kind == "phone":
-        return mask_phone(value)
-    return value
-
-
-def _summary(app: Application, full: bool) -> Summary:
-    cert_number = app.certificate.number
-    phone = app.contact_mobile or app.contact_phone
-    due = stages.current_deadline(app) if app.status == "active" else None
-    return Summary(
-        application_id=app.id,
-        number=app.number,
-        customer_name=app.customer.name,
-        certificate=cert_number if full else mask_id(cert_number),
-        phone=phone if full else mask_phone(phone),
-        business_name=stages.business_type_of(app).name,
-        accepted_at=app.accepted_at,
-        status=app.status,
-        status_label=stages.status_label(app.status),
-        stage_name=stages.stage_name(app.current_stage),
-        handler=app.current_handler,
-        stage_due=due,
-        overdue=bool(due and due.day < clock.today()),
-    )
 
 
 # --- the timeline --------------------------------------------------------------------------------

@@ -1,38 +1,148 @@
-"""Time-limit warnings: yellow once the hall's share of a limit is used (default 80 %), red when over.
+"""The time-limit rule (时限预警), the one copy every page, register and count uses.
 
-Two limits are watched for every active application: the current stage (yellow and red) and the
-whole process promised at acceptance (red once past). Both are measured in working days of the hall's
-calendar; the worse of the two decides. This is the rule of the supervisors' 时限预警清单 too
-(``registers.time_status``; a test keeps the two in agreement). Green-channel applications head the list.
+An application in progress is
+- red (超期) once today is past the due date of its current stage or of the whole process promised
+  at acceptance;
+- yellow once the working days used since the stage started reach the hall's share
+  ``warning_yellow_ratio`` (default 80 %) of the stage limit: :func:`yellow_threshold` days;
+- green otherwise.
+Working days are those of the hall's calendar (holidays, 调休, the hall's own overrides).
+
+:func:`level` is the rule; :func:`time_status` applies it to one application (the registers),
+:func:`assess` to one limit given by its due date (the warning list and the status bar);
+:func:`warning_condition` is the same rule as SQL, so registers filter and page in the database
+(tests/test_time_limits.py runs both forms on the same cases, on SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from counter_app.hall import catalog, hall
-from counter_app.hall import settings_admin as settings_service
+from counter_app.hall import catalog as catalog_mod
+from counter_app.hall import hall as hall_mod
 from counter_app.hall.workdays import Deadline, WorkCalendar
 from counter_app.infra import clock
-from counter_app.infra.context import Actor
-from counter_app.infra.db import Database
-from counter_app.models import Application, CounterWindow, Customer, StageEvent
-from counter_app.security import privacy
-from counter_app.security.permissions import Perm, require
+from counter_app.models import Application, StageEvent
 
-LEVEL_LABELS = {"yellow": "黄色预警", "red": "红色超期"}
+LEVEL_LABELS = {"red": "红色超期", "yellow": "黄色预警", "green": "正常"}
 BASIS_LABELS = {"stage": "环节时限", "whole": "全流程时限"}
-_RANK = {"red": 2, "yellow": 1, None: 0}
+RANK = {"red": 2, "yellow": 1, "green": 0}
+
+
+def yellow_threshold(limit_days: int, ratio: float) -> int | None:
+    """Working days used from which a stage is yellow (None: a stage of 0 days only turns red).
+    Exact decimal arithmetic: 70 % of 10 days is 7 days, not 8 from 7.000000000000001."""
+    if limit_days <= 0:
+        return None
+    return max(1, math.ceil(Fraction(str(ratio)) * limit_days))
+
+
+def level(used_days: int, limit_days: int | None, ratio: float, *, past_due: bool) -> str:
+    """red | yellow | green: the rule itself."""
+    if past_due:
+        return "red"
+    threshold = yellow_threshold(limit_days or 0, ratio)
+    return "yellow" if threshold is not None and used_days >= threshold else "green"
+
+
+class MemoCalendar(WorkCalendar):
+    """A hall calendar that counts each (start, end) span once: the rows of a register or of the
+    warning list share few start and due dates, and counting day by day over a year per row is slow."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        super().__init__(calendar.overrides, calendar.confirmed_years)
+        self._spans: dict[tuple[dt.date, dt.date], tuple[int, bool]] = {}
+
+    def workdays_between(self, start: dt.date, end: dt.date) -> tuple[int, bool]:
+        key = (start, end)
+        if key not in self._spans:
+            self._spans[key] = super().workdays_between(start, end)
+        return self._spans[key]
+
+
+# --- one application: the registers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeStatus:
+    level: str  # green | yellow | red
+    used_days: int  # working days since the stage started (start day not counted)
+    limit_days: int | None
+    stage_due: dt.date | None
+    overdue_days: int  # working days past the earlier-passed due date (0 unless red)
+    estimated: bool  # counted over a year the official calendar does not know
+
+    @property
+    def label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+
+def time_status(
+    calendar: WorkCalendar,
+    *,
+    started: dt.date | dt.datetime,
+    limit_days: int | None,
+    stage_due: dt.date | None,
+    today: dt.date,
+    process_due: dt.date | None = None,
+    yellow_ratio: float = 0.8,
+) -> TimeStatus:
+    """The rule for an application in progress whose stage started on ``started``."""
+    start_day = started.date() if isinstance(started, dt.datetime) else started
+    used, estimated = calendar.workdays_between(start_day, today)
+    passed = [d for d in (stage_due, process_due) if d is not None and today > d]
+    over = 0
+    if passed:
+        over, est2 = calendar.workdays_between(min(passed), today)
+        estimated = estimated or est2
+    return TimeStatus(level(used, limit_days, yellow_ratio, past_due=bool(passed)), used, limit_days, stage_due,
+                      over, estimated)
+
+
+def application_time_status(session: Session, application: Application,
+                            today: dt.date | None = None) -> TimeStatus:
+    """:func:`time_status` for one application, with the hall's calendar, limits and ratio."""
+
+    today = today or clock.today()
+    limit = hall_mod.stage_limit(session, application.hall_id, application.business_type,
+                                 application.current_stage) if _known_stage(application) else None
+    started = next((e.started_at for e in reversed(application.stage_events) if e.ended_at is None),
+                   application.accepted_at)
+    return time_status(
+        hall_mod.work_calendar(session, application.hall_id), started=started, limit_days=limit,
+        stage_due=application.stage_due_date, process_due=application.due_date, today=today,
+        yellow_ratio=float(hall_mod.get_setting(session, "warning_yellow_ratio", application.hall_id)),
+    )
+
+
+def _known_stage(application: Application) -> bool:
+    bt = catalog_mod.load().business_types.get(application.business_type)
+    return bt is not None and any(s.code == application.current_stage for s in bt.stages)
+
+
+def stage_limits(session: Session, hall_id: int) -> dict[tuple[str, str], int]:
+    """Effective working-day limit per (business type, stage): catalog defaults + hall overrides."""
+    limits = {}
+    overrides = hall_mod.get_setting(session, "stage_limits", hall_id) or {}
+    for code, bt in catalog_mod.load().business_types.items():
+        for stage in bt.stages:
+            value = overrides.get(code, {}).get(stage.code)
+            limits[(code, stage.code)] = int(value) if value is not None else stage.limit_days
+    return limits
+
+
+# --- one limit given by its due date: the warning list and the status bar ------------------------
 
 
 @dataclass(frozen=True)
 class Assessment:
-    level: str | None  # None | yellow | red
+    level: str  # green | yellow | red
     basis: str  # stage | whole
     limit_days: int
     used_days: int
@@ -49,194 +159,81 @@ class Assessment:
 
 def assess(cal: WorkCalendar, start: dt.date, due: Deadline, today: dt.date, yellow_ratio: float,
            basis: str = "stage") -> Assessment:
-    """Yellow when used/limit >= yellow_ratio (exactly at the threshold counts), red once past the due date."""
-    limit, _ = _between(cal, start, due.day)
+    """:func:`level` for a limit running from ``start`` to ``due`` (its length in working days)."""
+    limit, _ = cal.workdays_between(start, due.day)
     if today > due.day:
-        over, _ = _between(cal, due.day, today)
-        used = limit + over
-        return Assessment("red", basis, limit, used, due, 0, max(over, 1))
-    used, _ = _between(cal, start, today)
-    left, _ = _between(cal, today, due.day)
-    threshold = Fraction(str(yellow_ratio)) * limit
-    # a limit of 0 working days (same-day stage) only turns red
-    level = "yellow" if limit > 0 and used >= threshold else None
-    return Assessment(level, basis, limit, used, due, left, 0)
-
-
-def _between(cal: WorkCalendar, start: dt.date, end: dt.date) -> tuple[int, bool]:
-    return cal.workdays_between(start, end)
-
-
-class _CachedDays(WorkCalendar):
-    """Many applications share start and due dates: count each span once per evaluation."""
-
-    def __init__(self, cal: WorkCalendar) -> None:
-        super().__init__(cal.overrides, cal.confirmed_years)
-        self._spans: dict[tuple[dt.date, dt.date], tuple[int, bool]] = {}
-
-    def workdays_between(self, start: dt.date, end: dt.date) -> tuple[int, bool]:
-        key = (start, end)
-        if key not in self._spans:
-            self._spans[key] = super().workdays_between(start, end)
-        return self._spans[key]
+        over, _ = cal.workdays_between(due.day, today)
+        return Assessment("red", basis, limit, limit + over, due, 0, max(over, 1))
+    used, _ = cal.workdays_between(start, today)
+    left, _ = cal.workdays_between(today, due.day)
+    return Assessment(level(used, limit, yellow_ratio, past_due=False), basis, limit, used, due, left, 0)
 
 
 def worse(a: Assessment, b: Assessment | None) -> Assessment:
     if b is None:
         return a
-    if _RANK[b.level] != _RANK[a.level]:
-        return a if _RANK[a.level] > _RANK[b.level] else b
+    if RANK[b.level] != RANK[a.level]:
+        return a if RANK[a.level] > RANK[b.level] else b
     # same level: the one closer to (or further past) its due date
     return a if (a.days_over, -a.days_left) >= (b.days_over, -b.days_left) else b
 
 
-# --- evaluating active applications --------------------------------------------------------------
+# --- the same rule as SQL --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Active:
-    id: int
-    accepted_at: dt.datetime
-    due_date: dt.date | None
-    due_estimated: bool
-    stage_due: dt.date | None
-    stage_estimated: bool
-    stage_start: dt.datetime | None
+def kth_workday_back(calendar: WorkCalendar, today: dt.date, k: int) -> dt.date:
+    """The k-th working day counting back from ``today`` (today counts when it is a working day)."""
+    day, seen = today, 0
+    while True:
+        if calendar.is_workday(day):
+            seen += 1
+            if seen == k:
+                return day
+        day -= dt.timedelta(days=1)
 
 
-def _active(session: Session, hall_id: int, window_id: int | None):
-    open_event = and_(StageEvent.application_id == Application.id, StageEvent.ended_at.is_(None),
-                      StageEvent.action.in_(("enter", "return")))
-    stmt = (
-        select(Application.id, Application.accepted_at, Application.due_date, Application.due_estimated,
-               Application.stage_due_date, StageEvent.due_estimated, StageEvent.started_at)
-        .outerjoin(StageEvent, open_event)
-        .where(Application.hall_id == hall_id, Application.status == "active")
+def stage_started_expr():
+    """When the current stage began: the open stage event, else the acceptance time."""
+    opened = (
+        select(func.max(StageEvent.started_at))
+        .where(StageEvent.application_id == Application.id, StageEvent.ended_at.is_(None))
+        .correlate(Application)
+        .scalar_subquery()
     )
-    if window_id is not None:
-        stmt = stmt.where(Application.window_id == window_id)
-    seen: dict[int, _Active] = {}
-    for row in session.execute(stmt):
-        previous = seen.get(row[0])
-        if previous is None or (row[6] and previous.stage_start and row[6] > previous.stage_start):
-            seen[row[0]] = _Active(row[0], row[1], row[2], bool(row[3]), row[4], bool(row[5]), row[6])
-    return seen.values()
+    return func.coalesce(opened, Application.accepted_at)
 
 
-def _evaluate(cal: WorkCalendar, item: _Active, today: dt.date, ratio: float) -> Assessment | None:
-    result = None
-    if item.stage_due is not None:
-        start = (item.stage_start or item.accepted_at).date()
-        result = assess(cal, start, Deadline(item.stage_due, item.stage_estimated), today, ratio, "stage")
-    if item.due_date is not None:
-        whole = assess(cal, item.accepted_at.date(), Deadline(item.due_date, item.due_estimated), today, ratio,
-                       "whole")
-        if whole.level == "red":  # the promise to the customer is broken; its yellow is the stages' business
-            result = worse(whole, result) if result else whole
-    return result
+def overdue_condition(today: dt.date):
+    """In progress and past the stage or whole-process due date (= red)."""
+    return and_(
+        Application.status == "active",
+        or_(Application.stage_due_date < today, Application.due_date < today),
+    )
 
 
-def counts(session: Session, hall_id: int, window_id: int | None = None) -> tuple[int, int]:
-    """(yellow, red) among the hall's active applications (of one window when given): the status bar."""
-    today = clock.today()
-    cal = _CachedDays(hall.work_calendar(session, hall_id))
-    ratio = settings_service.yellow_ratio(session, hall_id)
-    yellow = red = 0
-    for item in _active(session, hall_id, window_id):
-        result = _evaluate(cal, item, today, ratio)
-        if result and result.level == "red":
-            red += 1
-        elif result and result.level == "yellow":
-            yellow += 1
-    return yellow, red
+def warning_condition(level_name: str, *, today: dt.date, calendar: WorkCalendar,
+                      limits: dict[tuple[str, str], int], yellow_ratio: float):
+    """SQL for ``time_status(...).level == level_name`` over Application rows (active ones only);
+    ``"warning"``: yellow or red.
 
-
-# --- the warning list ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WarningRow:
-    application_id: int
-    number: str
-    customer_name: str
-    phone: str
-    business_name: str
-    stage_name: str
-    handler: str
-    window_no: int | None
-    green_channel: bool
-    green_manager: str
-    accepted_at: dt.datetime
-    assessment: Assessment
-
-    @property
-    def level(self) -> str:
-        return self.assessment.level or ""
-
-    @property
-    def level_label(self) -> str:
-        return LEVEL_LABELS.get(self.level, "")
-
-    @property
-    def basis_label(self) -> str:
-        return BASIS_LABELS[self.assessment.basis]
-
-    @property
-    def due_label(self) -> str:
-        return self.assessment.due.label()
-
-    @property
-    def remaining_label(self) -> str:
-        a = self.assessment
-        if a.level == "red":
-            return f"超期 {a.days_over} 个工作日"
-        if a.days_left == 0:
-            return "今日到期"
-        return f"剩余 {a.days_left} 个工作日"
-
-    def sort_key(self):
-        a = self.assessment
-        return (not self.green_channel, -_RANK[a.level], -a.days_over, a.days_left, a.due.day, self.number)
-
-
-def warning_list(db: Database, actor: Actor, *, level: str | None = None,
-                 window_id: int | None = None) -> list[WarningRow]:
-    """Yellow and red applications, green channel first, then by urgency (most overdue first)."""
-    require(db, actor, Perm.VIEW_APPLICATION, target_type="warnings")
-    today = clock.today()
-    with db.read() as session:
-        h = hall.require_hall(session)
-        cal = _CachedDays(hall.work_calendar(session, h.id))
-        ratio = settings_service.yellow_ratio(session, h.id)
-        found: dict[int, Assessment] = {}
-        for item in _active(session, h.id, window_id):
-            result = _evaluate(cal, item, today, ratio)
-            if result and result.level and (level is None or result.level == level):
-                found[item.id] = result
-        rows = []
-        ids = list(found)
-        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-            stmt = (
-                select(Application, Customer.name, CounterWindow.number)
-                .join(Customer, Customer.id == Application.customer_id)
-                .join(CounterWindow, CounterWindow.id == Application.window_id)
-                .where(Application.id.in_(chunk))
-            )
-            for app, customer_name, window_no in session.execute(stmt):
-                phone = app.contact_mobile or app.contact_phone
-                rows.append(WarningRow(
-                    application_id=app.id, number=app.number, customer_name=customer_name,
-                    phone=privacy.show_phone(actor, phone, own_case=privacy.handles_case(actor, app)),
-                    business_name=catalog.load().business_name(app.business_type),
-                    stage_name=catalog.load().stage_name(app.current_stage), handler=app.current_handler,
-                    window_no=window_no, green_channel=app.green_channel, green_manager=app.green_manager,
-                    accepted_at=app.accepted_at, assessment=found[app.id],
-                ))
-    rows.sort(key=WarningRow.sort_key)
-    return rows
-
-
-def window_choices(db: Database) -> list[tuple[int, str]]:
-    """(window id, “N号窗口”) for the filters of the warning and 容缺 lists."""
-    with db.read() as session:
-        return [(w.id, w.name or f"{w.number}号窗口") for w in hall.windows(session)]
+    used >= k  ⇔  the stage started before the k-th working day counting back from today."""
+    red = overdue_condition(today)
+    if level_name == "red":
+        return red
+    groups: dict[tuple[str, int], list[str]] = {}
+    for (business_type, stage), limit in limits.items():
+        k = yellow_threshold(limit, yellow_ratio)
+        if k is not None:
+            groups.setdefault((stage, k), []).append(business_type)
+    started = stage_started_expr()
+    branches = [
+        and_(Application.current_stage == stage, Application.business_type.in_(sorted(types)),
+             started < dt.datetime.combine(kth_workday_back(calendar, today, k), dt.time()))
+        for (stage, k), types in sorted(groups.items())
+    ]
+    yellow = and_(Application.status == "active", ~red, or_(*branches) if branches else false())
+    if level_name == "yellow":
+        return yellow
+    if level_name == "warning":
+        return or_(red, yellow)
+    raise ValueError(level_name)

@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from counter_app.acceptance.clerk_input import MATERIAL_STATES, PlanItem
-from counter_app.ui.widgets import ERROR_STYLE, WARNING_STYLE, set_error_state
+from counter_app.ui.widgets import ERROR_STYLE, WARNING_STYLE, set_invalid
 
 
 class MaterialRow:
@@ -138,7 +138,7 @@ class MaterialsChecklist(QWidget):
         deferred = []
         for code, row in self.rows.items():
             item, error = row.item, self._errors.get(code)
-            set_error_state(row.combo, bool(error))
+            set_invalid(row.combo, bool(error))
             if error:
                 row.note.setText(error)
                 row.note.setStyleSheet(ERROR_STYLE)

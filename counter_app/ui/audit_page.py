@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QModelIndex, Qt
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,22 +29,34 @@ from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.printing.columns import Column
 from counter_app.reporting import audit_export
 from counter_app.security import accounts, audit_trail
 from counter_app.ui.background import BackgroundTask
-from counter_app.ui.table_model import ListModel
+from counter_app.ui.table_model import RowsTableModel
 
 ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
-COLUMNS = ["时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象", "结果", "详情"]
+COLUMNS = (
+    Column("时间", value=lambda r: f"{r.at:%Y-%m-%d %H:%M:%S}"),
+    Column("用户名", value=lambda r: r.username),
+    Column("姓名", value=lambda r: r.user_name),
+    Column("窗口", value=lambda r: f"{r.window_no}号" if r.window_no else ""),
+    Column("电脑", value=lambda r: r.pc),
+    Column("操作", value=lambda r: r.action_label),
+    Column("对象", value=lambda r: r.target_label),
+    Column("结果", value=lambda r: r.outcome_label),
+    Column("详情", value=lambda r: r.detail_label),
+)
+REFUSED = QColor("#c0262d")
 DEFAULT_DAYS = 7
 
 
-class AuditModel(ListModel):
+class AuditModel(RowsTableModel):
     """The filtered trail, newest first, fetched ``page_size`` rows at a time (keyset on the id, so
     entries written meanwhile neither repeat nor shift rows)."""
 
     def __init__(self, db: Database, actor: Actor, page_size: int = 200, parent=None) -> None:
-        super().__init__(COLUMNS, parent)
+        super().__init__(COLUMNS, parent=parent, foreground=lambda r, _c: REFUSED if r.outcome != "ok" else None)
         self.db = db
         self.actor = actor
         self.page_size = page_size
@@ -80,19 +92,6 @@ class AuditModel(ListModel):
             self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
             self.rows.extend(more)
             self.endInsertRows()
-
-    def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        r = self.rows[index.row()]
-        if role in (Qt.DisplayRole, Qt.ToolTipRole):
-            values = [f"{r.at:%Y-%m-%d %H:%M:%S}", r.username, r.user_name,
-                      f"{r.window_no}号" if r.window_no else "", r.pc, r.action_label, r.target_label,
-                      r.outcome_label, r.detail_label]
-            return values[index.column()]
-        if role == Qt.ForegroundRole and r.outcome != "ok":
-            return QBrush(QColor("#c0262d"))
-        return None
 
 
 class AuditPage(QWidget):

@@ -1,5 +1,10 @@
 """Slow work off the GUI thread, in one small helper (like Anki's CollectionOp).
 
+    background.run(self, lambda: handover.create_batch(db, actor, ids), self.created, self.failed,
+                   busy="正在生成交接批次…")
+
+or, for work that reports progress and can be cancelled (exports):
+
     task = BackgroundTask(lambda progress: exports.export(..., progress=progress.report,
                                                           cancelled=progress.is_cancelled))
     task.on_success(show_result).on_failure(show_error).with_progress(self, "正在导出…").start()
@@ -201,38 +206,46 @@ class BackgroundTask(QObject):
         self._finish("cancelled")
 
 
-def run_in_background(work: Callable[[Progress], Any], *, parent: QWidget | None = None, label: str = "",
-                      on_success: Callable[[Any], None] | None = None,
-                      on_failure: Callable[[Exception], None] | None = None,
-                      on_cancel: Callable[[], None] | None = None) -> BackgroundTask:
-    """Shorthand: start ``work`` with an optional progress dialog and callbacks."""
-    task = BackgroundTask(work)
-    if on_success:
-        task.on_success(on_success)
-    if on_failure:
-        task.on_failure(on_failure)
-    if on_cancel:
-        task.on_cancel(on_cancel)
-    if parent is not None and label:
-        task.with_progress(parent, label)
-    return task.start()
+def run(owner: QWidget, op: Callable[[], Any], success: Callable[[Any], None],
+        failure: Callable[[Exception], None] | None = None, *, busy: str = "") -> BackgroundTask:
+    """Run ``op`` (database or file work, no arguments) off the GUI thread for ``owner``, a page or
+    dialog. ``success(result)`` or ``failure(exc)`` run on the GUI thread, and are dropped once the
+    owner has been deleted (a page closed while its work was still running). With ``busy``, the owner
+    shows the busy cursor and, should the work take longer than a moment (a database across the
+    network), a window-modal "请稍候" box with that text, which also keeps a second click from
+    starting the work twice."""
 
-
-def run_for(owner: QObject, work: Callable[[], Any], on_done: Callable[[Any], None],
-            on_error: Callable[[Exception], None]) -> BackgroundTask:
-    """Run a no-argument ``work`` for ``owner`` (a widget); the callbacks run on the GUI thread and are
-    dropped once the owner has been deleted (a page closed while its save was still running)."""
-    def guarded(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+    def guarded(callback: Callable[[Any], None] | None) -> Callable[[Any], None]:
         def call(value: Any) -> None:
-            if isValid(owner):
+            if busy and isValid(owner):
+                _busy(owner, -1)
+            if callback is not None and isValid(owner):
                 callback(value)
-            else:
+            elif callback is not None:
                 log.debug("background callback after its owner went away")
         return call
 
-    task = BackgroundTask(lambda _progress: work())
-    task.on_success(guarded(on_done)).on_failure(guarded(on_error))
+    task = BackgroundTask(lambda _progress: op())
+    task.on_success(guarded(success)).on_failure(guarded(failure))
+    if busy:
+        _busy(owner, +1)
+        task.with_progress(owner, busy, cancellable=False)
     return task.start()
+
+
+def _busy(owner: QWidget, step: int) -> None:
+    """The busy cursor while any of the owner's busy tasks runs."""
+    count = int(owner.property("busyTasks") or 0) + step
+    owner.setProperty("busyTasks", count)
+    if count > 0:
+        owner.setCursor(Qt.BusyCursor)
+    else:
+        owner.unsetCursor()
+
+
+def busy(owner: QWidget) -> bool:
+    """Whether the owner still waits for busy work (tests wait for False)."""
+    return int(owner.property("busyTasks") or 0) > 0
 
 
 def pending() -> int:

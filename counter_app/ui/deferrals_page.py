@@ -3,7 +3,6 @@ overdue application (optionally blacklisting the customer), and the credit black
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import StaleEdit, UserError, ValidationFailed
+from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import deferrals
 from counter_app.ui.form_widgets import dialog_buttons
@@ -36,13 +36,12 @@ from counter_app.ui.list_page import (
     load_rows,
 )
 from counter_app.ui.modal import run_modal
+from counter_app.ui.table_model import RowsTableModel
 from counter_app.ui.tracking_common import (
     GREY_FG,
     RED_BG,
     RED_FG,
     YELLOW_BG,
-    Column,
-    RowsModel,
     buddy_label,
     make_table,
     selected_row,
@@ -250,17 +249,17 @@ class DeferralsPage(QWidget):
         layout.addLayout(filter_bar(tab, [("范围(&S)：", self.scope), ("受理窗口(&W)：", self.window_filter)],
                                     self.refresh_button, self.summary))
 
-        self.model = RowsModel([
-            Column("状态", lambda r: r.state_label),
-            Column("申请编号", lambda r: r.number),
-            Column("户名", lambda r: r.customer_name + ("（失信）" if r.blacklisted else "")),
-            Column("联系电话", lambda r: r.phone),
-            Column("容缺资料", lambda r: r.item_name),
-            Column("补交期限", lambda r: r.due.label()),
-            Column("受理窗口", lambda r: f"{r.window_no}号" if r.window_no else "", Qt.AlignCenter),
-            Column("受理人", lambda r: r.clerk_name),
-            Column("当前环节", lambda r: r.stage_name),
-        ], self, background=lambda r: RED_BG if r.state == "overdue" else (YELLOW_BG if r.state == "today" else None))
+        self.model = RowsTableModel([
+            Column("状态", value=lambda r: r.state_label),
+            Column("申请编号", value=lambda r: r.number),
+            Column("户名", value=lambda r: r.customer_name + ("（失信）" if r.blacklisted else "")),
+            Column("联系电话", value=lambda r: r.phone),
+            Column("容缺资料", value=lambda r: r.item_name),
+            Column("补交期限", value=lambda r: r.due.label()),
+            Column("受理窗口", value=lambda r: f"{r.window_no}号" if r.window_no else ""),
+            Column("受理人", value=lambda r: r.clerk_name),
+            Column("当前环节", value=lambda r: r.stage_name),
+        ], parent=self, background=lambda r: RED_BG if r.state == "overdue" else (YELLOW_BG if r.state == "today" else None))
         self.table = make_table(self.model, "容缺资料清单", tab)
         layout.addWidget(self.table, 1)
 
@@ -353,18 +352,18 @@ class DeferralsPage(QWidget):
         top.addWidget(self.include_removed)
         top.addStretch(1)
         layout.addLayout(top)
-        self.black_model = RowsModel([
-            Column("状态", lambda r: r.state_label),
-            Column("户名", lambda r: r.customer_name),
-            Column("证件号码", lambda r: r.certificate),
-            Column("列入原因", lambda r: r.reason),
-            Column("列入人", lambda r: r.added_by),
-            Column("列入时间", lambda r: r.added_at),
-            Column("关联申请", lambda r: r.application_number),
-            Column("移出原因", lambda r: r.removed_reason),
-            Column("移出人", lambda r: r.removed_by),
-            Column("移出时间", lambda r: r.removed_at),
-        ], self, foreground=lambda r, _c: None if r.active else GREY_FG)
+        self.black_model = RowsTableModel([
+            Column("状态", value=lambda r: r.state_label),
+            Column("户名", value=lambda r: r.customer_name),
+            Column("证件号码", value=lambda r: r.certificate),
+            Column("列入原因", value=lambda r: r.reason),
+            Column("列入人", value=lambda r: r.added_by),
+            Column("列入时间", value=lambda r: r.added_at),
+            Column("关联申请", value=lambda r: r.application_number),
+            Column("移出原因", value=lambda r: r.removed_reason),
+            Column("移出人", value=lambda r: r.removed_by),
+            Column("移出时间", value=lambda r: r.removed_at),
+        ], parent=self, foreground=lambda r, _c: None if r.active else GREY_FG)
         self.black_table = make_table(self.black_model, "失信名单", tab)
         layout.addWidget(self.black_table, 1)
         self.add_button = command_button("列入失信名单…", tab)

@@ -1,8 +1,9 @@
 """The documents of one application: preview, print the whole set in one action, print one, choose the
 printer, save as PDF or Word, reprint later.
 
-Nothing here builds a document or runs SQL: ``counter_app.documents`` renders and records, and
-``printing.qt_print`` (through ``PrintJob``) prints. A failed print or save never loses anything:
+Nothing here builds a document or runs SQL: ``counter_app.documents`` renders and records (always
+through ``background.run``, never on the GUI thread), and ``printing.qt_print`` (through
+``PrintJob``) prints. A failed print or save never loses anything:
 the rendered bytes stay in this window, and after a failed print they are also kept on disk.
 
 Use after saving an acceptance::
@@ -22,7 +23,6 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -46,16 +46,17 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
+from counter_app.ui import background
 from counter_app.ui.modal import run_modal
 from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
+from counter_app.ui.tracking_common import plain
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
 
 
-def _plain(text: str) -> str:
-    """The visible label of a button text with a mnemonic: "打印全套(&A)" → "打印全套"."""
-    return text.split("(&")[0].replace("&", "")
+def _problem(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, UserError) else f"操作未完成：{exc}"
 
 
 class DocumentsDialog(QDialog):
@@ -72,7 +73,10 @@ class DocumentsDialog(QDialog):
         self._previewed: set[str] = set()
         self._job: PrintJob | None = None
         self._job_items: list[Rendered] = []
+        self._printing = False  # rendering for a print that is about to start
+        self._print_when_loaded = False
         self.last_message = ""
+        self.last_saved: list[Path] = []
         self.setObjectName("DocumentsDialog")
         self.resize(1100, 760)
         self._build()
@@ -142,7 +146,7 @@ class DocumentsDialog(QDialog):
         ]
         button_row = QHBoxLayout()
         for key, text, shortcut, slot in spec:
-            action = QAction(_plain(text), self)
+            action = QAction(plain(text), self)
             action.setObjectName(f"action_{key}")
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -151,8 +155,8 @@ class DocumentsDialog(QDialog):
             self.actions[key] = action
             button = QPushButton(text, self)
             button.setObjectName(f"button_{key}")
-            button.setAccessibleName(_plain(text))
-            button.setToolTip(f"{_plain(text)}（{QKeySequence(shortcut).toString(QKeySequence.NativeText)}）")
+            button.setAccessibleName(plain(text))
+            button.setToolTip(f"{plain(text)}（{QKeySequence(shortcut).toString(QKeySequence.NativeText)}）")
             button.setAutoDefault(False)
             button.clicked.connect(action.trigger)
             self.buttons[key] = button
@@ -196,16 +200,25 @@ class DocumentsDialog(QDialog):
 
     # --- state ----------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    def _run(self, op, success, busy: str, failure=None) -> background.BackgroundTask:
+        """Service calls (database, rendering, files) off the GUI thread; a UserError is shown here."""
+        return background.run(self, op, success, failure or (lambda exc: self._show(_problem(exc), error=True)),
+                              busy=busy)
+
+    def refresh(self) -> background.BackgroundTask:
         """Reload the list and the print history (keeps the current selection)."""
-        current = self.current_doc()
-        try:
-            info = documents.overview(self.db, self.actor, self.application_id)
-            history = documents.history(self.db, self.actor, self.application_id)
-        except UserError as exc:
-            self._show(str(exc), error=True)
+        db, actor, app_id = self.db, self.actor, self.application_id
+
+        def failed(exc: Exception) -> None:
+            self._show(_problem(exc), error=True)
             self._set_enabled(False)
-            return
+
+        return self._run(lambda: (documents.overview(db, actor, app_id), documents.history(db, actor, app_id)),
+                         self._show_overview, "正在读取单据…", failed)
+
+    def _show_overview(self, result) -> None:
+        info, history = result
+        current = self.current_doc()
         self.number = info.number
         self.setWindowTitle(f"单据打印 — {info.number} {info.customer_name}")
         self.header_label.setText(f"申请编号：{info.number}　　客户：{info.customer_name}　　业务：{info.business_name}")
@@ -231,6 +244,9 @@ class DocumentsDialog(QDialog):
         target = current if current in self.applicable_docs() else (self.applicable_docs() or [None])[0]
         if target:
             self._select(target)
+        if self._print_when_loaded:
+            self._print_when_loaded = False
+            self.print_all()
 
     def _fill_history(self, history) -> None:
         history = [line for line in history if line.action != "preview"]  # prints and saves; previews are audited
@@ -279,37 +295,42 @@ class DocumentsDialog(QDialog):
 
     # --- rendering and preview --------------------------------------------------------------------
 
-    def rendered(self, doc: str) -> Rendered:
-        if doc not in self._pdf:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                self._pdf[doc] = documents.render(self.db, self.actor, self.application_id, doc)
-            finally:
-                QApplication.restoreOverrideCursor()
-        return self._pdf[doc]
+    def _render(self, docs: list[str], then, busy: str = "正在生成单据…", failure=None) -> background.BackgroundTask:
+        """Render the documents not rendered yet (in the background), then ``then(items)`` with all of
+        them; the bytes stay in this window, so printing again or saving never renders twice."""
+        db, actor, app_id = self.db, self.actor, self.application_id
+        missing = [doc for doc in docs if doc not in self._pdf]
 
-    def _rendered_set(self) -> list[Rendered]:
-        return [self.rendered(doc) for doc in self.applicable_docs()]
+        def rendered(new: dict[str, Rendered]) -> None:
+            self._pdf.update(new)
+            then([self._pdf[doc] for doc in docs])
+
+        return self._run(lambda: {doc: documents.render(db, actor, app_id, doc) for doc in missing}, rendered, busy,
+                         failure)
 
     def _on_current(self, current: QListWidgetItem | None, _previous=None) -> None:
         if current is None:
             return
         doc = current.data(Qt.ItemDataRole.UserRole)
-        try:
-            item = self.rendered(doc)
-        except UserError as exc:
-            self._show(str(exc), error=True)
-            return
+
+        def preview(items: list[Rendered]) -> None:
+            if self.current_doc() != doc:
+                return  # the clerk has moved on; that one shows when rendered
+            self._show_preview(doc, items[0])
+
+        self._render([doc], preview)
+
+    def _show_preview(self, doc: str, item: Rendered) -> None:
         self._load_preview(item.data)
         if item.missing_chars:
             self._show(f"注意：字符 {''.join(item.missing_chars)} 在本机字体中没有，打印出来会是空框；"
                        "请安装生僻字字体（如花园明朝 fonts-hanazono，Windows 的 SimSun-ExtB）", error=True)
         if doc not in self._previewed:
             self._previewed.add(doc)
-            try:
-                documents.record(self.db, self.actor, [item], "preview")
-            except UserError as exc:  # the preview stays; only the record could not be written
-                self._show(f"预览记录未能保存：{exc}", error=True)
+            db, actor = self.db, self.actor
+            # the preview stays even when its record cannot be written
+            self._run(lambda: documents.record(db, actor, [item], "preview"), lambda _a: None, "",
+                      lambda exc: self._show(f"预览记录未能保存：{_problem(exc)}", error=True))
 
     def _load_preview(self, data: bytes) -> None:
         self.pdf_document.close()
@@ -324,34 +345,44 @@ class DocumentsDialog(QDialog):
     # --- printing -------------------------------------------------------------------------------
 
     def print_all(self) -> bool:
-        """Print every document of the set to this PC's printer, without a dialog. False if not started."""
-        try:
-            items = self._rendered_set()
-        except UserError as exc:
-            self._show(str(exc), error=True)
-            return False
-        return self._start_print(items)
+        """Print every document of the set to this PC's printer, without a dialog. False if not started
+        (another print still running, or no printer: then the set is kept on disk)."""
+        if not hasattr(self, "entries"):  # opened with "print all": print once the list has been read
+            self._print_when_loaded = True
+            return True
+        return self._print(self.applicable_docs())
 
     def print_current(self) -> bool:
         doc = self.current_doc()
         if not doc:
             self._show("请先在左侧选择要打印的单据", error=True)
             return False
-        try:
-            return self._start_print([self.rendered(doc)])
-        except UserError as exc:
-            self._show(str(exc), error=True)
-            return False
+        return self._print([doc])
 
-    def _start_print(self, items: list[Rendered]) -> bool:
-        if self._job is not None:
+    def _print(self, docs: list[str]) -> bool:
+        if self._job is not None or self._printing:
             self._show("正在打印，请稍候", error=True)
             return False
         try:
             choice = qt_print.resolve()
         except PrintFailed as exc:
-            self._print_failed(items, str(exc), printer="")
+            message = str(exc)
+            self._render(docs, lambda items: self._print_failed(items, message, printer=""))
             return False
+        self._printing = True
+
+        def rendered(items: list[Rendered]) -> None:
+            self._printing = False
+            self._start_print(items, choice)
+
+        def failed(exc: Exception) -> None:
+            self._printing = False
+            self._show(_problem(exc), error=True)
+
+        self._render(docs, rendered, "正在生成单据…", failed)
+        return True
+
+    def _start_print(self, items: list[Rendered], choice) -> None:
         self._job_items = items
         self._job = PrintJob([i.data for i in items], choice, f"{self.number} 单据", self)
         self._job.progressed.connect(self._on_progress)
@@ -364,7 +395,6 @@ class DocumentsDialog(QDialog):
         self.cancel_button.setVisible(True)
         self._show(f"正在发送到打印机 {choice.label()}：{'、'.join(i.title for i in items)}")
         self._job.start()
-        return True
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)
@@ -376,33 +406,41 @@ class DocumentsDialog(QDialog):
 
     def _on_printed(self, used) -> None:
         qt_print.remember(used)
-        try:
-            actions = documents.record(self.db, self.actor, self._job_items, "print", printer=used.name)
-        except UserError as exc:
-            self._show(f"已发送到打印机 {used.label()}，但打印记录未能保存：{exc}", error=True)
-            return
-        for item in self._job_items:  # printed: the next copy is a reprint and is marked 补打件
-            self._pdf.pop(item.doc, None)
-        reprint = "（补打）" if "reprint" in actions else ""
-        self._show(f"已发送到打印机 {used.label()}{reprint}：{'、'.join(i.title for i in self._job_items)}")
-        self.printed.emit(actions)
+        db, actor, items = self.db, self.actor, list(self._job_items)
+
+        def recorded(actions: list[str]) -> None:
+            for item in items:  # printed: the next copy is a reprint and is marked 补打件
+                self._pdf.pop(item.doc, None)
+            reprint = "（补打）" if "reprint" in actions else ""
+            self._show(f"已发送到打印机 {used.label()}{reprint}：{'、'.join(i.title for i in items)}")
+            self.printed.emit(actions)
+            self.refresh()  # the list and history show the print once it is recorded
+
+        self._run(lambda: documents.record(db, actor, items, "print", printer=used.name), recorded, "正在记录打印…",
+                  lambda exc: self._show(f"已发送到打印机 {used.label()}，但打印记录未能保存：{_problem(exc)}",
+                                         error=True))
 
     def _on_print_failed(self, message: str) -> None:
         self._print_failed(self._job_items, message, printer=self._job.choice.name if self._job else "")
 
     def _print_failed(self, items: list[Rendered], message: str, *, printer: str) -> None:
         """Record the failure and keep the documents on disk, so nothing is lost."""
-        folder = None
-        try:
-            documents.record(self.db, self.actor, items, "print", printer=printer, outcome="failed", error=message)
-        except UserError:
-            pass  # the message below still tells the clerk; the documents are kept regardless
-        try:
-            folder = documents.keep_copy(self.db, self.actor, items)
-        except UserError as exc:
-            self._show(f"{message}。单据未能另存（{exc}），请用“另存为PDF”保存到其他位置", error=True)
-            return
-        self._show(f"{message}。单据已保存在 {folder}，可稍后补打或用其他电脑打印", error=True, folder=folder)
+        db, actor = self.db, self.actor
+
+        def keep():
+            try:
+                documents.record(db, actor, items, "print", printer=printer, outcome="failed", error=message)
+            except UserError:
+                pass  # the message below still tells the clerk; the documents are kept regardless
+            return documents.keep_copy(db, actor, items)
+
+        def kept(folder: Path) -> None:
+            self._show(f"{message}。单据已保存在 {folder}，可稍后补打或用其他电脑打印", error=True, folder=folder)
+            self.refresh()
+
+        self._run(keep, kept, "正在保存单据副本…",
+                  lambda exc: self._show(f"{message}。单据未能另存（{_problem(exc)}），请用“另存为PDF”保存到其他位置",
+                                         error=True))
 
     def _on_job_finished(self) -> None:
         self.progress.setVisible(False)
@@ -411,13 +449,6 @@ class DocumentsDialog(QDialog):
         if self._job is not None:
             self._job.deleteLater()
         self._job = None
-        self.refresh()
-
-    def wait_for_print(self, timeout_ms: int = 60_000) -> None:
-        """Block until the running print job ends (tests, closing the window)."""
-        if self._job is not None:
-            self._job.wait(timeout_ms)
-            QApplication.processEvents()
 
     def choose_printer(self) -> bool:
         if not qt_print.printer_names():
@@ -435,51 +466,57 @@ class DocumentsDialog(QDialog):
     def _default_dir(self) -> str:
         return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
 
-    def save_current_pdf(self) -> Path | None:
-        return self._save_current("pdf")
+    def save_current_pdf(self) -> None:
+        self._save_current("pdf")
 
-    def save_current_docx(self) -> Path | None:
-        return self._save_current("docx")
+    def save_current_docx(self) -> None:
+        self._save_current("docx")
 
-    def _save_current(self, fmt: str) -> Path | None:
+    def _save_current(self, fmt: str) -> None:
+        """Render (PDF from this window's copy, Word afresh), ask where, save: the saved path lands in
+        ``last_saved`` and the message; a failed save keeps the document here for another place."""
         doc = self.current_doc()
         if not doc:
             self._show("请先在左侧选择要保存的单据", error=True)
-            return None
-        try:
-            item = self.rendered(doc) if fmt == "pdf" else documents.render(self.db, self.actor, self.application_id,
-                                                                             doc, "docx")
-        except UserError as exc:
-            self._show(str(exc), error=True)
-            return None
-        caption = "另存为PDF" if fmt == "pdf" else "另存为Word"
-        pattern = "PDF 文件 (*.pdf)" if fmt == "pdf" else "Word 文档 (*.docx)"
-        path, _ = QFileDialog.getSaveFileName(self, caption, str(Path(self._default_dir()) / item.filename), pattern)
-        if not path:
-            return None
-        if not path.lower().endswith(f".{fmt}"):
-            path += f".{fmt}"
-        try:
-            saved = documents.save(self.db, self.actor, item, path)
-        except UserError as exc:
-            self._show(str(exc), error=True)  # the document stays here: the clerk picks another place
-            return None
+            return
+        db, actor, app_id = self.db, self.actor, self.application_id
+
+        def ask_and_save(items: list[Rendered]) -> None:
+            item = items[0]
+            caption = "另存为PDF" if fmt == "pdf" else "另存为Word"
+            pattern = "PDF 文件 (*.pdf)" if fmt == "pdf" else "Word 文档 (*.docx)"
+            path, _ = QFileDialog.getSaveFileName(self, caption, str(Path(self._default_dir()) / item.filename),
+                                                  pattern)
+            if not path:
+                return
+            if not path.lower().endswith(f".{fmt}"):
+                path += f".{fmt}"
+            self._run(lambda: documents.save(db, actor, item, path), self._saved, "正在保存…")
+
+        if fmt == "pdf":
+            self._render([doc], ask_and_save)
+        else:
+            self._run(lambda: [documents.render(db, actor, app_id, doc, "docx")], ask_and_save, "正在生成Word文档…")
+
+    def _saved(self, saved: Path) -> None:
+        self.last_saved = [saved]
         self._show(f"已保存：{saved}", folder=saved.parent)
         self.refresh()
-        return saved
 
-    def save_all(self) -> list[Path]:
+    def save_all(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "全套另存到文件夹", self._default_dir())
         if not folder:
-            return []
-        try:
-            saved = documents.save_set(self.db, self.actor, self._rendered_set(), folder)
-        except UserError as exc:
-            self._show(str(exc), error=True)
-            return []
-        self._show(f"已保存{len(saved)}份单据到 {folder}", folder=Path(folder))
-        self.refresh()
-        return saved
+            return
+        db, actor = self.db, self.actor
+
+        def save(items: list[Rendered]) -> None:
+            def saved(paths: list[Path]) -> None:
+                self.last_saved = paths
+                self._show(f"已保存{len(paths)}份单据到 {folder}", folder=Path(folder))
+                self.refresh()
+            self._run(lambda: documents.save_set(db, actor, items, folder), saved, "正在保存全套单据…")
+
+        self._render(self.applicable_docs(), save)
 
     def _open_folder(self) -> None:
         if self._folder is not None:
@@ -511,7 +548,7 @@ class DocumentsDialog(QDialog):
             if not path:
                 return
         from counter_app.reporting import case_archive
-        from counter_app.ui.background import run_for
+        from counter_app.ui import background
 
         self._show("正在生成案卷（含签章单据、扫描件、办理环节和操作记录）…")
         self.archiving = True
@@ -530,7 +567,7 @@ class DocumentsDialog(QDialog):
             self.archiving = False
             self._show(str(exc) if isinstance(exc, UserError) else f"生成案卷失败：{exc}", error=True)
 
-        run_for(self, work, done, failed)
+        background.run(self, work, done, failed)
 
     # --- closing --------------------------------------------------------------------------------
 

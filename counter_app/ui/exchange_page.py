@@ -26,7 +26,8 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.reporting import exchange
-from counter_app.ui.tracking_common import buddy_label, run_in_background, show_message, status_label
+from counter_app.ui import background
+from counter_app.ui.tracking_common import buddy_label, show_message, status_label
 
 
 class ExchangePage(QWidget):
@@ -111,7 +112,7 @@ class ExchangePage(QWidget):
             since = dt.date(d.year(), d.month(), d.day())
         fmt = self.format.currentData()
         self._busy(True, "正在导出，请稍候…")
-        return run_in_background(self, lambda: exchange.export(self.db, self.actor, path, since=since, fmt=fmt),
+        return background.run(self, lambda: exchange.export(self.db, self.actor, path, since=since, fmt=fmt),
                                  self._exported, self._failed)
 
     def _exported(self, result: exchange.ExportResult) -> None:
@@ -129,7 +130,7 @@ class ExchangePage(QWidget):
     def import_from(self, path: Path):
         self._busy(True, f"正在导入 {path.name}，请稍候…")
         self.report.clear()
-        return run_in_background(self, lambda: exchange.import_stage_updates(self.db, self.actor, path),
+        return background.run(self, lambda: exchange.import_stage_updates(self.db, self.actor, path),
                                  self._imported, self._failed)
 
     def _imported(self, report: exchange.ImportReport) -> None:

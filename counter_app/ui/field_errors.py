@@ -1,42 +1,12 @@
-"""Field rows that can show a Chinese message under their input, and a presenter that maps a
-ValidationFailed / UserError(field=...) onto them. Nothing typed is touched."""
+"""A presenter that maps a ValidationFailed / UserError(field=...) onto the field rows
+(``widgets.FieldRow``) of a form. Nothing typed is touched."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel
 
 from counter_app.infra.errors import UserError, ValidationFailed
-
-
-def set_invalid(widget: QWidget, invalid: bool) -> None:
-    """The style sheet draws inputs with ``invalid="true"`` in red."""
-    widget.setProperty("invalid", "true" if invalid else "false")
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
-class FieldRow(QWidget):
-    """An input with its error line below it (hidden while there is nothing to say)."""
-
-    def __init__(self, editor: QWidget, label: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.editor = editor
-        editor.setAccessibleName(label)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(editor)
-        self.error = QLabel(self)
-        self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        layout.addWidget(self.error)
-
-    def set_error(self, message: str | None) -> None:
-        self.error.setText(message or "")
-        self.error.setVisible(bool(message))
-        self.editor.setAccessibleDescription(message or "")
-        set_invalid(self.editor, bool(message))
+from counter_app.ui.widgets import FieldRow
 
 
 class ErrorPresenter:
@@ -48,7 +18,7 @@ class ErrorPresenter:
 
     def clear(self) -> None:
         for row in self.rows.values():
-            row.set_error(None)
+            row.show_error(None)
         self.general.clear()
         self.general.hide()
 
@@ -62,7 +32,7 @@ class ErrorPresenter:
                 self.general.setText(message)
                 self.general.show()
                 continue
-            row.set_error(message)
+            row.show_error(message)
             first = first or row
         if first is not None:
             first.editor.setFocus()

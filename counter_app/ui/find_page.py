@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,65 +23,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
+from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import application_search
 from counter_app.ui import background
+from counter_app.ui.table_model import RowsTableModel
 from counter_app.ui.widgets import ERROR_STYLE, named
 
-COLUMNS = [
-    ("申请编号", lambda r: r.number),
-    ("客户名称", lambda r: r.customer_name + ("（绿色通道）" if r.green_channel else "")),
-    ("证件号码", lambda r: r.cert_number),
-    ("业务类型", lambda r: r.business_name),
-    ("受理时间", lambda r: f"{r.accepted_at:%Y-%m-%d %H:%M}"),
-    ("当前环节", lambda r: r.stage_name),
-    ("环节时限", lambda r: f"{r.stage_due_date:%Y-%m-%d}" if r.stage_due_date else ""),
-    (
-        "办结时限",
-        lambda r: (f"{r.due_date:%Y-%m-%d}" if r.due_date else "") + ("（预估）" if r.due_estimated else ""),
-    ),
-    ("处理人", lambda r: r.handler),
-    ("状态", lambda r: r.status_label),
-    ("联系电话", lambda r: r.mobile),
-    ("窗口", lambda r: f"{r.window_no}号" if r.window_no else ""),
-]
-
-
-class FoundModel(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[application_search.Found] = []
-
-    def set_rows(self, rows: list[application_search.Found]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role in (Qt.DisplayRole, Qt.AccessibleTextRole):
-            return COLUMNS[index.column()][1](row)
-        if role == Qt.ForegroundRole and row.overdue(clock.today()):
-            return QBrush(QColor("#b3261e"))
-        if role == Qt.ToolTipRole and row.overdue(clock.today()):
-            return "已超过环节时限"
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role in (Qt.DisplayRole, Qt.AccessibleTextRole):
-            return COLUMNS[section][0]
-        return None
+COLUMNS = (
+    Column("申请编号", value=lambda r: r.number),
+    Column("客户名称", value=lambda r: r.customer_name + ("（绿色通道）" if r.green_channel else "")),
+    Column("证件号码", value=lambda r: r.cert_number),
+    Column("业务类型", value=lambda r: r.business_name),
+    Column("受理时间", value=lambda r: f"{r.accepted_at:%Y-%m-%d %H:%M}"),
+    Column("当前环节", value=lambda r: r.stage_name),
+    Column("环节时限", value=lambda r: f"{r.stage_due_date:%Y-%m-%d}" if r.stage_due_date else ""),
+    Column("办结时限", value=lambda r: (f"{r.due_date:%Y-%m-%d}" if r.due_date else "")
+           + ("（预估）" if r.due_estimated else "")),
+    Column("处理人", value=lambda r: r.handler),
+    Column("状态", value=lambda r: r.status_label),
+    Column("联系电话", value=lambda r: r.mobile),
+    Column("窗口", value=lambda r: f"{r.window_no}号" if r.window_no else ""),
+)
+OVERDUE = QColor("#b3261e")
 
 
 class FindPage(QWidget):
@@ -112,7 +78,9 @@ class FindPage(QWidget):
         layout.addWidget(self.message)
 
         splitter = QSplitter(Qt.Vertical, self)
-        self.model = FoundModel(self)
+        self.model = RowsTableModel(
+            COLUMNS, parent=self, foreground=lambda r, _c: OVERDUE if r.overdue else None,
+            tooltip=lambda r: "已超过环节时限" if r.overdue else None)
         self.table = QTableView(splitter)
         self.table.setObjectName("results")
         self.table.setAccessibleName("查询结果")
@@ -170,15 +138,11 @@ class FindPage(QWidget):
         def done(result: application_search.SearchResult) -> None:
             self.busy = False
             self.model.set_rows(result.rows)
-            more = (
-                f"，仅显示最近 {len(result.rows)} 条，请输入更完整的内容缩小范围" if result.truncated else ""
-            )
+            self.message.setText(result.message())
             if result.rows:
-                self.message.setText(f"按{result.kind_label}找到 {len(result.rows)} 件申请{more}")
                 self.table.selectRow(0)
                 self.table.setFocus(Qt.OtherFocusReason)
             else:
-                self.message.setText(f"按{result.kind_label}没有找到申请，请核对后重试")
                 self.detail.clear()
                 self._set_buttons(None)
 
@@ -187,7 +151,7 @@ class FindPage(QWidget):
             self.message.setStyleSheet(ERROR_STYLE)
             self.message.setText(f"查询未成功：{exc}")
 
-        background.run_for(
+        background.run(
             self, lambda: application_search.search(self.db, self.actor, text), done, failed
         )
 
@@ -209,7 +173,7 @@ class FindPage(QWidget):
                 self.detail_data = detail
                 self.detail.setHtml(render_detail(detail))
 
-        background.run_for(
+        background.run(
             self,
             lambda: application_search.detail(self.db, self.actor, app_id),
             done,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from counter_app.ui.field_errors import FieldRow
+from counter_app.ui.widgets import FieldRow
 
 
 def add_field(form: QFormLayout, label: str, editor: QWidget, parent: QWidget,
               rows: dict[str, FieldRow] | None = None, field: str = "") -> FieldRow:
     """Put ``editor`` under ``label`` with its error line; ``rows[field]`` lets an ErrorPresenter find it."""
-    row = FieldRow(editor, label, parent)
+    row = FieldRow(field or editor.objectName(), label, editor, parent, labelled=False)
     if rows is not None:
         rows[field] = row
     form.addRow(label, row)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTabl
 
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
-from counter_app.tracking import time_limits as warnings
+from counter_app.tracking import warning_list as warnings
 from counter_app.ui.tracking_common import buddy_label, fit_columns, plain, show_message, status_label
 
 
@@ -70,7 +70,7 @@ def add_window_choices(combo: QComboBox, db: Database) -> None:
 
 
 def load_rows(table: QTableView, message: QLabel, fetch: Callable[[], list[Any]]) -> list[Any] | None:
-    """Show ``fetch()`` in ``table`` (a RowsModel), first row selected; a refusal goes to ``message``,
+    """Show ``fetch()`` in ``table`` (a RowsTableModel), first row selected; a refusal goes to ``message``,
     returns None and leaves the rows shown before."""
     try:
         rows = fetch()

@@ -19,8 +19,8 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.security import accounts
 from counter_app.security import credentials as users
-from counter_app.ui.field_errors import set_invalid
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
+from counter_app.ui.widgets import set_invalid
 
 NOT_A_WINDOW = 0  # stored when this PC is not a counter (back office, supervisor's desk)
 
@@ -145,15 +145,15 @@ class LoginDialog(QDialog):
 
     def accept(self) -> None:
         self._say("")
-        self.username_row.set_error(None)
-        self.password_row.set_error(None)
+        self.username_row.show_error(None)
+        self.password_row.show_error(None)
         username = self.username.text().strip()
         if not username:
-            self.username_row.set_error("请输入用户名")
+            self.username_row.show_error("请输入用户名")
             self.username.setFocus()
             return
         if not self.password.text():
-            self.password_row.set_error("请输入密码")
+            self.password_row.show_error("请输入密码")
             self.password.setFocus()
             return
         window_no = self.chosen_window_no()

@@ -39,7 +39,7 @@ PAGES: list[PageSpec] = [
              Perm.EXCHANGE),
     PageSpec("handover", "交接清单", "counter_app.ui.handover_page:HandoverPage", "业务", "Ctrl+Shift+J",
              Perm.HANDOVER),
-    PageSpec("handover_receive", "交接接收", "counter_app.ui.handover_page:HandoverReceivePage", "业务",
+    PageSpec("handover_receive", "交接接收", "counter_app.ui.handover_receive_page:HandoverReceivePage", "业务",
              "Ctrl+Shift+K", Perm.RECEIVE_HANDOVER),
     PageSpec("registers", "台账", "counter_app.ui.registers_page:RegistersPage", "台账", "Ctrl+Shift+T",
              Perm.VIEW_REGISTERS),

@@ -21,25 +21,18 @@ from counter_app import documents
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.printing.columns import Column
 from counter_app.ui.documents_dialog import DocumentsDialog
-from counter_app.ui.table_model import ListModel
+from counter_app.ui.table_model import RowsTableModel
 
-COLUMNS = ["申请编号", "客户名称", "业务类型", "受理时间", "窗口", "已打印单据"]
-
-
-class RecentModel(ListModel):
-    """Recent applications (``documents.RecentApplication``)."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(COLUMNS, parent)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        row = self.rows[index.row()]
-        values = [row.number, row.customer_name, row.business_name, f"{row.accepted_at:%Y-%m-%d %H:%M}",
-                  f"{row.window_no}号" if row.window_no else "", f"{row.printed_docs}份" if row.printed_docs else "未打印"]
-        return values[index.column()]
+COLUMNS = (
+    Column("申请编号", value=lambda r: r.number),
+    Column("客户名称", value=lambda r: r.customer_name),
+    Column("业务类型", value=lambda r: r.business_name),
+    Column("受理时间", value=lambda r: f"{r.accepted_at:%Y-%m-%d %H:%M}"),
+    Column("窗口", value=lambda r: f"{r.window_no}号" if r.window_no else ""),
+    Column("已打印单据", value=lambda r: f"{r.printed_docs}份" if r.printed_docs else "未打印"),
+)
 
 
 class DocumentsPage(QWidget):
@@ -60,7 +53,7 @@ class DocumentsPage(QWidget):
         number_label = QLabel("申请编号(&N)：", self)
         number_label.setBuddy(self.number_edit)
 
-        self.model = RecentModel(self)
+        self.model = RowsTableModel(COLUMNS, parent=self)
         self.table = QTableView(self)
         self.table.setObjectName("recentTable")
         self.table.setAccessibleName("近期受理的申请")

@@ -22,17 +22,18 @@ from PySide6.QtWidgets import (
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
-from counter_app.tracking import progress
+from counter_app.tracking import application_search, progress
+from counter_app.ui import background
 from counter_app.ui.list_page import add_shortcuts, command_button
 from counter_app.ui.modal import run_modal
+from counter_app.ui.table_model import RowsTableModel
 from counter_app.ui.tracking_common import (
     GREY_FG,
     RED_BG,
     RED_FG,
     YELLOW_BG,
-    Column,
-    RowsModel,
     buddy_label,
     error_box,
     fit_columns,
@@ -80,26 +81,26 @@ class ProgressView(QWidget):
             grid.setColumnStretch(col, 1)
         layout.addWidget(self.header)
 
-        self.timeline_model = RowsModel([
-            Column("环节", lambda r: r.stage_name),
-            Column("动作", lambda r: r.action_label),
-            Column("开始时间", lambda r: r.started_at),
-            Column("结束时间", lambda r: r.ended_at),
-            Column("处理人", lambda r: r.handler),
-            Column("办理期限", lambda r: r.due_label),
-            Column("是否按期", lambda r: r.state_label),
-            Column("备注", lambda r: ("［营销系统导入］" if r.source == "import" else "") + r.note),
-        ], self, background=self._timeline_background, foreground=self._timeline_foreground)
+        self.timeline_model = RowsTableModel([
+            Column("环节", value=lambda r: r.stage_name),
+            Column("动作", value=lambda r: r.action_label),
+            Column("开始时间", value=lambda r: r.started_at),
+            Column("结束时间", value=lambda r: r.ended_at),
+            Column("处理人", value=lambda r: r.handler),
+            Column("办理期限", value=lambda r: r.due_label),
+            Column("是否按期", value=lambda r: r.state_label),
+            Column("备注", value=lambda r: ("［营销系统导入］" if r.source == "import" else "") + r.note),
+        ], parent=self, background=self._timeline_background, foreground=self._timeline_foreground)
         self.timeline = make_table(self.timeline_model, "环节时间线", self)
         layout.addWidget(QLabel("环节时间线（期限按工作日计算，含调休；“预估”表示该年度官方节假日尚未公布）", self))
         layout.addWidget(self.timeline, 3)
 
-        self.deferred_model = RowsModel([
-            Column("容缺资料", lambda d: d.name),
-            Column("状态", lambda d: d.state_label),
-            Column("补交期限", lambda d: _due_text(d.due)),
-            Column("补交时间", lambda d: d.supplied_at),
-        ], self, background=lambda d: RED_BG if d.overdue else None)
+        self.deferred_model = RowsTableModel([
+            Column("容缺资料", value=lambda d: d.name),
+            Column("状态", value=lambda d: d.state_label),
+            Column("补交期限", value=lambda d: _due_text(d.due)),
+            Column("补交时间", value=lambda d: d.supplied_at),
+        ], parent=self, background=lambda d: RED_BG if d.overdue else None)
         self.deferred = make_table(self.deferred_model, "容缺资料", self)
         self.deferred.setMaximumHeight(110)
         self.deferred_caption = QLabel("容缺资料", self)
@@ -177,18 +178,18 @@ class ProgressPage(QWidget):
         self.message = status_label(self)
         layout.addWidget(self.message)
 
-        self.results_model = RowsModel([
-            Column("申请编号", lambda r: r.number),
-            Column("户名", lambda r: r.customer_name),
-            Column("证件号码", lambda r: r.certificate),
-            Column("联系电话", lambda r: r.phone),
-            Column("业务类型", lambda r: r.business_name),
-            Column("受理时间", lambda r: r.accepted_at),
-            Column("状态", lambda r: r.status_label),
-            Column("当前环节", lambda r: r.stage_name),
-            Column("处理人", lambda r: r.handler),
-            Column("环节期限", lambda r: _due_text(r.stage_due)),
-        ], self, background=lambda r: RED_BG if r.overdue else None)
+        self.results_model = RowsTableModel([
+            Column("申请编号", value=lambda r: r.number),
+            Column("户名", value=lambda r: r.customer_name),
+            Column("证件号码", value=lambda r: r.cert_number),
+            Column("联系电话", value=lambda r: r.mobile),
+            Column("业务类型", value=lambda r: r.business_name),
+            Column("受理时间", value=lambda r: r.accepted_at),
+            Column("状态", value=lambda r: r.status_label),
+            Column("当前环节", value=lambda r: r.stage_name),
+            Column("处理人", value=lambda r: r.handler),
+            Column("环节期限", value=lambda r: r.stage_due_date),
+        ], parent=self, background=lambda r: RED_BG if r.overdue else None)
         self.results = make_table(self.results_model, "查询结果", self)
         self.view = ProgressView(self)
 
@@ -231,13 +232,20 @@ class ProgressPage(QWidget):
         self.query.setFocus()
         self.query.selectAll()
 
+    def _failed(self, exc: Exception) -> None:
+        show_message(self.message, str(exc) if isinstance(exc, UserError) else f"查询未成功：{exc}", error=True)
+
     def search(self) -> None:
-        try:
-            result = progress.find(self.db, self.actor, self.query.text())
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
+        db, actor, text = self.db, self.actor, self.query.text()
+
+        def refused(exc: Exception) -> None:
+            self._failed(exc)
             self.query.setFocus()
-            return
+
+        background.run(self, lambda: application_search.search(db, actor, text), self._found, refused,
+                       busy="正在查询…")
+
+    def _found(self, result: application_search.SearchResult) -> None:
         self.results_model.set_rows(result.rows)
         fit_columns(self.results)
         show_message(self.message, result.message(), error=not result.rows)
@@ -253,12 +261,19 @@ class ProgressPage(QWidget):
 
     def show_application(self, application_id: int) -> None:
         """Show one application (from another page or after a move)."""
-        try:
-            self.view.show_progress(progress.detail(self.db, self.actor, application_id))
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
+        db, actor = self.db, self.actor
+
+        def shown(p: progress.Progress) -> None:
+            self.view.show_progress(p)
+            self._update_buttons()
+
+        def failed(exc: Exception) -> None:
+            self._failed(exc)
             self.view.show_progress(None)
-        self._update_buttons()
+            self._update_buttons()
+
+        background.run(self, lambda: progress.detail(db, actor, application_id), shown, failed,
+                       busy="正在读取办理进度…")
 
     def _show_row(self, row: int) -> None:
         if 0 <= row < self.results_model.rowCount():
@@ -288,18 +303,21 @@ class ProgressPage(QWidget):
         self._refresh_result_row()
 
     def _refresh_result_row(self) -> None:
-        if self.results_model.rowCount() and self.query.text().strip():
-            current = self.view.progress.application_id if self.view.progress else None
-            try:
-                rows = progress.find(self.db, self.actor, self.query.text()).rows
-            except UserError:
-                return
+        if not (self.results_model.rowCount() and self.query.text().strip()):
+            return
+        current = self.view.progress.application_id if self.view.progress else None
+        db, actor, text = self.db, self.actor, self.query.text()
+
+        def found(result: application_search.SearchResult) -> None:
+            rows = result.rows
             self.results_model.set_rows(rows)
             for i, r in enumerate(rows):
                 if r.application_id == current:
                     blocked = self.results.selectionModel().blockSignals(True)
                     self.results.selectRow(i)
                     self.results.selectionModel().blockSignals(blocked)
+
+        background.run(self, lambda: application_search.search(db, actor, text), found, lambda _exc: None)
 
     def print_slip(self) -> None:
         """Render the slip, keep it as a recorded PDF on this PC and open it in the PDF reader."""
@@ -308,13 +326,16 @@ class ProgressPage(QWidget):
             return
         from counter_app import documents
 
-        try:
-            item = progress.render_slip(self.db, self.actor, p.application_id)
-            path = documents.save(self.db, self.actor, item,
-                                  documents.kept_copies_dir(item.number) / item.filename)
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
-            return
+        db, actor, app_id = self.db, self.actor, p.application_id
+
+        def work():
+            item = progress.render_slip(db, actor, app_id)
+            return item, documents.save(db, actor, item, documents.kept_copies_dir(item.number) / item.filename)
+
+        background.run(self, work, self._slip_saved, self._failed, busy="正在生成进度单…")
+
+    def _slip_saved(self, result) -> None:
+        item, path = result
         self.last_slip = path
         opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         hint = "已在PDF阅读器中打开，请从阅读器打印" if opened else "请打开该文件打印"
@@ -345,6 +366,10 @@ class ProgressDialog(QDialog):
         buttons.button(QDialogButtonBox.Close).setAccessibleName("关闭")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.view.show_progress(progress.detail(db, actor, application_id))
-        self.setWindowTitle(f"办理进度 — {self.view.progress.number}")
+        background.run(self, lambda: progress.detail(db, actor, application_id), self._shown,
+                       lambda exc: self.view.show_progress(None) or error_box(self, exc), busy="正在读取办理进度…")
+
+    def _shown(self, p: progress.Progress) -> None:
+        self.view.show_progress(p)
+        self.setWindowTitle(f"办理进度 — {p.number}")
 

@@ -37,22 +37,8 @@ from counter_app.security import privacy
 from counter_app.security.permissions import Perm, allowed
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.export_file import ask_save_path, export_task
-from counter_app.ui.table_model import FunctionSource, PagedTableModel
-
-
-def size_columns(table: QTableView, columns) -> None:
-    """Screen widths from the Excel widths (one unit ≈ one digit of the table's font)."""
-    digit = table.fontMetrics().horizontalAdvance("0")
-    header = table.horizontalHeader()
-    for i, column in enumerate(columns):
-        header.resizeSection(i, int(column.excel_width * digit * 1.05) + 12)
-
-
-def labelled(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(widget)
-    widget.setAccessibleName(text.replace("&", "").rstrip("：:"))
-    return label
+from counter_app.ui.table_model import FunctionSource, PagedTableModel, size_columns
+from counter_app.ui.tracking_common import buddy_label
 
 
 class RegistersPage(QWidget):
@@ -95,23 +81,23 @@ class RegistersPage(QWidget):
         self.reset_button.setAccessibleName("重置条件")
 
         grid = QGridLayout()
-        grid.addWidget(labelled("台账(&T)：", self.kind_combo), 0, 0)
+        grid.addWidget(buddy_label("台账(&T)：", self.kind_combo), 0, 0)
         grid.addWidget(self.kind_combo, 0, 1)
-        grid.addWidget(labelled("受理日期自：", self.date_from), 0, 2)
+        grid.addWidget(buddy_label("受理日期自：", self.date_from), 0, 2)
         grid.addWidget(self.date_from, 0, 3)
-        grid.addWidget(labelled("至：", self.date_to), 0, 4)
+        grid.addWidget(buddy_label("至：", self.date_to), 0, 4)
         grid.addWidget(self.date_to, 0, 5)
-        grid.addWidget(labelled("窗口：", self.window_combo), 0, 6)
+        grid.addWidget(buddy_label("窗口：", self.window_combo), 0, 6)
         grid.addWidget(self.window_combo, 0, 7)
-        grid.addWidget(labelled("受理人：", self.clerk_combo), 0, 8)
+        grid.addWidget(buddy_label("受理人：", self.clerk_combo), 0, 8)
         grid.addWidget(self.clerk_combo, 0, 9)
-        grid.addWidget(labelled("业务类型：", self.type_combo), 1, 0)
+        grid.addWidget(buddy_label("业务类型：", self.type_combo), 1, 0)
         grid.addWidget(self.type_combo, 1, 1)
-        grid.addWidget(labelled("环节：", self.stage_combo), 1, 2)
+        grid.addWidget(buddy_label("环节：", self.stage_combo), 1, 2)
         grid.addWidget(self.stage_combo, 1, 3)
-        grid.addWidget(labelled("状态：", self.status_combo), 1, 4)
+        grid.addWidget(buddy_label("状态：", self.status_combo), 1, 4)
         grid.addWidget(self.status_combo, 1, 5)
-        self.deferral_label = labelled("容缺状态：", self.deferral_combo)
+        self.deferral_label = buddy_label("容缺状态：", self.deferral_combo)
         grid.addWidget(self.deferral_label, 1, 6)
         grid.addWidget(self.deferral_combo, 1, 7)
         grid.addWidget(self.overdue_check, 1, 8)
@@ -148,7 +134,7 @@ class RegistersPage(QWidget):
         self.unmasked_check.setAccessibleName("导出完整证件号码和电话")
         self.reason_edit = QLineEdit()
         self.reason_edit.setPlaceholderText("未脱敏导出须填写原因")
-        self.reason_label = labelled("原因：", self.reason_edit)
+        self.reason_label = buddy_label("原因：", self.reason_edit)
         may_export = allowed(self.actor, Perm.EXPORT_REGISTERS)
         may_unmask = self.may_unmask = may_export and privacy.may_export_unmasked(self.actor)
         self.export_button.setVisible(may_export)

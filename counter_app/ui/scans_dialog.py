@@ -32,7 +32,7 @@ from counter_app.acceptance import scans
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
-from counter_app.ui.background import run_for
+from counter_app.ui import background
 
 ENV_WATCH = "COUNTER_APP_SCAN_FOLDER"
 ERROR_STYLE = "color: #b00020;"
@@ -146,7 +146,7 @@ class ScansDialog(QDialog):
 
     def _load_items(self) -> None:
         self.pending += 1
-        run_for(self, lambda: scans.material_items(self.db, self.actor, self.application_id), self._show_items,
+        background.run(self, lambda: scans.material_items(self.db, self.actor, self.application_id), self._show_items,
                 self._failed)
 
     def _show_items(self, result) -> None:
@@ -185,7 +185,7 @@ class ScansDialog(QDialog):
 
     def refresh(self) -> None:
         self.pending += 1
-        run_for(self, lambda: scans.list_scans(self.db, self.actor, self.application_id), self._show_pages,
+        background.run(self, lambda: scans.list_scans(self.db, self.actor, self.application_id), self._show_pages,
                 self._failed)
 
     def _show_pages(self, pages: list[scans.ScanInfo]) -> None:
@@ -241,7 +241,7 @@ class ScansDialog(QDialog):
                 self._load_items()
             self.refresh()
 
-        run_for(self, work, done, self._failed)
+        background.run(self, work, done, self._failed)
 
     def supply_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "补交资料的扫描件", "",
@@ -309,7 +309,7 @@ class ScansDialog(QDialog):
                 self._show(text)
             self.refresh()
 
-        run_for(self, work, done, self._failed)
+        background.run(self, work, done, self._failed)
 
     # --- camera -----------------------------------------------------------------------------------
 
@@ -341,7 +341,7 @@ class ScansDialog(QDialog):
                                                        Qt.TransformationMode.SmoothTransformation))
             self._show(info.label)
 
-        run_for(self, lambda: scans.page(self.db, self.actor, scan_id), done, self._failed)
+        background.run(self, lambda: scans.page(self.db, self.actor, scan_id), done, self._failed)
 
     def export_current(self) -> None:
         scan_id = self.current_scan()
@@ -359,4 +359,4 @@ class ScansDialog(QDialog):
             self.pending -= 1
             self._show(f"已导出：{target}")
 
-        run_for(self, lambda: scans.export_page(self.db, self.actor, scan_id, path), done, self._failed)
+        background.run(self, lambda: scans.export_page(self.db, self.actor, scan_id, path), done, self._failed)

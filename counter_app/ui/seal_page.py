@@ -24,7 +24,7 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.signing import certificates as seal_certificates
 from counter_app.signing import signed_documents
-from counter_app.ui.background import run_for
+from counter_app.ui import background
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -100,14 +100,14 @@ class SealPage(QWidget):
             has = passphrase is not None
             self.local.setText("本机：" + ("已保存盖章口令，可以盖章" if has else "未保存盖章口令，本机不能盖章"))
 
-        run_for(self, work, done, self._failed)
+        background.run(self, work, done, self._failed)
 
     def _paper_changed(self) -> None:
         if getattr(self, "_filling", False):
             return
         docs = [doc for doc, box in self.paper.items() if box.isChecked()]
         self.pending += 1
-        run_for(self, lambda: signed_documents.set_paper_docs(self.db, self.actor, docs),
+        background.run(self, lambda: signed_documents.set_paper_docs(self.db, self.actor, docs),
                 lambda _r: self._done("已保存：" + ("、".join(b.text() for b in self.paper.values() if b.isChecked())
                                                    + "打印纸质件手写签字" if docs else "全部单据可电子签名")),
                 self._failed)
@@ -141,7 +141,7 @@ class SealPage(QWidget):
             data = Path(path).read_bytes()
             return seal_certificates.import_pkcs12(self.db, self.actor, data, password, passphrase)
 
-        run_for(self, work, lambda info: self._done(f"已导入签章证书：{info.label}"), self._failed)
+        background.run(self, work, lambda info: self._done(f"已导入签章证书：{info.label}"), self._failed)
 
     def trial_dialog(self) -> None:
         passphrase = self._ask("创建试用证书", "设置盖章口令（至少8位）：")
@@ -150,7 +150,7 @@ class SealPage(QWidget):
 
     def create_trial(self, passphrase: str) -> None:
         self.pending += 1
-        run_for(self, lambda: seal_certificates.create_trial(self.db, self.actor, passphrase),
+        background.run(self, lambda: seal_certificates.create_trial(self.db, self.actor, passphrase),
                 lambda info: self._done(f"已创建试用证书：{info.label}（仅供试用，不具法律效力）"), self._failed)
 
     def passphrase_dialog(self) -> None:
@@ -160,7 +160,7 @@ class SealPage(QWidget):
 
     def set_passphrase(self, passphrase: str) -> None:
         self.pending += 1
-        run_for(self, lambda: seal_certificates.set_this_pc_passphrase(self.db, self.actor, passphrase),
+        background.run(self, lambda: seal_certificates.set_this_pc_passphrase(self.db, self.actor, passphrase),
                 lambda path: self._done(f"本机盖章口令已保存（仅本用户可读）：{path}"), self._failed)
 
     def _done(self, text: str) -> None:

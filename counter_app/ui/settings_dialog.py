@@ -161,7 +161,7 @@ class SettingsDialog(QDialog):
         self.yellow.setValue(s.yellow_percent)
         form.addRow(buddy_label("黄色预警比例(&Y)：", self.yellow, tab), self.yellow)
         red = QLabel("红色：超过期限即为超期（不可调整）", tab)
-        red.setAccessibleName("红色预警说明")
+        red.setAccessibleName("红色超期说明")
         form.addRow("红色超期：", red)
         self.deferral = QSpinBox(tab)
         self.deferral.setObjectName("deferral_days")

@@ -31,7 +31,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.signing import signature_pad, signed_documents
-from counter_app.ui.background import run_for
+from counter_app.ui import background
 from counter_app.ui.signature_widget import SignatureWidget
 
 ERROR_STYLE = "color: #b00020;"
@@ -138,7 +138,7 @@ class SigningDialog(QDialog):
             self.pending -= 1
             self._show(str(exc) if isinstance(exc, UserError) else f"读取失败：{exc}", error=True)
 
-        run_for(self, work, lambda result: self._fill(result, select), failed)
+        background.run(self, work, lambda result: self._fill(result, select), failed)
 
     def _fill(self, result, select: str | None) -> None:
         self.pending -= 1
@@ -198,7 +198,7 @@ class SigningDialog(QDialog):
             if target and target.doc == doc:
                 self._show_pdf(data)
 
-        run_for(self, work, done, lambda exc: self._show(str(exc), error=True))
+        background.run(self, work, done, lambda exc: self._show(str(exc), error=True))
 
     def _show_pdf(self, data: bytes) -> None:
         self.pdf_document.close()
@@ -270,7 +270,7 @@ class SigningDialog(QDialog):
             self._update_buttons()
             self._show(str(exc) if isinstance(exc, UserError) else f"盖章失败：{exc}", error=True)
 
-        run_for(self, work, done, failed)
+        background.run(self, work, done, failed)
         return True
 
     def save_signed(self) -> None:
@@ -284,7 +284,7 @@ class SigningDialog(QDialog):
             self.save_signed_to(target.signed_id, path)
 
     def save_signed_to(self, signed_id: int, path: str) -> None:
-        run_for(self, lambda: signed_documents.save_signed(self.db, self.actor, signed_id, path), lambda p: self._show(f"已保存签章原件：{p}"),
+        background.run(self, lambda: signed_documents.save_signed(self.db, self.actor, signed_id, path), lambda p: self._show(f"已保存签章原件：{p}"),
                 lambda exc: self._show(str(exc), error=True))
 
     def reject(self) -> None:

@@ -18,6 +18,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QTableView
 
 from counter_app.infra.errors import UserError
 
@@ -66,7 +68,15 @@ def _alignment(kind: str) -> Qt.AlignmentFlag:
 
 
 class _ColumnsMixin:
+    """Columns (``printing.columns.Column``) over the rows of a model: headers, cells by kind."""
+
     columns: Sequence[Any]
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        return self._header(section, orientation, role)
 
     def _header(self, section: int, orientation, role):
         if role == Qt.DisplayRole:
@@ -77,10 +87,14 @@ class _ColumnsMixin:
             return Qt.AlignRight | Qt.AlignVCenter
         return None
 
-    def _cell(self, row: Sequence[Any], column: int, role):
-        if column >= len(row):
+    def _cell(self, row: Any, column: int, role):
+        getter = getattr(self.columns[column], "value", None)
+        if getter is not None:
+            value = getter(row)
+        elif column >= len(row):
             return None
-        value = row[column]
+        else:
+            value = row[column]
         kind = getattr(self.columns[column], "kind", "text")
         if role == Qt.DisplayRole:
             return format_value(value, kind)
@@ -138,12 +152,6 @@ class PagedTableModel(_ColumnsMixin, QAbstractTableModel):
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        return self._header(section, orientation, role)
-
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
         if not index.isValid():
             return None
@@ -178,39 +186,43 @@ class PagedTableModel(_ColumnsMixin, QAbstractTableModel):
 
 
 class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
-    """A short list in memory; with ``checkable`` the first column carries a check box."""
+    """A short list in memory: tuples, or objects shown through the columns' ``value`` getters; with
+    ``checkable`` the first column carries a check box; ``background(row)`` and
+    ``foreground(row, column)`` colour rows (overdue red, yellow warnings), ``tooltip(row)`` says why."""
 
     checkedChanged = Signal(int)
 
-    def __init__(self, columns: Sequence[Any], rows: Sequence[Sequence[Any]] = (), *, checkable: bool = False,
-                 parent=None) -> None:
+    def __init__(self, columns: Sequence[Any], rows: Sequence[Any] = (), *, checkable: bool = False,
+                 parent=None, background: Callable[[Any], QColor | None] | None = None,
+                 foreground: Callable[[Any, int], QColor | None] | None = None,
+                 tooltip: Callable[[Any], str | None] | None = None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.checkable = checkable
-        self._rows: list[Sequence[Any]] = []
+        self.rows: list[Any] = []
         self._checked: set[int] = set()
+        self._background = background
+        self._foreground = foreground
+        self._tooltip = tooltip
         self.set_rows(rows)
 
-    def set_rows(self, rows: Sequence[Sequence[Any]]) -> None:
+    def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
-        self._rows = list(rows)
+        self.rows = list(rows)
         self._checked.clear()
         self.endResetModel()
         self.checkedChanged.emit(0)
 
-    def rows(self) -> list[Sequence[Any]]:
-        return list(self._rows)
-
-    def row(self, number: int) -> Sequence[Any] | None:
-        return self._rows[number] if 0 <= number < len(self._rows) else None
+    def row(self, number: int) -> Any | None:
+        return self.rows[number] if 0 <= number < len(self.rows) else None
 
     def checked_rows(self) -> list[int]:
         return sorted(self._checked)
 
     def set_all_checked(self, checked: bool) -> None:
-        self._checked = set(range(len(self._rows))) if checked else set()
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0), [Qt.CheckStateRole])
+        self._checked = set(range(len(self.rows))) if checked else set()
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 0), [Qt.CheckStateRole])
         self.checkedChanged.emit(len(self._checked))
 
     def set_checked(self, number: int, checked: bool) -> None:
@@ -219,20 +231,25 @@ class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
         self.checkedChanged.emit(len(self._checked))
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        return self._header(section, orientation, role)
+        return 0 if parent.isValid() else len(self.rows)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
         if not index.isValid():
             return None
+        row = self.rows[index.row()]
         if self.checkable and index.column() == 0 and role == Qt.CheckStateRole:
             return Qt.Checked if index.row() in self._checked else Qt.Unchecked
-        return self._cell(self._rows[index.row()], index.column(), role)
+        if role == Qt.BackgroundRole and self._background is not None:
+            color = self._background(row)
+            return QBrush(color) if color else None
+        if role == Qt.ForegroundRole and self._foreground is not None:
+            color = self._foreground(row, index.column())
+            return QBrush(color) if color else None
+        if role == Qt.ToolTipRole and self._tooltip is not None and self._tooltip(row):
+            return self._tooltip(row)
+        if role == Qt.AccessibleTextRole:
+            return self._cell(row, index.column(), Qt.DisplayRole)
+        return self._cell(row, index.column(), role)
 
     def flags(self, index: QModelIndex):
         flags = super().flags(index)
@@ -248,27 +265,9 @@ class RowsTableModel(_ColumnsMixin, QAbstractTableModel):
         return False
 
 
-class ListModel(QAbstractTableModel):
-    """Objects in a list under fixed column titles, no row numbers; a subclass says in ``data`` what a
-    cell shows."""
-
-    def __init__(self, titles: Sequence[str], parent=None) -> None:
-        super().__init__(parent)
-        self.titles = list(titles)
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.titles)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.titles[section]
-        return None
+def size_columns(table: QTableView, columns) -> None:
+    """Screen widths from the Excel widths (one unit ≈ one digit of the table's font)."""
+    digit = table.fontMetrics().horizontalAdvance("0")
+    header = table.horizontalHeader()
+    for i, column in enumerate(columns):
+        header.resizeSection(i, int(column.excel_width * digit * 1.05) + 12)

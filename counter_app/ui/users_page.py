@@ -4,7 +4,7 @@ Every button calls counter_app.security.accounts, which checks Perm.MANAGE_USERS
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,38 +25,26 @@ from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.printing.columns import Column
 from counter_app.security import accounts
 from counter_app.security.permissions import ROLES
-from counter_app.ui.field_errors import ErrorPresenter, FieldRow
+from counter_app.ui.field_errors import ErrorPresenter
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 from counter_app.ui.modal import run_modal
-from counter_app.ui.table_model import ListModel
+from counter_app.ui.table_model import RowsTableModel
+from counter_app.ui.widgets import FieldRow
 
-COLUMNS = ["用户名", "姓名", "角色", "默认窗口", "状态", "最近登录", "创建时间"]
-
-
-class UsersModel(ListModel):
-    """The accounts (``accounts.Account``)."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(COLUMNS, parent)
-
-    def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        a = self.rows[index.row()]
-        if role == Qt.DisplayRole:
-            return [
-                a.username, a.name, a.role_label, f"{a.window_no}号窗口" if a.window_no else "—",
-                a.status_label(), f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "从未登录",
-                f"{a.created_at:%Y-%m-%d}",
-            ][index.column()]
-        if role == Qt.ForegroundRole and index.column() == 4 and (not a.active or a.is_locked()):
-            return QBrush(QColor("#c0262d"))
-        return None
-
-    def account(self, row: int) -> accounts.Account:
-        return self.rows[row]
+COLUMNS = (
+    Column("用户名", value=lambda a: a.username),
+    Column("姓名", value=lambda a: a.name),
+    Column("角色", value=lambda a: a.role_label),
+    Column("默认窗口", value=lambda a: f"{a.window_no}号窗口" if a.window_no else "—"),
+    Column("状态", value=lambda a: a.status_label()),
+    Column("最近登录", value=lambda a: f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "从未登录"),
+    Column("创建时间", value=lambda a: f"{a.created_at:%Y-%m-%d}"),
+)
+STATUS_COLUMN = 4
+ATTENTION = QColor("#c0262d")
 
 
 class AccountDialog(QDialog):
@@ -135,8 +123,8 @@ class AccountDialog(QDialog):
         password = accounts.generate_password()
         self.password.setText(password)
         self.password_repeat.setText(password)
-        self.rows["password"].set_error(None)
-        self.rows["password_repeat"].set_error(None)
+        self.rows["password"].show_error(None)
+        self.rows["password_repeat"].show_error(None)
         self.generated.setText(f"初始密码：{password}　（请记下并告知本人，首次登录时须修改）")
 
     def accept(self) -> None:
@@ -165,7 +153,9 @@ class UsersPage(QWidget):
         super().__init__(parent)
         self.db = db
         self.actor = actor
-        self.model = UsersModel(self)
+        self.model = RowsTableModel(
+            COLUMNS, parent=self,
+            foreground=lambda a, col: ATTENTION if col == STATUS_COLUMN and (not a.active or a.is_locked()) else None)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(self)
@@ -248,7 +238,7 @@ class UsersPage(QWidget):
         indexes = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         if not indexes:
             return None
-        return self.model.account(self.proxy.mapToSource(indexes[0]).row())
+        return self.model.row(self.proxy.mapToSource(indexes[0]).row())
 
     def select_username(self, username: str) -> None:
         self.refresh(select_username=username)

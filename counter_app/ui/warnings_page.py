@@ -3,14 +3,14 @@ urgency; open the progress or move the stage from here."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QVBoxLayout, QWidget
 
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
+from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
-from counter_app.tracking import time_limits as warnings
+from counter_app.tracking import warning_list as warnings
 from counter_app.ui.list_page import (
     add_shortcuts,
     add_window_choices,
@@ -20,12 +20,11 @@ from counter_app.ui.list_page import (
     load_rows,
 )
 from counter_app.ui.modal import run_modal
+from counter_app.ui.table_model import RowsTableModel
 from counter_app.ui.tracking_common import (
     GREEN_FG,
     RED_BG,
     YELLOW_BG,
-    Column,
-    RowsModel,
     make_table,
     selected_row,
     show_message,
@@ -56,22 +55,21 @@ class WarningsPage(QWidget):
         layout.addLayout(filter_bar(self, [("预警级别(&L)：", self.level), ("受理窗口(&W)：", self.window_filter)],
                                     self.refresh_button, self.counts))
 
-        self.model = RowsModel([
-            Column("级别", lambda r: r.level_label),
-            Column("绿色通道", lambda r: f"★ {r.green_manager}".strip() if r.green_channel else ""),
-            Column("申请编号", lambda r: r.number),
-            Column("户名", lambda r: r.customer_name),
-            Column("联系电话", lambda r: r.phone),
-            Column("业务类型", lambda r: r.business_name),
-            Column("当前环节", lambda r: r.stage_name),
-            Column("处理人", lambda r: r.handler),
-            Column("预警依据", lambda r: r.basis_label),
-            Column("已用/时限（工作日）", lambda r: f"{r.assessment.used_days}/{r.assessment.limit_days}",
-                   Qt.AlignCenter),
-            Column("期限", lambda r: r.due_label),
-            Column("剩余/超期", lambda r: r.remaining_label),
-            Column("窗口", lambda r: f"{r.window_no}号" if r.window_no else "", Qt.AlignCenter),
-        ], self, background=lambda r: RED_BG if r.level == "red" else YELLOW_BG,
+        self.model = RowsTableModel([
+            Column("级别", value=lambda r: r.level_label),
+            Column("绿色通道", value=lambda r: f"★ {r.green_manager}".strip() if r.green_channel else ""),
+            Column("申请编号", value=lambda r: r.number),
+            Column("户名", value=lambda r: r.customer_name),
+            Column("联系电话", value=lambda r: r.phone),
+            Column("业务类型", value=lambda r: r.business_name),
+            Column("当前环节", value=lambda r: r.stage_name),
+            Column("处理人", value=lambda r: r.handler),
+            Column("预警依据", value=lambda r: r.basis_label),
+            Column("已用/时限（工作日）", value=lambda r: f"{r.assessment.used_days}/{r.assessment.limit_days}"),
+            Column("期限", value=lambda r: r.due_label),
+            Column("剩余/超期", value=lambda r: r.remaining_label),
+            Column("窗口", value=lambda r: f"{r.window_no}号" if r.window_no else ""),
+        ], parent=self, background=lambda r: RED_BG if r.level == "red" else YELLOW_BG,
             foreground=lambda r, col: GREEN_FG if col == 1 and r.green_channel else None)
         self.table = make_table(self.model, "预警清单", self)
         layout.addWidget(self.table, 1)

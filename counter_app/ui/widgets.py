@@ -27,10 +27,10 @@ ERROR_STYLE = "color: #b3261e;"
 WARNING_STYLE = "color: #8a5a00;"
 LABEL_WIDTH = 140
 
-# red frame on a field with an error (dynamic property "error")
+# red frame on a field with an error (dynamic property "invalid", as in resources/style.qss)
 STYLE_SHEET = """
-QLineEdit[error="true"], QComboBox[error="true"],
-QPlainTextEdit[error="true"] { border: 2px solid #b3261e; }
+QLineEdit[invalid="true"], QComboBox[invalid="true"],
+QPlainTextEdit[invalid="true"] { border: 2px solid #b3261e; }
 QFrame#banner[kind="error"] { background: #fdecea; border: 1px solid #b3261e; }
 QFrame#banner[kind="warning"] { background: #fff4e0; border: 1px solid #c77700; }
 QFrame#banner[kind="success"] { background: #e8f5e9; border: 1px solid #2e7d32; }
@@ -55,16 +55,19 @@ def named(widget: QWidget, name: str, object_name: str = "") -> QWidget:
     return widget
 
 
-def set_error_state(widget: QWidget, on: bool) -> None:
-    if widget.property("error") == on:
+def set_invalid(widget: QWidget, invalid: bool) -> None:
+    """Draw ``widget`` with the red frame of a field in error (or not)."""
+    value = "true" if invalid else "false"
+    if widget.property("invalid") == value:
         return
-    widget.setProperty("error", on)
+    widget.setProperty("invalid", value)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
 
 
 class FieldRow(QWidget):
-    """Label, required marker, editor, and a Chinese error message under the editor."""
+    """An input with its Chinese error message under it; with its own label and required marker, or
+    (``labelled=False``) inside a QFormLayout that shows the label."""
 
     def __init__(
         self,
@@ -75,6 +78,7 @@ class FieldRow(QWidget):
         *,
         suffix: QWidget | None = None,
         wide: bool = False,
+        labelled: bool = True,
     ) -> None:
         super().__init__(parent)
         self.code = code
@@ -84,43 +88,50 @@ class FieldRow(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(4)
-        grid.setVerticalSpacing(0)
-        self.label = QLabel(label, self)
-        self.label.setFixedWidth(LABEL_WIDTH)
-        self.label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        self.label.setWordWrap(True)
-        self.label.setBuddy(editor)
-        self.star = QLabel("", self)
-        self.star.setObjectName("required")
-        self.star.setFixedWidth(10)
-        grid.addWidget(self.label, 0, 0)
-        grid.addWidget(self.star, 0, 1)
+        grid.setVerticalSpacing(0 if labelled else 2)
+        self.label = self.star = None
+        if labelled:
+            self.label = QLabel(label, self)
+            self.label.setFixedWidth(LABEL_WIDTH)
+            self.label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            self.label.setWordWrap(True)
+            self.label.setBuddy(editor)
+            self.star = QLabel("", self)
+            self.star.setObjectName("required")
+            self.star.setFixedWidth(10)
+            grid.addWidget(self.label, 0, 0)
+            grid.addWidget(self.star, 0, 1)
+        column = 2 if labelled else 0
         box = QHBoxLayout()
         box.setSpacing(4)
         box.addWidget(editor, 1)
         if suffix is not None:
             box.addWidget(suffix)
-        grid.addLayout(box, 0, 2)
+        grid.addLayout(box, 0, column)
         self.error = QLabel("", self)
-        self.error.setObjectName(f"error_{code}")
+        self.error.setObjectName("fieldError")
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.hide()
-        grid.addWidget(self.error, 1, 2)
-        grid.setColumnStretch(2, 1)
+        grid.addWidget(self.error, 1, column)
+        grid.setColumnStretch(column, 1)
         if not editor.accessibleName():
             editor.setAccessibleName(label)
         editor.setObjectName(editor.objectName() or code)
 
     def set_required(self, required: bool) -> None:
-        self.star.setText("*" if required else "")
+        if self.star is not None:
+            self.star.setText("*" if required else "")
         self.editor.setAccessibleDescription("必填" if required else "")
 
     def show_error(self, message: str | None, *, warning: bool = False) -> None:
+        """The message under the input (a warning in amber, no red frame); None clears it. Screen
+        readers hear it as the input's description."""
         self.error.setText(message or "")
         self.error.setStyleSheet(WARNING_STYLE if warning else ERROR_STYLE)
         self.error.setVisible(bool(message))
-        set_error_state(self.editor, bool(message) and not warning)
+        self.editor.setAccessibleDescription(message or "")
+        set_invalid(self.editor, bool(message) and not warning)
 
 
 class FieldGrid(QWidget):
