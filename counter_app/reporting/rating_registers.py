@@ -1,7 +1,6 @@
 """评价台账 (one row per case: the customer's confirmation and 好差评) and the rating figures of the
-窗口工作量 register. ``registers`` imports this module and lists the register; the shared filters
-of ``registers`` are imported when called (a module-level import would be circular), and the
-register offers what ``registers.Register`` offers."""
+窗口工作量 register. ``registers`` imports this module and lists the register, which offers what
+``registers.Register`` offers; the filters are the registers' own (``register_filter``)."""
 
 from __future__ import annotations
 
@@ -20,6 +19,8 @@ from counter_app.models import (
     ServiceRating,
 )
 from counter_app.printing.columns import Column
+from counter_app.reporting.register_filter import application_filters
+from counter_app.tracking.time_limits import overdue_condition
 
 # the workload register's rating figures, after its timing figures
 WORKLOAD_COLUMNS = (
@@ -94,9 +95,7 @@ class RatingRegister:
         return None
 
     def _where(self, flt, ctx) -> list:
-        from counter_app.reporting.registers import _application_filters, overdue_condition
-
-        where = _application_filters(flt, ctx)
+        where = application_filters(flt, ctx)
         if flt.overdue_only:
             where.append(overdue_condition(ctx.today))
         return where
