@@ -90,7 +90,7 @@ class CustomerSettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(620, 420)
         self.loaded: customer_settings.CustomerSideSettings | None = None
-        background.run_for(self, lambda: customer_settings.load(db), self._loaded,
+        background.run(self, lambda: customer_settings.load(db), self._loaded,
                            lambda exc: self.hall_error.setText(f"无法读取营业厅设置：{exc}"))
 
     def _loaded(self, settings: customer_settings.CustomerSideSettings) -> None:
@@ -126,4 +126,4 @@ class CustomerSettingsDialog(QDialog):
             else:
                 self.hall_error.setText(f"未能保存营业厅设置：{exc}")
 
-        background.run_for(self, lambda: customer_settings.save(self.db, self.actor, **values), done, failed)
+        background.run(self, lambda: customer_settings.save(self.db, self.actor, **values), done, failed)

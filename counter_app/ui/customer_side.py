@@ -103,7 +103,7 @@ class CustomerSide(QObject):
             self.settings = settings
             self.window.set_settings(settings)
 
-        background.run_for(self.window, lambda: customer_settings.load(self.db), done,
+        background.run(self.window, lambda: customer_settings.load(self.db), done,
                            lambda exc: log.warning("customer screen settings not loaded: %s", exc))
 
     @staticmethod
@@ -205,7 +205,7 @@ class CustomerSide(QObject):
             if then is not None:
                 then(state)
 
-        background.run_for(self.window, lambda: confirmation.state(self.db, self.actor, application_id), done,
+        background.run(self.window, lambda: confirmation.state(self.db, self.actor, application_id), done,
                            lambda exc: self._tell_clerk("error", f"无法读取客户核对状态：{exc}"))
 
     def before_print(self, application_id: int) -> bool:
@@ -269,7 +269,7 @@ class CustomerSide(QObject):
                 self.print_waiting = None
                 self._open_documents()
 
-        background.run_for(self.window, lambda: confirmation.record(self.db, self.actor, app_id, "confirmed", method),
+        background.run(self.window, lambda: confirmation.record(self.db, self.actor, app_id, "confirmed", method),
                            done, lambda exc: self._tell_clerk("error", f"客户确认未能保存：{exc}，请重试"))
 
     def _correction(self, code: str) -> None:
@@ -283,7 +283,7 @@ class CustomerSide(QObject):
             self._tell_clerk("warning", f"客户要求更正：{label}。请修改后按 Ctrl+S 保存，客户将重新核对。")
             self._mark_correction(code, label)
 
-        background.run_for(self.window,
+        background.run(self.window,
                            lambda: confirmation.record(self.db, self.actor, app_id, "correction", "screen", code),
                            done, lambda exc: self._tell_clerk("error", f"更正要求未能保存：{exc}"))
 
@@ -324,7 +324,7 @@ class CustomerSide(QObject):
             self.window.show_rating(timeout)
             self._tell_clerk_status("客户屏正在请客户评价本次服务")
 
-        background.run_for(self.window, lambda: ratings.is_rated(self.db, self.actor, application_id), done,
+        background.run(self.window, lambda: ratings.is_rated(self.db, self.actor, application_id), done,
                            lambda exc: log.warning("rating not asked: %s", exc))
 
     def _rated(self, level: str, reasons: tuple, comment: str) -> None:
@@ -360,7 +360,7 @@ class CustomerSide(QObject):
         def failed(exc: Exception) -> None:
             self._tell_clerk("error", f"客户评价未能保存：{exc}", [("重试保存评价", lambda: self._store_rating(work))])
 
-        background.run_for(self.window, work, done, failed)
+        background.run(self.window, work, done, failed)
 
     def _after_thanks(self) -> None:
         self.window.show_idle()

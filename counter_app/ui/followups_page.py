@@ -125,7 +125,7 @@ class FollowUpsPage(QWidget):
     def refresh(self, message: str = "") -> None:
         open_only = self.open_only.isChecked()
         self.status.setText("正在读取…")
-        background.run_for(self, lambda: ratings.follow_ups(self.db, self.actor, open_only=open_only),
+        background.run(self, lambda: ratings.follow_ups(self.db, self.actor, open_only=open_only),
                            lambda rows: self._show(rows, message),
                            lambda exc: self.status.setText(f"无法读取差评整改清单：{exc}"))
 
@@ -208,4 +208,4 @@ class FollowUpsPage(QWidget):
             else:
                 error_label.setText(str(exc))
 
-        background.run_for(self, work, done, failed)
+        background.run(self, work, done, failed)

@@ -56,7 +56,7 @@ class HandoverPage(QWidget):
         shift_label.setBuddy(self.shift_combo)
         self.pending_label = QLabel()
         self.pending_label.setObjectName("pendingLabel")
-        self.create_button = button("生成交接批次", "Ctrl+G")
+        self.create_button = button("生成交接批次", "Ctrl+Shift+G")
         self.refresh_button = button("刷新", "F5")
 
         pending_box = QGroupBox("待移交申请（本窗口已受理、尚未移交）")
@@ -87,7 +87,7 @@ class HandoverPage(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.messages)
 
-        for text, key, slot in (("生成交接批次", "Ctrl+G", self.create_batch), ("刷新", "F5", self.refresh),
+        for text, key, slot in (("生成交接批次", "Ctrl+Shift+G", self.create_batch), ("刷新", "F5", self.refresh),
                                 ("导出交接清单", "Ctrl+E", self.batches.choose_and_export),
                                 ("保存交接清单PDF", "Ctrl+P", self.batches.choose_and_save_pdf)):
             action = QAction(text, self)

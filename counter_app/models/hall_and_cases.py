@@ -1,9 +1,6 @@
-"""SQLAlchemy 2 typed ORM: the tables of the shared hall database and nothing else.
-
-Constraints here enforce what must never happen: two applications with one number, one certificate
-recorded twice, an application in two handover batches, a stage update imported twice.
-Enumerated values are short ASCII codes; their Chinese labels live in the catalog / domain modules.
-"""
+"""The hall, its people and PCs, customers and certificates, applications with their materials,
+commitments, stages and survey appointments, handovers, and the records (prints, exports, audit,
+blacklist, calendar)."""
 
 from __future__ import annotations
 
@@ -14,36 +11,15 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
-    LargeBinary,
-    MetaData,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {
-        dt.datetime: DateTime(timezone=False),
-        Decimal: Numeric(12, 2),
-        dict: JSON,
-        list: JSON,
-    }
-
+from counter_app.models.base import Base
 
 # --- hall, windows, PCs, users -------------------------------------------------------------------
 
@@ -495,151 +471,3 @@ class CalendarOverride(Base):
     note: Mapped[str] = mapped_column(String(100), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime]
-
-
-# --- signatures, seals, scans (issue 18) -----------------------------------------------------------
-
-
-class StoredBlob(Base):
-    """Bytes of signed PDFs, signature images and scans, apart from the rows that describe them, so
-    lists and counts never read megabytes; shared by every PC through the hall database."""
-
-    __tablename__ = "stored_blob"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    size: Mapped[int]
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime]
-
-
-class SealCertificate(Base):
-    """A hall's seal certificate: the PKCS#12 bundle encrypted with a passphrase kept outside the
-    database (see ``seal_certificates``); only the active one seals."""
-
-    __tablename__ = "seal_certificate"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
-    subject: Mapped[str] = mapped_column(String(300))
-    issuer: Mapped[str] = mapped_column(String(300))
-    serial: Mapped[str] = mapped_column(String(80))
-    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the DER certificate
-    certificate_der: Mapped[bytes] = mapped_column(LargeBinary)
-    pkcs12: Mapped[bytes] = mapped_column(LargeBinary)
-    not_before: Mapped[dt.datetime]
-    not_after: Mapped[dt.datetime]
-    trial: Mapped[bool] = mapped_column(default=False)
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime]
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-
-
-class SignedDocument(Base):
-    """A document of an application signed by the customer and sealed by the hall (the newest per
-    document is the one in force)."""
-
-    __tablename__ = "signed_document"
-    __table_args__ = (Index("ix_signed_document_app_doc", "application_id", "document"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
-    document: Mapped[str] = mapped_column(String(30))
-    pdf_blob_id: Mapped[int] = mapped_column(ForeignKey("stored_blob.id"))
-    image_blob_id: Mapped[int] = mapped_column(ForeignKey("stored_blob.id"))
-    sha256: Mapped[str] = mapped_column(String(64))
-    strokes: Mapped[list] = mapped_column(JSON, default=list)  # [[[x, y, t_ms, pressure], ...], ...]
-    device: Mapped[str] = mapped_column(String(60), default="")
-    signer_role: Mapped[str] = mapped_column(String(60), default="")
-    seal_certificate_id: Mapped[int] = mapped_column(ForeignKey("seal_certificate.id"))
-    signed_at: Mapped[dt.datetime]
-    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-
-
-class ScanPage(Base):
-    """One scanned page of a material item of an application."""
-
-    __tablename__ = "scan_page"
-    __table_args__ = (Index("ix_scan_page_app_material", "application_id", "material_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
-    material_id: Mapped[int | None] = mapped_column(ForeignKey("material.id", ondelete="SET NULL"))
-    seq: Mapped[int] = mapped_column(default=0)
-    source: Mapped[str] = mapped_column(String(12))  # file | folder | camera
-    original_name: Mapped[str] = mapped_column(String(200), default="")
-    mime: Mapped[str] = mapped_column(String(40))
-    width_px: Mapped[int]
-    height_px: Mapped[int]
-    dpi: Mapped[int]
-    dpi_estimated: Mapped[bool] = mapped_column(default=False)
-    colour: Mapped[bool] = mapped_column(default=True)
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    blob_id: Mapped[int] = mapped_column(ForeignKey("stored_blob.id"))
-    thumb_blob_id: Mapped[int] = mapped_column(ForeignKey("stored_blob.id"))
-    added_at: Mapped[dt.datetime]
-    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-
-# --- the customer's side: confirmation on the customer screen, 好差评 --------------------------------
-
-
-class CustomerConfirmation(Base):
-    """The customer's answer to 请核对: confirmed (by touch on the customer screen, or told to the
-    clerk who pressed the key) or a correction asked for one field. ``fingerprint`` is the hash of
-    what was shown, so a later change of the data needs a new confirmation before printing."""
-
-    __tablename__ = "customer_confirmation"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
-    outcome: Mapped[str] = mapped_column(String(12))  # confirmed | correction
-    method: Mapped[str] = mapped_column(String(12))  # screen | clerk_key
-    field: Mapped[str] = mapped_column(String(40), default="")  # the field a correction is about
-    fingerprint: Mapped[str] = mapped_column(String(64), default="")
-    at: Mapped[dt.datetime]
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    window_id: Mapped[int | None] = mapped_column(ForeignKey("counter_window.id"))
-    pc: Mapped[str] = mapped_column(String(120), default="")
-
-
-class ServiceRating(Base):
-    """One 好差评 per application ("一次一评"); ``level`` none = 未评价 (no answer in time)."""
-
-    __tablename__ = "service_rating"
-    __table_args__ = (Index("ix_service_rating_window_level", "window_id", "level"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), unique=True)
-    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    window_id: Mapped[int | None] = mapped_column(ForeignKey("counter_window.id"))
-    level: Mapped[str] = mapped_column(String(20))  # very_satisfied … very_dissatisfied | none
-    reasons: Mapped[list] = mapped_column(JSON, default=list)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[str] = mapped_column(String(20), default="screen")  # screen | timeout | external
-    requested_at: Mapped[dt.datetime]
-    rated_at: Mapped[dt.datetime | None]
-    external_system: Mapped[str] = mapped_column(String(40), default="")
-    external_ref: Mapped[str] = mapped_column(String(80), default="")
-    external_error: Mapped[str] = mapped_column(String(200), default="")
-
-
-class RatingFollowUp(Base):
-    """A 差评 to rectify (整改) within 15 working days and to visit back (回访) by a supervisor."""
-
-    __tablename__ = "rating_follow_up"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    rating_id: Mapped[int] = mapped_column(ForeignKey("service_rating.id", ondelete="CASCADE"), unique=True)
-    created_at: Mapped[dt.datetime]
-    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
-    rectification: Mapped[str] = mapped_column(Text, default="")
-    rectified_at: Mapped[dt.datetime | None]
-    rectified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    visit_result: Mapped[str] = mapped_column(String(20), default="")  # satisfied | basic | dissatisfied
-    visit_note: Mapped[str] = mapped_column(Text, default="")
-    visited_at: Mapped[dt.datetime | None]
-    visited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-
-
-__all__ = [name for name in dir() if name[:1].isupper() and name not in {"NAMING"}]
