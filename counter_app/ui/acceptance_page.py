@@ -327,6 +327,10 @@ class AcceptancePage(QWidget):
                 set_editor_text(editor, value)
                 self._auto_values[code] = value
 
+    def first_field(self) -> QWidget:
+        """Where the focus goes when the window opens: the certificate number (a scan lands there)."""
+        return self.view.cert_number
+
     def activate(self) -> None:
         """Ctrl+N from anywhere: a fresh form, unless the one on screen has unsaved input."""
         if self.busy:

@@ -156,6 +156,9 @@ class FindPage(QWidget):
         edit_action.triggered.connect(self.edit)
         self.addAction(edit_action)
 
+    def first_field(self) -> QWidget:
+        return self.query
+
     def activate(self) -> None:
         self.query.setFocus(Qt.ShortcutFocusReason)
         self.query.selectAll()

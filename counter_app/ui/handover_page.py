@@ -264,6 +264,11 @@ class BatchPanel(QWidget):
         self.pdf_task = task
         return task.start()
 
+    def print_if_ready(self) -> None:
+        """Ctrl+Shift+P: what the 打印交接清单 button does, when it is enabled."""
+        if self.print_button.isEnabled():
+            self.print_list()
+
     def print_list(self, *, output_file: str | None = None) -> bool:
         """Print the 交接清单 in one action on this PC's remembered printer; every attempt is recorded.
         A one- or two-page list prints in well under a second, so it runs on the GUI thread (Qt's PDF
@@ -334,7 +339,8 @@ class HandoverPage(QWidget):
         shift_label.setBuddy(self.shift_combo)
         self.pending_label = QLabel()
         self.pending_label.setObjectName("pendingLabel")
-        self.create_button = _button("生成交接批次", "Ctrl+G")
+        # Ctrl+G is 进度查询 everywhere; Ctrl+Shift+G keeps "G" for 生成 without the clash
+        self.create_button = _button("生成交接批次", "Ctrl+Shift+G")
         self.refresh_button = _button("刷新", "F5")
 
         pending_box = QGroupBox("待移交申请（本窗口已受理、尚未移交）")
@@ -365,9 +371,10 @@ class HandoverPage(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.messages)
 
-        for text, key, slot in (("生成交接批次", "Ctrl+G", self.create_batch), ("刷新", "F5", self.refresh),
+        for text, key, slot in (("生成交接批次", "Ctrl+Shift+G", self.create_batch), ("刷新", "F5", self.refresh),
                                 ("导出交接清单", "Ctrl+E", self.batches.choose_and_export),
-                                ("保存交接清单PDF", "Ctrl+P", self.batches.choose_and_save_pdf)):
+                                ("保存交接清单PDF", "Ctrl+P", self.batches.choose_and_save_pdf),
+                                ("打印交接清单", "Ctrl+Shift+P", self.batches.print_if_ready)):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
@@ -547,7 +554,8 @@ class HandoverReceivePage(QWidget):
 
         for text, keys, slot in (("刷新", ["F5"], self.refresh), ("确认接收", ["Ctrl+Return", "Ctrl+Enter"], self.confirm),
                                  ("导出交接清单", ["Ctrl+E"], self.batches.choose_and_export),
-                                 ("保存交接清单PDF", ["Ctrl+P"], self.batches.choose_and_save_pdf)):
+                                 ("保存交接清单PDF", ["Ctrl+P"], self.batches.choose_and_save_pdf),
+                                 ("打印交接清单", ["Ctrl+Shift+P"], self.batches.print_if_ready)):
             action = QAction(text, self)
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)

@@ -21,6 +21,7 @@ from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.permissions import ROLES, allowed
 from counter_app.ui import pages as page_registry
+from counter_app.ui.menu_dialogs import add_dialog_actions
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +111,32 @@ class MainWindow(QMainWindow):
             if menu.isEmpty():
                 menu.menuAction().setVisible(False)
         help_menu = bar.addMenu("帮助")
+        menus["帮助"] = help_menu
+        self.dialog_actions = add_dialog_actions(self, menus)
         about = QAction("关于", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
         self.menus = menus
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if not getattr(self, "_focused_once", False):
+            self._focused_once = True
+            QTimer.singleShot(0, self.focus_start)
+
+    def focus_start(self) -> None:
+        """After sign-in the window is in front and the page's first field has the focus, so a
+        scanned or read certificate number lands in it instead of being lost."""
+        self.activateWindow()
+        self.raise_()
+        page = self.tabs.currentWidget()
+        if page is None:
+            return
+        first = getattr(page, "first_field", None)
+        target = first() if callable(first) else next(
+            (w for w in page.findChildren(QWidget)
+             if w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.TabFocus), page)
+        target.setFocus(Qt.OtherFocusReason)
 
     def _activate(self, key: str) -> None:
         widget = self.page(key)

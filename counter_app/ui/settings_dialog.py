@@ -34,6 +34,8 @@ from counter_app.context import Actor
 from counter_app.db import Database
 from counter_app.errors import UserError, ValidationFailed
 from counter_app.settings_service import SettingsUpdate
+from counter_app.ui.background import run_for
+from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.tracking_common import GREY_FG, RED_FG, buddy_label, show_message, status_label
 
 KIND_ITEMS = [("休息日（节假日）", False), ("工作日（调休上班）", True)]
@@ -48,16 +50,19 @@ def _readonly(text: str) -> QTableWidgetItem:
 class SettingsDialog(QDialog):
     """``SettingsDialog(db, actor, parent)``: ``exec()``; ``changes`` lists what was saved."""
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None,
+                 settings: settings_service.HallSettings | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.actor = actor
         self.changes: list[str] = []
-        self.settings = settings_service.load(db, actor)  # PermissionDenied for non-admins
+        self.saving = False
+        # the menu reads the settings in the background; PermissionDenied for non-admins
+        self.settings = settings if settings is not None else settings_service.load(db, actor)
         self._pending_add: list[tuple[dt.date, bool, str]] = []
         self._pending_remove: list[int] = []
         self.setWindowTitle("营业厅设置")
-        self.resize(900, 620)
+        self.setObjectName("settingsDialog")
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("设置分类")
@@ -92,6 +97,7 @@ class SettingsDialog(QDialog):
             "service_commitments": (3, self.commitments), "progress_query_text": (3, self.query_text),
             "overrides": (4, self.override_day), "confirmed_years": (4, self.confirmed_years),
         }
+        fit_to_screen(self, 900, 620)
 
     # --- tabs -----------------------------------------------------------------------------------
 
@@ -352,16 +358,33 @@ class SettingsDialog(QDialog):
         )
 
     def accept(self) -> None:
+        """Check, then save in the background; the dialog closes when the save went through."""
+        if self.saving:
+            return
         self._clear_marks()
         try:
-            self.changes = settings_service.save(self.db, self.actor, self.collect())
+            update = self.collect()
         except ValidationFailed as exc:
             self._mark(exc.field, exc.message)
             return
-        except UserError as exc:
-            self._mark(exc.field, exc.message)
-            return
+        self.saving = True
+        self.save_button.setEnabled(False)
+        show_message(self.message, "正在保存…")
+        run_for(self, lambda: settings_service.save(self.db, self.actor, update), self._saved, self._save_failed)
+
+    def _saved(self, changes: list[str]) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self.changes = changes
         super().accept()
+
+    def _save_failed(self, exc: Exception) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(exc, UserError):
+            self._mark(exc.field, exc.message)
+        else:
+            self._mark(None, f"保存失败：{exc}")
 
     def summary(self) -> str:
         if not self.changes:
