@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "blacklist_remove": "移出失信名单", "exchange_export": "营销系统导出", "exchange_import": "营销系统导入",
     "setup": "初始化营业厅", "db_upgrade": "数据库升级", "demo": "生成演示数据",
     "unlock_failed": "解锁失败", "user_change": "修改用户信息", "user_unlock": "解除账号锁定",
+    "deadline_recompute": "按确认的节假日重算期限",
 }
 
 OUTCOME_LABELS = {"ok": "成功", "refused": "被拒绝", "failed": "失败"}

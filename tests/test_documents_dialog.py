@@ -9,12 +9,13 @@ import os
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QFileDialog, QPushButton
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
 from counter_app.models import PrintRecord
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrinterChoice, PrintFailed
+from counter_app.ui import file_dialogs
 from counter_app.ui.documents_dialog import DocumentsDialog
 from counter_app.ui.print_support import PrinterChoiceDialog
 from tests.factories import add_case
@@ -132,10 +133,10 @@ def test_save_as_pdf_and_word_and_a_full_disk_loses_nothing(qtbot, dialog, monke
     out = tmp_path / "out"
     out.mkdir()
     dialog.doc_list.setCurrentRow(1)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / "申请表"), ""))
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(out / "申请表"), ""))
     saved = dialog.save_current_pdf()
     assert saved == out / "申请表.pdf" and saved.read_bytes().startswith(b"%PDF")
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / "申请表.docx"), ""))
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(out / "申请表.docx"), ""))
     assert dialog.save_current_docx().read_bytes().startswith(b"PK")
 
     real_fsync = os.fsync
@@ -144,7 +145,7 @@ def test_save_as_pdf_and_word_and_a_full_disk_loses_nothing(qtbot, dialog, monke
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", disk_full)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / "再存一份.pdf"), ""))
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(out / "再存一份.pdf"), ""))
     assert dialog.save_current_pdf() is None
     assert "磁盘空间已满" in dialog.last_message
     assert not (out / "再存一份.pdf").exists()
@@ -155,7 +156,7 @@ def test_save_as_pdf_and_word_and_a_full_disk_loses_nothing(qtbot, dialog, monke
 
 
 def test_save_whole_set_to_a_folder(dialog, monkeypatch, tmp_path):
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "set"))
+    monkeypatch.setattr(file_dialogs, "get_existing_directory", lambda *a, **k: str(tmp_path / "set"))
     assert len(dialog.save_all()) == 5
     assert len(list((tmp_path / "set").iterdir())) == 5
 

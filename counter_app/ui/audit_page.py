@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +30,7 @@ from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.table_model import ListModel
+from counter_app.ui import file_dialogs
 
 ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
 COLUMNS = ["时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象", "结果", "详情"]
@@ -235,7 +235,7 @@ class AuditPage(QWidget):
     def export(self) -> None:
         flt = self.current_filter()
         suggested = str(Path.home() / audit_export.default_filename(flt))
-        path, _ = QFileDialog.getSaveFileName(self, "导出Excel", suggested, "Excel 工作簿 (*.xlsx)")
+        path, _ = file_dialogs.get_save_file_name(self, "导出Excel", suggested, "Excel 工作簿 (*.xlsx)")
         if not path:
             return
         if not path.lower().endswith(".xlsx"):

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -47,6 +46,7 @@ from counter_app.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
 from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
+from counter_app.ui import file_dialogs
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -448,7 +448,7 @@ class DocumentsDialog(QDialog):
             return None
         caption = "另存为PDF" if fmt == "pdf" else "另存为Word"
         pattern = "PDF 文件 (*.pdf)" if fmt == "pdf" else "Word 文档 (*.docx)"
-        path, _ = QFileDialog.getSaveFileName(self, caption, str(Path(self._default_dir()) / item.filename), pattern)
+        path, _ = file_dialogs.get_save_file_name(self, caption, str(Path(self._default_dir()) / item.filename), pattern)
         if not path:
             return None
         if not path.lower().endswith(f".{fmt}"):
@@ -463,7 +463,7 @@ class DocumentsDialog(QDialog):
         return saved
 
     def save_all(self) -> list[Path]:
-        folder = QFileDialog.getExistingDirectory(self, "全套另存到文件夹", self._default_dir())
+        folder = file_dialogs.get_existing_directory(self, "全套另存到文件夹", self._default_dir())
         if not folder:
             return []
         try:

@@ -21,7 +21,7 @@ from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.permissions import ROLES, allowed
 from counter_app.ui import pages as page_registry
-from counter_app.ui.menu_dialogs import add_dialog_actions
+from counter_app.ui.menu_dialogs import add_dialog_actions, show_sign_in_notices
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         scanned or read certificate number lands in it instead of being lost."""
         self.activateWindow()
         self.raise_()
+        show_sign_in_notices(self)
         page = self.tabs.currentWidget()
         if page is None:
             return

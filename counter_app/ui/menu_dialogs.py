@@ -56,6 +56,30 @@ def open_shortcuts(window: QMainWindow) -> None:
     dialog.open()
 
 
+def show_sign_in_notices(window: QMainWindow) -> None:
+    """What an admin or supervisor must know at sign-in (next year's calendar not entered yet),
+    read in the background and shown without blocking the window."""
+    from counter_app import calendar_notice
+
+    def show(text: str | None) -> None:
+        if not text:
+            return
+        box = QMessageBox(QMessageBox.Warning, "下一年度节假日未录入", text, QMessageBox.NoButton, window)
+        box.setObjectName("calendarNotice")
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        if "settings" in getattr(window, "dialog_actions", {}):
+            enter = box.addButton("现在录入", QMessageBox.AcceptRole)
+            enter.clicked.connect(lambda: window.dialog_actions["settings"].trigger())
+        box.addButton("稍后", QMessageBox.RejectRole)
+        window.calendar_notice = box
+        box.open()
+
+    def failed(exc: Exception) -> None:  # a notice is a courtesy: the window works without it
+        window.statusBar().showMessage(f"无法检查下一年度节假日：{exc}", 8000)
+
+    run_for(window, lambda: calendar_notice.next_year_notice(window.db, window.actor), show, failed)
+
+
 DIALOGS: list[DialogSpec] = [
     DialogSpec("settings", "营业厅设置…", "管理", "Ctrl+Shift+O", Perm.MANAGE_SETTINGS, open_settings),
     DialogSpec("shortcuts", "快捷键", "帮助", "F1", None, open_shortcuts),
