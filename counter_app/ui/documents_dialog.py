@@ -47,6 +47,7 @@ from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
 from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
 from counter_app.ui import file_dialogs
+from counter_app.ui.screen_fit import fit_to_screen
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -73,7 +74,7 @@ class DocumentsDialog(QDialog):
         self._job_items: list[Rendered] = []
         self.last_message = ""
         self.setObjectName("DocumentsDialog")
-        self.resize(1100, 760)
+        fit_to_screen(self, 1100, 760)  # a 1366×768 screen with a taskbar has ~690 px
         self._build()
         self.refresh()
 

@@ -30,6 +30,7 @@ from counter_app.db import Database
 from counter_app.permissions import Perm, allowed
 from counter_app.ui import background
 from counter_app.ui.widgets import ERROR_STYLE, named
+from counter_app.ui.screen_fit import fit_to_screen
 
 COLUMNS = [
     ("申请编号", lambda r: r.number),
@@ -247,7 +248,7 @@ class FindPage(QWidget):
         dialog.setWindowTitle(f"修改申请 {row.number}")
         page = AcceptancePage(self.db, self.actor, dialog)
         QVBoxLayout(dialog).addWidget(page)
-        dialog.resize(1300, 720)
+        fit_to_screen(dialog, 1300, 720)
         page.saved.connect(lambda _id: self.search())
         page.edit_application(row.application_id)
         self.edit_dialog = dialog

@@ -22,6 +22,7 @@ from counter_app.errors import UserError
 from counter_app.permissions import ROLES, allowed
 from counter_app.ui import pages as page_registry
 from counter_app.ui.menu_dialogs import add_dialog_actions, show_sign_in_notices
+from counter_app.ui.screen_fit import fit_to_screen
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class MainWindow(QMainWindow):
         self._specs = [s for s in page_registry.available(pages) if s.perm is None or allowed(actor, s.perm)]
         self._widgets: dict[str, QWidget] = {}
         self.setObjectName("MainWindow")
-        self.resize(1366, 740)
+        fit_to_screen(self, 1366, 740)
         self.setMinimumSize(1024, 640)
 
         self.tabs = QTabWidget(self)
