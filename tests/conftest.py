@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datetime as dt
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -42,11 +43,65 @@ def _cheap_password_hashing(request, monkeypatch):
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
+def _qt_running() -> bool:
+    if "PySide6.QtWidgets" not in sys.modules:
+        return False
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() is not None
+
+
+def _drain_background_work() -> None:
+    """A background task still running against a database must finish before the database goes."""
+    if _qt_running():
+        from tests import qt_hygiene
+
+        qt_hygiene.drain_background()
+
+
+@pytest.fixture(autouse=True)
+def _qt_objects_die_with_their_test(request):
+    """See tests/qt_hygiene.py: the test's background work, modal pollers and widgets end with it."""
+    yield
+    if _qt_running():
+        from tests import qt_hygiene
+
+        problems = qt_hygiene.settle()
+        if problems:
+            pytest.fail(f"{request.node.nodeid} left Qt work behind: {'; '.join(problems)}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _clock_not_left_frozen(request):
+    """A test that freezes ``counter_app.clock`` must unfreeze it: a frozen clock leaking into the
+    next test makes that test pass or fail by the order the tests run in. Module- and class-scoped
+    freezes are checked when their scope ends (``pytest_runtest_teardown`` below)."""
+    before = clock._frozen
+    yield
+    after = clock._frozen
+    if after != before:
+        clock.freeze(before)
+        pytest.fail(f"{request.node.nodeid} left counter_app.clock frozen at {after} (was {before}): "
+                    "unfreeze with clock.freeze(None) or use the frozen_now fixture", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if nextitem is None or nextitem.module is not item.module:
+        if clock._frozen is not None:
+            moment = clock._frozen
+            clock.freeze(None)
+            raise AssertionError(f"module {item.module.__name__} left counter_app.clock frozen at {moment}")
+    return result
+
+
 @pytest.fixture
 def frozen_now():
+    previous = clock._frozen  # a module may run in a frozen world of its own (tests/test_demo.py)
     clock.freeze(FROZEN_NOW)
     yield FROZEN_NOW
-    clock.freeze(None)
+    clock.freeze(previous)
 
 
 # --- SQLite ---------------------------------------------------------------------------------------
@@ -121,6 +176,7 @@ def db_url(request) -> str:
 def db(db_url):
     database = Database.from_url(db_url)
     yield database
+    _drain_background_work()
     database.dispose()
 
 
@@ -128,6 +184,7 @@ def db(db_url):
 def sqlite_db(sqlite_url):
     database = Database.from_url(sqlite_url)
     yield database
+    _drain_background_work()
     database.dispose()
 
 

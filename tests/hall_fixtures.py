@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from counter_app.db import Database
-from tests.conftest import setup_hall
+from tests.conftest import _drain_background_work, setup_hall
 
 
 @pytest.fixture(scope="session")
@@ -32,4 +32,5 @@ def hall_db(tmp_path, _hall_sqlite_file):
     shutil.copyfile(source, target)
     database = Database.from_url(f"sqlite:///{target}")
     yield database, actors
+    _drain_background_work()
     database.dispose()

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from counter_app import catalog, identity, numbering, schema
+from counter_app import catalog, clock, identity, numbering, schema
 from counter_app.db import Database
 from counter_app.demo import DemoOptions, generate
 from counter_app.errors import UserError
@@ -88,6 +88,15 @@ def _cheap_password_hashing():
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     users._hasher = saved
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_clock():
+    """The demo hall lives at NOW: whatever the tests do in it (sign in, allocate numbers) happens then,
+    not on the day the suite runs."""
+    clock.freeze(NOW)
+    yield
+    clock.freeze(None)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])

@@ -8,11 +8,22 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+_POLLING: list[dict] = []  # when_modal states still polling; cancelled when their test ends
+
+
+def cancel_pending() -> None:
+    """End the polling of every ``when_modal`` of the test that just finished: a poll left running
+    would act on the next test's dialogs."""
+    for state in _POLLING:
+        state["cancelled"] = True
+    _POLLING.clear()
+
 
 def when_modal(match: str | type, action: Callable[[QWidget], None], *, timeout_ms: int = 5000) -> dict:
     """Once a modal widget whose objectName is ``match`` (or an instance of it) is up, run ``action``
     on it. Returns a dict whose ``"done"`` turns True after the action ran (``"seen"`` holds the widget)."""
-    state = {"done": False, "seen": None, "waited": 0}
+    state = {"done": False, "seen": None, "waited": 0, "cancelled": False}
+    _POLLING.append(state)
 
     def matches(widget: QWidget | None) -> bool:
         if widget is None or not widget.isVisible():
@@ -20,6 +31,8 @@ def when_modal(match: str | type, action: Callable[[QWidget], None], *, timeout_
         return widget.objectName() == match if isinstance(match, str) else isinstance(widget, match)
 
     def poll() -> None:
+        if state["cancelled"]:
+            return
         widget = QApplication.activeModalWidget()
         if matches(widget):
             state["seen"] = widget
@@ -31,10 +44,14 @@ def when_modal(match: str | type, action: Callable[[QWidget], None], *, timeout_
                 close()
                 raise
             state["done"] = True
+            if state in _POLLING:
+                _POLLING.remove(state)
             return
         state["waited"] += 20
         if state["waited"] < timeout_ms:
             QTimer.singleShot(20, poll)
+        elif state in _POLLING:
+            _POLLING.remove(state)
 
     QTimer.singleShot(0, poll)
     return state

@@ -49,6 +49,7 @@ from counter_app.drafts import DraftStore
 from counter_app.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
 from counter_app.ui import background
 from counter_app.ui.acceptance_view import AGENT_FIELDS, FORM_FIELDS, AcceptanceView
+from counter_app.ui.modal import run_modal
 from counter_app.ui.widgets import editor_text, pc_settings, set_editor_text
 
 log = logging.getLogger(__name__)
@@ -713,7 +714,7 @@ class AcceptancePage(QWidget):
         from counter_app.ui.acceptance_capacity import EquipmentDialog
 
         dialog = EquipmentDialog(editor_text(self.editors["industry"]), self)
-        if dialog.exec() and dialog.suggestion is not None:
+        if run_modal(dialog) and dialog.suggestion is not None:
             s = dialog.suggestion
             self.editors["applied_capacity"].setText(str(s.capacity))
             self._voltage_manual = False

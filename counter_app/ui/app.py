@@ -21,6 +21,7 @@ from counter_app.errors import DatabaseUnavailable, SchemaTooNew, UserError
 from counter_app.resources import resource_path
 from counter_app.ui.idle_lock import IdleLock
 from counter_app.ui.login_dialog import LoginDialog, PcSettings
+from counter_app.ui.modal import run_modal
 from counter_app.ui.password_dialog import PasswordDialog
 from counter_app.ui.setup_dialog import SetupDialog
 
@@ -189,7 +190,7 @@ class SignedInSession(QObject):
         self.account_menu = menu
 
     def change_password(self) -> None:
-        PasswordDialog(self.db, self.actor, parent=self.window).exec()
+        run_modal(PasswordDialog(self.db, self.actor, parent=self.window))
 
     def logout(self) -> None:
         """Close the window (it may ask about unsaved input) and offer the sign-in again. Refused
@@ -255,7 +256,7 @@ class StartupFlow(QObject):
                                  "或换用一个空数据库。")
             return False
         dialog = SetupDialog(self.db, pc=self.pc)
-        if dialog.exec() != SetupDialog.Accepted:
+        if run_modal(dialog) != SetupDialog.Accepted:
             return False
         self._username = dialog.account.username
         return True
@@ -265,11 +266,11 @@ class StartupFlow(QObject):
         while True:
             info = accounts.start_info(self.db)
             dialog = LoginDialog(self.db, info, self.pc_settings, pc=self.pc, username=self._username)
-            if dialog.exec() != LoginDialog.Accepted:
+            if run_modal(dialog) != LoginDialog.Accepted:
                 return None
             actor = dialog.actor
             if dialog.user.must_change_password:
-                if PasswordDialog(self.db, actor, forced=True).exec() != PasswordDialog.Accepted:
+                if run_modal(PasswordDialog(self.db, actor, forced=True)) != PasswordDialog.Accepted:
                     users.record_session_event(self.db, actor, "logout")
                     self._username = actor.username
                     continue

@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from counter_app.printing.columns import Cancelled
 
@@ -91,6 +92,8 @@ class BackgroundTask(QObject):
         self._failed.connect(self._on_failure, Qt.QueuedConnection)
         self._cancelled.connect(self._on_cancel, Qt.QueuedConnection)
         self._callbacks: dict[str, list[Callable]] = {"success": [], "failure": [], "cancelled": []}
+        self._updating = False  # inside a progress-dialog call that runs the event loop
+        self._deferred: tuple[str, tuple] | None = None
 
     # --- configuration --------------------------------------------------------------------------
 
@@ -133,7 +136,7 @@ class BackgroundTask(QObject):
 
     def cancel(self) -> None:
         self.progress.cancel()
-        if self._dialog is not None:
+        if self._dialog is not None and isValid(self._dialog):
             self._dialog.setLabelText("正在取消…")
 
     @property
@@ -145,21 +148,38 @@ class BackgroundTask(QObject):
         return self._dialog
 
     def _show_progress(self, done: int, total: int) -> None:
-        if self._dialog is None or self.progress.is_cancelled():
+        # A window-modal QProgressDialog runs the event loop inside setValue(), so the task's own
+        # result can arrive in there. Finishing then (closing the dialog, running callbacks that may
+        # delete the page that owns it) destroyed the dialog while its setValue() was still on the
+        # stack: a segmentation fault. The finish waits until the dialog call has returned.
+        dialog = self._dialog
+        if dialog is None or self._updating or self.progress.is_cancelled() or not isValid(dialog):
             return
-        if total > 0:
-            self._dialog.setMaximum(total)
-            self._dialog.setValue(min(done, total))
-            self._dialog.setLabelText(f"{self._label}\n{done:,} / {total:,} {self._unit}")
-        else:
-            self._dialog.setMaximum(0)
+        self._updating = True
+        try:
+            if total > 0:
+                dialog.setMaximum(total)
+                dialog.setValue(min(done, total))
+                if isValid(dialog):
+                    dialog.setLabelText(f"{self._label}\n{done:,} / {total:,} {self._unit}")
+            else:
+                dialog.setMaximum(0)
+        finally:
+            self._updating = False
+        if self._deferred is not None:
+            outcome, args = self._deferred
+            self._deferred = None
+            self._finish(outcome, *args)
 
     def _finish(self, outcome: str, *args) -> None:
+        if self._updating:
+            self._deferred = (outcome, args)
+            return
         self.outcome = outcome
-        if self._dialog is not None:
-            self._dialog.close()
-            self._dialog.deleteLater()
-            self._dialog = None
+        dialog, self._dialog = self._dialog, None
+        if dialog is not None and isValid(dialog):
+            dialog.close()
+            dialog.deleteLater()
         _RUNNING.discard(self)
         try:
             for callback in self._callbacks[outcome]:
@@ -202,8 +222,6 @@ def run_for(owner: QObject, work: Callable[[], Any], on_done: Callable[[Any], No
             on_error: Callable[[Exception], None]) -> BackgroundTask:
     """Run a no-argument ``work`` for ``owner`` (a widget); the callbacks run on the GUI thread and are
     dropped once the owner has been deleted (a page closed while its save was still running)."""
-    from shiboken6 import isValid
-
     def guarded(callback: Callable[[Any], None]) -> Callable[[Any], None]:
         def call(value: Any) -> None:
             if isValid(owner):

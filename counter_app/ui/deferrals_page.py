@@ -35,6 +35,7 @@ from counter_app.ui.list_page import (
     filter_bar,
     load_rows,
 )
+from counter_app.ui.modal import run_modal
 from counter_app.ui.tracking_common import (
     GREY_FG,
     RED_BG,
@@ -329,7 +330,7 @@ class DeferralsPage(QWidget):
             return
         items = [r.item_name for r in self.model.rows if r.application_id == row.application_id and r.state == "overdue"]
         dialog = TerminateDialog(self.db, self.actor, row, items, self)
-        if dialog.exec() == QDialog.Accepted and dialog.result_termination:
+        if run_modal(dialog) == QDialog.Accepted and dialog.result_termination:
             self.refresh()
             self.refresh_blacklist()
             show_message(self.message, dialog.result_termination.message())
@@ -390,7 +391,7 @@ class DeferralsPage(QWidget):
 
     def add_to_blacklist(self) -> None:
         dialog = BlacklistAddDialog(self.db, self.actor, self)
-        if dialog.exec() == QDialog.Accepted:
+        if run_modal(dialog) == QDialog.Accepted:
             self.refresh_blacklist()
             self.refresh()
             show_message(self.black_message, "已列入失信名单")
@@ -401,7 +402,7 @@ class DeferralsPage(QWidget):
             return
         dialog = ReasonDialog("移出失信名单", f"将“{row.customer_name}”移出失信名单（列入原因：{row.reason}）", self)
         dialog.submit = lambda reason: deferrals.blacklist_remove(self.db, self.actor, row.id, reason=reason)
-        if dialog.exec() == QDialog.Accepted:
+        if run_modal(dialog) == QDialog.Accepted:
             self.refresh_blacklist()
             self.refresh()
             show_message(self.black_message, f"已将“{row.customer_name}”移出失信名单")

@@ -45,6 +45,7 @@ from counter_app.documents import Rendered
 from counter_app.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
+from counter_app.ui.modal import run_modal
 from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
 from counter_app.ui import file_dialogs
 from counter_app.ui.screen_fit import fit_to_screen
@@ -419,7 +420,7 @@ class DocumentsDialog(QDialog):
             self._show(qt_print.NO_PRINTER, error=True)
             return False
         dialog = PrinterChoiceDialog(self)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        accepted = run_modal(dialog) == QDialog.DialogCode.Accepted
         if accepted:
             self._update_printer_label()
             self._show(f"本机打印机已设为 {dialog.choice().label()}")

@@ -25,6 +25,7 @@ from counter_app.db import Database
 from counter_app.errors import UserError
 from counter_app.permissions import Perm, allowed
 from counter_app.ui.list_page import add_shortcuts, command_button
+from counter_app.ui.modal import run_modal
 from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.tracking_common import (
     GREY_FG,
@@ -281,7 +282,7 @@ class ProgressPage(QWidget):
         from counter_app.ui.stage_dialog import StageDialog
 
         dialog = StageDialog(self.db, self.actor, p.application_id, self)
-        if dialog.exec() == QDialog.Accepted and dialog.result_move:
+        if run_modal(dialog) == QDialog.Accepted and dialog.result_move:
             show_message(self.message, dialog.result_move.message())
             self.applicationMoved.emit(p.application_id)
         self.refresh()
@@ -325,7 +326,7 @@ class ProgressPage(QWidget):
 def show_progress_dialog(db: Database, actor: Actor, application_id: int, parent: QWidget) -> None:
     """Open the progress of one application from a list; a refusal (permission, database) is shown."""
     try:
-        ProgressDialog(db, actor, application_id, parent).exec()
+        run_modal(ProgressDialog(db, actor, application_id, parent))
     except UserError as exc:
         error_box(parent, exc)
 

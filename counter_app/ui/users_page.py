@@ -28,6 +28,7 @@ from counter_app.errors import UserError
 from counter_app.permissions import ROLES
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
+from counter_app.ui.modal import run_modal
 from counter_app.ui.table_model import ListModel
 
 COLUMNS = ["用户名", "姓名", "角色", "默认窗口", "状态", "最近登录", "创建时间"]
@@ -266,7 +267,7 @@ class UsersPage(QWidget):
 
     def new_user(self) -> None:
         dialog = AccountDialog(self.db, self.actor, self._windows(), parent=self)
-        if dialog.exec() == QDialog.Accepted:
+        if run_modal(dialog) == QDialog.Accepted:
             self.refresh(select_username=dialog.result_account.username)
 
     def edit_user(self) -> None:
@@ -274,7 +275,7 @@ class UsersPage(QWidget):
         if a is None:
             return
         dialog = AccountDialog(self.db, self.actor, self._windows(), account=a, parent=self)
-        if dialog.exec() == QDialog.Accepted:
+        if run_modal(dialog) == QDialog.Accepted:
             self.refresh(select_username=a.username)
 
     def _confirm(self, title: str, text: str) -> bool:

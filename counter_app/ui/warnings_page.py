@@ -19,6 +19,7 @@ from counter_app.ui.list_page import (
     filter_bar,
     load_rows,
 )
+from counter_app.ui.modal import run_modal
 from counter_app.ui.tracking_common import (
     GREEN_FG,
     RED_BG,
@@ -132,6 +133,6 @@ class WarningsPage(QWidget):
         from counter_app.ui.stage_dialog import StageDialog
 
         dialog = StageDialog(self.db, self.actor, row.application_id, self)
-        if dialog.exec() == QDialog.Accepted and dialog.result_move:
+        if run_modal(dialog) == QDialog.Accepted and dialog.result_move:
             self.refresh()
             show_message(self.message, dialog.result_move.message())
