@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from counter_app import clock, config
+from counter_app.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ class Draft:
 
 class DraftStore:
     def __init__(self, directory: Path | None = None) -> None:
-        self.directory = Path(directory) if directory else config.drafts_dir()
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # drafts hold full ID numbers and phones: an owner-only folder of owner-only files
+        self.directory = private_dir(Path(directory) if directory else config.drafts_dir())
 
     @staticmethod
     def new_key(username: str) -> str:
@@ -63,11 +64,17 @@ class DraftStore:
         }
         target = self.path(key)
         tmp = target.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fh.fileno(), 0o600)
+                json.dump(payload, fh, ensure_ascii=False, default=str)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk leaves the last complete draft, not a fragment
+            raise
         return target
 
     def load(self, key: str) -> Draft | None:
@@ -91,6 +98,8 @@ class DraftStore:
 
     def _read(self, path: Path) -> Draft | None:
         try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)  # a draft written by an older version was world-readable
             payload = json.loads(path.read_text(encoding="utf-8"))
             return Draft(
                 key=payload["key"],
