@@ -305,6 +305,20 @@ class Checked:
     kind: str  # person | organisation
 
 
+HIGH_VOLTAGE_COUNTERPART = {"lv_res_new": "hv_new", "lv_biz_new": "hv_new",
+                            "lv_res_increase": "hv_increase", "lv_biz_increase": "hv_increase"}
+
+
+def is_high_voltage_supply(voltage: str) -> bool:
+    """10kV and above (the catalog's voltages are 220V, 380V, 10kV …)."""
+    return voltage.strip().lower().endswith("kv")
+
+
+def high_voltage_counterpart(business_type: str) -> str | None:
+    """The high-voltage type a low-voltage 新装/增容 becomes when its supply is high voltage."""
+    return HIGH_VOLTAGE_COUNTERPART.get(business_type)
+
+
 def validate(
     inp: AcceptanceInput,
     *,
@@ -487,6 +501,11 @@ def validate(
         errors["supply_voltage"] = "供电电压应为：" + "、".join(cat.voltages)
     if used("supply_voltage") and not voltage and app["total_capacity"] > 0:
         voltage = cat.suggest_voltage(float(app["total_capacity"]), single_phase_only=bt.is_residential)
+    if used("supply_voltage") and voltage and not bt.is_high_voltage and is_high_voltage_supply(voltage):
+        target = high_voltage_counterpart(inp.business_type)
+        switch = f"，请改为“{cat.business_name(target)}”" if target else ""
+        errors["supply_voltage"] = (f"{bt.name}只能以220V/380V低压供电，{voltage}供电属于高压业务{switch}"
+                                    f"（合计容量 {app['total_capacity']:g} kW）")
     app["supply_voltage"] = voltage if used("supply_voltage") else ""
 
     app["wanted_date"] = None

@@ -110,6 +110,8 @@ def test_enterprise_increase_through_an_agent(qtbot, hall_db):
     type_text(e["existing_capacity"], "50")
     type_text(e["applied_capacity"], "30")
     assert e["total_capacity"].text() == "80" and e["supply_voltage"].currentData() == "380V"
+    assert v.rows["account_number"].star.text() == "*"  # an existing account: its 户号
+    type_text(e["account_number"], "3501000123456")
 
     v.has_agent.setChecked(True)
     assert v.agent_grid.isVisible()
@@ -166,6 +168,7 @@ def test_known_customer_prefills_and_marks_on_file(qtbot, hall_db):
     type_text(e["existing_capacity"], "8")
     e["applied_capacity"].clear()
     type_text(e["applied_capacity"], "4")
+    type_text(e["account_number"], "3501000123457")
     save_and_wait(qtbot, page)
     assert v.banner.kind == "success", v.banner.plain
     with db.read() as s:
@@ -382,3 +385,38 @@ def test_after_saving_the_documents_are_offered(qtbot, hall_db, monkeypatch):
     assert page.view.print_button.isVisible() and page.focusWidget() is page.view.print_button
     page.view.print_button.click()
     assert opened == saved == [page.application_id]
+
+
+def test_low_voltage_increase_with_10kv_offers_the_high_voltage_type(qtbot, hall_db, monkeypatch):
+    """100 kW existing + 60 kW applied: the window suggests 10 kV, so 低压非居民增容 is refused with
+    the offer to switch to 高压增容; everything typed stays."""
+    from counter_app.ui.main_window import MainWindow
+
+    db, actors = hall_db
+    window = MainWindow(db, actors["clerk1"])
+    qtbot.addWidget(window)
+    window.show()
+    page = window.page("accept")
+    v, e = page.view, page.editors
+    asked = []
+    monkeypatch.setattr(page, "_confirm", lambda title, text: asked.append(text) or True)
+    v.cert_type.setCurrentIndex(v.cert_type.findData("business_licence"))
+    type_text(v.cert_number, CREDIT_CODE)
+    type_text(v.holder_name, "福州闽江食品有限公司")
+    v.business_type.setCurrentIndex(v.business_type.findData("lv_biz_increase"))
+    type_text(e["address_district"], "福州市仓山区")
+    type_text(e["address_detail"], "建新镇工业路18号")
+    type_text(e["contact_name"], "林经理")
+    type_text(e["contact_mobile"], "13905911234")
+    e["industry"].setCurrentIndex(e["industry"].findData("制造业"))
+    type_text(e["existing_capacity"], "100")
+    type_text(e["applied_capacity"], "60")
+    type_text(e["account_number"], "3501000123456")
+    assert e["supply_voltage"].currentData() == "10kV"  # the window's own suggestion
+    page.save_action.trigger()
+    wait_idle(qtbot)
+    assert asked and "请改为“高压增容”" in asked[0]
+    assert v.business_type.currentData() == "hv_increase"
+    assert e["existing_capacity"].text() == "100" and e["account_number"].text() == "3501000123456"
+    with db.read() as s:
+        assert s.scalar(select(Application)) is None  # nothing saved as low voltage

@@ -37,6 +37,7 @@ from counter_app.acceptance_input import (
     AcceptanceInput,
     capacity_unit,
     field_roles,
+    high_voltage_counterpart,
     material_plan,
     parse_decimal,
     split_address,
@@ -975,12 +976,27 @@ class AcceptancePage(QWidget):
             errors.update(exc.errors)
         for code, message in self._material_conflicts.items():
             errors.setdefault(f"material.{code}", message)
+        if "supply_voltage" in errors and self._offer_high_voltage(inp, errors["supply_voltage"]):
+            return
         if errors:
             self.show_errors(errors)
             return
         self._clear_errors()
         self.write_draft()
         self._start_save(inp)
+
+    def _offer_high_voltage(self, inp: AcceptanceInput, message: str) -> bool:
+        """A low-voltage type with a high-voltage supply: offer the high-voltage type, input kept."""
+        target = high_voltage_counterpart(inp.business_type)
+        if target is None:
+            return False
+        name = self.cat.business_name(target)
+        if not self._confirm("改为高压业务", f"{message}。\n\n改为“{name}”并保留已填写的内容吗？"):
+            return False
+        v = self.view
+        v.business_type.setCurrentIndex(v.business_type.findData(target))
+        self.view.status.setText(f"已改为“{name}”：请补充高压业务所需的项目名称、负荷重要性等，再按 Ctrl+S 保存")
+        return True
 
     def _start_save(self, inp: AcceptanceInput) -> None:
         self._set_busy(True, "正在保存到数据库…")
