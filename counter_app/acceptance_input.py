@@ -360,7 +360,9 @@ def validate(
         kind = identity.cert_kind(inp.cert_type)
         result = identity.check(inp.cert_type, inp.cert_number, today=today)
         if not result.ok:
-            errors["cert_number"] = result.error
+            suggested = identity.suggest_cert_type(inp.cert_type, inp.cert_number, today=today)
+            errors["cert_number"] = (identity.wrong_type_message(inp.cert_type, suggested) if suggested
+                                     else result.error)
         warnings.extend(result.warnings)
         cert["number"] = result.number
         cert["cert_type"] = inp.cert_type

@@ -289,7 +289,7 @@ def test_unknown_area_code_is_a_warning_and_letter_authority_is_valid(qtbot, hal
     body = "11019919800101001"
     type_text(v.cert_number, body + ric.calc_check_digit(body + "0"))
     row = v.rows["cert_number"]
-    assert "地区码 110199 不在本地行政区划表中" in row.error.text()
+    assert "地区码 110199 不在国家行政区划代码表中" in row.error.text()
     assert v.cert_number.property("error") is not True  # a warning, not a refusal
     assert page.cert_entered_at is not None
 
@@ -420,3 +420,23 @@ def test_low_voltage_increase_with_10kv_offers_the_high_voltage_type(qtbot, hall
     assert e["existing_capacity"].text() == "100" and e["account_number"].text() == "3501000123456"
     with db.read() as s:
         assert s.scalar(select(Application)) is None  # nothing saved as low voltage
+
+
+def test_a_credit_code_typed_under_the_id_card_offers_the_licence(qtbot, hall_db, monkeypatch):
+    from counter_app.ui.main_window import MainWindow
+
+    db, actors = hall_db
+    window = MainWindow(db, actors["clerk1"])
+    qtbot.addWidget(window)
+    window.show()
+    page = window.page("accept")
+    v = page.view
+    asked = []
+    monkeypatch.setattr(page, "_confirm", lambda title, text: asked.append(text) or True)
+    assert v.cert_type.currentData() == "id_card"
+    type_text(v.cert_number, CREDIT_CODE)
+    wait_idle(qtbot)
+    assert asked == ["这是营业执照（统一社会信用代码）的号码，不是居民身份证号码：请把证件类型改为“营业执照（统一社会信用代码）”。"
+                     "\n\n现在改为“营业执照（统一社会信用代码）”吗？"]
+    assert v.cert_type.currentData() == "business_licence" and v.cert_number.text() == CREDIT_CODE
+    assert not v.rows["cert_number"].error.isVisible() or "营业执照" not in v.rows["cert_number"].error.text()
