@@ -241,3 +241,28 @@ def test_documents_page_is_in_the_main_window(qtbot, hall_db, frozen_now, printe
     admin = MainWindow(db, actors["admin1"])
     qtbot.addWidget(admin)
     assert "documents" not in admin.page_keys()  # admins do not print customers' documents
+
+
+def test_an_edit_after_printing_marks_the_prints_outdated(qtbot, dialog, printer):
+    """Printed, then the application is edited: the list says 需重新打印 until it is printed again."""
+    import datetime as dt
+
+    from counter_app import acceptance, clock
+
+    assert dialog.print_all() is True
+    wait_job(qtbot, dialog)
+    clock.freeze(clock.now() + dt.timedelta(minutes=5))  # the clerk corrects the phone afterwards
+    clerk = dialog.actor
+    loaded = acceptance.load(dialog.db, clerk, dialog.application_id)
+    loaded.input.contact_mobile = "13900001111"
+    acceptance.update(dialog.db, clerk, loaded.application_id, loaded.version, loaded.input)
+    dialog.refresh()
+    qtbot.waitUntil(lambda: "需重新打印" in dialog.doc_list.item(0).text(), timeout=10_000)
+    assert dialog.doc_list.item(0).text() == "用电业务办理告知书（需重新打印：打印后申请已修改）"
+    clock.freeze(clock.now() + dt.timedelta(minutes=1))
+    dialog.doc_list.setCurrentRow(0)
+    dialog.print_current()
+    wait_job(qtbot, dialog)
+    dialog.refresh()
+    qtbot.waitUntil(lambda: dialog.doc_list.item(0).text() == "用电业务办理告知书（已打印2次）", timeout=10_000)
+    assert "需重新打印" in dialog.doc_list.item(1).text()  # the others still are

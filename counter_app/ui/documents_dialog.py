@@ -211,8 +211,7 @@ class DocumentsDialog(QDialog):
         self.doc_list.clear()
         for entry in info.entries:
             if entry.applicable:
-                state = f"已打印{entry.prints}次" if entry.prints else "未打印"
-                text = f"{entry.title}（{state}）"
+                text = f"{entry.title}（{entry.state}）"
             else:
                 text = f"{entry.title}（不适用：{entry.reason}）"
             item = QListWidgetItem(text)
