@@ -25,7 +25,7 @@ from benchmarks.common import Result, actor, build_database, median
 def _input(seed: int):
     import datetime as dt
 
-    from counter_app.acceptance_input import AcceptanceInput
+    from counter_app.acceptance.clerk_input import AcceptanceInput
     from tests.factories import resident_id
 
     return AcceptanceInput(
@@ -66,7 +66,8 @@ def _baseline(docs: list[list[list[str]]], font: str) -> list[bytes]:
 
 def _captured_stories(db, application_id: int) -> list[tuple[list, tuple[float, float]]]:
     """The app's flowables of each document of the set, and their page size (the constant data)."""
-    from counter_app import forms, hall
+    from counter_app import forms
+    from counter_app.hall import hall
     from counter_app.printing import pdf
 
     with db.read() as session:
@@ -94,8 +95,10 @@ def _reportlab_build(stories: list[tuple[list, tuple[float, float]]]) -> list[by
 
 
 def run(full: bool) -> list[Result]:
-    from counter_app import acceptance, clock, documents
-    from counter_app.db import Database
+    from counter_app.acceptance import service as acceptance
+    from counter_app.infra import clock
+    from counter_app import documents
+    from counter_app.infra.db import Database
     from counter_app.printing import fonts
 
     repeats = 60 if full else 30

@@ -32,8 +32,9 @@ def _keystrokes() -> tuple[int, int]:
 def _paper_fields() -> tuple[int, int]:
     """(fields printed on the 用电申请表, of which this residential 新装 fills in)."""
     from benchmarks.bench_acceptance import _input
-    from counter_app import acceptance, forms
-    from counter_app.db import Database
+    from counter_app.acceptance import service as acceptance
+    from counter_app import forms
+    from counter_app.infra.db import Database
     from counter_app.forms.common import NOT_APPLICABLE
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_counter_"))

@@ -55,8 +55,8 @@ def _queries(db, rng: random.Random) -> dict[str, list[str]]:
 
 def measure(url: str) -> dict[str, tuple[float, float]]:
     """{kind: (p50 ms, p95 ms)} for each kind of query and the primary-key baseline."""
-    from counter_app import application_search
-    from counter_app.db import Database
+    from counter_app.tracking import application_search
+    from counter_app.infra.db import Database
     from counter_app.models import Application
 
     db = Database.from_url(url)

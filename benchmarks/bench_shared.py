@@ -20,9 +20,9 @@ from benchmarks.common import ROOT, Result, build_database, fresh_pg_database, p
 
 def child(url: str, worker: int, count: int, start_at: float) -> dict:
     from benchmarks.common import actor
-    from counter_app import acceptance
-    from counter_app.acceptance_input import AcceptanceInput
-    from counter_app.db import Database
+    from counter_app.acceptance import service as acceptance
+    from counter_app.acceptance.clerk_input import AcceptanceInput
+    from counter_app.infra.db import Database
     from tests.factories import resident_id
 
     db = Database.from_url(url)
@@ -66,7 +66,7 @@ def _verify(url: str, numbers: list[str]) -> tuple[int, int, int]:
     """(applications saved by this run in the database, duplicate numbers, numbers missing)."""
     from sqlalchemy import select
 
-    from counter_app.db import Database
+    from counter_app.infra.db import Database
     from counter_app.models import Application
 
     db = Database.from_url(url)

@@ -32,7 +32,7 @@ def child(mode: str, url: str, launched: float) -> dict:
         app.processEvents()
         return {"seconds": time.time() - launched}
     from benchmarks.common import actor
-    from counter_app.db import Database
+    from counter_app.infra.db import Database
 
     db = Database.from_url(url)
     if mode == "main":

@@ -61,7 +61,7 @@ def median(values: list[float]) -> float:
 class PeakPrivateMemory:
     """Peak private (anonymous) resident memory of this process, sampled every 20 ms while in the
     ``with`` block. VmHWM would also count the database file's pages that SQLite reads through a
-    memory map (db.py): those are the operating system's file cache, not memory the export holds."""
+    memory map (infra/db.py): those are the operating system's file cache, not memory the export holds."""
 
     def __init__(self) -> None:
         self.peak_kb = 0
@@ -141,8 +141,9 @@ def fresh_pg_database(prefix: str = "bench"):
 def build_database(url: str, applications: int) -> float:
     """Migrate ``url`` and fill it: the demo hall (staff, calendar, ~1,000 varied applications) plus
     bulk residential applications up to ``applications``. Returns the seconds it took."""
-    from counter_app import clock, demo, schema
-    from counter_app.db import Database, make_engine
+    from counter_app.infra import clock, schema_upgrade as schema
+    from counter_app.demo import generator as demo
+    from counter_app.infra.db import Database, make_engine
     from tests.factories import bulk_applications
 
     started = time.perf_counter()
@@ -200,7 +201,7 @@ def actor(db, username: str):
     """The Actor of a user of the demo hall (clerk1…4, back1, super1, admin1)."""
     from sqlalchemy import select
 
-    from counter_app import users
+    from counter_app.security import credentials as users
     from counter_app.models import CounterWindow, Hall, User
 
     with db.read() as session:

@@ -36,8 +36,9 @@ def child(url: str, mode: str, out: str, rows: int) -> dict:
 
 
 def _child_work(url: str, mode: str, out: str, rows: int) -> dict:
-    from counter_app import clock, exports, registers
-    from counter_app.db import Database
+    from counter_app.infra import clock
+    from counter_app.reporting import exports, registers
+    from counter_app.infra.db import Database
 
     clock.freeze(NOW)
     db = Database.from_url(url)

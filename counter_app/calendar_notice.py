@@ -4,9 +4,10 @@ only 预估."""
 
 from __future__ import annotations
 
-from counter_app import clock, hall
-from counter_app.context import Actor
-from counter_app.db import Database
+from counter_app.hall import hall
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
 
 NOTICE_FROM_MONTH = 11
 ROLES_TOLD = {"admin", "supervisor"}

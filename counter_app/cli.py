@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from counter_app import __version__
-from counter_app.errors import DatabaseUnavailable, PermissionDenied, SchemaTooNew, UserError
+from counter_app.infra.errors import DatabaseUnavailable, PermissionDenied, SchemaTooNew, UserError
 
 EXIT_USAGE = 2
 EXIT_DATABASE = 3

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from counter_app import audit, catalog
-from counter_app.context import Actor
+from counter_app.hall import catalog
+from counter_app.hall.workdays import WorkCalendar
+from counter_app.infra.context import Actor
 from counter_app.models import Application, Material, StageEvent
-from counter_app.workdays import WorkCalendar
+from counter_app.security import audit
 
 AUDIT_ACTION = "deadline_recompute"
 

@@ -24,14 +24,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from counter_app import audit, clock, config, forms, hall, privacy
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import NotFound, UserError
+from counter_app.security import audit, privacy
+from counter_app.infra import clock, config
+from counter_app import forms
+from counter_app.hall import hall
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError
 from counter_app.forms import handover as handover_form
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 from counter_app.models import Application, AuditEntry, HandoverBatch, PrintRecord
-from counter_app.permissions import Perm, allowed, require
+from counter_app.security.permissions import Perm, allowed, require
 
 FORMATS = ("pdf", "docx")
 ACTIONS = ("print", "reprint", "preview", "save_pdf", "save_docx")
@@ -172,7 +175,7 @@ def recent_applications(db: Database, actor: Actor, *, days: int = 7, limit: int
     other roles), newest first, with how many of their documents were printed: the reprint list."""
     import datetime as dt
 
-    from counter_app import catalog
+    from counter_app.hall import catalog
     from counter_app.models import CounterWindow, Customer
 
     if not _is_system(actor):
@@ -247,11 +250,13 @@ def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=
     return entries
 
 
-def _render_model(model, fmt: str, settings: dict) -> tuple[bytes, tuple[str, ...]]:
+def _render_model(model, fmt: str, settings: dict, signed=None) -> tuple[bytes, tuple[str, ...]]:
     from counter_app.printing import pdf, word
 
     if fmt == "pdf":
-        return pdf.render_pdf(model, settings), tuple(pdf.missing_characters(model, settings=settings))
+        mark, note = signed or (None, "")  # a signed document reprints as a marked copy
+        return (pdf.render_pdf(model, settings, signature=mark, copy_note=note),
+                tuple(pdf.missing_characters(model, settings=settings)))
     return word.render_docx(model), ()
 
 
@@ -266,16 +271,19 @@ def render_set(db: Database, actor: Actor, application_id: int, fmt: str = "pdf"
                docs: Sequence[str] | None = None) -> list[Rendered]:
     """The documents of this application's set (or ``docs``), in the order they are handed over."""
     _check_format(fmt)
+    from counter_app.signed_documents import copy_marks
+
     with db.read() as session:
         snapshot = forms.collect(session, application_id)
         settings = hall.all_settings(session, snapshot.hall.id)
+        signed = copy_marks(session, application_id)
     _require_print(db, actor, "application", snapshot.number)
     wanted = list(docs) if docs is not None else list(forms.applicable(snapshot))
     result = []
     for doc in wanted:
         _check_doc(doc)
         model = forms.build(snapshot, doc)
-        data, missing = _render_model(model, fmt, settings)
+        data, missing = _render_model(model, fmt, settings, signed.get(doc))
         title = DOC_TITLES[doc]
         result.append(Rendered(doc=doc, title=title, fmt=fmt, data=data,
                                filename=suggested_filename(snapshot.number, title, fmt), number=snapshot.number,

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter_app.errors import ValidationFailed
+from counter_app.infra.errors import ValidationFailed
 
 FIELD = "calendar_import"
 MAX_RANGE_DAYS = 15  # the longest holiday of a notice is 8-9 days; a longer range is a typo

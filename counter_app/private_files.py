@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from counter_app import config
+from counter_app.infra import config
 
 log = logging.getLogger(__name__)
 

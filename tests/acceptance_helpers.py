@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from counter_app.acceptance_input import AcceptanceInput
+from counter_app.acceptance.clerk_input import AcceptanceInput
 from tests.factories import resident_id
 
 CREDIT_CODE = "91350100M000100Y43"
@@ -14,7 +14,7 @@ CREDIT_CODE = "91350100M000100Y43"
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch):
-    from counter_app import users
+    from counter_app.security import credentials as users
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 

@@ -17,9 +17,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from counter_app import clock, hall, schema, users
-from counter_app.context import Actor, system_actor
-from counter_app.db import Database, make_engine
+from counter_app.infra import clock, schema_upgrade as schema
+from counter_app.hall import hall
+from counter_app.security import credentials as users
+from counter_app.infra.context import Actor, system_actor
+from counter_app.infra.db import Database, make_engine
 
 PG_ENV = "COUNTER_APP_TEST_PG_URL"
 FROZEN_NOW = dt.datetime(2026, 11, 24, 9, 30, 0)

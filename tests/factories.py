@@ -9,7 +9,8 @@ import random
 import pytest
 from stdnum.cn import ric
 
-from counter_app import clock, numbering
+from counter_app.infra import clock
+from counter_app.hall import numbering
 from counter_app.models import Application, Certificate, Customer, Hall
 
 
@@ -18,13 +19,21 @@ def resident_id(seed: int, birth: dt.date = dt.date(1985, 6, 15), area: str = "3
     return body + ric.calc_check_digit(body + "0")
 
 
+def _unused_resident_id(session) -> str:
+    """A random resident ID no certificate of this database has (two random draws may collide)."""
+    from sqlalchemy import select
+
+    taken = set(session.scalars(select(Certificate.number)))
+    return next(n for n in (resident_id(random.randrange(1000)) for _ in itertools.count()) if n not in taken)
+
+
 def make_customer(session, name: str = "张三", number: str | None = None, kind: str = "person") -> Certificate:
     now = clock.now()
     customer = Customer(kind=kind, name=name, mobile="13812345678", created_at=now, updated_at=now)
     session.add(customer)
     session.flush()
     cert = Certificate(customer_id=customer.id, cert_type="id_card" if kind == "person" else "business_licence",
-                       number=number or resident_id(random.randrange(1000)), holder_name=name, created_at=now)
+                       number=number or _unused_resident_id(session), holder_name=name, created_at=now)
     session.add(cert)
     session.flush()
     return cert
@@ -55,8 +64,8 @@ def make_accepted_application(session, cert: Certificate | None = None, *, windo
                               contact_phone: str = "") -> Application:
     """An application as the acceptance service leaves it (HELPERS.md "Stage events" / "Materials"):
     stage 'accept' open with its due date, whole-process deadline, materials, commitments."""
-    from counter_app import catalog
-    from counter_app import hall as hall_mod
+    from counter_app.hall import catalog
+    from counter_app.hall import hall as hall_mod
     from counter_app.models import Commitment, Material, StageEvent, User
 
     if cert is None:
@@ -152,7 +161,7 @@ def make_case(
     enterprise data and a survey appointment."""
     from decimal import Decimal
 
-    from counter_app import catalog
+    from counter_app.hall import catalog
     from counter_app.models import Commitment, Material, StageEvent, SurveyAppointment
 
     now = clock.now()
@@ -256,8 +265,8 @@ def make_accepted(
     and its due dates. Working days follow the hall calendar unless due dates are given."""
     from decimal import Decimal
 
-    from counter_app import catalog as catalog_mod
-    from counter_app import hall as hall_mod
+    from counter_app.hall import catalog as catalog_mod
+    from counter_app.hall import hall as hall_mod
     from counter_app.models import Commitment, Material, StageEvent, User
 
     accepted_at = accepted_at or clock.now()
@@ -325,7 +334,7 @@ def fast_password_hashing(monkeypatch):
     Import it into a test module to make it apply there."""
     from argon2 import PasswordHasher
 
-    from counter_app import users
+    from counter_app.security import credentials as users
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 

@@ -8,7 +8,7 @@ autouse) to swap in a cheap hasher; hashes stay real argon2id and verification i
 import pytest
 from argon2 import PasswordHasher
 
-from counter_app import users
+from counter_app.security import credentials as users
 
 PRODUCTION_HASHER = users._hasher  # captured at import, before any test swaps it
 

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from counter_app.db import Database
+from counter_app.infra.db import Database
 from tests.conftest import _drain_background_work, setup_hall
 
 

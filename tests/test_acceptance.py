@@ -10,8 +10,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from counter_app import acceptance, survey
-from counter_app.errors import DatabaseUnavailable, PermissionDenied, StaleEdit, UserError, ValidationFailed
+from counter_app.acceptance import service as acceptance, survey
+from counter_app.infra.errors import (
+    DatabaseUnavailable,
+    PermissionDenied,
+    StaleEdit,
+    UserError,
+    ValidationFailed,
+)
 from counter_app.models import (
     Application,
     AuditEntry,
@@ -232,7 +238,7 @@ def test_blacklisted_customer_cannot_defer(db, actors, frozen_now):
     ],
 )
 def test_invalid_certificate_numbers_are_refused_with_a_message(frozen_now, number, cert_type, fragment):
-    from counter_app.acceptance_input import validate
+    from counter_app.acceptance.clerk_input import validate
 
     inp = residential(number, cert_type=cert_type)
     if cert_type == "business_licence":
@@ -245,7 +251,7 @@ def test_invalid_certificate_numbers_are_refused_with_a_message(frozen_now, numb
 def test_unknown_area_code_and_letter_authority_are_accepted(frozen_now):
     from stdnum.cn import ric, uscc
 
-    from counter_app.acceptance_input import validate
+    from counter_app.acceptance.clerk_input import validate
 
     body = "11019919800101001"  # 110199: not in the area-code table
     checked = validate(residential(body + ric.calc_check_digit(body + "0")), today=frozen_now.date())
@@ -355,7 +361,7 @@ def test_no_edit_after_accept_stage(db, actors, frozen_now):
 def test_survey_appointment_booked_against_team_capacity(db, actors, frozen_now):
     day = dt.date(2026, 11, 25)
     with db.write() as s:
-        from counter_app import hall
+        from counter_app.hall import hall
 
         hall.set_setting(
             s,
@@ -385,8 +391,8 @@ def test_survey_appointment_booked_against_team_capacity(db, actors, frozen_now)
 
 
 def test_database_unreachable_raises_clear_error(actors, frozen_now, monkeypatch):
-    from counter_app import db as db_mod
-    from counter_app.db import Database
+    from counter_app.infra import db as db_mod
+    from counter_app.infra.db import Database
 
     monkeypatch.setattr(db_mod.time, "sleep", lambda _s: None)
     down = Database.from_url("postgresql+psycopg://postgres@127.0.0.1:1/none")
@@ -435,7 +441,8 @@ def test_back_office_opens_an_application_masked_and_read_only(db, actors, froze
 @pytest.mark.parametrize(("importance", "limit"), [("普通", 22), ("重要", 32)])
 def test_high_voltage_time_limit_follows_the_supply(db, actors, frozen_now, importance, limit):
     """Important loads get two supplies: the dual-supply whole-process limit (32 working days)."""
-    from counter_app import forms, hall
+    from counter_app import forms
+    from counter_app.hall import hall
     from tests.acceptance_helpers import enterprise_increase
 
     inp = enterprise_increase(business_type="hv_new", existing_capacity="", applied_capacity="800",

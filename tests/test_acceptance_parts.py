@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from counter_app import capacity, cardreader
-from counter_app.acceptance_input import field_roles, material_plan, split_address
-from counter_app.catalog import load
-from counter_app.errors import ValidationFailed
+from counter_app.acceptance import capacity, cardreader
+from counter_app.acceptance.clerk_input import field_roles, material_plan, split_address
+from counter_app.hall.catalog import load
+from counter_app.infra.errors import ValidationFailed
 
 
 def test_simulated_reader_yields_what_a_real_reader_does():
@@ -103,8 +103,8 @@ def test_checklist_rules():
 def test_low_voltage_increase_with_a_high_voltage_supply_is_refused():
     import datetime as dt
 
-    from counter_app.acceptance_input import high_voltage_counterpart, validate
-    from counter_app.errors import ValidationFailed
+    from counter_app.acceptance.clerk_input import high_voltage_counterpart, validate
+    from counter_app.infra.errors import ValidationFailed
     from tests.acceptance_helpers import enterprise_increase
 
     # 100 kW existing + 60 kW applied: above the 100 kW low-voltage limit, suggested 10 kV
@@ -121,7 +121,7 @@ def test_low_voltage_increase_with_a_high_voltage_supply_is_refused():
 
 @pytest.mark.parametrize("business_type", ["lv_res_increase", "lv_biz_increase", "hv_increase", "rename", "transfer"])
 def test_increase_and_every_change_ask_for_the_account_number(business_type):
-    from counter_app import catalog
+    from counter_app.hall import catalog
 
     bt = catalog.load().business_type(business_type)
     assert "account_number" in bt.required

@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from counter_app import accounts, hall, users
-from counter_app.errors import NotFound, PermissionDenied, UserError, ValidationFailed
+from counter_app.security import accounts, credentials as users
+from counter_app.hall import hall
+from counter_app.infra.errors import NotFound, PermissionDenied, UserError, ValidationFailed
 from counter_app.models import AuditEntry, CounterWindow, Hall, User
 from tests.conftest import PASSWORD
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)

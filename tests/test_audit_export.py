@@ -5,8 +5,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from counter_app import audit, audit_export, users
-from counter_app.errors import PermissionDenied, UserError
+from counter_app.security import audit, audit_trail, credentials as users
+from counter_app.reporting import audit_export
+from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import ExportRecord
 from counter_app.printing.excel import Cancelled
 from tests.conftest import PASSWORD
@@ -34,7 +35,7 @@ def _sheet(path):
 
 def test_supervisor_exports_the_filtered_trail(db, trail, tmp_path):
     target = tmp_path / "审计.xlsx"
-    flt = audit.AuditFilter(username="clerk1")
+    flt = audit_trail.AuditFilter(username="clerk1")
     seen = []
     result = audit_export.export_xlsx(db, trail["super1"], flt, target, progress=lambda d, t: seen.append((d, t)))
     assert result.path == target and result.rows == 3 and target.exists()
@@ -49,18 +50,18 @@ def test_supervisor_exports_the_filtered_trail(db, trail, tmp_path):
         record = s.scalar(select(ExportRecord))
         assert (record.kind, record.row_count, record.username, record.unmasked) == ("audit", 3, "super1", False)
         assert record.filters == {"username": "clerk1"}
-        assert audit.count(s, audit.AuditFilter(action="export", username="super1")) == 1
+        assert audit_trail.count(s, audit_trail.AuditFilter(action="export", username="super1")) == 1
 
 
 def test_clerk_cannot_export_the_trail(db, trail, tmp_path):
     with pytest.raises(PermissionDenied, match="无权查看审计日志"):
-        audit_export.export_xlsx(db, trail["clerk1"], audit.AuditFilter(), tmp_path / "a.xlsx")
+        audit_export.export_xlsx(db, trail["clerk1"], audit_trail.AuditFilter(), tmp_path / "a.xlsx")
     assert not (tmp_path / "a.xlsx").exists()
 
 
 def test_cancelled_export_leaves_nothing(db, trail, tmp_path):
     with pytest.raises(Cancelled):
-        audit_export.export_xlsx(db, trail["admin1"], audit.AuditFilter(), tmp_path / "a.xlsx",
+        audit_export.export_xlsx(db, trail["admin1"], audit_trail.AuditFilter(), tmp_path / "a.xlsx",
                                  cancelled=lambda: True)
     assert [p for p in tmp_path.iterdir() if "xlsx" in p.name] == []
     with db.read() as s:
@@ -69,15 +70,15 @@ def test_cancelled_export_leaves_nothing(db, trail, tmp_path):
 
 def test_bad_target_is_refused_before_any_work(db, trail, tmp_path):
     with pytest.raises(UserError, match=r"\.xlsx"):
-        audit_export.export_xlsx(db, trail["admin1"], audit.AuditFilter(), tmp_path / "a.csv")
+        audit_export.export_xlsx(db, trail["admin1"], audit_trail.AuditFilter(), tmp_path / "a.csv")
     with pytest.raises(UserError, match="不存在"):
-        audit_export.export_xlsx(db, trail["admin1"], audit.AuditFilter(), tmp_path / "nope" / "a.xlsx")
+        audit_export.export_xlsx(db, trail["admin1"], audit_trail.AuditFilter(), tmp_path / "nope" / "a.xlsx")
 
 
 def test_default_filename(frozen_now):
     import datetime as dt
 
-    flt = audit.AuditFilter(since=dt.datetime(2026, 11, 18), until=dt.datetime(2026, 11, 25))
+    flt = audit_trail.AuditFilter(since=dt.datetime(2026, 11, 18), until=dt.datetime(2026, 11, 25))
     assert audit_export.default_filename(flt) == "审计日志_20261118-20261124.xlsx"
     assert audit_export.describe(flt) == "日期 2026-11-18 至 2026-11-24"
     assert flt.describe() == {"since": "2026-11-18 00:00:00", "until": "2026-11-25 00:00:00"}

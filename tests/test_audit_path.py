@@ -3,7 +3,11 @@ register export → audit export, each step an audit entry with who, window, PC,
 
 from sqlalchemy import func, select
 
-from counter_app import acceptance, audit, audit_export, documents, exports, handover, progress, users
+from counter_app.acceptance import service as acceptance
+from counter_app.security import audit_trail, credentials as users
+from counter_app.reporting import audit_export, exports
+from counter_app import documents
+from counter_app.tracking import handover, progress
 from counter_app.models import AuditEntry
 from tests.acceptance_helpers import residential
 from tests.conftest import PASSWORD
@@ -25,7 +29,7 @@ def test_a_day_at_the_counter_is_in_the_audit_log(frozen_now, db, actors, tmp_pa
     handover.confirm(db, back, batch.id, receiver_name="陈后台")
     progress.find(db, clerk, number)
     exports.export(db, sup, exports.ExportRequest("register"), tmp_path / "台账.xlsx")
-    audit_export.export_xlsx(db, sup, audit.AuditFilter(), tmp_path / "审计.xlsx")
+    audit_export.export_xlsx(db, sup, audit_trail.AuditFilter(), tmp_path / "审计.xlsx")
     with db.read() as s:
         trail = list(s.scalars(select(AuditEntry).where(AuditEntry.id > before).order_by(AuditEntry.id)))
     steps = [(e.username, e.action, e.window_no, e.pc) for e in trail]

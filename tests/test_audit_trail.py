@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import audit, clock, users
-from counter_app.errors import PermissionDenied, UserError
+from counter_app.security import audit, audit_trail, credentials as users
+from counter_app.infra import clock
+from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import AuditEntry, ExportRecord
 from tests.conftest import PASSWORD
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
@@ -32,27 +33,27 @@ def busy_day(frozen_now, db, actors):
 
 def test_filters_and_counts(db, busy_day):
     sup = busy_day["super1"]
-    everything = audit.view(db, sup, audit.AuditFilter())
+    everything = audit_trail.view(db, sup, audit_trail.AuditFilter())
     assert everything[0].id > everything[-1].id  # newest first
-    assert audit.total(db, sup, audit.AuditFilter()) == len(everything)
-    f = audit.AuditFilter(action="login")
-    assert {r.username for r in audit.view(db, sup, f)} == {"clerk1", "clerk2"}
-    f = audit.AuditFilter(window_no=2)
-    assert [r.action_label for r in audit.view(db, sup, f)] == ["登录失败", "登录"]
-    f = audit.AuditFilter(outcome="refused")
-    assert [(r.username, r.outcome_label) for r in audit.view(db, sup, f)] == [("clerk2", "被拒绝")]
-    f = audit.AuditFilter(username="clerk1", since=dt.datetime(2026, 11, 24, 9))
-    rows = audit.view(db, sup, f)
+    assert audit_trail.total(db, sup, audit_trail.AuditFilter()) == len(everything)
+    f = audit_trail.AuditFilter(action="login")
+    assert {r.username for r in audit_trail.view(db, sup, f)} == {"clerk1", "clerk2"}
+    f = audit_trail.AuditFilter(window_no=2)
+    assert [r.action_label for r in audit_trail.view(db, sup, f)] == ["登录失败", "登录"]
+    f = audit_trail.AuditFilter(outcome="refused")
+    assert [(r.username, r.outcome_label) for r in audit_trail.view(db, sup, f)] == [("clerk2", "被拒绝")]
+    f = audit_trail.AuditFilter(username="clerk1", since=dt.datetime(2026, 11, 24, 9))
+    rows = audit_trail.view(db, sup, f)
     assert [r.action for r in rows] == ["lookup"] and rows[0].user_name == "王小明"
-    f = audit.AuditFilter(since=dt.datetime(2026, 11, 24, 8), until=dt.datetime(2026, 11, 24, 9))
-    assert {r.action for r in audit.view(db, sup, f)} == {"login", "login_failed"}
-    assert audit.total(db, sup, audit.AuditFilter(text="acceptance_register")) == 1
+    f = audit_trail.AuditFilter(since=dt.datetime(2026, 11, 24, 8), until=dt.datetime(2026, 11, 24, 9))
+    assert {r.action for r in audit_trail.view(db, sup, f)} == {"login", "login_failed"}
+    assert audit_trail.total(db, sup, audit_trail.AuditFilter(text="acceptance_register")) == 1
 
 
 def test_paging(db, busy_day):
     sup = busy_day["super1"]
-    allrows = audit.view(db, sup, audit.AuditFilter())
-    pages = [audit.view(db, sup, audit.AuditFilter(), limit=2, offset=o) for o in range(0, len(allrows), 2)]
+    allrows = audit_trail.view(db, sup, audit_trail.AuditFilter())
+    pages = [audit_trail.view(db, sup, audit_trail.AuditFilter(), limit=2, offset=o) for o in range(0, len(allrows), 2)]
     assert [r.id for page in pages for r in page] == [r.id for r in allrows]
 
 
@@ -73,9 +74,9 @@ def test_export_is_recorded_twice_over(db, busy_day):
 
 
 def test_export_rows_oldest_first_with_chinese_labels(db, busy_day):
-    rows = list(audit.export_rows(db, busy_day["super1"], audit.AuditFilter(), batch=2))
+    rows = list(audit_trail.export_rows(db, busy_day["super1"], audit_trail.AuditFilter(), batch=2))
     assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
-    assert len(audit.EXPORT_HEADERS) == len(rows[0])
+    assert len(audit_trail.EXPORT_HEADERS) == len(rows[0])
     logins = [r for r in rows if r[6] == "登录"]
     assert [(r[2], r[3], r[4], r[5], r[9]) for r in logins] == [
         ("clerk1", "王小明", 1, "PC-1", "成功"), ("clerk2", "李芳", 2, "PC-2", "成功")]
@@ -85,22 +86,22 @@ def test_export_rows_oldest_first_with_chinese_labels(db, busy_day):
 def test_clerks_and_back_office_cannot_read_the_trail(db, busy_day, who):
     actor = busy_day[who]
     with pytest.raises(PermissionDenied, match="无权查看审计日志"):
-        audit.view(db, actor, audit.AuditFilter())
+        audit_trail.view(db, actor, audit_trail.AuditFilter())
     with pytest.raises(PermissionDenied):
-        next(audit.export_rows(db, actor, audit.AuditFilter()))
-    refusals = audit.view(db, busy_day["admin1"], audit.AuditFilter(action="permission_denied"))
+        next(audit_trail.export_rows(db, actor, audit_trail.AuditFilter()))
+    refusals = audit_trail.view(db, busy_day["admin1"], audit_trail.AuditFilter(action="permission_denied"))
     assert [(r.username, r.detail, r.outcome) for r in refusals] == [(who, "view_audit", "refused")] * 2
 
 
 def test_existing_entries_function_unchanged(db, busy_day):
     with db.read() as s:
-        assert [e.action for e in audit.entries(s, username="clerk2")] == ["login_failed", "login"]
+        assert [e.action for e in audit_trail.entries(s, username="clerk2")] == ["login_failed", "login"]
 
 
 def test_keyset_paging_is_stable_while_entries_arrive(db, busy_day):
     sup = busy_day["super1"]
-    first = audit.view(db, sup, audit.AuditFilter(), limit=3)
+    first = audit_trail.view(db, sup, audit_trail.AuditFilter(), limit=3)
     users.sign_in(db, "back1", PASSWORD)  # a new entry on top meanwhile
-    rest = audit.view(db, sup, audit.AuditFilter(), limit=100, before_id=first[-1].id)
+    rest = audit_trail.view(db, sup, audit_trail.AuditFilter(), limit=100, before_id=first[-1].id)
     seen = [r.id for r in first + rest]
-    assert len(seen) == len(set(seen)) == audit.total(db, sup, audit.AuditFilter()) - 1
+    assert len(seen) == len(set(seen)) == audit_trail.total(db, sup, audit_trail.AuditFilter()) - 1

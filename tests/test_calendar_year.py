@@ -14,14 +14,17 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 from shiboken6 import isValid
 
-from counter_app import acceptance, calendar_notice, clock, holiday_import, settings_service
-from counter_app.errors import ValidationFailed
+from counter_app import calendar_notice, holiday_import
+from counter_app.acceptance import service as acceptance
+from counter_app.hall import settings_admin as settings_service
+from counter_app.hall.settings_admin import SettingsUpdate
+from counter_app.hall.workdays import WorkCalendar
+from counter_app.infra import clock
+from counter_app.infra.errors import ValidationFailed
 from counter_app.models import Application, AuditEntry, Material
-from counter_app.settings_service import SettingsUpdate
 from counter_app.ui import background
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.settings_dialog import SettingsDialog
-from counter_app.workdays import WorkCalendar
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 

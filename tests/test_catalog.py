@@ -1,4 +1,4 @@
-from counter_app import catalog
+from counter_app.hall import catalog
 
 
 def test_catalog_loads_every_type_with_stages_and_materials():

@@ -12,8 +12,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from counter_app import cli, schema, users
-from counter_app.db import Database
+from counter_app import cli
+from counter_app.infra import schema_upgrade as schema
+from counter_app.security import credentials as users
+from counter_app.infra.db import Database
 from counter_app.models import Application, User
 
 ROOT = Path(__file__).resolve().parents[1]

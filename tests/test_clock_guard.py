@@ -13,7 +13,7 @@ def test_a_test_that_leaves_the_clock_frozen_fails_and_the_next_one_runs_unfroze
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_leak="""
         import datetime as dt
-        from counter_app import clock
+        from counter_app.infra import clock
 
         def test_leaks():
             clock.freeze(dt.datetime(2020, 1, 1))
@@ -34,7 +34,7 @@ def test_a_module_scoped_freeze_must_end_with_its_module(pytester):
     pytester.makepyfile(test_a="""
         import datetime as dt
         import pytest
-        from counter_app import clock
+        from counter_app.infra import clock
 
         @pytest.fixture(scope="module", autouse=True)
         def frozen_module():
@@ -44,7 +44,7 @@ def test_a_module_scoped_freeze_must_end_with_its_module(pytester):
         def test_inside():
             assert clock.now().year == 2020
     """, test_b="""
-        from counter_app import clock
+        from counter_app.infra import clock
 
         def test_next_module_starts_unfrozen():
             assert clock._frozen is None

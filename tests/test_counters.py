@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from counter_app import clock, counters
-from counter_app.context import this_pc
-from counter_app.db import Database
+from counter_app.infra import clock
+from counter_app.hall import counter_pcs as counters
+from counter_app.infra.context import this_pc
+from counter_app.infra.db import Database
 from counter_app.models import CounterPC
 from tests.conftest import setup_hall
 
@@ -18,7 +19,7 @@ from tests.conftest import setup_hall
 def _cheap_password_hashing(monkeypatch):
     from argon2 import PasswordHasher
 
-    from counter_app import users
+    from counter_app.security import credentials as users
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, deferrals
-from counter_app.errors import PermissionDenied, UserError, ValidationFailed
+from counter_app.infra import clock
+from counter_app.tracking import deferrals
+from counter_app.infra.errors import PermissionDenied, UserError, ValidationFailed
 from counter_app.models import Application, AuditEntry, BlacklistEntry, Commitment, Customer, Material
 from tests.factories import make_accepted_application, make_customer, resident_id
 

@@ -8,7 +8,8 @@ import os
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from counter_app import clock, deferrals
+from counter_app.infra import clock
+from counter_app.tracking import deferrals
 from counter_app.ui.deferrals_page import BlacklistAddDialog, DeferralsPage, ReasonDialog, TerminateDialog
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application, make_customer, resident_id

@@ -17,10 +17,13 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from counter_app import catalog, clock, identity, numbering, schema
-from counter_app.db import Database
-from counter_app.demo import DemoOptions, generate
-from counter_app.errors import UserError
+from counter_app.hall import catalog, numbering
+from counter_app.acceptance import identity
+from counter_app.infra import schema_upgrade as schema
+from counter_app.infra.db import Database
+from counter_app.demo.generator import DemoOptions, generate
+from counter_app.infra import clock
+from counter_app.infra.errors import UserError
 from counter_app.forms.models import DOC_TITLES
 from counter_app.models import (
     Application,
@@ -41,7 +44,7 @@ from counter_app.models import (
     SurveyAppointment,
     User,
 )
-from counter_app.workdays import WorkCalendar
+from counter_app.hall.workdays import WorkCalendar
 from tests.conftest import pg_base_url
 
 NOW = dt.datetime(2026, 11, 24, 16, 30)
@@ -82,7 +85,7 @@ def _cheap_password_hashing():
     (the parameters are stored in each hash, so verification still works)."""
     from argon2 import PasswordHasher
 
-    from counter_app import users
+    from counter_app.security import credentials as users
 
     saved = users._hasher
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -156,8 +159,9 @@ def test_every_business_type_in_every_stage_and_terminated(demo):
 
 
 def test_demo_staff_can_sign_in(demo):
-    from counter_app import users
+    from counter_app.security import credentials as users
 
+    # the sign-in is audited at the demo's "now" (the module's frozen clock), so the demo stays in its past
     with demo.db.write() as s:
         assert users.authenticate(s, "clerk3", "Demo1234").window_id is not None
 
@@ -485,8 +489,8 @@ def test_tiny_demo_says_what_it_could_not_cover(sqlite_db):
 def test_weak_password_and_conflicting_user_are_refused(sqlite_db):
     with pytest.raises(UserError, match="密码"):
         generate(sqlite_db, DemoOptions(applications=5, password="abc", now=NOW))
-    from counter_app import users
-    from counter_app.context import system_actor
+    from counter_app.security import credentials as users
+    from counter_app.infra.context import system_actor
 
     with sqlite_db.write() as s:
         users.create_user(s, system_actor(), "clerk1", role="admin", name="某管理员", password="Passw0rd1")

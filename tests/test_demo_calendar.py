@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from counter_app.demo_calendar import WorkdayTable
-from counter_app.workdays import WorkCalendar
+from counter_app.demo.workday_table import WorkdayTable
+from counter_app.hall.workdays import WorkCalendar
 
 
 @pytest.mark.parametrize("overrides", [{}, {dt.date(2026, 12, 31): False, dt.date(2027, 2, 6): True}])

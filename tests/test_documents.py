@@ -13,9 +13,10 @@ import pdfplumber
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, documents
-from counter_app.context import system_actor
-from counter_app.errors import NotFound, PermissionDenied, UserError
+from counter_app.infra import clock
+from counter_app import documents
+from counter_app.infra.context import system_actor
+from counter_app.infra.errors import NotFound, PermissionDenied, UserError
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine, PrintRecord
 from tests.factories import add_case
 

@@ -247,7 +247,8 @@ def test_an_edit_after_printing_marks_the_prints_outdated(qtbot, dialog, printer
     """Printed, then the application is edited: the list says 需重新打印 until it is printed again."""
     import datetime as dt
 
-    from counter_app import acceptance, clock
+    from counter_app.acceptance import service as acceptance
+    from counter_app.infra import clock
 
     assert dialog.print_all() is True
     wait_job(qtbot, dialog)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from counter_app import survey
-from counter_app.acceptance_input import AcceptanceInput
-from counter_app.drafts import DraftStore
+from counter_app.acceptance import survey
+from counter_app.acceptance.clerk_input import AcceptanceInput
+from counter_app.acceptance.drafts import DraftStore
 
 
 def test_round_trip_of_the_whole_form(tmp_path, frozen_now):
@@ -47,6 +47,6 @@ def test_unreadable_draft_is_set_aside_not_deleted(tmp_path, frozen_now):
 
 
 def test_default_directory_is_the_config_drafts_dir(frozen_now):
-    from counter_app import config
+    from counter_app.infra import config
 
     assert DraftStore().directory == config.drafts_dir()

@@ -10,8 +10,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from counter_app import cli, clock, deferrals, exchange
-from counter_app.errors import PermissionDenied, UserError
+from counter_app import cli
+from counter_app.infra import clock
+from counter_app.tracking import deferrals
+from counter_app.reporting import exchange
+from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import Application, AuditEntry, ExportRecord, StageEvent
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application, make_customer, resident_id

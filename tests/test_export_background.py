@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 from counter_app.printing.excel import Cancelled, Column
 from counter_app.ui.background import BackgroundTask, run_in_background
 from counter_app.ui.table_model import FunctionSource, PagedTableModel, RowsTableModel, format_value

@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from counter_app import cli, handover
+from counter_app import cli
+from counter_app.tracking import handover
 from counter_app.models import AuditEntry, ExportRecord
 from tests.conftest import setup_hall
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)

@@ -13,8 +13,9 @@ import subprocess
 import pdfplumber
 import pytest
 
-from counter_app import exports, handover
-from counter_app.exports import ExportRequest
+from counter_app.reporting import exports
+from counter_app.tracking import handover
+from counter_app.reporting.exports import ExportRequest
 from tests.conftest import setup_hall
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 

@@ -11,12 +11,13 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from counter_app import exports, handover, registers
-from counter_app.errors import PermissionDenied, UserError, ValidationFailed
-from counter_app.exports import ExportRequest
+from counter_app.reporting import exports, registers
+from counter_app.tracking import handover
+from counter_app.infra.errors import PermissionDenied, UserError, ValidationFailed
+from counter_app.reporting.exports import ExportRequest
 from counter_app.models import Application, AuditEntry, Certificate, Commitment, ExportRecord, Material
 from counter_app.printing.excel import Cancelled
-from counter_app.registers import RegisterFilter
+from counter_app.reporting.registers import RegisterFilter
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 
 HEADER_ROW = {"register": 4, "deferred": 4, "commitments": 4, "warnings": 5, "workload": 5}

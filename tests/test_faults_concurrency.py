@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import threading
 
-from counter_app import acceptance
-from counter_app.db import Database
-from counter_app.errors import StaleEdit
+from counter_app.acceptance import service as acceptance
+from counter_app.infra.db import Database
+from counter_app.infra.errors import StaleEdit
 from counter_app.models import Application
 from tests.acceptance_helpers import residential
 
@@ -73,8 +73,9 @@ def test_two_windows_book_the_last_survey_slot_at_once(db, actors, frozen_now, m
     import pytest
     from sqlalchemy import func, select
 
-    from counter_app import hall, survey
-    from counter_app.errors import ValidationFailed
+    from counter_app.hall import hall
+    from counter_app.acceptance import survey
+    from counter_app.infra.errors import ValidationFailed
     from counter_app.models import SurveyAppointment
     from tests.factories import resident_id
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from counter_app import schema
-from counter_app.db import Database, make_engine
-from counter_app.drafts import DraftStore
+from counter_app.infra import schema_upgrade as schema
+from counter_app.infra.db import Database, make_engine
+from counter_app.acceptance.drafts import DraftStore
 from counter_app.models import Application, Customer, Material
 from tests.conftest import setup_hall
 from tests.factories import resident_id
@@ -33,8 +33,8 @@ CHILD = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import event
     from sqlalchemy.orm import Session
-    from counter_app import users
-    from counter_app.db import Database
+    from counter_app.security import credentials as users
+    from counter_app.infra.db import Database
     from counter_app.models import CounterWindow, User
     from counter_app.ui.acceptance_page import AcceptancePage
     from tests.qt_helpers import type_text
@@ -120,8 +120,8 @@ UPGRADE_CHILD = textwrap.dedent(
     """
     import sys, time
     from alembic import command
-    from counter_app import schema
-    from counter_app.db import make_engine
+    from counter_app.infra import schema_upgrade as schema
+    from counter_app.infra.db import make_engine
 
     engine = make_engine(sys.argv[1])
     def slow_upgrade(cfg, rev):

@@ -20,10 +20,11 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from counter_app import acceptance, schema
-from counter_app import db as db_mod
-from counter_app.db import Database, make_engine
-from counter_app.errors import DatabaseUnavailable
+from counter_app.acceptance import service as acceptance
+from counter_app.infra import schema_upgrade as schema
+from counter_app.infra import db as db_mod
+from counter_app.infra.db import Database, make_engine
+from counter_app.infra.errors import DatabaseUnavailable
 from counter_app.models import Application, Certificate, Commitment, Customer, Material, StageEvent
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall

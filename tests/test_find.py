@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from counter_app import acceptance, application_search
-from counter_app.errors import PermissionDenied, UserError
+from counter_app.acceptance import service as acceptance
+from counter_app.tracking import application_search
+from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import Application, AuditEntry
 from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401
 from tests.factories import resident_id

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import select
 
-from counter_app import acceptance
+from counter_app.acceptance import service as acceptance
 from counter_app.models import Application
 from counter_app.ui.main_window import MainWindow
 from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from counter_app import catalog, forms, hall
-from counter_app.errors import UserError
+from counter_app.hall import catalog, hall
+from counter_app import forms
+from counter_app.infra.errors import UserError
 from counter_app.forms.common import capacity, cn_date
 from counter_app.forms.models import ApplicationForm
 from tests.factories import add_case

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
 
-from counter_app import handover
-from counter_app.errors import NotFound, PermissionDenied, StaleEdit, UserError, ValidationFailed
-from counter_app.handover import LineRemark
+from counter_app.tracking import handover
+from counter_app.infra.errors import NotFound, PermissionDenied, StaleEdit, UserError, ValidationFailed
+from counter_app.tracking.handover import LineRemark
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 
@@ -268,7 +269,9 @@ def test_race_loser_is_told_which_batch_won(db, actors, apps, monkeypatch):
     first.start()
     assert written.wait(10)
     second.start()
-    second.join(0.7)  # the second PC is now blocked (lock or constraint) behind the first
+    # the second PC is now blocked (lock or constraint) behind the first; a plain sleep, not join(0.7):
+    # under libfaketime a timed wait that is not signalled does not return on time
+    time.sleep(0.7)
     go.set()
     first.join(30)
     second.join(30)

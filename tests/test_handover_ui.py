@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 
-from counter_app import handover
+from counter_app.tracking import handover
 from counter_app.ui.handover_page import HandoverPage, HandoverReceivePage
 from tests.conftest import setup_hall
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from counter_app import identity
+from counter_app.acceptance import identity
 
 
 @pytest.mark.parametrize("number", ["11010519491231002X", "11010519491231002x", " 110105 19491231 002X "])
@@ -90,7 +90,7 @@ def test_fixed_phone(value, ok):
 
 
 def test_masking():
-    from counter_app.masking import mask_id, mask_phone
+    from counter_app.security.redaction import mask_id, mask_phone
 
     assert mask_id("11010519491231002X") == "110105********002X"
     assert mask_phone("13812345678") == "138****5678"
@@ -108,7 +108,7 @@ def _ric(body17: str) -> str:
 
 @pytest.mark.parametrize("area", ["350102", "110111", "440305", "810000", "830000"])
 def test_current_and_old_area_codes_give_no_warning(area):
-    from counter_app import identity
+    from counter_app.acceptance import identity
 
     # born 1949, registered later in a district created in 1983/1986: the code is a registration
     result = identity.check("id_card", _ric(area + "19491231002"))
@@ -116,7 +116,8 @@ def test_current_and_old_area_codes_give_no_warning(area):
 
 
 def test_an_area_code_that_never_existed_is_a_warning():
-    from counter_app import area_codes, identity
+    from counter_app import area_codes
+    from counter_app.acceptance import identity
 
     result = identity.check("id_card", _ric("110199" + "19491231002"))
     assert result.ok and result.warnings == [
@@ -125,7 +126,7 @@ def test_an_area_code_that_never_existed_is_a_warning():
 
 
 def test_a_credit_code_under_the_id_card_suggests_the_licence():
-    from counter_app import identity
+    from counter_app.acceptance import identity
 
     assert identity.suggest_cert_type("id_card", "91350100M000100Y43") == "business_licence"
     assert identity.suggest_cert_type("business_licence", "11010519491231002X") == "id_card"

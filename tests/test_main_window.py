@@ -2,7 +2,7 @@
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from counter_app.permissions import Perm
+from counter_app.security.permissions import Perm
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.pages import PageSpec
 
@@ -50,8 +50,8 @@ def test_supervisor_gets_register_page_on_demand(qtbot, sqlite_db):
 
 
 def test_database_down_shows_message_not_crash(qtbot, sqlite_db, monkeypatch):
-    from counter_app import overview
-    from counter_app.errors import DatabaseUnavailable
+    from counter_app.reporting import overview
+    from counter_app.infra.errors import DatabaseUnavailable
     from tests.conftest import setup_hall
 
     actors = setup_hall(sqlite_db)
@@ -70,7 +70,8 @@ def test_status_counts_agree_with_the_warning_service(sqlite_db, frozen_now):
     """The status bar's SQL counts follow the same rule as warnings.counts (the warning list)."""
     import datetime as dt
 
-    from counter_app import overview, warnings
+    from counter_app.reporting import overview
+    from counter_app.tracking import time_limits as warnings
     from tests.conftest import setup_hall
     from tests.factories import make_accepted
 

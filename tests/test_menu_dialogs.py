@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from shiboken6 import isValid
 
-from counter_app import settings_service
+from counter_app.hall import settings_admin as settings_service
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.settings_dialog import SettingsDialog
 from counter_app.ui.shortcuts_dialog import ShortcutsDialog

@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from counter_app import clock
-from counter_app.db import Database
+from counter_app.infra import clock
+from counter_app.infra.db import Database
 from counter_app.models import Application
 from tests.factories import make_application, make_customer
 

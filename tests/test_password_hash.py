@@ -1,6 +1,6 @@
 import pytest
 
-from counter_app import users
+from counter_app.security import credentials as users
 
 
 @pytest.mark.real_hash

@@ -6,8 +6,8 @@ import stat
 import pytest
 from sqlalchemy import text
 
-from counter_app import schema
-from counter_app.db import Database, make_engine
+from counter_app.infra import schema_upgrade as schema
+from counter_app.infra.db import Database, make_engine
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 

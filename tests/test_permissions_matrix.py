@@ -14,24 +14,15 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from counter_app import (
-    acceptance,
-    accounts,
-    audit,
-    audit_export,
-    deferrals,
-    documents,
-    exchange,
-    exports,
-    handover,
-    privacy,
-    registers,
-    settings_service,
-    stages,
-)
-from counter_app.errors import PermissionDenied
+from counter_app.acceptance import service as acceptance
+from counter_app.security import accounts, audit_trail, privacy
+from counter_app.reporting import audit_export, exchange, exports, registers
+from counter_app.tracking import deferrals, handover, stages
+from counter_app import documents
+from counter_app.hall import settings_admin as settings_service
+from counter_app.infra.errors import PermissionDenied
 from counter_app.models import AuditEntry
-from counter_app.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm
+from counter_app.security.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm
 from tests.factories import add_case
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
@@ -96,13 +87,13 @@ ACTIONS = [
     Protected("enable account", Perm.MANAGE_USERS, lambda db, a, _: (
         accounts.disable_account(db, a, "clerk2"), accounts.enable_account(db, a, "clerk2"))),
     Protected("reset password", Perm.MANAGE_USERS, lambda db, a, _: accounts.reset_password(db, a, "clerk2")),
-    Protected("view audit log", Perm.VIEW_AUDIT, lambda db, a, _: audit.view(db, a, audit.AuditFilter())),
-    Protected("count audit log", Perm.VIEW_AUDIT, lambda db, a, _: audit.total(db, a, audit.AuditFilter())),
-    Protected("export audit log", Perm.VIEW_AUDIT, lambda db, a, _: list(audit.export_rows(db, a, audit.AuditFilter()))),
+    Protected("view audit log", Perm.VIEW_AUDIT, lambda db, a, _: audit_trail.view(db, a, audit_trail.AuditFilter())),
+    Protected("count audit log", Perm.VIEW_AUDIT, lambda db, a, _: audit_trail.total(db, a, audit_trail.AuditFilter())),
+    Protected("export audit log", Perm.VIEW_AUDIT, lambda db, a, _: list(audit_trail.export_rows(db, a, audit_trail.AuditFilter()))),
     Protected("unmasked export", Perm.EXPORT_UNMASKED, lambda db, a, _: privacy.export_masking(
         db, a, unmasked=True, reason="核对客户资料", kind="register")),
     Protected("export audit log to Excel", Perm.VIEW_AUDIT, lambda db, a, c: audit_export.export_xlsx(
-        db, a, audit.AuditFilter(), _out(c, a))),
+        db, a, audit_trail.AuditFilter(), _out(c, a))),
     # documents (print at the counter)
     Protected("render documents", Perm.PRINT, lambda db, a, c: documents.render(db, a, c["app"], "notice")),
     Protected("document history", Perm.PRINT, lambda db, a, c: documents.history(db, a, c["app"])),

@@ -9,9 +9,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from counter_app import db_access, schema, users
-from counter_app.db import Database
-from counter_app.errors import UserError
+from counter_app.security import db_grants as db_access, credentials as users
+from counter_app.infra import schema_upgrade as schema
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
 from tests.conftest import PASSWORD, setup_hall
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
@@ -57,8 +58,6 @@ def test_app_role_works_but_cannot_rewrite_the_audit_trail(app_role):
 
 @pytest.mark.pg
 def test_app_role_cannot_upgrade_and_is_told_who_can(app_role):
-    from counter_app.ui import app as appmod
-
     role, app_url, owner = app_role
     db_access.grant_app_role(owner, role)
     # pretend the program is newer than the database: revision 0002 not applied yet
@@ -68,7 +67,7 @@ def test_app_role_cannot_upgrade_and_is_told_who_can(app_role):
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     try:
         with pytest.raises(UserError, match=r"无权修改表结构.*counter-app db upgrade"):
-            appmod.connect(app_url)
+            schema.connect(app_url)
     finally:
         schema.upgrade(owner)  # the owner can, and that restores the triggers for the other tests
     assert schema.current_revision(owner) == schema.head_revision()

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from counter_app import privacy
-from counter_app.context import Actor
-from counter_app.errors import PermissionDenied, ValidationFailed
+from counter_app.security import privacy, redaction
+from counter_app.infra.context import Actor
+from counter_app.infra.errors import PermissionDenied, ValidationFailed
 from counter_app.models import AuditEntry
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
@@ -85,11 +85,11 @@ def test_unmasked_export_needs_a_supervisor_and_a_reason(db, actors):
     ("1381234567890", "1381234567890"),  # 13 digits: not a phone, left alone
 ])
 def test_redact(text, expected):
-    assert privacy.redact(text) == expected
+    assert redaction.redact(text) == expected
 
 
 def test_server_cli_may_export_unmasked_with_a_reason(db, actors):
-    from counter_app.context import system_actor
+    from counter_app.infra.context import system_actor
 
     cli = system_actor()
     assert privacy.is_server_cli(cli) and privacy.may_export_unmasked(cli)
@@ -109,7 +109,7 @@ def test_services_show_full_data_only_to_the_clerk_handling_the_case(db, actors,
     """The same case looked up by the clerk who accepted it, a clerk of another window, a supervisor."""
     import datetime as dt
 
-    from counter_app import application_search, deferrals, progress, warnings
+    from counter_app.tracking import application_search, deferrals, progress, time_limits as warnings
     from counter_app.models import Application
     from tests.factories import add_case, resident_id
 

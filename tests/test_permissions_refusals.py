@@ -4,10 +4,12 @@ rolls back; clerks act only at their own window; phones in full only for the own
 import pytest
 from sqlalchemy import select
 
-from counter_app import audit, documents, handover
-from counter_app.errors import PermissionDenied
+from counter_app.security import audit, audit_trail
+from counter_app import documents
+from counter_app.tracking import handover
+from counter_app.infra.errors import PermissionDenied
 from counter_app.models import AuditEntry, HandoverBatch
-from counter_app.permissions import refuse
+from counter_app.security.permissions import refuse
 from tests.factories import add_case
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
 
@@ -37,7 +39,7 @@ def test_refusal_inside_a_unit_is_recorded_after_the_rollback(db, actors, unit):
     assert exc.value.audit is None  # recorded once
     assert _refusals(db) == [("clerk1", "application", "A-1", "只能修改本窗口的申请")]
     with db.read() as s:
-        assert audit.count(s, audit.AuditFilter(action="edit")) == 0
+        assert audit_trail.count(s, audit_trail.AuditFilter(action="edit")) == 0
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from counter_app import catalog, clock, forms, hall
-from counter_app.db import Database
+from counter_app.hall import catalog, hall
+from counter_app.infra import clock
+from counter_app import forms
+from counter_app.infra.db import Database
 from counter_app.printing import fonts
 from counter_app.printing.pdf import missing_characters, render_pdf
 from tests.conftest import FROZEN_NOW
@@ -61,10 +63,10 @@ def cases(tmp_path_factory, _hall_sqlite_file):
                 snap = forms.collect(session, app_id)
                 out[key] = {"snapshot": snap,
                             "pdf": {d: render_pdf(forms.build(snap, d), settings) for d in forms.applicable(snap)}}
-        yield out
     finally:
-        clock.freeze(None)
+        clock.freeze(None)  # frozen for making the cases only, not for the tests that read them
         db.dispose()
+    return out
 
 
 def test_documents_contain_the_application_data(cases):

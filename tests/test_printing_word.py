@@ -11,8 +11,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from counter_app import catalog, clock, forms
-from counter_app.errors import UserError
+from counter_app.hall import catalog
+from counter_app.infra import clock
+from counter_app import forms
+from counter_app.infra.errors import UserError
 from counter_app.printing import word
 from counter_app.printing.word import field_rows, render_docx
 from tests.factories import add_case

@@ -14,8 +14,10 @@ import time
 
 import pytest
 
-from counter_app import config, drafts, private_files
-from counter_app.drafts import DraftStore
+from counter_app import private_files
+from counter_app.acceptance import drafts
+from counter_app.acceptance.drafts import DraftStore
+from counter_app.infra import config
 from counter_app.printing.columns import Column
 from counter_app.printing.excel import SheetSpec, write_xlsx
 

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, progress, stages
-from counter_app.errors import UserError
+from counter_app.infra import clock
+from counter_app.tracking import progress, stages
+from counter_app.infra.errors import UserError
 from counter_app.models import Application, AuditEntry
 from tests.factories import make_accepted_application, make_customer, resident_id
 

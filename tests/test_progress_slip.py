@@ -9,8 +9,9 @@ import pdfplumber
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, progress, stages
-from counter_app.errors import PermissionDenied
+from counter_app.infra import clock
+from counter_app.tracking import progress, stages
+from counter_app.infra.errors import PermissionDenied
 from counter_app.forms import progress_slip
 from counter_app.models import AuditEntry, PrintRecord
 from tests.conftest import setup_hall

@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from counter_app import clock, stages
+from counter_app.infra import clock
+from counter_app.tracking import stages
 from counter_app.models import Application
 from counter_app.ui.progress_page import ProgressDialog, ProgressPage
 from counter_app.ui.stage_dialog import StageDialog

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from counter_app import acceptance
-from counter_app.acceptance_input import MAX_LEN
-from counter_app.errors import ValidationFailed
+from counter_app.acceptance import service as acceptance
+from counter_app.acceptance.clerk_input import MAX_LEN
+from counter_app.infra.errors import ValidationFailed
 from counter_app.models import Application, Certificate, Customer, Material
 from tests.acceptance_helpers import residential
 from tests.conftest import FROZEN_NOW, setup_hall
@@ -27,8 +27,8 @@ CONTROL = st.sampled_from([chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *ran
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
     """One migrated SQLite hall for all examples (nothing may be written to it anyway)."""
-    from counter_app import clock, schema
-    from counter_app.db import Database, make_engine
+    from counter_app.infra import clock, schema_upgrade as schema
+    from counter_app.infra.db import Database, make_engine
 
     url = f"sqlite:///{tmp_path_factory.mktemp('props') / 'hall.sqlite3'}"
     engine = make_engine(url)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
-from counter_app import identity
+from counter_app.acceptance import identity
 
 TODAY = dt.date(2026, 11, 24)
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from counter_app import clock, registers
-from counter_app import hall as hall_mod
-from counter_app.errors import PermissionDenied, ValidationFailed
+from counter_app.infra import clock
+from counter_app.reporting import registers
+from counter_app.hall import hall as hall_mod
+from counter_app.infra.errors import PermissionDenied, ValidationFailed
 from counter_app.models import Application, CalendarOverride, Material
-from counter_app.registers import RegisterFilter, time_status
-from counter_app.workdays import WorkCalendar
+from counter_app.reporting.registers import RegisterFilter, time_status
+from counter_app.hall.workdays import WorkCalendar
 from tests.factories import fast_password_hashing, make_accepted  # noqa: F401 (fixture)
 
 ALL = RegisterFilter()

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from counter_app import registers
-from counter_app.registers import RegisterFilter
+from counter_app.reporting import registers
+from counter_app.reporting.registers import RegisterFilter
 from counter_app.ui.registers_page import RegistersPage
 from tests.conftest import setup_hall
 from tests.factories import bulk_applications, fast_password_hashing, make_accepted  # noqa: F401 (fixture)

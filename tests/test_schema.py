@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from counter_app import schema
-from counter_app.db import make_engine
-from counter_app.errors import SchemaTooNew
+from counter_app.infra import schema_upgrade as schema
+from counter_app.infra.db import make_engine
+from counter_app.infra.errors import SchemaTooNew
 from counter_app.models import Base
 
 

@@ -13,11 +13,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
-from counter_app import acceptance, application_search, clock, schema
-from counter_app.acceptance_input import AcceptanceInput
-from counter_app.db import Database, make_engine
+from counter_app.acceptance import service as acceptance
+from counter_app.tracking import application_search
+from counter_app.infra import clock, schema_upgrade as schema
+from counter_app.acceptance.clerk_input import AcceptanceInput
+from counter_app.infra.db import Database, make_engine
 from counter_app.models import Application, AuditEntry, Base, CounterWindow, User
-from counter_app.users import actor_for
+from counter_app.security.credentials import actor_for
 
 SAVED = sorted((Path(__file__).parent / "schemas").glob("*.sqlite3"))
 

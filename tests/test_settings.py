@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, hall, settings_service
-from counter_app.errors import PermissionDenied, ValidationFailed
+from counter_app.infra import clock
+from counter_app.hall import hall, settings_admin as settings_service
+from counter_app.infra.errors import PermissionDenied, ValidationFailed
 from counter_app.models import AuditEntry, CalendarOverride
-from counter_app.settings_service import SettingsUpdate
+from counter_app.hall.settings_admin import SettingsUpdate
 
 D = dt.date
 

@@ -10,8 +10,9 @@ import os
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from counter_app import clock, hall, settings_service
-from counter_app.errors import PermissionDenied
+from counter_app.infra import clock
+from counter_app.hall import hall, settings_admin as settings_service
+from counter_app.infra.errors import PermissionDenied
 from counter_app.ui.exchange_page import ExchangePage
 from counter_app.ui.settings_dialog import SettingsDialog
 from tests.conftest import setup_hall

@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, settings_service, stages
-from counter_app.errors import PermissionDenied, StaleEdit, UserError, ValidationFailed
+from counter_app.infra import clock
+from counter_app.hall import settings_admin as settings_service
+from counter_app.tracking import stages
+from counter_app.infra.errors import PermissionDenied, StaleEdit, UserError, ValidationFailed
 from counter_app.models import Application, AuditEntry, StageEvent
 from tests.factories import make_accepted_application, make_customer
 

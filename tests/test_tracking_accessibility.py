@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
 )
 
-from counter_app import clock
+from counter_app.infra import clock
 from counter_app.ui.deferrals_page import BlacklistAddDialog, DeferralsPage, ReasonDialog
 from counter_app.ui.exchange_page import ExchangePage
 from counter_app.ui.progress_page import ProgressPage

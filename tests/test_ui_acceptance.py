@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from counter_app import acceptance, cardreader
+from counter_app.acceptance import service as acceptance, cardreader
 from counter_app.models import Application, BlacklistEntry, Certificate
 from tests.acceptance_helpers import CREDIT_CODE, fast_password_hashing, residential  # noqa: F401
 from tests.conftest import setup_hall

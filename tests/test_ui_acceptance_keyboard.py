@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
-from counter_app import cardreader
+from counter_app.acceptance import cardreader
 from counter_app.models import Application
 from counter_app.ui.main_window import MainWindow
 from tests.acceptance_helpers import fast_password_hashing  # noqa: F401

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from counter_app import acceptance
-from counter_app.db import Database
-from counter_app.drafts import DraftStore
+from counter_app.acceptance import service as acceptance
+from counter_app.infra.db import Database
+from counter_app.acceptance.drafts import DraftStore
 from counter_app.models import Application
 from tests.acceptance_helpers import fast_password_hashing, residential  # noqa: F401
 from tests.conftest import setup_hall
@@ -37,7 +37,7 @@ def fill_minimal(page, number: str, name: str = "郑䶮") -> None:
 
 
 def test_save_while_database_unreachable_loses_nothing_and_retry_succeeds(qtbot, hall_db, monkeypatch):
-    from counter_app import db as db_mod
+    from counter_app.infra import db as db_mod
 
     db, actors = hall_db
     monkeypatch.setattr(db_mod.time, "sleep", lambda _s: None)  # the retries back off; not in a test

@@ -9,10 +9,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QVBoxLayout, QWidget
 from sqlalchemy import select
 
-from counter_app import audit, users
-from counter_app.errors import UserError
+from counter_app.security import audit_trail, credentials as users
+from counter_app.infra.errors import UserError
 from counter_app.models import AuditEntry
-from counter_app.permissions import Perm
+from counter_app.security.permissions import Perm
 from counter_app.ui.app import SignedInSession
 from counter_app.ui.audit_page import AuditPage
 from counter_app.ui.idle_lock import IdleLock, LockCover, LockDialog
@@ -332,7 +332,7 @@ def test_audit_page_refuses_a_clerk(qtbot, sqlite_db):
     qtbot.addWidget(page)
     assert page.model.rowCount() == 0 and "无权查看审计日志" in page.message.text()
     with sqlite_db.read() as s:
-        assert audit.count(s, audit.AuditFilter(action="permission_denied", username="clerk1")) == 1
+        assert audit_trail.count(s, audit_trail.AuditFilter(action="permission_denied", username="clerk1")) == 1
 
 
 def test_pages_are_registered_for_the_right_roles():

@@ -8,8 +8,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
-from counter_app import accounts, audit, hall, users
-from counter_app.errors import DatabaseUnavailable, SchemaTooNew
+from counter_app.security import accounts, audit_trail, credentials as users
+from counter_app.hall import hall
+from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew
 from counter_app.models import AuditEntry
 from counter_app.ui import app as appmod
 from counter_app.ui.login_dialog import NOT_A_WINDOW, LoginDialog, PcSettings
@@ -128,17 +129,12 @@ def test_empty_database_setup_then_login_then_main_window(qtbot, sqlite_db, pc_s
     assert pc_settings.window_no("FZGL01") == 2
     assert flow.session.actor.window_no == 2 and flow.session.actor.pc == "PC-9"
     assert _actions(sqlite_db) == [("setup", "setup", "ok"), ("setup", "user_add", "ok"), ("admin", "login", "ok")]
-    # the PC is registered as a counter when this build has counter_app.counters
-    import importlib.util
-
+    # the PC is registered as a counter
     from counter_app.models import CounterPC
 
     with sqlite_db.read() as s:
         pcs = [(pc.hostname, pc.window_id is not None) for pc in s.scalars(select(CounterPC))]
-    if importlib.util.find_spec("counter_app.counters") is None:
-        assert flow.pc_registered is False and pcs == []
-    else:
-        assert flow.pc_registered is True and pcs == [("PC-9", True)]
+    assert flow.pc_registered is True and pcs == [("PC-9", True)]
 
 
 def test_window_choice_is_remembered_per_pc(qtbot, sqlite_db, pc_settings):
@@ -307,7 +303,7 @@ def test_connect_upgrades_an_empty_file_and_records_later_upgrades(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     db = appmod.connect(url)
     with db.read() as s:
-        assert not hall.is_set_up(s) and audit.count(s, audit.AuditFilter()) == 0  # a fresh file: no entry
+        assert not hall.is_set_up(s) and audit_trail.count(s, audit_trail.AuditFilter()) == 0  # a fresh file: no entry
     db.dispose()
 
 
@@ -384,8 +380,8 @@ def test_logout_brings_back_the_sign_in_for_the_next_person(qtbot, sqlite_db, pc
 
 
 def test_idle_lock_time_is_a_hall_setting_the_admin_changes(qtbot, sqlite_db, pc_settings, flows):
-    from counter_app import settings_service
-    from counter_app.errors import ValidationFailed
+    from counter_app.hall import settings_admin as settings_service
+    from counter_app.infra.errors import ValidationFailed
     from counter_app.ui.settings_dialog import SettingsDialog
 
     actors = setup_hall(sqlite_db)
@@ -407,4 +403,4 @@ def test_idle_lock_time_is_a_hall_setting_the_admin_changes(qtbot, sqlite_db, pc
     assert flow.begin()
     assert flow.session.idle.timeout_ms == 3 * 60_000
     with sqlite_db.read() as s:
-        assert audit.count(s, audit.AuditFilter(action="settings_change", username="admin1")) == 1
+        assert audit_trail.count(s, audit_trail.AuditFilter(action="settings_change", username="admin1")) == 1

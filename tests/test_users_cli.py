@@ -5,8 +5,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from counter_app import cli, users
-from counter_app.errors import UserError
+from counter_app import cli
+from counter_app.security import credentials as users
+from counter_app.infra.errors import UserError
 from counter_app.models import AuditEntry
 from tests.conftest import PASSWORD, setup_hall
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)

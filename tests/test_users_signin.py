@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import audit, clock, users
-from counter_app.errors import UserError
+from counter_app.security import audit_trail, credentials as users
+from counter_app.infra import clock
+from counter_app.infra.errors import UserError
 from counter_app.models import AuditEntry, User
 from tests.conftest import PASSWORD
 from tests.fast_hashing import fast_argon2  # noqa: F401  (autouse)
@@ -104,7 +105,7 @@ def test_authenticate_keeps_its_session_contract(db, actors):
             users.authenticate(s, "back1", "bad-pass-1")
         assert s.scalar(select(User.failed_attempts).where(User.username == "back1")) == 1
     with db.read() as s:
-        assert [r.action for r in audit.entries(s, username="back1")] == ["login_failed"]
+        assert [r.action for r in audit_trail.entries(s, username="back1")] == ["login_failed"]
 
 
 def test_production_hashes_are_argon2id_with_strong_parameters(monkeypatch):

@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from counter_app import clock, settings_service, stages, warnings
-from counter_app.workdays import WorkCalendar
+from counter_app.infra import clock
+from counter_app.hall import settings_admin as settings_service
+from counter_app.tracking import stages, time_limits as warnings
+from counter_app.hall.workdays import WorkCalendar
 from tests.factories import make_accepted_application
 
 D = dt.date
@@ -153,7 +155,7 @@ def test_estimated_due_dates_are_labelled(db, actors):
 def test_same_rule_as_the_supervisors_register(sqlite_db):
     """The status-bar counts and the 时限预警清单 (registers.time_status) never disagree: a grid of
     applications (stages of 0–10 days, holidays, moves) checked on every day of two months."""
-    from counter_app import registers
+    from counter_app.reporting import registers
     from counter_app.models import Application
     from tests.conftest import setup_hall
 

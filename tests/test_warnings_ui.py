@@ -8,7 +8,7 @@ import os
 import pytest
 from PySide6.QtCore import Qt
 
-from counter_app import clock
+from counter_app.infra import clock
 from counter_app.ui import pages
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.progress_page import ProgressDialog

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from counter_app.workdays import WorkCalendar
+from counter_app.hall.workdays import WorkCalendar
 
 D = dt.date
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from counter_app import cardreader
-from counter_app.drafts import DraftStore
+from counter_app.acceptance import cardreader
+from counter_app.acceptance.drafts import DraftStore
 from counter_app.ui import background
 from counter_app.ui.acceptance_page import AcceptancePage
 

@@ -2,7 +2,7 @@
 
 Only while no database with schema 0001 has been released (first development session). After the
 first release, schema changes get a new revision: `alembic revision --autogenerate` style, via
-counter_app.schema.alembic_config."""
+counter_app.infra.schema_upgrade.alembic_config."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alembic import command
 
-from counter_app.db import make_engine
-from counter_app.schema import MIGRATIONS_DIR, alembic_config
+from counter_app.infra.db import make_engine
+from counter_app.infra.schema_upgrade import MIGRATIONS_DIR, alembic_config
 
 versions = MIGRATIONS_DIR / "versions"
 target = versions / "0001_initial_schema.py"

@@ -17,8 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from counter_app import demo, schema  # noqa: E402
-from counter_app.db import Database, make_engine  # noqa: E402
+from counter_app.demo import generator as demo
+from counter_app.infra import schema_upgrade as schema  # noqa: E402
+from counter_app.infra.db import Database, make_engine  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 24, 16, 30)
 

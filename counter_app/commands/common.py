@@ -5,24 +5,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
-
-from counter_app import config, schema
-from counter_app.db import Database
-from counter_app.errors import DatabaseUnavailable, UserError
+from counter_app.infra import config, schema_upgrade as schema
+from counter_app.infra.db import Database, open_checked
+from counter_app.infra.errors import UserError
 
 
 def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database:
     """Connect (and bring the schema to head unless told not to); one-line errors when it fails."""
-    url = config.database_url(getattr(args, "db", None))
-    db = Database.from_url(url)
-    try:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except (OperationalError, DBAPIError) as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
-        raise DatabaseUnavailable(f"无法连接数据库 {db.url}：{reason}") from exc
+    db = open_checked(config.database_url(getattr(args, "db", None)))
     if upgrade:
         schema.upgrade(db.engine)
     return db

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from counter_app import schema
+from counter_app.infra import schema_upgrade as schema
 from counter_app.commands.common import open_database
 
 
@@ -41,7 +41,7 @@ def _current(args) -> int:
 
 
 def _grant(args) -> int:
-    from counter_app import db_access
+    from counter_app.security import db_grants as db_access
 
     db = open_database(args)
     for statement in db_access.grant_app_role(db.engine, args.role):

@@ -6,11 +6,13 @@ import argparse
 import datetime as dt
 import sys
 
-from counter_app import catalog, clock, users
+from counter_app.hall import catalog
+from counter_app.infra import clock
+from counter_app.security import credentials as users
 from counter_app.commands.common import open_database, parse_date
-from counter_app.demo import DEFAULT_PASSWORD, DemoOptions, DemoReport, generate
-from counter_app.errors import UserError
-from counter_app.permissions import ROLES
+from counter_app.demo.generator import DEFAULT_PASSWORD, DemoOptions, DemoReport, generate
+from counter_app.infra.errors import UserError
+from counter_app.security.permissions import ROLES
 
 # the moment of the demo day that counts as "now" when --today is given (same data on every run)
 DEMO_TIME = dt.time(16, 30)
@@ -65,11 +67,22 @@ def _demo(args) -> int:
         report = generate(db, DemoOptions(applications=args.applications, seed=args.seed, now=now,
                                           password=args.password),
                           progress if show_progress else None)
+        from counter_app import demo_signing
+        from counter_app.demo import _frozen_clock
+
+        with _frozen_clock(report.now):  # signed and scanned at the demo's "now", like the rest of it
+            signing = demo_signing.add(db) if args.applications else None
     finally:
         if show_progress:
             print(file=sys.stderr)
         db.dispose()
     print(format_report(report, db.url))
+    if signing and signing.signed_cases:
+        print(f"电子签名与扫描件演示：签章证书 {signing.certificate}"
+              + ("（本次新建的试用证书）" if signing.created_certificate else ""))
+        print(f"  已签署单据 {signing.signed_documents} 份、扫描件 {signing.scanned_pages} 页，申请："
+              + "、".join(signing.signed_cases))
+        print(f"  试一试：counter-app archive {signing.signed_cases[0]} -o 案卷.pdf && counter-app verify 案卷.pdf")
     return 0
 
 

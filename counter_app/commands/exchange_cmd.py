@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from counter_app import exchange, hall
+from counter_app.reporting import exchange
+from counter_app.hall import hall
 from counter_app.commands.common import open_database, parse_date
-from counter_app.context import system_actor
+from counter_app.infra.context import system_actor
 
 
 def register(subparsers) -> None:

@@ -9,13 +9,15 @@ import sys
 
 from sqlalchemy import select
 
-from counter_app import catalog, exports, handover
-from counter_app import hall as hall_mod
+from counter_app.hall import catalog
+from counter_app.reporting import exports
+from counter_app.tracking import handover
+from counter_app.hall import hall as hall_mod
 from counter_app.commands.common import open_database, parse_date, positive_int
-from counter_app.context import system_actor
-from counter_app.errors import UserError
+from counter_app.infra.context import system_actor
+from counter_app.infra.errors import UserError
 from counter_app.models import User
-from counter_app.registers import DEFERRAL_STATES, STATUS_LABELS, RegisterFilter
+from counter_app.reporting.registers import DEFERRAL_STATES, STATUS_LABELS, RegisterFilter
 
 KINDS = ["register", "deferred", "commitments", "warnings", "workload", "handover"]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from counter_app import documents
 from counter_app.commands.common import open_database
-from counter_app.context import system_actor
-from counter_app.errors import UserError
+from counter_app.infra.context import system_actor
+from counter_app.infra.errors import UserError
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
 
 CHOICES = [*APPLICATION_DOCS, "all"]

@@ -1,18 +1,18 @@
 """counter-app user add | list | disable | enable | unlock | reset
 
 Run by an administrator on the server (the system actor, audited as ``system``); the same account
-service as the users page of the window (counter_app.accounts)."""
+service as the users page of the window (counter_app.security.accounts)."""
 
 from __future__ import annotations
 
 import getpass
 import sys
 
-from counter_app import accounts, users
+from counter_app.security import accounts, credentials as users
 from counter_app.commands.common import open_database, positive_int
-from counter_app.context import system_actor
-from counter_app.errors import UserError
-from counter_app.permissions import ROLES
+from counter_app.infra.context import system_actor
+from counter_app.infra.errors import UserError
+from counter_app.security.permissions import ROLES
 
 
 def register(sub) -> None:

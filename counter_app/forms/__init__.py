@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 from counter_app.forms import application_form, letters, notice, receipt
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES, Document
 from counter_app.forms.snapshot import AppSnapshot, collect

@@ -6,7 +6,7 @@ type does not use and that are empty print "/" (the usual mark for "not applicab
 
 from __future__ import annotations
 
-from counter_app.catalog import FIELD_LABELS
+from counter_app.hall.catalog import FIELD_LABELS
 from counter_app.forms.common import (
     MATERIAL_STATE_LABELS,
     NOT_APPLICABLE,

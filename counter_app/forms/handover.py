@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from counter_app import catalog, clock
-from counter_app.errors import NotFound
+from counter_app.hall import catalog
+from counter_app.infra import clock
+from counter_app.infra.errors import NotFound
 from counter_app.forms.common import cn_date, cn_datetime, join_address
 from counter_app.forms.models import DOC_TITLES, DocHeader, Field, HandoverList, HandoverRow, SignatureLine
 from counter_app.forms.snapshot import load_hall
-from counter_app.masking import mask_phone
+from counter_app.security.redaction import mask_phone
 from counter_app.models import CounterWindow, HandoverBatch, User
 
 SHIFT_LABELS = {"am": "上午班", "pm": "下午班", "day": "全天", "": ""}

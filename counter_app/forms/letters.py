@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 from counter_app.forms.common import cn_date, join_address
 from counter_app.forms.models import (
     DOC_TITLES,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from counter_app import clock
+from counter_app.infra import clock
 from counter_app.forms.common import cn_date, cn_datetime
 from counter_app.forms.models import DocHeader, Field
-from counter_app.workdays import Deadline
+from counter_app.hall.workdays import Deadline
 
 TITLE = "用电业务办理进度单"
 ESTIMATE_NOTE = ("标注“预估”的日期所在年度的国家节假日安排尚未公布（或本厅尚未录入），暂按周末推算，"

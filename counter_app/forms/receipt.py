@@ -9,7 +9,7 @@ from counter_app.forms.common import APPOINTMENT_MODE_LABELS, SLOT_LABELS, cn_da
 from counter_app.forms.letters import deferral_lines
 from counter_app.forms.models import DOC_TITLES, DocHeader, Field, Receipt
 from counter_app.forms.snapshot import AppSnapshot
-from counter_app.masking import mask_id, mask_phone
+from counter_app.security.redaction import mask_id, mask_phone
 
 
 def _appointment_text(s: AppSnapshot) -> str:

@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, joinedload
 
-from counter_app import catalog, clock, hall
-from counter_app.errors import NotFound
+from counter_app.hall import catalog, hall
+from counter_app.infra import clock
+from counter_app.infra.errors import NotFound
 from counter_app.forms.common import HallInfo, hall_info, iso_date
-from counter_app.identity import CERT_TYPES, cert_label
+from counter_app.acceptance.identity import CERT_TYPES, cert_label
 from counter_app.models import Application, CounterWindow, Hall, User
 
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed over by counter_app.schema."""
+"""Alembic environment: runs on the connection handed over by counter_app.infra.schema_upgrade."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from counter_app.db import make_engine
+        from counter_app.infra.db import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
         with engine.begin() as conn:

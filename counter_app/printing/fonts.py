@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 
 log = logging.getLogger(__name__)
 

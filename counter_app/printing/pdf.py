@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from counter_app import clock
+from counter_app.infra import clock
 from counter_app.forms.models import (
     ApplicationForm,
     AuthenticityLetter,
@@ -25,7 +25,7 @@ from counter_app.forms.models import (
 )
 from counter_app.forms.progress_slip import ProgressSlip
 from counter_app.printing.fonts import FontSet, font_set
-from counter_app.printing.pdf_layout import Layout, build_pdf, landscape_a4
+from counter_app.printing.pdf_layout import Layout, SignatureMark, build_pdf, landscape_a4
 
 CHECKED, UNCHECKED = "☑", "☐"
 
@@ -229,17 +229,26 @@ def missing_characters(model: Document, fonts: FontSet | None = None, settings: 
     return fonts.missing("".join(_texts(model)))
 
 
-def story_for(model: Document, settings: dict | None = None) -> tuple[list[Flowable], Layout]:
-    """The flowables of ``model`` and the layout (fonts, page size) they are set in."""
+def story_for(model: Document, settings: dict | None = None,
+              signature: SignatureMark | None = None) -> tuple[list[Flowable], Layout]:
+    """The flowables of ``model`` and the layout (fonts, page size) they are set in; ``signature``
+    goes into the first signature box (the customer's), with the date it was given."""
     fonts = font_set(settings)
     pagesize = landscape_a4() if isinstance(model, HandoverList) else None
     lay = Layout(fonts, pagesize=pagesize) if pagesize else Layout(fonts)
+    lay.signature_mark = signature
     return STORIES[type(model)](model, lay), lay
 
 
-def render_pdf(model: Document, settings: dict | None = None) -> bytes:
-    story, lay = story_for(model, settings)
+def render_pdf(model: Document, settings: dict | None = None, *, signature: SignatureMark | None = None,
+               copy_note: str = "") -> bytes:
+    story, lay = story_for(model, settings, signature)
     header = model.header
     footer = f"{header.hall_name}　{header.number_label}：{header.number}　打印时间：{clock.now():%Y-%m-%d %H:%M}"
     return build_pdf(story, lay, title=f"{header.title} {header.number}", author=header.hall_name, footer=footer,
-                     subject=header.customer_name)
+                     subject=header.customer_name, copy_note=copy_note)
+
+
+def has_signature_box(model: Document) -> bool:
+    """Whether the document has boxes for the customer to sign (the receipt, for one, has none)."""
+    return bool(getattr(model, "signatures", ()))

@@ -23,7 +23,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.tables import CellStyle
 
-from counter_app import clock
+from counter_app.infra import clock
 from counter_app.forms.models import DocHeader, Field, SignatureLine
 from counter_app.printing.fonts import FontSet
 
@@ -79,6 +79,8 @@ class Layout:
         self._cell_styles: dict[tuple, CellStyle] = {}
         self.sign_name = ParagraphStyle("signame", parent=self.cell, alignment=TA_CENTER)
         self.sign_date = ParagraphStyle("date", parent=self.cell, alignment=TA_RIGHT)
+        # the customer's captured signature, placed in its box of the signature block
+        self.signature_mark: SignatureMark | None = None
 
     # --- text ---------------------------------------------------------------------------------
 
@@ -247,9 +249,15 @@ class Layout:
         rows = []
         role_w, date_label_w, date_w = 44 * mm, 14 * mm, 46 * mm
         sign_w = self.width - role_w - date_label_w - date_w
-        for s in signatures:
+        mark, self.signature_mark = self.signature_mark, None  # one document, one captured signature
+        target = mark.row(signatures) if mark is not None else -1
+        for i, s in enumerate(signatures):
             name = Text(s.name, self.sign_name) if s.name else ""
-            rows.append([Text(s.role, self.label), name, Text("日期", self.label), Text(s.date, self.sign_date)])
+            date = s.date
+            if i == target:
+                name = mark.flowable(sign_w - 2 * CELL_PAD_X, 13 * mm - CELL_PAD_TOP - CELL_PAD_BOTTOM)
+                date = mark.date
+            rows.append([Text(s.role, self.label), name, Text("日期", self.label), Text(date, self.sign_date)])
         table = self.table(rows, [role_w, sign_w, date_label_w, date_w], self._grid_style([
             ("BACKGROUND", (0, 0), (0, -1), LABEL_BG), ("BACKGROUND", (2, 0), (2, -1), LABEL_BG),
         ]), rowHeights=[13 * mm] * len(rows))
@@ -257,6 +265,26 @@ class Layout:
 
     def qr(self, payload: str, size: float = 32 * mm) -> Flowable:
         return QrFlowable(payload, size)
+
+
+@dataclass(frozen=True)
+class SignatureMark:
+    """A captured signature (PNG, flattened on white) and the date it was given."""
+
+    png: bytes
+    date: str
+    role: str = ""  # the box it goes into; "" = the first one
+
+    def row(self, signatures: Sequence[SignatureLine]) -> int:
+        return next((i for i, s in enumerate(signatures) if s.role == self.role), 0)
+
+    def flowable(self, max_width: float, max_height: float) -> Flowable:
+        from reportlab.lib.utils import ImageReader
+        from reportlab.platypus import Image
+
+        width, height = ImageReader(io.BytesIO(self.png)).getSize()
+        scale = min(max_width / width, max_height / height)
+        return Image(io.BytesIO(self.png), width=width * scale, height=height * scale)
 
 
 class QrFlowable(Flowable):
@@ -308,12 +336,14 @@ class QrFlowable(Flowable):
 class _PagedCanvas(rl_canvas.Canvas):
     """Draws the footer once the page count is known: "第 1 页 共 2 页" only when there are several."""
 
-    def __init__(self, *args, fonts: FontSet, footer: str, moment: dt.datetime, **kwargs) -> None:
+    def __init__(self, *args, fonts: FontSet, footer: str, moment: dt.datetime, copy_note: str = "",
+                 **kwargs) -> None:
         # the page preamble's font: reportlab's default (Helvetica) would be the one font not embedded
         kwargs["initialFontName"] = fonts.name
         super().__init__(*args, **kwargs)
         self._fonts = fonts
         self._footer = footer
+        self._copy_note = copy_note
         self._pages: list[dict] = []
         stamp = f"D:{moment:%Y%m%d%H%M%S}"
         self.setDateFormatter(lambda *_: stamp)
@@ -349,11 +379,19 @@ class _PagedCanvas(rl_canvas.Canvas):
         self._draw_text(MARGIN_X, y, self._footer, 8)
         if total > 1:
             self._draw_text(page_w - MARGIN_X, y, f"第 {number} 页 共 {total} 页", 9, "right")
+        if self._copy_note:  # a reprint of a signed document must not pass for the sealed original
+            top = self._pagesize[1] - 9 * mm
+            self.setFillColor(colors.HexColor("#B00020"))
+            self.setStrokeColor(colors.HexColor("#B00020"))
+            self.setLineWidth(1.2)
+            self.rect(MARGIN_X, top - 2.2 * mm, 16 * mm, 7 * mm, stroke=1, fill=0)
+            self._draw_text(MARGIN_X + 8 * mm, top, "副 本", 11, "center")
+            self._draw_text(page_w - MARGIN_X, top, self._copy_note, 8, "right")
         self.restoreState()
 
 
 def build_pdf(story: list[Flowable], layout: Layout, *, title: str, author: str, footer: str,
-              subject: str = "") -> bytes:
+              subject: str = "", copy_note: str = "") -> bytes:
     buffer = io.BytesIO()
     moment = clock.now()
     doc = SimpleDocTemplate(
@@ -361,7 +399,8 @@ def build_pdf(story: list[Flowable], layout: Layout, *, title: str, author: str,
         bottomMargin=MARGIN_BOTTOM, title=title, author=author, subject=subject, creator="counter_app",
         producer="counter_app (ReportLab)", invariant=1, lang="zh-CN",
     )
-    doc.build(story, canvasmaker=functools.partial(_PagedCanvas, fonts=layout.fonts, footer=footer, moment=moment))
+    doc.build(story, canvasmaker=functools.partial(_PagedCanvas, fonts=layout.fonts, footer=footer, moment=moment,
+                                                   copy_note=copy_note))
     return buffer.getvalue()
 
 

@@ -24,8 +24,8 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from counter_app import APP_AUTHOR, APP_NAME
-from counter_app.config import ENV_DATA_DIR
-from counter_app.errors import UserError
+from counter_app.infra.config import ENV_DATA_DIR
+from counter_app.infra.errors import UserError
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from counter_app import clock
-from counter_app.errors import UserError
+from counter_app.infra import clock
+from counter_app.infra.errors import UserError
 from counter_app.forms.models import ApplicationForm, Document, Field, ProxyLetter, Receipt
-from counter_app.resources import resource_path
+from counter_app.infra.resources import resource_path
 
 CHECKED, UNCHECKED = "☑", "☐"
 

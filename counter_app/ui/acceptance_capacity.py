@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import capacity
-from counter_app.errors import ValidationFailed
+from counter_app.acceptance import capacity
+from counter_app.infra.errors import ValidationFailed
 from counter_app.ui.widgets import ERROR_STYLE
 from counter_app.ui.screen_fit import fit_to_screen
 

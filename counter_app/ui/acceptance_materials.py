@@ -8,7 +8,7 @@ import datetime as dt
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from counter_app.acceptance_input import MATERIAL_STATES, PlanItem
+from counter_app.acceptance.clerk_input import MATERIAL_STATES, PlanItem
 from counter_app.ui.widgets import ERROR_STYLE, WARNING_STYLE, set_error_state
 
 

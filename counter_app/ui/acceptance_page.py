@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import acceptance, cardreader, clock, hall, identity
-from counter_app import catalog as catalog_mod
-from counter_app.acceptance_input import (
+from counter_app.acceptance import service as acceptance, cardreader, identity
+from counter_app.infra import clock
+from counter_app.hall import hall
+from counter_app.hall import catalog as catalog_mod
+from counter_app.acceptance.clerk_input import (
     LABELS,
     AcceptanceInput,
     capacity_unit,
@@ -44,10 +46,10 @@ from counter_app.acceptance_input import (
     total_capacity,
     validate,
 )
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.drafts import DraftStore
-from counter_app.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.acceptance.drafts import DraftStore
+from counter_app.infra.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
 from counter_app.ui import background
 from counter_app.ui.acceptance_view import AGENT_FIELDS, FORM_FIELDS, AcceptanceView
 from counter_app.ui.modal import run_modal

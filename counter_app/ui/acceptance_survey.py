@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import survey
+from counter_app.acceptance import survey
 from counter_app.ui.widgets import FieldRow
 
 ERROR_KEYS = ("appointment_mode", "appointment_day", "appointment_slot", "appointment_team")

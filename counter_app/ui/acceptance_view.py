@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import catalog as catalog_mod
-from counter_app import identity
-from counter_app.acceptance_input import LABELS
+from counter_app.hall import catalog as catalog_mod
+from counter_app.acceptance import identity
+from counter_app.acceptance.clerk_input import LABELS
 from counter_app.ui.acceptance_materials import MaterialsChecklist
 from counter_app.ui.acceptance_survey import SurveyBooking
 from counter_app.ui.widgets import STYLE_SHEET, Banner, FieldGrid, FieldRow, Section, named

@@ -4,21 +4,21 @@ account menu (锁定屏幕 / 修改密码 / 退出登录). ``run`` is what ``cou
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import sys
-from types import SimpleNamespace
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal
 from PySide6.QtGui import QAction, QFont, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from counter_app import accounts, audit, config, users
-from counter_app.context import Actor, system_actor, this_pc
-from counter_app.db import Database
-from counter_app.errors import DatabaseUnavailable, SchemaTooNew, UserError
-from counter_app.resources import resource_path
+from counter_app.security import accounts, credentials as users
+from counter_app.hall import counter_pcs
+from counter_app.infra import config
+from counter_app.infra.context import Actor, this_pc
+from counter_app.infra.db import Database
+from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew, UserError
+from counter_app.infra.resources import resource_path
+from counter_app.infra.schema_upgrade import connect
 from counter_app.ui.idle_lock import IdleLock
 from counter_app.ui.login_dialog import LoginDialog, PcSettings
 from counter_app.ui.modal import run_modal
@@ -79,30 +79,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 # --- the database ----------------------------------------------------------------------------------
 
 
-def connect(url: str) -> Database:
-    """Connect and bring the schema to head (SQLite backed up first). Raises DatabaseUnavailable,
-    SchemaTooNew or UserError with a Chinese message; never a driver exception."""
-    from counter_app import schema
-    from counter_app.commands.common import open_database
-
-    db = open_database(SimpleNamespace(db=url), upgrade=False)
-    try:
-        before, after, backup = schema.upgrade(db.engine)
-    except (OperationalError, DBAPIError) as exc:
-        db.dispose()
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
-        if getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501":  # insufficient privilege
-            raise UserError(
-                f"数据库需要升级到本程序的版本，但当前数据库账号 {db.engine.url.username} 无权修改表结构。"
-                "请管理员用数据库所有者账号运行 counter-app db upgrade 后再启动。") from exc
-        raise DatabaseUnavailable(f"无法升级数据库 {db.url}：{reason}") from exc
-    if before is not None and before != after:
-        with db.write() as session:
-            audit.record(session, system_actor(), "db_upgrade", "schema", after,
-                         detail={"from": before, "to": after, "backup": str(backup or "")})
-    return db
-
-
 def open_database_interactive(url: str, parent: QWidget | None = None) -> Database | None:
     """``connect`` with a readable message: a database that is down offers 重试 / 退出."""
     while True:
@@ -135,14 +111,10 @@ def open_database_interactive(url: str, parent: QWidget | None = None) -> Databa
 
 def register_pc(db: Database, actor: Actor, hall_code: str = "") -> bool:
     """Record this PC as a counter (window, version, last user) and name its PostgreSQL connections
-    after hall, window and host, when the counters module is in this build. A failure is logged:
-    being listed is useful, not a reason to keep a clerk out."""
-    if importlib.util.find_spec("counter_app.counters") is None:
-        return False
-    from counter_app import counters
-
+    after hall, window and host. A failure is logged: being listed is useful, not a reason to keep a
+    clerk out."""
     try:
-        counters.on_sign_in(db, actor, hall_code)
+        counter_pcs.on_sign_in(db, actor, hall_code)
     except UserError as exc:
         log.warning("PC not registered: %s", exc)
         return False
@@ -335,8 +307,6 @@ def run(db_url: str | None = None) -> int:
     try:
         if not flow.begin():
             return EXIT_OK
-        if flow.pc_registered is False:
-            log.info("counter_app.counters not in this build: PC not registered")
         return app.exec()
     finally:
         flow.shutdown()

@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import accounts, audit, audit_export, clock
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
+from counter_app.security import accounts, audit_trail
+from counter_app.reporting import audit_export
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.table_model import ListModel
 from counter_app.ui import file_dialogs
@@ -46,18 +48,18 @@ class AuditModel(ListModel):
         self.db = db
         self.actor = actor
         self.page_size = page_size
-        self.flt = audit.AuditFilter()
+        self.flt = audit_trail.AuditFilter()
         self.total = 0
         self._exhausted = True
 
-    def set_filter(self, flt: audit.AuditFilter) -> None:
+    def set_filter(self, flt: audit_trail.AuditFilter) -> None:
         """Raises UserError (permission, database) with the model left empty."""
         self.beginResetModel()
         self.flt = flt
         self.rows, self.total, self._exhausted = [], 0, True
         try:
-            self.total = audit.total(self.db, self.actor, flt)
-            self.rows = audit.view(self.db, self.actor, flt, limit=self.page_size)
+            self.total = audit_trail.total(self.db, self.actor, flt)
+            self.rows = audit_trail.view(self.db, self.actor, flt, limit=self.page_size)
             self._exhausted = len(self.rows) < self.page_size
         finally:
             self.endResetModel()
@@ -69,7 +71,7 @@ class AuditModel(ListModel):
         if parent.isValid() or self._exhausted or not self.rows:
             return
         try:
-            more = audit.view(self.db, self.actor, self.flt, limit=self.page_size, before_id=self.rows[-1].id)
+            more = audit_trail.view(self.db, self.actor, self.flt, limit=self.page_size, before_id=self.rows[-1].id)
         except UserError:
             self._exhausted = True
             return
@@ -112,7 +114,7 @@ class AuditPage(QWidget):
         self.action = QComboBox(self)
         self.action.setAccessibleName("操作")
         self.action.addItem("全部", "")
-        for code, label in sorted(audit.ACTION_LABELS.items(), key=lambda kv: kv[1]):
+        for code, label in sorted(audit_trail.ACTION_LABELS.items(), key=lambda kv: kv[1]):
             self.action.addItem(label, code)
         self.window = QComboBox(self)
         self.window.setAccessibleName("窗口")
@@ -122,7 +124,7 @@ class AuditPage(QWidget):
         self.outcome = QComboBox(self)
         self.outcome.setAccessibleName("结果")
         self.outcome.addItem("全部", "")
-        for code, label in audit.OUTCOME_LABELS.items():
+        for code, label in audit_trail.OUTCOME_LABELS.items():
             self.outcome.addItem(label, code)
         self.text = QLineEdit(self)
         self.text.setAccessibleName("关键字")
@@ -204,12 +206,12 @@ class AuditPage(QWidget):
         self.search()
         self.table.setFocus()
 
-    def current_filter(self) -> audit.AuditFilter:
+    def current_filter(self) -> audit_trail.AuditFilter:
         start = self.date_from.date().toPython()
         end = self.date_to.date().toPython()
         if end < start:
             start, end = end, start
-        return audit.AuditFilter(
+        return audit_trail.AuditFilter(
             since=dt.datetime.combine(start, dt.time()),
             until=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
             username=self.username.text().strip(),

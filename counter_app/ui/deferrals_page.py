@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import deferrals
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import StaleEdit, UserError, ValidationFailed
-from counter_app.permissions import Perm, allowed
+from counter_app.tracking import deferrals
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import StaleEdit, UserError, ValidationFailed
+from counter_app.security.permissions import Perm, allowed
 from counter_app.ui.form_widgets import dialog_buttons
 from counter_app.ui.list_page import (
     add_shortcuts,

@@ -39,10 +39,10 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import documents
-from counter_app.context import Actor
-from counter_app.db import Database
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
 from counter_app.documents import Rendered
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
 from counter_app.ui.modal import run_modal
@@ -136,6 +136,9 @@ class DocumentsDialog(QDialog):
             ("save_pdf", "另存为PDF(&S)…", "Ctrl+S", self.save_current_pdf),
             ("save_docx", "另存为Word(&W)…", "Ctrl+Shift+S", self.save_current_docx),
             ("save_all", "全套另存到文件夹(&F)…", "Ctrl+Shift+F", self.save_all),
+            ("sign", "客户签名(&G)…", "Ctrl+Alt+G", self.open_signing),
+            ("scans", "扫描件(&M)…", "Ctrl+Alt+M", self.open_scans),
+            ("archive", "案卷归档(&Z)…", "Ctrl+Alt+Z", self.archive_case),
             ("close", "关闭(&C)", "Esc", self.reject),
         ]
         button_row = QHBoxLayout()
@@ -479,6 +482,53 @@ class DocumentsDialog(QDialog):
     def _open_folder(self) -> None:
         if self._folder is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._folder)))
+
+    # --- signing, scans, archive (issue 18) ------------------------------------------------------
+
+    def open_signing(self, pad=None):
+        from counter_app.ui.signing_dialog import SigningDialog
+
+        dialog = SigningDialog(self.db, self.actor, self.application_id, self, pad=pad)
+        dialog.finished.connect(lambda _code: (self._pdf.clear(), self.refresh()))  # reprints now say "copy"
+        dialog.show()
+        self.signing_dialog = dialog
+        return dialog
+
+    def open_scans(self):
+        from counter_app.ui.scans_dialog import ScansDialog
+
+        dialog = ScansDialog(self.db, self.actor, self.application_id, self)
+        dialog.show()
+        self.scans_dialog = dialog
+        return dialog
+
+    def archive_case(self, path: str | None = None) -> None:
+        if path is None:
+            suggested = Path(self._default_dir()) / documents.suggested_filename(self.number, "案卷", "pdf")
+            path, _ = QFileDialog.getSaveFileName(self, "案卷归档", str(suggested), "PDF 文件 (*.pdf)")
+            if not path:
+                return
+        from counter_app import case_archive
+        from counter_app.ui.background import run_for
+
+        self._show("正在生成案卷（含签章单据、扫描件、办理环节和操作记录）…")
+        self.archiving = True
+
+        def work():
+            result = case_archive.build(self.db, self.actor, self.application_id)
+            return result, case_archive.save(self.db, self.actor, result, path)
+
+        def done(value) -> None:
+            self.archiving = False
+            result, target = value
+            self._show(f"已生成案卷 {target}：{result.pages}页，已签署单据{result.signed}份，扫描件{result.scans}页，"
+                       f"已加盖电子签章（可用 counter-app verify 检验）", folder=target.parent)
+
+        def failed(exc: Exception) -> None:
+            self.archiving = False
+            self._show(str(exc) if isinstance(exc, UserError) else f"生成案卷失败：{exc}", error=True)
+
+        run_for(self, work, done, failed)
 
     # --- closing --------------------------------------------------------------------------------
 

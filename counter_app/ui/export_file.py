@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
-from counter_app import exports
-from counter_app.context import Actor
-from counter_app.db import Database
+from counter_app.reporting import exports
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui import file_dialogs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from counter_app.errors import UserError, ValidationFailed
+from counter_app.infra.errors import UserError, ValidationFailed
 
 
 def set_invalid(widget: QWidget, invalid: bool) -> None:

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import application_search, clock
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.permissions import Perm, allowed
+from counter_app.tracking import application_search
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.security.permissions import Perm, allowed
 from counter_app.ui import background
 from counter_app.ui.widgets import ERROR_STYLE, named
 from counter_app.ui.screen_fit import fit_to_screen

@@ -30,12 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import documents, exports, handover
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError, ValidationFailed
-from counter_app.handover import LineRemark
-from counter_app.permissions import Perm, allowed
+from counter_app import documents
+from counter_app.reporting import exports
+from counter_app.tracking import handover
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError, ValidationFailed
+from counter_app.tracking.handover import LineRemark
+from counter_app.security.permissions import Perm, allowed
 from counter_app.printing.columns import Column
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.export_file import ask_save_path, export_task

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import users
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import DatabaseUnavailable, UserError
+from counter_app.security import credentials as users
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import DatabaseUnavailable, UserError
 
 log = logging.getLogger(__name__)
 

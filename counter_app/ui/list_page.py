@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTableView, QWidget
 
-from counter_app import warnings
-from counter_app.db import Database
-from counter_app.errors import UserError
+from counter_app.tracking import time_limits as warnings
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
 from counter_app.ui.tracking_common import buddy_label, fit_columns, plain, show_message, status_label
 
 

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import overview
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
-from counter_app.permissions import ROLES, allowed
+from counter_app.reporting import overview
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
+from counter_app.security.permissions import ROLES, allowed
 from counter_app.ui import pages as page_registry
 from counter_app.ui.menu_dialogs import add_dialog_actions, show_sign_in_notices
 from counter_app.ui.screen_fit import fit_to_screen

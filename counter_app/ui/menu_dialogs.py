@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
-from counter_app.errors import UserError
-from counter_app.permissions import Perm, allowed
+from counter_app.infra.errors import UserError
+from counter_app.security.permissions import Perm, allowed
 from counter_app.ui.background import run_for
 
 
@@ -27,7 +27,7 @@ class DialogSpec:
 
 
 def open_settings(window: QMainWindow) -> None:
-    from counter_app import settings_service
+    from counter_app.hall import settings_admin as settings_service
     from counter_app.ui.settings_dialog import SettingsDialog
 
     def show(settings) -> None:

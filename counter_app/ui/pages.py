@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from counter_app.permissions import Perm
+from counter_app.security.permissions import Perm
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ PAGES: list[PageSpec] = [
     # accounts and the audit trail (issue 7)
     PageSpec("users", "用户管理", "counter_app.ui.users_page:UsersPage", "管理", "Ctrl+Shift+U", Perm.MANAGE_USERS),
     PageSpec("audit", "审计日志", "counter_app.ui.audit_page:AuditPage", "管理", "Ctrl+Shift+A", Perm.VIEW_AUDIT),
+    # signed documents (issue 18)
+    PageSpec("seal", "电子签章证书", "counter_app.ui.seal_page:SealPage", "管理", "", Perm.MANAGE_SETTINGS),
 ]
 
 

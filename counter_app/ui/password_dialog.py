@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import accounts, users
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import DatabaseUnavailable, UserError
+from counter_app.security import accounts, credentials as users
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import documents
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
 from counter_app.ui.documents_dialog import DocumentsDialog
 from counter_app.ui.table_model import ListModel
 

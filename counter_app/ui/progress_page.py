@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import progress
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
-from counter_app.permissions import Perm, allowed
+from counter_app.tracking import progress
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
+from counter_app.security.permissions import Perm, allowed
 from counter_app.ui.list_page import add_shortcuts, command_button
 from counter_app.ui.modal import run_modal
 from counter_app.ui.screen_fit import fit_to_screen

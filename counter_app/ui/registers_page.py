@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import clock, exports, registers
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError, ValidationFailed
-from counter_app.permissions import Perm, allowed
-from counter_app.registers import RegisterFilter
+from counter_app.infra import clock
+from counter_app.reporting import exports, registers
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError, ValidationFailed
+from counter_app.security.permissions import Perm, allowed
+from counter_app.reporting.registers import RegisterFilter
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.export_file import ask_save_path, export_task
 from counter_app.ui.table_model import FunctionSource, PagedTableModel

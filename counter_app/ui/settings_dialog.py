@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import clock, holiday_import, settings_service
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError, ValidationFailed
-from counter_app.settings_service import SettingsUpdate
+from counter_app import holiday_import
+from counter_app.infra import clock
+from counter_app.hall import settings_admin as settings_service
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError, ValidationFailed
+from counter_app.hall.settings_admin import SettingsUpdate
 from counter_app.ui import file_dialogs
 from counter_app.ui.background import run_for
 from counter_app.ui.screen_fit import fit_to_screen

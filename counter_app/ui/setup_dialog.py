@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import accounts
-from counter_app.db import Database
-from counter_app.errors import DatabaseUnavailable, UserError
+from counter_app.security import accounts
+from counter_app.infra.db import Database
+from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 

@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import clock, stages
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import StaleEdit, UserError, ValidationFailed
+from counter_app.infra import clock
+from counter_app.tracking import stages
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import StaleEdit, UserError, ValidationFailed
 from counter_app.ui.tracking_common import RED_FG, buddy_label, fmt_time, show_message, status_label
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 
 
 class PagedSource(Protocol):

@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QMessageBox, QTableView, QWidget
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 from counter_app.ui import background
 
 YELLOW_BG = QColor("#fff4c2")

@@ -1,5 +1,5 @@
 """用户管理 (admins): create, change, disable, enable, unlock accounts and reset passwords.
-Every button calls counter_app.accounts, which checks Perm.MANAGE_USERS itself."""
+Every button calls counter_app.security.accounts, which checks Perm.MANAGE_USERS itself."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import accounts, clock
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
-from counter_app.permissions import ROLES
+from counter_app.security import accounts
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
+from counter_app.security.permissions import ROLES
 from counter_app.ui.field_errors import ErrorPresenter, FieldRow
 from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 from counter_app.ui.modal import run_modal

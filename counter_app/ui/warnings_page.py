@@ -6,11 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QVBoxLayout, QWidget
 
-from counter_app import warnings
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
-from counter_app.permissions import Perm, allowed
+from counter_app.tracking import time_limits as warnings
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
+from counter_app.security.permissions import Perm, allowed
 from counter_app.ui.list_page import (
     add_shortcuts,
     add_window_choices,

@@ -1,0 +1,1 @@
+"""The demo hall: deterministic staff, customers and applications for training and benchmarks."""

@@ -1,0 +1,168 @@
+"""The hall: first-run set-up, windows, and shared settings (defaults from the catalog)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from counter_app.security import audit
+from counter_app.hall import catalog
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
+from counter_app.infra.errors import UserError, ValidationFailed
+from counter_app.models import CalendarOverride, CounterWindow, Hall, HallSetting, User
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "deferral_working_days": 3,
+    "warning_yellow_ratio": 0.8,
+    "warning_red_ratio": 1.0,
+    "counter_standard_minutes": 20,
+    "idle_lock_minutes": 10,
+    "service_phone": "95598",
+    "fees_text": "低压居民及小微企业用电报装接电工程由供电企业投资建设，客户无需缴纳业务费用；"
+    "高压业扩工程按国家和省物价主管部门核定的标准收费，供电企业不收取任何未经核定的费用。",
+    "service_commitments": [
+        "居民客户用电报装全过程不超过5个工作日",
+        "低压非居民客户用电报装全过程不超过6个工作日",
+        "高压单电源客户用电报装全过程不超过22个工作日，双电源不超过32个工作日",
+        "现场勘查按客户预约时间到达现场",
+        "业扩报装工程不指定设计、施工和设备材料供应单位",
+    ],
+    "progress_query_text": "可拨打95598供电服务热线、登录“网上国网”App或持本回执到营业厅查询办理进度",
+    # per business type / stage overrides of catalog limits: {"lv_res_new": {"survey": 2}}
+    "stage_limits": {},
+    # applied capacity pre-filled for a residential 新装 (kW); the clerk may change it
+    "residential_default_kw": 8,
+    # survey teams and how many appointments each takes per working day (urban and rural differ)
+    "survey_teams": [
+        {"name": "城区勘查班", "area": "城区", "daily_capacity": 8},
+        {"name": "农村勘查班", "area": "农村", "daily_capacity": 4},
+    ],
+    # years unknown to chinesecalendar whose holidays an admin entered completely as overrides
+    "calendar_confirmed_years": [],
+}
+
+
+def get_hall(session: Session) -> Hall | None:
+    return session.scalar(select(Hall).order_by(Hall.id).limit(1))
+
+
+def require_hall(session: Session) -> Hall:
+    hall = get_hall(session)
+    if hall is None:
+        raise UserError("营业厅尚未初始化：请先启动程序完成首次设置，或运行 counter-app demo 生成演示数据")
+    return hall
+
+
+def is_set_up(session: Session) -> bool:
+    return get_hall(session) is not None and bool(session.scalar(select(func.count()).select_from(User)))
+
+
+def validate_setup(code: str, name: str, supervision_phone: str) -> None:
+    errors = {}
+    if not re.fullmatch(r"[A-Z0-9]{2,12}", code or ""):
+        errors["code"] = "营业厅编码应为2至12位大写字母或数字（用于申请编号，如 FZGL01）"
+    if not (name or "").strip():
+        errors["name"] = "请填写营业厅名称"
+    if not re.fullmatch(r"[0-9-]{5,20}", (supervision_phone or "").strip()):
+        errors["supervision_phone"] = "请填写监督电话（如 0591-87654321）"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_hall(
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    supervision_phone: str,
+    address: str = "",
+    phone: str = "",
+    windows: int = 4,
+) -> Hall:
+    validate_setup(code, name, supervision_phone)
+    if get_hall(session) is not None:
+        raise UserError("营业厅已经设置过，不能重复初始化")
+    hall = Hall(code=code, name=name.strip(), address=address, phone=phone,
+                supervision_phone=supervision_phone.strip(), created_at=clock.now())
+    session.add(hall)
+    session.flush()
+    for number in range(1, windows + 1):
+        session.add(CounterWindow(hall_id=hall.id, number=number, name=f"{number}号窗口"))
+    audit.record(session, actor, "setup", "hall", hall.id, detail={"code": code, "name": name})
+    return hall
+
+
+def windows(session: Session) -> list[CounterWindow]:
+    return list(session.scalars(select(CounterWindow).order_by(CounterWindow.number)))
+
+
+def window_by_number(session: Session, number: int) -> CounterWindow | None:
+    return session.scalar(select(CounterWindow).where(CounterWindow.number == number))
+
+
+def get_setting(session: Session, key: str, hall_id: int | None = None) -> Any:
+    if hall_id is not None:
+        return _settings(session, hall_id).get(key)
+    stmt = select(HallSetting.value).where(HallSetting.key == key)
+    if hall_id is not None:
+        stmt = stmt.where(HallSetting.hall_id == hall_id)
+    value = session.scalar(stmt.limit(1))
+    if value is None:
+        return DEFAULT_SETTINGS.get(key)
+    return value
+
+
+def _settings(session: Session, hall_id: int) -> dict[str, Any]:
+    """The hall's settings (defaults filled in), read once per unit of work: a save asked for five
+    of them, a query each. ``set_setting`` forgets them."""
+    memo = session.info.setdefault("hall_settings", {})
+    if hall_id not in memo:
+        rows = session.execute(select(HallSetting.key, HallSetting.value).where(HallSetting.hall_id == hall_id))
+        memo[hall_id] = {**DEFAULT_SETTINGS, **{key: value for key, value in rows}}
+    return memo[hall_id]
+
+
+def all_settings(session: Session, hall_id: int) -> dict[str, Any]:
+    return dict(_settings(session, hall_id))
+
+
+def set_setting(session: Session, actor: Actor, hall_id: int, key: str, value: Any) -> None:
+    row = session.scalar(select(HallSetting).where(HallSetting.hall_id == hall_id, HallSetting.key == key))
+    session.info.pop("hall_settings", None)  # read again after this change
+    old = row.value if row else DEFAULT_SETTINGS.get(key)
+    if row is None:
+        row = HallSetting(hall_id=hall_id, key=key, value=value, updated_at=clock.now(), updated_by_id=actor.user_id)
+        session.add(row)
+    else:
+        row.value = value
+        row.updated_at = clock.now()
+        row.updated_by_id = actor.user_id
+    audit.record(session, actor, "settings_change", "setting", key, detail={"old": old, "new": value})
+
+
+def stage_limit(session: Session, hall_id: int, business_type: str, stage: str) -> int:
+    """Working days of ``stage``: the hall's override, else the catalog's."""
+    overrides = get_setting(session, "stage_limits", hall_id) or {}
+    value = overrides.get(business_type, {}).get(stage)
+    if value is not None:
+        return int(value)
+    return catalog.load().business_type(business_type).stage(stage).limit_days
+
+
+def calendar_overrides(session: Session, hall_id: int) -> dict:
+    rows = session.execute(
+        select(CalendarOverride.day, CalendarOverride.is_workday).where(CalendarOverride.hall_id == hall_id)
+    )
+    return {day: workday for day, workday in rows}
+
+
+def work_calendar(session: Session, hall_id: int):
+    from counter_app.hall.workdays import WorkCalendar
+
+    confirmed = get_setting(session, "calendar_confirmed_years", hall_id) or []
+    return WorkCalendar(calendar_overrides(session, hall_id), confirmed_years=confirmed)

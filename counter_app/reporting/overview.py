@@ -1,0 +1,55 @@
+"""Figures the main window shows: today's acceptances and warning counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from counter_app.infra import clock
+from counter_app.hall import hall
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.models import Application
+
+
+@dataclass(frozen=True)
+class CounterFigures:
+    hall_name: str
+    accepted_today: int  # at this window (all windows when the actor has none)
+    yellow: int
+    red: int
+
+
+def counter_figures(db: Database, actor: Actor) -> CounterFigures:
+    today = clock.today()
+    start = dt.datetime.combine(today, dt.time())
+    with db.read() as session:
+        h = hall.require_hall(session)
+        stmt = select(func.count()).select_from(Application).where(
+            Application.accepted_at >= start, Application.accepted_at < start + dt.timedelta(days=1)
+        )
+        if actor.window_id and actor.role == "clerk":
+            stmt = stmt.where(Application.window_id == actor.window_id)
+        accepted = session.scalar(stmt) or 0
+        yellow, red = warning_counts(session, h.id)
+    return CounterFigures(h.name, accepted, yellow, red)
+
+
+def warning_counts(session, hall_id: int) -> tuple[int, int]:
+    """(yellow, red) with the time-limit rule of the registers, evaluated in SQL (fast at 100k rows)."""
+    from counter_app.reporting import registers
+    from counter_app.hall import settings_admin as settings_service
+
+    today = clock.today()
+    calendar = hall.work_calendar(session, hall_id)
+    limits = registers.stage_limits(session, hall_id)
+    ratio = settings_service.yellow_ratio(session, hall_id)
+    counts = []
+    for level in ("yellow", "red"):
+        condition = registers.warning_condition(level, today=today, calendar=calendar, limits=limits,
+                                                yellow_ratio=ratio)
+        stmt = select(func.count()).select_from(Application).where(Application.hall_id == hall_id, condition)
+        counts.append(session.scalar(stmt) or 0)
+    return counts[0], counts[1]

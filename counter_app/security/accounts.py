@@ -1,0 +1,330 @@
+"""Account administration and the first start.
+
+Everything here but ``first_start`` and ``change_own_password`` needs Perm.MANAGE_USERS (checked
+here, not only in the window). Accounts are never deleted: the audit trail refers to them; an admin
+disables them instead. Every change is an audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import string
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from counter_app.security import audit, credentials as users
+from counter_app.infra import clock
+from counter_app.hall import hall
+from counter_app.infra.context import Actor, this_pc
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError, ValidationFailed
+from counter_app.models import CounterWindow, User
+from counter_app.security.permissions import ROLES, Perm, require
+
+MAX_WINDOWS = 99
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account as the users page and ``counter-app user list`` show it."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    window_no: int | None
+    active: bool
+    must_change_password: bool
+    locked_until: dt.datetime | None
+    last_login_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    def is_locked(self, now: dt.datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or clock.now())
+
+    def status_label(self, now: dt.datetime | None = None) -> str:
+        if not self.active:
+            return "已停用"
+        if self.is_locked(now):
+            return f"已锁定（至 {self.locked_until:%H:%M}）"
+        if self.must_change_password:
+            return "待修改初始密码"
+        return "正常"
+
+
+def _account(session: Session, user: User) -> Account:
+    window_no = None
+    if user.window_id is not None:
+        window_no = session.scalar(select(CounterWindow.number).where(CounterWindow.id == user.window_id))
+    return Account(user.id, user.username, user.name, user.role, window_no, user.active,
+                   user.must_change_password, user.locked_until, user.last_login_at, user.created_at)
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
+    ) or 0
+
+
+def _manage(db: Database, actor: Actor, username: str = "") -> None:
+    require(db, actor, Perm.MANAGE_USERS, target_type="user", target_id=username)
+
+
+# --- listing --------------------------------------------------------------------------------------
+
+
+def list_accounts(db: Database, actor: Actor) -> list[Account]:
+    _manage(db, actor)
+    with db.read() as session:
+        return [_account(session, u) for u in session.scalars(select(User).order_by(User.role, User.username))]
+
+
+def get_account(db: Database, actor: Actor, username: str) -> Account:
+    _manage(db, actor, username)
+    with db.read() as session:
+        return _account(session, _user(session, username))
+
+
+# --- changes --------------------------------------------------------------------------------------
+
+
+def create_account(
+    db: Database, actor: Actor, username: str, *, role: str, name: str, password: str,
+    window_no: int | None = None,
+) -> Account:
+    """A new account whose initial password must be changed at the first sign-in."""
+    _manage(db, actor, username)
+    with db.write() as session:
+        user = users.create_user(session, actor, username.strip(), role=role, name=name, password=password,
+                                 window_no=window_no, must_change_password=True)
+        return _account(session, user)
+
+
+def update_account(
+    db: Database, actor: Actor, username: str, *, name: str, role: str, window_no: int | None
+) -> Account:
+    """Change name, role and default window; the last active admin keeps the admin role."""
+    _manage(db, actor, username)
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = "请填写姓名"
+    if role not in ROLES:
+        errors["role"] = "请选择角色"
+    if errors:
+        raise ValidationFailed(errors)
+    with db.write() as session:
+        user = _user(session, username)
+        if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:
+            raise UserError("这是唯一启用的管理员账号，不能改为其他角色；请先新建另一个管理员", field="role")
+        window_id = None
+        if window_no is not None:
+            window_id = session.scalar(select(CounterWindow.id).where(CounterWindow.number == window_no))
+            if window_id is None:
+                raise UserError(f"窗口 {window_no} 不存在", field="window")
+        old = {"name": user.name, "role": user.role, "window_id": user.window_id}
+        user.name, user.role, user.window_id = name.strip(), role, window_id
+        new = {"name": user.name, "role": user.role, "window_id": user.window_id}
+        changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
+        if changed:
+            audit.record(session, actor, "user_change", "user", user.id, detail={"username": username, **changed})
+        return _account(session, user)
+
+
+def disable_account(db: Database, actor: Actor, username: str) -> Account:
+    """The account can no longer sign in; its history stays. Not oneself, not the last admin."""
+    _manage(db, actor, username)
+    with db.write() as session:
+        user = _user(session, username)
+        if user.id == actor.user_id:
+            raise UserError("不能停用自己正在使用的账号")
+        if not user.active:
+            raise UserError(f"用户 {username} 已经是停用状态")
+        if user.role == "admin" and _active_admins(session) <= 1:
+            raise UserError("这是唯一启用的管理员账号，不能停用；请先新建另一个管理员")
+        user.active = False
+        audit.record(session, actor, "user_disable", "user", user.id, detail={"username": username})
+        return _account(session, user)
+
+
+def enable_account(db: Database, actor: Actor, username: str) -> Account:
+    _manage(db, actor, username)
+    with db.write() as session:
+        user = _user(session, username)
+        if user.active:
+            raise UserError(f"用户 {username} 已经是启用状态")
+        user.active = True
+        user.failed_attempts = 0
+        user.locked_until = None
+        audit.record(session, actor, "user_enable", "user", user.id, detail={"username": username})
+        return _account(session, user)
+
+
+def unlock_account(db: Database, actor: Actor, username: str) -> Account:
+    """Lift a lock-out after too many wrong passwords before it runs out by itself."""
+    _manage(db, actor, username)
+    with db.write() as session:
+        user = _user(session, username)
+        if not (user.locked_until and user.locked_until > clock.now()) and not user.failed_attempts:
+            raise UserError(f"用户 {username} 没有被锁定")
+        user.failed_attempts = 0
+        user.locked_until = None
+        audit.record(session, actor, "user_unlock", "user", user.id, detail={"username": username})
+        return _account(session, user)
+
+
+def generate_password(length: int = 10) -> str:
+    """A temporary password that meets the policy and is easy to read out (no 0/O, 1/l/I)."""
+    letters = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+    digits = "23456789"
+    while True:
+        chars = [secrets.choice(letters) for _ in range(length - 3)] + [secrets.choice(digits) for _ in range(3)]
+        secrets.SystemRandom().shuffle(chars)
+        candidate = "".join(chars)
+        if users.password_problem(candidate) is None and any(c in string.ascii_letters for c in candidate):
+            return candidate
+
+
+def reset_password(db: Database, actor: Actor, username: str, password: str | None = None) -> str:
+    """Set a temporary password (generated when none is given) that must be changed at the next
+    sign-in; also lifts a lock-out. Returns the temporary password to hand to the user."""
+    _manage(db, actor, username)
+    password = password or generate_password()
+    with db.write() as session:
+        user = _user(session, username)
+        problem = users.password_problem(password, user.username)
+        if problem:
+            raise UserError(problem, field="password")
+        user.password_hash = users.hash_password(password)
+        user.must_change_password = True
+        user.failed_attempts = 0
+        user.locked_until = None
+        audit.record(session, actor, "user_reset", "user", user.id, detail={"username": username})
+    return password
+
+
+def change_own_password(db: Database, actor: Actor, old: str, new: str, repeat: str | None = None) -> None:
+    """The signed-in user changes the own password (forced after an initial or reset one).
+    A refusal is recorded too."""
+    if repeat is not None and new != repeat:
+        raise UserError("两次输入的新密码不一致", field="repeat_password")
+    refused: UserError | None = None
+    with db.write() as session:
+        user = session.get(User, actor.user_id)
+        if user is None or not user.active:
+            raise UserError("当前账号已不存在或已停用，请重新登录")
+        try:
+            with session.begin_nested():
+                users.change_password(session, actor, user, old, new)
+        except UserError as exc:
+            refused = exc
+            audit.record(session, actor, "password_change", "user", user.id, detail=exc.field or "",
+                         outcome="refused")
+    if refused is not None:
+        raise refused
+
+
+def must_change_password(db: Database, actor: Actor) -> bool:
+    with db.read() as session:
+        user = session.get(User, actor.user_id)
+        return bool(user and user.must_change_password)
+
+
+# --- first start ----------------------------------------------------------------------------------
+
+
+def first_start(
+    db: Database,
+    *,
+    hall_code: str,
+    hall_name: str,
+    supervision_phone: str,
+    address: str = "",
+    phone: str = "",
+    windows: int = 4,
+    admin_username: str,
+    admin_name: str,
+    password: str,
+    password_repeat: str,
+    pc: str = "",
+) -> Account:
+    """An empty database becomes a hall: the hall, its windows and the first admin, in one
+    transaction. The admin chose the password here, so it need not be changed at the first sign-in.
+    Field names of ValidationFailed match the parameters."""
+    errors: dict[str, str] = {}
+    try:
+        hall.validate_setup(hall_code, hall_name, supervision_phone)
+    except ValidationFailed as exc:
+        mapping = {"code": "hall_code", "name": "hall_name", "supervision_phone": "supervision_phone"}
+        errors.update({mapping.get(k, k): v for k, v in exc.errors.items()})
+    if not 1 <= int(windows) <= MAX_WINDOWS:
+        errors["windows"] = f"窗口数量应在1至{MAX_WINDOWS}之间"
+    try:
+        users.validate_new_user(admin_username, "admin", admin_name, password)
+    except ValidationFailed as exc:
+        mapping = {"username": "admin_username", "name": "admin_name", "password": "password"}
+        errors.update({mapping.get(k, k): v for k, v in exc.errors.items()})
+    if "password" not in errors and password != password_repeat:
+        errors["password_repeat"] = "两次输入的密码不一致"
+    if errors:
+        raise ValidationFailed(errors)
+    with db.write() as session:
+        if hall.is_set_up(session) or hall.get_hall(session) is not None:
+            raise UserError("该数据库已经完成首次设置（可能另一台电脑刚刚完成），请直接登录")
+        setup_actor = Actor(None, "setup", "首次设置", "admin", pc=pc or this_pc())
+        created = hall.create_hall(session, setup_actor, code=hall_code.strip(), name=hall_name,
+                                   supervision_phone=supervision_phone, address=address.strip(),
+                                   phone=phone.strip(), windows=int(windows))
+        setup_actor = Actor(None, "setup", "首次设置", "admin", hall_id=created.id, pc=setup_actor.pc)
+        user = users.create_user(session, setup_actor, admin_username.strip(), role="admin", name=admin_name,
+                                 password=password, must_change_password=False)
+        return _account(session, user)
+
+
+# --- what the start-up screens need --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    """What the start of day needs before anyone is signed in (no personal data)."""
+
+    set_up: bool
+    hall_id: int | None
+    hall_code: str
+    hall_name: str
+    windows: list[tuple[int, str]]  # (number, name) of active windows
+    idle_lock_minutes: int
+    has_users: bool
+
+
+def start_info(db: Database) -> StartInfo:
+    with db.read() as session:
+        h = hall.get_hall(session)
+        has_users = bool(session.scalar(select(func.count()).select_from(User)))
+        if h is None:
+            return StartInfo(False, None, "", "", [], int(hall.DEFAULT_SETTINGS["idle_lock_minutes"]), has_users)
+        windows = [(w.number, w.name) for w in hall.windows(session) if w.active]
+        idle = hall.get_setting(session, "idle_lock_minutes", h.id)
+        return StartInfo(has_users, h.id, h.code, h.name, windows, int(idle or 0), has_users)
+
+
+def actor_at(db: Database, user: User, *, window_no: int | None, pc: str) -> Actor:
+    """The signed-in user at this PC's window (falling back to the user's default window)."""
+    with db.read() as session:
+        h = hall.get_hall(session)
+        window = hall.window_by_number(session, window_no) if window_no is not None else None
+        if window is None and user.window_id is not None:
+            window = session.get(CounterWindow, user.window_id)
+        return users.actor_for(user, hall_id=h.id if h else None, window=window, pc=pc)

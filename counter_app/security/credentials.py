@@ -1,0 +1,199 @@
+"""Accounts: argon2 password hashes, password policy, sign-in with lock-out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from counter_app.security import audit
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError, ValidationFailed
+from counter_app.models import CounterWindow, User
+from counter_app.security.permissions import ROLES
+
+_hasher = PasswordHasher()
+
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT_MINUTES = 15
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """The minimum policy: 8+ characters, letters and digits, not the user name."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少需要{MIN_PASSWORD_LENGTH}位"
+    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        return "密码需同时包含字母和数字"
+    if username and username.lower() in password.lower():
+        return "密码不能包含用户名"
+    return None
+
+
+def validate_new_user(username: str, role: str, name: str, password: str) -> None:
+    errors = {}
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{1,39}", username or ""):
+        errors["username"] = "用户名应以字母开头，由2至40位字母、数字、下划线、点或横线组成"
+    if role not in ROLES:
+        errors["role"] = "角色应为 clerk（受理员）、backoffice（后台）、supervisor（班长）或 admin（管理员）之一"
+    if not (name or "").strip():
+        errors["name"] = "请填写姓名"
+    problem = password_problem(password, username)
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    *,
+    role: str,
+    name: str,
+    password: str,
+    window_no: int | None = None,
+    must_change_password: bool = True,
+) -> User:
+    validate_new_user(username, role, name, password)
+    exists = session.scalar(select(func.count()).select_from(User).where(User.username == username))
+    if exists:
+        raise UserError(f"用户名 {username} 已存在，请换一个", field="username")
+    window_id = None
+    if window_no is not None:
+        window_id = session.scalar(select(CounterWindow.id).where(CounterWindow.number == window_no))
+        if window_id is None:
+            raise UserError(f"窗口 {window_no} 不存在", field="window")
+    user = User(
+        username=username,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+        window_id=window_id,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user_add", "user", user.id, detail={"username": username, "role": role})
+    return user
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, pc: str = "", window_no: int | None = None
+) -> User:
+    """Check a sign-in; count failures and lock the account for a while after too many.
+
+    The failure counter and the audit entries are written to ``session`` before ``UserError`` is
+    raised: the caller must commit them anyway (``sign_in`` does)."""
+    return _check_password(session, username, password, pc=pc, window_no=window_no,
+                           success="login", failure="login_failed")
+
+
+def _check_password(
+    session: Session, username: str, password: str, *, pc: str, window_no: int | None,
+    success: str, failure: str,
+) -> User:
+    now = clock.now()
+    user = session.scalar(select(User).where(User.username == username))
+    anonymous = Actor(None, username, "", "", window_no=window_no, pc=pc)
+    if user is None:
+        audit.record(session, anonymous, failure, "user", "", detail="unknown user", outcome="refused")
+        raise UserError("用户名或密码不正确")
+    who = Actor(user.id, user.username, user.name, user.role, window_no=window_no, pc=pc)
+    if not user.active:
+        audit.record(session, who, failure, "user", user.id, detail="disabled", outcome="refused")
+        raise UserError("该账号已停用，请联系管理员")
+    if user.locked_until and user.locked_until > now:
+        audit.record(session, who, failure, "user", user.id, detail="locked", outcome="refused")
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))  # 15:00 left = 15
+        raise UserError(f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员")
+    if not verify_password(user.password_hash, password):
+        user.failed_attempts += 1
+        left = MAX_FAILED_ATTEMPTS - user.failed_attempts
+        if left <= 0:
+            user.locked_until = now + dt.timedelta(minutes=LOCKOUT_MINUTES)
+            user.failed_attempts = 0
+            message = f"密码错误次数过多，账号已锁定 {LOCKOUT_MINUTES} 分钟"
+        else:
+            message = f"用户名或密码不正确（再错 {left} 次将锁定账号）"
+        audit.record(session, who, failure, "user", user.id, detail="bad password", outcome="refused")
+        raise UserError(message)
+    user.failed_attempts = 0
+    user.locked_until = None
+    if success == "login":
+        user.last_login_at = now
+    audit.record(session, who, success, "user", user.id)
+    return user
+
+
+def sign_in(db: Database, username: str, password: str, *, pc: str = "", window_no: int | None = None) -> User:
+    """``authenticate`` in its own transaction that is committed even when the sign-in is refused,
+    so failed attempts count towards the lock-out and stay in the audit log."""
+    return _committed_check(db, lambda s: authenticate(s, username.strip(), password, pc=pc, window_no=window_no))
+
+
+def unlock_screen(db: Database, actor: Actor, password: str) -> User:
+    """The idle-locked window asks the signed-in user's password again; failures count like a sign-in."""
+    return _committed_check(db, lambda s: _check_password(
+        s, actor.username, password, pc=actor.pc, window_no=actor.window_no,
+        success="unlock", failure="unlock_failed"))
+
+
+def _committed_check(db: Database, check) -> User:
+    refused: UserError | None = None
+    user = None
+    with db.write() as session:
+        try:
+            user = check(session)
+        except UserError as exc:  # keep the counter and the audit entry: commit, then refuse
+            refused = exc
+    if refused is not None:
+        raise refused
+    return user
+
+
+def record_session_event(db: Database, actor: Actor, action: str, *, detail: str = "") -> None:
+    """``logout`` or ``lock``: an audit entry of its own (the screen locks even if it cannot be written)."""
+    with db.write() as session:
+        audit.record(session, actor, action, "user", actor.user_id or "", detail=detail)
+
+
+def change_password(session: Session, actor: Actor, user: User, old: str, new: str) -> None:
+    if not verify_password(user.password_hash, old):
+        raise UserError("原密码不正确", field="old_password")
+    problem = password_problem(new, user.username)
+    if problem:
+        raise UserError(problem, field="new_password")
+    if verify_password(user.password_hash, new):
+        raise UserError("新密码不能与原密码相同", field="new_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.password_changed_at = clock.now()
+    audit.record(session, actor, "password_change", "user", user.id)
+
+
+def actor_for(user: User, *, hall_id: int | None, window: CounterWindow | None, pc: str) -> Actor:
+    return Actor(
+        user.id, user.username, user.name, user.role, hall_id=hall_id,
+        window_id=window.id if window else None, window_no=window.number if window else None, pc=pc,
+    )
