@@ -35,7 +35,7 @@ from counter_app.ui.table_model import ListModel
 from counter_app.ui import file_dialogs
 
 ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
-COLUMNS = ["时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象", "结果", "详情"]
+COLUMNS = ["时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象", "结果", "说明"]
 DEFAULT_DAYS = 7
 
 
@@ -87,8 +87,8 @@ class AuditModel(ListModel):
         r = self.rows[index.row()]
         if role in (Qt.DisplayRole, Qt.ToolTipRole):
             values = [f"{r.at:%Y-%m-%d %H:%M:%S}", r.username, r.user_name,
-                      f"{r.window_no}号" if r.window_no else "", r.pc, r.action_label, r.target_label,
-                      r.outcome_label, r.detail_label]
+                      f"{r.window_no}号" if r.window_no else "", r.pc, r.action_label, r.target_name or r.target_label,
+                      r.outcome_label, r.sentence]
             return values[index.column()]
         if role == Qt.ForegroundRole and r.outcome != "ok":
             return QBrush(QColor("#c0262d"))
