@@ -271,7 +271,7 @@ def render_set(db: Database, actor: Actor, application_id: int, fmt: str = "pdf"
                docs: Sequence[str] | None = None) -> list[Rendered]:
     """The documents of this application's set (or ``docs``), in the order they are handed over."""
     _check_format(fmt)
-    from counter_app.signed_documents import copy_marks
+    from counter_app.signing.copies import copy_marks
 
     with db.read() as session:
         snapshot = forms.collect(session, application_id)

@@ -75,7 +75,7 @@ def _qt_objects_die_with_their_test(request):
 
 @pytest.fixture(autouse=True)
 def _clock_not_left_frozen(request):
-    """A test that freezes ``counter_app.clock`` must unfreeze it: a frozen clock leaking into the
+    """A test that freezes ``counter_app.infra.clock`` must unfreeze it: a frozen clock leaking into the
     next test makes that test pass or fail by the order the tests run in. Module- and class-scoped
     freezes are checked when their scope ends (``pytest_runtest_teardown`` below)."""
     before = clock._frozen
@@ -83,7 +83,7 @@ def _clock_not_left_frozen(request):
     after = clock._frozen
     if after != before:
         clock.freeze(before)
-        pytest.fail(f"{request.node.nodeid} left counter_app.clock frozen at {after} (was {before}): "
+        pytest.fail(f"{request.node.nodeid} left counter_app.infra.clock frozen at {after} (was {before}): "
                     "unfreeze with clock.freeze(None) or use the frozen_now fixture", pytrace=False)
 
 
@@ -94,7 +94,7 @@ def pytest_runtest_teardown(item, nextitem):
         if clock._frozen is not None:
             moment = clock._frozen
             clock.freeze(None)
-            raise AssertionError(f"module {item.module.__name__} left counter_app.clock frozen at {moment}")
+            raise AssertionError(f"module {item.module.__name__} left counter_app.infra.clock frozen at {moment}")
     return result
 
 

@@ -11,11 +11,14 @@ import pdfplumber
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from counter_app import case_archive, cli, pdf_seal, scans, seal_certificates, signed_documents
-from counter_app.errors import PermissionDenied
+from counter_app.reporting import case_archive
+from counter_app import cli
+from counter_app.signing import pdf_seal, certificates as seal_certificates, signed_documents
+from counter_app.acceptance import scans
+from counter_app.infra.errors import PermissionDenied
 from counter_app.models import Material
 from counter_app.printing import pdfa
-from counter_app.signature_pad import sample_signature
+from counter_app.signing.signature_pad import sample_signature
 from tests.factories import add_case
 from tests.scan_samples import page_image, scanner_pdf
 

@@ -1,4 +1,4 @@
-"""The suite's guard against a test leaving ``counter_app.clock`` frozen (tests/conftest.py)."""
+"""The suite's guard against a test leaving ``counter_app.infra.clock`` frozen (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_a_test_that_leaves_the_clock_frozen_fails_and_the_next_one_runs_unfroze
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, errors=1)
-    result.stdout.fnmatch_lines(["*test_leaks left counter_app.clock frozen at 2020-01-01 00:00:00*"])
+    result.stdout.fnmatch_lines(["*test_leaks left counter_app.infra.clock frozen at 2020-01-01 00:00:00*"])
 
 
 def test_a_module_scoped_freeze_must_end_with_its_module(pytester):
@@ -51,4 +51,4 @@ def test_a_module_scoped_freeze_must_end_with_its_module(pytester):
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*module test_a left counter_app.clock frozen at 2020-01-01 00:00:00*"])
+    result.stdout.fnmatch_lines(["*module test_a left counter_app.infra.clock frozen at 2020-01-01 00:00:00*"])

@@ -7,9 +7,12 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from counter_app import case_archive, demo_signing, documents, pdf_seal, seal_certificates
-from counter_app.context import system_actor
-from counter_app.demo import DemoOptions, generate
+from counter_app.reporting import case_archive
+from counter_app.demo import signing as demo_signing
+from counter_app import documents
+from counter_app.signing import pdf_seal, certificates as seal_certificates
+from counter_app.infra.context import system_actor
+from counter_app.demo.generator import DemoOptions, generate
 from counter_app.models import Material, ScanPage, SignedDocument
 
 

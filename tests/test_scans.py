@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from counter_app import scans
-from counter_app.errors import PermissionDenied, UserError
+from counter_app.acceptance import scans
+from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import AuditEntry, Material
 from tests.factories import add_case
 from tests.scan_samples import page_image, scanner_pdf

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
-from counter_app import cli, seal_certificates
+from counter_app import cli
+from counter_app.signing import certificates as seal_certificates
 
 pytest_plugins = ["tests.hall_fixtures"]  # hall_db
 

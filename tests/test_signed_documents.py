@@ -15,11 +15,12 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
-from counter_app import documents, pdf_seal, seal_certificates, signed_documents
-from counter_app.errors import PermissionDenied, UserError
+from counter_app import documents
+from counter_app.signing import pdf_seal, certificates as seal_certificates, signed_documents
+from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.models import AuditEntry, SealCertificate
 from counter_app.printing import pdfa
-from counter_app.signature_pad import PadError, SimulatedPad, sample_signature
+from counter_app.signing.signature_pad import PadError, SimulatedPad, sample_signature
 from tests.factories import add_case
 
 pytest_plugins = ["tests.hall_fixtures"]  # hall_db

@@ -15,9 +15,9 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from counter_app import pdf_seal, seal_certificates
+from counter_app.signing import pdf_seal, certificates as seal_certificates
 from counter_app.models import Material
-from counter_app.signature_pad import SimulatedPad, sample_signature
+from counter_app.signing.signature_pad import SimulatedPad, sample_signature
 from counter_app.ui import background
 from tests.factories import add_case
 from tests.scan_samples import page_image
@@ -162,7 +162,7 @@ def test_scans_from_a_file_and_the_document_camera_folder_then_archive(qtbot, wi
 
 
 def test_a_clerk_of_another_window_sees_masked_thumbnails(qtbot, hall_db, frozen_now):
-    from counter_app import scans
+    from counter_app.acceptance import scans
     from counter_app.ui.scans_dialog import ScansDialog
 
     db, actors = hall_db
@@ -179,8 +179,8 @@ def test_a_clerk_of_another_window_sees_masked_thumbnails(qtbot, hall_db, frozen
 
 
 def test_a_hall_keeps_chosen_documents_on_paper(qtbot, hall_db, frozen_now):
-    from counter_app import signed_documents
-    from counter_app.errors import UserError
+    from counter_app.signing import signed_documents
+    from counter_app.infra.errors import UserError
     from counter_app.ui.main_window import MainWindow
 
     db, actors = hall_db

@@ -67,8 +67,8 @@ def _demo(args) -> int:
         report = generate(db, DemoOptions(applications=args.applications, seed=args.seed, now=now,
                                           password=args.password),
                           progress if show_progress else None)
-        from counter_app import demo_signing
-        from counter_app.demo import _frozen_clock
+        from counter_app.demo import signing as demo_signing
+        from counter_app.demo.generator import _frozen_clock
 
         with _frozen_clock(report.now):  # signed and scanned at the demo's "now", like the rest of it
             signing = demo_signing.add(db) if args.applications else None

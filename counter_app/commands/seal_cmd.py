@@ -8,10 +8,10 @@ import getpass
 import sys
 from pathlib import Path
 
-from counter_app import pdf_seal, seal_certificates
+from counter_app.signing import pdf_seal, certificates as seal_certificates
 from counter_app.commands.common import open_database
-from counter_app.context import system_actor
-from counter_app.errors import DatabaseUnavailable, UserError
+from counter_app.infra.context import system_actor
+from counter_app.infra.errors import DatabaseUnavailable, UserError
 
 EXIT_NOT_VALID = 1
 
@@ -132,7 +132,8 @@ def _passphrase(args) -> int:
 
 
 def _archive(args) -> int:
-    from counter_app import case_archive, documents
+    from counter_app.reporting import case_archive
+    from counter_app import documents
 
     output = Path(args.output)
     if output.suffix.lower() != ".pdf":

@@ -22,7 +22,7 @@ from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata import model as xmp
 
-from counter_app import clock
+from counter_app.infra import clock
 
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 CREATOR = "counter_app"

@@ -508,7 +508,7 @@ class DocumentsDialog(QDialog):
             path, _ = QFileDialog.getSaveFileName(self, "案卷归档", str(suggested), "PDF 文件 (*.pdf)")
             if not path:
                 return
-        from counter_app import case_archive
+        from counter_app.reporting import case_archive
         from counter_app.ui.background import run_for
 
         self._show("正在生成案卷（含签章单据、扫描件、办理环节和操作记录）…")

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import seal_certificates, signed_documents
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
+from counter_app.signing import certificates as seal_certificates, signed_documents
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
 from counter_app.ui.background import run_for
 
 ERROR_STYLE = "color: #b00020;"

@@ -18,7 +18,7 @@ from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen, QTabletEvent, QTouchEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from counter_app.signature_pad import CapturedSignature, Point
+from counter_app.signing.signature_pad import CapturedSignature, Point
 
 MOUSE_PRESSURE = 0.5  # a mouse reports none; a pen or finger that does wins
 

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import documents, signature_pad, signed_documents
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import UserError
+from counter_app import documents
+from counter_app.signing import signature_pad, signed_documents
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import UserError
 from counter_app.ui.background import run_for
 from counter_app.ui.signature_widget import SignatureWidget
 

@@ -22,12 +22,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app import audit, blobs, clock, deferrals, privacy
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import NotFound, UserError
+from counter_app.security import audit, privacy
+from counter_app.infra import blobs, clock
+from counter_app.tracking import deferrals
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError
 from counter_app.models import Application, Material, ScanPage
-from counter_app.permissions import Perm, allowed, require
+from counter_app.security.permissions import Perm, allowed, require
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 80_000_000  # a 300 dpi A3 page is 17 Mpx; beyond this is a mistake or a decompression bomb
@@ -350,7 +352,7 @@ def list_scans(db: Database, actor: Actor, application_id: int) -> list[ScanInfo
 
 def page(db: Database, actor: Actor, scan_id: int, *, purpose: str = "view") -> tuple[ScanInfo, bytes]:
     """One page in full (view, or export to a file by the caller); refused and recorded if not allowed."""
-    from counter_app.permissions import refuse
+    from counter_app.security.permissions import refuse
 
     with db.read() as session:
         row = session.get(ScanPage, scan_id)

@@ -28,8 +28,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from counter_app.errors import UserError
-from counter_app.seal_certificates import SealKey
+from counter_app.infra.errors import UserError
+from counter_app.signing.certificates import SealKey
 
 FIELD_PREFIX = "HallSeal"
 

@@ -6,8 +6,8 @@ import hashlib
 
 from sqlalchemy.orm import Session
 
-from counter_app import clock
-from counter_app.errors import NotFound
+from counter_app.infra import clock
+from counter_app.infra.errors import NotFound
 from counter_app.models import StoredBlob
 
 

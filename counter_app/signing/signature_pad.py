@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from counter_app.errors import UserError
+from counter_app.infra.errors import UserError
 
 ENV_PAD = "COUNTER_APP_SIGNATURE_PAD"
 MIN_POINTS = 8  # fewer is a tap or a slip, not a signature

@@ -16,18 +16,23 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app import audit, blobs, clock, forms, hall, seal_certificates
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import NotFound, UserError
+from counter_app import forms
 from counter_app.forms.common import cn_date
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
+from counter_app.hall import hall
+from counter_app.infra import blobs, clock
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError
 from counter_app.models import Application, SealCertificate, SignedDocument
-from counter_app.pdf_seal import seal
-from counter_app.permissions import Perm, require
 from counter_app.printing import pdf, pdfa
 from counter_app.printing.pdf_layout import SignatureMark
-from counter_app.signature_pad import CapturedSignature
+from counter_app.security import audit
+from counter_app.security.permissions import Perm, require
+from counter_app.signing import certificates as seal_certificates
+from counter_app.signing.copies import latest_signed as _latest
+from counter_app.signing.pdf_seal import seal
+from counter_app.signing.signature_pad import CapturedSignature
 
 
 @dataclass(frozen=True)
@@ -60,12 +65,6 @@ def _number(session: Session, application_id: int) -> str:
     if number is None:
         raise NotFound(f"申请（内部编号 {application_id}）不存在")
     return number
-
-
-def _latest(session: Session, application_id: int) -> dict[str, SignedDocument]:
-    rows = session.scalars(select(SignedDocument).where(SignedDocument.application_id == application_id)
-                           .order_by(SignedDocument.id)).all()
-    return {r.document: r for r in rows}  # the newest per document wins
 
 
 def targets(db: Database, actor: Actor, application_id: int) -> list[SignTarget]:
@@ -223,13 +222,3 @@ def save_signed(db: Database, actor: Actor, signed_id: int, path) -> str:
     except OSError as exc:
         raise UserError(save_error_message(exc, target)) from exc
     return str(target)
-
-
-def copy_marks(session: Session, application_id: int) -> dict[str, tuple[SignatureMark, str]]:
-    """For reprints: per signed document, the signature as given and the note that says "copy"."""
-    result = {}
-    for doc, row in _latest(session, application_id).items():
-        image = blobs.get(session, row.image_blob_id)
-        note = f"副本：本单据已于{cn_date(row.signed_at)}由客户电子签名并经营业厅电子签章，原件为签章PDF"
-        result[doc] = (SignatureMark(image, cn_date(row.signed_at), row.signer_role), note)
-    return result

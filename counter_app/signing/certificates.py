@@ -26,12 +26,13 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
 
-from counter_app import audit, clock, config
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import NotFound, UserError
+from counter_app.infra import clock, config
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound, UserError
 from counter_app.models import Hall, SealCertificate
-from counter_app.permissions import Perm, require
+from counter_app.security import audit
+from counter_app.security.permissions import Perm, require
 
 ENV_PASSPHRASE = "COUNTER_APP_SEAL_PASSPHRASE"
 PASSPHRASE_FILE = "seal-passphrase"

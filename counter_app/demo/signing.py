@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from counter_app import scans, seal_certificates, signed_documents, users
-from counter_app.context import system_actor, this_pc
-from counter_app.db import Database
+from counter_app.acceptance import scans
+from counter_app.signing import certificates as seal_certificates, signed_documents
+from counter_app.security import credentials as users
+from counter_app.infra.context import system_actor, this_pc
+from counter_app.infra.db import Database
 from counter_app.models import Application, CounterWindow, Material, User
-from counter_app.signature_pad import sample_signature
+from counter_app.signing.signature_pad import sample_signature
 
 
 @dataclass

@@ -18,15 +18,20 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, PageBreak, Spacer
 from sqlalchemy import select
 
-from counter_app import audit, blobs, catalog, clock, forms, hall, privacy, scans, seal_certificates
-from counter_app.context import Actor
-from counter_app.db import Database
-from counter_app.errors import NotFound
+from counter_app.security import audit, audit_trail, redaction
+from counter_app.infra import blobs, clock
+from counter_app.hall import catalog, hall
+from counter_app import forms
+from counter_app.acceptance import scans
+from counter_app.signing import certificates as seal_certificates
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.infra.errors import NotFound
 from counter_app.forms.common import cn_date
 from counter_app.forms.models import DOC_TITLES, Field
 from counter_app.models import Application, AuditEntry, SignedDocument, StageEvent, User
-from counter_app.pdf_seal import seal
-from counter_app.permissions import Perm, refuse, require
+from counter_app.signing.pdf_seal import seal
+from counter_app.security.permissions import Perm, refuse, require
 from counter_app.printing import pdf, pdfa
 from counter_app.printing.fonts import font_set
 from counter_app.printing.pdf_layout import Layout, SignatureMark, build_pdf
@@ -77,8 +82,8 @@ def build(db: Database, actor: Actor, application_id: int) -> ArchiveResult:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.target_type == "application",
                                                            AuditEntry.target_id == number)
                                   .order_by(AuditEntry.at, AuditEntry.id)).all()
-        trail = [(_fmt(e.at), e.username, str(e.window_no or ""), audit.ACTION_LABELS.get(e.action, e.action),
-                  audit.OUTCOME_LABELS.get(e.outcome, e.outcome), _detail(e.detail)) for e in entries]
+        trail = [(_fmt(e.at), e.username, str(e.window_no or ""), audit_trail.ACTION_LABELS.get(e.action, e.action),
+                  audit_trail.OUTCOME_LABELS.get(e.outcome, e.outcome), _detail(e.detail)) for e in entries]
     require(db, actor, Perm.VIEW_APPLICATION, target_type="application", target_id=number)
     key = seal_certificates.seal_key(db, snapshot.hall.id)
 
@@ -160,7 +165,7 @@ def _detail(text: str) -> str:
             item = str(item)
             parts.append(f"{DETAIL_KEYS.get(key, key)}：{item[:16] if key == 'sha256' else item}")
         text = "；".join(parts)
-    return privacy.redact(text)[:200]
+    return redaction.redact(text)[:200]
 
 
 def _header(snapshot):
@@ -191,7 +196,7 @@ def _page_count(data: bytes) -> int:
 def save(db: Database, actor: Actor, result: ArchiveResult, path: str | Path) -> Path:
     """Write the archive (owner-only: it holds personal data) and record where."""
     from counter_app.documents import _write_atomically, save_error_message
-    from counter_app.errors import UserError
+    from counter_app.infra.errors import UserError
 
     target = Path(path)
     if target.is_dir():
