@@ -50,7 +50,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.acceptance.drafts import DraftStore
 from counter_app.infra.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
-from counter_app.ui import background
+from counter_app.ui import background, held_forms
 from counter_app.ui.acceptance_view import AGENT_FIELDS, FORM_FIELDS, AcceptanceView
 from counter_app.ui.modal import run_modal
 from counter_app.ui.widgets import editor_text, pc_settings, set_editor_text
@@ -122,6 +122,7 @@ class AcceptancePage(QWidget):
         self.new_form(focus=False)
         self._load_defaults()
         self._offer_drafts()
+        held_forms.install(self)
 
     # --- wiring ---------------------------------------------------------------------------------
 
@@ -342,7 +343,8 @@ class AcceptancePage(QWidget):
         if not self.is_dirty():  # empty, or saved and not changed since
             self.new_form()
         else:
-            self.view.status.setText("当前受理尚未保存：请先保存，或点“清空重填”放弃后再办理下一笔")
+            self.view.status.setText("当前受理尚未保存：请先保存，或按 Ctrl+H 挂起（稍后恢复），或点“清空重填”放弃，"
+                                     "再办理下一笔")
             self.view.cert_number.setFocus(Qt.ShortcutFocusReason)
 
     def clear_form(self) -> None:
@@ -773,29 +775,29 @@ class AcceptancePage(QWidget):
             self.view.status.setText(f"正在修改已受理的申请 {self.number}，按 Ctrl+S 保存修改")
         self._draft_timer.start()
 
+    def draft_payload(self) -> tuple[dict, str]:
+        """What a draft (or a held form) of the form on screen holds, and its one-line summary."""
+        inp = self.collect()
+        bt = self.cat.business_name(inp.business_type)
+        summary = " · ".join(x for x in (inp.holder_name.strip() or "（未填姓名）", bt, self.number) if x)
+        return {
+            "form": inp.to_dict(),
+            "mode": self.mode,
+            "application_id": self.application_id,
+            "version": self.version,
+            "number": self.number,
+            "loaded": self._loaded_input.to_dict() if self._loaded_input else None,
+        }, summary
+
     def write_draft(self) -> None:
         """Keep the form on disk (or drop the draft when nothing is left to lose)."""
         try:
             if not self.is_dirty():
                 self.drafts.remove(self.draft_key)
                 return
-            inp = self.collect()
-            bt = self.cat.business_name(inp.business_type)
-            summary = " · ".join(x for x in (inp.holder_name.strip() or "（未填姓名）", bt, self.number) if x)
-            self.drafts.save(
-                self.draft_key,
-                {
-                    "form": inp.to_dict(),
-                    "mode": self.mode,
-                    "application_id": self.application_id,
-                    "version": self.version,
-                    "number": self.number,
-                    "loaded": self._loaded_input.to_dict() if self._loaded_input else None,
-                },
-                username=self.actor.username,
-                window_no=self.actor.window_no,
-                summary=summary,
-            )
+            data, summary = self.draft_payload()
+            self.drafts.save(self.draft_key, data, username=self.actor.username, window_no=self.actor.window_no,
+                             summary=summary)
         except OSError as exc:
             self.view.status.setText(f"本机草稿无法写入（{exc}），请尽快保存")
 
@@ -819,7 +821,8 @@ class AcceptancePage(QWidget):
         return True
 
     def _offer_drafts(self) -> None:
-        self._pending_drafts = [d for d in self.drafts.list(self.actor.username) if not self._draft_in_use(d.key)]
+        self._pending_drafts = [d for d in self.drafts.list(self.actor.username)
+                                if not self._draft_in_use(d.key) and not d.data.get("held")]  # held: 挂起 list
         if self._pending_drafts:
             self._show_draft_offer()
 

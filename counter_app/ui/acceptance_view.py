@@ -253,6 +253,7 @@ class AcceptanceView(QWidget):
         for button in (self.save_button, self.print_button, self.next_button, self.clear_button):
             bar.addWidget(button)
         outer.addLayout(bar)
+        self.action_bar = bar  # held_forms adds 挂起 here
 
     # --- builders -----------------------------------------------------------------------------------
 

@@ -12,8 +12,9 @@ os.environ.setdefault("COUNTER_APP_DATA_DIR", tempfile.mkdtemp())
 
 from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
 
-from counter_app import accounts, schema  # noqa: E402
-from counter_app.db import Database, make_engine  # noqa: E402
+from counter_app.infra import schema_upgrade as schema  # noqa: E402
+from counter_app.infra.db import Database, make_engine  # noqa: E402
+from counter_app.security import accounts  # noqa: E402
 from counter_app.ui.app import make_application  # noqa: E402
 from counter_app.ui.screen_fit import available_area  # noqa: E402
 from tests.conftest import setup_hall  # noqa: E402
