@@ -23,7 +23,11 @@ def _window(qtbot, db, actor):
     return window
 
 
-def test_admin_opens_settings_from_the_menu_and_saves(qtbot, sqlite_db):
+def test_admin_opens_settings_from_the_menu_and_saves(qtbot, sqlite_db, monkeypatch):
+    from counter_app import calendar_notice
+
+    # no sign-in notice about next year's calendar in front of the window (tested in test_calendar_year)
+    monkeypatch.setattr(calendar_notice, "next_year_notice", lambda *_a: None)
     actors = setup_hall(sqlite_db)
     window = _window(qtbot, sqlite_db, actors["admin1"])
     menu = window.menus["管理"]

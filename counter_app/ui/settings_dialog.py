@@ -248,7 +248,7 @@ class SettingsDialog(QDialog):
         self.remove_button = QPushButton("删除所选", tab)
         self.remove_button.setAccessibleName("删除所选")
         self.import_button = QPushButton("从文件导入(&I)…", tab)
-        self.import_button.setAccessibleName("从文件导入节假日")
+        self.import_button.setAccessibleName("从文件导入")
         self.import_button.setToolTip("读入按国务院放假通知整理的 CSV 或 xlsx 文件（列：日期、类型、说明），"
                                       "并确认该年度")
         add_row.addWidget(self.add_button)
