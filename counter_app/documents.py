@@ -31,7 +31,7 @@ from counter_app.infra import atomic_files, clock, config
 from counter_app.infra.context import SYSTEM_USERNAME, Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
-from counter_app.models import Application, HandoverBatch, PrintRecord
+from counter_app.models import Application, AuditEntry, HandoverBatch, PrintRecord
 from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, allowed, require
 
@@ -73,6 +73,13 @@ class DocumentEntry:
     prints: int  # successful prints and reprints so far
     last_printed_at: object | None
     last_printer: str
+    outdated: bool = False  # printed, then the application was edited: the paper says something else
+
+    @property
+    def state(self) -> str:
+        if not self.prints:
+            return "未打印"
+        return "需重新打印：打印后申请已修改" if self.outdated else f"已打印{self.prints}次"
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,9 @@ def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=
                    PrintRecord.outcome == "ok")
             .order_by(PrintRecord.at, PrintRecord.id)
         ).all()
+        last_edit = session.scalar(
+            select(func.max(AuditEntry.at)).where(AuditEntry.action == "edit", AuditEntry.target_type == "application",
+                                                  AuditEntry.target_id == str(application_id), AuditEntry.outcome == "ok"))
     if not checked:
         _require_print(db, actor, "application", snapshot.number)
     entries = []
@@ -229,6 +239,7 @@ def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=
             doc=doc, title=DOC_TITLES[doc], applicable=reason is None, reason=reason or "",
             prints=len(printed), last_printed_at=printed[-1].at if printed else None,
             last_printer=printed[-1].printer if printed else "",
+            outdated=bool(printed and last_edit is not None and last_edit > printed[-1].at),
         ))
     return entries
 

@@ -40,6 +40,7 @@ def enterprise_increase(**overrides) -> AcceptanceInput:
         industry="制造业",
         existing_capacity="50",
         applied_capacity="30",
+        account_number="3501000123456",
         legal_rep_name="林大海",
         legal_rep_id_number=resident_id(21),
         has_agent=True,

@@ -89,7 +89,8 @@ def test_numbers_follow_each_other_and_customer_is_reused(db, actors, frozen_now
     second = acceptance.save(
         db,
         actors["clerk2"],
-        residential(number, business_type="lv_res_increase", existing_capacity="4", applied_capacity="4"),
+        residential(number, business_type="lv_res_increase", existing_capacity="4", applied_capacity="4",
+                    account_number="3501000123457"),
     )
     assert second.number == "FZGL01-20261124-0002"
     with db.read() as s:
@@ -155,6 +156,7 @@ def test_known_customer_has_certificate_on_file(db, actors, frozen_now):
         residential(
             number,
             business_type="lv_res_increase",
+            account_number="3501000123457",
             existing_capacity="8",
             applied_capacity="4",
             materials={"holder_id": "on_file"},
@@ -338,6 +340,7 @@ def test_edit_changes_type_and_recomputes_deadlines(db, actors, frozen_now):
     loaded = acceptance.load(db, actors["clerk1"], saved.application_id)
     inp = loaded.input
     inp.business_type, inp.existing_capacity, inp.applied_capacity = "lv_res_increase", "4", "6"
+    inp.account_number = "3501000123457"  # an existing account: its 户号
     acceptance.update(db, actors["clerk1"], saved.application_id, loaded.version, inp)
     with db.read() as s:
         app = s.get(Application, saved.application_id)

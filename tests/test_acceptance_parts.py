@@ -119,3 +119,34 @@ def test_changed_fields_are_named_with_the_domain_labels():
     after = AcceptanceInput(business_type="lv_res_new", contact_mobile="13900000000", has_agent=True,
                             materials={"holder_id": "received"})
     assert changed_fields(before, after) == [LABELS["contact_mobile"], "经办人", "资料清单"]
+
+
+# --- 增容 and changes of an existing account (issue 16) ------------------------------------------
+
+
+def test_low_voltage_increase_with_a_high_voltage_supply_is_refused():
+    import datetime as dt
+
+    from counter_app.acceptance.clerk_input import high_voltage_counterpart
+    from counter_app.acceptance.input_checks import validate
+    from counter_app.infra.errors import ValidationFailed
+    from tests.acceptance_helpers import enterprise_increase
+
+    # 100 kW existing + 60 kW applied: above the 100 kW low-voltage limit, suggested 10 kV
+    for voltage in ("", "10kV"):
+        inp = enterprise_increase(existing_capacity="100", applied_capacity="60", supply_voltage=voltage)
+        with pytest.raises(ValidationFailed) as info:
+            validate(inp, today=dt.date(2026, 11, 24))
+        assert info.value.errors["supply_voltage"] == (
+            "低压非居民增容只能以220V/380V低压供电，10kV供电属于高压业务，请改为“高压增容”（合计容量 160 kW）")
+    assert high_voltage_counterpart("lv_biz_increase") == "hv_increase"
+    validate(enterprise_increase(existing_capacity="50", applied_capacity="30", supply_voltage="380V"),
+             today=dt.date(2026, 11, 24))
+
+
+@pytest.mark.parametrize("business_type", ["lv_res_increase", "lv_biz_increase", "hv_increase", "rename", "transfer"])
+def test_increase_and_every_change_ask_for_the_account_number(business_type):
+    from counter_app.hall import catalog
+
+    bt = catalog.load().business_type(business_type)
+    assert "account_number" in bt.required

@@ -42,8 +42,8 @@ def test_supervisor_exports_the_filtered_trail(db, trail, tmp_path):
     top, header, rows = _sheet(target)
     assert list(header) == [c.title for c in audit_export.COLUMNS]
     assert [r[6] for r in rows] == ["登录", "登录失败", "受理"]
-    assert rows[1][9] == "被拒绝" and rows[1][10] == "密码错误" and rows[0][5] == "PC-1"
-    assert rows[2][10] == "证件 110105********002X，手机 138****5678"
+    assert rows[1][9] == "被拒绝" and rows[1][10] == "王小明（clerk1）登录失败（被拒绝）：密码错误" and rows[0][5] == "PC-1"
+    assert rows[2][10].endswith("：证件 110105********002X，手机 138****5678")
     assert any("用户 clerk1" in str(c) for r in top for c in r if c)
     assert seen[0] == (0, 3)
     with db.read() as s:

@@ -105,3 +105,22 @@ def test_keyset_paging_is_stable_while_entries_arrive(db, busy_day):
     rest = audit_trail.view(db, sup, audit_trail.AuditFilter(), limit=100, before_id=first[-1].id)
     seen = [r.id for r in first + rest]
     assert len(seen) == len(set(seen)) == audit_trail.total(db, sup, audit_trail.AuditFilter()) - 1
+
+
+def test_the_trail_reads_as_sentences(sqlite_db):
+    """Who did what to whom, in words: no "用户 4", no JSON, no password field names."""
+    from counter_app.hall.settings_admin import SettingsUpdate, save
+    from counter_app.security import accounts
+    from counter_app.security import audit_trail as trail
+    from tests.conftest import setup_hall
+
+    actors = setup_hall(sqlite_db)
+    admin = actors["admin1"]
+    save(sqlite_db, admin, SettingsUpdate(yellow_percent=75, supervision_phone="0591-87654321"))
+    accounts.disable_account(sqlite_db, admin, "clerk2")
+    rows = trail.view(sqlite_db, admin, trail.AuditFilter())
+    sentences = [r.sentence for r in rows]
+    assert "管理员（admin1）修改设置：黄色预警比例 由 0.8 改为 0.75" in sentences
+    assert all("{" not in t and "new_password" not in t for t in sentences)
+    (disabled,) = [r for r in rows if r.action == "user_disable"]
+    assert disabled.sentence == "管理员（admin1）停用用户 李芳（clerk2）：用户名：clerk2"

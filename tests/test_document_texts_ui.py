@@ -22,7 +22,7 @@ def test_admin_edits_texts_per_business_type_and_progress_link(qtbot, sqlite_db)
         actors = setup_hall(sqlite_db)
         window = MainWindow(sqlite_db, actors["admin1"], pages=[])
         qtbot.addWidget(window)
-        assert window.settings_action in window.menus["管理"].actions()
+        assert window.dialog_actions["settings"] in window.menus["管理"].actions()
         seen = {}
 
         def edit(dialog):
@@ -38,14 +38,17 @@ def test_admin_edits_texts_per_business_type_and_progress_link(qtbot, sqlite_db)
             seen["back_to_resident"] = dialog.fees.toPlainText()
             # a link without {number} is refused at its field, nothing typed is lost
             type_text(dialog.progress_url, "https://example.cn/progress")
-            dialog.accept()
+            dialog.accept()  # saved in the background: the refusal comes back to the message line
+            qtbot.waitUntil(lambda: "{number}" in dialog.message.text(), timeout=5000)
             seen["refused"] = dialog.message.text()
             dialog.progress_url.setText("https://example.cn/progress?no={number}")
             dialog.accept()
 
         state = when_modal(SettingsDialog, edit)
-        window.settings_action.trigger()
+        window.dialog_actions["settings"].trigger()
         qtbot.waitUntil(lambda: state["done"], timeout=5000)
+        # saved in the background: the status bar says so once it is stored
+        qtbot.waitUntil(lambda: "告知书收费标准及服务承诺" in window.statusBar().currentMessage(), timeout=5000)
         assert seen["groups"] == ["低压居民", "低压非居民", "高压", "变更用电（更名、过户等）"]
         assert "不向客户收取" in seen["resident_fees"] and seen["back_to_resident"] == seen["resident_fees"]
         assert "{number}" in seen["refused"]
@@ -53,7 +56,6 @@ def test_admin_edits_texts_per_business_type_and_progress_link(qtbot, sqlite_db)
         assert saved.business_texts["change"] == {"fees": "过户、更名不收取任何费用。",
                                                    "commitments": ["资料齐全后{total_limit}个工作日内办结"]}
         assert saved.progress_url_template == "https://example.cn/progress?no={number}"
-        assert "告知书收费标准及服务承诺" in window.statusBar().currentMessage()
         app_id = add_case(sqlite_db, actors["clerk1"], business_type="rename")
         with sqlite_db.read() as s:
             snap = forms.collect(s, app_id)

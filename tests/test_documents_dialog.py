@@ -9,13 +9,13 @@ import os
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QFileDialog, QPushButton
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
 from counter_app.models import PrintRecord
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrinterChoice, PrintFailed
-from counter_app.ui import background
+from counter_app.ui import background, file_dialogs
 from counter_app.ui.documents_dialog import DocumentsDialog
 from counter_app.ui.print_support import PrinterChoiceDialog
 from tests.factories import add_case
@@ -144,7 +144,7 @@ def test_save_as_pdf_and_word_and_a_full_disk_loses_nothing(qtbot, dialog, monke
 
     def save(how, name):
         dialog.last_saved = []
-        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / name), ""))
+        monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(out / name), ""))
         how()
         settle(qtbot)
         return dialog.last_saved[0] if dialog.last_saved else None
@@ -169,7 +169,7 @@ def test_save_as_pdf_and_word_and_a_full_disk_loses_nothing(qtbot, dialog, monke
 
 
 def test_save_whole_set_to_a_folder(qtbot, dialog, monkeypatch, tmp_path):
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "set"))
+    monkeypatch.setattr(file_dialogs, "get_existing_directory", lambda *a, **k: str(tmp_path / "set"))
     dialog.save_all()
     settle(qtbot)
     assert len(dialog.last_saved) == 5
@@ -260,3 +260,29 @@ def test_documents_page_is_in_the_main_window(qtbot, hall_db, frozen_now, printe
     admin = MainWindow(db, actors["admin1"])
     qtbot.addWidget(admin)
     assert "documents" not in admin.page_keys()  # admins do not print customers' documents
+
+
+def test_an_edit_after_printing_marks_the_prints_outdated(qtbot, dialog, printer):
+    """Printed, then the application is edited: the list says 需重新打印 until it is printed again."""
+    import datetime as dt
+
+    from counter_app.acceptance import service as acceptance
+    from counter_app.infra import clock
+
+    assert dialog.print_all() is True
+    wait_job(qtbot, dialog)
+    clock.freeze(clock.now() + dt.timedelta(minutes=5))  # the clerk corrects the phone afterwards
+    clerk = dialog.actor
+    loaded = acceptance.load(dialog.db, clerk, dialog.application_id)
+    loaded.input.contact_mobile = "13900001111"
+    acceptance.update(dialog.db, clerk, loaded.application_id, loaded.version, loaded.input)
+    dialog.refresh()
+    qtbot.waitUntil(lambda: "需重新打印" in dialog.doc_list.item(0).text(), timeout=10_000)
+    assert dialog.doc_list.item(0).text() == "用电业务办理告知书（需重新打印：打印后申请已修改）"
+    clock.freeze(clock.now() + dt.timedelta(minutes=1))
+    dialog.doc_list.setCurrentRow(0)
+    dialog.print_current()
+    wait_job(qtbot, dialog)
+    dialog.refresh()
+    qtbot.waitUntil(lambda: dialog.doc_list.item(0).text() == "用电业务办理告知书（已打印2次）", timeout=10_000)
+    assert "需重新打印" in dialog.doc_list.item(1).text()  # the others still are

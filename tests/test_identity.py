@@ -95,3 +95,39 @@ def test_masking():
     assert mask_id("11010519491231002X") == "110105********002X"
     assert mask_phone("13812345678") == "138****5678"
     assert "8765" not in mask_phone("0591-87654321")
+
+
+# --- issue 16: area codes that ever existed, the type from the number ------------------------------
+
+
+def _ric(body17: str) -> str:
+    from stdnum.cn import ric
+
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+@pytest.mark.parametrize("area", ["350102", "110111", "440305", "810000", "830000"])
+def test_current_and_old_area_codes_give_no_warning(area):
+    from counter_app.acceptance import identity
+
+    # born 1949, registered later in a district created in 1983/1986: the code is a registration
+    result = identity.check("id_card", _ric(area + "19491231002"))
+    assert result.ok and result.warnings == []
+
+
+def test_an_area_code_that_never_existed_is_a_warning():
+    from counter_app.acceptance import area_codes, identity
+
+    result = identity.check("id_card", _ric("110199" + "19491231002"))
+    assert result.ok and result.warnings == [
+        "地区码 110199 不在国家行政区划代码表中（含已撤销的代码），已按校验位通过，请目视核对证件"]
+    assert area_codes.place("350102") == "福建省鼓楼区" and area_codes.place("110199") is None
+
+
+def test_a_credit_code_under_the_id_card_suggests_the_licence():
+    from counter_app.acceptance import identity
+
+    assert identity.suggest_cert_type("id_card", "91350100M000100Y43") == "business_licence"
+    assert identity.suggest_cert_type("business_licence", "11010519491231002X") == "id_card"
+    assert identity.suggest_cert_type("id_card", "11010519491231002X") is None
+    assert identity.suggest_cert_type("id_card", "91350100M000100Y4Z") is None  # wrong either way

@@ -168,3 +168,30 @@ def test_window_stays_responsive_during_a_large_export(qtbot, sqlite_db, frozen_
     gaps = [b - a for a, b in zip([0, *ticks], ticks, strict=False)]
     # events kept flowing: no pause of a second or more while the export ran
     assert len(ticks) >= 3 and max(gaps) < 1000, (elapsed, max(gaps), len(ticks))
+
+
+def test_unmasked_export_asks_the_reason_before_the_file_dialog(qtbot, hall, tmp_path, monkeypatch):
+    """Through the main window (台账, Ctrl+E): no reason, no file dialog; the reason field is marked."""
+    from counter_app.ui import export_file
+    from counter_app.ui.main_window import MainWindow
+
+    db, actors = hall
+    window = MainWindow(db, actors["super1"])
+    qtbot.addWidget(window)
+    window.show()
+    page = window.page("registers")
+    asked = []
+    monkeypatch.setattr(export_file.file_dialogs, "get_save_file_name",
+                        lambda *a, **k: asked.append(a[1]) or (str(tmp_path / "u.xlsx"), ""))
+    page.unmasked_check.setChecked(True)
+    page.export_button.click()
+    assert asked == [] and "须填写原因" in page.error_label.text()
+    assert "border" in page.reason_edit.styleSheet()
+    page.reason_edit.setText("监管核查")
+    from counter_app.ui import registers_page
+
+    monkeypatch.setattr(registers_page.QMessageBox, "information", staticmethod(lambda *a, **k: None))
+    page.export_button.click()
+    assert asked == ["导出Excel"] and page.reason_edit.styleSheet() == ""
+    qtbot.waitUntil(lambda: getattr(page, "last_export", None) is not None, timeout=20_000)
+    assert page.last_export.unmasked

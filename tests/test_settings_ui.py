@@ -67,6 +67,7 @@ def test_admin_edits_and_saves(qtbot, settings_hall):
         dialog.tabs.setCurrentIndex(1)
         dialog.grab().save(os.path.join(SHOTS, "settings_limits.png"))
     dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
     assert dialog.result() == dialog.DialogCode.Accepted, dialog.message.text()
     assert "监督电话" in dialog.summary() and "环节时限" in dialog.summary()
     s = settings_service.load(db, actors["admin1"])
@@ -85,6 +86,7 @@ def test_bad_value_shown_at_its_tab_and_field(qtbot, settings_hall):
     dialog.deferral.setValue(0)
     dialog.name.setText("新名称")
     dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
     assert dialog.result() != dialog.DialogCode.Accepted
     assert dialog.message.text().startswith("容缺补交期限应为1至30个工作日")
     assert dialog.tabs.currentIndex() == 2 and "border" in dialog.deferral.styleSheet()

@@ -107,6 +107,8 @@ def test_enterprise_increase_through_an_agent(qtbot, hall_db):
     type_text(e["existing_capacity"], "50")
     type_text(e["applied_capacity"], "30")
     assert e["total_capacity"].text() == "80" and e["supply_voltage"].currentData() == "380V"
+    assert v.rows["account_number"].star.text() == "*"  # an existing account: its 户号
+    type_text(e["account_number"], "3501000123456")
 
     v.has_agent.setChecked(True)
     assert v.agent_grid.isVisible()
@@ -163,6 +165,7 @@ def test_known_customer_prefills_and_marks_on_file(qtbot, hall_db):
     type_text(e["existing_capacity"], "8")
     e["applied_capacity"].clear()
     type_text(e["applied_capacity"], "4")
+    type_text(e["account_number"], "3501000123457")
     save_and_wait(qtbot, page)
     assert v.banner.kind == "success", v.banner.plain
     with db.read() as s:
@@ -283,7 +286,7 @@ def test_unknown_area_code_is_a_warning_and_letter_authority_is_valid(qtbot, hal
     body = "11019919800101001"
     type_text(v.cert_number, body + ric.calc_check_digit(body + "0"))
     row = v.rows["cert_number"]
-    assert "地区码 110199 不在本地行政区划表中" in row.error.text()
+    assert "地区码 110199 不在国家行政区划代码表中" in row.error.text()
     assert v.cert_number.property("invalid") != "true"  # a warning, not a refusal
     assert page.cert_entered_at is not None
 
@@ -379,3 +382,58 @@ def test_after_saving_the_documents_are_offered(qtbot, hall_db, monkeypatch):
     assert page.view.print_button.isVisible() and page.focusWidget() is page.view.print_button
     page.view.print_button.click()
     assert opened == saved == [page.application_id]
+
+
+def test_low_voltage_increase_with_10kv_offers_the_high_voltage_type(qtbot, hall_db, monkeypatch):
+    """100 kW existing + 60 kW applied: the window suggests 10 kV, so 低压非居民增容 is refused with
+    the offer to switch to 高压增容; everything typed stays."""
+    from counter_app.ui.main_window import MainWindow
+
+    db, actors = hall_db
+    window = MainWindow(db, actors["clerk1"])
+    qtbot.addWidget(window)
+    window.show()
+    page = window.page("accept")
+    v, e = page.view, page.editors
+    asked = []
+    monkeypatch.setattr(page, "_confirm", lambda title, text: asked.append(text) or True)
+    v.cert_type.setCurrentIndex(v.cert_type.findData("business_licence"))
+    type_text(v.cert_number, CREDIT_CODE)
+    type_text(v.holder_name, "福州闽江食品有限公司")
+    v.business_type.setCurrentIndex(v.business_type.findData("lv_biz_increase"))
+    type_text(e["address_district"], "福州市仓山区")
+    type_text(e["address_detail"], "建新镇工业路18号")
+    type_text(e["contact_name"], "林经理")
+    type_text(e["contact_mobile"], "13905911234")
+    e["industry"].setCurrentIndex(e["industry"].findData("制造业"))
+    type_text(e["existing_capacity"], "100")
+    type_text(e["applied_capacity"], "60")
+    type_text(e["account_number"], "3501000123456")
+    assert e["supply_voltage"].currentData() == "10kV"  # the window's own suggestion
+    page.save_action.trigger()
+    wait_idle(qtbot)
+    assert asked and "请改为“高压增容”" in asked[0]
+    assert v.business_type.currentData() == "hv_increase"
+    assert e["existing_capacity"].text() == "100" and e["account_number"].text() == "3501000123456"
+    with db.read() as s:
+        assert s.scalar(select(Application)) is None  # nothing saved as low voltage
+
+
+def test_a_credit_code_typed_under_the_id_card_offers_the_licence(qtbot, hall_db, monkeypatch):
+    from counter_app.ui.main_window import MainWindow
+
+    db, actors = hall_db
+    window = MainWindow(db, actors["clerk1"])
+    qtbot.addWidget(window)
+    window.show()
+    page = window.page("accept")
+    v = page.view
+    asked = []
+    monkeypatch.setattr(page, "_confirm", lambda title, text: asked.append(text) or True)
+    assert v.cert_type.currentData() == "id_card"
+    type_text(v.cert_number, CREDIT_CODE)
+    wait_idle(qtbot)
+    assert asked == ["这是营业执照（统一社会信用代码）的号码，不是居民身份证号码：请把证件类型改为“营业执照（统一社会信用代码）”。"
+                     "\n\n现在改为“营业执照（统一社会信用代码）”吗？"]
+    assert v.cert_type.currentData() == "business_licence" and v.cert_number.text() == CREDIT_CODE
+    assert not v.rows["cert_number"].error.isVisible() or "营业执照" not in v.rows["cert_number"].error.text()

@@ -316,7 +316,7 @@ def test_supervisor_reads_and_filters_the_audit_log(qtbot, sqlite_db):
     page.search_button.click()
     rows = page.model.rows
     assert len(rows) == 3 and {r.action_label for r in rows} == {"登录失败"}
-    assert page.model.data(page.model.index(0, 8)) == "密码错误"
+    assert page.model.data(page.model.index(0, 8)) == "王小明（clerk1）登录失败（被拒绝）：密码错误"
     page.outcome.setCurrentIndex(0)
     page.window.setCurrentIndex(page.window.findData(2))
     page.search_button.click()

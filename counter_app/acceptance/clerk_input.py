@@ -323,6 +323,20 @@ def type_defaults(bt: BusinessType, cat: catalog_mod.Catalog, residential_kw: De
 PART_LABELS = {"materials": "资料清单", "appointment": "勘查预约", "has_agent": "经办人", "green_channel": "绿色通道"}
 
 
+HIGH_VOLTAGE_COUNTERPART = {"lv_res_new": "hv_new", "lv_biz_new": "hv_new",
+                            "lv_res_increase": "hv_increase", "lv_biz_increase": "hv_increase"}
+
+
+def is_high_voltage_supply(voltage: str) -> bool:
+    """10kV and above (the catalog's voltages are 220V, 380V, 10kV …)."""
+    return voltage.strip().lower().endswith("kv")
+
+
+def high_voltage_counterpart(business_type: str) -> str | None:
+    """The high-voltage type a low-voltage 新装/增容 becomes when its supply is high voltage."""
+    return HIGH_VOLTAGE_COUNTERPART.get(business_type)
+
+
 def changed_fields(before: AcceptanceInput, after: AcceptanceInput) -> list[str]:
     """Labels of what differs between two versions of an acceptance (someone else's save)."""
     a, b = before.to_dict(), after.to_dict()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from counter_app.infra import atomic_files, clock, config
+from counter_app.infra.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ class Draft:
 
 class DraftStore:
     def __init__(self, directory: Path | None = None) -> None:
-        self.directory = Path(directory) if directory else config.drafts_dir()
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # drafts hold full ID numbers and phones: an owner-only folder of owner-only files
+        self.directory = private_dir(Path(directory) if directory else config.drafts_dir())
 
     @staticmethod
     def new_key(username: str) -> str:
@@ -86,6 +87,8 @@ class DraftStore:
 
     def _read(self, path: Path) -> Draft | None:
         try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)  # a draft written by an older version was world-readable
             payload = json.loads(path.read_text(encoding="utf-8"))
             return Draft(
                 key=payload["key"],

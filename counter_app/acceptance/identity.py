@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from stdnum.cn import ric, uscc
 
+from counter_app.acceptance import area_codes
 from counter_app.infra import clock
 from counter_app.infra.typed_text import compact
 
@@ -88,6 +89,24 @@ def check(cert_type: str, number: str, *, today: dt.date | None = None) -> CertC
     return checker(value) if checker else CertCheck(value)
 
 
+def suggest_cert_type(cert_type: str, number: str, *, today: dt.date | None = None) -> str | None:
+    """The type a number that fails under ``cert_type`` plainly belongs to: a credit code typed
+    under 居民身份证 is a 营业执照, an ID number typed under 营业执照 is a 居民身份证."""
+    value = normalize(number)
+    if len(value) != 18 or check(cert_type, value, today=today).ok:
+        return None
+    if cert_type in RIC_TYPES and check_credit_code(value).ok:
+        return "business_licence"
+    if cert_type in USCC_TYPES and check_resident_id(value, today=today).ok:
+        return "id_card"
+    return None
+
+
+def wrong_type_message(cert_type: str, suggested: str) -> str:
+    return (f"这是{cert_label(suggested)}的号码，不是{cert_label(cert_type)}号码："
+            f"请把证件类型改为“{cert_label(suggested)}”")
+
+
 def check_resident_id(value: str, *, today: dt.date | None = None) -> CertCheck:
     today = today or clock.today()
     if len(value) == 15 and value.isdigit():
@@ -113,10 +132,9 @@ def check_resident_id(value: str, *, today: dt.date | None = None) -> CertCheck:
     if value[17] != expected:
         return CertCheck(value, error="居民身份证号码校验位错误（最后一位），请逐位核对号码")
     result = CertCheck(value, birth_date=birth, sex="男" if int(value[16]) % 2 else "女")
-    try:
-        ric.get_birth_place(value)
-    except Exception:  # stdnum's table lacks the code or the code did not exist in that year
-        result.warnings.append(f"地区码 {value[:6]} 不在本地行政区划表中，已按校验位通过，请目视核对证件")
+    if not area_codes.known(value[:6]):  # a code that never existed, not one newer than the birth
+        result.warnings.append(f"地区码 {value[:6]} 不在国家行政区划代码表中（含已撤销的代码），已按校验位通过，"
+                               "请目视核对证件")
     return result
 
 

@@ -27,6 +27,8 @@ from counter_app.acceptance.clerk_input import (
     PlanItem,
     capacity_unit,
     field_roles,
+    high_voltage_counterpart,
+    is_high_voltage_supply,
     material_plan,
     parse_date,
     parse_decimal,
@@ -134,7 +136,9 @@ class _Checks:
             self.kind = identity.cert_kind(inp.cert_type)
             result = identity.check(inp.cert_type, inp.cert_number, today=self.today)
             if not result.ok:
-                errors["cert_number"] = result.error
+                suggested = identity.suggest_cert_type(inp.cert_type, inp.cert_number, today=self.today)
+                errors["cert_number"] = (identity.wrong_type_message(inp.cert_type, suggested) if suggested
+                                         else result.error)
             self.warnings.extend(result.warnings)
             cert["number"] = result.number
             cert["cert_type"] = inp.cert_type
@@ -244,6 +248,11 @@ class _Checks:
         if self.used("supply_voltage") and not voltage and self.app["total_capacity"] > 0:
             voltage = self.cat.suggest_voltage(float(self.app["total_capacity"]),
                                                single_phase_only=bt.is_residential)
+        if self.used("supply_voltage") and voltage and not bt.is_high_voltage and is_high_voltage_supply(voltage):
+            target = high_voltage_counterpart(self.inp.business_type)
+            switch = f"，请改为“{self.cat.business_name(target)}”" if target else ""
+            errors["supply_voltage"] = (f"{bt.name}只能以220V/380V低压供电，{voltage}供电属于高压业务{switch}"
+                                        f"（合计容量 {self.app['total_capacity']:g} kW）")
         self.app["supply_voltage"] = voltage if self.used("supply_voltage") else ""
 
     def _capacity(self, name: str) -> Decimal:

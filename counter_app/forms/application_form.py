@@ -16,13 +16,7 @@ from counter_app.forms.common import (
     wording,
 )
 from counter_app.forms.letters import PROXY_MATERIAL, material_name
-from counter_app.forms.models import (
-    ApplicationForm,
-    Field,
-    MaterialCheck,
-    Section,
-    SignatureLine,
-)
+from counter_app.forms.models import ApplicationForm, Field, MaterialCheck, Section, SignatureLine
 from counter_app.forms.snapshot import AppSnapshot
 from counter_app.hall.catalog import FIELD_LABELS
 

@@ -256,12 +256,14 @@ def save(db: Database, actor: Actor, update: SettingsUpdate) -> list[str]:
         existing = {row.day for row in overrides(session, h.id)
                     if row.id not in set(update.remove_override_ids)}
         validate(update, existing)
+        old_calendar = hall.work_calendar(session, h.id)
         changed: list[str] = []
         changed += _save_hall_data(session, actor, h, update)
         changed += _save_values(session, actor, h.id, update)
         if update.stage_limits is not None:
             changed += _save_stage_limits(session, actor, h.id, update.stage_limits)
         changed += _save_overrides(session, actor, h.id, update)
+        changed += _after_calendar_change(session, actor, h.id, old_calendar)
         return changed
 
     return db.run_write(work)
@@ -363,6 +365,40 @@ def _save_overrides(session: Session, actor: Actor, hall_id: int, update: Settin
     return changed
 
 
+def _after_calendar_change(session: Session, actor: Actor, hall_id: int, old_calendar) -> list[str]:
+    """A year confirmed needs its holidays entered; estimated deadlines are counted again."""
+    from counter_app.tracking.deadline_recompute import recompute_estimated
+
+    new_calendar = hall.work_calendar(session, hall_id)
+    if (new_calendar.overrides, new_calendar.confirmed_years) == (old_calendar.overrides,
+                                                                   old_calendar.confirmed_years):
+        return []
+    for year in sorted(new_calendar.confirmed_years - old_calendar.confirmed_years):
+        if official_kind(dt.date(year, 6, 1)) == UNKNOWN_YEAR and not any(
+                day.year == year for day in new_calendar.overrides):
+            raise ValidationFailed({"confirmed_years": f"{year}年尚未录入任何节假日或调休上班日，请先录入或导入"
+                                                       "国务院办公厅的放假通知，再确认该年度"})
+    changes = recompute_estimated(session, actor, hall_id, old_calendar, new_calendar)
+    return [f"重算预估期限 {len(changes)} 项"] if changes else []
+
+
+UNKNOWN_YEAR = "官方日历未收录该年度"
+
+
+def official_last_year() -> int:
+    """The newest year the built-in calendar (chinesecalendar) knows."""
+    import chinese_calendar
+
+    year = clock.today().year + 1
+    while year > 2004:
+        try:
+            chinese_calendar.is_workday(dt.date(year, 6, 1))
+            return year
+        except NotImplementedError:
+            year -= 1
+    return year
+
+
 def official_kind(day: dt.date) -> str:
     """What the official calendar says of a day (for the override editor)."""
     import chinese_calendar
@@ -370,7 +406,7 @@ def official_kind(day: dt.date) -> str:
     try:
         workday = chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return "官方日历未收录该年度"
+        return UNKNOWN_YEAR
     try:
         _holiday, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:

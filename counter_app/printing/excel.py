@@ -26,12 +26,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet import _writer as openpyxl_writer
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from counter_app.printing.columns import (  # noqa: F401 - re-exported: excel.Column etc. stay valid
-    DEFAULT_WIDTHS,
-    NUMBER_FORMATS,
+from counter_app.infra import private_files
+from counter_app.printing.columns import (
     SUBTOTAL_FUNCTIONS,
     Cancelled,
     Column,
@@ -105,6 +105,18 @@ def clean_text(value: str) -> str:
     return text[:MAX_CELL_TEXT]
 
 
+def _private_sheet_file(suffix: str = "") -> str:
+    """openpyxl's per-sheet temporary file, in the app's owner-only temp folder (see private_files)."""
+    name = private_files.private_temp_file(suffix)
+    openpyxl_writer.ALL_TEMP_FILES.append(name)
+    return name
+
+
+# openpyxl has no setting for where write-only sheets are buffered; its module-level factory is the
+# one place to say it (checked against openpyxl 3.1: WorksheetWriter calls it without arguments).
+openpyxl_writer.create_temporary_file = _private_sheet_file
+
+
 def write_xlsx(
     target: str | Path | IO[bytes],
     sheets: Sequence[SheetSpec],
@@ -119,6 +131,9 @@ def write_xlsx(
     path target may hold a partial file: the caller writes to a temporary file and moves it)."""
     if not sheets:
         raise ValueError("no sheets")
+    private_files.sweep_stale_temp()
+    if isinstance(target, str | Path):
+        private_files.create_private(target)  # owner-only before a single cell is written
     wb = Workbook(write_only=True)
     counts: list[int] = []
     done_before = 0

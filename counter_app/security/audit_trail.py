@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "archive": "生成案卷归档",
     "customer_confirm": "客户确认信息", "customer_correction": "客户要求更正", "rating": "好差评",
     "rating_rectify": "差评整改", "rating_visit": "差评回访",
+    "deadline_recompute": "按确认的节假日重算期限",
 }
 
 OUTCOME_LABELS = {"ok": "成功", "refused": "被拒绝", "failed": "失败"}
@@ -105,6 +106,14 @@ class AuditRow:
     target_id: str
     outcome: str
     detail: str
+    target_name: str = ""  # 李芳（clerk2）, 申请 FZGL01-…: filled for a page of rows (audit_sentences)
+
+    @property
+    def sentence(self) -> str:
+        from counter_app.security.audit_sentences import sentence
+
+        return sentence(self, self.target_name, action_label=self.action_label, detail_text=self.detail_label,
+                        target_label=self.target_label)
 
     @property
     def action_label(self) -> str:
@@ -126,7 +135,11 @@ class AuditRow:
             label = next((v for k, v in PERM_LABELS.items() if str(k) == self.detail), None)
             if label:
                 return f"无权{label}"
-        return redact(DETAIL_LABELS.get(self.detail, self.detail))
+        from counter_app.security.audit_sentences import describe_detail
+
+        text = DETAIL_LABELS.get(self.detail) or describe_detail(self.detail, target_type=self.target_type,
+                                                                  target_id=self.target_id)
+        return redact(text)
 
 
 EXPORT_HEADERS = ["序号", "时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象类型", "对象编号", "结果", "详情"]
@@ -164,7 +177,16 @@ def search(
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)
     stmt = stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
-    return [_row(entry, name) for entry, name in session.execute(stmt)]
+    return _named([_row(entry, name) for entry, name in session.execute(stmt)], session)
+
+
+def _named(rows: list[AuditRow], session: Session) -> list[AuditRow]:
+    from dataclasses import replace
+
+    from counter_app.security.audit_sentences import target_names
+
+    names = target_names(session, rows)
+    return [replace(r, target_name=names.get((r.target_type, str(r.target_id)), "")) for r in rows]
 
 
 def count(session: Session, flt: AuditFilter) -> int:
@@ -202,14 +224,15 @@ def export_rows(db, actor: Actor, flt: AuditFilter, *, batch: int = 2000) -> Ite
         with db.read() as session:
             stmt = _filtered(select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.user_id), flt)
             rows = session.execute(stmt.where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)).all()
+            if rows:
+                named = _named([_row(entry, name) for entry, name in rows], session)
         if not rows:
             return
-        for entry, name in rows:
+        for row in named:
             seq += 1
-            row = _row(entry, name)
             yield [seq, row.at, row.username, row.user_name, row.window_no or "", row.pc, row.action_label,
                    TARGET_LABELS.get(row.target_type, row.target_type), row.target_id, row.outcome_label,
-                   row.detail_label]
+                   row.sentence]
         last_id = rows[-1][0].id
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.acceptance import capacity
 from counter_app.infra.errors import ValidationFailed
+from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.widgets import ERROR_STYLE
 
 HEADERS = ["设备名称", "数量", "单台功率（kW）", "三相"]
@@ -61,7 +62,7 @@ class EquipmentDialog(QDialog):
         self.use.clicked.connect(self._use)
         cancel.clicked.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(560, 420)
+        fit_to_screen(self, 560, 420)
 
     def rows(self) -> list[tuple[str, str, str, bool]]:
         out = []

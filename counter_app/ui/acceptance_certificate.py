@@ -34,6 +34,18 @@ class CertificatePart:
                 set_editor_text(self.view.business_type, ORGANISATION_TYPE[current])
         self._cert_changed(final=bool(self.view.cert_number.text()))
 
+    def _offer_cert_type(self, code: str, text: str, suggested: str) -> bool:
+        """Ask once per number whether to switch the type (a credit code typed under 居民身份证)."""
+        if getattr(self, "_type_offered_for", None) == (code, text):
+            return False
+        self._type_offered_for = (code, text)
+        if not self._confirm("证件类型", f"{identity.wrong_type_message(code, suggested)}。\n\n现在改为"
+                                          f"“{identity.cert_label(suggested)}”吗？"):
+            return False
+        v = self.view
+        v.cert_type.setCurrentIndex(v.cert_type.findData(suggested))
+        return True
+
     def _cert_changed(self, *_args, final: bool = False) -> None:
         if self._filling:
             return
@@ -44,8 +56,13 @@ class CertificatePart:
         # 18-character numbers are judged the moment they are complete, others when the clerk moves on
         complete = final or len(text) >= 18
         row = v.rows["cert_number"]
+        suggested = identity.suggest_cert_type(code, text) if complete and not result.ok else None
+        if suggested and self._offer_cert_type(code, text, suggested):
+            return  # the type changed: _cert_type_changed checked the number again
         if not text:
             row.show_error(None)
+        elif suggested:
+            row.show_error(identity.wrong_type_message(code, suggested))
         elif not result.ok:
             row.show_error(result.error if complete else None)
         else:

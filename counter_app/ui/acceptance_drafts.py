@@ -49,29 +49,29 @@ class DraftsPart:
         self._draft_timer.start()
         self.formChanged.emit()
 
+    def draft_payload(self) -> tuple[dict, str]:
+        """What a draft (or a held form) of the form on screen holds, and its one-line summary."""
+        inp = self.collect()
+        bt = self.cat.business_name(inp.business_type)
+        summary = " · ".join(x for x in (inp.holder_name.strip() or "（未填姓名）", bt, self.number) if x)
+        return {
+            "form": inp.to_dict(),
+            "mode": self.mode,
+            "application_id": self.application_id,
+            "version": self.version,
+            "number": self.number,
+            "loaded": self._loaded_input.to_dict() if self._loaded_input else None,
+        }, summary
+
     def write_draft(self) -> None:
         """Keep the form on disk (or drop the draft when nothing is left to lose)."""
         try:
             if not self.is_dirty():
                 self.drafts.remove(self.draft_key)
                 return
-            inp = self.collect()
-            bt = self.cat.business_name(inp.business_type)
-            summary = " · ".join(x for x in (inp.holder_name.strip() or "（未填姓名）", bt, self.number) if x)
-            self.drafts.save(
-                self.draft_key,
-                {
-                    "form": inp.to_dict(),
-                    "mode": self.mode,
-                    "application_id": self.application_id,
-                    "version": self.version,
-                    "number": self.number,
-                    "loaded": self._loaded_input.to_dict() if self._loaded_input else None,
-                },
-                username=self.actor.username,
-                window_no=self.actor.window_no,
-                summary=summary,
-            )
+            data, summary = self.draft_payload()
+            self.drafts.save(self.draft_key, data, username=self.actor.username, window_no=self.actor.window_no,
+                             summary=summary)
         except OSError as exc:
             self.view.status.setText(f"本机草稿无法写入（{exc}），请尽快保存")
 
@@ -95,7 +95,8 @@ class DraftsPart:
         return True
 
     def _offer_drafts(self) -> None:
-        self._pending_drafts = [d for d in self.drafts.list(self.actor.username) if not self._draft_in_use(d.key)]
+        self._pending_drafts = [d for d in self.drafts.list(self.actor.username)
+                                if not self._draft_in_use(d.key) and not d.data.get("held")]  # held: 挂起 list
         if self._pending_drafts:
             self._show_draft_offer()
 

@@ -32,13 +32,16 @@ from PySide6.QtWidgets import (
 
 from counter_app.acceptance import cardreader
 from counter_app.acceptance import service as acceptance
-from counter_app.acceptance.clerk_input import AcceptanceInput, type_defaults
+from counter_app.acceptance.clerk_input import (
+    AcceptanceInput,
+    type_defaults,
+)
 from counter_app.acceptance.drafts import DraftStore
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.ui import background
+from counter_app.ui import background, held_forms
 from counter_app.ui.acceptance_certificate import CertificatePart
 from counter_app.ui.acceptance_drafts import DraftsPart
 from counter_app.ui.acceptance_form import TEXT_FIELDS, AcceptanceForm
@@ -112,6 +115,7 @@ class AcceptancePage(AcceptanceForm, CertificatePart, DraftsPart, SaveFlow, QWid
         self.new_form(focus=False)
         self._load_defaults()
         self._offer_drafts()
+        held_forms.install(self)
 
     # --- wiring ---------------------------------------------------------------------------------
 
@@ -235,6 +239,10 @@ class AcceptancePage(AcceptanceForm, CertificatePart, DraftsPart, SaveFlow, QWid
                 set_editor_text(editor, value)
                 self._auto_values[code] = value
 
+    def first_field(self) -> QWidget:
+        """Where the focus goes when the window opens: the certificate number (a scan lands there)."""
+        return self.view.cert_number
+
     def activate(self) -> None:
         """Ctrl+N from anywhere: a fresh form, unless the one on screen has unsaved input."""
         if self.busy:
@@ -242,7 +250,8 @@ class AcceptancePage(AcceptanceForm, CertificatePart, DraftsPart, SaveFlow, QWid
         if not self.is_dirty():  # empty, or saved and not changed since
             self.new_form()
         else:
-            self.view.status.setText("当前受理尚未保存：请先保存，或点“清空重填”放弃后再办理下一笔")
+            self.view.status.setText("当前受理尚未保存：请先保存，或按 Ctrl+H 挂起（稍后恢复），或点“清空重填”放弃，"
+                                     "再办理下一笔")
             self.view.cert_number.setFocus(Qt.ShortcutFocusReason)
 
     def clear_form(self) -> None:

@@ -10,7 +10,7 @@ import logging
 from PySide6.QtCore import Qt
 
 from counter_app.acceptance import service as acceptance
-from counter_app.acceptance.clerk_input import AcceptanceInput, changed_fields
+from counter_app.acceptance.clerk_input import AcceptanceInput, changed_fields, high_voltage_counterpart
 from counter_app.acceptance.input_checks import validate
 from counter_app.infra import clock
 from counter_app.infra.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
@@ -42,6 +42,8 @@ class SaveFlow:
             errors.update(exc.errors)
         for code, message in self._material_conflicts.items():
             errors.setdefault(f"material.{code}", message)
+        if "supply_voltage" in errors and self._offer_high_voltage(inp, errors["supply_voltage"]):
+            return
         if errors:
             self.show_errors(errors)
             return
@@ -250,3 +252,16 @@ class SaveFlow:
         ):
             self.drafts.remove(self.draft_key)
             self._show_loaded(latest)
+
+    def _offer_high_voltage(self, inp: AcceptanceInput, message: str) -> bool:
+        """A low-voltage type with a high-voltage supply: offer the high-voltage type, input kept."""
+        target = high_voltage_counterpart(inp.business_type)
+        if target is None:
+            return False
+        name = self.cat.business_name(target)
+        if not self._confirm("改为高压业务", f"{message}。\n\n改为“{name}”并保留已填写的内容吗？"):
+            return False
+        v = self.view
+        v.business_type.setCurrentIndex(v.business_type.findData(target))
+        self.view.status.setText(f"已改为“{name}”：请补充高压业务所需的项目名称、负荷重要性等，再按 Ctrl+S 保存")
+        return True

@@ -80,6 +80,14 @@ PLACEHOLDERS = {
 LABELS_EXTRA = {"green_channel": "绿色通道", "has_agent": "经办人代办（附授权委托书）"}
 
 
+def _narrow_combo(combo: QComboBox) -> None:
+    """Long certificate names (港澳居民来往内地通行证) must not widen the form past a 1024 px screen:
+    the box shows what fits, its list shows every name in full."""
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(7)
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
+
+
 class AcceptanceView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +125,7 @@ class AcceptanceView(QWidget):
         self.cert_type = QComboBox()
         for code, (label, _kind) in identity.CERT_TYPES.items():
             self.cert_type.addItem(label, code)
+        _narrow_combo(self.cert_type)
         self.cert_number = QLineEdit()
         self.cert_number.setMaxLength(40)
         self.cert_number.setMinimumWidth(self.cert_number.fontMetrics().horizontalAdvance("0" * 20) + 16)
@@ -159,6 +168,7 @@ class AcceptanceView(QWidget):
         for code, (label, kind) in identity.CERT_TYPES.items():
             if kind == identity.PERSON:
                 self.agent_cert_type.addItem(label, code)
+        _narrow_combo(self.agent_cert_type)
         agent_editors = {
             "agent_name": QLineEdit(),
             "agent_cert_type": self.agent_cert_type,
@@ -249,6 +259,7 @@ class AcceptanceView(QWidget):
         for button in (self.save_button, self.print_button, self.next_button, self.clear_button):
             bar.addWidget(button)
         outer.addLayout(bar)
+        self.action_bar = bar  # held_forms adds 挂起 here
 
     # --- builders -----------------------------------------------------------------------------------
 

@@ -72,6 +72,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(translator)
             app._counter_translator = translator
+        from counter_app.ui.qt_texts import MissingQtTexts
+
+        missing = MissingQtTexts(app)
+        app.installTranslator(missing)  # asked first: the texts the catalogue lacks
+        app._counter_missing_texts = missing
     icon = resource_path("icons", "counter-app-256.png")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))

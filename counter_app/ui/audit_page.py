@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -32,6 +31,7 @@ from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Column
 from counter_app.reporting import audit_export
 from counter_app.security import accounts, audit_trail
+from counter_app.ui import file_dialogs
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.table_model import RowsTableModel
 
@@ -43,9 +43,9 @@ COLUMNS = (
     Column("窗口", value=lambda r: f"{r.window_no}号" if r.window_no else ""),
     Column("电脑", value=lambda r: r.pc),
     Column("操作", value=lambda r: r.action_label),
-    Column("对象", value=lambda r: r.target_label),
+    Column("对象", value=lambda r: r.target_name or r.target_label),
     Column("结果", value=lambda r: r.outcome_label),
-    Column("详情", value=lambda r: r.detail_label),
+    Column("说明", value=lambda r: r.sentence),
 )
 REFUSED = QColor("#c0262d")
 DEFAULT_DAYS = 7
@@ -236,7 +236,7 @@ class AuditPage(QWidget):
     def export(self) -> None:
         flt = self.current_filter()
         suggested = str(Path.home() / audit_export.default_filename(flt))
-        path, _ = QFileDialog.getSaveFileName(self, "导出Excel", suggested, "Excel 工作簿 (*.xlsx)")
+        path, _ = file_dialogs.get_save_file_name(self, "导出Excel", suggested, "Excel 工作簿 (*.xlsx)")
         if not path:
             return
         if not path.lower().endswith(".xlsx"):

@@ -24,7 +24,6 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -46,9 +45,10 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
-from counter_app.ui import background
+from counter_app.ui import background, file_dialogs
 from counter_app.ui.modal import run_modal
 from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
+from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.tracking_common import plain
 
 ERROR_STYLE = "color: #b00020;"
@@ -78,7 +78,7 @@ class DocumentsDialog(QDialog):
         self.last_message = ""
         self.last_saved: list[Path] = []
         self.setObjectName("DocumentsDialog")
-        self.resize(1100, 760)
+        fit_to_screen(self, 1100, 760)  # a 1366×768 screen with a taskbar has ~690 px
         self._build()
         self.refresh()
 
@@ -226,8 +226,7 @@ class DocumentsDialog(QDialog):
         self.doc_list.clear()
         for entry in info.entries:
             if entry.applicable:
-                state = f"已打印{entry.prints}次" if entry.prints else "未打印"
-                text = f"{entry.title}（{state}）"
+                text = f"{entry.title}（{entry.state}）"
             else:
                 text = f"{entry.title}（不适用：{entry.reason}）"
             item = QListWidgetItem(text)
@@ -485,7 +484,7 @@ class DocumentsDialog(QDialog):
             item = items[0]
             caption = "另存为PDF" if fmt == "pdf" else "另存为Word"
             pattern = "PDF 文件 (*.pdf)" if fmt == "pdf" else "Word 文档 (*.docx)"
-            path, _ = QFileDialog.getSaveFileName(self, caption, str(Path(self._default_dir()) / item.filename),
+            path, _ = file_dialogs.get_save_file_name(self, caption, str(Path(self._default_dir()) / item.filename),
                                                   pattern)
             if not path:
                 return
@@ -504,7 +503,7 @@ class DocumentsDialog(QDialog):
         self.refresh()
 
     def save_all(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "全套另存到文件夹", self._default_dir())
+        folder = file_dialogs.get_existing_directory(self, "全套另存到文件夹", self._default_dir())
         if not folder:
             return
         db, actor = self.db, self.actor
@@ -544,7 +543,7 @@ class DocumentsDialog(QDialog):
     def archive_case(self, path: str | None = None) -> None:
         if path is None:
             suggested = Path(self._default_dir()) / documents.suggested_filename(self.number, "案卷", "pdf")
-            path, _ = QFileDialog.getSaveFileName(self, "案卷归档", str(suggested), "PDF 文件 (*.pdf)")
+            path, _ = file_dialogs.get_save_file_name(self, "案卷归档", str(suggested), "PDF 文件 (*.pdf)")
             if not path:
                 return
         from counter_app.reporting import case_archive

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -26,7 +25,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.reporting import exchange
-from counter_app.ui import background
+from counter_app.ui import background, file_dialogs
 from counter_app.ui.tracking_common import buddy_label, show_message, status_label
 
 
@@ -100,7 +99,7 @@ class ExchangePage(QWidget):
     def choose_export(self) -> None:
         fmt = self.format.currentData()
         suggested = f"申请导出-{clock.today():%Y%m%d}.{fmt}"
-        path, _ = QFileDialog.getSaveFileName(self, "导出到文件", suggested,
+        path, _ = file_dialogs.get_save_file_name(self, "导出到文件", suggested,
                                               "JSON 文件 (*.json)" if fmt == "json" else "CSV 文件 (*.csv)")
         if path:
             self.export_to(Path(path))
@@ -122,7 +121,7 @@ class ExchangePage(QWidget):
     # --- import ---------------------------------------------------------------------------------
 
     def choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择环节更新文件", "",
+        path, _ = file_dialogs.get_open_file_name(self, "选择环节更新文件", "",
                                               "环节更新文件 (*.csv *.xlsx);;所有文件 (*)")
         if path:
             self.import_from(Path(path))

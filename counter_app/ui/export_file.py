@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.reporting import exports
+from counter_app.ui import file_dialogs
 from counter_app.ui.background import BackgroundTask
 
 LAST_DIR_KEY = "export/last_dir"
@@ -21,7 +22,7 @@ def ask_save_path(parent: QWidget, title: str, filename: str, file_filter: str, 
     remembered for the next export on this PC."""
     settings = QSettings()
     folder = settings.value(LAST_DIR_KEY, str(Path.home()))
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(folder) / filename), file_filter)
+    path, _ = file_dialogs.get_save_file_name(parent, title, str(Path(folder) / filename), file_filter)
     if not path:
         return None
     if not path.lower().endswith(suffix):

@@ -29,6 +29,7 @@ from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import application_search
 from counter_app.ui import background
+from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.table_model import RowsTableModel
 from counter_app.ui.widgets import ERROR_STYLE, named
 
@@ -121,6 +122,9 @@ class FindPage(QWidget):
         edit_action.triggered.connect(self.edit)
         self.addAction(edit_action)
 
+    def first_field(self) -> QWidget:
+        return self.query
+
     def activate(self) -> None:
         self.query.setFocus(Qt.ShortcutFocusReason)
         self.query.selectAll()
@@ -205,7 +209,7 @@ class FindPage(QWidget):
         dialog.setWindowTitle(f"修改申请 {row.number}")
         page = AcceptancePage(self.db, self.actor, dialog)
         QVBoxLayout(dialog).addWidget(page)
-        dialog.resize(1300, 720)
+        fit_to_screen(dialog, 1300, 720)
         page.saved.connect(lambda _id: self.search())
         page.edit_application(row.application_id)
         self.edit_dialog = dialog

@@ -219,6 +219,11 @@ class BatchPanel(QWidget):
             lambda exc: self.error(problem(exc, "生成PDF")), busy="正在生成交接清单PDF…")
         return self.pdf_task
 
+    def print_if_ready(self) -> None:
+        """Ctrl+Shift+P: what the 打印交接清单 button does, when it is enabled."""
+        if self.print_button.isEnabled():
+            self.print_list()
+
     def print_list(self, *, output_file: str | None = None) -> BackgroundTask | None:
         """Print the 交接清单 in one action on this PC's remembered printer; every attempt is recorded.
         Rendering and recording run in the background; the printer is fed on the GUI thread, as Qt's

@@ -89,7 +89,8 @@ class HandoverPage(QWidget):
 
         for text, key, slot in (("生成交接批次", "Ctrl+Shift+G", self.create_batch), ("刷新", "F5", self.refresh),
                                 ("导出交接清单", "Ctrl+E", self.batches.choose_and_export),
-                                ("保存交接清单PDF", "Ctrl+P", self.batches.choose_and_save_pdf)):
+                                ("保存交接清单PDF", "Ctrl+P", self.batches.choose_and_save_pdf),
+                                ("打印交接清单", "Ctrl+Shift+P", self.batches.print_if_ready)):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)

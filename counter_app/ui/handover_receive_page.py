@@ -117,7 +117,8 @@ class HandoverReceivePage(QWidget):
 
         for text, keys, slot in (("刷新", ["F5"], self.refresh), ("确认接收", ["Ctrl+Return", "Ctrl+Enter"], self.confirm),
                                  ("导出交接清单", ["Ctrl+E"], self.batches.choose_and_export),
-                                 ("保存交接清单PDF", ["Ctrl+P"], self.batches.choose_and_save_pdf)):
+                                 ("保存交接清单PDF", ["Ctrl+P"], self.batches.choose_and_save_pdf),
+                                 ("打印交接清单", ["Ctrl+Shift+P"], self.batches.print_if_ready)):
             action = QAction(text, self)
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)

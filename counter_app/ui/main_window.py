@@ -19,8 +19,10 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.reporting import overview
-from counter_app.security.permissions import ROLES, Perm, allowed
+from counter_app.security.permissions import ROLES, allowed
 from counter_app.ui import pages as page_registry
+from counter_app.ui.menu_dialogs import add_dialog_actions, show_sign_in_notices
+from counter_app.ui.screen_fit import fit_to_screen
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class MainWindow(QMainWindow):
         self._specs = [s for s in (pages if pages is not None else page_registry.PAGES) if s.perm is None or allowed(actor, s.perm)]
         self._widgets: dict[str, QWidget] = {}
         self.setObjectName("MainWindow")
-        self.resize(1366, 740)
+        fit_to_screen(self, 1366, 740)
         self.setMinimumSize(1024, 640)
 
         self.tabs = QTabWidget(self)
@@ -110,34 +112,38 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, key=spec.key: self._activate(key))
             menus.get(spec.menu, menus["业务"]).addAction(action)
             self.addAction(action)
-        if allowed(self.actor, Perm.MANAGE_SETTINGS):  # hall data, time limits, the documents' texts
-            self.settings_action = QAction("营业厅设置…", self)
-            self.settings_action.setObjectName("openSettings")
-            self.settings_action.triggered.connect(self.open_settings)
-            menus["管理"].addAction(self.settings_action)
         for menu in menus.values():
             if menu.isEmpty():
                 menu.menuAction().setVisible(False)
         help_menu = bar.addMenu("帮助")
+        menus["帮助"] = help_menu
+        self.dialog_actions = add_dialog_actions(self, menus)
         about = QAction("关于", self)
         about.setObjectName("aboutAction")
         about.triggered.connect(self._about)
         help_menu.addAction(about)
         self.menus = menus
 
-    def open_settings(self) -> None:
-        from counter_app.ui.settings_dialog import SettingsDialog
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if not getattr(self, "_focused_once", False):
+            self._focused_once = True
+            QTimer.singleShot(0, self.focus_start)
 
-        try:
-            dialog = SettingsDialog(self.db, self.actor, self)
-        except UserError as exc:
-            QMessageBox.warning(self, "营业厅设置", str(exc))
+    def focus_start(self) -> None:
+        """After sign-in the window is in front and the page's first field has the focus, so a
+        scanned or read certificate number lands in it instead of being lost."""
+        self.activateWindow()
+        self.raise_()
+        show_sign_in_notices(self)
+        page = self.tabs.currentWidget()
+        if page is None:
             return
-        self.settings_dialog = dialog  # tests drive the open dialog
-        if dialog.exec():
-            self.statusBar().showMessage(dialog.summary(), 8000)
-        self.settings_dialog = None
-        dialog.deleteLater()
+        first = getattr(page, "first_field", None)
+        target = first() if callable(first) else next(
+            (w for w in page.findChildren(QWidget)
+             if w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.TabFocus), page)
+        target.setFocus(Qt.OtherFocusReason)
 
     def _activate(self, key: str) -> None:
         widget = self.page(key)

@@ -28,6 +28,7 @@ from counter_app.tracking import application_search, progress
 from counter_app.ui import background
 from counter_app.ui.list_page import add_shortcuts, command_button
 from counter_app.ui.modal import run_modal
+from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.table_model import RowsTableModel
 from counter_app.ui.tracking_common import (
     GREY_FG,
@@ -357,7 +358,7 @@ class ProgressDialog(QDialog):
     def __init__(self, db: Database, actor: Actor, application_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("办理进度")
-        self.resize(1000, 620)
+        fit_to_screen(self, 1000, 620)
         layout = QVBoxLayout(self)
         self.view = ProgressView(self)
         layout.addWidget(self.view)

@@ -263,6 +263,9 @@ class RegistersPage(QWidget):
     def _show_error(self, message: str, field: str | None = None) -> None:
         self.error_label.setText(message)
         self.error_label.show()
+        self.reason_edit.setStyleSheet("border: 1px solid #b00020;" if field == "reason" else "")
+        if field == "reason":
+            self.reason_edit.setToolTip(message)
         widget = {"date_to": self.date_to, "date_from": self.date_from, "window_no": self.window_combo,
                   "reason": self.reason_edit, "path": self.export_button}.get(field or "")
         if widget is not None:
@@ -271,6 +274,7 @@ class RegistersPage(QWidget):
     def _clear_error(self) -> None:
         self.error_label.clear()
         self.error_label.hide()
+        self.reason_edit.setStyleSheet("")
 
     # --- export ---------------------------------------------------------------------------------
 
@@ -279,8 +283,24 @@ class RegistersPage(QWidget):
         return exports.ExportRequest(self.kind, self.current_filter(), unmasked=unmasked,
                                      reason=self.reason_edit.text().strip() if unmasked else "")
 
+    def _request_or_error(self) -> exports.ExportRequest | None:
+        """The export asked for, or None with the reason shown at its field: an unmasked export
+        without a reason is refused before anyone picks a file."""
+        request = self.export_request()
+        self._clear_error()
+        try:
+            if request.unmasked and len(request.reason) < 2:
+                raise ValidationFailed({"reason": "导出未脱敏数据须填写原因（如：报送监管部门核查）"})
+            request.filters.validate()
+        except UserError as exc:
+            self._show_error(str(exc), exc.field)
+            return None
+        return request
+
     def choose_and_export(self) -> None:
         if not allowed(self.actor, Perm.EXPORT_REGISTERS):
+            return
+        if self._request_or_error() is None:
             return
         path = ask_save_path(self, "导出Excel", exports.default_filename(self.kind, self.current_filter()),
                              "Excel 工作簿 (*.xlsx)", ".xlsx")
@@ -289,12 +309,10 @@ class RegistersPage(QWidget):
 
     def export_to(self, path: str | Path) -> BackgroundTask | None:
         """Export the current register and filters to ``path`` in the background."""
-        request = self.export_request()
-        self._clear_error()
-        try:  # refuse a bad reason or a locked file at once, before the progress dialog
-            if request.unmasked and len(request.reason) < 2:
-                raise ValidationFailed({"reason": "导出未脱敏数据须填写原因（如：报送监管部门核查）"})
-            request.filters.validate()
+        request = self._request_or_error()
+        if request is None:
+            return None
+        try:  # refuse a locked file at once, before the progress dialog
             exports.check_target(path)
         except UserError as exc:
             self._show_error(str(exc), exc.field)

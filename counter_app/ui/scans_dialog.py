@@ -32,7 +32,7 @@ from counter_app.acceptance import scans
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
-from counter_app.ui import background
+from counter_app.ui import background, file_dialogs
 
 ENV_WATCH = "COUNTER_APP_SCAN_FOLDER"
 ERROR_STYLE = "color: #b00020;"
@@ -244,7 +244,7 @@ class ScansDialog(QDialog):
         background.run(self, work, done, self._failed)
 
     def supply_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "补交资料的扫描件", "",
+        path, _ = file_dialogs.get_open_file_name(self, "补交资料的扫描件", "",
                                               "扫描件 (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.pdf)")
         if path:
             self.add_files([path], supply=True)
@@ -252,7 +252,7 @@ class ScansDialog(QDialog):
     # --- document camera folder -------------------------------------------------------------------
 
     def choose_watch_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择高拍仪软件的保存文件夹")
+        folder = file_dialogs.get_existing_directory(self, "选择高拍仪软件的保存文件夹")
         if folder:
             self.set_watch_folder(folder)
 
@@ -348,7 +348,7 @@ class ScansDialog(QDialog):
         if scan_id is None:
             self._show("请先选择一页扫描件", error=True)
             return
-        path, _ = QFileDialog.getSaveFileName(self, "导出扫描件", f"{self.number}-扫描件.jpg", "图像 (*.jpg *.png)")
+        path, _ = file_dialogs.get_save_file_name(self, "导出扫描件", f"{self.number}-扫描件.jpg", "图像 (*.jpg *.png)")
         if path:
             self.export_to(scan_id, path)
 

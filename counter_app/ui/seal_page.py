@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -24,7 +23,7 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.signing import certificates as seal_certificates
 from counter_app.signing import signed_documents
-from counter_app.ui import background
+from counter_app.ui import background, file_dialogs
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -126,7 +125,7 @@ class SealPage(QWidget):
         return text if ok else None
 
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "导入签章证书", "", "PKCS#12 证书 (*.p12 *.pfx)")
+        path, _ = file_dialogs.get_open_file_name(self, "导入签章证书", "", "PKCS#12 证书 (*.p12 *.pfx)")
         if not path:
             return
         password = self._ask("导入签章证书", "证书文件密码：")

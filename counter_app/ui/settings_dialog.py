@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.hall import holiday_import
 from counter_app.hall import settings_admin as settings_service
 from counter_app.hall.catalog import GROUP_LABELS
 from counter_app.hall.settings_admin import SettingsUpdate
@@ -36,6 +37,8 @@ from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
+from counter_app.ui import background, file_dialogs
+from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.tracking_common import GREY_FG, RED_FG, buddy_label, show_message, status_label
 
 KIND_ITEMS = [("休息日（节假日）", False), ("工作日（调休上班）", True)]
@@ -50,16 +53,19 @@ def _readonly(text: str) -> QTableWidgetItem:
 class SettingsDialog(QDialog):
     """``SettingsDialog(db, actor, parent)``: ``exec()``; ``changes`` lists what was saved."""
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None,
+                 settings: settings_service.HallSettings | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.actor = actor
         self.changes: list[str] = []
-        self.settings = settings_service.load(db, actor)  # PermissionDenied for non-admins
+        self.saving = False
+        # the menu reads the settings in the background; PermissionDenied for non-admins
+        self.settings = settings if settings is not None else settings_service.load(db, actor)
         self._pending_add: list[tuple[dt.date, bool, str]] = []
         self._pending_remove: list[int] = []
         self.setWindowTitle("营业厅设置")
-        self.resize(900, 620)
+        self.setObjectName("settingsDialog")
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("设置分类")
@@ -95,6 +101,7 @@ class SettingsDialog(QDialog):
             "progress_url_template": (3, self.progress_url),
             "overrides": (4, self.override_day), "confirmed_years": (4, self.confirmed_years),
         }
+        fit_to_screen(self, 900, 620)
 
     # --- tabs -----------------------------------------------------------------------------------
 
@@ -229,9 +236,10 @@ class SettingsDialog(QDialog):
     def _calendar_tab(self) -> QWidget:
         tab = QWidget(self)
         layout = QVBoxLayout(tab)
-        note = QLabel("国家法定节假日及调休由内置日历提供（目前收录至2026年）。本厅另有安排、或新年度节假日已公布"
-                      "但内置日历尚未收录时，在此逐日调整；录入完某年度全部节假日和调休后，在下方填写该年度，"
-                      "该年度的期限即不再标注“预估”。", tab)
+        note = QLabel(f"国家法定节假日及调休由内置日历提供（目前收录至{settings_service.official_last_year()}年）。"
+                      "本厅另有安排、或新年度节假日已公布但内置日历尚未收录时，在此逐日调整或“从文件导入”；"
+                      "录入完某年度全部节假日和调休后，在下方填写该年度，该年度的期限即不再标注“预估”，"
+                      "已按预估计算的期限随之重算（记入审计日志）。", tab)
         note.setWordWrap(True)
         layout.addWidget(note)
         self.overrides = QTableWidget(0, 4, tab)
@@ -268,8 +276,13 @@ class SettingsDialog(QDialog):
         self.add_button.setAccessibleName("添加")
         self.remove_button = QPushButton("删除所选", tab)
         self.remove_button.setAccessibleName("删除所选")
+        self.import_button = QPushButton("从文件导入(&I)…", tab)
+        self.import_button.setAccessibleName("从文件导入")
+        self.import_button.setToolTip("读入按国务院放假通知整理的 CSV 或 xlsx 文件（列：日期、类型、说明），"
+                                      "并确认该年度")
         add_row.addWidget(self.add_button)
         add_row.addWidget(self.remove_button)
+        add_row.addWidget(self.import_button)
         layout.addLayout(add_row)
         self.official = QLabel(tab)
         self.official.setObjectName("official")
@@ -283,6 +296,7 @@ class SettingsDialog(QDialog):
         years.addRow(buddy_label("已完整录入节假日的年度(&Y)：", self.confirmed_years, tab), self.confirmed_years)
         layout.addLayout(years)
 
+        self.import_button.clicked.connect(self.choose_import)
         self.add_button.clicked.connect(self.add_override)
         self.remove_button.clicked.connect(self.remove_override)
         self.override_day.dateChanged.connect(self._show_official)
@@ -343,6 +357,41 @@ class SettingsDialog(QDialog):
         self._fill_overrides()
         show_message(self.message, f"已删除 {day:%Y-%m-%d}，点“保存”后生效")
 
+    def choose_import(self) -> None:
+        path, _ = file_dialogs.get_open_file_name(self, "导入节假日安排", "", "节假日文件 (*.csv *.xlsx)")
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str) -> None:
+        """Read the file in the background; its days join the pending list, its years are confirmed."""
+        self.import_button.setEnabled(False)
+        show_message(self.message, "正在读取文件…")
+        background.run(self, lambda: holiday_import.read_file(path), self._imported, self._import_failed)
+
+    def _imported(self, rows: list[holiday_import.HolidayRow]) -> None:
+        self.import_button.setEnabled(True)
+        kept = {o.day: o for o in self.settings.overrides if o.id not in self._pending_remove}
+        pending = {p[0]: p for p in self._pending_add}
+        added = 0
+        for row in rows:
+            old = kept.get(row.day)
+            if old is not None and old.is_workday != row.is_workday:
+                self._mark("overrides", f"{row.day:%Y-%m-%d} 已设为{old.kind_label}，与文件不同：请先删除原记录再导入")
+                return
+            if old is None and row.day not in pending:
+                self._pending_add.append((row.day, row.is_workday, row.note))
+                added += 1
+        years = holiday_import.years_of(rows)
+        confirmed = {int(p) for p in re.split(r"[、,，;；\s]+", self.confirmed_years.text()) if p.isdigit()}
+        self.confirmed_years.setText("、".join(str(y) for y in sorted(confirmed | set(years))))
+        self._fill_overrides()
+        show_message(self.message, f"已从文件读入 {len(rows)} 天（新增 {added} 天），确认年度："
+                     + "、".join(str(y) for y in years) + "。点“保存”后生效")
+
+    def _import_failed(self, exc: Exception) -> None:
+        self.import_button.setEnabled(True)
+        self._mark("overrides", exc.message if isinstance(exc, UserError) else f"无法读取文件：{exc}")
+
     # --- saving ---------------------------------------------------------------------------------
 
     def _mark(self, field: str | None, text: str) -> None:
@@ -387,16 +436,33 @@ class SettingsDialog(QDialog):
         return self.texts
 
     def accept(self) -> None:
+        """Check, then save in the background; the dialog closes when the save went through."""
+        if self.saving:
+            return
         self._clear_marks()
         try:
-            self.changes = settings_service.save(self.db, self.actor, self.collect())
+            update = self.collect()
         except ValidationFailed as exc:
             self._mark(exc.field, exc.message)
             return
-        except UserError as exc:
-            self._mark(exc.field, exc.message)
-            return
+        self.saving = True
+        self.save_button.setEnabled(False)
+        show_message(self.message, "正在保存…")
+        background.run(self, lambda: settings_service.save(self.db, self.actor, update), self._saved, self._save_failed)
+
+    def _saved(self, changes: list[str]) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self.changes = changes
         super().accept()
+
+    def _save_failed(self, exc: Exception) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(exc, UserError):
+            self._mark(exc.field, exc.message)
+        else:
+            self._mark(None, f"保存失败：{exc}")
 
     def summary(self) -> str:
         if not self.changes:

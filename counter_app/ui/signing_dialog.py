@@ -14,7 +14,6 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -31,7 +30,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.signing import signature_pad, signed_documents
-from counter_app.ui import background
+from counter_app.ui import background, file_dialogs
 from counter_app.ui.signature_widget import SignatureWidget
 
 ERROR_STYLE = "color: #b00020;"
@@ -278,7 +277,7 @@ class SigningDialog(QDialog):
         if target is None or target.signed_id is None:
             return
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        path, _ = QFileDialog.getSaveFileName(self, "另存签章原件", f"{folder}/{target.title}（已签署）.pdf",
+        path, _ = file_dialogs.get_save_file_name(self, "另存签章原件", f"{folder}/{target.title}（已签署）.pdf",
                                               "PDF 文件 (*.pdf)")
         if path:
             self.save_signed_to(target.signed_id, path)

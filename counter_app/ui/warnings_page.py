@@ -21,14 +21,7 @@ from counter_app.ui.list_page import (
 )
 from counter_app.ui.modal import run_modal
 from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.tracking_common import (
-    GREEN_FG,
-    RED_BG,
-    YELLOW_BG,
-    make_table,
-    selected_row,
-    show_message,
-)
+from counter_app.ui.tracking_common import GREEN_FG, RED_BG, YELLOW_BG, make_table, selected_row, show_message
 
 LEVELS = [("全部预警", None), ("红色超期", "red"), ("黄色预警", "yellow")]
 
