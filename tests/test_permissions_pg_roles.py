@@ -5,6 +5,7 @@ throwaway role."""
 import uuid
 
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -60,11 +61,12 @@ def test_app_role_works_but_cannot_rewrite_the_audit_trail(app_role):
 def test_app_role_cannot_upgrade_and_is_told_who_can(app_role):
     role, app_url, owner = app_role
     db_access.grant_app_role(owner, role)
-    # pretend the program is newer than the database: revision 0002 not applied yet
-    with owner.connect() as conn:
-        conn.execute(text("DROP TRIGGER audit_entry_append_only ON audit_entry"))
-        conn.execute(text("DROP FUNCTION audit_entry_append_only()"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    # the program is newer than the database: the owner takes the newest revision back first
+    with owner.begin() as conn:
+        cfg = schema.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    assert schema.current_revision(owner) != schema.head_revision()
     try:
         with pytest.raises(UserError, match=r"无权修改表结构.*counter-app db upgrade"):
             schema.connect(app_url)
