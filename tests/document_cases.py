@@ -64,7 +64,8 @@ def cases() -> dict[str, AcceptanceInput]:
         "居民新装": _person(101, "张三", appointment=None),
         "居民新装容缺": _person(102, "李秀英", materials={"property_proof": "deferred"},
                                 internal_note="老人独居，请耐心沟通", remarks="请上午联系"),
-        "居民增容": _person(103, "王建国", "lv_res_increase", existing_capacity="4", applied_capacity="4"),
+        "居民增容": _person(103, "王建国", "lv_res_increase", existing_capacity="4", applied_capacity="4",
+                            account_number="3501000111222"),
         "非居民新装代理": _organisation(104, "福州闽江食品有限公司", "lv_biz_new", **AGENT,
                                       materials={"equipment_list": "deferred", "property_proof": "deferred"}),
         "非居民个人代理": _person(105, "黄丽华", "lv_biz_new", usage_category="一般工商业", industry="批发和零售业",
@@ -78,7 +79,7 @@ def cases() -> dict[str, AcceptanceInput]:
         "终止": _person(110, "赵六", materials={"property_proof": "deferred"}),
         "生僻字": _person(111, "𡒄𬱖𰻝", address_detail="𬱖村䶮路9号"),
         "生僻字单位代理": _organisation(112, "福州𬱖𡒄贸易有限公司", "lv_biz_increase", existing_capacity="50",
-                                        applied_capacity="30", **{**AGENT, "agent_name": "𰻝小平"}),
+                                        applied_capacity="30", account_number="3501000333444", **{**AGENT, "agent_name": "𰻝小平"}),
     }
 
 
