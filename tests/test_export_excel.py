@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from counter_app.printing import excel
+from counter_app.printing import columns, excel
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
 
 COLUMNS = (
@@ -74,7 +74,7 @@ def test_widths_fit_titles_and_given_widths(tmp_path):
     ws = openpyxl.load_workbook(path).active
     assert ws.column_dimensions["B"].width == 21
     assert ws.column_dimensions["A"].width >= 5
-    assert ws.column_dimensions["C"].width == excel.DEFAULT_WIDTHS["datetime"]
+    assert ws.column_dimensions["C"].width == columns.DEFAULT_WIDTHS["datetime"]
 
 
 def test_text_is_never_a_formula_and_bad_characters_are_dropped(tmp_path):
