@@ -25,7 +25,7 @@ VERSION="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' counter_app/__init__.py)"
 DEB="$ROOT/dist/counter-app_${VERSION}_amd64.deb"
 PY="$ROOT/.venv/bin/python"
 OUT="$ROOT/build/deb-test"  # outputs copied out of the root, for a look afterwards
-HEAD="$("$PY" -c 'from counter_app.schema import head_revision; print(head_revision())')"
+HEAD="$("$PY" -c 'from counter_app.infra.schema_upgrade import head_revision; print(head_revision())')"
 START=$SECONDS
 log() { printf '== %s (%ss)\n' "$*" "$((SECONDS - START))"; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
