@@ -10,7 +10,6 @@ import json
 import os
 import stat
 import tempfile
-import time
 
 import pytest
 
@@ -60,7 +59,7 @@ def test_excel_export_is_owner_only_and_buffers_in_a_private_folder(tmp_path, op
 def test_a_killed_exports_buffers_are_swept(tmp_path):
     stale = private_files.private_temp_dir() / "openpyxl.killed.xml"
     stale.write_text(FULL_ID)
-    old = time.time() - private_files.STALE_SECONDS - 60
+    old = private_files.folder_now(stale.parent) - private_files.STALE_SECONDS - 60  # by the files' clock
     os.utime(stale, (old, old))
     fresh = private_files.private_temp_dir() / "openpyxl.running.xml"  # another export, still running
     fresh.write_text(FULL_ID)

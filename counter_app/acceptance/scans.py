@@ -26,6 +26,7 @@ from counter_app.infra import blobs, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
+from counter_app.infra.private_files import folder_now
 from counter_app.models import Application, Material, ScanPage
 from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, allowed, require
@@ -414,27 +415,12 @@ def pages_for_archive(session: Session, application_id: int) -> list[tuple[ScanI
     return [(_info(r, names.get(r.material_id, ""), b"", masked=False), blobs.get(session, r.blob_id)) for r in rows]
 
 
-def _folder_now(folder: Path) -> float:
-    """"Now" by the folder's own clock: the time stamp of a file written there this moment. The
-    document camera's folder may be a share whose server clock is not this PC's; a file's age is
-    only meaningful against the clock that stamped it."""
-    import os
-    import tempfile
-    import time
-
-    try:
-        with tempfile.TemporaryFile(dir=folder) as probe:
-            return os.fstat(probe.fileno()).st_mtime
-    except OSError:  # a read-only folder: this PC's clock is all there is
-        return time.time()
-
-
 def watched_files(folder: Path, seen: set[str]) -> list[Path]:
     """New scan files in a document camera's output folder, oldest first (not yet in ``seen``;
     files still being written — changed in the last second — wait for the next look)."""
     if not folder.is_dir():
         return []
-    now = _folder_now(folder)
+    now = folder_now(folder)
     found = []
     for path in folder.iterdir():
         if path.is_file() and path.suffix.lower() in SUFFIXES and str(path) not in seen:

@@ -54,10 +54,21 @@ def private_temp_file(suffix: str = "", prefix: str = OPENPYXL_PREFIX) -> str:
     return name
 
 
+def folder_now(folder: Path) -> float:
+    """"Now" by the clock that stamps the files of ``folder``: the time stamp of a file written there
+    this moment. A file's age is only meaningful against that clock (a network share's server clock
+    need not be this PC's)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            return os.fstat(probe.fileno()).st_mtime
+    except OSError:  # a read-only folder: this PC's clock is all there is
+        return time.time()
+
+
 def sweep_stale_temp(max_age: float = STALE_SECONDS) -> int:
     """Remove temporary export files older than ``max_age`` seconds (left by a killed export)."""
     removed = 0
-    now = time.time()
+    now = folder_now(private_temp_dir())
     for path in private_temp_dir().glob(f"{OPENPYXL_PREFIX}*"):
         try:
             if now - path.stat().st_mtime > max_age:
