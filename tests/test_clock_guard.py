@@ -6,10 +6,12 @@ from pathlib import Path
 
 pytest_plugins = ["pytester"]
 
+ROOT = Path(__file__).resolve().parents[1]
 CONFTEST = (Path(__file__).parent / "conftest.py").read_text(encoding="utf-8")
 
 
-def test_a_test_that_leaves_the_clock_frozen_fails_and_the_next_one_runs_unfrozen(pytester):
+def test_a_test_that_leaves_the_clock_frozen_fails_and_the_next_one_runs_unfrozen(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the conftest's helpers (tests.qt_hygiene)
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_leak="""
         import datetime as dt
@@ -29,7 +31,8 @@ def test_a_test_that_leaves_the_clock_frozen_fails_and_the_next_one_runs_unfroze
     result.stdout.fnmatch_lines(["*test_leaks left counter_app.infra.clock frozen at 2020-01-01 00:00:00*"])
 
 
-def test_a_module_scoped_freeze_must_end_with_its_module(pytester):
+def test_a_module_scoped_freeze_must_end_with_its_module(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_a="""
         import datetime as dt

@@ -20,6 +20,7 @@ from counter_app.infra.resources import bundled_fonts, resource_path
 from counter_app.infra.schema_upgrade import connect
 from counter_app.security import accounts
 from counter_app.security import credentials as users
+from counter_app.ui import gui_gc
 from counter_app.ui.idle_lock import IdleLock
 from counter_app.ui.login_dialog import LoginDialog, PcSettings
 from counter_app.ui.modal import run_modal
@@ -63,6 +64,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with Chinese standard texts (buttons of message boxes …), a CJK font and the
     style sheet; reuses an existing instance (tests)."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    gui_gc.install(app)  # cycles holding widgets must never be collected on a worker thread
     app.setOrganizationName("counter-app")
     app.setApplicationName("counter-app")
     app.setApplicationDisplayName("业扩报装受理")
