@@ -8,13 +8,6 @@ binaries); in CI it must run."""
 from __future__ import annotations
 
 import copy
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
@@ -29,60 +22,7 @@ from counter_app.models import Application, Certificate, Commitment, Customer, M
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 from tests.factories import resident_id
-
-
-def _bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, bindir: Path) -> None:
-        self.bindir = bindir
-        self.dir = Path(tempfile.mkdtemp(prefix="ca-pg-fault-"))
-        shutil.chown(self.dir, "postgres")
-        self.data = self.dir / "data"
-        self.port = _free_port()
-        self._pg("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                 "--locale=C.UTF-8")
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _pg(self, tool: str, *args: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(self.bindir / tool), *args], check=True,
-                       capture_output=True, timeout=60)
-
-    def start(self) -> None:
-        self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o",
-                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "-w", "start")
-
-    def stop(self) -> None:
-        self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def remove(self) -> None:
-        try:
-            self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-@pytest.fixture
-def server():
-    bindir = _bin()
-    if os.geteuid() != 0 or bindir is None or shutil.which("runuser") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the PostgreSQL server fault test (needs root and the PostgreSQL binaries)")
-        pytest.skip("needs root and the PostgreSQL server binaries to start a throwaway server")
-    srv = Server(bindir)
-    srv.start()
-    yield srv
-    srv.remove()
+from tests.pg_cluster import cluster as server  # noqa: F401  (fixture)
 
 
 def _counts(db: Database) -> dict[str, int]:
@@ -93,10 +33,10 @@ def _counts(db: Database) -> dict[str, int]:
 
 def test_server_stopped_during_a_save_then_restarted(server, frozen_now, monkeypatch):
     monkeypatch.setattr(db_mod.time, "sleep", lambda _s: None)  # the retries' back-off
-    engine = make_engine(server.url)
+    engine = make_engine(server.url())
     schema.upgrade(engine)
     engine.dispose()
-    db = Database.from_url(server.url)
+    db = Database.from_url(server.url())
     clerk = setup_hall(db)["clerk1"]
     before = _counts(db)
     inp = residential(resident_id(88), holder_name="郑䶮", contact_name="郑䶮",
