@@ -9,6 +9,8 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from counter_app.acceptance import accepted
+from counter_app.acceptance.clerk_input import material_plan
 from counter_app.demo import data
 from counter_app.demo.customers import CustomerInfo
 from counter_app.demo.hall_profile import (
@@ -59,7 +61,11 @@ class Applications:
         important = plan.important
         if important is None:
             important = bt.is_high_voltage and rng.random() < 0.3
-        events, status = self._timeline(plan, bt, important, rng)
+        agent = (customer.kind == "organisation" and rng.random() < 0.65) or rng.random() < 0.04
+        app = self._application_fields(plan, bt, customer, important, agent, rng)
+        limits = accepted.deadlines(self.table.add, plan.at, bt, app["load_importance"],
+                                    self.limits[bt.code, "accept"])
+        events, status = self._timeline(plan, bt, important, limits, rng)
         terminated_at = reason = None
         deferral_due_idx = plan.day + self.deferral_days
         if plan.terminate:
@@ -68,11 +74,10 @@ class Applications:
         clerk = self.clerks[plan.window]
         app_id = plan.app_id
         seconds = self._counter_seconds(bt, rng)
-        agent = (customer.kind == "organisation" and rng.random() < 0.65) or rng.random() < 0.04
-        materials, deferred, copies = self._materials(plan, bt, customer, agent, status, completed_at,
-                                                      terminated_at, reason == OVERDUE_REASON, rng)
+        materials, commitments, deferred, copies = self._materials(
+            plan, bt, customer, agent, important, status, completed_at, terminated_at,
+            reason == OVERDUE_REASON, rng)
         current = events[-2] if status == "terminated" else events[-1]
-        app = self._application_fields(plan, bt, customer, important, agent, rng)
         last = events[-1]
         app.update({
             "id": app_id, "number": plan.number, "hall_id": self.hall.id, "window_id": self.windows[plan.window].id,
@@ -84,8 +89,7 @@ class Applications:
             "terminated_reason": reason or "", "terminated_by_id": self.supervisor.id if terminated_at else None,
             "updated_at": last.end or last.start, "updated_by_id": last.actor_id, "version": 1,
         })
-        total_limit = bt.total_limit_for(important)
-        app["due_date"], app["due_estimated"] = self.table.add(plan.at.date(), total_limit)
+        app["due_date"], app["due_estimated"] = limits.due_date, limits.due_estimated
         self._add(Application, app)
         for event in events:
             self._add(StageEvent, {
@@ -95,7 +99,7 @@ class Applications:
                 "note": event.note, "source": "app", "external_key": None,
             })
         self._add_materials(plan, app_id, materials)
-        self._commitments(plan, app_id, deferred, materials)
+        self._commitments(app_id, commitments)
         self._appointment(plan, bt, customer, app_id, rng)
         self._handover_line(plan, app_id, copies, deferred)
         self._acceptance_records(plan, app_id, clerk, agent, deferred, rng)
@@ -111,10 +115,12 @@ class Applications:
             self.report.by_stage[current.stage] += 1
         self.covered.add((bt.code, "terminated" if status == "terminated" else current.stage))
 
-    def _timeline(self, plan: Plan, bt, important: bool, rng) -> tuple[list[Event], str]:
+    def _timeline(self, plan: Plan, bt, important: bool, limits: accepted.Deadlines,
+                  rng) -> tuple[list[Event], str]:
         now, clerk = self.now, self.clerks[plan.window]
-        due, estimated = self.table.add(plan.at.date(), self.limits[bt.code, "accept"])
-        accept = Event("accept", "enter", plan.at, None, due, estimated, clerk.name, clerk.id)
+        opened = accepted.accept_event(plan.at, limits, clerk.name, clerk.id)
+        accept = Event(opened["stage"], opened["action"], opened["started_at"], opened["ended_at"],
+                       opened["due_date"], opened["due_estimated"], opened["handler"], opened["actor_id"])
         events = [accept]
         batch = self.batches.get((plan.day, plan.window))
         if batch is None or batch.confirmed_at is None:
@@ -173,39 +179,41 @@ class Applications:
         minutes = rng.lognormvariate(0, 0.45) * mean  # residential: about 3 % over 20 minutes
         return int(min(max(minutes, 3.0), 60.0) * 60)
 
-
-    def _materials(self, plan: Plan, bt, customer: CustomerInfo, agent: bool, status: str,
+    def _materials(self, plan: Plan, bt, customer: CustomerInfo, agent: bool, important: bool, status: str,
                    completed_at, terminated_at, keep_overdue: bool, rng: random.Random):
-        defs = [m for m in bt.materials if not (m.code == "legal_rep_id" and customer.kind == "person")]
-        if agent:
-            defs.append(self.catalog.materials["proxy"])
-        accepted = plan.at.date()
-        due, due_estimated = self.table.add(accepted, self.deferral_days)
+        """The checklist as the clerk ticks it (the acceptance service's plan for this customer), the rows
+        and commitments acceptance leaves, then what happened to the deferred items since."""
+        accepted_on = plan.at.date()
+        checklist, force_one = [], keep_overdue
+        for item in material_plan(bt.code, has_agent=agent, on_file=customer.on_file,
+                                  blacklisted=customer.blacklisted, today=accepted_on, cat=self.catalog,
+                                  important=important):
+            if item.code == "legal_rep_id" and customer.kind == "person":
+                continue  # a person has no legal representative to prove
+            state = item.default_state
+            if (state == "received" and "deferred" in item.states and item.when == "later"
+                    and (force_one or rng.random() < DEFER_SHARE[bt.group])):
+                force_one, state = False, "deferred"
+            checklist.append((item.code, item.name, state))
+        rows = accepted.material_rows(checklist, self.table.add(accepted_on, self.deferral_days))
+        commitments = accepted.commitment_rows(plan.at, rows)
         due_idx = plan.day + self.deferral_days
-        rows, deferred, copies = [], [], 0
-        force_one = keep_overdue
-        for seq, m in enumerate(defs, start=1):
-            row = {"id": self._take_id(Material), "application_id": plan.app_id, "seq": seq, "code": m.code,
-                   "name": m.name, "state": "received", "copies": 1, "due_date": None, "due_estimated": False,
-                   "supplied_at": None, "supplied_by_id": None}
-            on_file_until = customer.on_file.get(m.code, False)
-            if on_file_until is not False and (on_file_until is None or on_file_until >= accepted):
-                row.update(state="on_file", copies=0)
-            elif (m.deferrable and m.when == "later" and not customer.blacklisted
-                  and (force_one or rng.random() < DEFER_SHARE[bt.group])):
-                force_one = False
-                row.update(state="deferred", copies=0, due_date=due, due_estimated=due_estimated)
+        deferred, copies = [], 0
+        for row in rows:
+            row["id"], row["application_id"] = self._take_id(Material), plan.app_id
+            if row["state"] == "received" and row["code"] in ("property_proof", "land_proof"):
+                row["copies"] = rng.choice((1, 1, 1, 2, 3))
+            copies += row["copies"] if row["state"] == "received" else 0
+            if row["state"] == "deferred":
                 deferred.append(row)
                 if not keep_overdue:
                     self._maybe_supplied(plan, row, due_idx, status, completed_at, terminated_at, rng)
-            else:
-                row["copies"] = rng.choice((1, 1, 1, 2, 3)) if m.code in ("property_proof", "land_proof") else 1
-                copies += row["copies"]
-            rows.append(row)
-        for row in deferred:
-            if row["state"] == "deferred" and due < self.today:
-                self.report.overdue_deferred += 1
-        return rows, deferred, copies
+                if row["state"] == "deferred" and row["due_date"] < self.today:
+                    self.report.overdue_deferred += 1
+        if deferred:
+            supplied = [r["supplied_at"] for r in deferred]
+            commitments[-1]["fulfilled_at"] = max(supplied) if all(supplied) else None
+        return rows, commitments, deferred, copies
 
     def _maybe_supplied(self, plan: Plan, row: dict, due_idx: int, status: str, completed_at,
                         terminated_at, rng: random.Random) -> None:
@@ -232,17 +240,9 @@ class Applications:
         for row in rows:
             self._add(Material, row)
 
-    def _commitments(self, plan: Plan, app_id: int, deferred: list[dict], materials: list[dict]) -> None:
-        self._add(Commitment, {"id": self._take_id(Commitment), "application_id": app_id, "kind": "authenticity",
-                               "signed_at": plan.at, "due_date": None, "items": [], "fulfilled_at": None})
-        if not deferred:
-            return
-        due = deferred[0]["due_date"]
-        items = [{"code": r["code"], "name": r["name"], "due_date": f"{due:%Y-%m-%d}"} for r in deferred]
-        supplied = [r["supplied_at"] for r in deferred]
-        fulfilled = max(supplied) if all(supplied) else None
-        self._add(Commitment, {"id": self._take_id(Commitment), "application_id": app_id, "kind": "deferral",
-                               "signed_at": plan.at, "due_date": due, "items": items, "fulfilled_at": fulfilled})
+    def _commitments(self, app_id: int, commitments: list[dict]) -> None:
+        for row in commitments:
+            self._add(Commitment, {"id": self._take_id(Commitment), "application_id": app_id, **row})
 
     def _appointment(self, plan: Plan, bt, customer: CustomerInfo, app_id: int, rng: random.Random) -> None:
         if "survey" not in {s.code for s in bt.stages} or rng.random() > 0.92:

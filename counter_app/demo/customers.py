@@ -8,8 +8,9 @@ import random
 from collections.abc import Callable
 from decimal import Decimal
 
+from counter_app.acceptance.clerk_input import REUSABLE_MATERIALS
 from counter_app.demo import data
-from counter_app.demo.hall_profile import ON_FILE_CODES, REUSE_SHARE
+from counter_app.demo.hall_profile import REUSE_SHARE
 from counter_app.demo.schedule import Plan
 from counter_app.infra.errors import UserError
 from counter_app.models import (
@@ -147,6 +148,6 @@ class Customers:
 
     def _record_on_file(self, customer: CustomerInfo, app_id: int, plan: Plan, materials: list[dict]) -> None:
         for row in materials:
-            if row["code"] in ON_FILE_CODES and row["state"] == "received":
+            if row["code"] in REUSABLE_MATERIALS and row["state"] == "received":
                 valid = customer.cert_valid_until if row["code"] == "holder_id" else None
                 self._on_file(customer, row["code"], valid, app_id, plan.at)

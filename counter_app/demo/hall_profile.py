@@ -58,8 +58,6 @@ LINE_REMARKS = (("缺件", "缺少产权证明复印件第2页，已电话通知
                 ("退回", "申请表客户签名处漏签，退回窗口补签后重新移交"))
 PRINTERS = {1: "HP LaserJet Pro M404dn（1号窗口）", 2: "HP LaserJet Pro M404dn（2号窗口）",
             3: "Brother HL-5595DN（3号窗口）", 4: "Lenovo LJ2605D（4号窗口）"}
-# materials a customer keeps on file and need not hand in again
-ON_FILE_CODES = ("holder_id", "subject_cert", "legal_rep_id")
 DEFER_SHARE = {"low_residential": 0.35, "low_non_residential": 0.3, "high_voltage": 0.4, "change": 0.25}
 REUSE_SHARE = {"low_residential": 0.12, "low_non_residential": 0.2, "high_voltage": 0.25, "change": 0.3}
 RECENT_PRINT_DAYS = 10  # print records are kept for the acceptances of the last working days
