@@ -38,22 +38,58 @@ def make_customer(session, name: str = "张三", number: str | None = None, kind
     return cert
 
 
-def make_application(session, cert: Certificate, *, window_id: int, clerk_id: int,
-                     business_type: str = "lv_res_new") -> Application:
-    hall = session.query(Hall).first()
-    now = clock.now()
+_CUSTOMER_SEQ = itertools.count(1)
+
+
+def _accept(session, cert: Certificate, *, window_id: int, clerk_id: int, business_type: str,
+            accepted_at: dt.datetime | None = None, deferred: tuple[str, ...] = (),
+            on_file: tuple[str, ...] = (), agent: bool = False, deferral_due: dt.date | None = None,
+            **fields) -> Application:
+    """An application as the acceptance service leaves it, built by the one builder the demo uses
+    (``acceptance.accepted``): the open 受理 stage with its due date, the whole-process deadline,
+    the service's checklist for the type (+ power of attorney with an agent) with the items named in
+    ``deferred`` / ``on_file`` in that state, the commitments. ``fields`` are the clerk's entries."""
+    from counter_app.acceptance import accepted
+    from counter_app.acceptance.clerk_input import material_plan
+    from counter_app.hall import catalog
+    from counter_app.hall import hall as hall_mod
+    from counter_app.models import Commitment, Material, StageEvent, User
+
+    h = session.query(Hall).first()
+    at = accepted_at or clock.now()
+    bt = catalog.load().business_type(business_type)
+    clerk = session.get(User, clerk_id)
+    workdays = accepted.calendar_workdays(hall_mod.work_calendar(session, h.id))
+    importance = fields.get("load_importance", "")
+    limits = accepted.deadlines(workdays, at, bt, importance,
+                                hall_mod.stage_limit(session, h.id, business_type, "accept"))
+    fields.setdefault("usage_category", bt.usage_default)
     app = Application(
-        number=numbering.application_number(session, hall.code, now.date()),
-        hall_id=hall.id, window_id=window_id, clerk_id=clerk_id, customer_id=cert.customer_id,
-        certificate_id=cert.id, business_type=business_type, accepted_at=now, updated_at=now,
-        address_detail="鼓楼区五四路1号", contact_mobile="13812345678",
+        number=numbering.application_number(session, h.code, at.date()),
+        hall_id=h.id, window_id=window_id, clerk_id=clerk_id, customer_id=cert.customer_id,
+        certificate_id=cert.id, business_type=business_type, accepted_at=at, updated_at=at,
+        updated_by_id=clerk_id, **accepted.application_state(limits, clerk.name), **fields,
     )
     session.add(app)
     session.flush()
+    session.add(StageEvent(application_id=app.id, **accepted.accept_event(at, limits, clerk.name, clerk_id)))
+    states = {code: "deferred" for code in deferred} | {code: "on_file" for code in on_file}
+    checklist = [(item.code, item.name, states.get(item.code, "received"))
+                 for item in material_plan(business_type, has_agent=agent,
+                                           important=catalog.is_important(importance))]
+    if deferral_due is None:
+        days = int(hall_mod.get_setting(session, "deferral_working_days", h.id))
+        due = workdays(at.date(), days)
+    else:
+        due = (deferral_due, False)
+    rows = accepted.material_rows(checklist, due)
+    for row in rows:
+        session.add(Material(application_id=app.id, **row))
+    for row in accepted.commitment_rows(at, rows):
+        session.add(Commitment(application_id=app.id, **row))
+    session.flush()
+    session.expire(app, ["stage_events", "materials", "commitments"])
     return app
-
-
-_CUSTOMER_SEQ = itertools.count(1)
 
 
 def make_accepted_application(session, cert: Certificate | None = None, *, window_id: int, clerk_id: int,
@@ -61,58 +97,19 @@ def make_accepted_application(session, cert: Certificate | None = None, *, windo
                               load_importance: str = "", green_channel: bool = False,
                               deferred: tuple[str, ...] = (), contact_mobile: str = "13812345678",
                               contact_phone: str = "") -> Application:
-    """An application as the acceptance service leaves it: stage 'accept' open with its due date,
-    whole-process deadline, materials, commitments."""
-    from counter_app.hall import catalog
-    from counter_app.hall import hall as hall_mod
-    from counter_app.models import Commitment, Material, StageEvent, User
-
+    """An accepted application with the fewest entries (address, contact), for tests about what
+    happens after acceptance."""
     if cert is None:
         # a certificate number of its own (make_customer's random numbers may collide)
         seq = next(_CUSTOMER_SEQ)
         cert = make_customer(session, number=resident_id(seq, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seq)))
-    h = session.query(Hall).first()
-    at = accepted_at or clock.now()
-    bt = catalog.load().business_type(business_type)
-    clerk = session.get(User, clerk_id)
-    cal = hall_mod.work_calendar(session, h.id)
-    accept_due = cal.add_workdays(at, hall_mod.stage_limit(session, h.id, business_type, "accept"))
-    whole = cal.add_workdays(at, bt.total_limit)
-    app = Application(
-        number=numbering.application_number(session, h.code, at.date()),
-        hall_id=h.id, window_id=window_id, clerk_id=clerk_id, customer_id=cert.customer_id,
-        certificate_id=cert.id, business_type=business_type, accepted_at=at, updated_at=at,
-        updated_by_id=clerk_id, address_district="鼓楼区", address_detail="五四路1号",
+    return _accept(
+        session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type,
+        accepted_at=accepted_at, deferred=deferred, address_district="鼓楼区", address_detail="五四路1号",
         contact_name=cert.holder_name, contact_mobile=contact_mobile, contact_phone=contact_phone,
         load_importance=load_importance, green_channel=green_channel,
         green_manager="林经理" if green_channel else "", green_reason="重点项目" if green_channel else "",
-        usage_category=bt.usage_default, status="active", current_stage="accept",
-        current_handler=clerk.name, stage_due_date=accept_due.day, due_date=whole.day,
-        due_estimated=whole.estimated,
     )
-    session.add(app)
-    session.flush()
-    session.add(StageEvent(application_id=app.id, stage="accept", action="enter", started_at=at,
-                           due_date=accept_due.day, due_estimated=accept_due.estimated, handler=clerk.name,
-                           actor_id=clerk_id))
-    deferral_days = int(hall_mod.get_setting(session, "deferral_working_days", h.id))
-    items = []
-    for seq, material in enumerate(bt.materials, start=1):
-        if material.code in deferred:
-            due = cal.add_workdays(at, deferral_days)
-            session.add(Material(application_id=app.id, seq=seq, code=material.code, name=material.name,
-                                 state="deferred", due_date=due.day, due_estimated=due.estimated))
-            items.append({"code": material.code, "name": material.name, "due_date": due.day.isoformat()})
-        else:
-            session.add(Material(application_id=app.id, seq=seq, code=material.code, name=material.name,
-                                 state="received"))
-    session.add(Commitment(application_id=app.id, kind="authenticity", signed_at=at, items=[]))
-    if items:
-        session.add(Commitment(application_id=app.id, kind="deferral", signed_at=at,
-                               due_date=max(dt.date.fromisoformat(i["due_date"]) for i in items), items=items))
-    session.flush()
-    session.expire(app, ["stage_events", "materials", "commitments"])
-    return app
 
 
 # --- complete cases for documents (materials, commitments, agent, enterprise) ----------------------
@@ -154,14 +151,13 @@ def make_case(
     address: tuple[str, str] = ("福州市鼓楼区", "五四路88号3号楼502室"),
     deferral_due: dt.date | None = None,
 ):
-    """An accepted application as the acceptance service leaves it: customer, certificate, every
-    catalog material of the type (received / on_file / deferred), the authenticity commitment and,
-    when something is deferred, the deferral commitment with its items; optionally an agent,
-    enterprise data and a survey appointment."""
+    """An accepted application with every entry a document prints: customer, certificate, capacity,
+    the checklist (received / on_file / deferred) and commitments; optionally an agent, enterprise
+    data and a survey appointment."""
     from decimal import Decimal
 
     from counter_app.hall import catalog
-    from counter_app.models import Commitment, Material, StageEvent, SurveyAppointment
+    from counter_app.models import SurveyAppointment
 
     now = clock.now()
     btype = catalog.load().business_type(business_type)
@@ -170,58 +166,31 @@ def make_case(
     else:
         cert = make_customer(session, name=name, number=cert_number)
     customer = session.get(Customer, cert.customer_id)
-    app = make_application(session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type)
-    app.address_district, app.address_detail = address
-    app.contact_name = customer.legal_rep_name if organisation else name
-    app.contact_mobile = "13812345678"
-    app.contact_phone = "0591-83334444"
-    app.mailing_address = address[0] + address[1]
-    app.usage_category = btype.usage_default or "居民生活"
-    app.industry = "城乡居民生活" if btype.is_residential else "制造业"
-    if "existing_capacity" in btype.required:
-        app.existing_capacity = Decimal(8)
-    app.applied_capacity = Decimal(16) if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
-    app.total_capacity = app.existing_capacity + app.applied_capacity
-    app.capacity_unit = "kVA" if btype.is_high_voltage else "kW"
-    app.supply_voltage = "10kV" if btype.is_high_voltage else ("220V" if btype.is_residential else "380V")
-    app.load_importance = "普通"
-    app.wanted_date = now.date() + dt.timedelta(days=10)
-    if btype.is_high_voltage:
-        app.project_name = "年产5万台电机生产线扩建项目"
-    if btype.is_change:
-        app.account_number = "3501000123456"
+    existing = Decimal(8) if "existing_capacity" in btype.required else Decimal(0)
+    applied = Decimal(16) if btype.is_residential else Decimal("630" if btype.is_high_voltage else "80")
+    fields = dict(
+        address_district=address[0], address_detail=address[1], mailing_address=address[0] + address[1],
+        contact_name=customer.legal_rep_name if organisation else name, contact_mobile="13812345678",
+        contact_phone="0591-83334444", usage_category=btype.usage_default or "居民生活",
+        industry="城乡居民生活" if btype.is_residential else "制造业", existing_capacity=existing,
+        applied_capacity=applied, total_capacity=existing + applied,
+        capacity_unit="kVA" if btype.is_high_voltage else "kW",
+        supply_voltage="10kV" if btype.is_high_voltage else ("220V" if btype.is_residential else "380V"),
+        load_importance="普通", wanted_date=now.date() + dt.timedelta(days=10),
+        project_name="年产5万台电机生产线扩建项目" if btype.is_high_voltage else "",
+        account_number="3501000123456" if btype.is_change else "",
+    )
     if organisation:
-        app.legal_rep_name = customer.legal_rep_name
-        app.legal_rep_id_number = customer.legal_rep_id_number
-        app.vat_taxpayer_number = cert.number
-        app.vat_bank = "中国工商银行福州鼓楼支行"
-        app.vat_account = "1402020109000123456"
-        app.vat_address = "福州市鼓楼区工业路523号"
-        app.vat_phone = "0591-83123456"
+        fields.update(legal_rep_name=customer.legal_rep_name, legal_rep_id_number=customer.legal_rep_id_number,
+                      vat_taxpayer_number=cert.number, vat_bank="中国工商银行福州鼓楼支行",
+                      vat_account="1402020109000123456", vat_address="福州市鼓楼区工业路523号",
+                      vat_phone="0591-83123456")
     if agent:
-        app.agent_name = "刘经办"
-        app.agent_cert_type = "id_card"
-        app.agent_cert_number = resident_id(777, dt.date(1990, 1, 2))
-        app.agent_mobile = "13900001111"
-    due = deferral_due or (now.date() + dt.timedelta(days=3))
-    items = []
-    for seq, mat in enumerate(btype.materials, start=1):
-        state = "deferred" if mat.code in deferred else "on_file" if mat.code in on_file else "received"
-        session.add(Material(application_id=app.id, seq=seq, code=mat.code, name=mat.name, state=state,
-                             copies=1, due_date=due if state == "deferred" else None))
-        if state == "deferred":
-            items.append({"code": mat.code, "name": mat.name, "due_date": due.isoformat()})
-    if agent:
-        session.add(Material(application_id=app.id, seq=len(btype.materials) + 1, code="proxy",
-                             name="授权委托书及经办人身份证明", state="received", copies=1))
-    session.add(Commitment(application_id=app.id, kind="authenticity", signed_at=now, items=[]))
-    if items:
-        session.add(Commitment(application_id=app.id, kind="deferral", signed_at=now, due_date=due, items=items))
-    accept_due = now.date() + dt.timedelta(days=1)
-    app.stage_due_date = accept_due
-    app.due_date = now.date() + dt.timedelta(days=btype.total_limit + 2)
-    session.add(StageEvent(application_id=app.id, stage="accept", action="enter", started_at=now,
-                           due_date=accept_due, handler="王小明", actor_id=clerk_id))
+        fields.update(agent_name="刘经办", agent_cert_type="id_card",
+                      agent_cert_number=resident_id(777, dt.date(1990, 1, 2)), agent_mobile="13900001111")
+    app = _accept(session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type,
+                  accepted_at=now, deferred=deferred, on_file=on_file, agent=agent, deferral_due=deferral_due,
+                  **fields)
     if appointment:
         session.add(SurveyAppointment(application_id=app.id, mode="fixed", team="鼓楼勘查一班",
                                       day=now.date() + dt.timedelta(days=1), slot="am", note="",
@@ -259,62 +228,46 @@ def make_accepted(
     green: bool = False,
     capacity: str = "8",
 ) -> Application:
-    """An accepted application as the acceptance service leaves it: materials (received / deferred / supplied), both commitments, the open stage event
-    and its due dates. Working days follow the hall calendar unless due dates are given."""
+    """An accepted application (deferred items, ``supplied`` ones deferred and handed in the next
+    day), then moved on as the registers need it: to ``stage`` since ``stage_started``, completed, or
+    with the due dates given."""
     from decimal import Decimal
 
-    from counter_app.hall import catalog as catalog_mod
     from counter_app.hall import hall as hall_mod
-    from counter_app.models import Commitment, Material, StageEvent, User
+    from counter_app.models import StageEvent
 
     accepted_at = accepted_at or clock.now()
-    hall = session.query(Hall).first()
-    cal = hall_mod.work_calendar(session, hall.id)
-    bt = catalog_mod.load().business_type(business_type)
-    clerk = session.get(User, clerk_id)
     cert = make_customer(session, name=name, number=cert_number or _unique_id(session))
     cert.customer.mobile = mobile
-    started = stage_started or accepted_at
-    if stage_due is None:
-        stage_due = cal.add_workdays(started, hall_mod.stage_limit(session, hall.id, business_type, stage)).day
-    if due is None:
-        due = cal.add_workdays(accepted_at, bt.total_limit).day
-    app = Application(
-        number=numbering.application_number(session, hall.code, accepted_at.date()),
-        hall_id=hall.id, window_id=window_id, clerk_id=clerk_id, customer_id=cert.customer_id,
-        certificate_id=cert.id, business_type=business_type, usage_category=bt.usage_default,
-        applied_capacity=Decimal(capacity), total_capacity=Decimal(capacity), supply_voltage="220V",
-        address_district="鼓楼区", address_detail="五四路1号", contact_name=name, contact_mobile=mobile,
-        accepted_at=accepted_at, cert_entered_at=accepted_at - dt.timedelta(seconds=counter_seconds or 0),
-        counter_seconds=counter_seconds, updated_at=accepted_at, status=status, current_stage=stage,
-        current_handler=clerk.name if stage == "accept" else "后台", stage_due_date=stage_due, due_date=due,
-        green_channel=green, green_reason="重点项目" if green else "", green_manager="周经理" if green else "",
-        completed_at=accepted_at + dt.timedelta(days=3) if status == "completed" else None,
+    app = _accept(
+        session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type,
+        accepted_at=accepted_at, deferred=deferred + supplied, applied_capacity=Decimal(capacity),
+        total_capacity=Decimal(capacity), supply_voltage="220V", address_district="鼓楼区",
+        address_detail="五四路1号", contact_name=name, contact_mobile=mobile, counter_seconds=counter_seconds,
+        cert_entered_at=accepted_at - dt.timedelta(seconds=counter_seconds or 0), green_channel=green,
+        green_reason="重点项目" if green else "", green_manager="周经理" if green else "",
     )
-    session.add(app)
-    session.flush()
-    deferral_due = cal.add_workdays(accepted_at, 3).day
-    items = []
-    for seq, material in enumerate(bt.materials, 1):
-        state = "received"
-        if material.code in deferred or material.code in supplied:
-            state = "supplied" if material.code in supplied else "deferred"
-            items.append({"code": material.code, "name": material.name, "due_date": deferral_due.isoformat()})
-        session.add(Material(
-            application_id=app.id, seq=seq, code=material.code, name=material.name, state=state, copies=1,
-            due_date=deferral_due if state in ("deferred", "supplied") else None,
-            supplied_at=accepted_at + dt.timedelta(days=1) if state == "supplied" else None,
-            supplied_by_id=clerk_id if state == "supplied" else None,
-        ))
-    session.add(Commitment(application_id=app.id, kind="authenticity", signed_at=accepted_at, items=[]))
-    if items:
-        session.add(Commitment(application_id=app.id, kind="deferral", signed_at=accepted_at,
-                               due_date=deferral_due, items=items))
+    for material in app.materials:
+        if material.code in supplied:
+            material.state, material.copies = "supplied", 1
+            material.supplied_at, material.supplied_by_id = accepted_at + dt.timedelta(days=1), clerk_id
     if stage != "accept":
-        session.add(StageEvent(application_id=app.id, stage="accept", started_at=accepted_at, ended_at=started,
-                               handler=clerk.name, actor_id=clerk_id))
-    session.add(StageEvent(application_id=app.id, stage=stage, started_at=started, due_date=stage_due,
-                           handler=app.current_handler, actor_id=clerk_id))
+        started = stage_started or accepted_at
+        if stage_due is None:
+            cal = hall_mod.work_calendar(session, app.hall_id)
+            stage_due = cal.add_workdays(started, hall_mod.stage_limit(session, app.hall_id, business_type,
+                                                                       stage)).day
+        app.stage_events[0].ended_at = started
+        app.stage_events.append(StageEvent(stage=stage, started_at=started, due_date=stage_due,
+                                           handler="后台", actor_id=clerk_id))
+        app.current_stage, app.current_handler = stage, "后台"
+    if stage_due is not None:
+        app.stage_due_date = app.stage_events[-1].due_date = stage_due
+    if due is not None:
+        app.due_date = due
+    app.status = status
+    if status == "completed":
+        app.completed_at = accepted_at + dt.timedelta(days=3)
     session.flush()
     return app
 

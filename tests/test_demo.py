@@ -451,12 +451,12 @@ def test_sqlite_and_postgresql_get_the_same_demo(sqlite_url, pg_url):
 
 
 def test_demo_adds_to_an_existing_hall_and_numbers_never_collide(db, actors, frozen_now):
-    from tests.factories import make_application, make_customer, resident_id
+    from tests.factories import make_accepted_application, make_customer, resident_id
 
     clerk = actors["clerk1"]
     with db.write() as s:
         cert = make_customer(s, number="11010519491231002X")
-        before = make_application(s, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
+        before = make_accepted_application(s, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
     report = generate(db, DemoOptions(applications=80, seed=3, now=frozen_now))
     assert not report.hall_created and report.hall_code == "FZGL01"
     created = {username for username, *_rest, new in report.logins if new}
@@ -466,7 +466,7 @@ def test_demo_adds_to_an_existing_hall_and_numbers_never_collide(db, actors, fro
         numbers = s.scalars(select(Application.number)).all()
         assert len(numbers) == len(set(numbers)) == 81 and before.number in numbers
         cert = make_customer(s, name="李四", number=resident_id(777))
-        after = make_application(s, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
+        after = make_accepted_application(s, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
     today = [int(n.rsplit("-", 1)[1]) for n in numbers if n.startswith(f"FZGL01-{frozen_now:%Y%m%d}")]
     assert after.number == f"FZGL01-{frozen_now:%Y%m%d}-{max(today) + 1:04d}"
     with db.read() as s:  # the demo's ids do not block the sequences (PostgreSQL setval)

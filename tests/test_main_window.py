@@ -31,6 +31,8 @@ def test_clerk_sees_hall_window_and_only_permitted_pages(qtbot, sqlite_db):
     qtbot.addWidget(window)
     assert window.page_keys() == ["a"]  # registers need a supervisor
     assert SamplePage.created == 1  # the first page only, lazily
+    assert "1号窗口" in window.who_label.text()  # at once; the figures and the hall's name are read off the GUI thread
+    qtbot.waitUntil(lambda: "今日受理" in window.figures_label.text())
     assert "福州鼓楼供电营业厅" in window.who_label.text()
     assert "1号窗口" in window.who_label.text() and "王小明" in window.who_label.text()
     assert "今日受理 0 件" in window.figures_label.text()
@@ -62,8 +64,10 @@ def test_database_down_shows_message_not_crash(qtbot, sqlite_db, monkeypatch):
         raise DatabaseUnavailable("数据库暂时无法访问")
 
     monkeypatch.setattr(overview, "counter_figures", down)
+    qtbot.waitUntil(lambda: not window._figures_task.running)
     window.refresh_figures()
-    assert "统计暂不可用" in window.figures_label.text()
+    qtbot.waitUntil(lambda: "统计暂不可用" in window.figures_label.text())
+    assert "数据库暂时无法访问" in window.figures_label.text()
 
 
 def test_status_counts_agree_with_the_warning_service(sqlite_db, frozen_now):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from counter_app.infra import clock
 from counter_app.infra.db import Database
 from counter_app.models import Application
-from tests.factories import make_application, make_customer
+from tests.factories import make_accepted_application, make_customer
 
 WRITERS = 8
 PER_WRITER = 12
@@ -19,7 +19,7 @@ def test_numbers_are_readable_and_sequential(db, actors):
     clerk = actors["clerk1"]
     with db.write() as session:
         cert = make_customer(session, number="11010519491231002X")
-        numbers = [make_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id).number
+        numbers = [make_accepted_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id).number
                    for _ in range(3)]
     day = clock.today().strftime("%Y%m%d")
     assert numbers == [f"FZGL01-{day}-{i:04d}" for i in (1, 2, 3)]
@@ -29,11 +29,11 @@ def test_rolled_back_save_gives_its_serial_back(db, actors):
     clerk = actors["clerk1"]
     with pytest.raises(RuntimeError), db.write() as session:
         cert = make_customer(session, number="11010519491231002X")
-        make_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
+        make_accepted_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
         raise RuntimeError("save failed half-way")
     with db.write() as session:
         cert = make_customer(session, number="11010519491231002X")
-        app = make_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
+        app = make_accepted_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
     assert app.number.endswith("-0001")
 
 
@@ -51,7 +51,7 @@ def test_concurrent_writers_never_duplicate_or_lose_numbers(db_url, actors):
             for j in range(PER_WRITER):
                 def work(session, j=j):
                     cert = make_customer(session, name=f"客户{index}-{j}", number=f"W{index:02d}{j:04d}")
-                    return make_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
+                    return make_accepted_application(session, cert, window_id=clerk.window_id, clerk_id=clerk.user_id)
                 database.run_write(work)
         except BaseException as exc:
             errors.append(exc)

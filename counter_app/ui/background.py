@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
+from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Cancelled
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,16 @@ def run(owner: QWidget, op: Callable[[], Any], success: Callable[[Any], None],
         _busy(owner, +1)
         task.with_progress(owner, busy, cancellable=False)
     return task.start()
+
+
+def problem(exc: Exception, what: str = "操作") -> str:
+    """The one line a page shows when its background work failed: a UserError says in Chinese what
+    to do; anything else is a fault the person can only report, so it goes to the log in full and
+    the page says so in Chinese rather than show a Python or driver message."""
+    if isinstance(exc, UserError):
+        return exc.message
+    log.error("%s failed", what, exc_info=exc)
+    return f"{what}失败：程序出错（{type(exc).__name__}），详情已记入日志，请联系管理员"
 
 
 def _busy(owner: QWidget, step: int) -> None:

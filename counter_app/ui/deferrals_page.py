@@ -3,6 +3,8 @@ overdue application (optionally blacklisting the customer), and the credit black
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,10 +24,12 @@ from PySide6.QtWidgets import (
 
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import StaleEdit, UserError, ValidationFailed
+from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import deferrals
+from counter_app.ui import background
+from counter_app.ui.background import BackgroundTask
 from counter_app.ui.form_widgets import dialog_buttons
 from counter_app.ui.list_page import (
     add_shortcuts,
@@ -105,19 +109,24 @@ class TerminateDialog(QDialog):
     def accept(self) -> None:
         for w in (self.reason, self.blacklist_reason):
             w.setStyleSheet("")
-        try:
-            self.result_termination = deferrals.terminate_overdue(
-                self.db, self.actor, self.row.application_id, version=self.row.version,
-                reason=self.reason.toPlainText(), blacklist=self.blacklist.isChecked(),
-                blacklist_reason=self.blacklist_reason.toPlainText())
-        except ValidationFailed as exc:
-            # both reasons are checked under the field "reason"; the message says which one
-            _mark(self.message, self.reason if "终止" in exc.message else self.blacklist_reason, exc.message)
-            return
-        except (StaleEdit, UserError) as exc:
-            _mark(self.message, None, exc.message)
-            return
-        super().accept()
+        db, actor, row = self.db, self.actor, self.row
+        reason, blacklist = self.reason.toPlainText(), self.blacklist.isChecked()
+        blacklist_reason = self.blacklist_reason.toPlainText()
+
+        def done(result: deferrals.TerminationResult) -> None:
+            self.result_termination = result
+            QDialog.accept(self)
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, ValidationFailed):
+                # both reasons are checked under the field "reason"; the message says which one
+                _mark(self.message, self.reason if "终止" in exc.message else self.blacklist_reason, exc.message)
+            else:
+                _mark(self.message, None, background.problem(exc, "终止申请"))
+
+        background.run(self, lambda: deferrals.terminate_overdue(
+            db, actor, row.application_id, version=row.version, reason=reason, blacklist=blacklist,
+            blacklist_reason=blacklist_reason), done, failed, busy="正在终止申请…")
 
 
 class ReasonDialog(QDialog):
@@ -138,16 +147,15 @@ class ReasonDialog(QDialog):
         self.message = status_label(self)
         layout.addWidget(self.message)
         layout.addWidget(_dialog_buttons(self, "确定"))
-        self.submit = None  # callable(reason) raising UserError
+        self.submit = None  # callable(reason) raising UserError; runs off the GUI thread
 
     def accept(self) -> None:
-        try:
-            if self.submit is not None:
-                self.submit(self.reason.toPlainText())
-        except UserError as exc:
-            _mark(self.message, self.reason, exc.message)
+        if self.submit is None:
+            super().accept()
             return
-        super().accept()
+        submit, reason = self.submit, self.reason.toPlainText()
+        background.run(self, lambda: submit(reason), lambda _r: QDialog.accept(self),
+                       lambda exc: _mark(self.message, self.reason, background.problem(exc)), busy="正在保存…")
 
 
 class BlacklistAddDialog(QDialog):
@@ -183,33 +191,40 @@ class BlacklistAddDialog(QDialog):
 
     def find(self) -> None:
         self.customers.clear()
-        try:
-            self.matches = deferrals.find_customers(self.db, self.actor, self.certificate.text())
-        except UserError as exc:
-            _mark(self.message, self.certificate, exc.message)
-            return
-        self.certificate.setStyleSheet("")
-        for m in self.matches:
-            self.customers.addItem(f"{m.name}　{m.certificate}" + ("　（已在失信名单）" if m.blacklisted else ""))
-        if self.matches:
-            self.customers.setCurrentRow(0)
-            show_message(self.message, f"找到 {len(self.matches)} 位客户")
-            self.customers.setFocus()
-        else:
-            show_message(self.message, "没有持该证件的客户", error=True)
+        db, actor, number = self.db, self.actor, self.certificate.text()
+
+        def found(matches: list[deferrals.CustomerMatch]) -> None:
+            self.matches = matches
+            self.certificate.setStyleSheet("")
+            for m in matches:
+                self.customers.addItem(f"{m.name}　{m.certificate}" + ("　（已在失信名单）" if m.blacklisted else ""))
+            if matches:
+                self.customers.setCurrentRow(0)
+                show_message(self.message, f"找到 {len(matches)} 位客户")
+                self.customers.setFocus()
+            else:
+                show_message(self.message, "没有持该证件的客户", error=True)
+
+        def failed(exc: Exception) -> None:
+            self.matches = []
+            _mark(self.message, self.certificate, background.problem(exc, "查找"))
+
+        background.run(self, lambda: deferrals.find_customers(db, actor, number), found, failed,
+                       busy="正在查找客户…")
 
     def accept(self) -> None:
         index = self.customers.currentRow()
         if not (0 <= index < len(self.matches)):
             _mark(self.message, self.certificate, "请先按证件号码查找并选择客户")
             return
-        try:
-            deferrals.blacklist_add(self.db, self.actor, self.matches[index].customer_id,
-                                    reason=self.reason.toPlainText())
-        except UserError as exc:
-            _mark(self.message, self.reason if exc.field == "reason" else None, exc.message)
-            return
-        super().accept()
+        db, actor, customer_id, reason = self.db, self.actor, self.matches[index].customer_id, self.reason.toPlainText()
+
+        def failed(exc: Exception) -> None:
+            field = self.reason if isinstance(exc, UserError) and exc.field == "reason" else None
+            _mark(self.message, field, background.problem(exc, "列入失信名单"))
+
+        background.run(self, lambda: deferrals.blacklist_add(db, actor, customer_id, reason=reason),
+                       lambda _r: QDialog.accept(self), failed, busy="正在列入失信名单…")
 
 
 class DeferralsPage(QWidget):
@@ -225,7 +240,7 @@ class DeferralsPage(QWidget):
         layout.addWidget(self.tabs)
         self.tabs.addTab(self._build_followup(), "容缺跟踪(&1)")
         self.tabs.addTab(self._build_blacklist(), "失信名单(&2)")
-        self.refresh()
+        add_window_choices(self, self.window_filter, db, self.message, then=self.refresh)
         self.refresh_blacklist()
 
     # --- follow-up tab --------------------------------------------------------------------------
@@ -239,10 +254,6 @@ class DeferralsPage(QWidget):
             self.scope.addItem(text, key)
         self.window_filter = QComboBox(tab)
         self.window_filter.setObjectName("window")
-        try:
-            add_window_choices(self.window_filter, self.db)
-        except UserError:
-            pass  # the list itself reports the database problem
         self.refresh_button = command_button("刷新", tab, "重新读取（F5）")
         self.summary = QLabel(tab)
         self.summary.setAccessibleName("容缺统计")
@@ -287,15 +298,21 @@ class DeferralsPage(QWidget):
         self.refresh()
         self.table.setFocus()
 
-    def refresh(self) -> None:
-        rows = load_rows(self.table, self.message, lambda: deferrals.open_items(
-            self.db, self.actor, scope=self.scope.currentData(), window_id=self.window_filter.currentData()))
-        if rows is None:
-            return
-        overdue = sum(1 for r in rows if r.state == "overdue")
-        today = sum(1 for r in rows if r.state == "today")
-        self.summary.setText(f"已逾期 {overdue} 项　今日到期 {today} 项")
-        self._update_buttons()
+    def refresh(self, then: Callable[[], None] | None = None) -> BackgroundTask:
+        db, actor = self.db, self.actor
+        scope, window_id = self.scope.currentData(), self.window_filter.currentData()
+
+        def shown(rows: list[deferrals.DeferredRow]) -> None:
+            overdue = sum(1 for r in rows if r.state == "overdue")
+            today = sum(1 for r in rows if r.state == "today")
+            self.summary.setText(f"已逾期 {overdue} 项　今日到期 {today} 项")
+            self._update_buttons()
+            if then is not None:
+                then()
+
+        return load_rows(self, self.table, self.message,
+                         lambda: deferrals.open_items(db, actor, scope=scope, window_id=window_id), shown,
+                         busy="正在读取容缺资料…")
 
     def _update_buttons(self) -> None:
         row = selected_row(self.table)
@@ -314,14 +331,13 @@ class DeferralsPage(QWidget):
             return
         self.supply_row(row)
 
-    def supply_row(self, row: deferrals.DeferredRow) -> None:
-        try:
-            result = deferrals.supply(self.db, self.actor, row.material_id)
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
-            return
-        self.refresh()
-        show_message(self.message, result.message())
+    def supply_row(self, row: deferrals.DeferredRow) -> BackgroundTask:
+        db, actor = self.db, self.actor
+        return background.run(
+            self, lambda: deferrals.supply(db, actor, row.material_id),
+            lambda result: self.refresh(then=lambda: show_message(self.message, result.message())),
+            lambda exc: show_message(self.message, background.problem(exc, "登记补交"), error=True),
+            busy="正在登记补交…")
 
     def terminate(self) -> None:
         row = selected_row(self.table)
@@ -330,9 +346,9 @@ class DeferralsPage(QWidget):
         items = [r.item_name for r in self.model.rows if r.application_id == row.application_id and r.state == "overdue"]
         dialog = TerminateDialog(self.db, self.actor, row, items, self)
         if run_modal(dialog) == QDialog.Accepted and dialog.result_termination:
-            self.refresh()
+            message = dialog.result_termination.message()
+            self.refresh(then=lambda: show_message(self.message, message))
             self.refresh_blacklist()
-            show_message(self.message, dialog.result_termination.message())
 
     def view_selected(self) -> None:
         row = selected_row(self.table)
@@ -378,11 +394,17 @@ class DeferralsPage(QWidget):
         self.black_table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_black_buttons())
         return tab
 
-    def refresh_blacklist(self) -> None:
-        rows = load_rows(self.black_table, self.black_message, lambda: deferrals.blacklist_entries(
-            self.db, self.actor, include_removed=self.include_removed.isChecked()))
-        if rows is not None:
+    def refresh_blacklist(self, then: Callable[[], None] | None = None) -> BackgroundTask:
+        db, actor, include_removed = self.db, self.actor, self.include_removed.isChecked()
+
+        def shown(_rows: list) -> None:
             self._update_black_buttons()
+            if then is not None:
+                then()
+
+        return load_rows(self, self.black_table, self.black_message,
+                         lambda: deferrals.blacklist_entries(db, actor, include_removed=include_removed), shown,
+                         busy="正在读取失信名单…")
 
     def _update_black_buttons(self) -> None:
         row = selected_row(self.black_table)
@@ -391,9 +413,8 @@ class DeferralsPage(QWidget):
     def add_to_blacklist(self) -> None:
         dialog = BlacklistAddDialog(self.db, self.actor, self)
         if run_modal(dialog) == QDialog.Accepted:
-            self.refresh_blacklist()
+            self.refresh_blacklist(then=lambda: show_message(self.black_message, "已列入失信名单"))
             self.refresh()
-            show_message(self.black_message, "已列入失信名单")
 
     def remove_from_blacklist(self) -> None:
         row = selected_row(self.black_table)
@@ -402,6 +423,6 @@ class DeferralsPage(QWidget):
         dialog = ReasonDialog("移出失信名单", f"将“{row.customer_name}”移出失信名单（列入原因：{row.reason}）", self)
         dialog.submit = lambda reason: deferrals.blacklist_remove(self.db, self.actor, row.id, reason=reason)
         if run_modal(dialog) == QDialog.Accepted:
-            self.refresh_blacklist()
+            done = f"已将“{row.customer_name}”移出失信名单"
+            self.refresh_blacklist(then=lambda: show_message(self.black_message, done))
             self.refresh()
-            show_message(self.black_message, f"已将“{row.customer_name}”移出失信名单")

@@ -11,8 +11,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTableView, QWidget
 
 from counter_app.infra.db import Database
-from counter_app.infra.errors import UserError
 from counter_app.tracking import warning_list as warnings
+from counter_app.ui import background
+from counter_app.ui.background import BackgroundTask
 from counter_app.ui.tracking_common import buddy_label, fit_columns, plain, show_message, status_label
 
 
@@ -62,23 +63,42 @@ def button_row(parent: QWidget, buttons: Iterable[QPushButton]) -> tuple[QHBoxLa
     return row, message
 
 
-def add_window_choices(combo: QComboBox, db: Database) -> None:
-    """全部窗口, then the hall's windows; raises UserError when the database cannot say which."""
+def add_window_choices(owner: QWidget, combo: QComboBox, db: Database, message: QLabel,
+                       then: Callable[[], None] | None = None) -> BackgroundTask:
+    """全部窗口 at once, then the hall's windows read off the GUI thread (no change signal while they
+    are added); ``then()`` runs after either way, a failure said in ``message``."""
     combo.addItem("全部窗口", None)
-    for window_id, name in warnings.window_choices(db):
-        combo.addItem(name, window_id)
+
+    def loaded(choices: list[tuple[int, str]]) -> None:
+        blocked = combo.blockSignals(True)
+        for window_id, name in choices:
+            combo.addItem(name, window_id)
+        combo.blockSignals(blocked)
+        if then is not None:
+            then()
+
+    def failed(exc: Exception) -> None:
+        show_message(message, background.problem(exc, "读取窗口"), error=True)
+        if then is not None:
+            then()
+
+    return background.run(owner, lambda: warnings.window_choices(db), loaded, failed)
 
 
-def load_rows(table: QTableView, message: QLabel, fetch: Callable[[], list[Any]]) -> list[Any] | None:
-    """Show ``fetch()`` in ``table`` (a RowsTableModel), first row selected; a refusal goes to ``message``,
-    returns None and leaves the rows shown before."""
-    try:
-        rows = fetch()
-    except UserError as exc:
-        show_message(message, exc.message, error=True)
-        return None
-    table.model().set_rows(rows)
-    fit_columns(table)
-    if rows:
-        table.selectRow(0)
-    return rows
+def load_rows(owner: QWidget, table: QTableView, message: QLabel, fetch: Callable[[], list[Any]],
+              then: Callable[[list[Any]], None] | None = None, *, busy: str = "正在读取…") -> BackgroundTask:
+    """Run ``fetch`` off the GUI thread (busy indicator on ``owner``), then show its rows in ``table``
+    (a RowsTableModel), first row selected, and call ``then(rows)``; a failure goes to ``message`` in
+    Chinese and leaves the rows shown before."""
+
+    def loaded(rows: list[Any]) -> None:
+        table.model().set_rows(rows)
+        fit_columns(table)
+        if rows:
+            table.selectRow(0)
+        if then is not None:
+            then(rows)
+
+    return background.run(owner, fetch, loaded,
+                          lambda exc: show_message(message, background.problem(exc, "读取"), error=True),
+                          busy=busy)

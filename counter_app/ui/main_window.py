@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import UserError
 from counter_app.reporting import overview
 from counter_app.security.permissions import ROLES, allowed
+from counter_app.ui import background
 from counter_app.ui import pages as page_registry
 from counter_app.ui.menu_dialogs import add_dialog_actions, show_sign_in_notices
 from counter_app.ui.screen_fit import fit_to_screen
@@ -174,20 +174,34 @@ class MainWindow(QMainWindow):
         self.figures_label.setObjectName("figuresLabel")
         status.addWidget(self.who_label, 1)
         status.addPermanentWidget(self.figures_label)
+        self._show_who("")  # the hall's name comes with the figures
 
-    def refresh_figures(self) -> None:
-        """Hall, window, clerk, date; today's acceptances and warnings (database down: say so)."""
-        try:
-            figures = overview.counter_figures(self.db, self.actor)
-        except UserError as exc:
-            self.figures_label.setText(f"统计暂不可用：{exc}")
-            return
+    def _show_who(self, hall_name: str) -> None:
         window = f"{self.actor.window_no}号窗口" if self.actor.window_no else "未指定窗口"
         role = ROLES.get(self.actor.role, self.actor.role)
         today = QDate.currentDate().toString("yyyy年M月d日")
-        self.who_label.setText(f"{figures.hall_name}　{window}　{role}：{self.actor.name}　{today}")
-        self.figures_label.setText(
-            f"今日受理 {figures.accepted_today} 件　预警 {figures.yellow} 件　超期 {figures.red} 件"
-        )
-        self.setWindowTitle(f"业扩报装受理 — {figures.hall_name} {window}")
-        self.figures = figures
+        who = f"{window}　{role}：{self.actor.name}　{today}"
+        self.who_label.setText(f"{hall_name}　{who}" if hall_name else who)
+        self.setWindowTitle(f"业扩报装受理 — {hall_name} {window}" if hall_name else f"业扩报装受理 — {window}")
+
+    def refresh_figures(self) -> background.BackgroundTask | None:
+        """Hall, window, clerk, date; today's acceptances and warnings, read off the GUI thread (the
+        status bar says so meanwhile; database down: it says that)."""
+        if getattr(self, "_figures_task", None) is not None and self._figures_task.running:
+            return None  # the minute's timer fired while a slow server still answers the last one
+        if not self.figures_label.text():
+            self.figures_label.setText("正在读取今日统计…")
+
+        def shown(figures: overview.CounterFigures) -> None:
+            self._show_who(figures.hall_name)
+            self.figures_label.setText(
+                f"今日受理 {figures.accepted_today} 件　预警 {figures.yellow} 件　超期 {figures.red} 件"
+            )
+            self.figures = figures
+
+        def failed(exc: Exception) -> None:
+            self.figures_label.setText(f"统计暂不可用：{background.problem(exc, '读取统计')}")
+
+        db, actor = self.db, self.actor
+        self._figures_task = background.run(self, lambda: overview.counter_figures(db, actor), shown, failed)
+        return self._figures_task

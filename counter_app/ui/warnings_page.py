@@ -7,10 +7,10 @@ from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QVBoxLayout, QWidget
 
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import warning_list as warnings
+from counter_app.ui.background import BackgroundTask
 from counter_app.ui.list_page import (
     add_shortcuts,
     add_window_choices,
@@ -80,35 +80,36 @@ class WarningsPage(QWidget):
         self.table.activated.connect(lambda _i: self.view_selected())  # Return or double click
         self.level.currentIndexChanged.connect(lambda _i: self.refresh())
         self.window_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        self._load_windows()
-        self.refresh()
+        add_window_choices(self, self.window_filter, db, self.message, then=self._windows_loaded)
 
-    def _load_windows(self) -> None:
-        blocked = self.window_filter.blockSignals(True)
-        try:
-            add_window_choices(self.window_filter, self.db)
-        except UserError as exc:
-            show_message(self.message, exc.message, error=True)
+    def _windows_loaded(self) -> None:
+        """A clerk sees their own window's warnings first."""
         if self.actor.role == "clerk" and self.actor.window_id:
             index = self.window_filter.findData(self.actor.window_id)
             if index >= 0:
+                blocked = self.window_filter.blockSignals(True)
                 self.window_filter.setCurrentIndex(index)
-        self.window_filter.blockSignals(blocked)
+                self.window_filter.blockSignals(blocked)
+        self.refresh()
 
     def activate(self) -> None:
         self.refresh()
         self.table.setFocus()
 
-    def refresh(self) -> None:
-        rows = load_rows(self.table, self.message, lambda: warnings.warning_list(
-            self.db, self.actor, level=self.level.currentData(), window_id=self.window_filter.currentData()))
-        if rows is None:
-            return
-        red = sum(1 for r in rows if r.level == "red")
-        yellow = sum(1 for r in rows if r.level == "yellow")
-        green = sum(1 for r in rows if r.green_channel)
-        self.counts.setText(f"红色超期 {red} 件　黄色预警 {yellow} 件" + (f"　其中绿色通道 {green} 件" if green else ""))
-        show_message(self.message, "" if rows else "当前没有临近或超过时限的申请")
+    def refresh(self) -> BackgroundTask:
+        db, actor = self.db, self.actor
+        level, window_id = self.level.currentData(), self.window_filter.currentData()
+
+        def shown(rows: list) -> None:
+            red = sum(1 for r in rows if r.level == "red")
+            yellow = sum(1 for r in rows if r.level == "yellow")
+            green = sum(1 for r in rows if r.green_channel)
+            self.counts.setText(f"红色超期 {red} 件　黄色预警 {yellow} 件" + (f"　其中绿色通道 {green} 件" if green else ""))
+            show_message(self.message, "" if rows else "当前没有临近或超过时限的申请")
+
+        return load_rows(self, self.table, self.message,
+                         lambda: warnings.warning_list(db, actor, level=level, window_id=window_id), shown,
+                         busy="正在计算时限预警…")
 
     def view_selected(self) -> None:
         row = selected_row(self.table)
