@@ -92,11 +92,13 @@ def test_backoffice_advances_through_the_dialog(qtbot, hall_case, monkeypatch):
     assert page.move_button.isEnabled()
 
     def run_dialog(dialog):
+        settle(qtbot)  # the dialog reads the application off the GUI thread
         assert dialog.advance_radio.isChecked()
         assert "装表接电" in dialog.advance_radio.text() and "2026-11-26" in dialog.advance_radio.text()
         dialog.handler.setCurrentText("")
         type_text(dialog.handler.lineEdit(), "装表班吴工")
         dialog.accept()
+        settle(qtbot)
         return QDialog.Accepted if dialog.result() == QDialog.Accepted else QDialog.Rejected
 
     monkeypatch.setattr(StageDialog, "exec", run_dialog)
@@ -111,9 +113,11 @@ def test_dialog_keeps_input_on_stale_edit_and_marks_fields(qtbot, hall_case):
     db, actors, app_id = hall_case
     dialog = StageDialog(db, actors["back1"], app_id)
     qtbot.addWidget(dialog)
+    settle(qtbot)
     # no handler: refused at the field
     dialog.handler.setCurrentText("")
     dialog.accept()
+    settle(qtbot)
     assert dialog.result() != QDialog.Accepted
     assert dialog.message.text() == "请填写处理人" and "border" in dialog.handler.styleSheet()
     # send back without a reason
@@ -121,6 +125,7 @@ def test_dialog_keeps_input_on_stale_edit_and_marks_fields(qtbot, hall_case):
     assert dialog.back_target.isEnabled() and dialog.back_target.currentText() == "受理"
     dialog.handler.setCurrentText("王小明")
     dialog.accept()
+    settle(qtbot)
     assert dialog.message.text() == "退回时请填写退回原因"
     # meanwhile someone else moves the application
     with db.read() as s:
@@ -128,13 +133,16 @@ def test_dialog_keeps_input_on_stale_edit_and_marks_fields(qtbot, hall_case):
     stages.advance(db, actors["back1"], app_id, version=version, handler="别人", at=T(2026, 11, 24, 9, 0))
     dialog.note.setPlainText("产权证明与地址不符")
     dialog.accept()
+    settle(qtbot)
     assert "已被陈后台" in dialog.message.text() and not dialog.reload_button.isHidden()
     assert dialog.note.toPlainText() == "产权证明与地址不符" and dialog.handler.currentText() == "王小明"
     dialog.reload()
+    settle(qtbot)
     assert "装表接电" in dialog.summary.text()
     assert dialog.note.toPlainText() == "产权证明与地址不符" and dialog.handler.currentText() == "王小明"
     dialog.back_radio.setChecked(True)
     dialog.accept()
+    settle(qtbot)
     assert dialog.result() == QDialog.Accepted and dialog.result_move.stage == "accept"
 
 
@@ -142,6 +150,7 @@ def test_dialog_accessible_names_and_screenshot(qtbot, hall_case):
     db, actors, app_id = hall_case
     dialog = StageDialog(db, actors["back1"], app_id)
     qtbot.addWidget(dialog)
+    settle(qtbot)
     assert dialog.handler.accessibleName() == "处理人"
     assert dialog.at.accessibleName() == "流转时间"
     assert dialog.ok_button.accessibleName() == "确定"

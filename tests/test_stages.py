@@ -137,7 +137,8 @@ def test_full_run_to_archive_completes_and_stops(db, actors, freeze):
     back = actors["back1"]
     advance(db, back, app.id, T(2026, 11, 17, 9, 0))
     advance(db, back, app.id, T(2026, 11, 18, 9, 0))
-    result = stages.complete(db, back, app.id, version=version_of(db, app.id), handler="资料室刘", at=T(2026, 11, 19, 9, 0))
+    result = stages.advance(db, back, app.id, version=version_of(db, app.id), handler="资料室刘",
+                            at=T(2026, 11, 19, 9, 0), archive=True)
     assert result.status == "completed" and "归档办结" in result.message()
     with db.read() as s:
         done = s.get(Application, app.id)
@@ -151,11 +152,11 @@ def test_full_run_to_archive_completes_and_stops(db, actors, freeze):
         advance(db, back, app.id, T(2026, 11, 20, 9, 0))
 
 
-def test_complete_refused_while_stages_remain(db, actors, freeze):
+def test_archiving_refused_while_stages_remain(db, actors, freeze):
     freeze(T(2026, 11, 24, 9, 0))
     app = new_app(db, actors, T(2026, 11, 23, 9, 0))
     with pytest.raises(UserError, match="还有环节未完成（现场勘查、装表接电）"):
-        stages.complete(db, actors["back1"], app.id, version=version_of(db, app.id), handler="刘")
+        stages.advance(db, actors["back1"], app.id, version=version_of(db, app.id), handler="刘", archive=True)
 
 
 def test_send_back_needs_reason_and_earlier_stage(db, actors, freeze):

@@ -26,6 +26,7 @@ from counter_app.ui.tracking_common import plain
 from counter_app.ui.warnings_page import WarningsPage
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application
+from tests.main_window_driver import wait_idle
 
 INPUTS = (QLineEdit, QComboBox, QAbstractButton, QAbstractSpinBox, QPlainTextEdit, QListWidget)
 
@@ -69,9 +70,11 @@ def test_all_screens_named(qtbot, hall):
         BlacklistAddDialog(db, actors["super1"]), ReasonDialog("移出失信名单", "说明"),
         SettingsDialog(db, actors["admin1"]), ExchangePage(db, actors["back1"]),
     ]
-    problems = []
     for screen in screens:
         qtbot.addWidget(screen)
+    wait_idle(qtbot)  # the screens read their data off the GUI thread
+    problems = []
+    for screen in screens:
         problems += [f"{type(screen).__name__}: {p}" for p in _check(screen)]
     assert problems == []
 

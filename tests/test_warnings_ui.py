@@ -17,6 +17,7 @@ from counter_app.ui.tracking_common import RED_BG, YELLOW_BG
 from counter_app.ui.warnings_page import WarningsPage
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application
+from tests.main_window_driver import open_page, wait_idle
 from tests.qt_helpers import press
 
 T = dt.datetime
@@ -40,9 +41,9 @@ def hall(sqlite_db):
 
 def test_supervisor_sees_all_windows_green_first(qtbot, hall):
     db, actors = hall
-    page = WarningsPage(db, actors["super1"])
-    qtbot.addWidget(page)
-    page.resize(1300, 500)
+    window, page = open_page(qtbot, db, actors["super1"], "warnings")
+    assert isinstance(page, WarningsPage)
+    window.resize(1366, 560)
     m = page.model
     assert m.rowCount() == 3
     assert [m.index(r, 0).data() for r in range(3)] == ["黄色预警", "红色超期", "黄色预警"]
@@ -53,20 +54,21 @@ def test_supervisor_sees_all_windows_green_first(qtbot, hall):
     assert page.counts.text() == "红色超期 1 件　黄色预警 2 件　其中绿色通道 1 件"
     assert page.move_button.isHidden()  # supervisors do not move stages
     page.level.setCurrentIndex(1)  # 红色超期
+    wait_idle(qtbot)
     assert m.rowCount() == 1
     page.level.setCurrentIndex(0)
     page.window_filter.setCurrentIndex(page.window_filter.findData(actors["clerk2"].window_id))
+    wait_idle(qtbot)
     assert m.rowCount() == 1 and m.index(0, 2).data().startswith("FZGL01-20261123")
     if SHOTS:
         page.window_filter.setCurrentIndex(0)
-        page.show()
+        wait_idle(qtbot)
         page.grab().save(os.path.join(SHOTS, "warnings_page.png"))
 
 
 def test_clerk_starts_on_own_window(qtbot, hall):
     db, actors = hall
-    page = WarningsPage(db, actors["clerk1"])
-    qtbot.addWidget(page)
+    _window, page = open_page(qtbot, db, actors["clerk1"], "warnings")
     assert page.window_filter.currentText() == "1号窗口"
     assert page.model.rowCount() == 2
     assert page.window_filter.accessibleName() == "受理窗口"
@@ -74,8 +76,7 @@ def test_clerk_starts_on_own_window(qtbot, hall):
 
 def test_open_progress_and_stage_dialog_from_list(qtbot, hall, monkeypatch):
     db, actors = hall
-    page = WarningsPage(db, actors["back1"])
-    qtbot.addWidget(page)
+    _window, page = open_page(qtbot, db, actors["back1"], "warnings")
     opened = []
 
     def shown(dialog):  # a real exec() runs the event loop while the progress is read in the background
@@ -88,17 +89,19 @@ def test_open_progress_and_stage_dialog_from_list(qtbot, hall, monkeypatch):
     assert opened == [page.model.row(0).number]
 
     def move(dialog):
+        wait_idle(qtbot)  # the dialog reads the application off the GUI thread
         dialog.handler.setCurrentText("勘查班")
         dialog.accept()
+        wait_idle(qtbot)
         return dialog.result()
 
     monkeypatch.setattr(StageDialog, "exec", move)
     page.table.selectRow(1)  # the red one
     page.move_selected()
+    wait_idle(qtbot)
     assert "已进入“现场勘查”环节" in page.message.text()
     # the stage clock restarted, but the whole-process promise (11/23) stays broken
     red = next(r for r in page.model.rows if r.level == "red")
-    print([(r.number, r.level, r.stage_name, r.basis_label) for r in page.model.rows])
     assert red.stage_name == "现场勘查" and red.basis_label == "全流程时限"
 
 

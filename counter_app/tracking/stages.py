@@ -174,8 +174,9 @@ def move_options(db: Database, actor: Actor, application_id: int) -> StageMoveOp
 
 
 def advance(db: Database, actor: Actor, application_id: int, *, version: int | None, handler: str,
-            note: str = "", at: dt.datetime | None = None) -> MoveResult:
-    """Move to the next stage of the plan (into 归档 completes the application)."""
+            note: str = "", at: dt.datetime | None = None, archive: bool = False) -> MoveResult:
+    """Move to the next stage of the plan (into 归档 completes the application). ``archive``: the person
+    asked for 归档办结, so a plan with working stages left is refused rather than moved one step."""
     require(db, actor, Perm.MOVE_STAGE, target_type="application", target_id=str(application_id))
 
     def work(session: Session) -> MoveResult:
@@ -184,24 +185,10 @@ def advance(db: Database, actor: Actor, application_id: int, *, version: int | N
         nxt = business_type_of(app).next_stage(app.current_stage, is_important(app.load_importance))
         if nxt is None:
             raise UserError(f"申请 {app.number} 已在最后环节“{stage_name(app.current_stage)}”，无法继续推进")
-        return move_in_session(session, actor, app, to_stage=nxt.code, handler=handler, note=note, at=at)
-
-    return guarded_write(db, work)
-
-
-def complete(db: Database, actor: Actor, application_id: int, *, version: int | None, handler: str,
-             note: str = "", at: dt.datetime | None = None) -> MoveResult:
-    """Archive an application whose last working stage is done."""
-    require(db, actor, Perm.MOVE_STAGE, target_type="application", target_id=str(application_id))
-
-    def work(session: Session) -> MoveResult:
-        app = load_for_update(session, application_id, version)
-        require_active(app)
-        nxt = business_type_of(app).next_stage(app.current_stage, is_important(app.load_importance))
-        if nxt is None or nxt.code != FINAL_STAGE:
+        if archive and nxt.code != FINAL_STAGE:
             remaining = "、".join(s.name for s in _remaining(app) if s.code != FINAL_STAGE)
             raise UserError(f"申请 {app.number} 还有环节未完成（{remaining}），不能直接归档")
-        return move_in_session(session, actor, app, to_stage=FINAL_STAGE, handler=handler, note=note, at=at)
+        return move_in_session(session, actor, app, to_stage=nxt.code, handler=handler, note=note, at=at)
 
     return guarded_write(db, work)
 

@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import StaleEdit, UserError, ValidationFailed
+from counter_app.infra.errors import StaleEdit, UserError
 from counter_app.tracking import stages
+from counter_app.ui import background
+from counter_app.ui.background import BackgroundTask
 from counter_app.ui.tracking_common import RED_FG, buddy_label, fmt_time, show_message, status_label
 
 
@@ -125,10 +127,19 @@ class StageDialog(QDialog):
 
     # --- state ----------------------------------------------------------------------------------
 
-    def reload(self, first: bool = False) -> None:
-        """Read the application again; what the user typed stays."""
+    def reload(self, first: bool = False) -> BackgroundTask:
+        """Read the application again, off the GUI thread (确定 waits for it); what the user typed stays."""
+        self.ok_button.setEnabled(False)
+        db, actor, application_id = self.db, self.actor, self.application_id
+        return background.run(self, lambda: stages.move_options(db, actor, application_id),
+                              lambda options: self._show_options(options, first),
+                              lambda exc: show_message(self.message, background.problem(exc, "读取"), error=True),
+                              busy="正在读取申请…")
+
+    def _show_options(self, options: stages.StageMoveOptions, first: bool) -> None:
         typed_handler = self.handler.currentText()
-        self.options = stages.move_options(self.db, self.actor, self.application_id)
+        self.options = options
+        self.ok_button.setEnabled(True)
         o = self.options
         due = o.stage_due.label() if o.stage_due else "—"
         started = fmt_time(o.stage_started_at) or "—"
@@ -184,31 +195,33 @@ class StageDialog(QDialog):
             widget.setFocus()
 
     def accept(self) -> None:
-        self._clear_marks()
         o = self.options
-        handler = self.handler.currentText()
-        note = self.note.toPlainText()
-        at = _pydatetime(self.at.dateTime())
-        try:
-            if self.back_radio.isChecked():
-                self.result_move = stages.send_back(
-                    self.db, self.actor, self.application_id, version=o.version,
-                    to_stage=self.back_target.currentData(), handler=handler, note=note, at=at)
-            elif o.next_stage is not None and o.next_stage.code == stages.FINAL_STAGE:
-                self.result_move = stages.complete(self.db, self.actor, self.application_id, version=o.version,
-                                                   handler=handler, note=note, at=at)
+        if o is None:
+            return  # still reading; 确定 is disabled meanwhile
+        self._clear_marks()
+        db, actor, application_id = self.db, self.actor, self.application_id
+        values = {"version": o.version, "handler": self.handler.currentText(), "note": self.note.toPlainText(),
+                  "at": _pydatetime(self.at.dateTime())}
+        back, to_stage = self.back_radio.isChecked(), self.back_target.currentData()
+        archive = o.next_stage is not None and o.next_stage.code == stages.FINAL_STAGE
+
+        def work() -> stages.MoveResult:
+            if back:
+                return stages.send_back(db, actor, application_id, to_stage=to_stage, **values)
+            return stages.advance(db, actor, application_id, archive=archive, **values)
+
+        def done(result: stages.MoveResult) -> None:
+            self.result_move = result
+            QDialog.accept(self)
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, StaleEdit):
+                self._mark(None, exc.message)
+                self.reload_button.setVisible(True)
+                self.reload_button.setFocus()
+            elif isinstance(exc, UserError):
+                self._mark(exc.field, exc.message)
             else:
-                self.result_move = stages.advance(self.db, self.actor, self.application_id, version=o.version,
-                                                  handler=handler, note=note, at=at)
-        except StaleEdit as exc:
-            self._mark(None, exc.message)
-            self.reload_button.setVisible(True)
-            self.reload_button.setFocus()
-            return
-        except ValidationFailed as exc:
-            self._mark(exc.field, exc.message)
-            return
-        except UserError as exc:
-            self._mark(exc.field, exc.message)
-            return
-        super().accept()
+                self._mark(None, background.problem(exc, "流转"))
+
+        background.run(self, work, done, failed, busy="正在流转…")

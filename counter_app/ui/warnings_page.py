@@ -3,6 +3,8 @@ urgency; open the progress or move the stage from here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QVBoxLayout, QWidget
 
 from counter_app.infra.context import Actor
@@ -96,7 +98,7 @@ class WarningsPage(QWidget):
         self.refresh()
         self.table.setFocus()
 
-    def refresh(self) -> BackgroundTask:
+    def refresh(self, then: Callable[[], None] | None = None) -> BackgroundTask:
         db, actor = self.db, self.actor
         level, window_id = self.level.currentData(), self.window_filter.currentData()
 
@@ -106,6 +108,8 @@ class WarningsPage(QWidget):
             green = sum(1 for r in rows if r.green_channel)
             self.counts.setText(f"红色超期 {red} 件　黄色预警 {yellow} 件" + (f"　其中绿色通道 {green} 件" if green else ""))
             show_message(self.message, "" if rows else "当前没有临近或超过时限的申请")
+            if then is not None:
+                then()
 
         return load_rows(self, self.table, self.message,
                          lambda: warnings.warning_list(db, actor, level=level, window_id=window_id), shown,
@@ -126,5 +130,5 @@ class WarningsPage(QWidget):
 
         dialog = StageDialog(self.db, self.actor, row.application_id, self)
         if run_modal(dialog) == QDialog.Accepted and dialog.result_move:
-            self.refresh()
-            show_message(self.message, dialog.result_move.message())
+            message = dialog.result_move.message()
+            self.refresh(then=lambda: show_message(self.message, message))
