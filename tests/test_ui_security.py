@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from counter_app.infra.errors import UserError
 from counter_app.models import AuditEntry
-from counter_app.security import audit_trail
 from counter_app.security import credentials as users
 from counter_app.security.permissions import Perm
 from counter_app.ui.app import SignedInSession
@@ -293,48 +292,6 @@ def test_users_page_refuses_a_clerk_in_the_domain(qtbot, sqlite_db):
     assert "users" not in window.page_keys() and "audit" not in window.page_keys()
 
 
-# --- audit page -----------------------------------------------------------------------------------
-
-
-def test_supervisor_reads_and_filters_the_audit_log(qtbot, sqlite_db):
-    actors = setup_hall(sqlite_db)
-    for _ in range(3):
-        with pytest.raises(UserError):
-            users.sign_in(sqlite_db, "clerk1", "bad-pass-0", pc="PC-1", window_no=1)
-    for _ in range(7):
-        users.sign_in(sqlite_db, "clerk2", PASSWORD, pc="PC-2", window_no=2)
-    page = AuditPage(sqlite_db, actors["super1"], page_size=4)
-    qtbot.addWidget(page)
-    page.show()
-    total = page.model.total
-    assert total == 5 + 1 + 3 + 7  # user_add ×5, setup, 3 failures, 7 logins
-    assert page.model.rowCount() == 4 and page.summary.text() == f"共 {total} 条"
-    while page.model.canFetchMore():  # what scrolling does
-        page.model.fetchMore()
-    assert page.model.rowCount() == total
-    page.outcome.setCurrentIndex(page.outcome.findData("refused"))
-    page.search_button.click()
-    rows = page.model.rows
-    assert len(rows) == 3 and {r.action_label for r in rows} == {"登录失败"}
-    assert page.model.data(page.model.index(0, 8)) == "王小明（clerk1）登录失败（被拒绝）：密码错误"
-    page.outcome.setCurrentIndex(0)
-    page.window.setCurrentIndex(page.window.findData(2))
-    page.search_button.click()
-    assert page.model.total == 7 and page.model.data(page.model.index(0, 3)) == "2号"
-    page.username.setText("nobody")
-    page.search_button.click()
-    assert page.model.total == 0 and page.summary.text() == "共 0 条"
-
-
-def test_audit_page_refuses_a_clerk(qtbot, sqlite_db):
-    actors = setup_hall(sqlite_db)
-    page = AuditPage(sqlite_db, actors["clerk1"])
-    qtbot.addWidget(page)
-    assert page.model.rowCount() == 0 and "无权查看审计日志" in page.message.text()
-    with sqlite_db.read() as s:
-        assert audit_trail.count(s, audit_trail.AuditFilter(action="permission_denied", username="clerk1")) == 1
-
-
 def test_pages_are_registered_for_the_right_roles():
     from counter_app.ui.pages import PAGES
 
@@ -368,36 +325,3 @@ def test_lock_over_a_modal_dialog_keeps_it_and_its_input(qtbot, signed_in):
     when_modal("askDialog", inside)
     assert dialog.exec() == QDialog.Accepted
     assert seen == {"top": True, "covered": True, "after": (True, "备注：客户下午补交", True)}
-
-
-def test_audit_page_exports_the_filtered_trail_in_the_background(qtbot, sqlite_db, tmp_path):
-    from openpyxl import load_workbook
-
-    actors = setup_hall(sqlite_db)
-    users.sign_in(sqlite_db, "clerk1", PASSWORD, pc="PC-1", window_no=1)
-    page = AuditPage(sqlite_db, actors["super1"])
-    qtbot.addWidget(page)
-    page.action.setCurrentIndex(page.action.findData("login"))
-    page.search_button.click()
-    task = page.export_to(tmp_path / "审计.xlsx")
-    assert not page.export_button.isEnabled()
-    qtbot.waitUntil(lambda: task.outcome is not None, timeout=10_000)
-    assert task.outcome == "success", (task.error, page.message.text())
-    assert page.export_button.isEnabled()
-    assert page.last_export.rows == 1 and "已导出 1 条" in page.summary.text()
-    cells = [c for row in load_workbook(tmp_path / "审计.xlsx").active.iter_rows(values_only=True) for c in row]
-    assert "clerk1" in cells and "PC-1" in cells
-    # a target that cannot be written: the message says so, nothing crashes
-    task = page.export_to(tmp_path / "missing" / "a.xlsx")
-    qtbot.waitUntil(lambda: task.outcome is not None, timeout=10_000)
-    assert task.outcome == "failure" and "不存在" in page.message.text()
-
-
-def test_clerk_cannot_export_the_trail_from_a_page_either(qtbot, sqlite_db, tmp_path):
-    actors = setup_hall(sqlite_db)
-    page = AuditPage(sqlite_db, actors["clerk1"])
-    qtbot.addWidget(page)
-    task = page.export_to(tmp_path / "a.xlsx")
-    qtbot.waitUntil(lambda: task.outcome is not None, timeout=10_000)
-    assert task.outcome == "failure" and "无权查看审计日志" in page.message.text()
-    assert not (tmp_path / "a.xlsx").exists()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QModelIndex, Qt
+from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,11 +27,10 @@ from PySide6.QtWidgets import (
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Column
 from counter_app.reporting import audit_export
 from counter_app.security import accounts, audit_trail
-from counter_app.ui import file_dialogs
+from counter_app.ui import background, file_dialogs
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.table_model import RowsTableModel
 
@@ -49,59 +48,97 @@ COLUMNS = (
 )
 REFUSED = QColor("#c0262d")
 DEFAULT_DAYS = 7
+PAGE_SIZE = 200  # rows read at a time as the table scrolls
 
 
 class AuditModel(RowsTableModel):
     """The filtered trail, newest first, fetched ``page_size`` rows at a time (keyset on the id, so
-    entries written meanwhile neither repeat nor shift rows)."""
+    entries written meanwhile neither repeat nor shift rows). Every read runs off the GUI thread for
+    ``owner`` (the page): ``loaded`` when a search has its first rows, ``failed(message)`` in Chinese."""
 
-    def __init__(self, db: Database, actor: Actor, page_size: int = 200, parent=None) -> None:
-        super().__init__(COLUMNS, parent=parent, foreground=lambda r, _c: REFUSED if r.outcome != "ok" else None)
+    loaded = Signal()
+    failed = Signal(str)
+
+    def __init__(self, db: Database, actor: Actor, owner: QWidget, page_size: int = PAGE_SIZE) -> None:
+        super().__init__(COLUMNS, parent=owner, foreground=lambda r, _c: REFUSED if r.outcome != "ok" else None)
         self.db = db
         self.actor = actor
+        self.owner = owner
         self.page_size = page_size
         self.flt = audit_trail.AuditFilter()
         self.total = 0
         self._exhausted = True
+        self._fetching = False
+        self._search = 0  # which search the answers belong to: a later one replaces an earlier one
 
-    def set_filter(self, flt: audit_trail.AuditFilter) -> None:
-        """Raises UserError (permission, database) with the model left empty."""
+    def set_filter(self, flt: audit_trail.AuditFilter) -> BackgroundTask:
+        """Empty the table and read the first page of ``flt``."""
+        self._search += 1
+        search = self._search
         self.beginResetModel()
         self.flt = flt
         self.rows, self.total, self._exhausted = [], 0, True
-        try:
-            self.total = audit_trail.total(self.db, self.actor, flt)
-            self.rows = audit_trail.view(self.db, self.actor, flt, limit=self.page_size)
-            self._exhausted = len(self.rows) < self.page_size
-        finally:
+        self.endResetModel()
+        db, actor, size = self.db, self.actor, self.page_size
+
+        def done(result: tuple[int, list]) -> None:
+            if search != self._search:
+                return
+            self.beginResetModel()
+            self.total, self.rows = result
+            self._exhausted = len(self.rows) < size
             self.endResetModel()
+            self.loaded.emit()
+
+        def failed(exc: Exception) -> None:
+            if search == self._search:
+                self.failed.emit(background.problem(exc, "查询"))
+
+        return background.run(
+            self.owner, lambda: (audit_trail.total(db, actor, flt), audit_trail.view(db, actor, flt, limit=size)),
+            done, failed, busy="正在查询审计日志…")
 
     def canFetchMore(self, parent=ROOT) -> bool:
-        return not parent.isValid() and not self._exhausted
+        return not parent.isValid() and not self._exhausted and not self._fetching
 
     def fetchMore(self, parent=ROOT) -> None:
-        if parent.isValid() or self._exhausted or not self.rows:
+        """The next page, read in the background while the table keeps scrolling."""
+        if parent.isValid() or self._exhausted or self._fetching or not self.rows:
             return
-        try:
-            more = audit_trail.view(self.db, self.actor, self.flt, limit=self.page_size, before_id=self.rows[-1].id)
-        except UserError:
+        self._fetching = True
+        search, before = self._search, self.rows[-1].id
+        db, actor, flt, size = self.db, self.actor, self.flt, self.page_size
+
+        def done(more: list) -> None:
+            self._fetching = False
+            if search != self._search:
+                return
+            self._exhausted = len(more) < size
+            if more:
+                self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
+                self.rows.extend(more)
+                self.endInsertRows()
+
+        def failed(exc: Exception) -> None:
+            self._fetching = False
             self._exhausted = True
-            return
-        self._exhausted = len(more) < self.page_size
-        if more:
-            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-            self.rows.extend(more)
-            self.endInsertRows()
+            self.failed.emit(background.problem(exc, "读取"))
+
+        background.run(self.owner, lambda: audit_trail.view(db, actor, flt, limit=size, before_id=before),
+                       done, failed)
 
 
 class AuditPage(QWidget):
     """The page registered as ``audit`` (menu 管理, Perm.VIEW_AUDIT)."""
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *, page_size: int = 200) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
+                 page_size: int | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.actor = actor
-        self.model = AuditModel(db, actor, page_size, self)
+        self.model = AuditModel(db, actor, self, page_size or PAGE_SIZE)
+        self.model.loaded.connect(lambda: self.summary.setText(f"共 {self.model.total} 条"))
+        self.model.failed.connect(self._show_problem)
 
         today = clock.today()
         self.date_from = self._date("起始日期", today - dt.timedelta(days=DEFAULT_DAYS - 1))
@@ -118,8 +155,6 @@ class AuditPage(QWidget):
         self.window = QComboBox(self)
         self.window.setAccessibleName("窗口")
         self.window.addItem("全部", None)
-        for number, name in accounts.start_info(db).windows:
-            self.window.addItem(name, number)
         self.outcome = QComboBox(self)
         self.outcome.setAccessibleName("结果")
         self.outcome.addItem("全部", "")
@@ -192,7 +227,16 @@ class AuditPage(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        background.run(self, lambda: accounts.start_info(db).windows, self._add_windows, self._show_problem)
         self.search()
+
+    def _add_windows(self, windows: list[tuple[int, str]]) -> None:
+        for number, name in windows:
+            self.window.addItem(name, number)
+
+    def _show_problem(self, message: str | Exception) -> None:
+        self.message.setText(message if isinstance(message, str) else background.problem(message, "读取"))
+        self.message.show()
 
     def _date(self, label: str, day: dt.date) -> QDateEdit:
         edit = QDateEdit(QDate(day.year, day.month, day.day), self)
@@ -220,16 +264,10 @@ class AuditPage(QWidget):
             text=self.text.text().strip(),
         )
 
-    def search(self) -> None:
+    def search(self) -> BackgroundTask:
         self.message.hide()
-        try:
-            self.model.set_filter(self.current_filter())
-        except UserError as exc:
-            self.message.setText(str(exc))
-            self.message.show()
-            self.summary.setText("")
-            return
-        self.summary.setText(f"共 {self.model.total} 条")
+        self.summary.setText("")
+        return self.model.set_filter(self.current_filter())
 
     # --- export -----------------------------------------------------------------------------------
 
@@ -263,8 +301,7 @@ class AuditPage(QWidget):
 
     def _export_failed(self, exc: Exception) -> None:
         self.export_button.setEnabled(True)
-        self.message.setText(str(exc) if isinstance(exc, UserError) else f"导出失败：{exc}")
-        self.message.show()
+        self._show_problem(background.problem(exc, "导出"))
 
     def _export_cancelled(self) -> None:
         self.export_button.setEnabled(True)
