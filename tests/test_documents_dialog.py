@@ -221,15 +221,15 @@ def test_role_without_print_permission_sees_why(qtbot, hall_db, frozen_now, prin
 
 def test_documents_page_lists_recent_and_opens_by_number(qtbot, hall_db, frozen_now, printer):
     from counter_app.ui.print_page import DocumentsPage
+    from tests.main_window_driver import open_page
     from tests.qt_helpers import type_text
 
     db, actors = hall_db
     first = add_case(db, actors["clerk1"], name="冯一")
     add_case(db, actors["clerk1"], name="陈二")
     add_case(db, actors["clerk2"], name="褚三")  # another window: not in clerk1's recent list
-    page = DocumentsPage(db, actors["clerk1"])
-    qtbot.addWidget(page)
-    page.show()
+    _window, page = open_page(qtbot, db, actors["clerk1"], "documents")
+    assert isinstance(page, DocumentsPage)
     assert [r.customer_name for r in page.model.rows] == ["陈二", "冯一"]
     assert page.model.data(page.model.index(0, 5)) == "未打印"
     page.activate()
@@ -240,6 +240,7 @@ def test_documents_page_lists_recent_and_opens_by_number(qtbot, hall_db, frozen_
     page.dialog.close()
     page.number_edit.clear()
     page.refresh()
+    settle(qtbot)
     page.table.selectRow(1)
     dlg = page.open_selected()
     assert dlg.application_id == first
@@ -247,6 +248,7 @@ def test_documents_page_lists_recent_and_opens_by_number(qtbot, hall_db, frozen_
     dlg.print_all()
     wait_job(qtbot, dlg)
     dlg.close()
+    settle(qtbot)  # closing the window reads the list again
     assert page.model.data(page.model.index(1, 5)) == "4份"
 
 

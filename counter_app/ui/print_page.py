@@ -3,6 +3,8 @@ documents window to preview, print, reprint or save them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -20,10 +22,12 @@ from PySide6.QtWidgets import (
 from counter_app import documents
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Column
+from counter_app.ui.background import BackgroundTask
 from counter_app.ui.documents_dialog import DocumentsDialog
+from counter_app.ui.list_page import load_rows
 from counter_app.ui.table_model import RowsTableModel
+from counter_app.ui.tracking_common import show_message
 
 COLUMNS = (
     Column("申请编号", value=lambda r: r.number),
@@ -108,28 +112,32 @@ class DocumentsPage(QWidget):
         self.number_edit.setFocus()
         self.number_edit.selectAll()
 
-    def refresh(self) -> None:
-        self._load("")
+    def refresh(self) -> BackgroundTask:
+        return self._load("")
 
-    def search(self) -> None:
-        self._load(self.number_edit.text())
-        if len(self.model.rows) == 1:
-            self.table.selectRow(0)
-            self.open_selected()
+    def search(self) -> BackgroundTask:
+        def opened_when_one(rows: list) -> None:
+            if len(rows) == 1:
+                self.open_selected()
 
-    def _load(self, number_like: str) -> None:
-        try:
-            rows = documents.recent_applications(self.db, self.actor, number_like=number_like)
-        except UserError as exc:
-            self.message.setText(str(exc))
-            return
-        self.model.set_rows(rows)
-        if not rows:
-            self.message.setText(f"没有找到申请编号含“{number_like.strip()}”的申请" if number_like.strip()
-                                 else "近7天没有受理的申请")
-        else:
-            self.message.setText("")
-            self.table.selectRow(0)
+        return self._load(self.number_edit.text(), then=opened_when_one)
+
+    def _load(self, number_like: str, then: Callable[[list], None] | None = None) -> BackgroundTask:
+        """The recent applications (or those whose number contains ``number_like``), read off the GUI thread."""
+        db, actor = self.db, self.actor
+
+        def shown(rows: list) -> None:
+            if not rows:
+                show_message(self.message, f"没有找到申请编号含“{number_like.strip()}”的申请" if number_like.strip()
+                             else "近7天没有受理的申请", error=True)
+            else:
+                self.message.setText("")
+            if then is not None:
+                then(rows)
+
+        return load_rows(self, self.table, self.message,
+                         lambda: documents.recent_applications(db, actor, number_like=number_like), shown,
+                         busy="正在查找申请…")
 
     def open_selected(self) -> DocumentsDialog | None:
         index = self.table.currentIndex()
