@@ -17,10 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -47,16 +45,13 @@ from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
 from counter_app.ui import background, file_dialogs
 from counter_app.ui.modal import run_modal
+from counter_app.ui.pdf_preview import PdfPreview
 from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
 from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.tracking_common import plain
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
-
-
-def _problem(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, UserError) else f"操作未完成：{exc}"
 
 
 class DocumentsDialog(QDialog):
@@ -115,14 +110,9 @@ class DocumentsDialog(QDialog):
         left_layout.addWidget(history_label)
         left_layout.addWidget(self.history, 1)
 
-        self.pdf_document = QPdfDocument(self)
-        self._pdf_buffer: QBuffer | None = None
-        self.preview = QPdfView(self)
+        self.preview = PdfPreview(self)
         self.preview.setObjectName("preview")
-        self.preview.setAccessibleName("单据预览")
-        self.preview.setDocument(self.pdf_document)
-        self.preview.setPageMode(QPdfView.PageMode.MultiPage)
-        self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.pdf_document = self.preview.pdf_document
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
@@ -202,7 +192,7 @@ class DocumentsDialog(QDialog):
 
     def _run(self, op, success, busy: str, failure=None) -> background.BackgroundTask:
         """Service calls (database, rendering, files) off the GUI thread; a UserError is shown here."""
-        return background.run(self, op, success, failure or (lambda exc: self._show(_problem(exc), error=True)),
+        return background.run(self, op, success, failure or (lambda exc: self._show(background.problem(exc), error=True)),
                               busy=busy)
 
     def refresh(self) -> background.BackgroundTask:
@@ -210,7 +200,7 @@ class DocumentsDialog(QDialog):
         db, actor, app_id = self.db, self.actor, self.application_id
 
         def failed(exc: Exception) -> None:
-            self._show(_problem(exc), error=True)
+            self._show(background.problem(exc), error=True)
             self._set_enabled(False)
 
         return self._run(lambda: (documents.overview(db, actor, app_id), documents.history(db, actor, app_id)),
@@ -320,7 +310,7 @@ class DocumentsDialog(QDialog):
         self._render([doc], preview)
 
     def _show_preview(self, doc: str, item: Rendered) -> None:
-        self._load_preview(item.data)
+        self.preview.show_pdf(item.data)
         if item.missing_chars:
             self._show(f"注意：字符 {''.join(item.missing_chars)} 在本机字体中没有，打印出来会是空框；"
                        "请安装生僻字字体（如花园明朝 fonts-hanazono，Windows 的 SimSun-ExtB）", error=True)
@@ -329,17 +319,7 @@ class DocumentsDialog(QDialog):
             db, actor = self.db, self.actor
             # the preview stays even when its record cannot be written
             self._run(lambda: documents.record(db, actor, [item], "preview"), lambda _a: None, "",
-                      lambda exc: self._show(f"预览记录未能保存：{_problem(exc)}", error=True))
-
-    def _load_preview(self, data: bytes) -> None:
-        self.pdf_document.close()
-        buffer = QBuffer(self)
-        buffer.setData(QByteArray(data))
-        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self.pdf_document.load(buffer)
-        if self._pdf_buffer is not None:
-            self._pdf_buffer.deleteLater()
-        self._pdf_buffer = buffer
+                      lambda exc: self._show(f"预览记录未能保存：{background.problem(exc)}", error=True))
 
     # --- printing -------------------------------------------------------------------------------
 
@@ -376,7 +356,7 @@ class DocumentsDialog(QDialog):
 
         def failed(exc: Exception) -> None:
             self._printing = False
-            self._show(_problem(exc), error=True)
+            self._show(background.problem(exc), error=True)
 
         self._render(docs, rendered, "正在生成单据…", failed)
         return True
@@ -416,7 +396,7 @@ class DocumentsDialog(QDialog):
             self.refresh()  # the list and history show the print once it is recorded
 
         self._run(lambda: documents.record(db, actor, items, "print", printer=used.name), recorded, "正在记录打印…",
-                  lambda exc: self._show(f"已发送到打印机 {used.label()}，但打印记录未能保存：{_problem(exc)}",
+                  lambda exc: self._show(f"已发送到打印机 {used.label()}，但打印记录未能保存：{background.problem(exc)}",
                                          error=True))
 
     def _on_print_failed(self, message: str) -> None:
@@ -438,7 +418,7 @@ class DocumentsDialog(QDialog):
             self.refresh()
 
         self._run(keep, kept, "正在保存单据副本…",
-                  lambda exc: self._show(f"{message}。单据未能另存（{_problem(exc)}），请用“另存为PDF”保存到其他位置",
+                  lambda exc: self._show(f"{message}。单据未能另存（{background.problem(exc)}），请用“另存为PDF”保存到其他位置",
                                          error=True))
 
     def _on_job_finished(self) -> None:
@@ -462,9 +442,6 @@ class DocumentsDialog(QDialog):
 
     # --- saving ---------------------------------------------------------------------------------
 
-    def _default_dir(self) -> str:
-        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-
     def save_current_pdf(self) -> None:
         self._save_current("pdf")
 
@@ -482,14 +459,9 @@ class DocumentsDialog(QDialog):
 
         def ask_and_save(items: list[Rendered]) -> None:
             item = items[0]
-            caption = "另存为PDF" if fmt == "pdf" else "另存为Word"
-            pattern = "PDF 文件 (*.pdf)" if fmt == "pdf" else "Word 文档 (*.docx)"
-            path, _ = file_dialogs.get_save_file_name(self, caption, str(Path(self._default_dir()) / item.filename),
-                                                  pattern)
+            path = file_dialogs.ask_save_path(self, "另存为PDF" if fmt == "pdf" else "另存为Word", item.filename, fmt)
             if not path:
                 return
-            if not path.lower().endswith(f".{fmt}"):
-                path += f".{fmt}"
             self._run(lambda: documents.save(db, actor, item, path), self._saved, "正在保存…")
 
         if fmt == "pdf":
@@ -503,7 +475,7 @@ class DocumentsDialog(QDialog):
         self.refresh()
 
     def save_all(self) -> None:
-        folder = file_dialogs.get_existing_directory(self, "全套另存到文件夹", self._default_dir())
+        folder = file_dialogs.get_existing_directory(self, "全套另存到文件夹", file_dialogs.documents_folder())
         if not folder:
             return
         db, actor = self.db, self.actor
@@ -542,12 +514,11 @@ class DocumentsDialog(QDialog):
 
     def archive_case(self, path: str | None = None) -> None:
         if path is None:
-            suggested = Path(self._default_dir()) / documents.suggested_filename(self.number, "案卷", "pdf")
-            path, _ = file_dialogs.get_save_file_name(self, "案卷归档", str(suggested), "PDF 文件 (*.pdf)")
+            path = file_dialogs.ask_save_path(self, "案卷归档", documents.suggested_filename(self.number, "案卷", "pdf"),
+                                              "pdf")
             if not path:
                 return
         from counter_app.reporting import case_archive
-        from counter_app.ui import background
 
         self._show("正在生成案卷（含签章单据、扫描件、办理环节和操作记录）…")
         self.archiving = True
@@ -564,9 +535,9 @@ class DocumentsDialog(QDialog):
 
         def failed(exc: Exception) -> None:
             self.archiving = False
-            self._show(str(exc) if isinstance(exc, UserError) else f"生成案卷失败：{exc}", error=True)
+            self._show(background.problem(exc, "生成案卷"), error=True)
 
-        background.run(self, work, done, failed)
+        background.run(self, work, done, failed, busy="正在生成案卷…")
 
     # --- closing --------------------------------------------------------------------------------
 

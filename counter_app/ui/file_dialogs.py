@@ -5,6 +5,9 @@ helpers; tests replace these functions."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 LABELS = {
@@ -49,3 +52,20 @@ def get_open_file_name(parent: QWidget | None, caption: str, path: str = "", fil
 
 def get_existing_directory(parent: QWidget | None, caption: str, path: str = "") -> str:
     return _run(make_dialog(parent, caption, path, "", QFileDialog.Directory, save=False))[0]
+
+
+SAVE_FILTERS = {"pdf": "PDF 文件 (*.pdf)", "docx": "Word 文档 (*.docx)", "xlsx": "Excel 工作簿 (*.xlsx)"}
+
+
+def documents_folder() -> str:
+    """Where a clerk's saved documents go first: the user's 文档 folder (home when there is none)."""
+    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+
+
+def ask_save_path(parent: QWidget | None, caption: str, filename: str, fmt: str) -> str:
+    """The save dialog in the documents folder with ``filename`` suggested; the chosen path ends in
+    ``.fmt`` (added when the person left it off), "" when they cancelled."""
+    path, _ = get_save_file_name(parent, caption, str(Path(documents_folder()) / filename), SAVE_FILTERS[fmt])
+    if path and not path.lower().endswith(f".{fmt}"):
+        path += f".{fmt}"
+    return path

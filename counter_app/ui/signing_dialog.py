@@ -8,10 +8,8 @@ Opened from the documents window of an application (单据打印 → 客户签�
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -31,6 +29,7 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.signing import signature_pad, signed_documents
 from counter_app.ui import background, file_dialogs
+from counter_app.ui.pdf_preview import PdfPreview
 from counter_app.ui.signature_widget import SignatureWidget
 
 ERROR_STYLE = "color: #b00020;"
@@ -72,13 +71,7 @@ class SigningDialog(QDialog):
         left_layout.addWidget(self.progress_label)
         left_layout.addWidget(self.progress)
 
-        self.pdf_document = QPdfDocument(self)
-        self._buffer: QBuffer | None = None
-        self.preview = QPdfView(self)
-        self.preview.setAccessibleName("单据预览")
-        self.preview.setDocument(self.pdf_document)
-        self.preview.setPageMode(QPdfView.PageMode.MultiPage)
-        self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.preview = PdfPreview(self)
 
         self.prompt = QLabel(self)
         self.prompt.setObjectName("signPrompt")
@@ -185,7 +178,7 @@ class SigningDialog(QDialog):
 
     def _load_preview(self, doc: str) -> None:
         if doc in self._previews:
-            self._show_pdf(self._previews[doc])
+            self.preview.show_pdf(self._previews[doc])
             return
 
         def work():
@@ -195,19 +188,9 @@ class SigningDialog(QDialog):
             self._previews[doc] = data
             target = self.current()
             if target and target.doc == doc:
-                self._show_pdf(data)
+                self.preview.show_pdf(data)
 
-        background.run(self, work, done, lambda exc: self._show(str(exc), error=True))
-
-    def _show_pdf(self, data: bytes) -> None:
-        self.pdf_document.close()
-        buffer = QBuffer(self)
-        buffer.setData(QByteArray(data))
-        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self.pdf_document.load(buffer)
-        if self._buffer is not None:
-            self._buffer.deleteLater()
-        self._buffer = buffer
+        background.run(self, work, done, lambda exc: self._show(background.problem(exc, "生成预览"), error=True))
 
     def _update_buttons(self) -> None:
         target = self.current()
@@ -267,7 +250,7 @@ class SigningDialog(QDialog):
         def failed(exc: Exception) -> None:
             self.busy = False
             self._update_buttons()
-            self._show(str(exc) if isinstance(exc, UserError) else f"盖章失败：{exc}", error=True)
+            self._show(background.problem(exc, "盖章"), error=True)
 
         background.run(self, work, done, failed)
         return True
@@ -276,15 +259,15 @@ class SigningDialog(QDialog):
         target = self.current()
         if target is None or target.signed_id is None:
             return
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        path, _ = file_dialogs.get_save_file_name(self, "另存签章原件", f"{folder}/{target.title}（已签署）.pdf",
-                                              "PDF 文件 (*.pdf)")
+        path = file_dialogs.ask_save_path(self, "另存签章原件", f"{target.title}（已签署）.pdf", "pdf")
         if path:
             self.save_signed_to(target.signed_id, path)
 
     def save_signed_to(self, signed_id: int, path: str) -> None:
-        background.run(self, lambda: signed_documents.save_signed(self.db, self.actor, signed_id, path), lambda p: self._show(f"已保存签章原件：{p}"),
-                lambda exc: self._show(str(exc), error=True))
+        db, actor = self.db, self.actor
+        background.run(self, lambda: signed_documents.save_signed(db, actor, signed_id, path),
+                       lambda saved: self._show(f"已保存签章原件：{saved}"),
+                       lambda exc: self._show(background.problem(exc, "保存"), error=True), busy="正在保存…")
 
     def reject(self) -> None:
         if self.busy:
