@@ -281,10 +281,16 @@ def _unique_id(session) -> str:
 
 def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, seed: int = 7) -> int:
     """``n`` accepted applications spread over ``days`` days from ``start``, inserted in bulk (for
-    scale tests and benchmarks: 100,000 in well under a minute). Mostly completed, some in progress,
-    overdue, deferred or terminated, spread over the hall's windows and clerks."""
+    scale tests and benchmarks: 100,000 in well under a minute). What acceptance leaves comes from the
+    one builder (``acceptance.accepted``, working days from the demo's precomputed table); then most
+    are completed (deferred items supplied), some in progress in a later stage, some terminated."""
     from sqlalchemy import func, insert, select, text
 
+    from counter_app.acceptance import accepted
+    from counter_app.acceptance.clerk_input import material_plan
+    from counter_app.demo.workday_table import WorkdayTable
+    from counter_app.hall import catalog
+    from counter_app.hall import hall as hall_mod
     from counter_app.models import (
         Application,
         Certificate,
@@ -299,8 +305,15 @@ def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, s
     rng = random.Random(seed)
     hall = session.query(Hall).first()
     windows = {w.id: w.number for w in session.scalars(select(CounterWindow))}
-    clerks = [(u.id, u.window_id or min(windows)) for u in session.scalars(select(User).where(User.role == "clerk"))]
+    clerks = [(u.id, u.window_id or min(windows), u.name)
+              for u in session.scalars(select(User).where(User.role == "clerk"))]
     base = {t: (session.scalar(select(func.max(t.id))) or 0) for t in (Customer, Certificate, Application)}
+    bt = catalog.load().business_type("lv_res_new")
+    table = WorkdayTable(hall_mod.work_calendar(session, hall.id), start.date(),
+                         start.date() + dt.timedelta(days=days + 60))
+    accept_limit = hall_mod.stage_limit(session, hall.id, bt.code, "accept")
+    deferral_days = int(hall_mod.get_setting(session, "deferral_working_days", hall.id))
+    plan = [(item.code, item.name) for item in material_plan(bt.code, important=False)]
     names = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
     given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
     serial: dict[str, int] = {}
@@ -309,52 +322,57 @@ def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, s
         customers, certs, apps, materials, commitments, events = [], [], [], [], [], []
         for i in range(first, min(first + chunk, n)):
             cid, aid = base[Customer] + i + 1, base[Application] + i + 1
-            accepted = start + dt.timedelta(days=rng.randrange(days), hours=rng.randrange(8, 17),
-                                            minutes=rng.randrange(60))
+            accepted_at = start + dt.timedelta(days=rng.randrange(days), hours=rng.randrange(8, 17),
+                                               minutes=rng.randrange(60))
             name = rng.choice(names) + rng.choice(given) + rng.choice(given)
             mobile = f"13{rng.randrange(10**9):09d}"
-            customers.append(dict(id=cid, kind="person", name=name, mobile=mobile, created_at=accepted,
-                                  updated_at=accepted))
+            customers.append(dict(id=cid, kind="person", name=name, mobile=mobile, created_at=accepted_at,
+                                  updated_at=accepted_at))
             certs.append(dict(id=base[Certificate] + i + 1, customer_id=cid, cert_type="id_card",
                               number=resident_id(i % 1000, birth=dt.date(1950, 1, 1) + dt.timedelta(days=i // 1000 + base[Certificate])),
-                              holder_name=name, created_at=accepted))
-            day = accepted.date()
+                              holder_name=name, created_at=accepted_at))
+            day = accepted_at.date()
             prefix = f"{hall.code}-{day:%Y%m%d}"
             serial[prefix] = serial.get(prefix, 0) + 1
-            clerk_id, window_id = rng.choice(clerks)
+            clerk_id, window_id, clerk_name = rng.choice(clerks)
             roll = rng.random()
             status, stage = ("completed", "archive") if roll < 0.85 else ("terminated", "accept") if roll < 0.88 \
                 else ("active", rng.choice(["accept", "survey", "connect"]))
             deferred = rng.random() < 0.2
-            apps.append(dict(
+            limits = accepted.deadlines(table.add, accepted_at, bt, "", accept_limit)
+            rows = accepted.material_rows(
+                [(code, name, "deferred" if deferred and code == "property_proof" else "received")
+                 for code, name in plan], table.add(day, deferral_days))
+            commitments.extend(dict(application_id=aid, **row) for row in accepted.commitment_rows(accepted_at, rows))
+            for row in rows:
+                if row["state"] == "deferred" and status == "completed":
+                    row.update(state="supplied", copies=1, supplied_at=accepted_at + dt.timedelta(days=1),
+                               supplied_by_id=clerk_id)
+                materials.append(dict(application_id=aid, **row))
+            app = dict(
                 id=aid, number=f"{prefix}-{serial[prefix] + 5000:04d}", hall_id=hall.id, window_id=window_id,
                 clerk_id=clerk_id, customer_id=cid, certificate_id=base[Certificate] + i + 1,
-                business_type="lv_res_new", usage_category="居民生活", applied_capacity=8, total_capacity=8,
+                business_type=bt.code, usage_category="居民生活", applied_capacity=8, total_capacity=8,
                 existing_capacity=0, capacity_unit="kW", supply_voltage="220V", address_district="鼓楼区",
                 address_detail=f"五四路{rng.randrange(1, 300)}号", contact_name=name, contact_mobile=mobile,
-                accepted_at=accepted, counter_seconds=rng.randrange(300, 2400), updated_at=accepted,
-                status=status, current_stage=stage, stage_due_date=day + dt.timedelta(days=2),
-                due_date=day + dt.timedelta(days=7), version=1,
-                completed_at=accepted + dt.timedelta(days=4) if status == "completed" else None,
-            ))
-            materials.append(dict(application_id=aid, seq=1, code="holder_id", name="用电人有效身份证明",
-                                  state="received", copies=1))
-            materials.append(dict(application_id=aid, seq=2, code="property_proof", name="房屋产权证明",
-                                  state=("supplied" if status == "completed" else "deferred") if deferred else "received",
-                                  copies=1, due_date=day + dt.timedelta(days=3) if deferred else None))
-            commitments.append(dict(application_id=aid, kind="authenticity", signed_at=accepted, items=[]))
-            if deferred:
-                commitments.append(dict(application_id=aid, kind="deferral", signed_at=accepted,
-                                        due_date=day + dt.timedelta(days=3),
-                                        items=[{"code": "property_proof", "name": "房屋产权证明",
-                                                "due_date": (day + dt.timedelta(days=3)).isoformat()}]))
-            events.append(dict(application_id=aid, stage=stage, action="enter", started_at=accepted,
-                               ended_at=None, handler="后台", due_date=day + dt.timedelta(days=2)))
-        for table, rows in ((Customer, customers), (Certificate, certs), (Application, apps),
+                accepted_at=accepted_at, counter_seconds=rng.randrange(300, 2400), updated_at=accepted_at, version=1,
+                **accepted.application_state(limits, clerk_name),
+            )
+            if stage == "accept":
+                events.append(dict(application_id=aid, **accepted.accept_event(accepted_at, limits, clerk_name, clerk_id)))
+            else:  # moved on since (a later stage, or archived): its open event, handled by the back office
+                app.update(current_stage=stage, current_handler="后台")
+                events.append(dict(application_id=aid, stage=stage, action="enter", started_at=accepted_at,
+                                   ended_at=None, due_date=limits.stage_due, due_estimated=False, handler="后台",
+                                   actor_id=None))
+            app["status"] = status
+            app["completed_at"] = accepted_at + dt.timedelta(days=4) if status == "completed" else None
+            apps.append(app)
+        for model, rows in ((Customer, customers), (Certificate, certs), (Application, apps),
                             (Material, materials), (Commitment, commitments), (StageEvent, events)):
-            session.execute(insert(table), rows)
+            session.execute(insert(model), rows)
     if session.get_bind().dialect.name == "postgresql":
-        for table in ("customer", "certificate", "application"):
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"(SELECT max(id) FROM {table}))"))
+        for name in ("customer", "certificate", "application"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                 f"(SELECT max(id) FROM {name}))"))
     return n
