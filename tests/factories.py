@@ -41,7 +41,7 @@ def make_customer(session, name: str = "张三", number: str | None = None, kind
 _CUSTOMER_SEQ = itertools.count(1)
 
 
-def _accept(session, cert: Certificate, *, window_id: int, clerk_id: int, business_type: str,
+def build_accepted(session, cert: Certificate, *, window_id: int, clerk_id: int, business_type: str,
             accepted_at: dt.datetime | None = None, deferred: tuple[str, ...] = (),
             on_file: tuple[str, ...] = (), agent: bool = False, deferral_due: dt.date | None = None,
             **fields) -> Application:
@@ -103,7 +103,7 @@ def make_accepted_application(session, cert: Certificate | None = None, *, windo
         # a certificate number of its own (make_customer's random numbers may collide)
         seq = next(_CUSTOMER_SEQ)
         cert = make_customer(session, number=resident_id(seq, birth=dt.date(1960, 1, 1) + dt.timedelta(days=seq)))
-    return _accept(
+    return build_accepted(
         session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type,
         accepted_at=accepted_at, deferred=deferred, address_district="鼓楼区", address_detail="五四路1号",
         contact_name=cert.holder_name, contact_mobile=contact_mobile, contact_phone=contact_phone,
@@ -188,7 +188,7 @@ def make_case(
     if agent:
         fields.update(agent_name="刘经办", agent_cert_type="id_card",
                       agent_cert_number=resident_id(777, dt.date(1990, 1, 2)), agent_mobile="13900001111")
-    app = _accept(session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type,
+    app = build_accepted(session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type,
                   accepted_at=now, deferred=deferred, on_file=on_file, agent=agent, deferral_due=deferral_due,
                   **fields)
     if appointment:
@@ -239,7 +239,7 @@ def make_accepted(
     accepted_at = accepted_at or clock.now()
     cert = make_customer(session, name=name, number=cert_number or _unique_id(session))
     cert.customer.mobile = mobile
-    app = _accept(
+    app = build_accepted(
         session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type,
         accepted_at=accepted_at, deferred=deferred + supplied, applied_capacity=Decimal(capacity),
         total_capacity=Decimal(capacity), supply_voltage="220V", address_district="鼓楼区",

@@ -13,7 +13,7 @@ from counter_app.acceptance import service as acceptance
 from counter_app.hall import catalog
 from counter_app.models import Application, Certificate
 from tests.acceptance_helpers import enterprise_increase, residential
-from tests.factories import _accept
+from tests.factories import build_accepted
 
 
 def _left(session, application_id: int) -> dict:
@@ -46,7 +46,7 @@ def test_the_builder_leaves_what_the_service_leaves(db, actors, frozen_now, name
         by_service = _left(s, saved.application_id)
         cert = s.get(Application, saved.application_id).certificate
         deferred = tuple(code for code, state in inp.materials.items() if state == "deferred")
-        built = _accept(s, s.get(Certificate, cert.id), window_id=clerk.window_id, clerk_id=clerk.user_id,
+        built = build_accepted(s, s.get(Certificate, cert.id), window_id=clerk.window_id, clerk_id=clerk.user_id,
                         business_type=inp.business_type, deferred=deferred, agent=agent,
                         load_importance=inp.load_importance)
         s.flush()
