@@ -89,9 +89,17 @@ def load_rows(owner: QWidget, table: QTableView, message: QLabel, fetch: Callabl
               then: Callable[[list[Any]], None] | None = None, *, busy: str = "正在读取…") -> BackgroundTask:
     """Run ``fetch`` off the GUI thread (busy indicator on ``owner``), then show its rows in ``table``
     (a RowsTableModel), first row selected, and call ``then(rows)``; a failure goes to ``message`` in
-    Chinese and leaves the rows shown before."""
+    Chinese and leaves the rows shown before. When loads of one table overlap (a filter changed while
+    the last one was still reading), only the latest one is shown: answers may arrive in any order."""
+    load = int(table.property("rowsLoad") or 0) + 1
+    table.setProperty("rowsLoad", load)
+
+    def latest() -> bool:
+        return int(table.property("rowsLoad") or 0) == load
 
     def loaded(rows: list[Any]) -> None:
+        if not latest():
+            return
         table.model().set_rows(rows)
         fit_columns(table)
         if rows:
@@ -99,6 +107,8 @@ def load_rows(owner: QWidget, table: QTableView, message: QLabel, fetch: Callabl
         if then is not None:
             then(rows)
 
-    return background.run(owner, fetch, loaded,
-                          lambda exc: show_message(message, background.problem(exc, "读取"), error=True),
-                          busy=busy)
+    def failed(exc: Exception) -> None:
+        if latest():
+            show_message(message, background.problem(exc, "读取"), error=True)
+
+    return background.run(owner, fetch, loaded, failed, busy=busy)
