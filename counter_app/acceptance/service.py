@@ -20,7 +20,12 @@ from counter_app.acceptance.customer_file import PREFILL_FIELDS, KnownCustomer, 
 from counter_app.acceptance.input_checks import validate
 from counter_app.acceptance.opened_application import LoadedApplication, load
 from counter_app.acceptance.saving import SaveResult, save, update
-from counter_app.acceptance.window_context import FormDefaults, form_defaults, suggest_survey_day, survey_day_load
+from counter_app.acceptance.window_context import (
+    FormDefaults,
+    form_defaults,
+    suggest_survey_day,
+    survey_day_load,
+)
 
 __all__ = [
     "MATERIAL_STATES",
