@@ -200,7 +200,7 @@ class Application(Base):
     number: Mapped[str] = mapped_column(String(40), unique=True)
     # drawn when the form is opened: a save retried after its commit (connection lost before the
     # answer) finds this row instead of creating a second application; older rows have none
-    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    form_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
     window_id: Mapped[int] = mapped_column(ForeignKey("counter_window.id"))
     clerk_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

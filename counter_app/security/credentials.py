@@ -28,6 +28,7 @@ _hasher = PasswordHasher()
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
 MIN_PASSWORD_LENGTH = 8
+PC_NAME_LENGTH = 100  # sign_in_lock.pc
 
 
 def hash_password(password: str) -> str:
@@ -182,6 +183,7 @@ def _check_password(
     """Unknown, disabled, locked and wrong-password accounts get the same message after the same
     argon2 work; only the audit trail (for the admins) says which it was."""
     now = clock.now()
+    pc = (pc or "")[:PC_NAME_LENGTH]
     user = session.scalar(select(User).where(User.username == username))
     refusal = "unknown user" if user is None else "disabled" if not user.active else ""
     if not refusal and _count_attempt(session, user.id, pc, now) > MAX_FAILED_ATTEMPTS:

@@ -22,9 +22,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("application") as batch:
-        batch.add_column(sa.Column("form_key", sa.String(length=64), nullable=True))
-        batch.create_unique_constraint(batch.f("uq_application_form_key"), ["form_key"])
+    # a unique index, not a constraint: SQLite adds it without rebuilding the table, which other
+    # tables' foreign keys point at
+    op.add_column("application", sa.Column("form_key", sa.String(length=64), nullable=True))
+    op.create_index(op.f("ix_application_form_key"), "application", ["form_key"], unique=True)
     op.create_table(
         "sign_in_lock",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -39,6 +40,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sign_in_lock")
+    op.drop_index(op.f("ix_application_form_key"), table_name="application")
     with op.batch_alter_table("application") as batch:
-        batch.drop_constraint("uq_application_form_key", type_="unique")
         batch.drop_column("form_key")
