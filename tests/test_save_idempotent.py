@@ -81,6 +81,21 @@ def test_a_retry_after_the_commit_returns_the_saved_application(sqlite_db, froze
     assert _applications(sqlite_db) == 2
 
 
+def test_a_form_changed_before_the_retry_is_saved_over_the_first_commit(sqlite_db, frozen_now):
+    clerk = setup_hall(sqlite_db)["clerk1"]
+    key = new_form_key()
+    first = acceptance.save(sqlite_db, clerk, residential(), form_key=key)  # the window heard nothing
+    # WHEN the clerk corrects the address and saves the same form again
+    again = acceptance.save(sqlite_db, clerk, residential(address_detail="五四路88号3座1202室"), form_key=key)
+    # THEN still one application, holding what was sent last, and the trail says it was edited
+    assert again.application_id == first.application_id and again.version > first.version
+    with sqlite_db.read() as s:
+        (app,) = s.scalars(select(Application)).all()
+        assert app.address_detail == "五四路88号3座1202室"
+        assert [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.target_type == "application")
+                                            .order_by(AuditEntry.id))] == ["accept", "edit"]
+
+
 def test_without_a_key_the_internal_retry_is_still_idempotent(sqlite_db, frozen_now, monkeypatch):
     monkeypatch.setattr(db_mod.time, "sleep", lambda _s: None)
     clerk = setup_hall(sqlite_db)["clerk1"]

@@ -113,16 +113,25 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
     ``form_key`` is drawn when the form is opened (the window passes its draft key) and stored
     unique with the application: when a commit went through but its answer was lost (the connection
     dropped), the retry, here or the clerk's, returns that application instead of a second one.
+    The clerk may have changed the form between the failed save and the retry: what the retry
+    sends is then saved over it as an edit (while it is still at 受理), so nothing typed is lost.
     Without a key, one is drawn for this call, which still covers the retries inside it."""
     require_accept(db, actor)
     key = form_key or new_form_key()
     if len(key) > FORM_KEY_LENGTH:
         raise ValueError(f"form key longer than {FORM_KEY_LENGTH} characters")
+    attempts = 0
 
-    def work(session: Session) -> SaveResult:
+    def work(session: Session) -> tuple[SaveResult, bool]:
+        nonlocal attempts
+        attempts += 1
         existing = session.scalar(select(Application).where(Application.form_key == key))
         if existing is not None:
-            return _already_saved(existing)
+            # found by a later attempt of this call: its own commit, the same input. Found by the
+            # first: the form saved again after a save that seemed to fail
+            again = (attempts == 1 and existing.current_stage == "accept" and existing.status == "active"
+                     and privacy.handles_case(actor, existing))
+            return _already_saved(existing), again
         now = clock.now()
         h, calendar, teams, deferral_days = hall_context(session, actor)
         checked, customer, cert = validated_customer(session, actor, inp, now, calendar, teams)
@@ -191,9 +200,12 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
             [(m.name, m.due_date) for m in deferred],
             application.due_date,
             checked.warnings,
-        )
+        ), False
 
-    return _run(db, work)
+    result, saved_again = _run(db, work)
+    if saved_again:
+        return update(db, actor, result.application_id, result.version, inp)
+    return result
 
 
 def update(db: Database, actor: Actor, application_id: int, version: int, inp: AcceptanceInput) -> SaveResult:
