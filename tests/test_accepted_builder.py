@@ -63,3 +63,16 @@ def test_important_loads_get_the_dual_supply_limit():
     assert accepted.deadlines(days, at, hv, "普通", 1).due_date == at.date() + dt.timedelta(days=hv.total_limit)
     assert accepted.deadlines(days, at, hv, "重要", 1).due_date == at.date() + dt.timedelta(days=hv.total_limit_dual)
     assert hv.total_limit_dual != hv.total_limit
+
+
+def test_the_kept_entries_are_form_fields_and_application_columns():
+    """One list says what an application keeps as typed (read back for an edit) and, within it, what a
+    customer's next form starts from."""
+    import dataclasses
+
+    from counter_app.acceptance.clerk_input import KEPT_FIELDS, PREFILL_FIELDS, AcceptanceInput
+
+    form = {f.name for f in dataclasses.fields(AcceptanceInput)}
+    columns = set(Application.__table__.c.keys())
+    assert set(KEPT_FIELDS) <= form & columns and len(set(KEPT_FIELDS)) == len(KEPT_FIELDS)
+    assert set(PREFILL_FIELDS) <= set(KEPT_FIELDS)

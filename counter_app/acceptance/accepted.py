@@ -1,11 +1,12 @@
 """What an acceptance leaves behind, as plain values (no session): the deadlines of an application at
 受理, its open 受理 stage event, its material rows and its commitments.
 
-One builder for "an application as acceptance leaves it": the demo writes these values as bulk rows
-and the test factories as ORM rows, so a change of rule here reaches both, and the acceptance service
-is the reference they are tested against (tests/test_accepted_builder.py saves through the service
-and compares). Working days come from a ``Workdays`` function: ``calendar_workdays(calendar)``, or the
-demo's precomputed table that answers the same."""
+One builder for "an application as acceptance leaves it": the acceptance service
+(``application_rows``) sets deadlines and commitments with it, the demo writes its values as bulk rows
+and the test factories as ORM rows, so a change of rule here reaches all three
+(tests/test_accepted_builder.py saves through the service and compares). Working days come from a
+``Workdays`` function: ``calendar_workdays(calendar)``, or the demo's precomputed table that answers
+the same."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from counter_app.acceptance import accepted
 from counter_app.acceptance.clerk_input import REUSABLE_MATERIALS
 from counter_app.acceptance.input_checks import Checked
 from counter_app.hall import catalog as catalog_mod
@@ -17,19 +18,18 @@ from counter_app.models import Application, Certificate, Commitment, Customer, M
 
 
 def set_deadlines(session: Session, application: Application, hall_id: int, calendar) -> None:
-    """Stage and whole-process deadlines of an application at 受理 (working days from accepted_at)."""
-    bt = catalog_mod.load().business_type(application.business_type)
-    accept_limit = hall.stage_limit(session, hall_id, application.business_type, "accept")
-    stage_due = calendar.add_workdays(application.accepted_at, accept_limit)
-    important = catalog_mod.is_important(application.load_importance)
-    total_due = calendar.add_workdays(application.accepted_at, bt.total_limit_for(important))
-    application.stage_due_date = stage_due.day
-    application.due_date = total_due.day
-    application.due_estimated = stage_due.estimated or total_due.estimated
+    """Stage and whole-process deadlines of an application at 受理 (working days from accepted_at), by
+    the one builder the demo and the test data use too."""
+    limits = accepted.deadlines(
+        accepted.calendar_workdays(calendar), application.accepted_at,
+        catalog_mod.load().business_type(application.business_type), application.load_importance,
+        hall.stage_limit(session, hall_id, application.business_type, "accept"))
+    application.stage_due_date = limits.stage_due
+    application.due_date = limits.due_date
+    application.due_estimated = limits.due_estimated
     for event in application.stage_events:
         if event.stage == "accept" and event.ended_at is None:
-            event.due_date = stage_due.day
-            event.due_estimated = stage_due.estimated
+            event.due_date, event.due_estimated = limits.stage_due, limits.stage_estimated
 
 
 def sync_materials(
@@ -84,16 +84,16 @@ def sync_materials(
 
     deferred = [m for m in application.materials if m.state == "deferred"]
     commitments = {c.kind: c for c in application.commitments}
+    wanted = {row["kind"]: row for row in accepted.commitment_rows(now, [
+        {"state": m.state, "code": m.code, "name": m.name, "due_date": m.due_date} for m in deferred])}
     if "authenticity" not in commitments:
-        application.commitments.append(Commitment(kind="authenticity", signed_at=now, items=[]))
-    if deferred:
-        items = [{"code": m.code, "name": m.name, "due_date": m.due_date.isoformat()} for m in deferred]
+        application.commitments.append(Commitment(**wanted["authenticity"]))
+    if "deferral" in wanted:
         promise = commitments.get("deferral")
-        if promise is None:
-            promise = Commitment(kind="deferral", signed_at=now)
+        if promise is None:  # signed now; an edit keeps when the customer first signed
+            promise = Commitment(**wanted["deferral"])
             application.commitments.append(promise)
-        promise.items = items
-        promise.due_date = max(m.due_date for m in deferred)
+        promise.items, promise.due_date = wanted["deferral"]["items"], wanted["deferral"]["due_date"]
     elif "deferral" in commitments:
         application.commitments.remove(commitments["deferral"])
     return deferred

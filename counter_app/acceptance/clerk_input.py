@@ -21,6 +21,21 @@ MATERIAL_STATES = {"received": "已收", "on_file": "在档", "deferred": "容�
 # identity papers the archive keeps and a later application may reuse (在档); address papers are
 # tied to one address and are asked for again
 REUSABLE_MATERIALS = ("holder_id", "subject_cert", "legal_rep_id")
+# Entries a customer's next application starts from: copied from the latest one into a new form,
+# never over what the clerk has typed.
+PREFILL_FIELDS = (
+    "address_district", "address_detail", "mailing_address", "contact_name", "contact_mobile", "contact_phone",
+    "usage_category", "industry", "legal_rep_name", "legal_rep_id_number", "vat_taxpayer_number", "vat_bank",
+    "vat_account", "vat_address", "vat_phone",
+)
+# Entries an application keeps as the clerk typed them, read back into the form for an edit (the
+# certificate, capacities, materials and appointment have their own columns and tables).
+KEPT_FIELDS = (
+    *PREFILL_FIELDS, "business_type", "account_number", "supply_voltage", "load_importance", "wanted_date",
+    "project_name", "agent_name", "agent_cert_number", "agent_mobile", "green_channel", "green_reason",
+    "green_manager", "remarks", "internal_note", "previous_holder_name", "supply_mode", "security_load",
+    "main_equipment", "planned_load",
+)
 AGENT_MATERIAL = "proxy"
 PERMANENT = "长期"
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from counter_app.acceptance import identity
+from counter_app.acceptance.clerk_input import PREFILL_FIELDS
 from counter_app.acceptance.input_checks import Checked
 from counter_app.acceptance.window_context import require_accept
 from counter_app.hall import catalog as catalog_mod
@@ -20,24 +21,6 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.models import Application, BlacklistEntry, Certificate, Customer, MaterialOnFile
 from counter_app.security import audit
-
-PREFILL_FIELDS = (
-    "address_district",
-    "address_detail",
-    "mailing_address",
-    "contact_name",
-    "contact_mobile",
-    "contact_phone",
-    "usage_category",
-    "industry",
-    "legal_rep_name",
-    "legal_rep_id_number",
-    "vat_taxpayer_number",
-    "vat_bank",
-    "vat_account",
-    "vat_address",
-    "vat_phone",
-)
 
 
 @dataclass(frozen=True)

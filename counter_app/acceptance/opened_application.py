@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from counter_app.acceptance import survey
-from counter_app.acceptance.clerk_input import AcceptanceInput
+from counter_app.acceptance.clerk_input import KEPT_FIELDS, AcceptanceInput
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound
@@ -41,40 +41,7 @@ def as_input(application: Application) -> AcceptanceInput:
     if application.appointments:
         a = application.appointments[-1]
         appointment = survey.AppointmentInput(mode=a.mode, day=a.day, team=a.team, slot=a.slot, note=a.note)
-    values = {
-        name: getattr(application, name)
-        for name in (
-            "business_type",
-            "account_number",
-            "address_district",
-            "address_detail",
-            "mailing_address",
-            "contact_name",
-            "contact_mobile",
-            "contact_phone",
-            "usage_category",
-            "industry",
-            "supply_voltage",
-            "load_importance",
-            "wanted_date",
-            "project_name",
-            "legal_rep_name",
-            "legal_rep_id_number",
-            "agent_name",
-            "agent_cert_number",
-            "agent_mobile",
-            "vat_taxpayer_number",
-            "vat_bank",
-            "vat_account",
-            "vat_address",
-            "vat_phone",
-            "green_channel",
-            "green_reason",
-            "green_manager",
-            "remarks",
-            "internal_note", "previous_holder_name", "supply_mode", "security_load", "main_equipment", "planned_load",
-        )
-    }
+    values = {name: getattr(application, name) for name in KEPT_FIELDS}
 
     def amount(value: Decimal) -> str:
         return "" if value is None else format(Decimal(value).normalize(), "f")

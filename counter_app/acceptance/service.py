@@ -15,8 +15,14 @@ when something is deferred, the deferral commitment due with the last deferred i
 from __future__ import annotations
 
 from counter_app.acceptance import survey
-from counter_app.acceptance.clerk_input import MATERIAL_STATES, AcceptanceInput, PlanItem, material_plan
-from counter_app.acceptance.customer_file import PREFILL_FIELDS, KnownCustomer, lookup_customer
+from counter_app.acceptance.clerk_input import (
+    MATERIAL_STATES,
+    PREFILL_FIELDS,
+    AcceptanceInput,
+    PlanItem,
+    material_plan,
+)
+from counter_app.acceptance.customer_file import KnownCustomer, lookup_customer
 from counter_app.acceptance.input_checks import validate
 from counter_app.acceptance.opened_application import LoadedApplication, load
 from counter_app.acceptance.saving import SaveResult, save, update
