@@ -13,12 +13,17 @@ from counter_app.ui.table_model import RowsTableModel
 from tests.main_window_driver import wait_idle
 
 
-def test_a_slow_earlier_load_does_not_overwrite_a_later_one(qtbot):
+def _page(qtbot) -> tuple[QWidget, QTableView, QLabel]:
     page = QWidget()
     qtbot.addWidget(page)
     table = QTableView(page)
     table.setModel(RowsTableModel([Column("值", value=lambda r: r)], parent=page))
     message = QLabel(page)
+    return page, table, message
+
+
+def test_a_slow_earlier_load_does_not_overwrite_a_later_one(qtbot):
+    page, table, message = _page(qtbot)
     release = threading.Event()
 
     def slow() -> list[str]:
@@ -34,11 +39,7 @@ def test_a_slow_earlier_load_does_not_overwrite_a_later_one(qtbot):
 
 
 def test_a_failure_is_said_in_chinese_and_the_rows_stay(qtbot):
-    page = QWidget()
-    qtbot.addWidget(page)
-    table = QTableView(page)
-    table.setModel(RowsTableModel([Column("值", value=lambda r: r)], parent=page))
-    message = QLabel(page)
+    page, table, message = _page(qtbot)
     load_rows(page, table, message, lambda: ["甲"])
     wait_idle(qtbot)
 
