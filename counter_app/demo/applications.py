@@ -185,9 +185,7 @@ class Applications:
         and commitments acceptance leaves, then what happened to the deferred items since."""
         accepted_on = plan.at.date()
         checklist, force_one = [], keep_overdue
-        for item in material_plan(bt.code, has_agent=agent, on_file=customer.on_file,
-                                  blacklisted=customer.blacklisted, today=accepted_on, cat=self.catalog,
-                                  important=important):
+        for item in self._material_plan(bt.code, agent, customer, accepted_on, important):
             if item.code == "legal_rep_id" and customer.kind == "person":
                 continue  # a person has no legal representative to prove
             state = item.default_state
@@ -214,6 +212,19 @@ class Applications:
             supplied = [r["supplied_at"] for r in deferred]
             commitments[-1]["fulfilled_at"] = max(supplied) if all(supplied) else None
         return rows, commitments, deferred, copies
+
+    def _material_plan(self, bt_code: str, agent: bool, customer: CustomerInfo, today: dt.date,
+                       important: bool) -> list:
+        """``material_plan`` asked once per kind of case: 100,000 applications come in a few hundred
+        kinds (the day matters only for what is on file and may have expired)."""
+        on_file = tuple(sorted(customer.on_file.items()))
+        key = (bt_code, agent, customer.blacklisted, important, on_file, today if on_file else None)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = material_plan(
+                bt_code, has_agent=agent, on_file=customer.on_file, blacklisted=customer.blacklisted,
+                today=today, cat=self.catalog, important=important)
+        return plan
 
     def _maybe_supplied(self, plan: Plan, row: dict, due_idx: int, status: str, completed_at,
                         terminated_at, rng: random.Random) -> None:

@@ -149,6 +149,7 @@ class _Generator(Planning, Customers, Applications, BulkRows):
         self.buffers: dict[type, list[dict]] = defaultdict(list)
         self.next_id: dict[type, int] = {}
         self.serials: dict[str, int] = {}
+        self._plans: dict[tuple, list] = {}  # material plans by kind of case
 
     # --- set-up -------------------------------------------------------------------------------------
 
