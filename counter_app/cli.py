@@ -70,3 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"错误：文件操作失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）", file=sys.stderr)
         return EXIT_FAILED
+    except Exception as exc:  # a fault no check foresaw: one line, and never a password from a URL
+        import traceback
+
+        from counter_app.infra.db import hide_password
+
+        logging.getLogger(__name__).debug("%s", hide_password(traceback.format_exc()))
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        print(hide_password(f"错误：操作未完成（{type(exc).__name__}：{first}），请把这一行告诉管理员"), file=sys.stderr)
+        return EXIT_FAILED
