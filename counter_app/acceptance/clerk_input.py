@@ -15,6 +15,7 @@ from typing import Any
 from counter_app.acceptance import identity, survey
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall.catalog import FIELD_LABELS, BusinessType
+from counter_app.infra import date_checks
 from counter_app.infra.text_checks import column_length
 from counter_app.infra.typed_text import compact
 from counter_app.models import Application, Certificate
@@ -277,17 +278,18 @@ def parse_decimal(value: Any) -> Decimal | None:
 
 
 def parse_date(value: Any) -> dt.date | None:
-    """None when empty; raises ValueError when not YYYY-MM-DD (also YYYYMMDD, YYYY/MM/DD, YYYY.MM.DD)."""
+    """None when empty; raises ValueError when not YYYY-MM-DD (also YYYYMMDD, YYYY/MM/DD, YYYY.MM.DD),
+    DateOutOfRange (a ValueError with the message to show) outside date_checks' range."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return date_checks.checked(value.date())
     if isinstance(value, dt.date):
-        return value
+        return date_checks.checked(value)
     text = identity.normalize(str(value)).replace("/", "-").replace(".", "")
     if re.fullmatch(r"\d{8}", text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    return dt.date.fromisoformat(text)
+    return date_checks.checked(dt.date.fromisoformat(text))
 
 
 def type_defaults(bt: BusinessType, cat: catalog_mod.Catalog, residential_kw: Decimal | None) -> dict[str, str]:

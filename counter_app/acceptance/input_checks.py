@@ -37,6 +37,7 @@ from counter_app.acceptance.clerk_input import (
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall.catalog import BusinessType
 from counter_app.infra import text_checks
+from counter_app.infra.date_checks import DateOutOfRange
 from counter_app.infra.errors import UserError, ValidationFailed
 
 _TEXT_FIELDS = ("account_number", "address_district", "address_detail", "mailing_address", "contact_name",
@@ -141,6 +142,9 @@ class _Checks:
             if result.birth_date is None and inp.cert_birth_date:
                 try:
                     cert["birth_date"] = parse_date(inp.cert_birth_date)
+                except DateOutOfRange as exc:
+                    errors["cert_birth_date"] = exc.labelled("出生日期")
+                    cert["birth_date"] = None
                 except ValueError:
                     cert["birth_date"] = None
         cert["holder_name"] = self.text("holder_name", required=True)
@@ -154,6 +158,8 @@ class _Checks:
             valid = None
         try:
             cert["valid_until"] = parse_date(valid)
+        except DateOutOfRange as exc:
+            errors["cert_valid_until"] = exc.labelled(LABELS["cert_valid_until"])
         except ValueError:
             errors["cert_valid_until"] = "证件有效期请按 2035-06-30 的格式填写，长期有效填“长期”"
         if cert["valid_until"] and cert["valid_until"] < self.today:
@@ -280,6 +286,9 @@ class _Checks:
         label = LABELS["wanted_date"]
         try:
             wanted = parse_date(self.inp.wanted_date)
+        except DateOutOfRange as exc:
+            self.errors["wanted_date"] = exc.labelled(label)
+            return
         except ValueError:
             self.errors["wanted_date"] = f"{label}请按 2026-12-01 的格式填写"
             return

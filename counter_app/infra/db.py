@@ -67,19 +67,25 @@ def owner_only(path: Path) -> None:
         pass
 
 
+def _read_only(path: Path) -> bool:
+    # the write bits say what whoever set the file up meant even where access() says yes
+    # (the root account may write anywhere); access() also sees a read-only file system
+    return not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)
+
+
 def require_writable(path: Path) -> None:
     """Refuse a SQLite database the app could not write: a read-only file (or its -wal file), or a
     folder where SQLite cannot create its -wal/-shm files. Refused up front with what to do, rather
     than halfway through a clerk's save; and never "repaired" by making the file writable again,
     since whoever made it read-only meant it."""
     folder = path.parent if str(path.parent) else Path(".")
-    if path.exists() and not os.access(path, os.W_OK):
+    if path.exists() and _read_only(path):
         raise UserError(f"数据库文件 {path} 是只读的，本程序不能使用它。"
                         "请让管理员恢复该文件的写权限，或改用其他数据库文件")
     wal = Path(f"{path}-wal")
-    if wal.exists() and not os.access(wal, os.W_OK):
+    if wal.exists() and _read_only(wal):
         raise UserError(f"数据库日志文件 {wal} 是只读的，本程序不能使用该数据库。请让管理员恢复其写权限")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if _read_only(folder) or not os.access(folder, os.X_OK):
         raise UserError(f"数据库所在文件夹 {folder} 是只读的（SQLite 需要在其中写日志文件），"
                         "本程序不能使用该数据库。请让管理员恢复该文件夹的写权限，或把数据库放到可写的位置")
 
@@ -104,7 +110,7 @@ def make_engine(url: str, *, app_name: str | None = None, echo: bool = False) ->
     """Create an engine; raises UserError with a readable message for a malformed URL."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise UserError(f"数据库地址格式不正确：{hide_password(url)}（示例：postgresql+psycopg://用户@主机/库名）") from exc
     try:
         return _make_engine(parsed, app_name=app_name, echo=echo)

@@ -16,8 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
-from sqlalchemy import func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counter_app.models.base import Base

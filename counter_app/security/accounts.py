@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from counter_app.hall import hall
-from counter_app.infra import clock
+from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor, this_pc
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
