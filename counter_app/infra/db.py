@@ -142,8 +142,21 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+DISK_FULL_MESSAGE = "数据库所在的磁盘空间已满，本次操作未保存（已全部撤销，没有留下不完整的数据）。请清理磁盘后重试"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL or PostgreSQL's disk_full (53100): not worth a retry until someone acts."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "53100":
+        return True
+    return "database or disk is full" in str(orig).lower()
+
+
 def is_transient(exc: BaseException) -> bool:
     """A connection dropped, a server restarting, a lock or serialization conflict: worth a retry."""
+    if is_disk_full(exc):
+        return False
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, OperationalError):
@@ -217,6 +230,8 @@ class Database:
 
 
 def _unavailable(exc: BaseException) -> Exception:
+    if is_disk_full(exc):
+        return DatabaseUnavailable(DISK_FULL_MESSAGE)
     if isinstance(exc, OperationalError | DBAPIError) and is_transient(exc):
         return DatabaseUnavailable(f"数据库暂时无法访问，请检查网络或数据库服务后重试。（{_short(exc)}）")
     return exc if isinstance(exc, Exception) else RuntimeError(str(exc))

@@ -16,7 +16,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import CounterWindow, User
-from counter_app.security import audit
+from counter_app.security import audit, password_policy
 from counter_app.security.permissions import ROLES
 
 _hasher = PasswordHasher()
@@ -38,14 +38,15 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def password_problem(password: str, username: str = "") -> str | None:
-    """The minimum policy: 8+ characters, letters and digits, not the user name."""
+    """The policy: 8+ characters, letters and digits, not the user name, not a common password or a
+    trivial pattern (password_policy)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"密码至少需要{MIN_PASSWORD_LENGTH}位"
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         return "密码需同时包含字母和数字"
     if username and username.lower() in password.lower():
         return "密码不能包含用户名"
-    return None
+    return password_policy.weakness(password)
 
 
 def normal_username(username: str) -> str:
