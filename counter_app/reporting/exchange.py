@@ -460,10 +460,9 @@ def _parse(line: int, row: dict[str, str]) -> _Update | ImportLine:
     elif date_checks.problem(at, "时间"):
         problems.append(date_checks.problem(at, "时间"))
     handler = text_checks.cleaned(row.get("handler", ""))
-    problem = text_checks.problem(handler, "处理人", required=True,
-                                  max_length=text_checks.column_length(StageEvent.handler))
-    if problem:
-        problems.append(problem)
+    problem = text_checks.problem(handler, "处理人", max_length=text_checks.column_length(StageEvent.handler))
+    if problem or not handler:
+        problems.append(problem or "缺少处理人")
     note = text_checks.cleaned(row.get("note", ""), multiline=True)
     problem = text_checks.problem(note, "备注", max_length=stages.MAX_NOTE, multiline=True)
     if problem:
