@@ -150,6 +150,16 @@ def test_print_refuses_a_read_only_target(cases, capsys, tmp_path):
         assert s.scalar(select(func.count()).select_from(PrintRecord).where(PrintRecord.outcome == "ok")) == 0
 
 
+def test_register_export_refuses_a_read_only_target(cases, capsys, tmp_path):
+    db, _actors = cases
+    target = tmp_path / "台账.xlsx"
+    target.write_bytes(b"old workbook")
+    target.chmod(0o444)
+    code, _out, err = run(capsys, "--db", str(db.engine.url), "export", "register", "-o", str(target))
+    assert_one_line_error(code, err, cli.EXIT_FAILED)
+    assert "是只读文件，未覆盖" in err and target.read_bytes() == b"old workbook"
+
+
 # --- a full disk during demo ----------------------------------------------------------------------
 
 

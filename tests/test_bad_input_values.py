@@ -149,3 +149,20 @@ def test_column_lengths_are_the_models():
 
     assert MAX_LEN["holder_name"] == Certificate.__table__.c.holder_name.type.length
     assert MAX_LEN["contact_name"] == Application.__table__.c.contact_name.type.length
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"hall_name": "营" * 1000}, "hall_name", "不能超过100个字"),
+    ({"hall_name": "鼓楼\u202e营业厅"}, "hall_name", "文字方向控制符"),
+    ({"admin_name": "管" * 1000}, "admin_name", "不能超过60个字"),
+    ({"admin_name": "\u200b"}, "admin_name", "请填写姓名"),
+    ({"password": "password1", "password_repeat": "password1"}, "password", "常见密码"),
+])
+def test_first_start_checks_names_and_password_the_same_way(sqlite_db, change, field, message):
+    from tests.test_accounts import SETUP
+
+    with pytest.raises(ValidationFailed) as info:
+        accounts.first_start(sqlite_db, **{**SETUP, **change})
+    assert message in info.value.errors[field]
+    with sqlite_db.read() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 0
