@@ -133,3 +133,19 @@ def test_the_window_shows_the_read_only_message(tmp_path):
     path.chmod(0o444)
     with pytest.raises(UserError, match="只读"):
         schema.connect(url)  # what the window's start-up calls and shows in a message box
+
+
+def test_a_full_disk_on_postgresql_is_not_retried_and_says_so():
+    """PostgreSQL reports disk_full (53100) as an OperationalError: not "the server is unreachable"."""
+    from sqlalchemy.exc import OperationalError
+
+    from counter_app.infra import db as db_module
+    from counter_app.infra.errors import DatabaseUnavailable
+
+    class DiskFull(Exception):
+        sqlstate = "53100"
+
+    exc = OperationalError("INSERT …", {}, DiskFull("could not extend file: No space left on device"))
+    assert not db_module.is_transient(exc)
+    with pytest.raises(DatabaseUnavailable, match="磁盘空间已满"), db_module._translate_errors():
+        raise exc
