@@ -86,6 +86,42 @@ def test_the_loser_of_two_imports_of_one_file_reports_duplicate(cases, tmp_path,
     assert report.refused == 0
 
 
+def test_two_pcs_import_one_file_at_once(db, actors, tmp_path):
+    """Real threads, each with its own connection (on PostgreSQL too): every line is applied once,
+    and whichever PC lost a line reports it as 重复, never as 拒绝."""
+    import threading
+
+    from counter_app.infra import clock
+    from counter_app.infra.db import Database
+    from tests.test_exchange import _cases
+
+    _cases(db, actors)
+    try:
+        path = write_csv(tmp_path / "u.csv", UPDATES[:3])
+        url = db.engine.url.render_as_string(hide_password=False)
+        pcs = {"back1": Database.from_url(url), "super1": Database.from_url(url)}
+        start, reports = threading.Barrier(2), {}
+
+        def import_on(name: str) -> None:
+            start.wait(timeout=10)
+            try:
+                reports[name] = exchange.import_stage_updates(pcs[name], actors[name], path)
+            except Exception as exc:  # the test inspects what each PC got
+                reports[name] = exc
+
+        threads = [threading.Thread(target=import_on, args=(name,)) for name in pcs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        for pc in pcs.values():
+            pc.dispose()
+        outcomes = sorted(line.outcome for r in reports.values() for line in r.lines)
+        assert outcomes == ["applied", "applied", "duplicate", "duplicate"], reports
+    finally:
+        clock.freeze(None)
+
+
 # --- calendar import ------------------------------------------------------------------------------
 
 
