@@ -21,10 +21,10 @@ TODAY = dt.date(2026, 11, 24)
 GOOD_PASSWORD = "Kaihu2026x"
 
 INVISIBLE = [
-    ("王\ud800明", "孤立的代理码位"),
+    ("王\ud800明", "孤立代理码位"),
     ("\u200b\u200c\u2060", "请填写"),  # zero-width only: nothing left once stripped
-    ("王明\u202e", "文字方向控制符"),
-    ("\u2066王明\u2069", "文字方向控制符"),
+    ("王明\u202e", "方向控制符"),
+    ("\u2066王明\u2069", "方向控制符"),
     ("王\x07明", "控制字符"),
     ("王\r明", "控制字符"),
 ]
@@ -128,10 +128,10 @@ def test_the_common_password_list_says_where_it_comes_from():
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("holder_name", "张\u202e三", "文字方向控制符"),
+    ("holder_name", "张\u202e三", "方向控制符"),
     ("holder_name", "\u200b\u200b", "请填写"),
     ("holder_name", "张" * 1000, "不能超过120个字"),
-    ("contact_name", "李\ud83d四", "孤立的代理码位"),
+    ("contact_name", "李\ud83d四", "孤立代理码位"),
     ("remarks", "甲\x00乙", "控制字符"),
     ("cert_valid_until", "9999-12-31", "超出可用范围"),
     ("cert_valid_until", "0001-01-01", "超出可用范围"),
@@ -153,7 +153,7 @@ def test_column_lengths_are_the_models():
 
 @pytest.mark.parametrize("change, field, message", [
     ({"hall_name": "营" * 1000}, "hall_name", "不能超过100个字"),
-    ({"hall_name": "鼓楼\u202e营业厅"}, "hall_name", "文字方向控制符"),
+    ({"hall_name": "鼓楼\u202e营业厅"}, "hall_name", "方向控制符"),
     ({"admin_name": "管" * 1000}, "admin_name", "不能超过60个字"),
     ({"admin_name": "\u200b"}, "admin_name", "请填写姓名"),
     ({"password": "password1", "password_repeat": "password1"}, "password", "常见密码"),

@@ -43,11 +43,11 @@ def problem(text: str, label: str, *, max_length: int | None = None, required: b
     """What is wrong with the cleaned ``text`` of field ``label``, in one Chinese sentence; None if fine."""
     for char in text:
         if "\ud800" <= char <= "\udfff":
-            return f"{label}含有无法保存的残缺字符（孤立的代理码位），请删除后重新输入"
+            return f"{label}含有无法保存的残缺字符（孤立代理码位），请删除"
         if _DIRECTION.match(char):
-            return f"{label}含有不可见的文字方向控制符（U+{ord(char):04X}），会改变显示顺序，请删除后重新输入"
+            return f"{label}含有不可见的方向控制符（U+{ord(char):04X}），请删除"
         if unicodedata.category(char) == "Cc" and not (multiline and char in "\n\t"):
-            return f"{label}含有不可见的控制字符（U+{ord(char):04X}），请删除后重新输入"
+            return f"{label}含有不可见的控制字符（U+{ord(char):04X}），请删除"
     if required and not text:
         return f"请填写{label}"
     if max_length is not None and len(text) > max_length:
