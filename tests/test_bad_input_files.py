@@ -227,3 +227,18 @@ def test_demo_on_a_full_disk_leaves_nothing_half_written(capsys, tmp_path, monke
         assert s.scalar(select(func.count()).select_from(Application)) == 0
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
     database.dispose()
+
+
+def test_demo_says_what_was_saved_when_the_disk_fills_while_signing(capsys, tmp_path, monkeypatch):
+    import errno
+
+    from counter_app.demo import signing as demo_signing
+
+    def no_space(_db, **_kw):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "seal.p12"))
+
+    monkeypatch.setattr(demo_signing, "add", no_space)
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    code, _out, err = run(capsys, "--db", url, "demo", "--applications", "30", "--today", "2026-11-24")
+    assert_one_line_error(code, err, cli.EXIT_FAILED)
+    assert "30 条申请已生成并保存" in err and "电子签名与扫描件演示未完成" in err and "磁盘空间已满" in err
