@@ -15,6 +15,7 @@ from counter_app.infra import text_checks
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import Application, AuditEntry, ExportRecord, PrintRecord, StageEvent
 from counter_app.reporting import exchange
+from counter_app.tracking import stages
 from tests.test_cli import assert_one_line_error, run
 from tests.test_exchange import NUM1, UPDATES, write_csv
 
@@ -242,3 +243,19 @@ def test_demo_says_what_was_saved_when_the_disk_fills_while_signing(capsys, tmp_
     code, _out, err = run(capsys, "--db", url, "demo", "--applications", "30", "--today", "2026-11-24")
     assert_one_line_error(code, err, cli.EXIT_FAILED)
     assert "30 条申请已生成并保存" in err and "电子签名与扫描件演示未完成" in err and "磁盘空间已满" in err
+
+
+@pytest.mark.parametrize("handler, note, field, message", [
+    ("勘查班\u202e", "", "handler", "方向控制符"),
+    ("\u200b", "", "handler", "请填写处理人"),
+    ("勘查班", "已\x1b勘查", "note", "控制字符"),
+])
+def test_moving_a_stage_in_the_window_checks_handler_and_note_like_an_import(cases, handler, note, field, message):
+    db, actors = cases
+    with db.read() as s:
+        app_id = s.scalar(select(Application.id).where(Application.number == NUM1))
+    before = events(db)
+    with pytest.raises(ValidationFailed) as info:
+        stages.advance(db, actors["back1"], app_id, version=None, handler=handler, note=note)
+    assert message in info.value.errors[field]
+    assert events(db) == before
