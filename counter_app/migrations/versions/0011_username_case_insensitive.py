@@ -1,7 +1,7 @@
 """user_account: user names are case-insensitive ("Admin1" beside "admin1" could pass for it)
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 
 Existing names are stored in lower case (the form the app now stores and looks up) and a unique
 index on lower(username) lets the database refuse a second spelling of one name. Two accounts that
@@ -16,7 +16,7 @@ from alembic import op
 from counter_app.infra.errors import UserError
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
