@@ -1,0 +1,46 @@
+"""search by the digits people remember, the reason for handing over an unprinted case, 红黄牌
+
+Revision ID: 0012
+Revises: 0008
+
+- Indexes on the last 4 characters of the contact mobile, the fixed line and the customer's mobile,
+  and on the last 6 of a certificate number: "张三 5678" and "12345X" at the counter are indexed
+  lookups at 1,000,000 applications instead of scans (the expression is ``models.base.last_chars``).
+- ``handover_line.unprinted_reason``: a case whose documents were never printed is handed over only
+  with a reason, which the printed list shows.
+- ``quality_card``: yellow and red cards per person (proposed from the stage history or recorded by a
+  supervisor), with appeal and withdrawal.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from counter_app.models.base import last_chars
+
+revision = "0012"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+TAILS = (
+    ("ix_application_mobile_tail", "application", "contact_mobile", 4),
+    ("ix_application_phone_tail", "application", "contact_phone", 4),
+    ("ix_customer_mobile_tail", "customer", "mobile", 4),
+    ("ix_certificate_number_tail", "certificate", "number", 6),
+)
+
+
+def upgrade() -> None:
+    for name, table, column, n in TAILS:
+        op.create_index(name, table, [last_chars(sa.column(column), n)])
+    with op.batch_alter_table("handover_line") as batch:
+        batch.add_column(sa.Column("unprinted_reason", sa.String(length=200), nullable=False, server_default=""))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("handover_line") as batch:
+        batch.drop_column("unprinted_reason")
+    for name, table, _column, _n in TAILS:
+        op.drop_index(name, table_name=table)
