@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.VIEW_APPLICATION, Perm.VIEW_REGISTERS, Perm.EXPORT_REGISTERS, Perm.EXPORT_UNMASKED,
         Perm.TERMINATE, Perm.BLACKLIST, Perm.VIEW_AUDIT, Perm.RECEIVE_HANDOVER, Perm.SUPPLY_MATERIAL,
         Perm.PRINT, Perm.EXCHANGE, Perm.FOLLOW_UP_RATINGS, Perm.VIEW_OVERVIEW, Perm.MANAGE_QUALITY_CARDS,
+        Perm.VIEW_OWN_QUALITY_CARDS,  # the 红黄牌 page; a supervisor has no cards of their own
     }),
     "admin": frozenset({
         Perm.VIEW_APPLICATION, Perm.MANAGE_USERS, Perm.MANAGE_SETTINGS, Perm.VIEW_AUDIT, Perm.EXCHANGE,

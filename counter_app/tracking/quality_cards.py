@@ -90,6 +90,11 @@ class RegisterRow:
         return self.red + self.yellow // 2
 
 
+def check_reason(text: str, what: str = "原因") -> str:
+    """A reason as recorded (blanks folded); refused at the field when empty or too long."""
+    return _reason(text, "reason", what)
+
+
 def _reason(text: str, field: str, what: str) -> str:
     value = " ".join((text or "").split())
     if not value:
@@ -284,6 +289,15 @@ def uphold(db: Database, actor: Actor, card_id: int, reason: str) -> None:
 
 
 # --- reading -----------------------------------------------------------------------------------------
+
+
+def people(db: Database, actor: Actor) -> list[tuple[str, str]]:
+    """(username, "name（department）") of everyone a card can be given to."""
+    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card")
+    with db.read() as session:
+        users = session.scalars(select(User).where(User.active.is_(True), User.role.in_(("clerk", "backoffice")))
+                                .order_by(User.role, User.username)).all()
+        return [(u.username, f"{u.name}（{ROLES[u.role]}）") for u in users]
 
 
 def _may_manage(actor: Actor) -> bool:
