@@ -274,7 +274,7 @@ def test_unprinted_case_needs_a_reason_from_the_main_window(qtbot, hall, monkeyp
     settle(qtbot)
     page = window.tabs.currentWidget()
     assert page.objectName() == "page_handover"
-    labels = {row[2]: (row[8], row[9]) for row in page.pending_model.rows}
+    labels = {row[2]: (row[3], row[4]) for row in page.pending_model.rows}
     assert labels["客户0"] == ("已打印1种", "未签名") and labels["未打印客户"] == ("未打印", "未签名")
 
     answers = iter(["", "客户急需，单据稍后补打"])

@@ -73,26 +73,40 @@ def make_chart(chart: Chart) -> QChart:
         bar_set.append(list(values))
         bar_set.setColor(QColor(LEVEL_COLOURS.get(name, PALETTE[i % len(PALETTE)])))
         bars.append(bar_set)
-        top = max([top, *values]) if chart.kind != "stacked" else top
-    if chart.kind == "stacked":
+        top = max([top, *values]) if chart.kind == "bar" else top
+    if chart.kind != "bar":
         top = max((sum(v[i] for _n, v in chart.series) for i in range(len(chart.categories))), default=0)
     qchart.addSeries(bars)
-    x_axis = QBarCategoryAxis()
-    # 90 daily labels do not fit: every few days keeps the axis readable
-    step = max(1, len(chart.categories) // 15)
-    x_axis.append([c if i % step == 0 else " " * (i % 7 + 1) for i, c in enumerate(chart.categories)])
-    qchart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-    bars.attachAxis(x_axis)
-    y_axis = QValueAxis()
-    y_axis.setLabelFormat("%d")
-    y_axis.setRange(0, max(4, top * 1.1))
-    y_axis.applyNiceNumbers()
-    y_axis.setTitleText(chart.unit)
-    qchart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
-    bars.attachAxis(y_axis)
+    categories = QBarCategoryAxis()
+    categories.append(_axis_labels(chart))
+    if chart.key == "per_day":
+        categories.setTitleText("日")
+    values_axis = QValueAxis()
+    values_axis.setLabelFormat("%d")
+    values_axis.setRange(0, max(4, top * 1.1))
+    values_axis.applyNiceNumbers()
+    values_axis.setTitleText(chart.unit)
+    qchart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+    qchart.addAxis(values_axis, Qt.AlignmentFlag.AlignLeft)
+    bars.attachAxis(categories)
+    bars.attachAxis(values_axis)
     qchart.legend().setVisible(len(chart.series) > 1)
     qchart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
     return qchart
+
+
+def _axis_labels(chart: Chart) -> list[str]:
+    """Category labels that fit a 1024-px screen. Days show the day of the month (every few days for
+    a long period); the axis needs unique labels, so the hidden ones are runs of zero-width spaces of
+    different lengths, and a day number repeated a month later differs by one too."""
+    if chart.key != "per_day":
+        return list(chart.categories)
+    step = max(1, len(chart.categories) // 15)
+    labels = []
+    for i, label in enumerate(chart.categories):  # "MM-DD"
+        day = str(int(label[3:]))
+        labels.append(day + "\u200b" * (i // 28) if i % step == 0 else "\u200b" * (i + 100))
+    return labels
 
 
 class ChartBox(QGroupBox):
@@ -167,11 +181,12 @@ class OverviewPage(QWidget):
         grid_host = QWidget(self)
         grid = QGridLayout(grid_host)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.boxes["per_day"], 0, 0, 1, 2)  # a month of days needs the full width
-        grid.addWidget(self.boxes["counter_time"], 1, 0)
-        grid.addWidget(self.boxes["warnings"], 1, 1)
-        grid.addWidget(self.boxes["deferrals"], 2, 0)
-        grid.addWidget(self.boxes["business_mix"], 2, 1)
+        # a month of days and the stage names need the full width of a 1024-px screen
+        grid.addWidget(self.boxes["per_day"], 0, 0, 1, 2)
+        grid.addWidget(self.boxes["warnings"], 1, 0, 1, 2)
+        grid.addWidget(self.boxes["counter_time"], 2, 0)
+        grid.addWidget(self.boxes["deferrals"], 2, 1)
+        grid.addWidget(self.boxes["business_mix"], 3, 0, 1, 2)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
