@@ -5,6 +5,7 @@ and PostgreSQL. Baseline: a primary-key read of one application in the same data
 from __future__ import annotations
 
 import random
+import re
 import sys
 import tempfile
 import time
@@ -50,7 +51,7 @@ def _queries(db, rng: random.Random) -> dict[str, list[str]]:
         "name prefix": [r[3][:2] for r in rows],  # two characters: ~1/480 of the customers
         "full name": [r[3] for r in rows],
         "name part + phone last 4": [f"{r[3][-1:]} {r[2][-4:]}" for r in rows if r[2]],
-        "ID last 6": [r[1][-6:] for r in rows],
+        "ID last 6": [r[1][-6:] for r in rows if re.fullmatch(r"\d{5}[\dX]", r[1][-6:])],
         "_ids": ids,
     }
 
