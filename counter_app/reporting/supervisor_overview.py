@@ -1,8 +1,8 @@
 """总览 for supervisors: the figures behind the overview page's charts, each a small table of numbers
 (categories × series) so the page draws it, saves it as a picture and exports its numbers to Excel.
 
-Every figure is one grouped query over an indexed range (acceptance time, status and stage, deferred
-materials by due date): the whole overview reads in well under a second at 100,000 applications.
+The three charts of the period (per day, counter time, business mix) come from one grouped pass over
+the acceptance-time range, the warnings and 容缺 from one grouped query each over their indexes.
 No personal data leaves here, only counts."""
 
 from __future__ import annotations
@@ -76,43 +76,50 @@ def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
     with db.read() as session:
         hall = hall_mod.require_hall(session)
         in_period = (Application.hall_id == hall.id, Application.accepted_at >= start, Application.accepted_at < end)
+        counts = _period_counts(session, in_period)
         charts = (
-            _per_day(session, in_period, first, days),
-            _counter_time(session, in_period),
+            _per_day(counts, first, days),
             _warnings_by_stage(session, hall.id, today, cat),
+            _counter_time(counts),
             _deferrals(session, hall.id, today),
-            _business_mix(session, in_period, cat),
+            _business_mix(counts, cat),
         )
     return Overview(hall.name, first, today, charts)
 
 
-def _per_day(session, in_period, first: dt.date, days: int) -> Chart:
+def _period_counts(session, in_period) -> list[tuple[str, int, str, str | None, int]]:
+    """(day, window, business type, counter-time band, count) of the period's applications: one pass
+    over the acceptance-time range serves three charts (three passes took three times as long)."""
     day = func.date(Application.accepted_at)
-    rows = session.execute(
-        select(day, CounterWindow.number, func.count())
+    minutes = Application.counter_seconds / 60.0
+    # bands include their upper end: exactly 20 minutes meets the standard
+    band = case(*[((minutes <= high) if low == 0 else (minutes > low) if high is None
+                   else ((minutes > low) & (minutes <= high)), label) for label, low, high in MINUTE_BANDS])
+    return [(str(d)[:10], w, t, b, n) for d, w, t, b, n in session.execute(
+        select(day, CounterWindow.number, Application.business_type, band, func.count())
         .join(CounterWindow, CounterWindow.id == Application.window_id)
-        .where(*in_period).group_by(day, CounterWindow.number)
-    ).all()
+        .where(*in_period).group_by(day, CounterWindow.number, Application.business_type, band)
+    )]
+
+
+def _per_day(counts, first: dt.date, days: int) -> Chart:
     dates = [first + dt.timedelta(days=i) for i in range(days)]
     index = {d.isoformat(): i for i, d in enumerate(dates)}
     per_window: dict[int, list[float]] = {}
-    for when, window_no, n in rows:
-        per_window.setdefault(window_no, [0.0] * days)[index[str(when)[:10]]] = n
+    for when, window_no, _type, _band, n in counts:
+        per_window.setdefault(window_no, [0.0] * days)[index[when]] += n
     series = tuple((f"{no}号窗口", tuple(values)) for no, values in sorted(per_window.items()))
     total = sum(sum(v) for _n, v in series)
     return Chart("per_day", "每日受理量（按窗口）", "stacked", tuple(f"{d:%m-%d}" for d in dates), series,
                  f"合计受理 {total:.0f} 件，日均 {total / days:.1f} 件")
 
 
-def _counter_time(session, in_period) -> Chart:
-    minutes = Application.counter_seconds / 60.0
-    # bands include their upper end: exactly 20 minutes meets the standard
-    band = case(*[((minutes <= high) if low == 0 else (minutes > low) if high is None
-                   else ((minutes > low) & (minutes <= high)), label) for label, low, high in MINUTE_BANDS])
-    rows = dict(session.execute(
-        select(band, func.count()).where(*in_period, Application.counter_seconds.is_not(None)).group_by(band)
-    ).all())
-    values = tuple(float(rows.get(label, 0)) for label, _low, _high in MINUTE_BANDS)
+def _counter_time(counts) -> Chart:
+    per_band: dict[str, int] = {}
+    for _when, _window, _type, band, n in counts:
+        if band is not None:  # no counter time recorded (imported cases)
+            per_band[band] = per_band.get(band, 0) + n
+    values = tuple(float(per_band.get(label, 0)) for label, _low, _high in MINUTE_BANDS)
     over = sum(v for (_label, low, _high), v in zip(MINUTE_BANDS, values, strict=True)
                if low >= COUNTER_STANDARD_MINUTES)
     total = sum(values)
@@ -161,11 +168,11 @@ def _deferrals(session, hall_id: int, today: dt.date) -> Chart:
                  f"待补交 {sum(values):.0f} 项，其中已逾期 {values[0]:.0f} 项", unit="项")
 
 
-def _business_mix(session, in_period, cat) -> Chart:
-    rows = session.execute(
-        select(Application.business_type, func.count()).where(*in_period)
-        .group_by(Application.business_type).order_by(func.count().desc(), Application.business_type)
-    ).all()
+def _business_mix(counts, cat) -> Chart:
+    per_type: dict[str, int] = {}
+    for _when, _window, business_type, _band, n in counts:
+        per_type[business_type] = per_type.get(business_type, 0) + n
+    rows = sorted(per_type.items(), key=lambda item: (-item[1], item[0]))
     # the seven largest and 其他: thirteen slices and their legend do not fit a counter screen
     named = [(cat.business_name(t), float(n)) for t, n in rows[:MIX_SLICES]]
     rest = sum(n for _t, n in rows[MIX_SLICES:])
