@@ -358,14 +358,15 @@ REGISTER_COLUMNS = (Column("姓名", width=10), Column("部门", width=10), Colu
 CARD_COLUMNS = (Column("日期", "date"), Column("姓名", width=10), Column("部门", width=10), Column("牌", width=6),
                 Column("依据", width=26), Column("申请编号", width=22), Column("环节", width=10),
                 Column("情况", width=36, wrap=True), Column("事实和证据", width=30, wrap=True),
-                Column("状态", width=8), Column("发出人", width=8), Column("申诉/处理说明", width=30, wrap=True))
+                Column("状态", width=8), Column("发出人", width=8), Column("发出时间", "datetime"),
+                Column("申诉/处理说明", width=30, wrap=True))
 
 
 def card_cells(row: CardRow) -> tuple:
     notes = "；".join(p for p in (f"申诉：{row.appeal_reason}" if row.appeal_reason else "",
                                  f"处理：{row.decision_note}" if row.decision_note else "") if p)
     return (row.occurred_on, row.person, row.department, row.color_label, row.rule_label, row.number, row.stage,
-            row.detail, row.evidence, row.status_label, row.issued_by, notes)
+            row.detail, row.evidence, row.status_label, row.issued_by, row.issued_at, notes)
 
 
 def export_register(db: Database, actor: Actor, date_from: dt.date, date_to: dt.date, path: str | Path) -> Path:
