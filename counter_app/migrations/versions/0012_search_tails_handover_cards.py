@@ -1,7 +1,7 @@
 """search by the digits people remember, the reason for handing over an unprinted case, 红黄牌
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 
 - Indexes on the last 4 characters of the contact mobile, the fixed line and the customer's mobile,
   and on the last 6 of a certificate number: "张三 5678" and "12345X" at the counter are indexed
@@ -20,7 +20,7 @@ from alembic import op
 from counter_app.models.base import last_chars
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
