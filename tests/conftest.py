@@ -81,8 +81,8 @@ def _drain_background_work() -> None:
 @pytest.fixture(autouse=True)
 def _qt_objects_die_with_their_test(request, qapp):
     """See tests/qt_hygiene.py: the test's background work, modal pollers and widgets end with it.
-    Python's cycle collector runs on the GUI thread only (counter_app.ui.gui_gc), as in the app."""
-    from counter_app.ui import gui_gc
+    Python's cycle collector runs on the GUI thread only (counter_app.ui.kit.gui_gc), as in the app."""
+    from counter_app.ui.kit import gui_gc
 
     gui_gc.install(qapp)
     yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from counter_app.ui import background
+from counter_app.ui.kit import background
 from counter_app.ui.main_window import MainWindow
 
 

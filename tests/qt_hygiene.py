@@ -15,7 +15,7 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from counter_app.ui import background
+from counter_app.ui.kit import background
 from tests import ui_driver
 
 

@@ -14,7 +14,7 @@ SCENARIO = textwrap.dedent("""
     import time
     import shiboken6
     from PySide6.QtWidgets import QApplication, QWidget
-    from counter_app.ui.background import BackgroundTask, pending
+    from counter_app.ui.kit.background import BackgroundTask, pending
 
     app = QApplication([])
     page = QWidget()

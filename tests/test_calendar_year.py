@@ -22,7 +22,7 @@ from counter_app.hall.workdays import WorkCalendar
 from counter_app.infra import clock
 from counter_app.infra.errors import ValidationFailed
 from counter_app.models import Application, AuditEntry, Material
-from counter_app.ui import background
+from counter_app.ui.kit import background
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.settings_dialog import SettingsDialog
 from tests.acceptance_helpers import residential
@@ -170,7 +170,7 @@ def test_admin_is_told_at_sign_in_and_imports_the_year_from_the_window(qtbot, sq
         dialog = window.last_dialog
         path = tmp_path / "2027年放假安排.csv"
         path.write_text(NOTICE_2027, encoding="utf-8")
-        from counter_app.ui import file_dialogs
+        from counter_app.ui.kit import file_dialogs
 
         monkeypatch.setattr(file_dialogs, "get_open_file_name", lambda *a, **k: (str(path), ""))
         dialog.tabs.setCurrentIndex(4)

@@ -20,10 +20,10 @@ from counter_app.acceptance import service as acceptance
 from counter_app.customer import ratings
 from counter_app.customer import settings as customer_settings
 from counter_app.models import ServiceRating
-from counter_app.ui import background
 from counter_app.ui.customer_side import OFF, SCREEN_KEY, choose_screen
+from counter_app.ui.kit import background
+from counter_app.ui.kit.widgets import pc_settings
 from counter_app.ui.main_window import MainWindow
-from counter_app.ui.widgets import pc_settings
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 from tests.factories import resident_id

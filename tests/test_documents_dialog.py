@@ -15,9 +15,9 @@ from sqlalchemy import select
 from counter_app.models import PrintRecord
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrinterChoice, PrintFailed
-from counter_app.ui import background, file_dialogs
 from counter_app.ui.documents_dialog import DocumentsDialog
-from counter_app.ui.print_support import PrinterChoiceDialog
+from counter_app.ui.kit import background, file_dialogs
+from counter_app.ui.kit.print_support import PrinterChoiceDialog
 from tests.factories import add_case
 from tests.qt_helpers import press
 

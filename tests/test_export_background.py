@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QWidget
 
 from counter_app.infra.errors import UserError
 from counter_app.printing.excel import Cancelled, Column
-from counter_app.ui import background
-from counter_app.ui.background import BackgroundTask
-from counter_app.ui.table_model import FunctionSource, PagedTableModel, RowsTableModel, format_value
+from counter_app.ui.kit import background
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.table_model import FunctionSource, PagedTableModel, RowsTableModel, format_value
 
 
 def test_work_runs_off_the_gui_thread_with_progress(qtbot):

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from counter_app.models import Application
 from counter_app.tracking import handover
-from counter_app.ui import background
 from counter_app.ui.handover_page import HandoverPage
 from counter_app.ui.handover_receive_page import HandoverReceivePage
+from counter_app.ui.kit import background
 from tests.conftest import setup_hall
 from tests.factories import make_accepted, mark_printed
 from tests.qt_helpers import type_text
@@ -256,10 +256,11 @@ def test_handover_list_prints_in_one_action_and_is_recorded(qtbot, hall, tmp_pat
 def test_unprinted_case_needs_a_reason_from_the_main_window(qtbot, hall, monkeypatch):
     """Ctrl+Shift+J: each case says whether its documents were printed and signed; a never-printed
     case is handed over only with a reason, which the line and the printed list show."""
+    from PySide6.QtTest import QTest
+
     from counter_app.forms import handover as handover_form
     from counter_app.ui.deferrals_page import ReasonDialog
     from counter_app.ui.main_window import MainWindow
-    from PySide6.QtTest import QTest
 
     db, actors = hall
     clerk = actors["clerk1"]

@@ -8,8 +8,8 @@ import threading
 from PySide6.QtWidgets import QLabel, QTableView, QWidget
 
 from counter_app.printing.columns import Column
-from counter_app.ui.list_page import load_rows
-from counter_app.ui.table_model import RowsTableModel
+from counter_app.ui.kit.list_page import load_rows
+from counter_app.ui.kit.table_model import RowsTableModel
 from tests.main_window_driver import wait_idle
 
 

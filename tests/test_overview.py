@@ -17,7 +17,7 @@ from counter_app.infra import clock
 from counter_app.infra.errors import PermissionDenied
 from counter_app.models import ExportRecord
 from counter_app.reporting import supervisor_overview
-from counter_app.ui import background
+from counter_app.ui.kit import background
 from counter_app.ui.main_window import MainWindow
 from tests.conftest import setup_hall
 from tests.factories import make_accepted

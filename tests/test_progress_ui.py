@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog
 from counter_app.infra import clock
 from counter_app.models import Application
 from counter_app.tracking import stages
-from counter_app.ui import background
+from counter_app.ui.kit import background
 from counter_app.ui.progress_page import ProgressDialog, ProgressPage
 from counter_app.ui.stage_dialog import StageDialog
 from tests.conftest import setup_hall

@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QWidget
 
 import counter_app.ui
-from counter_app.ui import background
 from counter_app.ui.app import SignedInSession
+from counter_app.ui.kit import background
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.menu_dialogs import DIALOGS
 from counter_app.ui.pages import PAGES

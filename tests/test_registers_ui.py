@@ -172,7 +172,7 @@ def test_window_stays_responsive_during_a_large_export(qtbot, sqlite_db, frozen_
 
 def test_unmasked_export_asks_the_reason_before_the_file_dialog(qtbot, hall, tmp_path, monkeypatch):
     """Through the main window (台账, Ctrl+E): no reason, no file dialog; the reason field is marked."""
-    from counter_app.ui import export_file
+    from counter_app.ui.kit import export_file
     from counter_app.ui.main_window import MainWindow
 
     db, actors = hall

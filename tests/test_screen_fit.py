@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_app.ui.screen_fit import TITLE_BAR
+from counter_app.ui.kit.screen_fit import TITLE_BAR
 
 ROOT = Path(__file__).resolve().parent.parent
 

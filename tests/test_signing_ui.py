@@ -19,7 +19,7 @@ from counter_app.models import Material
 from counter_app.signing import certificates as seal_certificates
 from counter_app.signing import pdf_seal
 from counter_app.signing.signature_pad import SimulatedPad, sample_signature
-from counter_app.ui import background
+from counter_app.ui.kit import background
 from tests.factories import add_case
 from tests.scan_samples import page_image
 

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 from counter_app.infra import clock
 from counter_app.ui.deferrals_page import BlacklistAddDialog, DeferralsPage, ReasonDialog
 from counter_app.ui.exchange_page import ExchangePage
+from counter_app.ui.kit.tracking_common import plain
 from counter_app.ui.progress_page import ProgressPage
 from counter_app.ui.settings_dialog import SettingsDialog
 from counter_app.ui.stage_dialog import StageDialog
-from counter_app.ui.tracking_common import plain
 from counter_app.ui.warnings_page import WarningsPage
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application
@@ -82,7 +82,7 @@ def test_all_screens_named(qtbot, hall):
 def test_the_check_detects_missing_and_wrong_names(qtbot):
     from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
-    from counter_app.ui.tracking_common import buddy_label
+    from counter_app.ui.kit.tracking_common import buddy_label
 
     w = QWidget()
     qtbot.addWidget(w)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from counter_app.customer import settings as customer_settings
 from counter_app.models import CustomerConfirmation, RatingFollowUp, ServiceRating
-from counter_app.ui import background
+from counter_app.ui.kit import background
 from counter_app.ui.main_window import MainWindow
 from tests.conftest import setup_hall
 from tests.factories import resident_id

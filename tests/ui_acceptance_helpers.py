@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from counter_app.acceptance import cardreader
 from counter_app.acceptance.drafts import DraftStore
-from counter_app.ui import background
 from counter_app.ui.acceptance_page import AcceptancePage
+from counter_app.ui.kit import background
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 
 from counter_app.acceptance import capacity
 from counter_app.infra.errors import ValidationFailed
-from counter_app.ui.screen_fit import fit_to_screen
-from counter_app.ui.widgets import ERROR_STYLE
+from counter_app.ui.kit.screen_fit import fit_to_screen
+from counter_app.ui.kit.widgets import ERROR_STYLE
 
 HEADERS = ["设备名称", "数量", "单台功率（kW）", "三相"]
 

@@ -14,9 +14,9 @@ from counter_app.acceptance import service as acceptance
 from counter_app.acceptance.clerk_input import split_address
 from counter_app.infra import clock
 from counter_app.infra.errors import UserError
-from counter_app.ui import background
 from counter_app.ui.acceptance_form import ORGANISATION_TYPE
-from counter_app.ui.widgets import editor_text, set_editor_text
+from counter_app.ui.kit import background
+from counter_app.ui.kit.widgets import editor_text, set_editor_text
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from counter_app.acceptance.clerk_input import AcceptanceInput
 from counter_app.acceptance.input_checks import validate
 from counter_app.infra import clock
 from counter_app.infra.errors import ValidationFailed
-from counter_app.ui.widgets import editor_text
+from counter_app.ui.kit.widgets import editor_text
 
 log = logging.getLogger(__name__)
 

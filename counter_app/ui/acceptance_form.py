@@ -25,8 +25,8 @@ from counter_app.acceptance.clerk_input import (
 from counter_app.hall import catalog as catalog_mod
 from counter_app.infra import clock
 from counter_app.ui.acceptance_view import AGENT_FIELDS, FORM_FIELDS
-from counter_app.ui.modal import run_modal
-from counter_app.ui.widgets import editor_text, set_editor_text
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.widgets import editor_text, set_editor_text
 
 log = logging.getLogger(__name__)
 

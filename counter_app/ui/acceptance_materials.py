@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from counter_app.acceptance.clerk_input import MATERIAL_STATES, PlanItem
-from counter_app.ui.widgets import ERROR_STYLE, WARNING_STYLE, set_invalid
+from counter_app.ui.kit.widgets import ERROR_STYLE, WARNING_STYLE, set_invalid
 
 
 class MaterialRow:

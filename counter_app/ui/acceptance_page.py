@@ -41,13 +41,14 @@ from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.ui import background, held_forms
+from counter_app.ui import held_forms
 from counter_app.ui.acceptance_certificate import CertificatePart
 from counter_app.ui.acceptance_drafts import DraftsPart
 from counter_app.ui.acceptance_form import TEXT_FIELDS, AcceptanceForm
 from counter_app.ui.acceptance_save import SaveFlow
 from counter_app.ui.acceptance_view import AGENT_FIELDS, AcceptanceView
-from counter_app.ui.widgets import editor_text, pc_settings, set_editor_text
+from counter_app.ui.kit import background
+from counter_app.ui.kit.widgets import editor_text, pc_settings, set_editor_text
 
 log = logging.getLogger(__name__)
 

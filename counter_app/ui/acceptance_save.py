@@ -14,8 +14,8 @@ from counter_app.acceptance.clerk_input import AcceptanceInput, changed_fields, 
 from counter_app.acceptance.input_checks import validate
 from counter_app.infra import clock
 from counter_app.infra.errors import DatabaseUnavailable, StaleEdit, UserError, ValidationFailed
-from counter_app.ui import background
-from counter_app.ui.widgets import pc_settings
+from counter_app.ui.kit import background
+from counter_app.ui.kit.widgets import pc_settings
 
 log = logging.getLogger(__name__)
 

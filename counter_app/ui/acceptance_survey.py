@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.acceptance import survey
-from counter_app.ui.form_widgets import limit_date_range
-from counter_app.ui.widgets import FieldRow
+from counter_app.ui.kit.form_widgets import limit_date_range
+from counter_app.ui.kit.widgets import FieldRow
 
 ERROR_KEYS = ("appointment_mode", "appointment_day", "appointment_slot", "appointment_team")
 

@@ -29,7 +29,7 @@ from counter_app.acceptance.clerk_input import LABELS
 from counter_app.hall import catalog as catalog_mod
 from counter_app.ui.acceptance_materials import MaterialsChecklist
 from counter_app.ui.acceptance_survey import SurveyBooking
-from counter_app.ui.widgets import STYLE_SHEET, Banner, FieldGrid, FieldRow, Section, named
+from counter_app.ui.kit.widgets import STYLE_SHEET, Banner, FieldGrid, FieldRow, Section, named
 
 # the universal form in reading order: (code, kind, wide); kinds: line, combo, check, text, amount
 FORM_FIELDS: list[tuple[str, str, bool]] = [

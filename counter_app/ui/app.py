@@ -20,10 +20,10 @@ from counter_app.infra.resources import bundled_fonts, resource_path
 from counter_app.infra.schema_upgrade import connect
 from counter_app.security import accounts
 from counter_app.security import credentials as users
-from counter_app.ui import gui_gc
 from counter_app.ui.idle_lock import IdleLock
+from counter_app.ui.kit import gui_gc
+from counter_app.ui.kit.modal import run_modal
 from counter_app.ui.login_dialog import LoginDialog, PcSettings
-from counter_app.ui.modal import run_modal
 from counter_app.ui.password_dialog import PasswordDialog
 from counter_app.ui.setup_dialog import SetupDialog
 
@@ -74,7 +74,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(translator)
             app._counter_translator = translator
-        from counter_app.ui.qt_texts import MissingQtTexts
+        from counter_app.ui.kit.qt_texts import MissingQtTexts
 
         missing = MissingQtTexts(app)
         app.installTranslator(missing)  # asked first: the texts the catalogue lacks

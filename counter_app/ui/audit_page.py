@@ -30,10 +30,10 @@ from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.reporting import audit_export
 from counter_app.security import accounts, audit_trail
-from counter_app.ui import background, file_dialogs
-from counter_app.ui.background import BackgroundTask
-from counter_app.ui.form_widgets import limit_date_range
-from counter_app.ui.table_model import RowsTableModel
+from counter_app.ui.kit import background, file_dialogs
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.form_widgets import limit_date_range
+from counter_app.ui.kit.table_model import RowsTableModel
 
 ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
 COLUMNS = (

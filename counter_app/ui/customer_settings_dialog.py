@@ -23,9 +23,9 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import ValidationFailed
 from counter_app.security.permissions import Perm, allowed
-from counter_app.ui import background
 from counter_app.ui.customer_side import AUTO, OFF, SCREEN_KEY, CustomerSide
-from counter_app.ui.widgets import pc_settings
+from counter_app.ui.kit import background
+from counter_app.ui.kit.widgets import pc_settings
 
 ERROR_STYLE = "color: #b00020;"
 

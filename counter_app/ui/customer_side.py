@@ -27,9 +27,9 @@ from counter_app.customer.view import LINE_LABELS
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.ui import background
 from counter_app.ui.customer_screen import CustomerWindow
-from counter_app.ui.widgets import pc_settings
+from counter_app.ui.kit import background
+from counter_app.ui.kit.widgets import pc_settings
 
 log = logging.getLogger(__name__)
 

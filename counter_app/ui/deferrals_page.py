@@ -28,10 +28,10 @@ from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import deferrals
-from counter_app.ui import background
-from counter_app.ui.background import BackgroundTask
-from counter_app.ui.form_widgets import dialog_buttons
-from counter_app.ui.list_page import (
+from counter_app.ui.kit import background
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.form_widgets import dialog_buttons
+from counter_app.ui.kit.list_page import (
     add_shortcuts,
     add_window_choices,
     button_row,
@@ -39,9 +39,9 @@ from counter_app.ui.list_page import (
     filter_bar,
     load_rows,
 )
-from counter_app.ui.modal import run_modal
-from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.tracking_common import (
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.table_model import RowsTableModel
+from counter_app.ui.kit.tracking_common import (
     GREY_FG,
     RED_BG,
     RED_FG,

@@ -43,12 +43,12 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.printing import qt_print
 from counter_app.printing.qt_print import PrintFailed
-from counter_app.ui import background, file_dialogs
-from counter_app.ui.modal import run_modal
-from counter_app.ui.pdf_preview import PdfPreview
-from counter_app.ui.print_support import PrinterChoiceDialog, PrintJob
-from counter_app.ui.screen_fit import fit_to_screen
-from counter_app.ui.tracking_common import plain
+from counter_app.ui.kit import background, file_dialogs
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.pdf_preview import PdfPreview
+from counter_app.ui.kit.print_support import PrinterChoiceDialog, PrintJob
+from counter_app.ui.kit.screen_fit import fit_to_screen
+from counter_app.ui.kit.tracking_common import plain
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"

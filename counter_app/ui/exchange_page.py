@@ -25,9 +25,9 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.reporting import exchange
-from counter_app.ui import background, file_dialogs
-from counter_app.ui.form_widgets import limit_date_range
-from counter_app.ui.tracking_common import buddy_label, show_message, status_label
+from counter_app.ui.kit import background, file_dialogs
+from counter_app.ui.kit.form_widgets import limit_date_range
+from counter_app.ui.kit.tracking_common import buddy_label, show_message, status_label
 
 
 class ExchangePage(QWidget):

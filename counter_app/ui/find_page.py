@@ -28,10 +28,10 @@ from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import application_search
-from counter_app.ui import background
-from counter_app.ui.screen_fit import fit_to_screen
-from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.widgets import ERROR_STYLE, named
+from counter_app.ui.kit import background
+from counter_app.ui.kit.screen_fit import fit_to_screen
+from counter_app.ui.kit.table_model import RowsTableModel
+from counter_app.ui.kit.widgets import ERROR_STYLE, named
 
 COLUMNS = (
     Column("申请编号", value=lambda r: r.number),

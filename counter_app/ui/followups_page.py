@@ -27,7 +27,7 @@ from counter_app.customer import ratings
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import ValidationFailed
-from counter_app.ui import background
+from counter_app.ui.kit import background
 
 HEADERS = ["申请编号", "评价", "不满意原因", "意见建议", "窗口", "受理人", "评价时间", "整改期限", "状态"]
 ERROR_STYLE = "color: #b00020;"

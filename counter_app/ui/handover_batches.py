@@ -16,11 +16,11 @@ from counter_app.printing.columns import Column
 from counter_app.reporting import exports
 from counter_app.tracking import handover
 from counter_app.tracking.handover import LineRemark
-from counter_app.ui import background
-from counter_app.ui.background import BackgroundTask
-from counter_app.ui.export_file import ask_save_path, export_task
-from counter_app.ui.table_model import RowsTableModel, size_columns
-from counter_app.ui.tracking_common import make_table, show_message
+from counter_app.ui.kit import background
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.export_file import ask_save_path, export_task
+from counter_app.ui.kit.table_model import RowsTableModel, size_columns
+from counter_app.ui.kit.tracking_common import make_table, show_message
 
 BATCH_COLUMNS = (
     Column("批次号", width=23), Column("状态", width=6), Column("件数", "int", width=5), Column("班次", width=6),

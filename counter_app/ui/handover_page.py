@@ -23,12 +23,12 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.tracking import handover
-from counter_app.ui import background
 from counter_app.ui.deferrals_page import ReasonDialog
 from counter_app.ui.handover_batches import BatchPanel, button, problem, table
-from counter_app.ui.modal import run_modal
-from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.tracking_common import show_message, status_label
+from counter_app.ui.kit import background
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.table_model import RowsTableModel
+from counter_app.ui.kit.tracking_common import show_message, status_label
 
 # 单据打印 and 客户签名 next to the number: what the clerk checks before handing over, visible at 1024 px
 PENDING_COLUMNS = (

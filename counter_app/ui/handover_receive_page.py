@@ -24,10 +24,10 @@ from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import handover
 from counter_app.tracking.handover import LineRemark
-from counter_app.ui import background
 from counter_app.ui.handover_batches import BatchPanel, button, problem, remark_text, table
-from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.tracking_common import show_message, status_label
+from counter_app.ui.kit import background
+from counter_app.ui.kit.table_model import RowsTableModel
+from counter_app.ui.kit.tracking_common import show_message, status_label
 
 MISSING_COLUMNS = (
     Column("申请编号", width=20.5), Column("窗口", width=8), Column("受理人", width=8), Column("户名", width=12),

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.acceptance.drafts import Draft, DraftStore
-from counter_app.ui.modal import run_modal
-from counter_app.ui.screen_fit import fit_to_screen
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.screen_fit import fit_to_screen
 
 HOLD_KEYS = "Ctrl+H"
 LIST_KEYS = "Ctrl+Shift+H"

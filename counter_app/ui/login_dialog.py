@@ -19,8 +19,8 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.security import accounts
 from counter_app.security import credentials as users
-from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
-from counter_app.ui.widgets import set_invalid
+from counter_app.ui.kit.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
+from counter_app.ui.kit.widgets import set_invalid
 
 NOT_A_WINDOW = 0  # stored when this PC is not a counter (back office, supervisor's desk)
 

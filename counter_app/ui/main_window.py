@@ -19,10 +19,10 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.reporting import overview
 from counter_app.security.permissions import ROLES, allowed
-from counter_app.ui import background
 from counter_app.ui import pages as page_registry
+from counter_app.ui.kit import background
+from counter_app.ui.kit.screen_fit import fit_to_screen
 from counter_app.ui.menu_dialogs import add_dialog_actions, show_sign_in_notices
-from counter_app.ui.screen_fit import fit_to_screen
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from counter_app.infra.errors import UserError
 from counter_app.security.permissions import Perm, allowed
-from counter_app.ui import background
+from counter_app.ui.kit import background
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,9 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.reporting import supervisor_overview
 from counter_app.reporting.supervisor_overview import Chart, Overview
-from counter_app.ui import background
-from counter_app.ui.export_file import ask_save_path
-from counter_app.ui.tracking_common import buddy_label, show_message, status_label
+from counter_app.ui.kit import background
+from counter_app.ui.kit.export_file import ask_save_path
+from counter_app.ui.kit.tracking_common import buddy_label, show_message, status_label
 
 # yellow and red as the warning list shows them; the rest a calm palette that prints in grey well
 LEVEL_COLOURS = {"预警（黄）": "#f2b705", "超期（红）": "#c62828"}

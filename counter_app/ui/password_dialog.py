@@ -17,9 +17,9 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.security import accounts
 from counter_app.security import credentials as users
-from counter_app.ui.field_errors import ErrorPresenter
-from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
-from counter_app.ui.widgets import FieldRow
+from counter_app.ui.kit.field_errors import ErrorPresenter
+from counter_app.ui.kit.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
+from counter_app.ui.kit.widgets import FieldRow
 
 POLICY_TEXT = (f"新密码至少{users.MIN_PASSWORD_LENGTH}位，须同时包含字母和数字，不能包含用户名，"
                "且不能与原密码相同。")

@@ -23,11 +23,11 @@ from counter_app import documents
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
-from counter_app.ui.background import BackgroundTask
 from counter_app.ui.documents_dialog import DocumentsDialog
-from counter_app.ui.list_page import load_rows
-from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.tracking_common import show_message
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.list_page import load_rows
+from counter_app.ui.kit.table_model import RowsTableModel
+from counter_app.ui.kit.tracking_common import show_message
 
 COLUMNS = (
     Column("申请编号", value=lambda r: r.number),

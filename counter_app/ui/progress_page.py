@@ -25,12 +25,12 @@ from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import application_search, progress
-from counter_app.ui import background
-from counter_app.ui.list_page import add_shortcuts, command_button
-from counter_app.ui.modal import run_modal
-from counter_app.ui.screen_fit import fit_to_screen
-from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.tracking_common import (
+from counter_app.ui.kit import background
+from counter_app.ui.kit.list_page import add_shortcuts, command_button
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.screen_fit import fit_to_screen
+from counter_app.ui.kit.table_model import RowsTableModel
+from counter_app.ui.kit.tracking_common import (
     GREY_FG,
     RED_BG,
     RED_FG,

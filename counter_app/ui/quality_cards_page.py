@@ -32,13 +32,13 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import quality_cards as qc
-from counter_app.ui import background
 from counter_app.ui.deferrals_page import ReasonDialog
-from counter_app.ui.export_file import ask_save_path
-from counter_app.ui.form_widgets import dialog_buttons
-from counter_app.ui.modal import run_modal
-from counter_app.ui.table_model import RowsTableModel, size_columns
-from counter_app.ui.tracking_common import buddy_label, make_table, show_message, status_label
+from counter_app.ui.kit import background
+from counter_app.ui.kit.export_file import ask_save_path
+from counter_app.ui.kit.form_widgets import dialog_buttons
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.table_model import RowsTableModel, size_columns
+from counter_app.ui.kit.tracking_common import buddy_label, make_table, show_message, status_label
 
 CARD_COLOURS = {"yellow": "#fff3c4", "red": "#ffd6d6"}
 

@@ -35,11 +35,11 @@ from counter_app.reporting import exports, registers
 from counter_app.reporting.registers import RegisterFilter
 from counter_app.security import privacy
 from counter_app.security.permissions import Perm, allowed
-from counter_app.ui.background import BackgroundTask
-from counter_app.ui.export_file import ask_save_path, export_task
-from counter_app.ui.form_widgets import limit_date_range
-from counter_app.ui.table_model import FunctionSource, PagedTableModel, size_columns
-from counter_app.ui.tracking_common import buddy_label
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.export_file import ask_save_path, export_task
+from counter_app.ui.kit.form_widgets import limit_date_range
+from counter_app.ui.kit.table_model import FunctionSource, PagedTableModel, size_columns
+from counter_app.ui.kit.tracking_common import buddy_label
 
 
 class RegistersPage(QWidget):

@@ -32,7 +32,7 @@ from counter_app.acceptance import scans
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
-from counter_app.ui import background, file_dialogs
+from counter_app.ui.kit import background, file_dialogs
 
 ENV_WATCH = "COUNTER_APP_SCAN_FOLDER"
 ERROR_STYLE = "color: #b00020;"

@@ -23,7 +23,7 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.signing import certificates as seal_certificates
 from counter_app.signing import signed_documents
-from counter_app.ui import background, file_dialogs
+from counter_app.ui.kit import background, file_dialogs
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"

@@ -37,10 +37,10 @@ from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.ui import background, file_dialogs
-from counter_app.ui.form_widgets import limit_date_range
-from counter_app.ui.screen_fit import fit_to_screen
-from counter_app.ui.tracking_common import GREY_FG, RED_FG, buddy_label, show_message, status_label
+from counter_app.ui.kit import background, file_dialogs
+from counter_app.ui.kit.form_widgets import limit_date_range
+from counter_app.ui.kit.screen_fit import fit_to_screen
+from counter_app.ui.kit.tracking_common import GREY_FG, RED_FG, buddy_label, show_message, status_label
 
 KIND_ITEMS = [("休息日（节假日）", False), ("工作日（调休上班）", True)]
 

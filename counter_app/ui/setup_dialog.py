@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.security import accounts
-from counter_app.ui.field_errors import ErrorPresenter
-from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
-from counter_app.ui.widgets import FieldRow
+from counter_app.ui.kit.field_errors import ErrorPresenter
+from counter_app.ui.kit.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
+from counter_app.ui.kit.widgets import FieldRow
 
 
 class SetupDialog(QDialog):

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QMainWindow, QWidget
 
-from counter_app.ui.tracking_common import plain
+from counter_app.ui.kit.tracking_common import plain
 
 GLOBAL_SCOPE = "全局"
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.ui.screen_fit import fit_to_screen
+from counter_app.ui.kit.screen_fit import fit_to_screen
 from counter_app.ui.shortcut_map import GLOBAL_SCOPE, Shortcut, context_label
 
 

@@ -28,8 +28,8 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.signing import signature_pad, signed_documents
-from counter_app.ui import background, file_dialogs
-from counter_app.ui.pdf_preview import PdfPreview
+from counter_app.ui.kit import background, file_dialogs
+from counter_app.ui.kit.pdf_preview import PdfPreview
 from counter_app.ui.signature_widget import SignatureWidget
 
 ERROR_STYLE = "color: #b00020;"

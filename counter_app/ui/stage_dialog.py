@@ -30,9 +30,9 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import StaleEdit, UserError
 from counter_app.tracking import stages
-from counter_app.ui import background
-from counter_app.ui.background import BackgroundTask
-from counter_app.ui.tracking_common import RED_FG, buddy_label, fmt_time, show_message, status_label
+from counter_app.ui.kit import background
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.tracking_common import RED_FG, buddy_label, fmt_time, show_message, status_label
 
 
 def _qdatetime(value: dt.datetime) -> QDateTime:

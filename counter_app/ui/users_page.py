@@ -28,11 +28,11 @@ from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Column
 from counter_app.security import accounts
 from counter_app.security.permissions import ROLES
-from counter_app.ui.field_errors import ErrorPresenter
-from counter_app.ui.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
-from counter_app.ui.modal import run_modal
-from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.widgets import FieldRow
+from counter_app.ui.kit.field_errors import ErrorPresenter
+from counter_app.ui.kit.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.table_model import RowsTableModel
+from counter_app.ui.kit.widgets import FieldRow
 
 COLUMNS = (
     Column("用户名", value=lambda a: a.username),

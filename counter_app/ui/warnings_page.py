@@ -12,8 +12,8 @@ from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import warning_list as warnings
-from counter_app.ui.background import BackgroundTask
-from counter_app.ui.list_page import (
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.list_page import (
     add_shortcuts,
     add_window_choices,
     button_row,
@@ -21,9 +21,16 @@ from counter_app.ui.list_page import (
     filter_bar,
     load_rows,
 )
-from counter_app.ui.modal import run_modal
-from counter_app.ui.table_model import RowsTableModel
-from counter_app.ui.tracking_common import GREEN_FG, RED_BG, YELLOW_BG, make_table, selected_row, show_message
+from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.table_model import RowsTableModel
+from counter_app.ui.kit.tracking_common import (
+    GREEN_FG,
+    RED_BG,
+    YELLOW_BG,
+    make_table,
+    selected_row,
+    show_message,
+)
 
 LEVELS = [("全部预警", None), ("红色超期", "red"), ("黄色预警", "yellow")]
 

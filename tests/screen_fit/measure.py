@@ -16,7 +16,7 @@ from counter_app.infra import schema_upgrade as schema  # noqa: E402
 from counter_app.infra.db import Database, make_engine  # noqa: E402
 from counter_app.security import accounts  # noqa: E402
 from counter_app.ui.app import make_application  # noqa: E402
-from counter_app.ui.screen_fit import available_area  # noqa: E402
+from counter_app.ui.kit.screen_fit import available_area  # noqa: E402
 from tests.conftest import setup_hall  # noqa: E402
 from tests.factories import add_case  # noqa: E402
 
@@ -30,17 +30,17 @@ def main() -> None:
     actors = setup_hall(db)
     app = make_application()
     case = add_case(db, actors["clerk1"], deferred=("property_proof",))
-    from counter_app.ui import file_dialogs
     from counter_app.ui.acceptance_capacity import EquipmentDialog
+    from counter_app.ui.deferrals_page import ReasonDialog
     from counter_app.ui.documents_dialog import DocumentsDialog
+    from counter_app.ui.kit import file_dialogs
     from counter_app.ui.login_dialog import LoginDialog, PcSettings
     from counter_app.ui.main_window import MainWindow
     from counter_app.ui.password_dialog import PasswordDialog
     from counter_app.ui.progress_page import ProgressDialog
+    from counter_app.ui.quality_cards_page import IssueCardDialog
     from counter_app.ui.settings_dialog import SettingsDialog
     from counter_app.ui.setup_dialog import SetupDialog
-    from counter_app.ui.deferrals_page import ReasonDialog
-    from counter_app.ui.quality_cards_page import IssueCardDialog
     from counter_app.ui.stage_dialog import StageDialog
 
     result = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.ui.widgets import FieldRow
+from counter_app.ui.kit.widgets import FieldRow
 
 
 class ErrorPresenter:

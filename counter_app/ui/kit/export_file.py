@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QWidget
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.reporting import exports
-from counter_app.ui import file_dialogs
-from counter_app.ui.background import BackgroundTask
+from counter_app.ui.kit import file_dialogs
+from counter_app.ui.kit.background import BackgroundTask
 
 LAST_DIR_KEY = "export/last_dir"
 

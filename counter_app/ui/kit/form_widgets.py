@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.infra import date_checks
-from counter_app.ui.widgets import FieldRow
+from counter_app.ui.kit.widgets import FieldRow
 
 
 def add_field(form: QFormLayout, label: str, editor: QWidget, parent: QWidget,

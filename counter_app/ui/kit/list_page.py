@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTabl
 
 from counter_app.infra.db import Database
 from counter_app.tracking import warning_list as warnings
-from counter_app.ui import background
-from counter_app.ui.background import BackgroundTask
-from counter_app.ui.tracking_common import buddy_label, fit_columns, plain, show_message, status_label
+from counter_app.ui.kit import background
+from counter_app.ui.kit.background import BackgroundTask
+from counter_app.ui.kit.tracking_common import buddy_label, fit_columns, plain, show_message, status_label
 
 
 def command_button(text: str, parent: QWidget, tip: str = "") -> QPushButton:
