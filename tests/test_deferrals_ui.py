@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from counter_app.infra import clock
 from counter_app.tracking import deferrals
-from counter_app.ui.deferrals_page import BlacklistAddDialog, DeferralsPage, ReasonDialog, TerminateDialog
+from counter_app.ui.deferrals_page import BlacklistAddDialog, DeferralsPage, TerminateDialog
+from counter_app.ui.kit.reason_dialog import ReasonDialog
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application, make_customer, resident_id
 from tests.main_window_driver import open_page, wait_idle

@@ -259,7 +259,7 @@ def test_unprinted_case_needs_a_reason_from_the_main_window(qtbot, hall, monkeyp
     from PySide6.QtTest import QTest
 
     from counter_app.forms import handover as handover_form
-    from counter_app.ui.deferrals_page import ReasonDialog
+    from counter_app.ui.kit.reason_dialog import ReasonDialog
     from counter_app.ui.main_window import MainWindow
 
     db, actors = hall
@@ -303,7 +303,7 @@ def test_unprinted_case_needs_a_reason_from_the_main_window(qtbot, hall, monkeyp
 
 
 def test_going_back_to_print_makes_no_batch(qtbot, hall, monkeypatch):
-    from counter_app.ui.deferrals_page import ReasonDialog
+    from counter_app.ui.kit.reason_dialog import ReasonDialog
 
     db, actors = hall
     clerk = actors["clerk1"]

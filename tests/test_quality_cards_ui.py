@@ -9,8 +9,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from counter_app.tracking import quality_cards as qc
-from counter_app.ui.deferrals_page import ReasonDialog
 from counter_app.ui.kit import background
+from counter_app.ui.kit.reason_dialog import ReasonDialog
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.quality_cards_page import IssueCardDialog
 from tests.test_quality_cards import history  # noqa: F401  (the fixture)

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.infra import clock
-from counter_app.ui.deferrals_page import BlacklistAddDialog, DeferralsPage, ReasonDialog
+from counter_app.ui.deferrals_page import BlacklistAddDialog, DeferralsPage
 from counter_app.ui.exchange_page import ExchangePage
+from counter_app.ui.kit.reason_dialog import ReasonDialog
 from counter_app.ui.kit.tracking_common import plain
 from counter_app.ui.progress_page import ProgressPage
 from counter_app.ui.settings_dialog import SettingsDialog

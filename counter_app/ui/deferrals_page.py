@@ -9,14 +9,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QMessageBox,
-    QPlainTextEdit,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,7 +28,6 @@ from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import deferrals
 from counter_app.ui.kit import background
 from counter_app.ui.kit.background import BackgroundTask
-from counter_app.ui.kit.form_widgets import dialog_buttons
 from counter_app.ui.kit.list_page import (
     add_shortcuts,
     add_window_choices,
@@ -40,11 +37,11 @@ from counter_app.ui.kit.list_page import (
     load_rows,
 )
 from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.reason_dialog import ReasonDialog, dialog_buttons_ok, mark_field, reason_edit
 from counter_app.ui.kit.table_model import RowsTableModel
 from counter_app.ui.kit.tracking_common import (
     GREY_FG,
     RED_BG,
-    RED_FG,
     YELLOW_BG,
     buddy_label,
     make_table,
@@ -52,26 +49,6 @@ from counter_app.ui.kit.tracking_common import (
     show_message,
     status_label,
 )
-
-
-def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    box, dialog.ok_button, _cancel = dialog_buttons(dialog, ok_text, "取消")
-    return box
-
-
-def _reason_edit(parent: QWidget, name: str) -> QPlainTextEdit:
-    edit = QPlainTextEdit(parent)
-    edit.setObjectName(name)
-    edit.setTabChangesFocus(True)
-    edit.setFixedHeight(64)
-    return edit
-
-
-def _mark(message: QLabel, widget: QWidget | None, text: str) -> None:
-    show_message(message, text, error=True)
-    if widget is not None:
-        widget.setStyleSheet(f"border: 1px solid {RED_FG.name()};")
-        widget.setFocus()
 
 
 class TerminateDialog(QDialog):
@@ -89,21 +66,21 @@ class TerminateDialog(QDialog):
         info.setWordWrap(True)
         layout.addWidget(info)
         form = QFormLayout()
-        self.reason = _reason_edit(self, "reason")
+        self.reason = reason_edit(self, "reason")
         self.reason.setPlainText("容缺资料逾期未补交")
         form.addRow(buddy_label("终止原因(&R)：", self.reason, self), self.reason)
         self.blacklist = QCheckBox("同时将客户列入失信名单(&B)", self)
         self.blacklist.setAccessibleName("同时将客户列入失信名单")
         self.blacklist.setEnabled(allowed(actor, Perm.BLACKLIST))
         form.addRow(self.blacklist)
-        self.blacklist_reason = _reason_edit(self, "blacklist_reason")
+        self.blacklist_reason = reason_edit(self, "blacklist_reason")
         self.blacklist_reason.setPlainText(deferrals.default_blacklist_reason(row.number, items))
         self.blacklist_reason.setEnabled(False)
         form.addRow(buddy_label("列入原因(&Y)：", self.blacklist_reason, self), self.blacklist_reason)
         layout.addLayout(form)
         self.message = status_label(self)
         layout.addWidget(self.message)
-        layout.addWidget(_dialog_buttons(self, "终止申请"))
+        layout.addWidget(dialog_buttons_ok(self, "终止申请"))
         self.blacklist.toggled.connect(self.blacklist_reason.setEnabled)
 
     def accept(self) -> None:
@@ -120,43 +97,13 @@ class TerminateDialog(QDialog):
         def failed(exc: Exception) -> None:
             if isinstance(exc, ValidationFailed):
                 # both reasons are checked under the field "reason"; the message says which one
-                _mark(self.message, self.reason if "终止" in exc.message else self.blacklist_reason, exc.message)
+                mark_field(self.message, self.reason if "终止" in exc.message else self.blacklist_reason, exc.message)
             else:
-                _mark(self.message, None, background.problem(exc, "终止申请"))
+                mark_field(self.message, None, background.problem(exc, "终止申请"))
 
         background.run(self, lambda: deferrals.terminate_overdue(
             db, actor, row.application_id, version=row.version, reason=reason, blacklist=blacklist,
             blacklist_reason=blacklist_reason), done, failed, busy="正在终止申请…")
-
-
-class ReasonDialog(QDialog):
-    """A reason is required (移出失信名单, handing over a never-printed case, 红黄牌 appeals …)."""
-
-    def __init__(self, title: str, prompt: str, parent: QWidget | None = None, *,
-                 label: str = "移出原因(&R)：") -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
-        self.info = QLabel(prompt, self)
-        self.info.setWordWrap(True)
-        layout.addWidget(self.info)
-        form = QFormLayout()
-        self.reason = _reason_edit(self, "removed_reason")
-        form.addRow(buddy_label(label, self.reason, self), self.reason)
-        layout.addLayout(form)
-        self.message = status_label(self)
-        layout.addWidget(self.message)
-        layout.addWidget(_dialog_buttons(self, "确定"))
-        self.submit = None  # callable(reason) raising UserError; runs off the GUI thread
-
-    def accept(self) -> None:
-        if self.submit is None:
-            super().accept()
-            return
-        submit, reason = self.submit, self.reason.toPlainText()
-        background.run(self, lambda: submit(reason), lambda _r: QDialog.accept(self),
-                       lambda exc: _mark(self.message, self.reason, background.problem(exc)), busy="正在保存…")
 
 
 class BlacklistAddDialog(QDialog):
@@ -181,12 +128,12 @@ class BlacklistAddDialog(QDialog):
         self.customers.setObjectName("customers")
         self.customers.setFixedHeight(72)
         form.addRow(buddy_label("客户(&U)：", self.customers, self), self.customers)
-        self.reason = _reason_edit(self, "reason")
+        self.reason = reason_edit(self, "reason")
         form.addRow(buddy_label("列入原因(&R)：", self.reason, self), self.reason)
         layout.addLayout(form)
         self.message = status_label(self)
         layout.addWidget(self.message)
-        layout.addWidget(_dialog_buttons(self, "列入失信名单"))
+        layout.addWidget(dialog_buttons_ok(self, "列入失信名单"))
         self.find_button.clicked.connect(self.find)
         self.certificate.returnPressed.connect(self.find)
 
@@ -208,7 +155,7 @@ class BlacklistAddDialog(QDialog):
 
         def failed(exc: Exception) -> None:
             self.matches = []
-            _mark(self.message, self.certificate, background.problem(exc, "查找"))
+            mark_field(self.message, self.certificate, background.problem(exc, "查找"))
 
         background.run(self, lambda: deferrals.find_customers(db, actor, number), found, failed,
                        busy="正在查找客户…")
@@ -216,13 +163,13 @@ class BlacklistAddDialog(QDialog):
     def accept(self) -> None:
         index = self.customers.currentRow()
         if not (0 <= index < len(self.matches)):
-            _mark(self.message, self.certificate, "请先按证件号码查找并选择客户")
+            mark_field(self.message, self.certificate, "请先按证件号码查找并选择客户")
             return
         db, actor, customer_id, reason = self.db, self.actor, self.matches[index].customer_id, self.reason.toPlainText()
 
         def failed(exc: Exception) -> None:
             field = self.reason if isinstance(exc, UserError) and exc.field == "reason" else None
-            _mark(self.message, field, background.problem(exc, "列入失信名单"))
+            mark_field(self.message, field, background.problem(exc, "列入失信名单"))
 
         background.run(self, lambda: deferrals.blacklist_add(db, actor, customer_id, reason=reason),
                        lambda _r: QDialog.accept(self), failed, busy="正在列入失信名单…")
@@ -422,7 +369,8 @@ class DeferralsPage(QWidget):
         if row is None or not row.active:
             return
         dialog = ReasonDialog("移出失信名单", f"将“{row.customer_name}”移出失信名单（列入原因：{row.reason}）", self)
-        dialog.submit = lambda reason: deferrals.blacklist_remove(self.db, self.actor, row.id, reason=reason)
+        db, actor = self.db, self.actor
+        dialog.save = lambda reason: deferrals.blacklist_remove(db, actor, row.id, reason=reason)
         if run_modal(dialog) == QDialog.Accepted:
             done = f"已将“{row.customer_name}”移出失信名单"
             self.refresh_blacklist(then=lambda: show_message(self.black_message, done))

@@ -23,10 +23,10 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.tracking import handover
-from counter_app.ui.deferrals_page import ReasonDialog
 from counter_app.ui.handover_batches import BatchPanel, button, problem, table
 from counter_app.ui.kit import background
 from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.reason_dialog import ReasonDialog
 from counter_app.ui.kit.table_model import RowsTableModel
 from counter_app.ui.kit.tracking_common import show_message, status_label
 
@@ -187,7 +187,7 @@ class HandoverPage(QWidget):
         dialog = ReasonDialog(
             "单据未打印", f"以下申请的单据从未打印：{numbers}。\n请先在“单据打印”中打印并请客户签字；确需现在移交，"
             "请填写原因（将记录在案，并打印在交接清单上）。", self, label="未打印原因(&R)：")
-        dialog.submit = handover.unprinted_reason
+        dialog.check = handover.unprinted_reason
         if run_modal(dialog) != QDialog.Accepted:
             return None
         reason = handover.unprinted_reason(dialog.reason.toPlainText())

@@ -32,11 +32,11 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import quality_cards as qc
-from counter_app.ui.deferrals_page import ReasonDialog
 from counter_app.ui.kit import background
 from counter_app.ui.kit.export_file import ask_save_path
 from counter_app.ui.kit.form_widgets import dialog_buttons
 from counter_app.ui.kit.modal import run_modal
+from counter_app.ui.kit.reason_dialog import ReasonDialog
 from counter_app.ui.kit.table_model import RowsTableModel, size_columns
 from counter_app.ui.kit.tracking_common import buddy_label, make_table, show_message, status_label
 
@@ -250,7 +250,7 @@ class QualityCardsPage(QWidget):
             return None
         dialog = ReasonDialog(title, f"{card.person} {card.color_label}：{card.rule_label}（申请 {card.number}）",
                               self, label=label)
-        dialog.submit = lambda text: qc.check_reason(text, what)
+        dialog.check = lambda text: qc.check_reason(text, what)
         self.last_dialog = dialog
         if run_modal(dialog) != QDialog.Accepted:
             return None

@@ -31,9 +31,9 @@ def main() -> None:
     app = make_application()
     case = add_case(db, actors["clerk1"], deferred=("property_proof",))
     from counter_app.ui.acceptance_capacity import EquipmentDialog
-    from counter_app.ui.deferrals_page import ReasonDialog
     from counter_app.ui.documents_dialog import DocumentsDialog
     from counter_app.ui.kit import file_dialogs
+    from counter_app.ui.kit.reason_dialog import ReasonDialog
     from counter_app.ui.login_dialog import LoginDialog, PcSettings
     from counter_app.ui.main_window import MainWindow
     from counter_app.ui.password_dialog import PasswordDialog
