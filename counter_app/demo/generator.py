@@ -970,7 +970,19 @@ class _Generator:
             "green_channel": green, "green_reason": rng.choice(GREEN_REASONS) if green else "",
             "green_manager": rng.choice(GREEN_MANAGERS) if green else "",
             "remarks": rng.choice(REMARKS),
+            "previous_holder_name": self._previous_holder(bt.code, c),
         }
+
+    def _previous_holder(self, code: str, c: CustomerInfo) -> str:
+        """原户名 of a 过户 (another holder) or 更名 (the same holder's former name); its own random
+        stream, so the rest of the demo stays what it was for a given seed."""
+        if code not in ("transfer", "rename"):
+            return ""
+        rng = random.Random(f"{self.options.seed}/previous-holder/{c.id}/{code}")
+        if c.kind == "person":
+            other, _sex = data.person_name(rng, rare_ratio=0.02)
+            return other if code == "transfer" else c.name[:1] + other[1:]
+        return data.organisation(rng, "350102")["name"]
 
     # --- staff, blacklist, records ------------------------------------------------------------------
 
