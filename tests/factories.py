@@ -203,6 +203,7 @@ def make_case(
         app.agent_cert_type = "id_card"
         app.agent_cert_number = resident_id(777, dt.date(1990, 1, 2))
         app.agent_mobile = "13900001111"
+        app.agent_address = "福州市晋安区福新中路66号"
     due = deferral_due or (now.date() + dt.timedelta(days=3))
     items = []
     for seq, mat in enumerate(btype.materials, start=1):

@@ -37,6 +37,7 @@ LABELS: dict[str, str] = {
     "agent_cert_type": "经办人证件类型",
     "agent_cert_number": "经办人证件号码",
     "agent_mobile": "经办人手机",
+    "agent_address": "经办人联系地址",
     "vat_taxpayer_number": "纳税人识别号",
     "vat_bank": "开户银行",
     "vat_account": "银行账号",
@@ -63,6 +64,7 @@ MAX_LEN = {
     "legal_rep_id_number": 30,
     "agent_name": 60,
     "agent_cert_number": 40,
+    "agent_address": 200,
     "vat_taxpayer_number": 30,
     "vat_bank": 100,
     "vat_account": 40,
@@ -122,6 +124,7 @@ class AcceptanceInput:
     agent_cert_type: str = "id_card"
     agent_cert_number: str = ""
     agent_mobile: str = ""
+    agent_address: str = ""
 
     vat_taxpayer_number: str = ""
     vat_bank: str = ""

@@ -52,6 +52,7 @@ from counter_app.models import (
 )
 from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, allowed, require
+from counter_app.tracking import time_limits
 
 __all__ = [
     "MATERIAL_STATES",
@@ -354,11 +355,9 @@ def _upsert_customer(
 
 def _deadlines(session: Session, application: Application, hall_id: int, calendar) -> None:
     """Stage and whole-process deadlines of an application at 受理 (working days from accepted_at)."""
-    bt = catalog_mod.load().business_type(application.business_type)
     accept_limit = hall.stage_limit(session, hall_id, application.business_type, "accept")
     stage_due = calendar.add_workdays(application.accepted_at, accept_limit)
-    important = catalog_mod.is_important(application.load_importance)
-    total_due = calendar.add_workdays(application.accepted_at, bt.total_limit_for(important))
+    total_due = time_limits.promised_deadline(calendar, application)
     application.stage_due_date = stage_due.day
     application.due_date = total_due.day
     application.due_estimated = stage_due.estimated or total_due.estimated
@@ -590,6 +589,7 @@ def _to_input(application: Application) -> AcceptanceInput:
             "agent_name",
             "agent_cert_number",
             "agent_mobile",
+            "agent_address",
             "vat_taxpayer_number",
             "vat_bank",
             "vat_account",
