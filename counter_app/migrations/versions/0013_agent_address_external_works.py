@@ -27,14 +27,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("application") as batch:
-        batch.add_column(sa.Column("agent_address", sa.String(length=200), nullable=False, server_default=""))
-        batch.add_column(sa.Column("external_works", sa.Boolean(), nullable=True))
-        batch.add_column(sa.Column("external_works_at", sa.DateTime(), nullable=True))
-    with op.batch_alter_table("service_rating") as batch:
-        batch.add_column(sa.Column("comment_by_clerk", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("customer_confirmation") as batch:
-        batch.add_column(sa.Column("line_hashes", sa.JSON(), nullable=True))
+    # plain ADD COLUMN (SQLite and PostgreSQL both have it), not a batch: a batch rebuilds the table
+    # on SQLite when a column brings a constraint (the Boolean's), and dropping the old service_rating
+    # cascaded to rating_follow_up (ON DELETE CASCADE with foreign keys on): the follow-ups were lost
+    op.add_column("application", sa.Column("agent_address", sa.String(length=200), nullable=False,
+                                           server_default=""))
+    op.add_column("application", sa.Column("external_works", sa.Boolean(), nullable=True))
+    op.add_column("application", sa.Column("external_works_at", sa.DateTime(), nullable=True))
+    op.add_column("service_rating", sa.Column("comment_by_clerk", sa.Boolean(), nullable=False,
+                                              server_default=sa.false()))
+    op.add_column("customer_confirmation", sa.Column("line_hashes", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
