@@ -87,6 +87,9 @@ def test_clerk_types_the_customers_words_and_the_customer_submits_them(qtbot, ha
     side = window.customer_side
     cw = side.window
     page = _saved_case(qtbot, window)
+    window.clerk_rating_action.trigger()  # too early: with a customer screen the customer rates there
+    assert "客户屏目前没有在请客户评价" in page.view.banner.plain
+    assert [d for d in window.findChildren(RatingEntryDialog) if d.isVisible()] == []
     side.request_rating(page.application_id)  # what closing the documents does
     idle(qtbot)
     assert cw.mode == "rating"

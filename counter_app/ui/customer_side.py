@@ -347,6 +347,9 @@ class CustomerSide(QObject):
                                        mode="comment", side=self, parent=self.main)
             self.window.rated.connect(dialog.accept)
             self.window.ratingTimedOut.connect(dialog.accept)
+        elif self.window.isVisible():  # the customer rates on the customer screen, not the clerk
+            self._tell_clerk("info", "客户屏目前没有在请客户评价：办完单据后客户屏会请客户评价，届时可代录客户口述的意见")
+            return None
         else:
             page = self.page
             app_id = application_id or (page.application_id if page is not None else None)

@@ -59,10 +59,12 @@ class CommentEditor(QPlainTextEdit):
         return ratings.clean_comment(self.toPlainText())
 
     def _limit(self) -> None:
-        over = len(self.text()) - ratings.MAX_COMMENT
-        if over > 0:  # typing past the limit: cut what does not fit, keep the cursor at the end
+        if len(self.text()) > ratings.MAX_COMMENT:  # typed or pasted past the limit: cut what does not fit
+            raw = self.toPlainText()
+            while len(ratings.clean_comment(raw)) > ratings.MAX_COMMENT:
+                raw = raw[: len(raw) - (len(ratings.clean_comment(raw)) - ratings.MAX_COMMENT)]
             blocked = self.blockSignals(True)
-            self.setPlainText(self.toPlainText()[: len(self.toPlainText()) - over])
+            self.setPlainText(raw)
             self.moveCursor(self.textCursor().MoveOperation.End)
             self.blockSignals(blocked)
         self.count.setText(f"{len(self.text())}/{ratings.MAX_COMMENT}")
