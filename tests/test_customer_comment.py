@@ -185,8 +185,9 @@ def test_a_reopened_and_changed_case_is_confirmed_again_with_the_changes_marked(
     idle(qtbot)
     qtbot.waitUntil(lambda: "客户已在客户屏确认" in page.view.banner.plain, timeout=10_000)
 
-    page.new_form()  # later the case is opened again and the phone corrected
-    page.edit_application(app_id)
+    page.new_form()  # the clerk moves on: the customer screen asks for the rating
+    qtbot.waitUntil(lambda: cw.mode == "rating", timeout=10_000)
+    page.edit_application(app_id)  # the case is opened again and the phone corrected
     idle(qtbot)
     qtbot.waitUntil(lambda: page.mode == "edit" and page.application_id == app_id, timeout=10_000)
     page.editors["contact_mobile"].clear()
@@ -205,3 +206,7 @@ def test_a_reopened_and_changed_case_is_confirmed_again_with_the_changes_marked(
     idle(qtbot)
     state = confirmation.state(db, actors["clerk1"], app_id)
     assert state.confirmed and state.changed == ()
+    # the rating question was put aside, not answered for the customer: it is asked again later
+    with db.read() as s:
+        assert s.scalar(select(ServiceRating.id)) is None
+    assert side.awaiting_rating == app_id and app_id not in side.rating_asked

@@ -387,6 +387,10 @@ class CustomerWindow(QWidget):
         self._restart_countdown()
         self._timer.start()
 
+    def stop_rating(self) -> None:
+        """The rating question is put aside: no time-out is reported for it."""
+        self._timer.stop()
+
     def show_thanks(self, detail: str = "") -> None:
         self.thanks_detail.setText(detail)
         self._show("thanks")

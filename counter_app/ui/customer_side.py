@@ -195,9 +195,11 @@ class CustomerSide(QObject):
             self.confirm_state = state
             if state.confirmed:
                 self.confirmed_ids.add(application_id)
-            if self.window.mode in ("rating", "thanks"):
-                return
             ask = state.required and not state.confirmed
+            if self.window.mode in ("rating", "thanks"):
+                if not ask:
+                    return
+                self._suspend_rating()  # a reopened, changed case: the customer checks it first
             self.window.show_sheet(state.sheet, confirm=ask, changed=state.changed if ask else ())
             if ask:
                 changed = "、".join(LINE_LABELS.get(c, c) for c in state.changed)
@@ -380,6 +382,16 @@ class CustomerSide(QObject):
         if result.follow_up_due:
             text += f"（已生成差评整改单，整改期限 {result.follow_up_due:%Y-%m-%d}，由班长跟进回访）"
         self._tell_clerk_status(text)
+
+    def _suspend_rating(self) -> None:
+        """Put a pending rating question aside (asked again later, nothing stored): a confirmation
+        the documents wait for comes first."""
+        self.window.stop_rating()
+        self._back_to_idle.stop()
+        if self.rating_app is not None:
+            self.rating_asked.discard(self.rating_app)
+            self.awaiting_rating = self.rating_app
+            self.rating_app = None
 
     def _rated(self, level: str, reasons: tuple, comment: str) -> None:
         app_id, requested = self.rating_app, self.rating_requested_at
