@@ -30,18 +30,7 @@ AUDIT_ACTION = "external_works"
 LABELS = {None: "未记录", False: "不需要外线工程", True: "需要外线工程"}
 
 
-def refusal(app: Application) -> str | None:
-    """Why 外线工程 cannot be recorded for ``app`` now, or None when it can."""
-    bt = stages.business_type_of(app)
-    if not bt.external_works or not bt.total_limit_external:
-        return f"{bt.name}不涉及外线工程"
-    if app.status != "active":
-        return f"申请{stages.status_label(app.status)}，不能再记录外线工程"
-    codes = [s.code for s in stages.plan_for(app)]
-    if "survey" not in codes or app.current_stage not in codes \
-            or codes.index(app.current_stage) < codes.index("survey"):
-        return "现场勘查后才能确定是否需要外线工程"
-    return None
+refusal = stages.external_works_refusal  # why it cannot be recorded now (None: it can)
 
 
 @dataclass(frozen=True)

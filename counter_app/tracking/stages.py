@@ -139,8 +139,6 @@ class MoveResult:
 
 
 def move_options(db: Database, actor: Actor, application_id: int) -> StageMoveOptions:
-    from counter_app.tracking import external_works  # it builds on this module
-
     require(db, actor, Perm.VIEW_APPLICATION, target_type="application", target_id=str(application_id))
     with db.read() as session:
         app = _get(session, application_id)
@@ -175,9 +173,24 @@ def move_options(db: Database, actor: Actor, application_id: int) -> StageMoveOp
             return_targets=returns if app.status == "active" else (),
             handler_suggestions=tuple(suggestions),
             external_works=app.external_works,
-            external_works_refusal=external_works.refusal(app),
+            external_works_refusal=external_works_refusal(app),
             promised_due=whole_deadline(app),
         )
+
+
+def external_works_refusal(app: Application) -> str | None:
+    """Why 外线工程 cannot be recorded for ``app`` now (tracking.external_works), or None when it can:
+    only for types with an external-works promise, in progress, from the survey on."""
+    bt = business_type_of(app)
+    if not bt.external_works or not bt.total_limit_external:
+        return f"{bt.name}不涉及外线工程"
+    if app.status != "active":
+        return f"申请{status_label(app.status)}，不能再记录外线工程"
+    codes = [s.code for s in plan_for(app)]
+    if "survey" not in codes or app.current_stage not in codes \
+            or codes.index(app.current_stage) < codes.index("survey"):
+        return "现场勘查后才能确定是否需要外线工程"
+    return None
 
 
 # --- moves ---------------------------------------------------------------------------------------
