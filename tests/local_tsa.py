@@ -22,7 +22,7 @@ TSA_NAME = "测试时间戳服务 TSA"
 def tsa_stamper(moment: dt.datetime) -> DummyTimeStamper:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TSA_NAME)])
-    start = moment.astimezone(dt.timezone.utc) - dt.timedelta(days=1)
+    start = moment.astimezone(dt.UTC) - dt.timedelta(days=1)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(start)
             .not_valid_after(start + dt.timedelta(days=3650))
@@ -31,7 +31,7 @@ def tsa_stamper(moment: dt.datetime) -> DummyTimeStamper:
     der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     return DummyTimeStamper(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-                            keys.PrivateKeyInfo.load(der_key), fixed_dt=moment.astimezone(dt.timezone.utc))
+                            keys.PrivateKeyInfo.load(der_key), fixed_dt=moment.astimezone(dt.UTC))
 
 
 class LocalTsa:
@@ -44,7 +44,7 @@ class LocalTsa:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 reply = outer.stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
                 outer.requests += 1

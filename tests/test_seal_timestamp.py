@@ -103,7 +103,7 @@ def test_an_unreachable_tsa_stops_the_seal_with_a_message_and_stores_nothing(hal
     settings_service.save(db, actors["admin1"], settings_service.SettingsUpdate(timestamp_url=url))
     with db.read() as session:
         assert hall.all_settings(session, hall.get_hall(session).id)["timestamp_url"] == url
-    with pytest.raises(UserError, match="时间戳服务 .* 无法取得时间戳.*营业厅设置"):
+    with pytest.raises(UserError, match=r"时间戳服务 .* 无法取得时间戳.*营业厅设置"):
         signed_documents.sign(db, clerk, app_id, "form", sample_signature(1))
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(SignedDocument)) == 0
@@ -117,8 +117,8 @@ def test_a_tampered_timestamp_token_fails_verify(hall_db, frozen_now):
     seal_certificates.create_trial(db, actors["admin1"], "trial-passphrase")
     key = seal_certificates.seal_key(db, None)
     from counter_app.printing import pdfa
-    from counter_app.printing.pdf_layout import Layout, build_pdf
     from counter_app.printing.fonts import font_set
+    from counter_app.printing.pdf_layout import Layout, build_pdf
 
     lay = Layout(font_set(None))
     raw = build_pdf([lay.p("时间戳测试")], lay, title="t", author="a", footer="f")

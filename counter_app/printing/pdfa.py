@@ -167,7 +167,7 @@ def _embedded_files(tree) -> list[tuple[str, bytes]]:
         found += _embedded_files(kid.get_object())
     names = tree.get("/Names")
     pairs = list(names.get_object()) if names is not None else []
-    for name, spec in zip(pairs[::2], pairs[1::2]):
+    for name, spec in zip(pairs[::2], pairs[1::2], strict=False):
         spec = spec.get_object()
         stream = spec.get("/EF", {}).get("/F")
         if stream is not None:

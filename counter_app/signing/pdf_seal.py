@@ -163,7 +163,7 @@ def _timestamp(sig, status) -> dict:
         return {}
     validity = getattr(status, "timestamp_validity", None) if status is not None else None
     if validity is None:  # a token is there but could not be read: it does not count
-        return {"timestamp_at": dt.datetime.min.replace(tzinfo=dt.timezone.utc), "timestamp_by": "",
+        return {"timestamp_at": dt.datetime.min.replace(tzinfo=dt.UTC), "timestamp_by": "",
                 "timestamp_intact": False}
     return {"timestamp_at": validity.timestamp, "timestamp_by": _subject(validity.signing_cert),
             "timestamp_intact": bool(validity.intact and validity.valid)}

@@ -51,7 +51,10 @@ class CommentEditor(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.setFixedHeight(84)
         self.setPlaceholderText(f"按客户原话录入，最多 {ratings.MAX_COMMENT} 字")
-        self.count = QLabel(self)
+        self.count = QLabel(parent)
+        self.count.setObjectName("commentCount")
+        widest = f" {ratings.MAX_COMMENT}/{ratings.MAX_COMMENT} "
+        self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance(widest))
         self.textChanged.connect(self._limit)
         self._limit()
 
