@@ -289,7 +289,7 @@ def test_an_edit_after_printing_marks_the_prints_outdated(qtbot, dialog, printer
     assert "需重新打印" in dialog.doc_list.item(1).text()  # the others still are
 
 
-def test_the_list_shows_whether_each_document_is_signed(qtbot, hall_db, frozen_now, printer):
+def test_the_list_shows_whether_each_document_is_signed(qtbot, hall_db, frozen_now, printer, monkeypatch, tmp_path):
     """From the main window's 单据打印 page: a document signed on the screen says 已签署·已盖章 with
     the time, one the hall keeps on paper 纸质签字, the others 未签署, the receipt 无需签署."""
     from counter_app.signing import certificates as seal_certificates
@@ -324,4 +324,17 @@ def test_the_list_shows_whether_each_document_is_signed(qtbot, hall_db, frozen_n
     assert texts["commitment"].endswith("（未打印；纸质签字）")
     assert texts["receipt"].endswith("（未打印；无需签署）")
     assert texts["proxy"].startswith("授权委托书（不适用")
+    # the signed form saved as Word from here is a marked copy (the sealed PDF is the original)
+    import docx
+
+    rows = [dialog.doc_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.doc_list.count())]
+    dialog.doc_list.setCurrentRow(rows.index("form"))
+    settle(qtbot)
+    target = tmp_path / "申请表.docx"
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(target), ""))
+    dialog.save_current_docx()
+    settle(qtbot)
+    word = docx.Document(str(target))
+    assert any(p.text.startswith("【副 本：本单据已于") for p in word.paragraphs)
+    assert "原件为签章PDF" in "".join(p.text for p in word.sections[0].footer.paragraphs)
     dialog.close()
