@@ -181,9 +181,13 @@ def test_a_reopened_and_changed_case_is_confirmed_again_with_the_changes_marked(
     page = _saved_case(qtbot, window)
     app_id = page.application_id
     assert cw.mode == "confirm" and cw.sheet_title.text() == "请核对您的办理信息"
+    qtbot.waitUntil(lambda: "请客户在客户屏核对" in page.view.banner.plain, timeout=10_000)
     QTest.mouseClick(cw.confirm_button, Qt.LeftButton)
     idle(qtbot)
-    qtbot.waitUntil(lambda: "客户已在客户屏确认" in page.view.banner.plain, timeout=10_000)
+    try:
+        qtbot.waitUntil(lambda: app_id in side.confirmed_ids, timeout=10_000)
+    except Exception as exc:  # say what the clerk was told instead
+        raise AssertionError(f"not confirmed; the clerk's banner says: {page.view.banner.plain}") from exc
 
     page.new_form()  # the clerk moves on: the customer screen asks for the rating
     qtbot.waitUntil(lambda: cw.mode == "rating", timeout=10_000)
