@@ -42,7 +42,7 @@ def test_app_role_works_but_cannot_rewrite_the_audit_trail(app_role):
         setup_hall(db)  # the app's own writes work: hall, users, audit entries
         users.sign_in(db, "clerk1", PASSWORD)
         with pytest.raises(UserError):
-            users.sign_in(db, "clerk1", "bad-pass-1")  # failure counter updated on user_account
+            users.sign_in(db, "clerk1", "bad-pass-1")  # failure counted in sign_in_lock
         assert schema.current_revision(db.engine) == schema.head_revision()
         for statement in ("DELETE FROM audit_entry", "UPDATE audit_entry SET detail = ''",
                           "TRUNCATE audit_entry", "DROP TRIGGER audit_entry_append_only ON audit_entry",

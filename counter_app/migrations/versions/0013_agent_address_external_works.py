@@ -2,7 +2,7 @@
 a comment typed by the clerk, and which lines a confirmation covered
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0012
 
 The 授权委托书 names the principal's and the agent's contact and address: ``agent_address``. Whether
 external works (外线工程) are needed is known after the survey; ``external_works`` (NULL until it is
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0008"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
