@@ -68,9 +68,11 @@ def _entry_dialog(window) -> RatingEntryDialog:
 def _saved_case(qtbot, window):
     page = window.page("accept")
     page.fill(residential())
+    idle(qtbot)  # the certificate lookup's answer lands before the save, not after it (a slow machine)
     page.save()
     idle(qtbot)
     assert page.application_id
+    qtbot.waitUntil(lambda: not page.is_dirty(), timeout=10_000)
     return page
 
 
