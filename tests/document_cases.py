@@ -56,7 +56,7 @@ def _hv(seed: int, name: str, importance: str, **extra) -> AcceptanceInput:
 
 
 AGENT = dict(has_agent=True, agent_name="陈小平", agent_cert_type="id_card", agent_cert_number=resident_id(33),
-             agent_mobile="13600001111")
+             agent_mobile="13600001111", agent_address="福州市台江区江滨中大道8号2单元301")
 
 
 def cases() -> dict[str, AcceptanceInput]:

@@ -187,7 +187,8 @@ def make_case(
                       vat_phone="0591-83123456")
     if agent:
         fields.update(agent_name="刘经办", agent_cert_type="id_card",
-                      agent_cert_number=resident_id(777, dt.date(1990, 1, 2)), agent_mobile="13900001111")
+                      agent_cert_number=resident_id(777, dt.date(1990, 1, 2)), agent_mobile="13900001111",
+                      agent_address="福州市晋安区福新中路66号")
     app = build_accepted(session, cert, window_id=window_id, clerk_id=clerk_id, business_type=business_type,
                   accepted_at=now, deferred=deferred, on_file=on_file, agent=agent, deferral_due=deferral_due,
                   **fields)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from counter_app.hall import catalog
 from counter_app.hall.workdays import WorkCalendar
+from counter_app.tracking import time_limits
 
 # (start, working days) -> (the day that many working days after start, whether a guessed year counted)
 Workdays = Callable[[dt.date, int], tuple[dt.date, bool]]
@@ -45,13 +46,14 @@ class Deadlines:
 
 
 def deadlines(workdays: Workdays, accepted_at: dt.datetime, business_type: catalog.BusinessType,
-              load_importance: str, accept_limit: int) -> Deadlines:
-    """``accept_limit`` is the hall's limit for the 受理 stage of this type (``hall.stage_limit``);
-    important loads get the dual-supply whole-process limit."""
+              load_importance: str, accept_limit: int, *, external_works: bool | None = None) -> Deadlines:
+    """``accept_limit`` is the hall's limit for the 受理 stage of this type (``hall.stage_limit``); the
+    whole-process promise follows ``time_limits.promised_days`` (important loads, 外线工程 once known)."""
     day = accepted_at.date()
     stage_due, stage_estimated = workdays(day, accept_limit)
-    important = catalog.is_important(load_importance)
-    due, total_estimated = workdays(day, business_type.total_limit_for(important))
+    promised = time_limits.promised_days(business_type, important=catalog.is_important(load_importance),
+                                         external_works=external_works)
+    due, total_estimated = workdays(day, promised)
     return Deadlines(stage_due, stage_estimated, due, total_estimated)
 
 

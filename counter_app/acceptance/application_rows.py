@@ -19,11 +19,12 @@ from counter_app.models import Application, Certificate, Commitment, Customer, M
 
 def set_deadlines(session: Session, application: Application, hall_id: int, calendar) -> None:
     """Stage and whole-process deadlines of an application at 受理 (working days from accepted_at), by
-    the one builder the demo and the test data use too."""
+    the one builder the demo and the test data use too (the promise by the one rule, 外线工程 too)."""
     limits = accepted.deadlines(
         accepted.calendar_workdays(calendar), application.accepted_at,
         catalog_mod.load().business_type(application.business_type), application.load_importance,
-        hall.stage_limit(session, hall_id, application.business_type, "accept"))
+        hall.stage_limit(session, hall_id, application.business_type, "accept"),
+        external_works=application.external_works)
     application.stage_due_date = limits.stage_due
     application.due_date = limits.due_date
     application.due_estimated = limits.due_estimated

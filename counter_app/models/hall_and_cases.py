@@ -238,6 +238,8 @@ class Application(Base):
     agent_cert_type: Mapped[str] = mapped_column(String(20), default="")
     agent_cert_number: Mapped[str] = mapped_column(String(40), default="")
     agent_mobile: Mapped[str] = mapped_column(String(20), default="")
+    # migration 0013: the agent's address, printed on the 授权委托书
+    agent_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     vat_taxpayer_number: Mapped[str] = mapped_column(String(30), default="")
     vat_bank: Mapped[str] = mapped_column(String(100), default="")
@@ -256,6 +258,10 @@ class Application(Base):
     security_load: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 保安负荷
     main_equipment: Mapped[str] = mapped_column(Text, default="", server_default="")
     planned_load: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # migration 0013: 外线工程 needed, known after the survey (None: not recorded yet); it moves the
+    # whole-process promise (tracking.time_limits.promised_days)
+    external_works: Mapped[bool | None] = mapped_column(default=None)
+    external_works_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | completed | terminated
     current_stage: Mapped[str] = mapped_column(String(30), default="accept")

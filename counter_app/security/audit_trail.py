@@ -34,7 +34,7 @@ ACTION_LABELS = {
     "card_appeal": "红黄牌申诉", "card_withdraw": "撤销红黄牌", "card_uphold": "维持红黄牌",
     "customer_confirm": "客户确认信息", "customer_correction": "客户要求更正", "rating": "好差评",
     "rating_rectify": "差评整改", "rating_visit": "差评回访",
-    "deadline_recompute": "按确认的节假日重算期限",
+    "deadline_recompute": "按确认的节假日重算期限", "external_works": "记录外线工程",
 }
 
 OUTCOME_LABELS = {"ok": "成功", "refused": "被拒绝", "failed": "失败"}

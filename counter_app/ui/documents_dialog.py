@@ -222,7 +222,7 @@ class DocumentsDialog(QDialog):
         self.doc_list.clear()
         for entry in info.entries:
             if entry.applicable:
-                text = f"{entry.title}（{entry.state}）"
+                text = f"{entry.title}（{entry.state}；{entry.signing_label}）"
             else:
                 text = f"{entry.title}（不适用：{entry.reason}）"
             item = QListWidgetItem(text)
