@@ -19,11 +19,11 @@ from counter_app.customer import settings as customer_settings
 from counter_app.models import AuditEntry, RatingFollowUp, ServiceRating
 from counter_app.reporting import registers
 from counter_app.reporting.register_filter import RegisterFilter
-from counter_app.ui import background
 from counter_app.ui.customer_side import OFF, SCREEN_KEY
+from counter_app.ui.kit import background
+from counter_app.ui.kit.widgets import pc_settings
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.rating_entry import RatingEntryDialog
-from counter_app.ui.widgets import pc_settings
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 from tests.qt_helpers import type_text

@@ -21,7 +21,7 @@ from counter_app.models import Application, AuditEntry
 from counter_app.reporting import registers
 from counter_app.reporting.register_filter import RegisterFilter
 from counter_app.tracking import external_works, progress, stages, time_limits
-from counter_app.ui import background
+from counter_app.ui.kit import background
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.stage_dialog import StageDialog
 from tests.acceptance_helpers import residential

@@ -37,8 +37,8 @@ from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.ui import background
-from counter_app.ui.tracking_common import buddy_label, show_message, status_label
+from counter_app.ui.kit import background
+from counter_app.ui.kit.tracking_common import buddy_label, show_message, status_label
 
 
 class CommentEditor(QPlainTextEdit):
