@@ -86,6 +86,7 @@ def test_back_office_records_external_works_from_the_main_window(qtbot, surveyed
     seen = {}
 
     def run_dialog(dialog):
+        settle(qtbot)  # the dialog reads the application off the GUI thread
         assert dialog.external_box.isVisibleTo(dialog) and dialog.external_button.isEnabled()
         assert "未记录" in dialog.external_state.text()
         dialog.external_choice.setCurrentIndex(dialog.external_choice.findData(True))
@@ -96,6 +97,7 @@ def test_back_office_records_external_works_from_the_main_window(qtbot, surveyed
         # the dialog reloaded: advancing now is not refused as stale
         dialog.handler.setCurrentText("装表班吴工")
         dialog.accept()
+        settle(qtbot)
         return QDialog.Accepted if dialog.result() == QDialog.Accepted else QDialog.Rejected
 
     monkeypatch.setattr(StageDialog, "exec", run_dialog)
