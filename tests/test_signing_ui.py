@@ -62,6 +62,7 @@ def windows(qtbot, hall_db, frozen_now):
     qtbot.addWidget(window)
     page = window.page("documents")
     page.refresh()
+    _wait(qtbot)  # the page reads its list in the background
     documents_dialog = page.open_selected()
     qtbot.addWidget(documents_dialog)
     assert documents_dialog.application_id == app_id
