@@ -158,6 +158,19 @@ HELPERS = [
     END
     $$
     """,
+    # An application keeps its number once drawn: the save inserts a "~…" placeholder first and draws
+    # the real number last (acceptance.service), so only a placeholder may change.
+    f"""
+    CREATE OR REPLACE FUNCTION counter_private.application_identity() RETURNS trigger
+    LANGUAGE plpgsql {_DEFINER} AS $$
+    BEGIN
+        IF NEW.number IS DISTINCT FROM OLD.number AND left(OLD.number, 1) <> '~' AND NOT counter_private.is_owner() THEN
+            RAISE EXCEPTION '申请编号一经生成不能修改' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+    END
+    $$
+    """,
     # --- guards for the account functions -------------------------------------------------------
     f"""
     CREATE OR REPLACE FUNCTION counter_private.require_admin() RETURNS void

@@ -111,7 +111,7 @@ def find_customer_ids(session, number: str):
     so it works without reading any full number; on SQLite (one PC) it reads the columns."""
     dialect = session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
     if dialect == "postgresql":
-        fn = func.counter_api.find_customer_ids(bindparam("number", number)).table_valued("id")
+        fn = func.counter_api.find_customer_ids(bindparam("number", number)).table_valued("id").render_derived()
         return select(fn.c.id)
     from counter_app.models import Certificate, Customer
 

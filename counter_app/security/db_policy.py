@@ -74,8 +74,8 @@ FULL_WHEN = {
     "certificate": "v.unmasked OR (v.clerk AND counter_private.in_hand(t.customer_id, v.uid, v.window_id))",
     "application": "v.unmasked OR (v.clerk AND t.status = 'active' AND (t.clerk_id = v.uid OR t.window_id = v.window_id))",
 }
-# never rewritten once an application exists
-APPLICATION_IDENTITY = ("id", "number", "hall_id", "window_id", "clerk_id", "accepted_at")
+# never rewritten once an application exists (the number: see counter_private.application_identity)
+APPLICATION_IDENTITY = ("id", "hall_id", "window_id", "clerk_id", "accepted_at")
 # stamped from session_user: table -> which identity columns it has
 STAMPED = {"audit_entry": "username", "export_record": "username", "print_record": "user_id"}
 
@@ -169,6 +169,9 @@ def _stamp_triggers(conn: Connection) -> None:
         _run(conn, f"DROP TRIGGER IF EXISTS stamp_identity ON public.{table}")
         _run(conn, f"CREATE TRIGGER stamp_identity BEFORE INSERT ON public.{table} FOR EACH ROW "
                           f"EXECUTE FUNCTION counter_private.stamp_identity('{kind}')")
+    _run(conn, "DROP TRIGGER IF EXISTS application_identity ON public.application")
+    _run(conn, "CREATE TRIGGER application_identity BEFORE UPDATE OF number ON public.application FOR EACH ROW "
+               "EXECUTE FUNCTION counter_private.application_identity()")
 
 
 def grant_statements(conn: Connection) -> list[str]:
@@ -231,6 +234,7 @@ def remove(conn: Connection) -> None:
     database = conn.execute(text("SELECT current_database()")).scalar_one()
     for table in STAMPED:
         _run(conn, f"DROP TRIGGER IF EXISTS stamp_identity ON public.{table}")
+    _run(conn, "DROP TRIGGER IF EXISTS application_identity ON public.application")
     _run(conn, "DROP SCHEMA IF EXISTS counter_api CASCADE")
     _run(conn, "DROP SCHEMA IF EXISTS counter_private CASCADE")
     existing = set(conn.execute(text("SELECT rolname FROM pg_roles")).scalars())
