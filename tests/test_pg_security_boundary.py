@@ -71,7 +71,14 @@ def hall(scram_cluster):  # noqa: F811
         mine = make_case(session, window_id=windows[1], clerk_id=ids["clerk1"], cert_number=CERT, agent=True)
         other = make_case(session, window_id=windows[2], clerk_id=ids["clerk2"], name="李四", cert_number=OTHER_CERT)
         session.execute(text("UPDATE customer SET mobile = '13911112222' WHERE id = :c"), {"c": other.customer_id})
-        cases = {"mine": mine.id, "other": other.id}
+        blob = session.execute(text(
+            "INSERT INTO stored_blob (sha256, size, data, created_at) VALUES ('0', 4, '\\xdeadbeef', now()) "
+            "RETURNING id")).scalar_one()
+        session.execute(text(
+            "INSERT INTO scan_page (application_id, seq, source, original_name, mime, width_px, height_px, dpi, "
+            "dpi_estimated, colour, size, sha256, blob_id, thumb_blob_id, added_at) VALUES (:a, 1, 'file', '', "
+            "'image/png', 1, 1, 300, false, true, 4, '0', :b, :b, now())"), {"a": other.id, "b": blob})
+        cases = {"mine": mine.id, "other": other.id, "scan_blob": blob}
     admin.dispose()
     yield {"cluster": scram_cluster, "owner": owner, "ids": ids, "windows": windows, "hall_id": h.id, **cases}
     owner.dispose()
@@ -169,6 +176,15 @@ def test_masking_follows_the_case(hall):
         with connect(hall["cluster"], who) as conn:
             assert conn.execute("SELECT contact_mobile FROM application WHERE id = %s",
                                 [hall["mine"]]).fetchone() == ("138****5678",)
+
+
+def test_scanned_certificates_are_for_whoever_works_the_case(hall):
+    query = "SELECT data FROM stored_blob WHERE id = %s"
+    for who, expected in (("clerk1", b""), ("admin1", b""), ("clerk2", b"\xde\xad\xbe\xef"),
+                          ("back1", b"\xde\xad\xbe\xef"), ("super1", b"\xde\xad\xbe\xef")):
+        with connect(hall["cluster"], who) as conn:
+            assert conn.execute(query, [hall["scan_blob"]]).fetchone() == (expected,), who
+            refused(conn, "SELECT data FROM public.stored_blob")
 
 
 def test_a_completed_case_is_masked_for_its_clerk_too(hall):
