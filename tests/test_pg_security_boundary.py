@@ -54,6 +54,7 @@ def hall(scram_cluster):  # noqa: F811
     with su.connect() as conn:
         conn.exec_driver_sql(f"CREATE ROLE {OWNER} LOGIN CREATEROLE PASSWORD '{OWNER_PW}'")
         conn.exec_driver_sql(f"CREATE DATABASE {DB} OWNER {OWNER}")
+        conn.exec_driver_sql(f"GRANT pg_signal_backend TO {OWNER}")  # disabling ends open sessions
     su.dispose()
     owner = Database(create_engine(_url(scram_cluster, OWNER, OWNER_PW)))
     schema.upgrade(owner.engine)
@@ -256,10 +257,14 @@ def test_admin_creates_disables_resets_and_the_person_can_or_cannot_sign_in(hall
         with connect(cluster, "temp1") as conn:
             assert conn.execute("SELECT username, must_change_password FROM counter_api.whoami()").fetchone() == (
                 "temp1", True)
+        live = connect(cluster, "temp1")
         with admin.write() as session:
             db_logins.set_active(session, "temp1", False)
         with pytest.raises(psycopg.OperationalError):
             connect(cluster, "temp1")
+        with pytest.raises(psycopg.OperationalError):  # the session that was open ended too
+            live.execute("SELECT 1")
+        live.close()
         with admin.write() as session:
             db_logins.set_active(session, "temp1", True)
             db_logins.reset_password(session, "temp1", NEW_PW)

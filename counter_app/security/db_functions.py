@@ -378,6 +378,11 @@ API = [
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
         EXECUTE format('ALTER ROLE %I %s', login, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+        -- NOLOGIN stops new sessions only; the open ones end too where the owner may signal them
+        -- (GRANT pg_signal_backend TO the owner)
+        IF NOT p_active AND pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') THEN
+            PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = login;
+        END IF;
         UPDATE public.user_account SET active = p_active,
             failed_attempts = CASE WHEN p_active THEN 0 ELSE failed_attempts END,
             locked_until = CASE WHEN p_active THEN NULL ELSE locked_until END
