@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from counter_app.security.db_functions import API, API_GRANTS, COUNTER_ROLES, HELPERS, STAFF, VIEW_HELPERS
+from counter_app.security.db_logins import group_role as group
 
 GROUPS = (STAFF, *COUNTER_ROLES)
 INS, UPD, DEL = "INSERT", "UPDATE", "DELETE"
@@ -83,10 +84,6 @@ FULL_WHEN = {
 APPLICATION_IDENTITY = ("id", "hall_id", "window_id", "clerk_id", "accepted_at")
 # stamped from session_user: table -> which identity columns it has
 STAMPED = {"audit_entry": "username", "export_record": "username", "print_record": "user_id"}
-
-
-def group(role: str, database: str) -> str:
-    return f"{database}:{role}"
 
 
 def _run(conn: Connection, sql: str) -> None:
