@@ -13,6 +13,9 @@ database is the boundary behind them. What it guarantees whatever the client sen
 - Full ID numbers and phones: the base columns are not readable by any counter group; the views of the
   same names in ``counter_api`` (first on a counter login's ``search_path``) mask them per row, except
   for a clerk's own case in hand and during an unmasked export with a recorded reason.
+No row-level security: every role may find every case (search, progress, registers), so rows stay
+visible and what differs per row is whether its numbers are shown in full, which the views decide; a
+policy that hid rows would also hide them from the searches that must work.
 Tables added later get nothing (no default grants) until they are added here, so nothing is silently
 open; ``tests/test_pg_security_boundary.py`` fails for a table missing from ``TABLES``.
 """
