@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from counter_app.hall import hall
-from counter_app.infra import clock
+from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor, this_pc
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
@@ -64,11 +64,12 @@ def _account(session: Session, user: User) -> Account:
     if user.window_id is not None:
         window_no = session.scalar(select(CounterWindow.number).where(CounterWindow.id == user.window_id))
     return Account(user.id, user.username, user.name, user.role, window_no, user.active,
-                   user.must_change_password, user.locked_until, user.last_login_at, user.created_at)
+                   user.must_change_password, users.locked_until(session, user.id), user.last_login_at,
+                   user.created_at)
 
 
 def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == users.normal_username(username)))
     if user is None:
         raise NotFound(f"用户 {username} 不存在")
     return user
@@ -120,8 +121,9 @@ def update_account(
     """Change name, role and default window; the last active admin keeps the admin role."""
     _manage(db, actor, username)
     errors = {}
-    if not (name or "").strip():
-        errors["name"] = "请填写姓名"
+    problem = users.name_problem(name)
+    if problem:
+        errors["name"] = problem
     if role not in ROLES:
         errors["role"] = "请选择角色"
     if errors:
@@ -136,7 +138,7 @@ def update_account(
             if window_id is None:
                 raise UserError(f"窗口 {window_no} 不存在", field="window")
         old = {"name": user.name, "role": user.role, "window_id": user.window_id}
-        user.name, user.role, user.window_id = name.strip(), role, window_id
+        user.name, user.role, user.window_id = text_checks.cleaned(name), role, window_id
         new = {"name": user.name, "role": user.role, "window_id": user.window_id}
         changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
         if changed:
@@ -167,21 +169,20 @@ def enable_account(db: Database, actor: Actor, username: str) -> Account:
         if user.active:
             raise UserError(f"用户 {username} 已经是启用状态")
         user.active = True
-        user.failed_attempts = 0
-        user.locked_until = None
+        users.clear_locks(session, user.id)
         audit.record(session, actor, "user_enable", "user", user.id, detail={"username": username})
         return _account(session, user)
 
 
 def unlock_account(db: Database, actor: Actor, username: str) -> Account:
-    """Lift a lock-out after too many wrong passwords before it runs out by itself."""
+    """Lift a lock-out after too many wrong passwords (on every PC) before it runs out by itself:
+    a stranger typing wrong passwords cannot keep an admin out while another admin is there."""
     _manage(db, actor, username)
     with db.write() as session:
         user = _user(session, username)
-        if not (user.locked_until and user.locked_until > clock.now()) and not user.failed_attempts:
+        if users.locked_until(session, user.id) is None:
             raise UserError(f"用户 {username} 没有被锁定")
-        user.failed_attempts = 0
-        user.locked_until = None
+        users.clear_locks(session, user.id)
         audit.record(session, actor, "user_unlock", "user", user.id, detail={"username": username})
         return _account(session, user)
 
@@ -210,8 +211,7 @@ def reset_password(db: Database, actor: Actor, username: str, password: str | No
             raise UserError(problem, field="password")
         user.password_hash = users.hash_password(password)
         user.must_change_password = True
-        user.failed_attempts = 0
-        user.locked_until = None
+        users.clear_locks(session, user.id)
         audit.record(session, actor, "user_reset", "user", user.id, detail={"username": username})
     return password
 
