@@ -39,6 +39,8 @@ FORMATS = ("pdf", "docx")
 ACTIONS = ("print", "reprint", "preview", "save_pdf", "save_docx")
 ACTION_LABELS = {"print": "打印", "reprint": "补打", "preview": "预览", "save_pdf": "另存PDF", "save_docx": "另存Word"}
 OUTCOME_LABELS = {"ok": "成功", "failed": "失败", "cancelled": "已取消"}
+# every electronic signature is sealed at once (signing.signed_documents.sign): "signed" means sealed
+SIGNING_LABELS = {"sealed": "已签署·已盖章", "unsigned": "未签署", "paper": "纸质签字", "none": "无需签署"}
 _AUDIT_ACTIONS = {"print": "print", "reprint": "reprint", "preview": "preview_document",
                   "save_pdf": "save_document", "save_docx": "save_document"}
 
@@ -74,6 +76,13 @@ class DocumentEntry:
     last_printed_at: object | None
     last_printer: str
     outdated: bool = False  # printed, then the application was edited: the paper says something else
+    signing: str = ""  # SIGNING_LABELS: signed and sealed, not signed yet, on paper, nothing to sign
+    signed_at: object | None = None
+
+    @property
+    def signing_label(self) -> str:
+        label = SIGNING_LABELS.get(self.signing, "")
+        return f"{label} {self.signed_at:%Y-%m-%d %H:%M}" if self.signing == "sealed" and self.signed_at else label
 
     @property
     def state(self) -> str:
@@ -216,7 +225,11 @@ def overview(db: Database, actor: Actor, application_id: int) -> Overview:
 
 
 def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=None) -> list[DocumentEntry]:
-    """Every document of the counter set, whether it belongs to this application, and its prints."""
+    """Every document of the counter set, whether it belongs to this application, its prints and
+    whether it is signed."""
+    from counter_app.signing.copies import latest_signed
+    from counter_app.signing.signed_documents import PAPER_SETTING
+
     with db.read() as session:
         checked = snapshot is not None
         snapshot = snapshot or forms.collect(session, application_id)
@@ -229,6 +242,8 @@ def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=
         last_edit = session.scalar(
             select(func.max(AuditEntry.at)).where(AuditEntry.action == "edit", AuditEntry.target_type == "application",
                                                   AuditEntry.target_id == str(application_id), AuditEntry.outcome == "ok"))
+        signed = latest_signed(session, application_id)
+        paper = set(hall.get_setting(session, PAPER_SETTING, snapshot.hall.id) or [])
     if not checked:
         _require_print(db, actor, "application", snapshot.number)
     entries = []
@@ -240,18 +255,30 @@ def list_documents(db: Database, actor: Actor, application_id: int, *, snapshot=
             prints=len(printed), last_printed_at=printed[-1].at if printed else None,
             last_printer=printed[-1].printer if printed else "",
             outdated=bool(printed and last_edit is not None and last_edit > printed[-1].at),
+            signing=_signing(snapshot, doc, signed.get(doc), paper) if reason is None else "",
+            signed_at=signed[doc].signed_at if doc in signed else None,
         ))
     return entries
+
+
+def _signing(snapshot, doc: str, signed, paper: set[str]) -> str:
+    from counter_app.printing import pdf
+
+    if signed is not None:
+        return "sealed"
+    if not pdf.has_signature_box(forms.build(snapshot, doc)):
+        return "none"
+    return "paper" if doc in paper else "unsigned"
 
 
 def _render_model(model, fmt: str, settings: dict, signed=None) -> tuple[bytes, tuple[str, ...]]:
     from counter_app.printing import pdf, word
 
+    mark, note = signed or (None, "")  # a signed document reprints as a marked copy, in either format
     if fmt == "pdf":
-        mark, note = signed or (None, "")  # a signed document reprints as a marked copy
         return (pdf.render_pdf(model, settings, signature=mark, copy_note=note),
                 tuple(pdf.missing_characters(model, settings=settings)))
-    return word.render_docx(model, settings), ()
+    return word.render_docx(model, settings, copy_note=note), ()
 
 
 def render(db: Database, actor: Actor, application_id: int, doc: str, fmt: str = "pdf") -> Rendered:

@@ -48,6 +48,7 @@ def enterprise_increase(**overrides) -> AcceptanceInput:
         agent_cert_type="id_card",
         agent_cert_number=resident_id(33),
         agent_mobile="13600001111",
+        agent_address="福州市台江区江滨中大道8号2单元301",
         vat_taxpayer_number=CREDIT_CODE,
         vat_bank="中国工商银行福州仓山支行",
         vat_account="1402023309000123456",

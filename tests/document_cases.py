@@ -56,7 +56,7 @@ def _hv(seed: int, name: str, importance: str, **extra) -> AcceptanceInput:
 
 
 AGENT = dict(has_agent=True, agent_name="陈小平", agent_cert_type="id_card", agent_cert_number=resident_id(33),
-             agent_mobile="13600001111")
+             agent_mobile="13600001111", agent_address="福州市台江区江滨中大道8号2单元301")
 
 
 def cases() -> dict[str, AcceptanceInput]:
@@ -137,7 +137,8 @@ if __name__ == "__main__":  # pragma: no cover - a reading aid, see the module d
         from counter_app import documents
         from counter_app.tracking import handover
 
-        batch = handover.create_batch(database, hall_actors["clerk1"], list(case_ids.values()))
+        batch = handover.create_batch(database, hall_actors["clerk1"], list(case_ids.values()),
+                                      unprinted_reasons=dict.fromkeys(case_ids.values(), "样张：单据另行打印"))
         for fmt in ("pdf", "docx"):
             item = documents.render_handover_document(database, hall_actors["clerk1"], batch.id, fmt)
             (Path(target) / f"交接清单.{fmt}").write_bytes(item.data)

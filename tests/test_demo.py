@@ -151,6 +151,25 @@ def test_every_business_type_in_every_stage_and_terminated(demo):
     assert demo.report.uncovered == []
 
 
+def test_transfers_and_renames_name_the_previous_holder_and_print_it(demo):
+    """过户/更名 carry a 原户名 that is not the new holder's name (a renamed person keeps the surname);
+    no other business has one; the printed form shows it."""
+    from counter_app import forms
+
+    with demo.db.read() as s:
+        rows = s.execute(select(Application.id, Application.business_type, Application.previous_holder_name,
+                                Customer.name, Customer.kind)
+                         .join(Customer, Customer.id == Application.customer_id)).all()
+        changes = [r for r in rows if r.business_type in ("transfer", "rename")]
+        assert changes and all(r.previous_holder_name and r.previous_holder_name != r.name for r in changes)
+        assert all(r.previous_holder_name[:1] == r.name[:1] for r in changes
+                   if r.business_type == "rename" and r.kind == "person")
+        assert not any(r.previous_holder_name for r in rows if r.business_type not in ("transfer", "rename"))
+        form = forms.build(forms.collect(s, changes[0].id), "form")
+    printed = {f.label.lstrip("*"): f.value for section in form.sections for f in section.fields}
+    assert printed["原户名"] == changes[0].previous_holder_name
+
+
 def test_demo_staff_can_sign_in(demo):
     from counter_app.security import credentials as users
 

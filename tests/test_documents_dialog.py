@@ -77,7 +77,7 @@ def wait_job(qtbot, dlg):
 
 def test_lists_the_set_and_previews_the_first_document(qtbot, dialog):
     titles = [dialog.doc_list.item(i).text() for i in range(dialog.doc_list.count())]
-    assert titles[0] == "用电业务办理告知书（未打印）"
+    assert titles[0] == "用电业务办理告知书（未打印；未签署）"
     assert titles[4].startswith("授权委托书（不适用")
     assert not dialog.doc_list.item(4).flags() & Qt.ItemFlag.ItemIsEnabled
     assert dialog.pdf_document.status() == QPdfDocument.Status.Ready and dialog.pdf_document.pageCount() >= 1
@@ -97,7 +97,7 @@ def test_print_all_in_one_action_then_reprint(qtbot, dialog, printer):
         (d, "print", "柜台打印机") for d in ("notice", "form", "commitment", "deferral", "receipt")]
     assert "已发送到打印机 柜台打印机（A4）" in dialog.last_message
     assert qt_print.remembered() == PrinterChoice("柜台打印机", "A4")
-    assert dialog.doc_list.item(0).text() == "用电业务办理告知书（已打印1次）"
+    assert dialog.doc_list.item(0).text() == "用电业务办理告知书（已打印1次；未签署）"
     assert dialog.history.rowCount() >= 5
 
     dialog.doc_list.setCurrentRow(3)  # later: reprint the 容缺承诺书 alone
@@ -279,11 +279,62 @@ def test_an_edit_after_printing_marks_the_prints_outdated(qtbot, dialog, printer
     acceptance.update(dialog.db, clerk, loaded.application_id, loaded.version, loaded.input)
     dialog.refresh()
     qtbot.waitUntil(lambda: "需重新打印" in dialog.doc_list.item(0).text(), timeout=10_000)
-    assert dialog.doc_list.item(0).text() == "用电业务办理告知书（需重新打印：打印后申请已修改）"
+    assert dialog.doc_list.item(0).text() == "用电业务办理告知书（需重新打印：打印后申请已修改；未签署）"
     clock.freeze(clock.now() + dt.timedelta(minutes=1))
     dialog.doc_list.setCurrentRow(0)
     dialog.print_current()
     wait_job(qtbot, dialog)
     dialog.refresh()
-    qtbot.waitUntil(lambda: dialog.doc_list.item(0).text() == "用电业务办理告知书（已打印2次）", timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.doc_list.item(0).text() == "用电业务办理告知书（已打印2次；未签署）", timeout=10_000)
     assert "需重新打印" in dialog.doc_list.item(1).text()  # the others still are
+
+
+def test_the_list_shows_whether_each_document_is_signed(qtbot, hall_db, frozen_now, printer, monkeypatch, tmp_path):
+    """From the main window's 单据打印 page: a document signed on the screen says 已签署·已盖章 with
+    the time, one the hall keeps on paper 纸质签字, the others 未签署, the receipt 无需签署."""
+    from counter_app.signing import certificates as seal_certificates
+    from counter_app.signing import signed_documents
+    from counter_app.signing.signature_pad import sample_signature
+    from counter_app.ui.main_window import MainWindow
+    from tests.qt_helpers import type_text
+
+    db, actors = hall_db
+    clerk = actors["clerk1"]
+    seal_certificates.create_trial(db, actors["admin1"], "trial-passphrase")
+    signed_documents.set_paper_docs(db, actors["admin1"], ["commitment"])
+    app_id = add_case(db, clerk, name="郑十", deferred=("property_proof",))
+    signed_documents.sign(db, clerk, app_id, "form", sample_signature(1))
+    window = MainWindow(db, clerk)
+    qtbot.addWidget(window)
+    page = window.page("documents")
+    page.activate()
+    with db.read() as session:
+        from counter_app.models import Application
+
+        number = session.get(Application, app_id).number
+    type_text(page.number_edit, number)
+    press(page.number_edit, Qt.Key.Key_Return)
+    settle(qtbot)
+    dialog = page.dialog
+    assert dialog is not None
+    texts = {dialog.doc_list.item(i).data(Qt.ItemDataRole.UserRole): dialog.doc_list.item(i).text()
+             for i in range(dialog.doc_list.count())}
+    assert texts["form"] == f"用电申请表（未打印；已签署·已盖章 {frozen_now:%Y-%m-%d %H:%M}）"
+    assert texts["notice"] == "用电业务办理告知书（未打印；未签署）"
+    assert texts["commitment"].endswith("（未打印；纸质签字）")
+    assert texts["receipt"].endswith("（未打印；无需签署）")
+    assert texts["proxy"].startswith("授权委托书（不适用")
+    # the signed form saved as Word from here is a marked copy (the sealed PDF is the original)
+    import docx
+
+    rows = [dialog.doc_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.doc_list.count())]
+    dialog.doc_list.setCurrentRow(rows.index("form"))
+    settle(qtbot)
+    target = tmp_path / "申请表.docx"
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(target), ""))
+    dialog.save_current_docx()
+    settle(qtbot)
+    word = docx.Document(str(target))
+    assert any(p.text.startswith("【副 本：本单据已于") for p in word.paragraphs)
+    assert "原件为签章PDF" in "".join(p.text for p in word.sections[0].footer.paragraphs)
+    dialog.close()

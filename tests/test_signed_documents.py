@@ -156,6 +156,29 @@ def test_reprint_of_a_signed_document_says_it_is_a_copy(sealed_hall):
     assert "副本" not in text_of(documents.render(db, clerk, app_id, "notice").data)
 
 
+def _docx_texts(data: bytes) -> tuple[str, list[str]]:
+    """The body text and the footers' texts (first page and the others) of a Word file."""
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    body = "".join(p.text for p in document.paragraphs)
+    return body, ["".join(p.text for p in footer.paragraphs) for s in document.sections
+                  for footer in (s.first_page_footer, s.footer)]
+
+
+def test_word_reprint_of_a_signed_document_says_it_is_a_copy_on_every_page(sealed_hall):
+    db, actors, app_id, _info = sealed_hall
+    clerk = actors["clerk1"]
+    body, headers = _docx_texts(documents.render(db, clerk, app_id, "form", "docx").data)
+    assert "副 本" not in body and not any("副 本" in h for h in headers)
+    signed_documents.sign(db, clerk, app_id, "form", sample_signature(2))
+    body, headers = _docx_texts(documents.render(db, clerk, app_id, "form", "docx").data)
+    assert "【副 本：本单据已于" in body and "原件为签章PDF】" in body
+    assert len(headers) == 2 and all("副 本：本单据已于" in h and "原件为签章PDF" in h for h in headers)
+    body, headers = _docx_texts(documents.render(db, clerk, app_id, "notice", "docx").data)
+    assert "副 本" not in body and not any("副 本" in h for h in headers)
+
+
 def test_signed_documents_are_kept_in_either_database(db, actors, frozen_now):
     """The sealed PDF and the signature image live in the shared database (bytea on PostgreSQL)."""
     seal_certificates.create_trial(db, actors["admin1"], "trial-passphrase")

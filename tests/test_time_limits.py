@@ -65,11 +65,16 @@ def test_sql_and_python_agree_on_warning_levels(db, actors, today):
             cal = hall_mod.work_calendar(s, c1.hall_id)
             day = today.date() - dt.timedelta(days=30)
             while day <= today.date():
-                for bt, stage in (("lv_res_new", "survey"), ("hv_new", "plan_reply"), ("lv_res_new", "accept")):
+                # 装表接电 with and without 外线工程: the stage limit (and so yellow) differs, 3 or 12 days
+                for bt, stage, external in (("lv_res_new", "survey", None), ("hv_new", "plan_reply", None),
+                                            ("lv_res_new", "accept", None), ("lv_res_new", "connect", True),
+                                            ("lv_res_new", "connect", False)):
                     start = dt.datetime.combine(day, dt.time(10))
-                    make_accepted(s, window_id=c1.window_id, clerk_id=c1.user_id, business_type=bt, stage=stage,
-                                  accepted_at=start - dt.timedelta(days=1), stage_started=start,
-                                  due=today.date() + dt.timedelta(days=30))
+                    app = make_accepted(s, window_id=c1.window_id, clerk_id=c1.user_id, business_type=bt,
+                                        stage=stage, accepted_at=start - dt.timedelta(days=1), stage_started=start,
+                                        stage_due=cal.add_workdays(start, 12).day if external else None,
+                                        due=today.date() + dt.timedelta(days=30))
+                    app.external_works = external
                 day += dt.timedelta(days=1)
         with db.read() as s:
             limits = time_limits.stage_limits(s, c1.hall_id)
@@ -88,7 +93,12 @@ def test_sql_and_python_agree_on_warning_levels(db, actors, today):
                     python[app.id] = status.level
         assert sql == python
         assert set(python.values()) == {"red", "yellow"}
-        assert len(apps) > 80
+        assert len(apps) > 140
+        # the same start day: yellow at 3 days without external works, still green with them
+        by_kind = {(a.current_stage, a.external_works, a.stage_events[-1].started_at.date()): python.get(a.id, "green")
+                   for a in apps if a.current_stage == "connect"}
+        assert any(level == "yellow" and by_kind.get(("connect", True, day)) == "green"
+                   for (_stage, external, day), level in by_kind.items() if external is False)
     finally:
         clock.freeze(None)
 

@@ -123,6 +123,14 @@ def test_enterprise_increase_through_an_agent(qtbot, hall_db):
     v.optional_section.set_expanded(True)
     type_text(e["vat_taxpayer_number"], CREDIT_CODE)
     type_text(e["vat_bank"], "中国工商银行福州仓山支行")
+    # the 授权委托书 needs the agent's address: refused at its field until it says where
+    save_and_wait(qtbot, page)
+    assert v.rows["agent_address"].error.text() == "请填写经办人联系地址"
+    type_text(e["agent_address"], "台江区")
+    save_and_wait(qtbot, page)
+    assert v.rows["agent_address"].error.text().startswith("经办人联系地址过短")
+    e["agent_address"].clear()
+    type_text(e["agent_address"], "福州市台江区江滨中大道8号2单元301")
     save_and_wait(qtbot, page)
 
     assert v.banner.kind == "success", v.banner.plain
@@ -138,6 +146,11 @@ def test_enterprise_increase_through_an_agent(qtbot, hall_db):
         assert app.vat_bank == "中国工商银行福州仓山支行"
         states = {m.code: m.state for m in app.materials}
         assert states["proxy"] == "received" and states["equipment_list"] == "deferred"
+        assert app.agent_address == "福州市台江区江滨中大道8号2单元301"
+        from counter_app import forms
+
+        letter = forms.build(forms.collect(s, app.id), "proxy")
+    assert ("联系地址", "福州市台江区江滨中大道8号2单元301") in [(f.label, f.value) for f in letter.agent]
 
 
 def test_known_customer_prefills_and_marks_on_file(qtbot, hall_db):

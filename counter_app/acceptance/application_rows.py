@@ -10,19 +10,17 @@ from sqlalchemy.orm import Session
 
 from counter_app.acceptance.clerk_input import REUSABLE_MATERIALS
 from counter_app.acceptance.input_checks import Checked
-from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall
 from counter_app.infra.context import Actor
 from counter_app.models import Application, Certificate, Commitment, Customer, Material, MaterialOnFile
+from counter_app.tracking import time_limits
 
 
 def set_deadlines(session: Session, application: Application, hall_id: int, calendar) -> None:
     """Stage and whole-process deadlines of an application at 受理 (working days from accepted_at)."""
-    bt = catalog_mod.load().business_type(application.business_type)
     accept_limit = hall.stage_limit(session, hall_id, application.business_type, "accept")
     stage_due = calendar.add_workdays(application.accepted_at, accept_limit)
-    important = catalog_mod.is_important(application.load_importance)
-    total_due = calendar.add_workdays(application.accepted_at, bt.total_limit_for(important))
+    total_due = time_limits.promised_deadline(calendar, application)  # the one rule (外线工程 too)
     application.stage_due_date = stage_due.day
     application.due_date = total_due.day
     application.due_estimated = stage_due.estimated or total_due.estimated

@@ -40,6 +40,7 @@ LABELS: dict[str, str] = {
     "agent_cert_type": "经办人证件类型",
     "agent_cert_number": "经办人证件号码",
     "agent_mobile": "经办人手机",
+    "agent_address": "经办人联系地址",
     "vat_taxpayer_number": "纳税人识别号",
     "vat_bank": "开户银行",
     "vat_account": "银行账号",
@@ -58,7 +59,7 @@ _CERT_COLUMNS = {"holder_name": Certificate.holder_name, "cert_address": Certifi
                  "cert_issuer": Certificate.issuer}
 _APP_FIELDS = ("account_number", "address_district", "address_detail", "mailing_address", "contact_name",
                "contact_phone", "industry", "project_name", "legal_rep_name", "legal_rep_id_number",
-               "agent_name", "agent_cert_number", "vat_taxpayer_number", "vat_bank", "vat_account",
+               "agent_name", "agent_cert_number", "agent_address", "vat_taxpayer_number", "vat_bank", "vat_account",
                "vat_address", "vat_phone", "green_reason", "green_manager", "remarks", "internal_note",
                "previous_holder_name", "supply_mode", "security_load", "main_equipment", "planned_load")
 MAX_LEN = {name: column_length(column) or TEXT_COLUMN_MAX for name, column in
@@ -107,6 +108,7 @@ class AcceptanceInput:
     agent_cert_type: str = "id_card"
     agent_cert_number: str = ""
     agent_mobile: str = ""
+    agent_address: str = ""
 
     vat_taxpayer_number: str = ""
     vat_bank: str = ""

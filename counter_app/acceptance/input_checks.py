@@ -40,6 +40,7 @@ from counter_app.infra import text_checks
 from counter_app.infra.date_checks import DateOutOfRange
 from counter_app.infra.errors import UserError, ValidationFailed
 
+_HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")  # a Chinese address names places in Han characters
 _TEXT_FIELDS = ("account_number", "address_district", "address_detail", "mailing_address", "contact_name",
                 "project_name", "legal_rep_name", *VAT_FIELDS)
 
@@ -334,7 +335,7 @@ class _Checks:
     def agent(self) -> None:
         """The 经办人 who came instead of the customer."""
         inp, app, errors = self.inp, self.app, self.errors
-        app.update(agent_name="", agent_cert_type="", agent_cert_number="", agent_mobile="")
+        app.update(agent_name="", agent_cert_type="", agent_cert_number="", agent_mobile="", agent_address="")
         if not inp.has_agent:
             return
         app["agent_name"] = self.text("agent_name", required=True)
@@ -354,6 +355,11 @@ class _Checks:
         if problem:
             errors["agent_mobile"] = "经办人" + problem if agent_mobile else problem
         app["agent_mobile"] = agent_mobile
+        # the 授权委托书 gives the agent's address: somewhere a letter reaches, not a bare district
+        address = self.text("agent_address", required=True)
+        if address and "agent_address" not in errors and (len(address) < 6 or not _HAN.search(address)):
+            errors["agent_address"] = "经办人联系地址过短，请填写到街道门牌（如 福州市鼓楼区五四路100号）"
+        app["agent_address"] = address
 
     def green_channel(self) -> None:
         self.app["green_channel"] = bool(self.inp.green_channel)

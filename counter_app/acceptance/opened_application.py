@@ -63,6 +63,7 @@ def as_input(application: Application) -> AcceptanceInput:
             "agent_name",
             "agent_cert_number",
             "agent_mobile",
+            "agent_address",
             "vat_taxpayer_number",
             "vat_bank",
             "vat_account",

@@ -55,6 +55,8 @@ class ConfirmationState:
     confirmed: bool  # a confirmation of the data as stored now
     sheet: CustomerSheet  # what the customer checks (masked for the customer screen)
     last: Answer | None
+    # lines that differ from what the customer confirmed before (a reopened, changed case), in order
+    changed: tuple[str, ...] = ()
 
     @property
     def printable(self) -> bool:
@@ -91,15 +93,37 @@ def _confirmed(session: Session, application_id: int, fingerprint: str) -> bool:
         CustomerConfirmation.fingerprint == fingerprint).limit(1)) is not None
 
 
+def line_hashes(sheet: CustomerSheet) -> dict[str, str]:
+    """Per line, a short hash of the unmasked value: enough to tell a change, no personal data."""
+    import hashlib
+
+    return {line.code: hashlib.sha256(f"{line.code}\x00{line.full}".encode()).hexdigest()[:16]
+            for line in sheet.lines}
+
+
+def _changed(session: Session, application_id: int, sheet: CustomerSheet) -> tuple[str, ...]:
+    """Lines of ``sheet`` that differ from the last confirmation (added or changed lines count)."""
+    before = session.scalar(select(CustomerConfirmation.line_hashes).where(
+        CustomerConfirmation.application_id == application_id, CustomerConfirmation.outcome == "confirmed",
+        CustomerConfirmation.line_hashes.is_not(None))
+        .order_by(CustomerConfirmation.at.desc(), CustomerConfirmation.id.desc()).limit(1))
+    if not before:
+        return ()
+    now = line_hashes(sheet)
+    return tuple(code for code in now if before.get(code) != now[code])
+
+
 def _state(session: Session, application: Application) -> ConfirmationState:
     sheet = stored_sheet(session, application)
     last = _last(session, application.id)
+    confirmed = _confirmed(session, application.id, customer_view.fingerprint(sheet))
     return ConfirmationState(
         application_id=application.id, number=application.number,
         required=is_required(session, application),
-        confirmed=_confirmed(session, application.id, customer_view.fingerprint(sheet)),
+        confirmed=confirmed,
         sheet=sheet,
         last=Answer(last.outcome, last.method, last.field, last.at) if last else None,
+        changed=() if confirmed else _changed(session, application.id, sheet),
     )
 
 
@@ -133,6 +157,7 @@ def record(db: Database, actor: Actor, application_id: int, outcome: str, method
         session.add(CustomerConfirmation(
             application_id=application.id, outcome=outcome, method=method,
             field=field if outcome == "correction" else "", fingerprint=customer_view.fingerprint(sheet),
+            line_hashes=line_hashes(sheet),
             at=now, user_id=actor.user_id, window_id=actor.window_id, pc=actor.pc[:120],
         ))
         action = "customer_confirm" if outcome == "confirmed" else "customer_correction"

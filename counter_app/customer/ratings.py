@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -50,8 +51,10 @@ REASONS = (
 )
 FOLLOW_UP_WORKING_DAYS = 15
 VISIT_RESULTS = {"satisfied": "满意", "basic": "基本满意", "dissatisfied": "仍不满意"}
-SOURCE_LABELS = {"screen": "客户屏", "timeout": "超时未评", "external": "外部评价器"}
-MAX_COMMENT = 500
+SOURCE_LABELS = {"screen": "客户屏", "timeout": "超时未评", "external": "外部评价器",
+                 "clerk": "受理员代录（本机无客户屏）"}
+MAX_COMMENT = 200  # about two lines on the customer screen: what a customer says in a sentence or two
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 ENV_SYSTEM = "COUNTER_APP_EVALUATION_SYSTEM"
 
 
@@ -60,6 +63,14 @@ class RatingInput:
     level: str
     reasons: tuple[str, ...] = ()
     comment: str = ""
+    comment_by_clerk: bool = False  # typed by the clerk as the customer said it
+
+
+def clean_comment(text: str) -> str:
+    """A free-text comment as stored: control and invisible formatting characters (line breaks,
+    zero-width and bidirectional marks) become spaces, runs of spaces one, ends trimmed. The length
+    is checked by ``validate`` on the cleaned text, so what the customer saw is what is counted."""
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()
 
 
 def validate(inp: RatingInput) -> None:
@@ -71,8 +82,8 @@ def validate(inp: RatingInput) -> None:
         errors["reasons"] = f"未知的原因：{'、'.join(unknown)}"
     elif inp.reasons and inp.level not in BAD:
         errors["reasons"] = "只有“不满意”“非常不满意”需要勾选原因"
-    if len(inp.comment or "") > MAX_COMMENT:
-        errors["comment"] = f"意见建议最多 {MAX_COMMENT} 字"
+    if len(clean_comment(inp.comment)) > MAX_COMMENT:
+        errors["comment"] = f"意见建议最多 {MAX_COMMENT} 字（当前 {len(clean_comment(inp.comment))} 字）"
     if errors:
         raise ValidationFailed(errors)
 
@@ -187,19 +198,24 @@ def record(db: Database, actor: Actor, application_id: int, inp: RatingInput, *,
     """Store the customer's rating (one per application); a 差评 opens its follow-up."""
     require(db, actor, Perm.ACCEPT, target_type="application", target_id=str(application_id))
     validate(inp)
-    return _store(db, actor, application_id, inp.level, tuple(inp.reasons), (inp.comment or "").strip(),
-                  requested_at=requested_at, source=source, system=system)
+    if source not in SOURCE_LABELS or source == "timeout":
+        raise ValidationFailed({"source": f"未知的评价来源：{source}"})
+    comment = clean_comment(inp.comment)
+    return _store(db, actor, application_id, inp.level, tuple(inp.reasons), comment,
+                  requested_at=requested_at, source=source, system=system,
+                  comment_by_clerk=bool(comment) and (inp.comment_by_clerk or source == "clerk"))
 
 
 def record_not_rated(db: Database, actor: Actor, application_id: int, *, requested_at: dt.datetime) -> RatingResult:
     """No answer in time: 未评价 (it counts neither as satisfied nor as 差评)."""
     require(db, actor, Perm.ACCEPT, target_type="application", target_id=str(application_id))
     return _store(db, actor, application_id, NOT_RATED, (), "", requested_at=requested_at, source="timeout",
-                  system=None)
+                  system=None, comment_by_clerk=False)
 
 
 def _store(db: Database, actor: Actor, application_id: int, level: str, reasons: tuple[str, ...], comment: str,
-           *, requested_at: dt.datetime, source: str, system: EvaluationSystem | None) -> RatingResult:
+           *, requested_at: dt.datetime, source: str, system: EvaluationSystem | None,
+           comment_by_clerk: bool) -> RatingResult:
     def work(session: Session) -> tuple[RatingResult, RatingEvent]:
         application = session.get(Application, application_id)
         if application is None:
@@ -209,7 +225,8 @@ def _store(db: Database, actor: Actor, application_id: int, level: str, reasons:
         now = clock.now()
         rating = ServiceRating(
             application_id=application_id, clerk_id=actor.user_id, window_id=actor.window_id, level=level,
-            reasons=list(reasons), comment=comment, source=source, requested_at=requested_at,
+            reasons=list(reasons), comment=comment, comment_by_clerk=comment_by_clerk, source=source,
+            requested_at=requested_at,
             rated_at=None if level == NOT_RATED else now,
         )
         session.add(rating)
@@ -223,6 +240,7 @@ def _store(db: Database, actor: Actor, application_id: int, level: str, reasons:
             session.flush()
         audit.record(session, actor, "rating", "application", application.number, at=now,
                      detail={"level": level, "label": LEVEL_LABELS[level], "source": source,
+                             **({"comment_by_clerk": True} if comment_by_clerk else {}),
                              **({"reasons": list(reasons)} if reasons else {})})
         hall = session.get(Hall, application.hall_id)
         window = session.get(CounterWindow, actor.window_id) if actor.window_id else None

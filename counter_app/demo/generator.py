@@ -943,11 +943,14 @@ class _Generator:
         if plan.forced and bt.is_high_voltage and not person:
             green = True
         contact_name, contact_mobile = c.name, c.mobile
-        agent_name = agent_number = agent_mobile = ""
+        agent_name = agent_number = agent_mobile = agent_address = ""
         if agent:
             agent_name, agent_sex = data.person_name(rng, rare_ratio=0.01)
             agent_number, _ = data.resident_id(rng, sex=agent_sex, today=self.today, min_age=20, max_age=60)
             agent_mobile = data.mobile(rng)
+            # its own random stream: the rest of the demo stays what it was for a given seed
+            district, detail, _urban = data.residential_address(random.Random(f"{self.options.seed}/agent/{agent_number}"))
+            agent_address = f"{district}{detail}"
         if not person:
             contact_name, contact_mobile = (agent_name, agent_mobile) if agent else (c.legal_rep_name, c.mobile)
         vat = not person and not c.individual and c.cert_type == "business_licence" and rng.random() < 0.6
@@ -963,14 +966,26 @@ class _Generator:
             "contact_phone": c.phone,
             "legal_rep_name": c.legal_rep_name, "legal_rep_id_number": c.legal_rep_id,
             "agent_name": agent_name, "agent_cert_type": "id_card" if agent else "", "agent_cert_number": agent_number,
-            "agent_mobile": agent_mobile,
+            "agent_mobile": agent_mobile, "agent_address": agent_address,
             "vat_taxpayer_number": c.number if vat else "", "vat_bank": rng.choice(data.BANKS) if vat else "",
             "vat_account": data.bank_account(rng) if vat else "", "vat_address": address if vat else "",
             "vat_phone": (c.phone or data.fixed_phone(rng)) if vat else "",
             "green_channel": green, "green_reason": rng.choice(GREEN_REASONS) if green else "",
             "green_manager": rng.choice(GREEN_MANAGERS) if green else "",
             "remarks": rng.choice(REMARKS),
+            "previous_holder_name": self._previous_holder(bt.code, c),
         }
+
+    def _previous_holder(self, code: str, c: CustomerInfo) -> str:
+        """原户名 of a 过户 (another holder) or 更名 (the same holder's former name); its own random
+        stream, so the rest of the demo stays what it was for a given seed."""
+        if code not in ("transfer", "rename"):
+            return ""
+        rng = random.Random(f"{self.options.seed}/previous-holder/{c.id}/{code}")
+        if c.kind == "person":
+            other, _sex = data.person_name(rng, rare_ratio=0.02)
+            return other if code == "transfer" else c.name[:1] + other[1:]
+        return data.organisation(rng, "350102")["name"]
 
     # --- staff, blacklist, records ------------------------------------------------------------------
 

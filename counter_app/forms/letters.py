@@ -119,6 +119,7 @@ def proxy(s: AppSnapshot) -> ProxyLetter:
         Field("受托人（代理人）", s.agent_name),
         Field("联系电话", s.agent_mobile),
         Field(s.agent_cert_label or "证件号码", s.agent_cert_number, wide=True),
+        Field("联系地址", s.agent_address, wide=True),
     )
     body = _wording(s.hall.text("proxy_body", agent=s.agent_name, agent_cert=s.agent_cert_label or "证件",
                                 agent_number=s.agent_cert_number), s)

@@ -59,6 +59,9 @@ def total_limit(snapshot: AppSnapshot) -> str:
     known after the survey (外线工程, 获得电力 2025)."""
     counted = "自受理之日起按工作日计算，不含客户自身原因延误的时间"
     used = sum(days for code, _name, days in snapshot.stages)
+    if snapshot.external_works is not None and snapshot.total_limit_external and snapshot.external_days:
+        found = "需要外线工程" if snapshot.external_works else "无需外线工程"
+        return (f"全过程办理时限：经现场勘查{found}，不超过{snapshot.promised_limit}个工作日（{counted}）。")
     if snapshot.total_limit_external and snapshot.external_days:
         return (f"全过程办理时限：无需外线工程的不超过{snapshot.total_limit}个工作日（即上表各环节时限之和），"
                 f"需要外线工程的不超过{snapshot.total_limit_external}个工作日；是否需要外线工程在现场勘查后告知您"
@@ -73,7 +76,8 @@ def build(snapshot: AppSnapshot) -> Notice:
     if snapshot.due_date and not snapshot.is_terminated:
         expected = cn_date(snapshot.due_date) + ("（预估，以官方节假日安排为准）" if snapshot.due_estimated else "")
         if snapshot.total_limit_external and snapshot.external_days:
-            expected += "（无需外线工程时）"
+            expected += {None: "（无需外线工程时）", True: "（需要外线工程）", False: "（无需外线工程）"}[
+                snapshot.external_works]
     fees, commitments = hall.texts_for(snapshot.business_type)
     return Notice(
         header=snapshot.header("notice"),

@@ -53,10 +53,15 @@ def next_steps(s: AppSnapshot) -> tuple[str, ...]:
         steps.append("请在“容缺资料”表所列日期前将资料补交至营业厅，逾期未补交的业务将被终止办理。")
     if s.due_date:
         estimated = "（预估）" if s.due_estimated else ""
-        external = ""
-        if s.total_limit_external and s.external_days:
-            external = f"；需要外线工程的不超过{s.total_limit_external}个工作日，现场勘查后告知您"
-        steps.append(f"承诺办结日期：{cn_date(s.due_date)}{estimated}（全过程不超过{s.total_limit}个工作日{external}）。")
+        when = f"承诺办结日期：{cn_date(s.due_date)}{estimated}"
+        if s.external_works is not None and s.total_limit_external and s.external_days:
+            found = "需要外线工程" if s.external_works else "无需外线工程"
+            steps.append(f"{when}（经现场勘查{found}，全过程不超过{s.promised_limit}个工作日）。")
+        else:
+            external = ""
+            if s.total_limit_external and s.external_days:
+                external = f"；需要外线工程的不超过{s.total_limit_external}个工作日，现场勘查后告知您"
+            steps.append(f"{when}（全过程不超过{s.total_limit}个工作日{external}）。")
     return tuple(steps)
 
 

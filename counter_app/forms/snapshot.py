@@ -21,6 +21,7 @@ from counter_app.hall import catalog, hall
 from counter_app.infra import clock
 from counter_app.infra.errors import NotFound
 from counter_app.models import Application, CounterWindow, Hall, PrintRecord, User
+from counter_app.tracking import time_limits
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class AppSnapshot:
     agent_cert_label: str
     agent_cert_number: str
     agent_mobile: str
+    agent_address: str
 
     account_number: str
     usage_category: str
@@ -127,6 +129,8 @@ class AppSnapshot:
     terminated_reason: str = ""
     external_days: tuple[tuple[str, int], ...] = ()  # stage -> working days when external works are needed
     total_limit_external: int | None = None
+    external_works: bool | None = None  # recorded after the survey (None: not known yet)
+    promised_limit: int = 0  # the promise in force: total_limit, or the 外线工程 one once recorded
     first_printed: tuple[tuple[str, dt.datetime], ...] = ()  # document -> when its original was printed
 
     def header(self, code: str) -> DocHeader:
@@ -249,7 +253,11 @@ def collect(session: Session, application_id: int) -> AppSnapshot:
         catalog_materials=tuple((m.code, m.name, m.when, m.deferrable)
                                 for m in btype.materials_for(catalog.is_important(app.load_importance))),
         stages=stage_limits,
-        total_limit=btype.total_limit_for(catalog.is_important(app.load_importance)),
+        total_limit=time_limits.promised_days(btype, important=catalog.is_important(app.load_importance),
+                                              external_works=False),
+        external_works=app.external_works,
+        promised_limit=time_limits.promised_days(btype, important=catalog.is_important(app.load_importance),
+                                                 external_works=app.external_works),
         external_days=btype.external_works,
         total_limit_external=btype.total_limit_external,
         customer_kind=customer.kind,
@@ -264,6 +272,7 @@ def collect(session: Session, application_id: int) -> AppSnapshot:
         agent_cert_label=cert_label(app.agent_cert_type) if app.agent_cert_type in CERT_TYPES else app.agent_cert_type,
         agent_cert_number=app.agent_cert_number,
         agent_mobile=app.agent_mobile,
+        agent_address=app.agent_address,
         account_number=app.account_number,
         usage_category=app.usage_category,
         industry=app.industry,

@@ -37,6 +37,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # the progress page of an application, {number} replaced: the receipt's QR code holds it; empty:
     # the QR code holds the application number and its caption says so
     "progress_url_template": "",
+    "timestamp_url": "",  # RFC 3161 time-stamping authority for the hall seal (signing.pdf_seal)
     # per business type / stage overrides of catalog limits: {"lv_res_new": {"survey": 2}}
     "stage_limits": {},
     # applied capacity pre-filled for a residential 新装 (kW); the clerk may change it

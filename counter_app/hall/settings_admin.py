@@ -73,6 +73,7 @@ class HallSettings:
     # 告知书 texts per business group as the hall words them: {group: {"fees": str, "commitments": [str]}}
     business_texts: dict = field(default_factory=dict)
     progress_url_template: str = ""
+    timestamp_url: str = ""
 
 
 @dataclass
@@ -96,6 +97,7 @@ class SettingsUpdate:
     idle_lock_minutes: int | None = None
     business_texts: dict[str, dict] | None = None
     progress_url_template: str | None = None
+    timestamp_url: str | None = None
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -157,6 +159,7 @@ def load(db: Database, actor: Actor) -> HallSettings:
             idle_lock_minutes=int(values.get("idle_lock_minutes") or 0),
             business_texts=business_texts(values),
             progress_url_template=str(values.get("progress_url_template") or ""),
+            timestamp_url=str(values.get("timestamp_url") or ""),
         )
 
 
@@ -226,6 +229,9 @@ def validate(update: SettingsUpdate, known_days: set[dt.date]) -> None:
     if url and not (re.match(r"https?://\S+$", url) and "{number}" in url):
         errors["progress_url_template"] = ("进度查询网址应以 http:// 或 https:// 开头，并含 {number}"
                                            "（打印时替换为申请编号），如 https://example.cn/progress?no={number}")
+    tsa = (update.timestamp_url or "").strip()
+    if tsa and not re.match(r"https?://[^\s/]+\S*$", tsa):
+        errors["timestamp_url"] = "时间戳服务地址应以 http:// 或 https:// 开头（RFC 3161 时间戳服务），不使用请留空"
     for texts in (update.business_texts or {}).values():
         if not str(texts.get("fees") or "").strip() or not any(str(c).strip() for c in texts.get("commitments") or ()):
             errors["business_texts"] = "每类业务的收费标准和服务承诺都要填写（至少一条承诺）"
@@ -303,6 +309,8 @@ def _save_values(session: Session, actor: Actor, hall_id: int, update: SettingsU
         wanted["progress_query_text"] = ("进度查询说明", update.progress_query_text.strip())
     if update.progress_url_template is not None:
         wanted["progress_url_template"] = ("进度查询网址", update.progress_url_template.strip())
+    if update.timestamp_url is not None:
+        wanted["timestamp_url"] = ("时间戳服务地址", update.timestamp_url.strip())
     if update.business_texts is not None:
         cleaned = {group: {"fees": str(t.get("fees") or "").strip(),
                            "commitments": [str(c).strip() for c in t.get("commitments") or () if str(c).strip()]}

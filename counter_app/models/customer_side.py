@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +34,9 @@ class CustomerConfirmation(Base):
     method: Mapped[str] = mapped_column(String(12))  # screen | clerk_key
     field: Mapped[str] = mapped_column(String(40), default="")  # the field a correction is about
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # migration 0013: per line of the sheet, a hash of what was shown (no personal data kept here), so
+    # a reopened and changed case shows the customer which lines changed since the last confirmation
+    line_hashes: Mapped[dict | None] = mapped_column(JSON, default=None)
     at: Mapped[dt.datetime]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     window_id: Mapped[int | None] = mapped_column(ForeignKey("counter_window.id"))
@@ -52,7 +56,9 @@ class ServiceRating(Base):
     level: Mapped[str] = mapped_column(String(20))  # very_satisfied … very_dissatisfied | none
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     comment: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[str] = mapped_column(String(20), default="screen")  # screen | timeout | external
+    # migration 0013: the comment was typed by the clerk as the customer said it (shown to the customer)
+    comment_by_clerk: Mapped[bool] = mapped_column(default=False, server_default=false())
+    source: Mapped[str] = mapped_column(String(20), default="screen")  # screen | timeout | external | clerk
     requested_at: Mapped[dt.datetime]
     rated_at: Mapped[dt.datetime | None]
     external_system: Mapped[str] = mapped_column(String(40), default="")

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counter_app.models.base import Base
+from counter_app.models.base import Base, last_chars
 
 # --- hall, windows, PCs, users -------------------------------------------------------------------
 
@@ -238,6 +238,8 @@ class Application(Base):
     agent_cert_type: Mapped[str] = mapped_column(String(20), default="")
     agent_cert_number: Mapped[str] = mapped_column(String(40), default="")
     agent_mobile: Mapped[str] = mapped_column(String(20), default="")
+    # migration 0013: the agent's address, printed on the 授权委托书
+    agent_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     vat_taxpayer_number: Mapped[str] = mapped_column(String(30), default="")
     vat_bank: Mapped[str] = mapped_column(String(100), default="")
@@ -256,6 +258,10 @@ class Application(Base):
     security_load: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 保安负荷
     main_equipment: Mapped[str] = mapped_column(Text, default="", server_default="")
     planned_load: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # migration 0013: 外线工程 needed, known after the survey (None: not recorded yet); it moves the
+    # whole-process promise (tracking.time_limits.promised_days)
+    external_works: Mapped[bool | None] = mapped_column(default=None)
+    external_works_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | completed | terminated
     current_stage: Mapped[str] = mapped_column(String(30), default="accept")
@@ -291,6 +297,14 @@ class Application(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# Search by the digits people remember (migration 0012): the last 4 of a phone (with a name) and the
+# last 6 of an ID number, each an indexed lookup instead of a scan of every application.
+Index("ix_application_mobile_tail", last_chars(Application.contact_mobile, 4))
+Index("ix_application_phone_tail", last_chars(Application.contact_phone, 4))
+Index("ix_customer_mobile_tail", last_chars(Customer.mobile, 4))
+Index("ix_certificate_number_tail", last_chars(Certificate.number, 6))
 
 
 class Material(Base):
@@ -406,6 +420,8 @@ class HandoverLine(Base):
     copies: Mapped[int] = mapped_column(default=0)
     remark: Mapped[str] = mapped_column(String(20), default="")  # "" | 缺件 | 退回
     remark_note: Mapped[str] = mapped_column(String(200), default="")
+    # migration 0012: why a case whose documents were never printed was handed over all the same
+    unprinted_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     batch: Mapped[HandoverBatch] = relationship(back_populates="lines")
     application: Mapped[Application] = relationship()

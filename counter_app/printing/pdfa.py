@@ -112,13 +112,17 @@ class PdfaReport:
     problems: tuple[str, ...]
 
 
-def check(data: bytes) -> PdfaReport:
-    """Our own structural PDF/A-2b checks (used where veraPDF is not installed): XMP identification,
-    an output intent with an ICC profile, no encryption, no JavaScript, every font embedded."""
+def check(data: bytes, *, _depth: int = 0) -> PdfaReport:
+    """Our own structural PDF/A-2b checks (veraPDF cannot be installed here: no Debian package, and
+    PyPI only has wrappers around its Java program): XMP identification, Info dictionary agreeing
+    with the XMP packet, an output intent with an ICC profile, no encryption, no JavaScript, every
+    font embedded, and embedded files that are PDF/A themselves (PDF/A-2 asks so)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     problems: list[str] = []
+    if reader.encrypted:  # nothing else can be read without the password
+        return PdfaReport("", "", ("encrypted",))
     root = reader.root
     xmp_data = root["/Metadata"].get_object().data.decode("utf-8", "replace") if "/Metadata" in root else ""
     part = _xmp_value(xmp_data, "part")
@@ -128,14 +132,49 @@ def check(data: bytes) -> PdfaReport:
     intents = root.get("/OutputIntents")
     if not intents or "/DestOutputProfile" not in intents[0].get_object():
         problems.append("no output intent with an ICC profile")
-    if reader.encrypted:
-        problems.append("encrypted")
+    problems += _info_problems(reader, xmp_data)
     names = root["/Names"] if "/Names" in root else {}
     if "/JavaScript" in names or "/OpenAction" in root:
         problems.append("JavaScript or open action")
     for number, page in enumerate(reader.root["/Pages"].get_object()["/Kids"], 1):
         problems += _page_font_problems(page.get_object(), number)
+    if "/EmbeddedFiles" in names and _depth < 2:
+        for name, embedded in _embedded_files(names["/EmbeddedFiles"].get_object()):
+            inner = check(embedded, _depth=_depth + 1)
+            problems += [f"attachment {name}: {p}" for p in inner.problems]
     return PdfaReport(part, conformance, tuple(problems))
+
+
+def _info_problems(reader, xmp_data: str) -> list[str]:
+    """PDF/A: every Info entry that has an XMP equivalent says the same as the XMP packet."""
+    from xml.sax.saxutils import escape
+
+    info = reader.trailer_view.get("/Info")
+    info = info.get_object() if info is not None else {}
+    problems = []
+    for key in ("/Title", "/Author", "/Subject"):
+        value = str(info.get(key, "") or "") if key in info else ""
+        if value and escape(value) not in xmp_data and value not in xmp_data:
+            problems.append(f"Info {key} {value!r} not in the XMP metadata")
+    return problems
+
+
+def _embedded_files(tree) -> list[tuple[str, bytes]]:
+    """(name, bytes) of the PDF attachments of a /EmbeddedFiles name tree (flat or with kids)."""
+    found = []
+    kids = tree.get("/Kids")
+    for kid in (kids.get_object() if kids is not None else ()):
+        found += _embedded_files(kid.get_object())
+    names = tree.get("/Names")
+    pairs = list(names.get_object()) if names is not None else []
+    for name, spec in zip(pairs[::2], pairs[1::2], strict=False):
+        spec = spec.get_object()
+        stream = spec.get("/EF", {}).get("/F")
+        if stream is not None:
+            data = stream.get_object().data
+            if data.startswith(b"%PDF"):
+                found.append((str(spec.get("/UF", name)), data))
+    return found
 
 
 def _xmp_value(xmp_data: str, name: str) -> str:

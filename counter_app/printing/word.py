@@ -88,14 +88,19 @@ def _qr_image(tpl, payload: str):
     return InlineImage(tpl, buffer, width=Mm(32))
 
 
-def render_docx(model: Document, settings: dict | None = None) -> bytes:
-    """``settings``: the hall settings (the same font choice as the PDF's)."""
+def render_docx(model: Document, settings: dict | None = None, *, copy_note: str = "") -> bytes:
+    """``settings``: the hall settings (the same font choice as the PDF's); ``copy_note``: a reprint of
+    a signed document says that it is a copy, above the title and in every page's footer (the
+    templates' place for the reprint mark), as the PDF does at the top of every page."""
     from docxtpl import DocxTemplate
 
     from counter_app.printing.fonts import font_set
 
     fonts = font_set(settings)
 
+    if copy_note:
+        marks = [m for m in ("副 本：" + copy_note.removeprefix("副本："), model.header.copy_mark) if m]
+        model = dataclasses.replace(model, header=dataclasses.replace(model.header, copy_mark="；".join(marks)))
     code = model.header.code
     path = template_path(code)
     if not path.exists():

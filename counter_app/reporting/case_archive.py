@@ -34,7 +34,7 @@ from counter_app.printing.pdf_layout import Layout, SignatureMark, build_pdf
 from counter_app.security import audit, audit_trail, redaction
 from counter_app.security.permissions import Perm, refuse, require
 from counter_app.signing import certificates as seal_certificates
-from counter_app.signing.pdf_seal import seal
+from counter_app.signing.pdf_seal import TIMESTAMP_SETTING, seal
 
 STATUS = {"active": "办理中", "completed": "已办结", "terminated": "已终止"}
 STAGE_ACTIONS = {"enter": "进入", "return": "退回", "terminate": "终止", "complete": "办结"}
@@ -132,7 +132,8 @@ def build(db: Database, actor: Actor, application_id: int) -> ArchiveResult:
                    for doc, _row, data, _image in signed]
     archival = pdfa.to_pdfa(rendered, title=title, author=snapshot.hall.name, subject=snapshot.customer_name,
                             attachments=attachments)
-    sealed = seal(archival, key, reason=f"业扩报装案卷归档（申请编号 {number}）", location=snapshot.hall.name)
+    sealed = seal(archival, key, reason=f"业扩报装案卷归档（申请编号 {number}）", location=snapshot.hall.name,
+                  timestamp_url=str(settings.get(TIMESTAMP_SETTING) or ""))
     page_count = _page_count(sealed)
     db.run_write(lambda session: audit.record(session, actor, "archive", "application", number, detail={
         "signed": len(signed), "scans": len(pages), "audit_entries": len(trail), "pages": page_count}))

@@ -108,7 +108,7 @@ class RatingRegister:
                 ServiceRating.rated_at, ServiceRating.reasons, ServiceRating.comment, ServiceRating.window_id,
                 ServiceRating.clerk_id, ServiceRating.external_system, ServiceRating.external_ref,
                 ServiceRating.external_error, RatingFollowUp.due_date, RatingFollowUp.rectified_at,
-                RatingFollowUp.visited_at,
+                RatingFollowUp.visited_at, ServiceRating.source, ServiceRating.comment_by_clerk,
             )
             .join(Customer, Customer.id == Application.customer_id)
             .outerjoin(ServiceRating, ServiceRating.application_id == Application.id)
@@ -132,7 +132,8 @@ class RatingRegister:
         corrections = _corrections(ctx.session, ids)
         out = []
         for (app_id, number, accepted_at, window_id, clerk_id, name, bt, level, rated_at, reasons, comment,
-             rating_window, rating_clerk, ext_system, ext_ref, ext_error, due, rectified_at, visited_at) in rows:
+             rating_window, rating_clerk, ext_system, ext_ref, ext_error, due, rectified_at, visited_at,
+             source, comment_by_clerk) in rows:
             conf = confirmed.get(app_id)
             if conf:
                 conf_text = f"{confirmation.METHODS[conf.method]} {conf.at:%m-%d %H:%M}"
@@ -154,7 +155,9 @@ class RatingRegister:
             out.append((
                 number, accepted_at, ctx.window_label(rating_window or window_id),
                 ctx.users.get(rating_clerk or clerk_id, ""), name, ctx.catalog.business_name(bt), conf_text,
-                corrections.get(app_id, 0), ratings.LEVEL_LABELS.get(level or ratings.NOT_RATED, level),
-                rated_at, ratings.reasons_text(reasons or ()), comment or "", due, state, external,
+                corrections.get(app_id, 0),
+                ratings.LEVEL_LABELS.get(level or ratings.NOT_RATED, level) + ("（受理员代录）" if source == "clerk" else ""),
+                rated_at, ratings.reasons_text(reasons or ()),
+                (comment or "") + ("（受理员代录客户原话）" if comment and comment_by_clerk else ""), due, state, external,
             ))
         return out

@@ -31,7 +31,7 @@ from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
 from counter_app.signing import certificates as seal_certificates
 from counter_app.signing.copies import latest_signed as _latest
-from counter_app.signing.pdf_seal import seal
+from counter_app.signing.pdf_seal import TIMESTAMP_SETTING, seal
 from counter_app.signing.signature_pad import CapturedSignature
 
 
@@ -155,7 +155,7 @@ def sign(db: Database, actor: Actor, application_id: int, doc: str, signature: C
     archival = pdfa.to_pdfa(rendered, title=f"{header.title} {header.number}", author=header.hall_name,
                             subject=header.customer_name)
     sealed = seal(archival, key, reason=f"{header.title}（申请编号 {number}）客户签名确认，营业厅电子签章",
-                  location=header.hall_name)
+                  location=header.hall_name, timestamp_url=str(settings.get(TIMESTAMP_SETTING) or ""))
     sha = hashlib.sha256(sealed).hexdigest()
 
     def work(session: Session) -> SignedInfo:

@@ -23,7 +23,7 @@ from counter_app.models import Application, CounterWindow, Hall, Material, User
 from counter_app.security import privacy
 from counter_app.security.permissions import Perm, require
 from counter_app.security.redaction import mask_id, mask_phone
-from counter_app.tracking import stages
+from counter_app.tracking import stages, time_limits
 
 STATE_LABELS = {
     "kept": "按期完成", "late": "超期完成", "open": "办理中", "overdue": "已超期", "planned": "待办理",
@@ -202,8 +202,10 @@ def _projection(session: Session, app: Application, cal, today: dt.date) -> tupl
     estimated = bool(current and current.estimated)
     planned = []
     for stage in stages.remaining_stages(app):
-        days = settings_service.stage_limit_at(session, app.hall_id, app.business_type, stage.code,
-                                                      app.accepted_at)
+        days = time_limits.stage_days(
+            stages.business_type_of(app), stage.code,
+            settings_service.stage_limit_at(session, app.hall_id, app.business_type, stage.code, app.accepted_at),
+            app.external_works)
         step = cal.add_workdays(base, days)
         base, estimated = step.day, estimated or step.estimated
         planned.append(TimelineRow(stage=stage.code, stage_name=stage.name, action_label="", started_at=None,

@@ -29,6 +29,7 @@ from counter_app.infra.errors import NotFound, StaleEdit, UserError, ValidationF
 from counter_app.models import Application, StageEvent, User
 from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
+from counter_app.tracking import time_limits
 
 T = TypeVar("T")
 
@@ -82,6 +83,7 @@ def whole_deadline(app: Application) -> Deadline | None:
 def stage_deadline(session: Session, app: Application, stage: str, start: dt.datetime | dt.date) -> Deadline:
     """Due date of ``stage`` entered at ``start``, with the limits in force when the application was accepted."""
     days = settings_service.stage_limit_at(session, app.hall_id, app.business_type, stage, app.accepted_at)
+    days = time_limits.stage_days(business_type_of(app), stage, days, app.external_works)
     return hall.work_calendar(session, app.hall_id).add_workdays(start, days)
 
 
@@ -105,6 +107,9 @@ class StageMoveOptions:
     next_due_if_now: Deadline | None
     return_targets: tuple[StageDef, ...]
     handler_suggestions: tuple[str, ...]
+    external_works: bool | None = None  # 外线工程 as recorded after the survey
+    external_works_refusal: str | None = None  # why it cannot be recorded now (None: it can)
+    promised_due: Deadline | None = None
 
     @property
     def status_label(self) -> str:
@@ -167,7 +172,25 @@ def move_options(db: Database, actor: Actor, application_id: int) -> StageMoveOp
             next_due_if_now=next_due,
             return_targets=returns if app.status == "active" else (),
             handler_suggestions=tuple(suggestions),
+            external_works=app.external_works,
+            external_works_refusal=external_works_refusal(app),
+            promised_due=whole_deadline(app),
         )
+
+
+def external_works_refusal(app: Application) -> str | None:
+    """Why 外线工程 cannot be recorded for ``app`` now (tracking.external_works), or None when it can:
+    only for types with an external-works promise, in progress, from the survey on."""
+    bt = business_type_of(app)
+    if not bt.external_works or not bt.total_limit_external:
+        return f"{bt.name}不涉及外线工程"
+    if app.status != "active":
+        return f"申请{status_label(app.status)}，不能再记录外线工程"
+    codes = [s.code for s in plan_for(app)]
+    if "survey" not in codes or app.current_stage not in codes \
+            or codes.index(app.current_stage) < codes.index("survey"):
+        return "现场勘查后才能确定是否需要外线工程"
+    return None
 
 
 # --- moves ---------------------------------------------------------------------------------------

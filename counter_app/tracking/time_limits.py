@@ -8,6 +8,12 @@ An application in progress is
 - green otherwise.
 Working days are those of the hall's calendar (holidays, 调休, the hall's own overrides).
 
+The whole-process promise and the stage limits it is made of also live here: :func:`promised_days`
+(the customer's promise: the dual-supply one for important loads; the 外线工程 one once the survey
+found external works needed, 获得电力 2025) and :func:`stage_days` (a stage's limit, longer with
+external works), so the acceptance, the stage moves, the progress projection, the documents and the
+registers all show the same date.
+
 :func:`level` is the rule; :func:`time_status` applies it to one application (the registers),
 :func:`assess` to one limit given by its due date (the warning list and the status bar);
 :func:`warning_condition` is the same rule as SQL, so registers filter and page in the database
@@ -21,7 +27,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from counter_app.hall import catalog as catalog_mod
@@ -49,6 +55,29 @@ def level(used_days: int, limit_days: int | None, ratio: float, *, past_due: boo
         return "red"
     threshold = yellow_threshold(limit_days or 0, ratio)
     return "yellow" if threshold is not None and used_days >= threshold else "green"
+
+
+def promised_days(bt: catalog_mod.BusinessType, *, important: bool, external_works: bool | None) -> int:
+    """Working days of the whole-process promise. Before the survey (``external_works`` None) and
+    without external works it is the ordinary one; with them, the 外线工程 promise (never shorter)."""
+    base = bt.total_limit_for(important)
+    if external_works and bt.total_limit_external:
+        return max(base, bt.total_limit_external)
+    return base
+
+
+def stage_days(bt: catalog_mod.BusinessType, stage: str, days: int, external_works: bool | None) -> int:
+    """A stage's limit (``days``: the hall's limit for it) when external works are (not) needed."""
+    extra = bt.external_days(stage) if external_works else None
+    return max(days, extra) if extra is not None else days
+
+
+def promised_deadline(calendar: WorkCalendar, application: Application) -> Deadline:
+    """The whole-process due date of ``application``: :func:`promised_days` after its acceptance."""
+    bt = catalog_mod.load().business_type(application.business_type)
+    days = promised_days(bt, important=catalog_mod.is_important(application.load_importance),
+                         external_works=application.external_works)
+    return calendar.add_workdays(application.accepted_at, days)
 
 
 class MemoCalendar(WorkCalendar):
@@ -110,8 +139,11 @@ def application_time_status(session: Session, application: Application,
     """:func:`time_status` for one application, with the hall's calendar, limits and ratio."""
 
     today = today or clock.today()
-    limit = hall_mod.stage_limit(session, application.hall_id, application.business_type,
-                                 application.current_stage) if _known_stage(application) else None
+    limit = None
+    if _known_stage(application):
+        limit = stage_days(catalog_mod.load().business_type(application.business_type), application.current_stage,
+                           hall_mod.stage_limit(session, application.hall_id, application.business_type,
+                                                application.current_stage), application.external_works)
     started = next((e.started_at for e in reversed(application.stage_events) if e.ended_at is None),
                    application.accepted_at)
     return time_status(
@@ -220,16 +252,24 @@ def warning_condition(level_name: str, *, today: dt.date, calendar: WorkCalendar
     red = overdue_condition(today)
     if level_name == "red":
         return red
-    groups: dict[tuple[str, int], list[str]] = {}
+    # (stage, k, which) -> business types; which: "any", or "plain"/"external" for a stage whose
+    # limit grows with external works (the two kinds of application get their own threshold)
+    groups: dict[tuple[str, int, str], list[str]] = {}
+    types = catalog_mod.load().business_types
     for (business_type, stage), limit in limits.items():
-        k = yellow_threshold(limit, yellow_ratio)
-        if k is not None:
-            groups.setdefault((stage, k), []).append(business_type)
+        bt = types.get(business_type)
+        longer = stage_days(bt, stage, limit, True) if bt is not None else limit
+        for which, days in ((("any", limit),) if longer == limit else (("plain", limit), ("external", longer))):
+            k = yellow_threshold(days, yellow_ratio)
+            if k is not None:
+                groups.setdefault((stage, k, which), []).append(business_type)
     started = stage_started_expr()
+    kind = {"any": true(), "external": Application.external_works.is_(True),
+            "plain": or_(Application.external_works.is_(None), Application.external_works.is_(False))}
     branches = [
-        and_(Application.current_stage == stage, Application.business_type.in_(sorted(types)),
+        and_(Application.current_stage == stage, Application.business_type.in_(sorted(codes)), kind[which],
              started < dt.datetime.combine(kth_workday_back(calendar, today, k), dt.time()))
-        for (stage, k), types in sorted(groups.items())
+        for (stage, k, which), codes in sorted(groups.items())
     ]
     yellow = and_(Application.status == "active", ~red, or_(*branches) if branches else false())
     if level_name == "yellow":

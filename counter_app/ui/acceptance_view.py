@@ -63,7 +63,7 @@ FORM_FIELDS: list[tuple[str, str, bool]] = [
     ("main_equipment", "text", True), ("planned_load", "text", True),
     ("remarks", "text", True), ("internal_note", "text", True),
 ]
-AGENT_FIELDS = ("agent_name", "agent_cert_type", "agent_cert_number", "agent_mobile")
+AGENT_FIELDS = ("agent_name", "agent_cert_type", "agent_cert_number", "agent_mobile", "agent_address")
 PLACEHOLDERS = {
     "cert_number": "输入或扫描号码，读卡按 F2",
     "cert_valid_until": "如 2035-06-30，或“长期”",
@@ -75,6 +75,7 @@ PLACEHOLDERS = {
     "remarks": "打印在申请表上，客户可见",
     "internal_note": "仅供内部同事参阅，不打印在任何客户单据上",
     "previous_holder_name": "过户/更名前的户名",
+    "agent_address": "经办人（受托人）的联系地址，印在授权委托书上",
     "supply_mode": "如 单电源 / 双电源（一主一备）",
 }
 LABELS_EXTRA = {"green_channel": "绿色通道", "has_agent": "经办人代办（附授权委托书）"}
@@ -174,9 +175,11 @@ class AcceptanceView(QWidget):
             "agent_cert_type": self.agent_cert_type,
             "agent_cert_number": QLineEdit(),
             "agent_mobile": QLineEdit(),
+            "agent_address": QLineEdit(),
         }
         self.agent_grid = FieldGrid(self.cert_group)
-        self.agent_grid.set_rows([self._row(code, agent_editors[code]) for code in AGENT_FIELDS])
+        self.agent_grid.set_rows([self._row(code, agent_editors[code], wide=code == "agent_address")
+                                  for code in AGENT_FIELDS])
         for code in AGENT_FIELDS:
             self.rows[code].set_required(True)
         self.agent_grid.hide()

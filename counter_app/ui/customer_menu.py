@@ -4,7 +4,7 @@ the acceptance page for those who accept cases."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow
 
 from counter_app.security.permissions import Perm, allowed
@@ -28,6 +28,14 @@ def install(main_window: QMainWindow) -> CustomerSide | None:
     main_window.customer_settings_action = action
     main_window.customer_side = side
     if side is not None:
+        rate = QAction("代录客户评价/意见…", main_window)
+        rate.setObjectName("clerkRatingAction")
+        rate.setShortcut(QKeySequence("Ctrl+Shift+Y"))
+        rate.setShortcutContext(Qt.ApplicationShortcut)
+        rate.triggered.connect(lambda: side.open_clerk_rating())
+        menu.addAction(rate)
+        main_window.addAction(rate)
+        main_window.clerk_rating_action = rate
         accept = getattr(main_window, "_widgets", {}).get("accept")
         if accept is not None:
             side.attach(accept)

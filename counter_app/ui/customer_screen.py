@@ -30,6 +30,7 @@ from counter_app.customer.settings import CustomerSideSettings
 from counter_app.customer.view import LINE_LABELS, CustomerSheet
 
 COMMENT_PHRASES = ("希望缩短等候时间", "希望一次性告知所需材料", "希望提高办理效率", "服务热情周到，谢谢")
+CHANGED_STYLE = "color: #b35c00; background: #fff3e0;"
 LEVEL_COLOURS = {
     "very_satisfied": "#1b5e20", "satisfied": "#2e7d32", "basic": "#5d6d1e",
     "dissatisfied": "#b35c00", "very_dissatisfied": "#b00020",
@@ -94,6 +95,7 @@ class CustomerWindow(QWidget):
         self.setMinimumSize(QSize(640, 480))
         self.mode = "idle"
         self.sheet: CustomerSheet | None = None
+        self.clerk_comment = ""  # the customer's words as the clerk typed them (ui.rating_entry)
         self._unit = 0
         self._remaining = 0
         self._build()
@@ -318,8 +320,9 @@ class CustomerWindow(QWidget):
         self.sheet = None
         self._show("idle")
 
-    def show_sheet(self, sheet: CustomerSheet, *, confirm: bool = False) -> None:
-        """The lines of ``sheet``; with ``confirm`` the 请核对 buttons."""
+    def show_sheet(self, sheet: CustomerSheet, *, confirm: bool = False, changed: tuple[str, ...] = ()) -> None:
+        """The lines of ``sheet``; with ``confirm`` the 请核对 buttons; ``changed``: lines that differ
+        from what the customer confirmed before (a reopened case), marked so they are checked again."""
         self.sheet = sheet
         present = {line.code: line for line in sheet.lines}
         for code, value in self.line_values.items():
@@ -328,10 +331,15 @@ class CustomerWindow(QWidget):
             self.line_labels[code].setVisible(visible)
             value.setVisible(visible)
             text = line.value if line else ""
-            value.setText(text or "—")
-            value.setStyleSheet("")
-            value.setAccessibleName(f"{LINE_LABELS[code]}：{text or '未填写'}")
-        if confirm:
+            mark = "　（已更改）" if code in changed else ""
+            value.setText((text or "—") + mark)
+            value.setStyleSheet(CHANGED_STYLE if mark else "")
+            value.setAccessibleName(f"{LINE_LABELS[code]}：{text or '未填写'}{mark.strip()}")
+        if confirm and changed:
+            self.sheet_title.setText("信息已更改，请重新核对")
+            names = "、".join(LINE_LABELS.get(c, c) for c in changed)
+            self.sheet_subtitle.setText(f"申请编号 {sheet.number}　请核对标出的项目（{names}），确认无误后将打印单据")
+        elif confirm:
             self.sheet_title.setText("请核对您的办理信息")
             self.sheet_subtitle.setText(f"申请编号 {sheet.number}　确认无误后将打印单据供您签字")
         else:
@@ -370,12 +378,18 @@ class CustomerWindow(QWidget):
             check.setChecked(False)
         for button in self.phrase_buttons:
             button.setChecked(False)
+        self.clerk_comment = ""
+        self._update_comment()
         self.reasons_box.hide()
         self.submit_rating.setEnabled(False)
         self._timeout = int(timeout_seconds)
         self._show("rating")
         self._restart_countdown()
         self._timer.start()
+
+    def stop_rating(self) -> None:
+        """The rating question is put aside: no time-out is reported for it."""
+        self._timer.stop()
 
     def show_thanks(self, detail: str = "") -> None:
         self.thanks_detail.setText(detail)
@@ -397,11 +411,21 @@ class CustomerWindow(QWidget):
         self._restart_countdown()
 
     def comment(self) -> str:
-        return "；".join(b.text() for b in self.phrase_buttons if b.isChecked())
+        parts = [b.text() for b in self.phrase_buttons if b.isChecked()]
+        if self.clerk_comment:
+            parts.append(self.clerk_comment)
+        return "；".join(parts)
+
+    def set_clerk_comment(self, text: str) -> None:
+        """What the clerk types as the customer says it (ui.rating_entry), shown for the customer to check."""
+        self.clerk_comment = text
+        self._update_comment()
 
     def _update_comment(self) -> None:
         text = self.comment()
-        self.comment_label.setText(f"您的意见：{text}" if text else "")
+        note = "（含受理员代录的内容，请核对）" if self.clerk_comment else ""
+        self.comment_label.setText(f"您的意见{note}：{text}" if text else "")
+        self.comment_label.setAccessibleName(f"意见建议：{text}" if text else "意见建议")
         self._restart_countdown()
 
     def _restart_countdown(self) -> None:

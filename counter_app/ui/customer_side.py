@@ -195,13 +195,17 @@ class CustomerSide(QObject):
             self.confirm_state = state
             if state.confirmed:
                 self.confirmed_ids.add(application_id)
-            if self.window.mode in ("rating", "thanks"):
-                return
             ask = state.required and not state.confirmed
-            self.window.show_sheet(state.sheet, confirm=ask)
+            if self.window.mode in ("rating", "thanks"):
+                if not ask:
+                    return
+                self._suspend_rating()  # a reopened, changed case: the customer checks it first
+            self.window.show_sheet(state.sheet, confirm=ask, changed=state.changed if ask else ())
             if ask:
-                self._tell_clerk("info", f"请客户在客户屏核对申请 {state.number} 的信息并点“确认”；"
-                                         "客户口头确认无误的，按 F10 记录。确认后才能打印单据。")
+                changed = "、".join(LINE_LABELS.get(c, c) for c in state.changed)
+                self._tell_clerk("info", f"请客户在客户屏核对申请 {state.number} 的信息并点“确认”"
+                                         + (f"（已更改：{changed}，客户屏已标出）" if changed else "") +
+                                         "；客户口头确认无误的，按 F10 记录。确认后才能打印单据。")
             if then is not None:
                 then(state)
 
@@ -309,8 +313,16 @@ class CustomerSide(QObject):
     # --- 好差评 -----------------------------------------------------------------------------------
 
     def request_rating(self, application_id: int) -> None:
-        if application_id in self.rating_asked or not self.window.isVisible():
-            return  # no customer screen on this PC (客户屏设置: 不使用): nobody to ask
+        if application_id in self.rating_asked:
+            return
+        if not self.window.isVisible():  # no customer screen on this PC (客户屏设置: 不使用)
+            self.rating_asked.add(application_id)
+            if self.awaiting_rating == application_id:
+                self.awaiting_rating = None
+            background.run(self.main, lambda: ratings.is_rated(self.db, self.actor, application_id),
+                           lambda rated: None if rated else self.open_clerk_rating(application_id),
+                           lambda exc: log.warning("rating not asked: %s", exc))
+            return
         self.rating_asked.add(application_id)
         if self.awaiting_rating == application_id:
             self.awaiting_rating = None
@@ -327,11 +339,65 @@ class CustomerSide(QObject):
         background.run(self.window, lambda: ratings.is_rated(self.db, self.actor, application_id), done,
                            lambda exc: log.warning("rating not asked: %s", exc))
 
+    def open_clerk_rating(self, application_id: int | None = None):
+        """代录客户评价/意见 (Ctrl+Shift+Y): the customer's comment while the customer screen asks for the
+        rating, or the whole rating on a PC without a customer screen (ui.rating_entry says why)."""
+        from counter_app.ui.rating_entry import RatingEntryDialog
+
+        if self.rating_app is not None and self.window.isVisible():
+            dialog = RatingEntryDialog(self.db, self.actor, self.rating_app, self._number(self.rating_app),
+                                       mode="comment", side=self, parent=self.main)
+            self.window.rated.connect(dialog.accept)
+            self.window.ratingTimedOut.connect(dialog.accept)
+        elif self.window.isVisible():  # the customer rates on the customer screen, not the clerk
+            self._tell_clerk("info", "客户屏目前没有在请客户评价：办完单据后客户屏会请客户评价，届时可代录客户口述的意见")
+            return None
+        else:
+            page = self.page
+            app_id = application_id or (page.application_id if page is not None else None)
+            if app_id is None:
+                self._tell_clerk("warning", "当前没有可评价的申请：请先保存受理")
+                return None
+            dialog = RatingEntryDialog(self.db, self.actor, app_id, self._number(app_id), mode="full",
+                                       parent=self.main)
+            dialog.finished.connect(lambda _r: self._clerk_rated(dialog.result_rating))
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        dialog.activateWindow()  # the clerk types at once (the customer window never takes the keyboard)
+        dialog.comment.setFocus(Qt.OtherFocusReason)
+        self.clerk_rating_dialog = dialog
+        return dialog
+
+    def _number(self, application_id: int) -> str:
+        page = self.page
+        if page is not None and page.application_id == application_id and getattr(page, "number", None):
+            return page.number
+        return str(application_id)
+
+    def _clerk_rated(self, result: ratings.RatingResult | None) -> None:
+        if result is None:
+            return
+        self.last_result = result
+        text = f"已代录客户评价：{result.level_label}"
+        if result.follow_up_due:
+            text += f"（已生成差评整改单，整改期限 {result.follow_up_due:%Y-%m-%d}，由班长跟进回访）"
+        self._tell_clerk_status(text)
+
+    def _suspend_rating(self) -> None:
+        """Put a pending rating question aside (asked again later, nothing stored): a confirmation
+        the documents wait for comes first."""
+        self.window.stop_rating()
+        self._back_to_idle.stop()
+        if self.rating_app is not None:
+            self.rating_asked.discard(self.rating_app)
+            self.awaiting_rating = self.rating_app
+            self.rating_app = None
+
     def _rated(self, level: str, reasons: tuple, comment: str) -> None:
         app_id, requested = self.rating_app, self.rating_requested_at
         if app_id is None:
             return
-        inp = ratings.RatingInput(level, tuple(reasons), comment)
+        inp = ratings.RatingInput(level, tuple(reasons), comment, comment_by_clerk=bool(self.window.clerk_comment))
         self._store_rating(lambda: ratings.record(self.db, self.actor, app_id, inp, requested_at=requested,
                                                   system=self.system))
 

@@ -96,7 +96,7 @@ class SettingsDialog(QDialog):
         self._fields = {
             "name": (0, self.name), "address": (0, self.address), "phone": (0, self.phone),
             "supervision_phone": (0, self.supervision_phone), "service_phone": (0, self.service_phone),
-            "stage_limits": (1, self.limits), "yellow_percent": (2, self.yellow),
+            "timestamp_url": (0, self.timestamp_url), "stage_limits": (1, self.limits), "yellow_percent": (2, self.yellow),
             "deferral_days": (2, self.deferral), "idle_lock_minutes": (2, self.idle_lock), "business_texts": (3, self.fees),
             "service_commitments": (3, self.commitments), "progress_query_text": (3, self.query_text),
             "progress_url_template": (3, self.progress_url),
@@ -127,6 +127,12 @@ class SettingsDialog(QDialog):
         hint = QLabel("监督电话和服务热线印在告知书和受理回执上。", tab)
         hint.setStyleSheet(f"color: {GREY_FG.name()};")
         form.addRow(hint)
+        self.timestamp_url = self._line(tab, "timestamp_url", s.timestamp_url)
+        self.timestamp_url.setPlaceholderText("如 http://tsa.example.cn/tsr；不填则签章时间取自本机时钟")
+        form.addRow(buddy_label("时间戳服务(&T)：", self.timestamp_url, tab), self.timestamp_url)
+        tsa_hint = QLabel("填写可信时间戳服务（RFC 3161）地址后，电子签章附带该服务签发的时间。", tab)
+        tsa_hint.setStyleSheet(f"color: {GREY_FG.name()};")
+        form.addRow(tsa_hint)
         return tab
 
     def _limits_tab(self) -> QWidget:
@@ -428,6 +434,7 @@ class SettingsDialog(QDialog):
             yellow_percent=self.yellow.value(), deferral_days=self.deferral.value(),
             idle_lock_minutes=self.idle_lock.value(),
             business_texts=self._collected_texts(), progress_url_template=self.progress_url.text(),
+            timestamp_url=self.timestamp_url.text(),
             progress_query_text=self.query_text.text(), stage_limits=limits,
             add_overrides=list(self._pending_add), remove_override_ids=list(self._pending_remove),
             confirmed_years=[int(p) for p in parts],

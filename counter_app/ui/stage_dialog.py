@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -29,7 +30,8 @@ from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import StaleEdit, UserError, ValidationFailed
-from counter_app.tracking import stages
+from counter_app.tracking import external_works, stages
+from counter_app.ui import background
 from counter_app.ui.tracking_common import RED_FG, buddy_label, fmt_time, show_message, status_label
 
 
@@ -80,6 +82,7 @@ class StageDialog(QDialog):
         box_layout.addWidget(self.back_radio)
         box_layout.addWidget(self.back_target)
         layout.addWidget(box)
+        self._build_external_works(layout)
 
         form = QFormLayout()
         self.handler = QComboBox(self)
@@ -121,7 +124,73 @@ class StageDialog(QDialog):
         self.advance_radio.toggled.connect(self._mode_changed)
         self._fields = {"handler": self.handler, "at": self.at, "note": self.note, "to_stage": self.back_target}
         self.options: stages.StageMoveOptions | None = None
+        self._recording = False
         self.reload(first=True)
+
+    def _build_external_works(self, layout: QVBoxLayout) -> None:
+        """外线工程, recorded once the survey has shown it: the promise the customer holds follows."""
+        self.external_box = QGroupBox("外线工程（现场勘查后记录）", self)
+        row = QHBoxLayout(self.external_box)
+        self.external_state = QLabel(self.external_box)
+        self.external_state.setObjectName("external_state")
+        self.external_state.setWordWrap(True)
+        row.addWidget(self.external_state, 1)
+        self.external_choice = QComboBox(self.external_box)
+        self.external_choice.setObjectName("external_works")
+        self.external_choice.addItem("需要外线工程", True)
+        self.external_choice.addItem("不需要外线工程", False)
+        row.addWidget(buddy_label("勘查结果(&W)：", self.external_choice, self.external_box))
+        row.addWidget(self.external_choice)
+        self.external_button = QPushButton("记录外线工程", self.external_box)
+        self.external_button.setObjectName("record_external_works")
+        self.external_button.setAccessibleName("记录外线工程")
+        self.external_button.setAutoDefault(False)
+        self.external_button.clicked.connect(self.record_external_works)
+        row.addWidget(self.external_button)
+        layout.addWidget(self.external_box)
+
+    def _show_external_works(self) -> None:
+        o = self.options
+        from counter_app.tracking.external_works import LABELS
+
+        promised = o.promised_due.label() if o.promised_due else "—"
+        self.external_state.setText(f"当前：{LABELS[o.external_works]}；承诺办结 {promised}")
+        offered = o.external_works_refusal is None
+        self.external_choice.setEnabled(offered)
+        self.external_button.setEnabled(offered and not self._recording)
+        self.external_box.setToolTip(o.external_works_refusal or "")
+        # a type without external works never shows the box; before the survey it says why not
+        self.external_box.setVisible(offered or "现场勘查后" in (o.external_works_refusal or ""))
+        if o.external_works is not None:
+            self.external_choice.setCurrentIndex(self.external_choice.findData(o.external_works))
+
+    def record_external_works(self) -> background.BackgroundTask | None:
+        """Record the survey's finding in the background; the dialog then shows the new promise."""
+        if self._recording or self.options is None:
+            return None
+        db, actor, app_id = self.db, self.actor, self.application_id
+        version, needed = self.options.version, bool(self.external_choice.currentData())
+        self._recording = True
+        self.external_button.setEnabled(False)
+
+        def done(result) -> None:
+            self._recording = False
+            self.reload()
+            show_message(self.message, result.message())
+
+        def failed(exc: Exception) -> None:
+            self._recording = False
+            self.external_button.setEnabled(True)
+            if isinstance(exc, StaleEdit):
+                self._mark(None, exc.message)
+                self.reload_button.setVisible(True)
+            elif isinstance(exc, UserError):
+                self._mark(None, exc.message)
+            else:
+                self._mark(None, f"记录失败：{exc}")
+
+        return background.run(self, lambda: external_works.record(db, actor, app_id, version=version, needed=needed),
+                              done, failed, busy="正在记录外线工程…")
 
     # --- state ----------------------------------------------------------------------------------
 
@@ -160,6 +229,7 @@ class StageDialog(QDialog):
         else:
             self.handler.setCurrentText(typed_handler)
         self._mode_changed()
+        self._show_external_works()
         self.reload_button.setVisible(False)
         if not o.can_move:
             show_message(self.message, f"该申请{o.status_label}，不能再流转", error=True)
