@@ -61,6 +61,7 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "signed_document": {"clerk": (INS,)},
     "scan_page": {"clerk": IUD, "backoffice": (INS,), "supervisor": (INS,)},
     "blacklist_entry": {"supervisor": IU},
+    "quality_card": {"supervisor": IU},  # 红黄牌: recorded, appealed and withdrawn by supervisors
     "print_record": {STAFF: (INS,)},
     "export_record": {STAFF: (INS,)},
     "audit_entry": {STAFF: (INS,)},
