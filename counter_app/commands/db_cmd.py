@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from counter_app.commands import identity
 from counter_app.commands.common import open_database
+from counter_app.infra import config
 from counter_app.infra import schema_upgrade as schema
+from counter_app.infra.db import Database
+from counter_app.security import db_sign_in
 
 
 def register(sub) -> None:
@@ -19,8 +23,17 @@ def register(sub) -> None:
     grant.set_defaults(handler=_grant)
 
 
+def _owner_database(args, what: str) -> Database:
+    """PostgreSQL: the owner only (the role in the URL on the server; an account's --user is refused,
+    and meets an older schema with a line saying who must upgrade). SQLite: the file, as the OS user."""
+    if not db_sign_in.is_postgres(config.database_url(getattr(args, "db", None))):
+        return open_database(args, upgrade=False)
+    db, _owner = identity.open_as(args, identity.OWNER, what=what)
+    return db
+
+
 def _upgrade(args) -> int:
-    db = open_database(args, upgrade=False)
+    db = _owner_database(args, "升级数据库结构（db upgrade）")
     before, after, backup = schema.upgrade(db.engine)
     if before == after:
         print(f"数据库已是最新版本 {after}（{db.url}）")
@@ -43,7 +56,7 @@ def _current(args) -> int:
 def _grant(args) -> int:
     from counter_app.security import db_grants as db_access
 
-    db = open_database(args)
+    db = _owner_database(args, "授权（db grant）")
     for statement in db_access.grant_app_role(db.engine, args.role):
         print(f"{statement};")
     print(f"已授权角色 {args.role}：柜台电脑请用该角色连接数据库（审计日志对其只读、只能追加）")
