@@ -173,6 +173,10 @@ def _pg_database():
     yield test_url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        # its group roles ("<database>:clerk" …, migration 0009) are cluster-wide: drop them with it
+        for role in conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p ORDER BY rolname <> "
+                                      ":staff"), {"p": f"{name}:%", "staff": f"{name}:staff"}).scalars().all()[::-1]:
+            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
     admin.dispose()
 
 

@@ -1,6 +1,7 @@
-"""The README's PostgreSQL set-up: counter PCs connect as a role that may append to the audit trail
-but not change, delete or truncate it, nor touch the schema. Runs on the test server with a
-throwaway role."""
+"""The group roles of a PostgreSQL hall (migration 0009, ``db_policy``) on the shared test server: what
+each group may do, checked with ``SET ROLE`` to the group (no passwords here; signing in as a person
+is tests/test_pg_security_boundary.py on a cluster that checks passwords), and who may change the
+schema or the grants."""
 
 import uuid
 
@@ -11,71 +12,92 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from counter_app.infra import schema_upgrade as schema
-from counter_app.infra.db import Database
-from counter_app.infra.errors import UserError
-from counter_app.security import credentials as users
-from counter_app.security import db_grants as db_access
-from tests.conftest import PASSWORD, setup_hall
+from counter_app.infra.errors import PermissionDenied, UserError
+from counter_app.security import db_grants, db_policy
+
+
+def _as_group(conn, role: str) -> None:
+    database = conn.execute(text("SELECT current_database()")).scalar_one()
+    conn.exec_driver_sql(f'SET ROLE "{db_policy.group(role, database)}"')
+    conn.exec_driver_sql("SET search_path = counter_api, public")
+
+
+def _refused(engine, role: str, statement: str) -> None:
+    with engine.connect() as conn:
+        _as_group(conn, role)
+        with pytest.raises(DBAPIError, match=r"permission denied|must be owner|不能|只有"):
+            conn.exec_driver_sql(statement)
+
+
+def _allowed(engine, role: str, statement: str) -> None:
+    with engine.connect() as conn:
+        _as_group(conn, role)
+        conn.exec_driver_sql(statement)
+        conn.rollback()
+
+
+@pytest.mark.pg
+def test_groups_mirror_the_permissions(pg_url):
+    engine = create_engine(pg_url)
+    for role in db_policy.COUNTER_ROLES:
+        for statement in ("DELETE FROM audit_entry", "UPDATE audit_entry SET detail = ''", "TRUNCATE audit_entry",
+                          "DELETE FROM print_record", "DELETE FROM export_record", "DELETE FROM application",
+                          "ALTER TABLE audit_entry DISABLE TRIGGER ALL", "DROP TABLE audit_entry",
+                          "UPDATE alembic_version SET version_num = '0001'",
+                          "SELECT password_hash FROM public.user_account",
+                          "UPDATE user_account SET role = 'admin'", "SELECT mobile FROM public.customer"):
+            _refused(engine, role, statement)
+        _allowed(engine, role, "SELECT count(*) FROM application")
+    for role in ("clerk", "backoffice", "supervisor", "exchange"):
+        _refused(engine, role, "UPDATE hall_setting SET value = '0'")
+    _allowed(engine, "admin", "UPDATE hall_setting SET value = '0'")
+    _refused(engine, "admin", "UPDATE application SET remarks = ''")  # admins do not work on cases
+    _allowed(engine, "clerk", "UPDATE application SET remarks = ''")
+    _refused(engine, "clerk", "INSERT INTO blacklist_entry (customer_id, reason, added_by_id, added_at) "
+                              "VALUES (1, 'x', 1, now())")
+    engine.dispose()
 
 
 @pytest.fixture
-def app_role(pg_url):
-    role = f"ct_app_{uuid.uuid4().hex[:8]}"
+def admin_login(pg_url):
+    """A login in the admin group (the shared server trusts it without a password)."""
+    role = f"ct_admin_{uuid.uuid4().hex[:8]}"
     owner = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with owner.connect() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-    app_url = make_url(pg_url).set(username=role, password=None).render_as_string(hide_password=False)
-    yield role, app_url, owner
+        database = conn.execute(text("SELECT current_database()")).scalar_one()
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN IN ROLE "{db_policy.group("admin", database)}"')
+    yield make_url(pg_url).set(username=role, password=None).render_as_string(hide_password=False), owner
     with owner.connect() as conn:
-        conn.execute(text(f'DROP OWNED BY "{role}"'))
-        conn.execute(text(f'DROP ROLE "{role}"'))
+        conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+        conn.exec_driver_sql(f'DROP ROLE "{role}"')
     owner.dispose()
 
 
 @pytest.mark.pg
-def test_app_role_works_but_cannot_rewrite_the_audit_trail(app_role):
-    role, app_url, owner = app_role
-    statements = db_access.grant_app_role(owner, role)
-    assert any("REVOKE UPDATE, DELETE, TRUNCATE ON audit_entry" in s for s in statements)
-    db = Database.from_url(app_url)
+def test_only_the_owner_upgrades_and_grants(admin_login):
+    url, owner = admin_login
+    admin = create_engine(url)
     try:
-        setup_hall(db)  # the app's own writes work: hall, users, audit entries
-        users.sign_in(db, "clerk1", PASSWORD)
-        with pytest.raises(UserError):
-            users.sign_in(db, "clerk1", "bad-pass-1")  # failure counter updated on user_account
-        assert schema.current_revision(db.engine) == schema.head_revision()
-        for statement in ("DELETE FROM audit_entry", "UPDATE audit_entry SET detail = ''",
-                          "TRUNCATE audit_entry", "DROP TRIGGER audit_entry_append_only ON audit_entry",
-                          "ALTER TABLE audit_entry DISABLE TRIGGER ALL", "DROP TABLE audit_entry",
-                          "UPDATE alembic_version SET version_num = '0001'"):
-            with pytest.raises(DBAPIError, match=r"permission denied|must be owner"):
-                with db.engine.begin() as conn:
-                    conn.execute(text(statement))
-        with db.read() as s:
-            assert s.execute(text("SELECT count(*) FROM audit_entry")).scalar() >= 8
-    finally:
-        db.dispose()
-
-
-@pytest.mark.pg
-def test_app_role_cannot_upgrade_and_is_told_who_can(app_role):
-    role, app_url, owner = app_role
-    db_access.grant_app_role(owner, role)
-    # the program is newer than the database: the owner takes the newest revision back first
-    with owner.begin() as conn:
-        cfg = schema.alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "-1")
-    assert schema.current_revision(owner) != schema.head_revision()
-    try:
+        with pytest.raises(PermissionDenied, match="只有数据库所有者"):
+            db_grants.grant(admin)
+        # the program is newer than the database: the owner takes the newest revision back first
+        with owner.begin() as conn:
+            cfg = schema.alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "-1")
+        assert schema.current_revision(owner) != schema.head_revision()
         with pytest.raises(UserError, match=r"无权修改表结构.*counter-app db upgrade"):
-            schema.connect(app_url)
+            schema.connect(url)
     finally:
-        schema.upgrade(owner)  # the owner can, and that restores the triggers for the other tests
+        admin.dispose()
+        schema.upgrade(owner)  # the owner can, and that restores grants, views and triggers
     assert schema.current_revision(owner) == schema.head_revision()
+    assert any("GRANT" in s for s in db_grants.grant(owner))
 
 
-def test_role_names_are_checked():
-    assert db_access.grant_statements("counter_app")[0] == 'GRANT USAGE ON SCHEMA public TO "counter_app"'
+def test_legacy_role_names_are_checked():
+    assert db_grants.legacy_revoke_statements("counter_app")[0] == \
+        'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "counter_app"'
     with pytest.raises(UserError, match="角色名"):
-        db_access.grant_statements('x"; DROP TABLE hall; --')
+        db_grants.legacy_revoke_statements('x"; DROP TABLE hall; --')
+

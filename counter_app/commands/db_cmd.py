@@ -1,4 +1,4 @@
-"""counter-app db upgrade | current | grant ROLE"""
+"""counter-app db upgrade | current | grant"""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ def register(sub) -> None:
     cur = actions.add_parser("current", help="显示数据库结构版本")
     cur.set_defaults(handler=_current)
     grant = actions.add_parser(
-        "grant", help="（PostgreSQL，以数据库所有者运行）授权柜台电脑使用的应用账号：可读写业务表，审计日志只能追加")
-    grant.add_argument("role", help="应用账号（数据库角色）名，如 counter_app")
+        "grant", help="（PostgreSQL，以数据库所有者运行）重新应用各角色组的权限、脱敏视图和审计触发器")
+    grant.add_argument("--revoke-legacy", metavar="ROLE",
+                       help="同时收回旧版共用应用账号（如 counter_app）的全部权限")
     grant.set_defaults(handler=_grant)
 
 
@@ -57,7 +58,13 @@ def _grant(args) -> int:
     from counter_app.security import db_grants as db_access
 
     db = _owner_database(args, "授权（db grant）")
-    for statement in db_access.grant_app_role(db.engine, args.role):
-        print(f"{statement};")
-    print(f"已授权角色 {args.role}：柜台电脑请用该角色连接数据库（审计日志对其只读、只能追加）")
+    try:
+        statements = db_access.grant(db.engine, revoke_legacy=args.revoke_legacy)
+    finally:
+        db.dispose()
+    database = db.engine.url.database
+    print(f"已应用 {len(statements)} 条授权：角色组 {database}:clerk、{database}:backoffice、{database}:supervisor、"
+          f"{database}:admin、{database}:exchange（柜台人员各用自己的数据库登录）")
+    if args.revoke_legacy:
+        print(f"已收回旧共用账号 {args.revoke_legacy} 的全部权限")
     return 0

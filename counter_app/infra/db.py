@@ -164,15 +164,16 @@ class Database:
 
     def run_write(self, work: Callable[[Session], T], *, attempts: int = 4, backoff: float = 0.3) -> T:
         """Run ``work`` in one transaction, retrying transient database errors with back-off."""
-        for attempt in range(1, attempts + 1):
-            try:
-                with self._recording_refusals(), self._write() as session, session.begin():
-                    return work(session)
-            except (OperationalError, DBAPIError) as exc:
-                if not is_transient(exc) or attempt == attempts:
-                    raise _unavailable(exc) from exc
-                log.warning("transient database error, retry %d/%d: %s", attempt, attempts, exc)
-                time.sleep(backoff * 2 ** (attempt - 1))
+        with _translate_errors():  # a refusal by the database is not worth a retry
+            for attempt in range(1, attempts + 1):
+                try:
+                    with self._recording_refusals(), self._write() as session, session.begin():
+                        return work(session)
+                except (OperationalError, DBAPIError) as exc:
+                    if not is_transient(exc) or attempt == attempts:
+                        raise _unavailable(exc) from exc
+                    log.warning("transient database error, retry %d/%d: %s", attempt, attempts, exc)
+                    time.sleep(backoff * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
 
     def dispose(self) -> None:
@@ -190,12 +191,34 @@ def _short(exc: BaseException) -> str:
     return text[0][:160] if text else type(exc).__name__
 
 
+# SQLSTATE 42501 insufficient_privilege: a missing grant, a row-level security policy or a refusal
+# raised by the owner's functions and triggers (those carry a Chinese message of their own)
+_REFUSED = "42501"
+
+
+def refused_by_database(exc: BaseException) -> PermissionDenied | None:
+    """The database refused the signed-in login (PostgreSQL is the boundary, issue 14): a
+    PermissionDenied with a Chinese message, or None for any other error."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) != _REFUSED:
+        return None
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None) or ""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in primary):
+        return PermissionDenied(primary)
+    return PermissionDenied("数据库拒绝了此操作：当前登录的账号没有相应权限（如需办理请联系班长或管理员）")
+
+
 @contextlib.contextmanager
 def _translate_errors() -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
         raise _unavailable(exc) from exc
+    except DBAPIError as exc:
+        denied = refused_by_database(exc)
+        if denied is None:
+            raise
+        raise denied from exc
 
 
 def open_checked(url: str) -> Database:
