@@ -26,6 +26,8 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.security import credentials as users
+from counter_app.security import db_sign_in
+from counter_app.ui import background
 
 log = logging.getLogger(__name__)
 
@@ -115,20 +117,32 @@ class LockDialog(QDialog):
         layout.addLayout(buttons)
 
     def try_unlock(self) -> None:
+        """The password is checked off the GUI thread: by the app on SQLite, by the database itself
+        (a fresh connection as the signed-in login) on PostgreSQL."""
+        if background.busy(self):
+            return
         if not self.password.text():
             self._say("请输入密码")
             return
-        try:
-            users.unlock_screen(self.db, self.actor, self.password.text())
-        except DatabaseUnavailable as exc:
-            self._say(f"暂时无法验证密码：{exc}")
-            return
-        except UserError as exc:
-            self.password.clear()
-            self._say(str(exc) + ("；也可以“退出登录”换人登录（未保存的内容将丢失）" if "锁定" in str(exc) else ""))
-            return
+        password = self.password.text()
+        self.unlock_button.setEnabled(False)
+        background.run(self, lambda: db_sign_in.unlock_screen(self.db, self.actor, password),
+                       self._unlocked, self._refused, busy="正在核对密码…")
+
+    def _unlocked(self, _result) -> None:
+        self.unlock_button.setEnabled(True)
         self.password.clear()
         self.done(QDialog.Accepted)
+
+    def _refused(self, exc: Exception) -> None:
+        self.unlock_button.setEnabled(True)
+        if isinstance(exc, DatabaseUnavailable):
+            self._say(f"暂时无法验证密码：{exc}")
+        elif isinstance(exc, UserError):
+            self.password.clear()
+            self._say(str(exc) + ("；也可以“退出登录”换人登录（未保存的内容将丢失）" if "锁定" in str(exc) else ""))
+        else:
+            raise exc
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
