@@ -149,7 +149,7 @@ def test_user_logins_gives_old_accounts_logins_that_must_change(hall, capsys, mo
 
 def test_the_exchange_job_signs_in_with_its_own_account(hall, capsys, monkeypatch, tmp_path):
     target = tmp_path / "exchange.json"
-    code, out, err = run(capsys, monkeypatch, hall["counter"], "--user", "xchg", "exchange", "export", "-o", str(target),
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "xchg", "exchange", "export", "-o", str(target),
                          password=PW)
     assert code == 0, err
     owner = Database(create_engine(hall["owner"].replace(f"{OWNER}@", f"{OWNER}:{OWNER_PW}@")))
@@ -162,7 +162,7 @@ def test_the_exchange_job_signs_in_with_its_own_account(hall, capsys, monkeypatc
 def test_demo_by_the_owner_gives_the_demo_staff_logins(scram_cluster, capsys, monkeypatch):  # noqa: F811
     create_owned_database(scram_cluster, "hall_demo")
     owner_url = f"postgresql+psycopg://{OWNER}@127.0.0.1:{scram_cluster.port}/hall_demo"
-    code, out, err = run(capsys, monkeypatch, owner_url, "demo", "--applications", "30", "--today", "2026-11-24",
+    code, _out, err = run(capsys, monkeypatch, owner_url, "demo", "--applications", "30", "--today", "2026-11-24",
                          "--password", "Yanshi2026", password=OWNER_PW)
     assert code == 0, err
     counter = f"postgresql+psycopg://127.0.0.1:{scram_cluster.port}/hall_demo"

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import create_engine, text
 
 from counter_app.hall import hall as halls
+from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.context import system_actor
 from counter_app.infra.db import Database
-from counter_app.infra import schema_upgrade as schema
 from counter_app.security import db_logins, db_sign_in
 from counter_app.ui import app as appmod
 from counter_app.ui.login_dialog import LoginDialog, PcSettings

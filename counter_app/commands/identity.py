@@ -136,8 +136,7 @@ def require_owner(db: Database, what: str = "") -> None:
 
 
 def _sqlite(args, url: str, need: str, password: str | None) -> tuple[Database, Actor]:
-    from counter_app.security import accounts
-    from counter_app.security import credentials
+    from counter_app.security import accounts, credentials
 
     db = open_checked(url)
     try:
