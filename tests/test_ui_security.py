@@ -22,7 +22,7 @@ from counter_app.ui.pages import PageSpec
 from counter_app.ui.users_page import AccountDialog, UsersPage
 from tests.conftest import PASSWORD, setup_hall
 from tests.qt_helpers import type_text
-from tests.ui_driver import click_and_wait, when_modal
+from tests.ui_driver import click_and_wait, wait_until_idle, when_modal
 
 
 class FormPage(QWidget):
@@ -191,6 +191,7 @@ def admin_page(qtbot, sqlite_db):
     page = UsersPage(sqlite_db, actors["admin1"])
     qtbot.addWidget(page)
     page.show()
+    wait_until_idle(page)
     return page, actors
 
 
@@ -222,20 +223,24 @@ def test_admin_creates_disables_enables_and_resets_in_the_window(qtbot, admin_pa
 
     when_modal("AccountDialog", create)
     page.new_action.trigger()
+    wait_until_idle(page)
     created = page.selected()
     assert (created.username, created.name, created.window_no, created.status_label()) == (
         "clerk3", "周敏", 3, "待修改初始密码")
 
     when_modal(QMessageBox, _accept_box())
     page.disable_action.trigger()
+    wait_until_idle(page)
     assert page.selected().status_label() == "已停用" and page.enable_action.isEnabled()
     page.enable_action.trigger()
+    wait_until_idle(page)
     assert page.selected().active
 
     shown = {}
     when_modal(QMessageBox, lambda box: (when_modal("temporaryPasswordBox", _accept_box(shown)),
                                          _accept_box()(box)))
     page.reset_action.trigger()
+    wait_until_idle(page)
     temporary = page.last_temporary_password
     assert temporary in shown["text"]
     assert users.sign_in(sqlite_db, "clerk3", temporary).must_change_password
@@ -250,8 +255,10 @@ def test_admin_unlocks_a_locked_out_clerk(qtbot, admin_page, sqlite_db):
         with pytest.raises(UserError):
             users.sign_in(sqlite_db, "clerk2", "bad-pass-0")
     page.refresh(select_username="clerk2")
+    wait_until_idle(page)
     assert page.selected().status_label().startswith("已锁定") and page.unlock_action.isEnabled()
     page.unlock_action.trigger()
+    wait_until_idle(page)
     assert page.selected().status_label() == "正常"
     assert not page.disable_action.isEnabled() or page.selected().username != "admin1"
 
@@ -259,12 +266,14 @@ def test_admin_unlocks_a_locked_out_clerk(qtbot, admin_page, sqlite_db):
 def test_admin_cannot_disable_self_in_the_window(qtbot, admin_page):
     page, _ = admin_page
     page.refresh(select_username="admin1")
+    wait_until_idle(page)
     assert not page.disable_action.isEnabled()
 
 
 def test_edit_account_role_and_window(qtbot, admin_page):
     page, _ = admin_page
     page.refresh(select_username="back1")
+    wait_until_idle(page)
 
     def edit(d: AccountDialog):
         assert d.username.isReadOnly() and d.username.text() == "back1"
@@ -273,6 +282,7 @@ def test_edit_account_role_and_window(qtbot, admin_page):
 
     when_modal("AccountDialog", edit)
     page.edit_action.trigger()
+    wait_until_idle(page)
     assert page.selected().role == "supervisor"
 
 
@@ -287,6 +297,7 @@ def test_users_page_refuses_a_clerk_in_the_domain(qtbot, sqlite_db):
     actors = setup_hall(sqlite_db)
     page = UsersPage(sqlite_db, actors["clerk1"])  # even if someone wired the page for a clerk
     qtbot.addWidget(page)
+    wait_until_idle(page)
     assert page.model.rows == [] and "无权管理用户" in page.status.text()
     window = MainWindow(sqlite_db, actors["clerk1"])
     qtbot.addWidget(window)
