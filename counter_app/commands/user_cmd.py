@@ -13,7 +13,7 @@ from counter_app.commands import identity
 from counter_app.commands.common import positive_int
 from counter_app.infra.db import is_sqlite
 from counter_app.infra.errors import UserError
-from counter_app.security import accounts, db_sign_in
+from counter_app.security import account_admin, accounts, db_sign_in
 from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES
 
@@ -73,7 +73,7 @@ def _add(args) -> int:
         if actor.user_id is None and not actor.is_system:  # the owner on PostgreSQL: the first admin
             account = _owner_creates(db, args, password)
         else:
-            account = accounts.create_account(db, actor, args.username, role=args.role, name=args.name,
+            account = account_admin.create_account(db, actor, args.username, role=args.role, name=args.name,
                                               password=password, window_no=args.window)
     finally:
         db.dispose()
@@ -94,7 +94,8 @@ def _owner_creates(db, args, password: str) -> accounts.Account:
 def _list(args) -> int:
     db, actor = identity.open_as(args, identity.ADMIN)
     try:
-        rows = _owner_list(db) if actor.user_id is None and not actor.is_system else accounts.list_accounts(db, actor)
+        owner = actor.user_id is None and not actor.is_system
+        rows = _owner_list(db) if owner else account_admin.list_accounts(db, actor)
         on_sqlite = is_sqlite(db.engine)
     finally:
         db.dispose()
@@ -129,7 +130,7 @@ def _cell(text: str, width: int) -> str:
 def _disable(args) -> int:
     db, actor = identity.open_as(args, identity.ADMIN)
     try:
-        account = accounts.disable_account(db, actor, args.username)
+        account = account_admin.disable_account(db, actor, args.username)
     finally:
         db.dispose()
     print(f"已停用用户 {account.username}（{account.name}）")
@@ -139,7 +140,7 @@ def _disable(args) -> int:
 def _enable(args) -> int:
     db, actor = identity.open_as(args, identity.ADMIN)
     try:
-        account = accounts.enable_account(db, actor, args.username)
+        account = account_admin.enable_account(db, actor, args.username)
     finally:
         db.dispose()
     print(f"已启用用户 {account.username}（{account.name}）")
@@ -149,7 +150,7 @@ def _enable(args) -> int:
 def _unlock(args) -> int:
     db, actor = identity.open_as(args, identity.ADMIN)
     try:
-        account = accounts.unlock_account(db, actor, args.username)
+        account = account_admin.unlock_account(db, actor, args.username)
     finally:
         db.dispose()
     print(f"已解除用户 {account.username}（{account.name}）的锁定")
@@ -160,7 +161,7 @@ def _reset(args) -> int:
     chosen = read_password(True) if args.password_stdin else None
     db, actor = identity.open_as(args, identity.ADMIN)
     try:
-        password = accounts.reset_password(db, actor, args.username, chosen)
+        password = account_admin.reset_password(db, actor, args.username, chosen)
     finally:
         db.dispose()
     if chosen:

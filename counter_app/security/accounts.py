@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from counter_app.hall import hall
 from counter_app.infra import clock
 from counter_app.infra.context import Actor, this_pc
-from counter_app.infra.db import Database, is_sqlite
+from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
 from counter_app.models import CounterWindow, User
-from counter_app.security import audit, pg_accounts
+from counter_app.security import audit
 from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES, Perm, require
 
@@ -85,9 +85,17 @@ def _manage(db: Database, actor: Actor, username: str = "") -> None:
     require(db, actor, Perm.MANAGE_USERS, target_type="user", target_id=username)
 
 
-def _on_postgres(db: Database) -> bool:
-    """Accounts are database logins there: every change goes through ``pg_accounts`` (db_logins)."""
-    return not is_sqlite(db.engine)
+require_manage_users = _manage  # account_admin checks the same permission before the database's logins
+
+
+def check_account_change(name: str, role: str) -> None:
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = "请填写姓名"
+    if role not in ROLES:
+        errors["role"] = "请选择角色"
+    if errors:
+        raise ValidationFailed(errors)
 
 
 # --- listing --------------------------------------------------------------------------------------
@@ -95,16 +103,12 @@ def _on_postgres(db: Database) -> bool:
 
 def list_accounts(db: Database, actor: Actor) -> list[Account]:
     _manage(db, actor)
-    if _on_postgres(db):
-        return pg_accounts.list_accounts(db)
     with db.read() as session:
         return [_account(session, u) for u in session.scalars(select(User).order_by(User.role, User.username))]
 
 
 def get_account(db: Database, actor: Actor, username: str) -> Account:
     _manage(db, actor, username)
-    if _on_postgres(db):
-        return pg_accounts.get_account(db, username)
     with db.read() as session:
         return _account(session, _user(session, username))
 
@@ -118,9 +122,6 @@ def create_account(
 ) -> Account:
     """A new account whose initial password must be changed at the first sign-in."""
     _manage(db, actor, username)
-    if _on_postgres(db):
-        return pg_accounts.create_account(db, username, role=role, name=name, password=password,
-                                          window_no=window_no)
     with db.write() as session:
         user = users.create_user(session, actor, username.strip(), role=role, name=name, password=password,
                                  window_no=window_no, must_change_password=True)
@@ -132,15 +133,7 @@ def update_account(
 ) -> Account:
     """Change name, role and default window; the last active admin keeps the admin role."""
     _manage(db, actor, username)
-    errors = {}
-    if not (name or "").strip():
-        errors["name"] = "请填写姓名"
-    if role not in ROLES:
-        errors["role"] = "请选择角色"
-    if errors:
-        raise ValidationFailed(errors)
-    if _on_postgres(db):
-        return pg_accounts.update_account(db, username, name=name, role=role, window_no=window_no)
+    check_account_change(name, role)
     with db.write() as session:
         user = _user(session, username)
         if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:
@@ -162,8 +155,6 @@ def update_account(
 def disable_account(db: Database, actor: Actor, username: str) -> Account:
     """The account can no longer sign in; its history stays. Not oneself, not the last admin."""
     _manage(db, actor, username)
-    if _on_postgres(db):
-        return pg_accounts.set_active(db, actor.username, username, False)
     with db.write() as session:
         user = _user(session, username)
         if user.id == actor.user_id:
@@ -179,8 +170,6 @@ def disable_account(db: Database, actor: Actor, username: str) -> Account:
 
 def enable_account(db: Database, actor: Actor, username: str) -> Account:
     _manage(db, actor, username)
-    if _on_postgres(db):
-        return pg_accounts.set_active(db, actor.username, username, True)
     with db.write() as session:
         user = _user(session, username)
         if user.active:
@@ -195,8 +184,6 @@ def enable_account(db: Database, actor: Actor, username: str) -> Account:
 def unlock_account(db: Database, actor: Actor, username: str) -> Account:
     """Lift a lock-out after too many wrong passwords before it runs out by itself."""
     _manage(db, actor, username)
-    if _on_postgres(db):
-        return pg_accounts.unlock(db, username)
     with db.write() as session:
         user = _user(session, username)
         if not (user.locked_until and user.locked_until > clock.now()) and not user.failed_attempts:
@@ -224,9 +211,6 @@ def reset_password(db: Database, actor: Actor, username: str, password: str | No
     sign-in; also lifts a lock-out. Returns the temporary password to hand to the user."""
     _manage(db, actor, username)
     password = password or generate_password()
-    if _on_postgres(db):
-        pg_accounts.reset_password(db, username, password)
-        return password
     with db.write() as session:
         user = _user(session, username)
         problem = users.password_problem(password, user.username)

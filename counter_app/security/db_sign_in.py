@@ -56,13 +56,18 @@ def counter_url_problem(url: str) -> str | None:
         return None
     parsed = make_url(url)
     if parsed.username or parsed.password:
-        where = f"{parsed.host or 'localhost'}{f':{parsed.port}' if parsed.port else ''}/{parsed.database}"
         return ("柜台电脑的数据库地址只应写主机、端口和库名（如 postgresql://"
-                f"{where}），不应包含数据库用户名或密码：每个人用自己的账号登录。"
+                f"{where(parsed)}），不应包含数据库用户名或密码：每个人用自己的账号登录。"
                 "请管理员从 config.toml 或环境变量 COUNTER_APP_DATABASE_URL 中删去用户名和密码。")
     if not parsed.database:
         return "数据库地址缺少库名（如 postgresql://服务器/营业厅库名）"
     return None
+
+
+def where(url: str | URL) -> str:
+    """host:port/database, for messages (never a user or password)."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return f"{parsed.host or 'localhost'}{f':{parsed.port}' if parsed.port else ''}/{parsed.database}"
 
 
 def database_name(url: str | URL) -> str:
@@ -114,8 +119,7 @@ def connect_as(url: str | URL, login: str, password: str, *, app_name: str | Non
         engine.dispose()
         if _is_auth_failure(exc):
             raise SignInRefused(SIGN_IN_REFUSED) from None
-        where = f"{parsed.host or 'localhost'}{f':{parsed.port}' if parsed.port else ''}/{parsed.database}"
-        raise DatabaseUnavailable(f"无法连接数据库 {where}：{driver_reason(exc)}") from None
+        raise DatabaseUnavailable(f"无法连接数据库 {where(parsed)}：{driver_reason(exc)}") from None
     return Database(engine)
 
 

@@ -152,7 +152,7 @@ class LoginDialog(QDialog):
         layout.addWidget(title)
         layout.addWidget(subtitle)
         if target is not None:
-            where = QLabel(f"数据库：{_where(target)}。请用本人的账号和密码登录；"
+            where = QLabel(f"数据库：{db_sign_in.where(target)}。请用本人的账号和密码登录；"
                            "新营业厅须先由数据库所有者在服务器上用命令行完成设置。", self)
             where.setObjectName("dialogHint")
             where.setWordWrap(True)
@@ -255,13 +255,6 @@ class LoginDialog(QDialog):
         self.pc_settings.set_last_username(username)
         self.user, self.actor, self.signed_db = outcome.user, outcome.actor, outcome.db
         super().accept()
-
-
-def _where(target: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(target)
-    return f"{url.host or 'localhost'}{f':{url.port}' if url.port else ''}/{url.database}"
 
 
 # --- the work itself (off the GUI thread) ----------------------------------------------------------

@@ -27,7 +27,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Column
-from counter_app.security import accounts
+from counter_app.security import account_admin, accounts
 from counter_app.security.permissions import ROLES
 from counter_app.ui import background
 from counter_app.ui.field_errors import ErrorPresenter
@@ -141,11 +141,11 @@ class AccountDialog(QDialog):
                 self.errors.show(UserError("两次输入的初始密码不一致", field="password_repeat"))
                 return
             username, password = self.username.text().strip(), self.password.text()
-            op = lambda: accounts.create_account(db, actor, username, role=role, name=name,  # noqa: E731
+            op = lambda: account_admin.create_account(db, actor, username, role=role, name=name,  # noqa: E731
                                                  password=password, window_no=window_no)
         else:
             username = self.account.username
-            op = lambda: accounts.update_account(db, actor, username, name=name, role=role,  # noqa: E731
+            op = lambda: account_admin.update_account(db, actor, username, name=name, role=role,  # noqa: E731
                                                  window_no=window_no)
         self.ok_button.setEnabled(False)
         background.run(self, op, self._saved, self._refused, busy="正在保存…")
@@ -239,7 +239,7 @@ class UsersPage(QWidget):
         db, actor = self.db, self.actor
 
         def load():
-            return accounts.list_accounts(db, actor), accounts.start_info(db).windows
+            return account_admin.list_accounts(db, actor), accounts.start_info(db).windows
 
         background.run(self, load, lambda result: self._show(*result, current, note), self._unavailable,
                        busy="正在读取用户列表…")
@@ -322,21 +322,21 @@ class UsersPage(QWidget):
         a = self.selected()
         if a and self._confirm("停用用户", f"停用 {a.name}（{a.username}）后，该账号不能再登录，历史记录保留。确定停用？"):
             db, actor = self.db, self.actor
-            self._run(lambda: accounts.disable_account(db, actor, a.username), a.username,
+            self._run(lambda: account_admin.disable_account(db, actor, a.username), a.username,
                       f"已停用 {a.name}（{a.username}）")
 
     def enable_user(self) -> None:
         a = self.selected()
         if a:
             db, actor = self.db, self.actor
-            self._run(lambda: accounts.enable_account(db, actor, a.username), a.username,
+            self._run(lambda: account_admin.enable_account(db, actor, a.username), a.username,
                       f"已启用 {a.name}（{a.username}）")
 
     def unlock_user(self) -> None:
         a = self.selected()
         if a:
             db, actor = self.db, self.actor
-            self._run(lambda: accounts.unlock_account(db, actor, a.username), a.username,
+            self._run(lambda: account_admin.unlock_account(db, actor, a.username), a.username,
                       f"已解除 {a.name}（{a.username}）的锁定")
 
     def reset_user(self) -> None:
@@ -345,7 +345,7 @@ class UsersPage(QWidget):
                 "重置密码", f"为 {a.name}（{a.username}）生成一个临时密码？原密码将失效，本人下次登录时须修改。"):
             return
         db, actor = self.db, self.actor
-        self._run(lambda: accounts.reset_password(db, actor, a.username), a.username,
+        self._run(lambda: account_admin.reset_password(db, actor, a.username), a.username,
                   f"已重置 {a.name}（{a.username}）的密码", lambda password: self._show_temporary(a, password))
 
     def _show_temporary(self, a: accounts.Account, password: str) -> None:
