@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from counter_app import cli
 from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.errors import PermissionDenied, UserError
 from counter_app.security import db_grants, db_policy
@@ -93,6 +94,18 @@ def test_only_the_owner_upgrades_and_grants(admin_login):
         schema.upgrade(owner)  # the owner can, and that restores grants, views and triggers
     assert schema.current_revision(owner) == schema.head_revision()
     assert any("GRANT" in s for s in db_grants.grant(owner))
+
+
+@pytest.mark.pg
+def test_db_grant_on_the_command_line_refuses_a_non_owner(admin_login, capsys):
+    url, owner = admin_login
+    code = cli.main(["--db", url, "db", "grant"])
+    out, err = capsys.readouterr()
+    assert code != 0 and out == ""
+    assert err.startswith("错误：只有数据库所有者可以运行 counter-app db grant") and err.count("\n") == 1
+    code = cli.main(["--db", owner.url.render_as_string(hide_password=False), "db", "grant"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "已应用" in out and ":clerk" in out, err
 
 
 def test_legacy_role_names_are_checked():

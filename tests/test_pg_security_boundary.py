@@ -19,6 +19,7 @@ from counter_app.infra.context import Actor, system_actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import PermissionDenied
 from counter_app.models import Customer
+from counter_app.security import credentials as users
 from counter_app.security import db_grants, db_logins, db_policy
 from counter_app.security.redaction import mask_id, mask_phone
 from tests.factories import make_case, resident_id
@@ -71,7 +72,14 @@ def hall(scram_cluster):  # noqa: F811
         mine = make_case(session, window_id=windows[1], clerk_id=ids["clerk1"], cert_number=CERT, agent=True)
         other = make_case(session, window_id=windows[2], clerk_id=ids["clerk2"], name="李四", cert_number=OTHER_CERT)
         session.execute(text("UPDATE customer SET mobile = '13911112222' WHERE id = :c"), {"c": other.customer_id})
-        cases = {"mine": mine.id, "other": other.id}
+        blob = session.execute(text(
+            "INSERT INTO stored_blob (sha256, size, data, created_at) VALUES ('0', 4, '\\xdeadbeef', now()) "
+            "RETURNING id")).scalar_one()
+        session.execute(text(
+            "INSERT INTO scan_page (application_id, seq, source, original_name, mime, width_px, height_px, dpi, "
+            "dpi_estimated, colour, size, sha256, blob_id, thumb_blob_id, added_at) VALUES (:a, 1, 'file', '', "
+            "'image/png', 1, 1, 300, false, true, 4, '0', :b, :b, now())"), {"a": other.id, "b": blob})
+        cases = {"mine": mine.id, "other": other.id, "scan_blob": blob}
     admin.dispose()
     yield {"cluster": scram_cluster, "owner": owner, "ids": ids, "windows": windows, "hall_id": h.id, **cases}
     owner.dispose()
@@ -169,6 +177,15 @@ def test_masking_follows_the_case(hall):
         with connect(hall["cluster"], who) as conn:
             assert conn.execute("SELECT contact_mobile FROM application WHERE id = %s",
                                 [hall["mine"]]).fetchone() == ("138****5678",)
+
+
+def test_scanned_certificates_are_for_whoever_works_the_case(hall):
+    query = "SELECT data FROM stored_blob WHERE id = %s"
+    for who, expected in (("clerk1", b""), ("admin1", b""), ("clerk2", b"\xde\xad\xbe\xef"),
+                          ("back1", b"\xde\xad\xbe\xef"), ("super1", b"\xde\xad\xbe\xef")):
+        with connect(hall["cluster"], who) as conn:
+            assert conn.execute(query, [hall["scan_blob"]]).fetchone() == (expected,), who
+            refused(conn, "SELECT data FROM public.stored_blob")
 
 
 def test_a_completed_case_is_masked_for_its_clerk_too(hall):
@@ -273,7 +290,7 @@ def test_a_clerk_saves_and_searches_through_the_app(hall, frozen_now):
             address_district="福州市鼓楼区", address_detail="五四路1号", contact_name="边界验证",
             contact_mobile="13900000000", applied_capacity="8"))
         loaded = acceptance.load(db, clerk, saved.application_id)
-        assert loaded is not None
+        assert loaded.input.contact_mobile == "13900000000"  # the own case, in hand
         with db.read() as session:
             found = session.scalars(select(Customer.id).where(
                 Customer.id.in_(db_logins.find_customer_ids(session, OTHER_CERT)))).all()
@@ -283,6 +300,60 @@ def test_a_clerk_saves_and_searches_through_the_app(hall, frozen_now):
                 session.execute(text("DELETE FROM application WHERE id = :a"), {"a": saved.application_id})
     finally:
         db.dispose()
+    other_clerk = Actor(ids["clerk2"], "clerk2", "李芳", "clerk", hall_id=hall["hall_id"], window_id=windows[2],
+                        window_no=2, pc="test-pc-2")
+    db2 = Database(create_engine(_url(cluster, f"clerk2@{DB}", PW)))
+    try:  # whatever the app decides, another window's clerk gets what the database masked
+        assert acceptance.load(db2, other_clerk, saved.application_id).input.contact_mobile == "139****0000"
+    finally:
+        db2.dispose()
+
+
+def test_masked_values_are_never_written_back(hall):
+    """clerk2 edits the customer of clerk1's case (seen masked): the full numbers stay as they were."""
+    with connect(hall["cluster"], "clerk2") as conn:
+        row = conn.execute("SELECT c.id, c.mobile FROM customer c JOIN application a ON a.customer_id = c.id "
+                           "WHERE a.id = %s", [hall["mine"]]).fetchone()
+        assert row[1] == "138****5678"
+        assert conn.execute("UPDATE customer SET name = '张三丰' WHERE id = %s", [row[0]]).rowcount == 1
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="脱敏"):
+            conn.execute("UPDATE customer SET mobile = '139****9999' WHERE id = %s", [row[0]])
+    with hall["owner"].read() as session:
+        full = session.execute(text("SELECT name, mobile FROM customer WHERE id = :c"), {"c": row[0]}).one()
+        assert tuple(full) == ("张三丰", "13812345678")
+        session.execute(text("UPDATE customer SET name = '张三' WHERE id = :c"), {"c": row[0]})
+        session.commit()
+
+
+def test_optimistic_locking_holds_through_the_view(hall):
+    """Two clerks save the same version: the second changes nothing (the ORM reports a stale edit)."""
+    cluster = hall["cluster"]
+    with connect(cluster, "clerk1") as first, connect(cluster, "clerk1") as second:
+        version = first.execute("SELECT version FROM application WHERE id = %s", [hall["mine"]]).fetchone()[0]
+        update = "UPDATE application SET remarks = %s, version = %s WHERE id = %s AND version = %s"
+        assert first.execute(update, ["第一次", version + 1, hall["mine"], version]).rowcount == 1
+        assert second.execute(update, ["第二次", version + 1, hall["mine"], version]).rowcount == 0
+        assert first.execute("SELECT remarks FROM application WHERE id = %s", [hall["mine"]]).fetchone() == ("第一次",)
+
+
+def test_existing_accounts_get_logins_with_temporary_passwords(hall):
+    owner = hall["owner"]
+    with owner.write() as session:  # an account from before database logins (argon2 hash, no login)
+        users.create_user(session, system_actor(hall["hall_id"]), "old1", role="backoffice", name="老账号",
+                          password=PW, must_change_password=False)
+    created = db_logins.create_missing_logins(owner.engine, database=DB)
+    assert set(created) == {"old1"}
+    with connect(hall["cluster"], "old1", created["old1"]) as conn:
+        assert conn.execute("SELECT must_change_password FROM counter_api.whoami()").fetchone() == (True,)
+    with owner.read() as session:
+        assert session.execute(text("SELECT password_hash FROM user_account WHERE username = 'old1'")).scalar() == ""
+    assert db_logins.create_missing_logins(owner.engine, database=DB) == {}
+    admin = create_engine(_url(hall["cluster"], f"admin1@{DB}", PW))
+    try:
+        with pytest.raises(PermissionDenied, match="数据库所有者"):
+            db_logins.create_missing_logins(admin, database=DB)
+    finally:
+        admin.dispose()
 
 
 def test_db_grant_is_for_the_owner_only(hall):

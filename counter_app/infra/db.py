@@ -205,7 +205,8 @@ def refused_by_database(exc: BaseException) -> PermissionDenied | None:
     primary = getattr(getattr(orig, "diag", None), "message_primary", None) or ""
     if any("\u4e00" <= ch <= "\u9fff" for ch in primary):
         return PermissionDenied(primary)
-    return PermissionDenied("数据库拒绝了此操作：当前登录的账号没有相应权限（如需办理请联系班长或管理员）")
+    detail = f"（{primary[:120]}）" if primary else ""
+    return PermissionDenied(f"数据库拒绝了此操作：当前登录的账号没有相应权限，如需办理请联系班长或管理员{detail}")
 
 
 @contextlib.contextmanager

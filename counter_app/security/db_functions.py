@@ -43,15 +43,16 @@ HELPERS = [
         SELECT u.* FROM public.user_account u WHERE counter_private.login_of(u.username) = session_user
     $$
     """,
-    # One row per query for the masked views: the caller's id, window, whether a clerk, and whether
-    # an unmasked export was allowed in this very transaction (allow_unmasked_export).
+    # One row per query for the masked views: the caller's id, window, role, whether a clerk, and
+    # whether an unmasked export was allowed in this very transaction (allow_unmasked_export).
     f"""
     CREATE OR REPLACE FUNCTION counter_private.viewer(
-        OUT uid integer, OUT window_id integer, OUT clerk boolean, OUT unmasked boolean)
+        OUT uid integer, OUT window_id integer, OUT clerk boolean, OUT unmasked boolean, OUT role text)
     LANGUAGE sql STABLE {_DEFINER} AS $$
         SELECT u.id, u.window_id, coalesce(u.role = 'clerk' AND u.active, false),
                EXISTS (SELECT 1 FROM counter_private.unmasked_grant g
-                       WHERE g.xid = pg_current_xact_id_if_assigned() AND g.login = session_user)
+                       WHERE g.xid = pg_current_xact_id_if_assigned() AND g.login = session_user),
+               CASE WHEN u.active THEN u.role END
         FROM (SELECT 1) AS one
         LEFT JOIN public.user_account u ON counter_private.login_of(u.username) = session_user
     $$
@@ -83,6 +84,19 @@ HELPERS = [
     RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         SELECT EXISTS (SELECT 1 FROM public.application a WHERE a.customer_id = p_customer
                        AND a.status = 'active' AND (a.clerk_id = p_uid OR a.window_id = p_window))
+    $$
+    """,
+    # Scans and signed documents show certificates in full: their bytes are for whoever works the case
+    # (acceptance.scans.may_view); other blobs (thumbnails, signature images of no case) are open.
+    """
+    CREATE OR REPLACE FUNCTION counter_private.blob_open(p_blob integer, p_uid integer, p_window integer, p_clerk boolean)
+    RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        WITH cases AS (
+            SELECT application_id FROM public.scan_page WHERE blob_id = p_blob
+            UNION ALL SELECT application_id FROM public.signed_document WHERE pdf_blob_id = p_blob OR image_blob_id = p_blob)
+        SELECT NOT EXISTS (SELECT 1 FROM cases)
+            OR (p_clerk AND EXISTS (SELECT 1 FROM cases c JOIN public.application a ON a.id = c.application_id
+                                    WHERE a.status = 'active' AND (a.clerk_id = p_uid OR a.window_id = p_window)))
     $$
     """,
     # --- the masked views write through to their tables -------------------------------------------
@@ -489,4 +503,5 @@ API_GRANTS = {
               "reset_password(text, text)", "unlock(text)"],
 }
 # called from the masked views, which run them with the caller's EXECUTE privilege
-VIEW_HELPERS = ["viewer()", "mask_id(text)", "mask_phone(text)", "in_hand(integer, integer, integer)"]
+VIEW_HELPERS = ["viewer()", "mask_id(text)", "mask_phone(text)", "in_hand(integer, integer, integer)",
+                "blob_open(integer, integer, integer, boolean)"]

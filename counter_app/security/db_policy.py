@@ -67,12 +67,17 @@ MASKED: dict[str, dict[str, str]] = {
     "certificate": {"number": "id"},
     "application": {"contact_mobile": "phone", "contact_phone": "phone", "legal_rep_id_number": "id",
                     "agent_cert_number": "id", "agent_mobile": "phone"},
+    "stored_blob": {"data": "blob"},  # scanned certificates, signed documents: no masking, no bytes
 }
+MASK_EXPRESSION = {"id": "counter_private.mask_id({})", "phone": "counter_private.mask_phone({})",
+                   "blob": "'\\x'::bytea"}
 # when a row is shown in full (t = the table's row, v = counter_private.viewer())
 FULL_WHEN = {
     "customer": "v.unmasked OR (v.clerk AND counter_private.in_hand(t.id, v.uid, v.window_id))",
     "certificate": "v.unmasked OR (v.clerk AND counter_private.in_hand(t.customer_id, v.uid, v.window_id))",
     "application": "v.unmasked OR (v.clerk AND t.status = 'active' AND (t.clerk_id = v.uid OR t.window_id = v.window_id))",
+    "stored_blob": "v.unmasked OR v.role IN ('backoffice', 'supervisor') "
+                   "OR counter_private.blob_open(t.id, v.uid, v.window_id, v.clerk)",
 }
 # never rewritten once an application exists (the number: see counter_private.application_identity)
 APPLICATION_IDENTITY = ("id", "hall_id", "window_id", "clerk_id", "accepted_at")
@@ -142,8 +147,9 @@ def _create_views(conn: Connection) -> None:
             if kind is None:
                 select.append(f"t.{_q(col)}")
             else:
+                masked_value = MASK_EXPRESSION[kind].format(f"t.{_q(col)}")
                 select.append(f"CASE WHEN {FULL_WHEN[table]} THEN t.{_q(col)} "
-                              f"ELSE counter_private.mask_{kind}(t.{_q(col)}) END::{_type(conn, table, col)} AS {_q(col)}")
+                              f"ELSE {masked_value} END::{_type(conn, table, col)} AS {_q(col)}")
         _run(conn, f"DROP VIEW IF EXISTS counter_api.{table}")
         _run(conn, f"CREATE VIEW counter_api.{table} AS SELECT {', '.join(select)} "
                           f"FROM public.{table} AS t CROSS JOIN counter_private.viewer() AS v")
@@ -151,7 +157,8 @@ def _create_views(conn: Connection) -> None:
             _run(conn, f"ALTER VIEW counter_api.{table} ALTER COLUMN {_q(col)} SET DEFAULT {default}")
         _run(conn, 
             f"CREATE TRIGGER write_through INSTEAD OF INSERT OR UPDATE OR DELETE ON counter_api.{table} "
-            f"FOR EACH ROW EXECUTE FUNCTION counter_private.write_through('public.{table}', '{','.join(masked)}')")
+            f"FOR EACH ROW EXECUTE FUNCTION counter_private.write_through('public.{table}', "
+            f"'{','.join(c for c, kind in masked.items() if kind != 'blob')}')")
     cols = _columns(conn, "user_account")
     select = ["NULL::varchar(200) AS password_hash" if c == "password_hash" else f"u.{_q(c)}" for c in cols]
     _run(conn, "DROP VIEW IF EXISTS counter_api.user_account")
