@@ -34,7 +34,7 @@ def _owner_database(args, what: str) -> Database:
 
 
 def _upgrade(args) -> int:
-    db = _owner_database(args, "升级数据库结构（db upgrade）")
+    db = _owner_database(args, "db upgrade")
     before, after, backup = schema.upgrade(db.engine)
     if before == after:
         print(f"数据库已是最新版本 {after}（{db.url}）")
@@ -57,7 +57,7 @@ def _current(args) -> int:
 def _grant(args) -> int:
     from counter_app.security import db_grants as db_access
 
-    db = _owner_database(args, "授权（db grant）")
+    db = _owner_database(args, "db grant")
     try:
         statements = db_access.grant(db.engine, revoke_legacy=args.revoke_legacy)
     finally:

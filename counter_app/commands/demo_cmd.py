@@ -61,7 +61,7 @@ def _demo(args) -> int:
         raise UserError(f"演示账号密码不符合要求：{problem}")
     now = dt.datetime.combine(args.today, DEMO_TIME) if args.today else clock.now()
     # PostgreSQL: the owner (it creates the demo staff's database logins); SQLite: the OS user
-    db, _actor = identity.open_as(args, identity.OWNER, what="生成演示数据（demo）")
+    db, _actor = identity.open_as(args, identity.OWNER, what="demo")
     show_progress = not args.quiet and args.applications >= 20_000
 
     def progress(done: int, total: int) -> None:

@@ -62,7 +62,7 @@ def _ask_username() -> str:
 def open_as(args: argparse.Namespace, need: str = PERSON, *, what: str = "",
             password: str | None = None) -> tuple[Database, Actor]:
     """The database, signed in as whoever may run this command, and the actor services get.
-    ``what`` names the command in a refusal; ``password`` is the --user's, when already asked."""
+    ``what`` names the sub-command in a refusal (e.g. "db upgrade"); ``password`` is the --user's, when already asked."""
     url = config.database_url(getattr(args, "db", None))
     if db_sign_in.is_postgres(url):
         return _postgres(args, url, need, what, password)
@@ -80,7 +80,7 @@ def _postgres(args, url: str, need: str, what: str, password: str | None) -> tup
     if username:
         db, actor = _sign_in(url, username, password)
     elif parsed.username:
-        db, actor = _role(url, parsed)
+        db, actor = _role(url, parsed, need, what)
     else:
         raise UserError("PostgreSQL 上的命令须以本人账号运行：--user 用户名（密码取自环境变量 COUNTER_APP_PASSWORD，"
                         "否则提示输入）；数据库所有者在服务器上运行时把所有者写进地址，"
@@ -101,7 +101,7 @@ def _sign_in(url: str, username: str, password: str | None) -> tuple[Database, A
     return signed.db, signed.actor
 
 
-def _role(url: str, parsed) -> tuple[Database, Actor]:
+def _role(url: str, parsed, need: str, what: str) -> tuple[Database, Actor]:
     """A database role named in the URL (the owner on the server): libpq finds its password."""
     env = os.environ.get(ENV_PASSWORD)
     if parsed.password is None and env:
@@ -111,6 +111,8 @@ def _role(url: str, parsed) -> tuple[Database, Actor]:
     login = db_sign_in.login_of(db)
     if not is_owner(db):
         db.dispose()
+        if need == OWNER:
+            raise PermissionDenied(_owner_only(what, login))
         raise UserError(f"数据库角色 {login} 不是该库的所有者：柜台人员请用 --user 本人账号运行命令，"
                         "数据库所有者请在地址中写所有者的名字")
     with db.read() as session:
@@ -126,10 +128,13 @@ def is_owner(db: Database) -> bool:
 
 
 def require_owner(db: Database, what: str = "") -> None:
-    if is_owner(db):
-        return
-    login = db_sign_in.login_of(db)
-    raise PermissionDenied(f"{what or '该命令'}须由数据库所有者在服务器上运行（当前登录 {login} 不是该库的所有者）")
+    if not is_owner(db):
+        raise PermissionDenied(_owner_only(what, db_sign_in.login_of(db)))
+
+
+def _owner_only(what: str, login: str) -> str:
+    command = f"counter-app {what}" if what else "该命令"
+    return f"只有数据库所有者可以运行 {command}：请在服务器上以数据库所有者运行（当前登录 {login} 不是该库的所有者）"
 
 
 # --- SQLite ---------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def _setup(args) -> int:
     hall.validate_setup(code, args.hall_name, args.supervision_phone)
     password = read_password(args.password_stdin)
     credentials.validate_new_user(args.admin, "admin", args.admin_name, password)
-    db, actor = identity.open_as(args, identity.OWNER, what="首次设置（setup）")
+    db, actor = identity.open_as(args, identity.OWNER, what="setup")
     try:
         if is_sqlite(db.engine):
             account = accounts.first_start(

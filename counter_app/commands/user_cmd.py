@@ -188,7 +188,7 @@ def _passwd(args) -> int:
 def _logins(args) -> int:
     from counter_app.security import pg_accounts
 
-    db, _owner = identity.open_as(args, identity.OWNER, what="创建数据库登录账号（user logins）")
+    db, _owner = identity.open_as(args, identity.OWNER, what="user logins")
     try:
         if is_sqlite(db.engine):
             raise UserError("SQLite（单机）没有数据库登录账号：用户名和密码由本程序自己核对，无需此命令")
