@@ -35,6 +35,7 @@ SIGN_IN_REFUSED = "用户名或密码不正确，或该账号当前不能登录�
 # does not tell them apart), NOLOGIN / no pg_hba line (28000)
 _AUTH_SQLSTATES = {"28P01", "28000"}
 _AUTH_WORDS = ("password authentication failed", "not permitted to log in", "no pg_hba.conf entry",
+               "pg_hba.conf rejects connection",
                "no password supplied")
 
 
