@@ -12,6 +12,7 @@ from counter_app.infra import schema_upgrade
 from counter_app.infra.db import Database
 from counter_app.models import AuditEntry
 from counter_app.security import db_sign_in
+from tests.factories import make_case, resident_id
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.pg
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.pg
 DB = "hall_cli"
 OWNER, OWNER_PW = "cli_owner", "Own3r-Secret-pw9"
 ADMIN_PW, PW = "Adm1n-first-pw", "Passw0rd1x"
+CERT = resident_id(417)
 
 
 def run(capsys, monkeypatch, url, *args, password=None, stdin=None):
@@ -82,7 +84,17 @@ def hall(scram_cluster):  # noqa: F811
                              "--name", name, *(["--window", window] if window else []), "--password-stdin"]) == 0
     finally:
         mp.undo()
+    owner = owner_db(urls)
+    with owner.write() as s:  # one case at window 1, written as the owner
+        clerk_id = s.scalar(text("SELECT id FROM user_account WHERE username = 'clerk1'"))
+        window_id = s.scalar(text("SELECT id FROM counter_window WHERE number = 1"))
+        make_case(s, window_id=window_id, clerk_id=clerk_id, cert_number=CERT)
+    owner.dispose()
     yield {"cluster": scram_cluster, **urls}
+
+
+def owner_db(urls) -> Database:
+    return Database(create_engine(urls["owner"].replace(f"{OWNER}@", f"{OWNER}:{OWNER_PW}@")))
 
 
 def test_a_counter_url_without_a_person_runs_nothing(hall, capsys, monkeypatch):
@@ -125,7 +137,7 @@ def test_an_older_schema_met_by_a_person_says_who_must_upgrade(hall, capsys, mon
 
 def test_user_logins_gives_old_accounts_logins_that_must_change(hall, capsys, monkeypatch):
     # GIVEN an account from before the upgrade (a row without a login)
-    owner = Database(create_engine(hall["owner"].replace(f"{OWNER}@", f"{OWNER}:{OWNER_PW}@")))
+    owner = owner_db(hall)
     with owner.write() as s:
         s.execute(text("INSERT INTO user_account (username, name, role, password_hash, active, must_change_password, "
                        "failed_attempts, created_at) VALUES ('back9', '陈后台', 'backoffice', '', true, false, 0, now())"))
@@ -152,11 +164,34 @@ def test_the_exchange_job_signs_in_with_its_own_account(hall, capsys, monkeypatc
     code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "xchg", "exchange", "export", "-o", str(target),
                          password=PW)
     assert code == 0, err
-    owner = Database(create_engine(hall["owner"].replace(f"{OWNER}@", f"{OWNER}:{OWNER_PW}@")))
+    # the marketing system gets the full number: the database let the exchange job read it, once
+    assert CERT in target.read_text(encoding="utf-8")
+    owner = owner_db(hall)
     with owner.read() as s:
         who = s.scalars(select(AuditEntry.username).where(AuditEntry.action.like("exchange%"))).all()
     owner.dispose()
     assert who and set(who) == {"xchg"}, who
+
+
+def test_a_supervisor_exports_unmasked_only_with_a_reason(hall, capsys, monkeypatch, tmp_path):
+    import openpyxl
+
+    def cells(path):
+        return {str(c.value) for row in openpyxl.load_workbook(path).active.iter_rows() for c in row if c.value}
+
+    masked, full = tmp_path / "masked.xlsx", tmp_path / "full.xlsx"
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super1", "export", "register",
+                          "-o", str(masked), password=PW)
+    assert code == 0, err
+    assert CERT not in cells(masked) and any(v.startswith(CERT[:6]) and "*" in v for v in cells(masked))
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super1", "export", "register",
+                          "--unmasked", "--reason", "监管抽查", "-o", str(full), password=PW)
+    assert code == 0, err
+    assert CERT in cells(full)
+    # a clerk may not, whatever the command line says
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "clerk1", "export", "register",
+                          "--unmasked", "--reason", "监管抽查", "-o", str(tmp_path / "c.xlsx"), password=PW)
+    one_line_refusal(code, err, "无权")
 
 
 def test_demo_by_the_owner_gives_the_demo_staff_logins(scram_cluster, capsys, monkeypatch):  # noqa: F811
