@@ -76,7 +76,7 @@ def test_database_refuses_delete_of_an_entry(db):
 
 def test_inserting_still_works_after_a_refusal(db):
     _one_entry(db)
-    with pytest.raises(DBAPIError):
+    with pytest.raises(REFUSED):
         with db.write() as s:
             s.execute(text("DELETE FROM audit_entry"))
     _one_entry(db)

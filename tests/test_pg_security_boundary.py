@@ -54,6 +54,7 @@ def hall(scram_cluster):  # noqa: F811
     with su.connect() as conn:
         conn.exec_driver_sql(f"CREATE ROLE {OWNER} LOGIN CREATEROLE PASSWORD '{OWNER_PW}'")
         conn.exec_driver_sql(f"CREATE DATABASE {DB} OWNER {OWNER}")
+        conn.exec_driver_sql(f"GRANT pg_signal_backend TO {OWNER}")  # disabling ends open sessions
     su.dispose()
     owner = Database(create_engine(_url(scram_cluster, OWNER, OWNER_PW)))
     schema.upgrade(owner.engine)
@@ -170,9 +171,10 @@ def test_masking_follows_the_case(hall):
         assert masked == (mask_id(OTHER_CERT), "139****2222")
         assert conn.execute("SELECT count(*) FROM certificate WHERE number = %s", [OTHER_CERT]).fetchone() == (0,)
         # searching by the full number works without reading it
-        found = conn.execute("SELECT * FROM counter_api.find_customer_ids(%s)", [OTHER_CERT]).fetchall()
+        find = "SELECT * FROM counter_api.find_ids(%s, %s)"
+        found = conn.execute(find, ["customer_by_certificate", [OTHER_CERT]]).fetchall()
         assert len(found) == 1
-        assert conn.execute("SELECT * FROM counter_api.find_customer_ids('13911112222')").fetchall() == found
+        assert conn.execute(find, ["customer_by_mobile", ["13911112222"]]).fetchall() == found
     for who in ("back1", "super1", "admin1"):
         with connect(hall["cluster"], who) as conn:
             assert conn.execute("SELECT contact_mobile FROM application WHERE id = %s",
@@ -255,10 +257,14 @@ def test_admin_creates_disables_resets_and_the_person_can_or_cannot_sign_in(hall
         with connect(cluster, "temp1") as conn:
             assert conn.execute("SELECT username, must_change_password FROM counter_api.whoami()").fetchone() == (
                 "temp1", True)
+        live = connect(cluster, "temp1")
         with admin.write() as session:
             db_logins.set_active(session, "temp1", False)
         with pytest.raises(psycopg.OperationalError):
             connect(cluster, "temp1")
+        with pytest.raises(psycopg.OperationalError):  # the session that was open ended too
+            live.execute("SELECT 1")
+        live.close()
         with admin.write() as session:
             db_logins.set_active(session, "temp1", True)
             db_logins.reset_password(session, "temp1", NEW_PW)
@@ -370,3 +376,51 @@ def test_every_table_has_a_plan(hall):
     with hall["owner"].engine.connect() as conn:
         tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
     assert tables == set(db_policy.TABLES)
+
+
+def test_each_role_does_its_work_through_the_app(hall):
+    """The grants leave each role the work ``permissions`` gives it: search, move a stage, terminate,
+    a hall setting."""
+    from counter_app.tracking import application_search, stages
+
+    cluster, ids, windows = hall["cluster"], hall["ids"], hall["windows"]
+
+    def actor(username: str, role: str) -> Actor:
+        return Actor(ids.get(username), username, username, role, hall_id=hall["hall_id"], window_id=windows[3],
+                     window_no=3, pc="test-pc")
+
+    def as_login(username: str) -> Database:
+        return Database(create_engine(_url(cluster, f"{username}@{DB}", PW)))
+
+    back, sup = as_login("back1"), as_login("super1")
+    try:
+        found = application_search.search(sup, actor("super1", "supervisor"), OTHER_CERT)
+        assert len(found.rows) == 1
+        with back.read() as session:
+            version = session.execute(text("SELECT version FROM application WHERE id = :a"),
+                                      {"a": hall["other"]}).scalar_one()
+        stages.advance(back, actor("back1", "backoffice"), hall["other"], version=version, handler="陈后台")
+        with back.read() as session:
+            row = session.execute(text("SELECT version, current_stage, contact_mobile FROM application WHERE id = :a"),
+                                  {"a": hall["other"]}).one()
+        assert row.version == version + 1 and row.current_stage != "accept" and "*" in row.contact_mobile
+        stages.terminate(sup, actor("super1", "supervisor"), hall["other"], version=row.version,
+                         reason="客户申请撤销")
+        with hall["owner"].read() as session:  # the full number survived both writes
+            full = session.execute(text("SELECT status, contact_mobile FROM application WHERE id = :a"),
+                                   {"a": hall["other"]}).one()
+        assert tuple(full) == ("terminated", "13812345678")
+    finally:
+        back.dispose()
+        sup.dispose()
+        with hall["owner"].write() as session:
+            session.execute(text("UPDATE application SET status = 'active', current_stage = 'accept' WHERE id = :a"),
+                            {"a": hall["other"]})
+    admin = as_login("admin1")
+    try:
+        with admin.write() as session:
+            halls.set_setting(session, actor("admin1", "admin"), hall["hall_id"], "idle_lock_minutes", 7)
+        with admin.read() as session:
+            assert halls.get_setting(session, "idle_lock_minutes", hall["hall_id"]) == 7
+    finally:
+        admin.dispose()

@@ -99,7 +99,21 @@ def upgrade(engine: Engine) -> tuple[str | None, str, Path | None]:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+            _reapply_security(conn)
     return before, head, backup
+
+
+def _reapply_security(conn) -> None:
+    """PostgreSQL: grants, masked views and triggers follow the tables a later migration added or
+    changed (``db_policy``; revision 0009 installed it), in the upgrade's own transaction."""
+    if conn.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    if conn.execute(text("SELECT to_regnamespace('counter_api') IS NOT NULL")).scalar():
+        from counter_app.security import db_policy
+
+        db_policy.apply(conn)
 
 
 def needs_upgrade(engine: Engine) -> bool:

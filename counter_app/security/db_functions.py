@@ -378,6 +378,11 @@ API = [
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
         EXECUTE format('ALTER ROLE %I %s', login, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+        -- NOLOGIN stops new sessions only; the open ones end too where the owner may signal them
+        -- (GRANT pg_signal_backend TO the owner)
+        IF NOT p_active AND pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') THEN
+            PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = login;
+        END IF;
         UPDATE public.user_account SET active = p_active,
             failed_attempts = CASE WHEN p_active THEN 0 ELSE failed_attempts END,
             locked_until = CASE WHEN p_active THEN NULL ELSE locked_until END
@@ -451,21 +456,32 @@ API = [
     END
     $$
     """,
-    # Search by a full number without reading any full number: exact match only, ids only.
+    # Search by a full number without reading any full number: exact matches only, ids only. One
+    # function for every kind of lookup (``db_logins.FINDS`` names them and does the same on SQLite).
     f"""
-    CREATE OR REPLACE FUNCTION counter_api.find_customer_ids(p_number text) RETURNS SETOF integer
+    CREATE OR REPLACE FUNCTION counter_api.find_ids(p_what text, p_values text[]) RETURNS SETOF integer
     LANGUAGE plpgsql STABLE {_DEFINER} AS $$
     BEGIN
         IF NOT (counter_private.is_owner() OR pg_has_role(session_user, counter_private.grp('staff'), 'MEMBER')) THEN
             RAISE EXCEPTION '当前数据库登录无权查询客户' USING ERRCODE = 'insufficient_privilege';
         END IF;
-        IF coalesce(p_number, '') = '' THEN
-            RETURN;
-        END IF;
-        RETURN QUERY
-            SELECT c.customer_id FROM public.certificate c WHERE c.number = p_number
-            UNION SELECT u.id FROM public.customer u WHERE u.mobile = p_number
-            UNION SELECT u.id FROM public.customer u WHERE u.phone = p_number AND u.phone <> '';
+        p_values := array_remove(p_values, '');
+        CASE p_what
+        WHEN 'certificate' THEN
+            RETURN QUERY SELECT c.id FROM public.certificate c WHERE c.number = ANY (p_values);
+        WHEN 'customer_by_certificate' THEN
+            RETURN QUERY SELECT c.customer_id FROM public.certificate c WHERE c.number = ANY (p_values);
+        WHEN 'customer_by_mobile' THEN
+            RETURN QUERY SELECT u.id FROM public.customer u WHERE u.mobile = ANY (p_values);
+        WHEN 'customer_by_phone' THEN
+            RETURN QUERY SELECT u.id FROM public.customer u WHERE u.phone = ANY (p_values);
+        WHEN 'application_by_contact_mobile' THEN
+            RETURN QUERY SELECT a.id FROM public.application a WHERE a.contact_mobile = ANY (p_values);
+        WHEN 'application_by_contact_phone' THEN
+            RETURN QUERY SELECT a.id FROM public.application a WHERE a.contact_phone = ANY (p_values);
+        ELSE
+            RAISE EXCEPTION 'unknown lookup %', p_what USING ERRCODE = 'invalid_parameter_value';
+        END CASE;
     END
     $$
     """,
@@ -497,7 +513,7 @@ API = [
 # what counter logins may call (everything else: owner only)
 API_GRANTS = {
     "staff": ["whoami()", "is_owner()", "change_own_password(text)", "record_sign_in(text)",
-              "find_customer_ids(text)", "allow_unmasked_export(text, text)"],
+              "find_ids(text, text[])", "allow_unmasked_export(text, text)"],
     "admin": ["create_account(text, text, text, integer, text)", "create_login(text, text)",
               "update_account(text, text, text, integer)", "set_active(text, boolean)",
               "reset_password(text, text)", "unlock(text)"],

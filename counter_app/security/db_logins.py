@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select, text, union
+from sqlalchemy import ARRAY, Engine, Select, String, bindparam, func, select, text, union
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -105,19 +105,46 @@ def record_sign_in(session, pc: str) -> None:
     _call(session, "SELECT counter_api.record_sign_in(:pc)", pc=pc)
 
 
-def find_customer_ids(session, number: str):
-    """Ids of customers whose certificate number, mobile or phone is exactly ``number``, as a
-    selectable for ``Customer.id.in_(...)``. On PostgreSQL it goes through a SECURITY DEFINER function,
-    so it works without reading any full number; on SQLite (one PC) it reads the columns."""
-    dialect = session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
-    if dialect == "postgresql":
-        fn = func.counter_api.find_customer_ids(bindparam("number", number)).table_valued("id").render_derived()
-        return select(fn.c.id)
-    from counter_app.models import Certificate, Customer
+# what can be looked up by a full number -> (the id returned, the column compared); the SQL function
+# counter_api.find_ids does the same on PostgreSQL without the caller reading the compared column
+FINDS = {
+    "certificate": ("certificate", "id", "number"),
+    "customer_by_certificate": ("certificate", "customer_id", "number"),
+    "customer_by_mobile": ("customer", "id", "mobile"),
+    "customer_by_phone": ("customer", "id", "phone"),
+    "application_by_contact_mobile": ("application", "id", "contact_mobile"),
+    "application_by_contact_phone": ("application", "id", "contact_phone"),
+}
 
-    return union(select(Certificate.customer_id).where(Certificate.number == number),
-                 select(Customer.id).where(Customer.mobile == number),
-                 select(Customer.id).where(Customer.phone == number, Customer.phone != ""))
+
+def find_ids(session, what: str, values) -> Select:
+    """Ids whose ``FINDS[what]`` column equals one of ``values`` exactly, as a selectable for
+    ``X.id.in_(...)``. On PostgreSQL through a SECURITY DEFINER function, so searching by a full
+    number works for a login that sees the column masked; on SQLite (one PC) it reads the column."""
+    table, returned, compared = FINDS[what]
+    values = [v for v in values if v]
+    if _dialect(session) == "postgresql":
+        fn = func.counter_api.find_ids(what, bindparam(f"find_{what}", values, type_=ARRAY(String), unique=True))
+        found = fn.table_valued("id").render_derived()
+        return select(found.c.id)
+    from counter_app.models import Base
+
+    model = Base.metadata.tables[table]
+    return select(model.c[returned]).where(model.c[compared].in_(values or [""]), model.c[compared] != "")
+
+
+def find_customer_ids(session, number: str, *, by: str = "any") -> Select:
+    """Customers whose certificate number (``by="certificate"``), mobile or phone is exactly
+    ``number``; see ``find_ids``."""
+    kinds = {"certificate": ["customer_by_certificate"], "mobile": ["customer_by_mobile"],
+             "phone": ["customer_by_phone"],
+             "any": ["customer_by_certificate", "customer_by_mobile", "customer_by_phone"]}[by]
+    selects = [find_ids(session, kind, [number]) for kind in kinds]
+    return selects[0] if len(selects) == 1 else union(*selects)
+
+
+def _dialect(session) -> str:
+    return session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
 
 
 def allow_unmasked_export(session, *, kind: str, reason: str) -> None:

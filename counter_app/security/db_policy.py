@@ -25,40 +25,40 @@ from sqlalchemy.engine import Connection
 from counter_app.security.db_functions import API, API_GRANTS, COUNTER_ROLES, HELPERS, STAFF, VIEW_HELPERS
 
 GROUPS = (STAFF, *COUNTER_ROLES)
-S, I, U, D = "SELECT", "INSERT", "UPDATE", "DELETE"
-IU, IUD = (I, U), (I, U, D)
+INS, UPD, DEL = "INSERT", "UPDATE", "DELETE"
+IU, IUD = (INS, UPD), (INS, UPD, DEL)
 
 # table -> group -> privileges beyond the SELECT every counter group has (``staff``)
 TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "alembic_version": {},
-    "hall": {"admin": (U,)},
+    "hall": {"admin": (UPD,)},
     "hall_setting": {"admin": IUD},
     "counter_window": {"admin": IU},
     "counter_pc": {STAFF: IU},
     "user_account": {},  # read through counter_api.user_account, written through functions only
     "calendar_override": {"admin": IUD},
     "seal_certificate": {"admin": IU},
-    "stored_blob": {STAFF: (I,)},
+    "stored_blob": {STAFF: (INS,)},
     "number_counter": {"clerk": IU, "backoffice": IU, "supervisor": IU, "exchange": IU},
-    "customer": {"clerk": IU, "supervisor": (U,)},
+    "customer": {"clerk": IU, "supervisor": (UPD,)},
     "certificate": {"clerk": IU},
     "material_on_file": {"clerk": IU, "backoffice": IU, "supervisor": IU},
-    "application": {"clerk": IU, "backoffice": (U,), "supervisor": (U,), "exchange": (U,)},
-    "material": {"clerk": IUD, "backoffice": IU, "supervisor": IU, "exchange": (U,)},
-    "commitment": {"clerk": IUD, "backoffice": (U,), "supervisor": (U,), "exchange": (U,)},
-    "stage_event": {"clerk": (I,), "backoffice": (I,), "supervisor": (I,), "exchange": (I,)},
+    "application": {"clerk": IU, "backoffice": (UPD,), "supervisor": (UPD,), "exchange": (UPD,)},
+    "material": {"clerk": IUD, "backoffice": IU, "supervisor": IU, "exchange": (UPD,)},
+    "commitment": {"clerk": IUD, "backoffice": (UPD,), "supervisor": (UPD,), "exchange": (UPD,)},
+    "stage_event": {"clerk": IU, "backoffice": IU, "supervisor": IU, "exchange": IU},  # closed with ended_at
     "survey_appointment": {"clerk": IUD, "backoffice": IUD, "supervisor": IU},
-    "handover_batch": {"clerk": IU, "backoffice": (U,), "supervisor": (U,)},
-    "handover_line": {"clerk": IUD, "backoffice": (U,), "supervisor": (U,)},
-    "customer_confirmation": {"clerk": (I,)},
-    "service_rating": {"clerk": IU, "supervisor": (U,), "exchange": IU},
-    "rating_follow_up": {"supervisor": IU, "exchange": (I,)},
-    "signed_document": {"clerk": (I,)},
-    "scan_page": {"clerk": IUD, "backoffice": (I,), "supervisor": (I,)},
+    "handover_batch": {"clerk": IU, "backoffice": (UPD,), "supervisor": (UPD,)},
+    "handover_line": {"clerk": IUD, "backoffice": (UPD,), "supervisor": (UPD,)},
+    "customer_confirmation": {"clerk": (INS,)},
+    "service_rating": {"clerk": IU, "supervisor": (UPD,), "exchange": IU},
+    "rating_follow_up": {"clerk": (INS,), "supervisor": IU, "exchange": (INS,)},  # a 差评 opens one at once
+    "signed_document": {"clerk": (INS,)},
+    "scan_page": {"clerk": IUD, "backoffice": (INS,), "supervisor": (INS,)},
     "blacklist_entry": {"supervisor": IU},
-    "print_record": {STAFF: (I,)},
-    "export_record": {STAFF: (I,)},
-    "audit_entry": {STAFF: (I,)},
+    "print_record": {STAFF: (INS,)},
+    "export_record": {STAFF: (INS,)},
+    "audit_entry": {STAFF: (INS,)},
 }
 
 # columns holding full ID numbers / phones -> how they are masked
@@ -130,7 +130,7 @@ def ensure_roles(conn: Connection) -> None:
 def install_functions(conn: Connection) -> None:
     _run(conn, "CREATE SCHEMA IF NOT EXISTS counter_private")
     _run(conn, "CREATE SCHEMA IF NOT EXISTS counter_api")
-    _run(conn, 
+    _run(conn,
         "CREATE TABLE IF NOT EXISTS counter_private.unmasked_grant (id bigserial PRIMARY KEY, xid xid8 NOT NULL, "
         "login text NOT NULL, kind text NOT NULL, reason text NOT NULL, at timestamp NOT NULL)")
     _run(conn, "CREATE INDEX IF NOT EXISTS ix_unmasked_grant_xid ON counter_private.unmasked_grant (xid)")
@@ -155,7 +155,7 @@ def _create_views(conn: Connection) -> None:
                           f"FROM public.{table} AS t CROSS JOIN counter_private.viewer() AS v")
         for col, default in _defaults(conn, table).items():
             _run(conn, f"ALTER VIEW counter_api.{table} ALTER COLUMN {_q(col)} SET DEFAULT {default}")
-        _run(conn, 
+        _run(conn,
             f"CREATE TRIGGER write_through INSTEAD OF INSERT OR UPDATE OR DELETE ON counter_api.{table} "
             f"FOR EACH ROW EXECUTE FUNCTION counter_private.write_through('public.{table}', "
             f"'{','.join(c for c, kind in masked.items() if kind != 'blob')}')")
@@ -213,7 +213,7 @@ def grant_statements(conn: Connection) -> list[str]:
         for role, privileges in plan.items():
             for privilege in privileges:
                 what = privilege
-                if privilege == U and table == "application":
+                if privilege == UPD and table == "application":
                     what = f"UPDATE ({', '.join(_q(c) for c in cols if c not in APPLICATION_IDENTITY)})"
                 out.append(f"GRANT {what} ON public.{table} TO {g[role]}")
                 if masked:

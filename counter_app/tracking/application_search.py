@@ -23,6 +23,7 @@ from counter_app.infra.errors import NotFound, UserError
 from counter_app.infra.typed_text import compact, halfwidth
 from counter_app.models import Application, Certificate, CounterWindow, Customer, User
 from counter_app.security import audit, privacy
+from counter_app.security.db_logins import find_ids
 from counter_app.security.permissions import Perm, require
 from counter_app.tracking import stages
 
@@ -143,22 +144,24 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
                 else Application.number.like(f"{value}%")
             )
             stmt = stmt.where(cond)
+        # full numbers are compared by db_logins.find_ids: on PostgreSQL a login reads them masked
         elif kind == "certificate":
-            owners = select(Certificate.customer_id).where(Certificate.number == value)
+            owners = find_ids(session, "customer_by_certificate", [value])
             stmt = stmt.where(Application.customer_id.in_(owners))  # the customer's, not an agent's
         elif kind == "phone" and value.startswith("1"):
             # mobile: the contact's or the customer's. Ids first: PostgreSQL scans the whole table
             # for "contact_mobile = x OR customer_id IN (subquery)"; each half alone is indexed.
-            owners = select(Customer.id).where(Customer.mobile == value)
+            owners = find_ids(session, "customer_by_mobile", [value])
             ids = session.scalars(
-                union(select(Application.id).where(Application.contact_mobile == value),
+                union(find_ids(session, "application_by_contact_mobile", [value]),
                       select(Application.id).where(Application.customer_id.in_(owners)))
             ).all()
             stmt = stmt.where(Application.id.in_(ids))
         elif kind == "phone":
             # a fixed line typed with or without the hyphen; stored as typed ("0\d{2,3}-?\d{7,8}", checked
             # on saving), so it is one of three spellings: an indexed IN instead of a scan
-            stmt = stmt.where(Application.contact_phone.in_(_fixed_line_spellings(value)))
+            stmt = stmt.where(Application.id.in_(
+                find_ids(session, "application_by_contact_phone", _fixed_line_spellings(value))))
         else:
             # a short prefix matches thousands of customers in a large hall: pick the newest ids from
             # the (customer_id, accepted_at, id) index alone, then read the rows of those only

@@ -32,6 +32,7 @@ from counter_app.models import (
     User,
 )
 from counter_app.security import audit, privacy
+from counter_app.security.db_logins import find_ids
 from counter_app.security.permissions import Perm, require
 from counter_app.security.redaction import mask_id
 from counter_app.tracking import stages
@@ -355,7 +356,7 @@ def find_customers(db: Database, actor: Actor, certificate_number: str) -> list[
     def work(session: Session) -> list[CustomerMatch]:
         rows = session.execute(
             select(Customer, Certificate.number).join(Certificate, Certificate.customer_id == Customer.id)
-            .where(Certificate.number == number)
+            .where(Certificate.id.in_(find_ids(session, "certificate", [number])))
         ).all()
         audit.record(session, actor, "lookup", "customer", mask_id(number),
                      detail={"by": "certificate", "found": [c.id for c, _n in rows]})

@@ -6,10 +6,12 @@ Revision ID: 0009
 Revises: 0008
 
 Run by the database owner, who needs CREATEROLE (the group roles "<database>:clerk" … are
-cluster-wide and created here when missing). What is applied lives in ``security.db_policy`` so that
-``counter-app db grant`` can apply the same again (e.g. after a restore onto a new server). A later
-migration that changes the columns of customer, certificate, application or user_account must call
-``db_policy.apply`` again: the masked views list their columns.
+cluster-wide and created here when missing). What is applied lives in ``security.db_policy``:
+``counter-app db grant`` applies the same again (e.g. after a restore onto a new server), and every
+later upgrade on PostgreSQL re-applies it (``schema_upgrade``), so the masked views list the columns
+of the day and a new table gets the grants its entry in ``db_policy.TABLES`` says (none without one).
+A later migration that drops or retypes a column of customer, certificate, application, user_account
+or stored_blob must drop the view ``counter_api.<table>`` first (the re-apply recreates it).
 """
 
 from __future__ import annotations
