@@ -181,7 +181,8 @@ class LoginDialog(QDialog):
         else:
             self.window_combo.setEnabled(True)
             self.change_window.hide()
-            self.window_hint.setText("首次在本机登录：请选择本机对应的窗口，之后会记住。")
+            self.window_hint.setText("首次在本机登录：请选择本机对应的窗口，之后会记住。" if self.info.windows else
+                                     "首次在本机登录：点“登录”核对账号和密码后，再选择本机对应的窗口。")
 
     def _unlock_window_choice(self) -> None:
         self.window_combo.setEnabled(True)
