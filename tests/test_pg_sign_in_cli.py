@@ -127,6 +127,8 @@ def test_db_upgrade_and_grant_need_the_owner(hall, capsys, monkeypatch):
     one_line_refusal(code, err, "数据库所有者")
     code, out, err = run(capsys, monkeypatch, hall["owner"], "db", "upgrade", password=OWNER_PW)
     assert code == 0 and "已是最新版本" in out, err
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "--user", "clerk1", "db", "current", password=PW)
+    assert code == 0 and "最新" in out, err  # anyone may ask which version it is
 
 
 def test_an_older_schema_met_by_a_person_says_who_must_upgrade(hall, capsys, monkeypatch):
