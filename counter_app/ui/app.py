@@ -212,6 +212,7 @@ class SignedInSession(QObject):
             self._finish(logout=False)
 
     def _finish(self, *, logout: bool) -> None:
+        self.idle.wait_recorded()  # the trail says lock, then logout
         try:
             users.record_session_event(self.db, self.actor, "logout")
         except UserError as exc:

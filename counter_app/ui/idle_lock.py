@@ -9,6 +9,7 @@ after unlocking. Wrong passwords count towards the account lock-out like a sign-
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -72,6 +73,8 @@ class LockDialog(QDialog):
         super().__init__(parent, Qt.Dialog | Qt.CustomizeWindowHint | Qt.WindowTitleHint)
         self.db = db
         self.actor = actor
+        self.recorded = threading.Event()  # the lock's audit entry is written before any unlock's
+        self.recorded.set()
         self.setObjectName("LockDialog")
         self.setWindowTitle("屏幕已锁定")
         self.setWindowModality(Qt.ApplicationModal)
@@ -126,8 +129,13 @@ class LockDialog(QDialog):
             return
         password = self.password.text()
         self.unlock_button.setEnabled(False)
-        background.run(self, lambda: db_sign_in.unlock_screen(self.db, self.actor, password),
-                       self._unlocked, self._refused, busy="正在核对密码…")
+        recorded = self.recorded
+
+        def unlock() -> None:
+            recorded.wait(30)
+            db_sign_in.unlock_screen(self.db, self.actor, password)
+
+        background.run(self, unlock, self._unlocked, self._refused, busy="正在核对密码…")
 
     def _unlocked(self, _result) -> None:
         self.unlock_button.setEnabled(True)
@@ -176,6 +184,8 @@ class IdleLock(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._lock_idle)
         self._running = False
+        self.recorded = threading.Event()  # set once the last lock's audit entry is written (or failed)
+        self.recorded.set()
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -196,6 +206,10 @@ class IdleLock(QObject):
             dialog, self.dialog = self.dialog, None
             dialog.hide()
             dialog.deleteLater()
+
+    def wait_recorded(self, timeout: float = 10) -> None:
+        """Before an entry that must come after the lock's (the logout from the lock screen)."""
+        self.recorded.wait(timeout)
 
     def is_locked(self) -> bool:
         return self.dialog is not None
@@ -221,12 +235,9 @@ class IdleLock(QObject):
         self._covers = [LockCover(w) for w in QApplication.topLevelWidgets()
                         if w.isVisible() and not isinstance(w, (LockDialog, LockCover)) and not w.isHidden()
                         and w.windowType() not in (Qt.Popup, Qt.ToolTip)]
-        try:
-            users.record_session_event(self.db, self.actor, "lock", detail="idle" if idle else "manual")
-        except UserError as exc:  # the screen locks even when the database is away
-            log.warning("lock not recorded: %s", exc)
         minutes = self.timeout_ms / 60000 if idle else None
         self.dialog = LockDialog(self.db, self.actor, minutes)
+        self._record_lock(self.dialog, "idle" if idle else "manual")
         self.dialog.finished.connect(self._on_unlocked)
         self.dialog.logoutRequested.connect(self.logoutRequested)
         self.dialog.show()
@@ -234,6 +245,19 @@ class IdleLock(QObject):
         self.dialog.activateWindow()
         self.dialog.password.setFocus()
         self.locked.emit()
+
+    def _record_lock(self, dialog: LockDialog, detail: str) -> None:
+        """The lock's audit entry, off the GUI thread; the screen locks even when it cannot be written."""
+        db, actor, recorded = self.db, self.actor, threading.Event()
+        dialog.recorded = self.recorded = recorded
+
+        def record() -> None:
+            try:
+                users.record_session_event(db, actor, "lock", detail=detail)
+            finally:
+                recorded.set()
+
+        background.run(dialog, record, lambda _result: None, lambda exc: log.warning("lock not recorded: %s", exc))
 
     def _on_unlocked(self, _result: int) -> None:
         if self.dialog is None:
