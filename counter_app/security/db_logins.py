@@ -18,8 +18,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from counter_app.infra.errors import PermissionDenied, UserError
+from counter_app.security.db_functions import COUNTER_ROLES
 
-ROLES_WITH_LOGINS = ("clerk", "backoffice", "supervisor", "admin", "exchange")
+ROLES_WITH_LOGINS = COUNTER_ROLES  # the groups an account's login may belong to
 
 
 def login_name(username: str, database: str) -> str:

@@ -13,6 +13,9 @@ database is the boundary behind them. What it guarantees whatever the client sen
 - Full ID numbers and phones: the base columns are not readable by any counter group; the views of the
   same names in ``counter_api`` (first on a counter login's ``search_path``) mask them per row, except
   for a clerk's own case in hand and during an unmasked export with a recorded reason.
+No row-level security: every role may find every case (search, progress, registers), so rows stay
+visible and what differs per row is whether its numbers are shown in full, which the views decide; a
+policy that hid rows would also hide them from the searches that must work.
 Tables added later get nothing (no default grants) until they are added here, so nothing is silently
 open; ``tests/test_pg_security_boundary.py`` fails for a table missing from ``TABLES``.
 """
@@ -23,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from counter_app.security.db_functions import API, API_GRANTS, COUNTER_ROLES, HELPERS, STAFF, VIEW_HELPERS
+from counter_app.security.db_logins import group_role as group
 
 GROUPS = (STAFF, *COUNTER_ROLES)
 INS, UPD, DEL = "INSERT", "UPDATE", "DELETE"
@@ -83,10 +87,6 @@ FULL_WHEN = {
 APPLICATION_IDENTITY = ("id", "hall_id", "window_id", "clerk_id", "accepted_at")
 # stamped from session_user: table -> which identity columns it has
 STAMPED = {"audit_entry": "username", "export_record": "username", "print_record": "user_id"}
-
-
-def group(role: str, database: str) -> str:
-    return f"{database}:{role}"
 
 
 def _run(conn: Connection, sql: str) -> None:
