@@ -68,11 +68,44 @@ def test_save_while_database_unreachable_loses_nothing_and_retry_succeeds(qtbot,
     down.dispose()
 
 
+def test_retry_after_a_save_whose_answer_was_lost_keeps_one_application(qtbot, hall_db, monkeypatch):
+    from counter_app.infra.errors import DatabaseUnavailable
+    from counter_app.ui import acceptance_save
+
+    db, actors = hall_db
+    page = make_page(qtbot, db, actors["clerk1"])
+    fill_minimal(page, resident_id(64))
+    wait_idle(qtbot)
+    keys = []
+    real_save = acceptance.save
+
+    def save_answer_lost_once(*args, **kwargs):
+        keys.append(kwargs.get("form_key"))
+        result = real_save(*args, **kwargs)
+        if len(keys) == 1:  # committed, but the window never hears of it
+            raise DatabaseUnavailable("数据库暂时无法访问，请检查网络或数据库服务后重试。（连接中断）")
+        return result
+
+    monkeypatch.setattr(acceptance_save.acceptance, "save", save_answer_lost_once)
+    save_and_wait(qtbot, page)
+    assert page.view.banner.kind == "error" and page.mode == "new"
+    # WHEN the clerk retries, THEN the same form key finds the application saved the first time
+    page.view.banner.button("重试保存").click()
+    wait_idle(qtbot)
+    assert page.view.banner.kind == "success", page.view.banner.plain
+    assert keys[0] and keys == [keys[0], keys[0]]
+    with db.read() as s:
+        (app,) = s.scalars(select(Application)).all()
+        assert app.form_key == keys[0] and app.number in page.view.banner.plain
+
+
 def test_two_windows_editing_one_application(qtbot, any_hall_db):
     db, actors = any_hall_db
     saved = acceptance.save(db, actors["clerk1"], residential(resident_id(62)))
     first = make_page(qtbot, db, actors["clerk1"])
-    second = make_page(qtbot, db, actors["clerk2"], drafts=DraftStore(first.drafts.directory / "other"))
+    # a second PC at window 1 (another window's clerk may not edit its cases)
+    colleague = actors["clerk2"].at_window(actors["clerk1"].window_id, actors["clerk1"].window_no)
+    second = make_page(qtbot, db, colleague, drafts=DraftStore(first.drafts.directory / "other"))
     for page in (first, second):
         page.edit_application(saved.application_id)
     wait_idle(qtbot)

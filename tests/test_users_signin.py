@@ -1,14 +1,15 @@
-"""Signing in: wrong passwords count (even though the sign-in is refused), lock-out for a while,
-unlocking the idle screen, and the audit entries each leaves."""
+"""Signing in: wrong passwords count (even though the sign-in is refused), lock-out for a while per
+account and PC, unlocking the idle screen, and the audit entries each leaves. Parallel attempts,
+one message for every refusal and lifting a lock: ``test_signin_lockout.py``."""
 
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from counter_app.infra import clock
 from counter_app.infra.errors import UserError
-from counter_app.models import AuditEntry, User
+from counter_app.models import AuditEntry, SignInLock, User
 from counter_app.security import audit_trail
 from counter_app.security import credentials as users
 from tests.conftest import PASSWORD
@@ -29,20 +30,20 @@ def test_sign_in_ok_records_login_with_window_and_pc(db, actors, frozen_now):
         assert s.scalar(select(User.last_login_at).where(User.username == "clerk1")) == frozen_now
 
 
-def test_wrong_password_n_times_locks_the_account_for_a_while(db, actors, frozen_now):
-    # GIVEN clerk1 mistypes the password MAX_FAILED_ATTEMPTS - 1 times: each refusal says how many are left
-    for left in range(users.MAX_FAILED_ATTEMPTS - 1, 0, -1):
-        with pytest.raises(UserError, match=f"再错 {left} 次将锁定账号"):
+def test_wrong_password_n_times_locks_the_account_on_that_pc_for_a_while(db, actors, frozen_now):
+    # GIVEN clerk1 mistypes the password MAX_FAILED_ATTEMPTS times at PC-07
+    for _ in range(users.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(UserError, match="用户名或密码不正确"):
             users.sign_in(db, "clerk1", "wrong-1234", pc="PC-07")
-    # WHEN the last allowed attempt is wrong too
-    with pytest.raises(UserError, match=f"账号已锁定 {users.LOCKOUT_MINUTES} 分钟"):
-        users.sign_in(db, "clerk1", "wrong-1234", pc="PC-07")
-    # THEN even the right password is refused until the lock runs out
-    with pytest.raises(UserError, match="账号已锁定，请 15 分钟后再试"):
+    # THEN even the right password is refused there until the lock runs out, with the same message
+    with pytest.raises(UserError) as refused:
         users.sign_in(db, "clerk1", PASSWORD, pc="PC-07")
+    assert str(refused.value) == users.SIGN_IN_REFUSED
     clock.freeze(frozen_now + dt.timedelta(minutes=users.LOCKOUT_MINUTES - 1))
-    with pytest.raises(UserError, match="请 1 分钟后再试"):
+    with pytest.raises(UserError):
         users.sign_in(db, "clerk1", PASSWORD, pc="PC-07")
+    # AND at another PC the account is not locked (a stranger at one PC cannot lock it everywhere)
+    assert users.sign_in(db, "clerk1", PASSWORD, pc="PC-08").username == "clerk1"
     clock.freeze(frozen_now + dt.timedelta(minutes=users.LOCKOUT_MINUTES, seconds=1))
     assert users.sign_in(db, "clerk1", PASSWORD, pc="PC-07").username == "clerk1"
     # AND every attempt is in the audit log, committed although the sign-in was refused
@@ -55,13 +56,24 @@ def test_wrong_password_n_times_locks_the_account_for_a_while(db, actors, frozen
     assert actions[-1][:2] == ("login", "ok")
 
 
+def test_the_attempt_that_reaches_the_limit_with_the_right_password_gets_in(db, actors):
+    for _ in range(users.MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(UserError):
+            users.sign_in(db, "clerk1", "wrong-1234", pc="PC-07")
+    assert users.sign_in(db, "clerk1", PASSWORD, pc="PC-07").username == "clerk1"
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(SignInLock)) == 0
+
+
 def test_a_success_resets_the_failure_count(db, actors):
     for _ in range(users.MAX_FAILED_ATTEMPTS - 1):
         with pytest.raises(UserError):
             users.sign_in(db, "clerk1", "nope-nope1")
     users.sign_in(db, "clerk1", PASSWORD)
-    with pytest.raises(UserError, match=f"再错 {users.MAX_FAILED_ATTEMPTS - 1} 次"):
-        users.sign_in(db, "clerk1", "nope-nope1")
+    for _ in range(users.MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(UserError):
+            users.sign_in(db, "clerk1", "nope-nope1")
+    assert users.sign_in(db, "clerk1", PASSWORD).username == "clerk1"  # 4 + 4 failures: not locked
 
 
 def test_unknown_user_and_disabled_account(db, actors):
@@ -69,7 +81,7 @@ def test_unknown_user_and_disabled_account(db, actors):
         users.sign_in(db, "nobody", PASSWORD, pc="PC-01")
     with db.write() as s:
         s.scalar(select(User).where(User.username == "clerk2")).active = False
-    with pytest.raises(UserError, match="已停用"):
+    with pytest.raises(UserError, match="用户名或密码不正确"):
         users.sign_in(db, "clerk2", PASSWORD)
     assert _actions(db, "nobody") == [("login_failed", "refused", "unknown user")]
     assert _actions(db, "clerk2")[-1] == ("login_failed", "refused", "disabled")
@@ -94,8 +106,8 @@ def test_unlock_screen_locks_out_like_a_sign_in(db, actors):
     for _ in range(users.MAX_FAILED_ATTEMPTS):
         with pytest.raises(UserError):
             users.unlock_screen(db, clerk, "wrong-1234")
-    with pytest.raises(UserError, match="账号已锁定"):
-        users.unlock_screen(db, clerk, PASSWORD)
+    with pytest.raises(UserError, match="用户名或密码不正确"):
+        users.unlock_screen(db, clerk, PASSWORD)  # locked on this PC now
 
 
 def test_authenticate_keeps_its_session_contract(db, actors):
@@ -103,7 +115,7 @@ def test_authenticate_keeps_its_session_contract(db, actors):
     with db.write() as s:
         with pytest.raises(UserError):
             users.authenticate(s, "back1", "bad-pass-1")
-        assert s.scalar(select(User.failed_attempts).where(User.username == "back1")) == 1
+        assert s.scalar(select(SignInLock.failures).join(User).where(User.username == "back1")) == 1
     with db.read() as s:
         assert [r.action for r in audit_trail.entries(s, username="back1")] == ["login_failed"]
 

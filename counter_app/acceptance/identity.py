@@ -16,7 +16,7 @@ from stdnum.cn import ric, uscc
 
 from counter_app.acceptance import area_codes
 from counter_app.infra import clock
-from counter_app.infra.typed_text import compact
+from counter_app.infra.typed_text import compact, foreign_character
 
 # code -> (Chinese label, subject kind)
 PERSON = "person"
@@ -81,6 +81,8 @@ def check(cert_type: str, number: str, *, today: dt.date | None = None) -> CertC
         return CertCheck(value, error=f"请输入{cert_label(cert_type)}号码")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         return CertCheck(value, error="证件号码含有不可见的控制字符，请重新输入")
+    if foreign_character(value):  # left after folding every script's digits: refuse, never guess
+        return CertCheck(value, error=_foreign_message("证件号码", value))
     if cert_type in RIC_TYPES:
         return check_resident_id(value, today=today)
     if cert_type in USCC_TYPES:
@@ -116,7 +118,7 @@ def check_resident_id(value: str, *, today: dt.date | None = None) -> CertCheck:
         )
     if len(value) != 18:
         return CertCheck(value, error=f"居民身份证号码应为18位，当前为{len(value)}位，请核对")
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         return CertCheck(value, error="居民身份证号码前17位应为数字，最后一位为数字或X，请核对")
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -200,19 +202,28 @@ _OTHER_CHECKS = {
 # --- contact numbers -----------------------------------------------------------------------------
 
 
+def _foreign_message(what: str, value: str) -> str:
+    char = foreign_character(value) or ""
+    shown = char if char.isprintable() else f"U+{ord(char):04X}"
+    return f"{what}含有无法识别的字符“{shown}”：只能是半角数字和字母，请切换到英文输入后重新输入"
+
+
 def check_mobile(value: str) -> str | None:
     """Mainland mobile number: 11 digits starting 1[3-9]. Returns an error message or None."""
-    digits = normalize(value)
-    digits = digits.removeprefix("+86")
-    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+    digits = normalize_mobile(value)
+    if foreign_character(digits):
+        return _foreign_message("手机号码", digits)
+    if not re.fullmatch(r"1[3-9][0-9]{9}", digits):
         return "手机号码应为以1开头的11位数字（如 13812345678），请核对"
     return None
 
 
 def check_fixed_phone(value: str) -> str | None:
     """Fixed line with area code (0591-12345678), or a service number such as 95598."""
-    text = (value or "").strip().replace(" ", "")
-    if re.fullmatch(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?|9\d{4}|400-?\d{3}-?\d{4}", text):
+    text = normalize_phone(value)
+    if foreign_character(text):
+        return _foreign_message("固定电话", text)
+    if re.fullmatch(r"0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?|9[0-9]{4}|400-?[0-9]{3}-?[0-9]{4}", text):
         return None
     return "固定电话应为区号加号码（如 0591-87654321），请核对"
 
@@ -220,3 +231,8 @@ def check_fixed_phone(value: str) -> str | None:
 def normalize_mobile(value: str) -> str:
     digits = normalize(value)
     return digits.removeprefix("+86")
+
+
+def normalize_phone(value: str) -> str:
+    """A fixed line as typed, made plain (any script's digits); its "-" stays."""
+    return compact((value or "").strip())

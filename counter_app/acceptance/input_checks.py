@@ -201,7 +201,7 @@ class _Checks:
             if problem:
                 self.errors["contact_mobile"] = problem
         self.app["contact_mobile"] = mobile
-        phone = (self.inp.contact_phone or "").strip().replace(" ", "")
+        phone = identity.normalize_phone(self.inp.contact_phone or "")
         if phone:
             problem = identity.check_fixed_phone(phone)
             if problem:

@@ -73,10 +73,10 @@ def is_required(session: Session, application: Application) -> bool:
 
 def stored_sheet(session: Session, application: Application) -> CustomerSheet:
     """The sheet of the saved application, with due dates of deferred items and the completion date."""
-    from counter_app.acceptance.service import _to_input
+    from counter_app.acceptance.opened_application import as_input
 
     deferred_due = {m.code: m.due_date for m in application.materials if m.state in ("deferred", "supplied")}
-    return customer_view.build(_to_input(application), number=application.number, deferred_due=deferred_due,
+    return customer_view.build(as_input(application), number=application.number, deferred_due=deferred_due,
                                due_date=application.due_date)
 
 

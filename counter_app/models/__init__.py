@@ -27,10 +27,11 @@ from counter_app.models.hall_and_cases import (
     MaterialOnFile,
     NumberCounter,
     PrintRecord,
+    SignInLock,
     StageEvent,
     SurveyAppointment,
     User,
 )
 from counter_app.models.signatures import ScanPage, SealCertificate, SignedDocument, StoredBlob
 
-__all__ = ["Application", "AuditEntry", "Base", "BlacklistEntry", "CalendarOverride", "Certificate", "Commitment", "CounterPC", "CounterWindow", "Customer", "CustomerConfirmation", "ExportRecord", "Hall", "HallSetting", "HandoverBatch", "HandoverLine", "Material", "MaterialOnFile", "NumberCounter", "PrintRecord", "RatingFollowUp", "ScanPage", "SealCertificate", "ServiceRating", "SignedDocument", "StageEvent", "StoredBlob", "SurveyAppointment", "User"]
+__all__ = ["Application", "AuditEntry", "Base", "BlacklistEntry", "CalendarOverride", "Certificate", "Commitment", "CounterPC", "CounterWindow", "Customer", "CustomerConfirmation", "ExportRecord", "Hall", "HallSetting", "HandoverBatch", "HandoverLine", "Material", "MaterialOnFile", "NumberCounter", "PrintRecord", "RatingFollowUp", "ScanPage", "SealCertificate", "ServiceRating", "SignInLock", "SignedDocument", "StageEvent", "StoredBlob", "SurveyAppointment", "User"]

@@ -88,12 +88,26 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
+    # superseded by sign_in_lock (per account and PC, migration 0010): no code reads or writes these
     failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None]
     window_id: Mapped[int | None] = mapped_column(ForeignKey("counter_window.id"))
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
     password_changed_at: Mapped[dt.datetime | None]
+
+
+class SignInLock(Base):
+    """Wrong passwords counted per account and PC: a stranger at one PC cannot lock an admin out of
+    every other PC, and an admin (or the database owner) lifts a lock by deleting its row. The
+    counter is raised in one statement (``security.credentials``), never read and written back."""
+
+    __tablename__ = "sign_in_lock"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    pc: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
 
 
 # --- customers and certificates ------------------------------------------------------------------
@@ -184,6 +198,9 @@ class Application(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
+    # drawn when the form is opened: a save retried after its commit (connection lost before the
+    # answer) finds this row instead of creating a second application; older rows have none
+    form_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
     window_id: Mapped[int] = mapped_column(ForeignKey("counter_window.id"))
     clerk_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -65,7 +65,8 @@ def _account(session: Session, user: User) -> Account:
     if user.window_id is not None:
         window_no = session.scalar(select(CounterWindow.number).where(CounterWindow.id == user.window_id))
     return Account(user.id, user.username, user.name, user.role, window_no, user.active,
-                   user.must_change_password, user.locked_until, user.last_login_at, user.created_at)
+                   user.must_change_password, users.locked_until(session, user.id), user.last_login_at,
+                   user.created_at)
 
 
 def _user(session: Session, username: str) -> User:
@@ -175,21 +176,20 @@ def enable_account(db: Database, actor: Actor, username: str) -> Account:
         if user.active:
             raise UserError(f"用户 {username} 已经是启用状态")
         user.active = True
-        user.failed_attempts = 0
-        user.locked_until = None
+        users.clear_locks(session, user.id)
         audit.record(session, actor, "user_enable", "user", user.id, detail={"username": username})
         return _account(session, user)
 
 
 def unlock_account(db: Database, actor: Actor, username: str) -> Account:
-    """Lift a lock-out after too many wrong passwords before it runs out by itself."""
+    """Lift a lock-out after too many wrong passwords (on every PC) before it runs out by itself:
+    a stranger typing wrong passwords cannot keep an admin out while another admin is there."""
     _manage(db, actor, username)
     with db.write() as session:
         user = _user(session, username)
-        if not (user.locked_until and user.locked_until > clock.now()) and not user.failed_attempts:
+        if users.locked_until(session, user.id) is None:
             raise UserError(f"用户 {username} 没有被锁定")
-        user.failed_attempts = 0
-        user.locked_until = None
+        users.clear_locks(session, user.id)
         audit.record(session, actor, "user_unlock", "user", user.id, detail={"username": username})
         return _account(session, user)
 
@@ -218,8 +218,7 @@ def reset_password(db: Database, actor: Actor, username: str, password: str | No
             raise UserError(problem, field="password")
         user.password_hash = users.hash_password(password)
         user.must_change_password = True
-        user.failed_attempts = 0
-        user.locked_until = None
+        users.clear_locks(session, user.id)
         audit.record(session, actor, "user_reset", "user", user.id, detail={"username": username})
     return password
 

@@ -1,21 +1,25 @@
-"""Accounts: argon2 password hashes, password policy, sign-in with lock-out."""
+"""Accounts: argon2 password hashes, password policy, sign-in with lock-out per account and PC."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+import functools
 import re
+import secrets
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.models import CounterWindow, User
+from counter_app.models import CounterWindow, SignInLock, User
 from counter_app.security import audit
 from counter_app.security.permissions import ROLES
 
@@ -24,6 +28,7 @@ _hasher = PasswordHasher()
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
 MIN_PASSWORD_LENGTH = 8
+PC_NAME_LENGTH = 100  # sign_in_lock.pc
 
 
 def hash_password(password: str) -> str:
@@ -99,10 +104,72 @@ def create_user(
     return user
 
 
+SIGN_IN_REFUSED = (
+    f"用户名或密码不正确，或账号已停用、已锁定（同一台电脑连续输错 {MAX_FAILED_ATTEMPTS} 次，"
+    f"该账号在本机暂停登录 {LOCKOUT_MINUTES} 分钟，管理员可提前解锁）"
+)
+
+
+@functools.cache
+def _dummy_hash(params: tuple[int, int, int]) -> str:
+    """A hash to verify against when there is no account to check: an unknown, disabled or locked
+    account costs the same argon2 work as a wrong password, so timing does not tell them apart.
+    Cached per cost ``params``: a hasher with other costs (the tests' fast one) gets its own."""
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def _verify_or_pretend(password_hash: str | None, password: str) -> bool:
+    """One argon2 verification whatever the case; True only for a real hash that matches."""
+    if password_hash is None:
+        verify_password(_dummy_hash((_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)), password)
+        return False
+    return verify_password(password_hash, password)
+
+
+def _count_attempt(session: Session, user_id: int, pc: str, now: dt.datetime) -> int:
+    """Count one attempt for (account, PC) in a single statement and return the count so far.
+
+    Counted before the password is checked, and atomically (INSERT … ON CONFLICT DO UPDATE …
+    RETURNING; the row lock makes parallel attempts queue), so that 32 parallel wrong passwords get
+    exactly MAX_FAILED_ATTEMPTS checks: the attempt that reaches the limit sets the lock at once
+    (lifted again if that very attempt has the right password), later ones are refused unchecked.
+    An expired lock starts the count afresh."""
+    t = SignInLock.__table__
+    until = sa.literal(now + dt.timedelta(minutes=LOCKOUT_MINUTES), t.c.locked_until.type)
+    expired = sa.and_(t.c.locked_until.is_not(None), t.c.locked_until <= sa.literal(now, t.c.locked_until.type))
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = insert(t).values(user_id=user_id, pc=pc, failures=1, locked_until=None)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.c.user_id, t.c.pc],
+        set_={
+            "failures": sa.case((expired, 1), else_=t.c.failures + 1),
+            "locked_until": sa.case(
+                (expired, None),
+                (t.c.failures + 1 >= MAX_FAILED_ATTEMPTS, sa.func.coalesce(t.c.locked_until, until)),
+                else_=None,
+            ),
+        },
+    ).returning(t.c.failures)
+    return session.execute(stmt).scalar_one()
+
+
+def clear_locks(session: Session, user_id: int) -> int:
+    """Lift the lock-outs and failure counts of an account on every PC; how many PCs had one."""
+    return session.execute(sa.delete(SignInLock).where(SignInLock.user_id == user_id)).rowcount or 0
+
+
+def locked_until(session: Session, user_id: int, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Until when the account is locked on at least one PC (the latest), or None."""
+    return session.scalar(
+        select(func.max(SignInLock.locked_until))
+        .where(SignInLock.user_id == user_id, SignInLock.locked_until > (now or clock.now()))
+    )
+
+
 def authenticate(
     session: Session, username: str, password: str, *, pc: str = "", window_no: int | None = None
 ) -> User:
-    """Check a sign-in; count failures and lock the account for a while after too many.
+    """Check a sign-in; count failures per account and PC and lock it there for a while after too many.
 
     The failure counter and the audit entries are written to ``session`` before ``UserError`` is
     raised: the caller must commit them anyway (``sign_in`` does)."""
@@ -114,35 +181,26 @@ def _check_password(
     session: Session, username: str, password: str, *, pc: str, window_no: int | None,
     success: str, failure: str,
 ) -> User:
+    """Unknown, disabled, locked and wrong-password accounts get the same message after the same
+    argon2 work; only the audit trail (for the admins) says which it was."""
     now = clock.now()
+    pc = (pc or "")[:PC_NAME_LENGTH]
     user = session.scalar(select(User).where(User.username == username))
-    anonymous = Actor(None, username, "", "", window_no=window_no, pc=pc)
-    if user is None:
-        audit.record(session, anonymous, failure, "user", "", detail="unknown user", outcome="refused")
-        raise UserError("用户名或密码不正确")
-    who = Actor(user.id, user.username, user.name, user.role, window_no=window_no, pc=pc)
-    if not user.active:
-        audit.record(session, who, failure, "user", user.id, detail="disabled", outcome="refused")
-        raise UserError("该账号已停用，请联系管理员")
-    if user.locked_until and user.locked_until > now:
-        audit.record(session, who, failure, "user", user.id, detail="locked", outcome="refused")
-        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))  # 15:00 left = 15
-        raise UserError(f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员")
-    if not verify_password(user.password_hash, password):
-        user.failed_attempts += 1
-        left = MAX_FAILED_ATTEMPTS - user.failed_attempts
-        if left <= 0:
-            user.locked_until = now + dt.timedelta(minutes=LOCKOUT_MINUTES)
-            user.failed_attempts = 0
-            message = f"密码错误次数过多，账号已锁定 {LOCKOUT_MINUTES} 分钟"
+    refusal = "unknown user" if user is None else "disabled" if not user.active else ""
+    if not refusal and _count_attempt(session, user.id, pc, now) > MAX_FAILED_ATTEMPTS:
+        refusal = "locked"
+    if not _verify_or_pretend(None if refusal else user.password_hash, password):
+        if user is None:
+            who = Actor(None, username, "", "", window_no=window_no, pc=pc)
         else:
-            message = f"用户名或密码不正确（再错 {left} 次将锁定账号）"
-        audit.record(session, who, failure, "user", user.id, detail="bad password", outcome="refused")
-        raise UserError(message)
-    user.failed_attempts = 0
-    user.locked_until = None
+            who = Actor(user.id, user.username, user.name, user.role, window_no=window_no, pc=pc)
+        audit.record(session, who, failure, "user", user.id if user else "",
+                     detail=refusal or "bad password", outcome="refused")
+        raise UserError(SIGN_IN_REFUSED)
+    session.execute(sa.delete(SignInLock).where(SignInLock.user_id == user.id, SignInLock.pc == pc))
     if success == "login":
         user.last_login_at = now
+    who = Actor(user.id, user.username, user.name, user.role, window_no=window_no, pc=pc)
     audit.record(session, who, success, "user", user.id)
     return user
 

@@ -26,9 +26,11 @@ from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database, application_name, driver_reason, is_sqlite, make_engine
 from counter_app.infra.errors import DatabaseUnavailable, PermissionDenied, UserError
+from counter_app.security import credentials
 
 # One text for a wrong password, an unknown name, a disabled or a locked account: which of them it
-# was is nobody's business at the counter (the server log and the admin's users page tell).
+# was is nobody's business at the counter (the server log and the admin's users page tell). Not the
+# SQLite text (credentials.SIGN_IN_REFUSED): PostgreSQL has no lock-out after wrong passwords.
 SIGN_IN_REFUSED = "用户名或密码不正确，或该账号当前不能登录；如忘记密码或账号被停用、锁定，请联系管理员"
 
 # libpq's answers to a refused authentication: wrong password or unknown role (28P01, the server
@@ -225,8 +227,6 @@ def sign_in(url: str, username: str, password: str, *, pc: str = "", window_no: 
 def unlock_screen(db: Database, actor: Actor, password: str) -> None:
     """The idle lock's password check: SQLite counts failures in the app (credentials); PostgreSQL
     checks the password itself by a fresh connection as the signed-in login."""
-    from counter_app.security import credentials
-
     if is_sqlite(db.engine):
         credentials.unlock_screen(db, actor, password)
         return
@@ -237,7 +237,7 @@ def unlock_screen(db: Database, actor: Actor, password: str) -> None:
 def change_own_password(db: Database, actor: Actor, old: str, new: str, repeat: str | None = None) -> None:
     """The signed-in person's own password: SQLite through ``accounts`` (argon2), PostgreSQL as a
     new scram verifier for the own login (the old password checked by the server first)."""
-    from counter_app.security import accounts, credentials, db_logins
+    from counter_app.security import accounts, db_logins
 
     if is_sqlite(db.engine):
         accounts.change_own_password(db, actor, old, new, repeat)

@@ -57,7 +57,8 @@ class SaveFlow:
             app_id, version = self.application_id, self.version
             work = lambda: acceptance.update(self.db, self.actor, app_id, version, inp)  # noqa: E731
         else:
-            work = lambda: acceptance.save(self.db, self.actor, inp)  # noqa: E731
+            key = self.draft_key  # drawn when the form was opened: a retried save finds its application
+            work = lambda: acceptance.save(self.db, self.actor, inp, form_key=key)  # noqa: E731
         background.run(
             self, work, lambda result: self._saved(result, inp), lambda exc: self._save_failed(exc, inp)
         )

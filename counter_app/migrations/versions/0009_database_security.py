@@ -19,7 +19,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0010"  # re-chained after main's 0010 (the lead may re-chain differently)
 branch_labels = None
 depends_on = None
 

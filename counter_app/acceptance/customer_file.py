@@ -1,0 +1,266 @@
+"""The customer behind a certificate: found on file before accepting (flags, materials still valid,
+what to pre-fill), and created or updated when an application is saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from counter_app.acceptance import identity
+from counter_app.acceptance.input_checks import Checked
+from counter_app.acceptance.window_context import require_accept
+from counter_app.hall import catalog as catalog_mod
+from counter_app.infra import clock
+from counter_app.infra.context import Actor
+from counter_app.infra.db import Database
+from counter_app.models import Application, BlacklistEntry, Certificate, Customer, MaterialOnFile
+from counter_app.security import audit
+from counter_app.security.db_logins import find_ids
+
+PREFILL_FIELDS = (
+    "address_district",
+    "address_detail",
+    "mailing_address",
+    "contact_name",
+    "contact_mobile",
+    "contact_phone",
+    "usage_category",
+    "industry",
+    "legal_rep_name",
+    "legal_rep_id_number",
+    "vat_taxpayer_number",
+    "vat_bank",
+    "vat_account",
+    "vat_address",
+    "vat_phone",
+)
+
+
+@dataclass(frozen=True)
+class KnownCustomer:
+    """A customer already on file, found by the certificate the clerk entered."""
+
+    customer_id: int
+    kind: str
+    name: str
+    certificate_known: bool  # this very certificate (type and number) is recorded
+    sex: str
+    birth_date: dt.date | None
+    cert_address: str
+    cert_valid_until: dt.date | None
+    arrears_amount: Decimal
+    violation_case: str
+    blacklisted: bool
+    blacklist_reason: str
+    on_file: dict[str, dt.date | None]  # valid materials in the archive: code -> valid until
+    on_file_names: dict[str, str]
+    prefill: dict[str, Any]
+    application_count: int
+    open_applications: list[tuple[str, str, str]]  # (number, business type, stage)
+
+    @property
+    def flags(self) -> list[str]:
+        """What the clerk must see before accepting (欠费, 违约用电, 失信)."""
+        out = []
+        if self.arrears_amount > 0:
+            out.append(f"欠费：{self.arrears_amount:.2f} 元未结清")
+        if self.violation_case:
+            out.append(f"违约用电：{self.violation_case}")
+        if self.blacklisted:
+            reason = f"（{self.blacklist_reason}）" if self.blacklist_reason else ""
+            out.append(f"失信黑名单{reason}：不能容缺受理，资料须当场收齐")
+        return out
+
+
+
+def cert_family(cert_type: str) -> set[str]:
+    """Certificate types that share one number space (an ID number on a 户口簿 is the ID number)."""
+    if cert_type in identity.RIC_TYPES:
+        return set(identity.RIC_TYPES)
+    if cert_type in identity.USCC_TYPES:
+        return set(identity.USCC_TYPES)
+    return {cert_type}
+
+
+def find_certificate(
+    session: Session, cert_type: str, number: str
+) -> tuple[Certificate | None, Customer | None]:
+    # by id: on PostgreSQL a clerk reads other customers' numbers masked (db_logins.find_ids)
+    holders = find_ids(session, "certificate", [number])
+    cert = session.scalar(
+        select(Certificate).where(Certificate.cert_type == cert_type, Certificate.id.in_(holders))
+    )
+    if cert is not None:
+        return cert, cert.customer
+    other = session.scalar(
+        select(Certificate)
+        .where(Certificate.cert_type.in_(cert_family(cert_type)), Certificate.id.in_(holders))
+        .order_by(Certificate.id)
+        .limit(1)
+    )
+    return None, (other.customer if other else None)
+
+
+def materials_on_file(
+    session: Session, customer_id: int, today: dt.date, *, exclude_application: int | None = None
+) -> tuple[dict[str, dt.date | None], dict[str, str]]:
+    rows = session.scalars(select(MaterialOnFile).where(MaterialOnFile.customer_id == customer_id))
+    valid, names = {}, {}
+    for row in rows:
+        if exclude_application is not None and row.source_application_id == exclude_application:
+            continue
+        if row.valid_until is None or row.valid_until >= today:
+            valid[row.code] = row.valid_until
+            names[row.code] = row.name
+    return valid, names
+
+
+def blacklist_reason(session: Session, customer_id: int) -> str:
+    entry = session.scalar(
+        select(BlacklistEntry)
+        .where(BlacklistEntry.customer_id == customer_id, BlacklistEntry.removed_at.is_(None))
+        .order_by(BlacklistEntry.added_at.desc())
+        .limit(1)
+    )
+    return entry.reason if entry else ""
+
+
+def is_blacklisted(session: Session, customer: Customer | None) -> bool:
+    if customer is None:
+        return False
+    active = session.scalar(
+        select(func.count())
+        .select_from(BlacklistEntry)
+        .where(BlacklistEntry.customer_id == customer.id, BlacklistEntry.removed_at.is_(None))
+    )
+    return bool(customer.blacklisted or active)
+
+
+# --- known customer --------------------------------------------------------------------------------
+
+
+def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> KnownCustomer | None:
+    """The customer on file for this certificate (or another certificate with the same number), or None.
+
+    Only a valid number is looked up; each find is recorded in the audit trail (lookup of a person)."""
+    require_accept(db, actor, at_window=False)
+    checked = identity.check(cert_type, number)
+    if not checked.ok:
+        return None
+    today = clock.today()
+    cat = catalog_mod.load()
+    with db.write() as session:
+        cert, customer = find_certificate(session, cert_type, checked.number)
+        if customer is None:
+            return None
+        on_file, names = materials_on_file(session, customer.id, today)
+        latest = session.scalar(
+            select(Application)
+            .where(Application.customer_id == customer.id)
+            .order_by(Application.accepted_at.desc(), Application.id.desc())
+            .limit(1)
+        )
+        prefill: dict[str, Any] = {}
+        if latest is not None:
+            prefill = {name: getattr(latest, name) for name in PREFILL_FIELDS if getattr(latest, name)}
+        for name, value in (
+            ("contact_mobile", customer.mobile),
+            ("contact_phone", customer.phone),
+            ("mailing_address", customer.mailing_address),
+            ("legal_rep_name", customer.legal_rep_name),
+            ("legal_rep_id_number", customer.legal_rep_id_number),
+        ):
+            if value and name not in prefill:
+                prefill[name] = value
+        count = (
+            session.scalar(
+                select(func.count()).select_from(Application).where(Application.customer_id == customer.id)
+            )
+            or 0
+        )
+        open_rows = session.execute(
+            select(Application.number, Application.business_type, Application.current_stage)
+            .where(Application.customer_id == customer.id, Application.status == "active")
+            .order_by(Application.accepted_at.desc())
+            .limit(5)
+        ).all()
+        source = cert or next(iter(sorted(customer.certificates, key=lambda c: c.id)), None)
+        blacklisted = is_blacklisted(session, customer)
+        known = KnownCustomer(
+            customer_id=customer.id,
+            kind=customer.kind,
+            name=customer.name,
+            certificate_known=cert is not None,
+            sex=source.sex if source else "",
+            birth_date=source.birth_date if source else None,
+            cert_address=source.address if source else "",
+            cert_valid_until=cert.valid_until if cert else None,
+            arrears_amount=Decimal(customer.arrears_amount or 0),
+            violation_case=customer.violation_case or "",
+            blacklisted=blacklisted,
+            blacklist_reason=blacklist_reason(session, customer.id) if blacklisted else "",
+            on_file=on_file,
+            on_file_names=names,
+            prefill=prefill,
+            application_count=count,
+            open_applications=[(n, cat.business_name(b), cat.stage_name(s)) for n, b, s in open_rows],
+        )
+        audit.record(
+            session,
+            actor,
+            "lookup",
+            "customer",
+            customer.id,
+            detail={"by": "certificate", "cert_type": cert_type},
+        )
+    return known
+
+
+
+def upsert_customer(
+    session: Session,
+    actor: Actor,
+    checked: Checked,
+    cert: Certificate | None,
+    customer: Customer | None,
+    now: dt.datetime,
+) -> tuple[Customer, Certificate]:
+    data, app = checked.cert, checked.app
+    if customer is None:
+        customer = Customer(kind=checked.kind, name=data["holder_name"], created_at=now, updated_at=now)
+        session.add(customer)
+    customer.name = data["holder_name"]
+    customer.updated_at = now
+    if app.get("contact_mobile") and (not customer.mobile or app.get("contact_name") == data["holder_name"]):
+        customer.mobile = app["contact_mobile"]
+    if app.get("contact_phone") and not customer.phone:
+        customer.phone = app["contact_phone"]
+    if app.get("mailing_address"):
+        customer.mailing_address = app["mailing_address"]
+    if app.get("legal_rep_name"):
+        customer.legal_rep_name = app["legal_rep_name"]
+    if app.get("legal_rep_id_number"):
+        customer.legal_rep_id_number = app["legal_rep_id_number"]
+    if cert is None:
+        cert = Certificate(
+            customer=customer,
+            cert_type=data["cert_type"],
+            number=data["number"],
+            holder_name=data["holder_name"],
+            created_at=now,
+        )
+        session.add(cert)
+    cert.holder_name = data["holder_name"]
+    for name in ("sex", "birth_date", "address", "issuer", "valid_until"):
+        if data.get(name):
+            setattr(cert, name, data[name])
+    cert.verified_by_id = actor.user_id
+    cert.verified_at = now
+    session.flush()
+    return customer, cert
+
