@@ -169,3 +169,24 @@ def test_forced_password_change_at_first_sign_in(qtbot, hall, pc_settings, flows
     again = db_sign_in.sign_in(hall["counter"], "fresh1", "Mine2026abc")
     assert not again.user.must_change_password
     again.db.dispose()
+
+
+def test_a_hall_not_set_up_yet_says_the_owner_must(qtbot, hall, scram_cluster, pc_settings):  # noqa: F811
+    su = create_engine(scram_cluster.superuser_url(), isolation_level="AUTOCOMMIT")
+    with su.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE hall_new OWNER {OWNER}")
+    su.dispose()
+    port = scram_cluster.port
+    owner = Database(create_engine(f"postgresql+psycopg://{OWNER}:{OWNER_PW}@127.0.0.1:{port}/hall_new"))
+    schema.upgrade(owner.engine)
+    with owner.write() as session:  # an account, but no hall: counter-app setup was not run
+        db_logins.create_account(session, username="admin1", name="林管理", role="admin", window_id=None, password=PW)
+    owner.dispose()
+    target = f"postgresql+psycopg://127.0.0.1:{port}/hall_new"
+    d = LoginDialog(None, pc_settings.remembered_hall(target), pc_settings, pc="PC-1", target=target)
+    qtbot.addWidget(d)
+    d.username.setText("admin1")
+    d.password.setText(PW)
+    click_and_wait(d.login_button, d)
+    assert d.result() != LoginDialog.Accepted
+    assert "还没有完成首次设置" in d.message.text() and "counter-app setup" in d.message.text()
