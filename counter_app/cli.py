@@ -6,6 +6,7 @@ every user-facing failure ends as one line on stderr and a non-zero exit code.""
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
@@ -69,5 +70,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("已取消", file=sys.stderr)
         return 130
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            print(f"错误：磁盘空间已满，未能写入 {exc.filename or ''}。请清理磁盘后重试", file=sys.stderr)
+            return EXIT_FAILED
         print(f"错误：文件操作失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a fault no check foresaw: one line, and never a password from a URL
+        import traceback
+
+        from counter_app.infra.db import hide_password
+
+        logging.getLogger(__name__).debug("%s", hide_password(traceback.format_exc()))
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        print(hide_password(f"错误：操作未完成（{type(exc).__name__}：{first}），请把这一行告诉管理员"), file=sys.stderr)
         return EXIT_FAILED

@@ -15,7 +15,10 @@ from typing import Any
 from counter_app.acceptance import identity, survey
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall.catalog import FIELD_LABELS, BusinessType
+from counter_app.infra import date_checks
+from counter_app.infra.text_checks import column_length
 from counter_app.infra.typed_text import compact
+from counter_app.models import Application, Certificate
 
 MATERIAL_STATES = {"received": "已收", "on_file": "在档", "deferred": "容缺"}
 # identity papers the archive keeps and a later application may reuse (在档); address papers are
@@ -46,38 +49,20 @@ LABELS: dict[str, str] = {
     "green_manager": "客户经理",
 }
 
-# column sizes of models.Application / Certificate, so nothing is cut when saved
-MAX_LEN = {
-    "holder_name": 120,
-    "cert_address": 200,
-    "cert_issuer": 100,
-    "account_number": 30,
-    "address_district": 100,
-    "address_detail": 200,
-    "mailing_address": 200,
-    "contact_name": 60,
-    "contact_phone": 30,
-    "industry": 60,
-    "project_name": 200,
-    "legal_rep_name": 60,
-    "legal_rep_id_number": 30,
-    "agent_name": 60,
-    "agent_cert_number": 40,
-    "vat_taxpayer_number": 30,
-    "vat_bank": 100,
-    "vat_account": 40,
-    "vat_address": 200,
-    "vat_phone": 30,
-    "green_reason": 200,
-    "green_manager": 60,
-    "remarks": 2000,
-    "internal_note": 2000,
-    "previous_holder_name": 120,
-    "supply_mode": 60,
-    "security_load": 60,
-    "main_equipment": 2000,
-    "planned_load": 2000,
-}
+# Free-text fields stored in a Text column (no length of their own): a page of the printed form.
+TEXT_COLUMN_MAX = 2000
+# The certificate's fields live in models.Certificate (cert_*, holder_name), the rest in
+# models.Application: the length a field accepts is its column's length, so nothing is cut (SQLite)
+# or refused by the database (PostgreSQL) when saved.
+_CERT_COLUMNS = {"holder_name": Certificate.holder_name, "cert_address": Certificate.address,
+                 "cert_issuer": Certificate.issuer}
+_APP_FIELDS = ("account_number", "address_district", "address_detail", "mailing_address", "contact_name",
+               "contact_phone", "industry", "project_name", "legal_rep_name", "legal_rep_id_number",
+               "agent_name", "agent_cert_number", "vat_taxpayer_number", "vat_bank", "vat_account",
+               "vat_address", "vat_phone", "green_reason", "green_manager", "remarks", "internal_note",
+               "previous_holder_name", "supply_mode", "security_load", "main_equipment", "planned_load")
+MAX_LEN = {name: column_length(column) or TEXT_COLUMN_MAX for name, column in
+           [*_CERT_COLUMNS.items(), *((n, getattr(Application, n)) for n in _APP_FIELDS)]}
 
 VAT_FIELDS = ("vat_taxpayer_number", "vat_bank", "vat_account", "vat_address", "vat_phone")
 CAPACITY_FIELDS = ("existing_capacity", "applied_capacity", "total_capacity", "supply_voltage")
@@ -293,17 +278,18 @@ def parse_decimal(value: Any) -> Decimal | None:
 
 
 def parse_date(value: Any) -> dt.date | None:
-    """None when empty; raises ValueError when not YYYY-MM-DD (also YYYYMMDD, YYYY/MM/DD, YYYY.MM.DD)."""
+    """None when empty; raises ValueError when not YYYY-MM-DD (also YYYYMMDD, YYYY/MM/DD, YYYY.MM.DD),
+    DateOutOfRange (a ValueError with the message to show) outside date_checks' range."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return date_checks.checked(value.date())
     if isinstance(value, dt.date):
-        return value
+        return date_checks.checked(value)
     text = identity.normalize(str(value)).replace("/", "-").replace(".", "")
     if re.fullmatch(r"\d{8}", text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    return dt.date.fromisoformat(text)
+    return date_checks.checked(dt.date.fromisoformat(text))
 
 
 def type_defaults(bt: BusinessType, cat: catalog_mod.Catalog, residential_kw: Decimal | None) -> dict[str, str]:

@@ -36,9 +36,10 @@ from counter_app.acceptance.clerk_input import (
 )
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall.catalog import BusinessType
+from counter_app.infra import text_checks
+from counter_app.infra.date_checks import DateOutOfRange
 from counter_app.infra.errors import UserError, ValidationFailed
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TEXT_FIELDS = ("account_number", "address_district", "address_detail", "mailing_address", "contact_name",
                 "project_name", "legal_rep_name", *VAT_FIELDS)
 
@@ -103,17 +104,11 @@ class _Checks:
         self.roles: dict[str, str] = {}
 
     def text(self, name: str, *, required: bool = False, multiline: bool = False) -> str:
-        raw = getattr(self.inp, name) or ""
-        value = str(raw).replace("\r\n", "\n").strip()
-        label = LABELS.get(name, name)
-        if not multiline:
-            value = value.replace("\n", " ")
-        if _CONTROL.search(value):
-            self.errors[name] = f"{label}含有不可见的控制字符，请删除后重新输入"
-        elif required and not value:
-            self.errors[name] = f"请填写{label}"
-        elif len(value) > MAX_LEN.get(name, 200):
-            self.errors[name] = f"{label}不能超过{MAX_LEN.get(name, 200)}个字（当前{len(value)}个）"
+        value = text_checks.cleaned(getattr(self.inp, name), multiline=multiline)
+        problem = text_checks.problem(value, LABELS.get(name, name), max_length=MAX_LEN.get(name, 200),
+                                      required=required, multiline=multiline)
+        if problem:
+            self.errors[name] = problem
         return value
 
     def used(self, name: str) -> bool:
@@ -147,6 +142,9 @@ class _Checks:
             if result.birth_date is None and inp.cert_birth_date:
                 try:
                     cert["birth_date"] = parse_date(inp.cert_birth_date)
+                except DateOutOfRange as exc:
+                    errors["cert_birth_date"] = exc.labelled("出生日期")
+                    cert["birth_date"] = None
                 except ValueError:
                     cert["birth_date"] = None
         cert["holder_name"] = self.text("holder_name", required=True)
@@ -160,6 +158,8 @@ class _Checks:
             valid = None
         try:
             cert["valid_until"] = parse_date(valid)
+        except DateOutOfRange as exc:
+            errors["cert_valid_until"] = exc.labelled(LABELS["cert_valid_until"])
         except ValueError:
             errors["cert_valid_until"] = "证件有效期请按 2035-06-30 的格式填写，长期有效填“长期”"
         if cert["valid_until"] and cert["valid_until"] < self.today:
@@ -286,6 +286,9 @@ class _Checks:
         label = LABELS["wanted_date"]
         try:
             wanted = parse_date(self.inp.wanted_date)
+        except DateOutOfRange as exc:
+            self.errors["wanted_date"] = exc.labelled(label)
+            return
         except ValueError:
             self.errors["wanted_date"] = f"{label}请按 2026-12-01 的格式填写"
             return

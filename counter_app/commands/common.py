@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from counter_app.infra import config
+from counter_app.infra import config, date_checks
 from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.db import Database, open_checked
 from counter_app.infra.errors import UserError
@@ -21,9 +21,13 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
 
 def parse_date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期 {value!r} 格式不对，应为 YYYY-MM-DD") from None
+    try:
+        return date_checks.checked(day)
+    except date_checks.DateOutOfRange as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def positive_int(value: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
 
 from counter_app.commands import identity
 from counter_app.commands.common import parse_date
@@ -12,6 +13,7 @@ from counter_app.demo.generator import DEFAULT_PASSWORD, DemoOptions, DemoReport
 from counter_app.hall import catalog
 from counter_app.infra import clock
 from counter_app.infra import schema_upgrade as schema
+from counter_app.infra.atomic_files import write_problem
 from counter_app.infra.db import is_sqlite
 from counter_app.infra.errors import UserError
 from counter_app.security import credentials as users
@@ -82,7 +84,13 @@ def _demo(args) -> int:
         from counter_app.demo.generator import _frozen_clock
 
         with _frozen_clock(report.now):  # signed and scanned at the demo's "now", like the rest of it
-            signing = demo_signing.add(db) if args.applications else None
+            try:
+                signing = demo_signing.add(db) if args.applications else None
+            except (UserError, OSError) as exc:
+                # the hall is committed by then: say so, rather than "nothing was saved"
+                reason = exc.message if isinstance(exc, UserError) else write_problem(Path(exc.filename or "."), exc)
+                raise UserError(f"演示营业厅和 {args.applications} 条申请已生成并保存，"
+                                f"但电子签名与扫描件演示未完成：{reason}") from exc
     finally:
         if show_progress:
             print(file=sys.stderr)

@@ -16,6 +16,7 @@ from counter_app.infra.errors import UserError
 from counter_app.models import User
 from counter_app.reporting import exports
 from counter_app.reporting.register_filter import DEFERRAL_STATES, RegisterFilter
+from counter_app.security.credentials import normal_username
 from counter_app.tracking import handover
 from counter_app.tracking.stages import STATUS_LABELS
 
@@ -64,7 +65,7 @@ def _export(args) -> int:
         with db.read() as session:
             clerk_id = None
             if args.clerk:
-                clerk_id = session.scalar(select(User.id).where(User.username == args.clerk))
+                clerk_id = session.scalar(select(User.id).where(User.username == normal_username(args.clerk)))
                 if clerk_id is None:
                     raise UserError(f"没有用户名为 {args.clerk} 的用户")
         flt = RegisterFilter(

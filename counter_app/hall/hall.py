@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from counter_app.hall import catalog
-from counter_app.infra import clock
+from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import CalendarOverride, CounterWindow, Hall, HallSetting, User
@@ -76,8 +76,10 @@ def validate_setup(code: str, name: str, supervision_phone: str) -> None:
     errors = {}
     if not re.fullmatch(r"[A-Z0-9]{2,12}", code or ""):
         errors["code"] = "营业厅编码应为2至12位大写字母或数字（用于申请编号，如 FZGL01）"
-    if not (name or "").strip():
-        errors["name"] = "请填写营业厅名称"
+    problem = text_checks.problem(text_checks.cleaned(name), "营业厅名称", required=True,
+                                  max_length=text_checks.column_length(Hall.name))
+    if problem:
+        errors["name"] = problem
     if not re.fullmatch(r"[0-9-]{5,20}", (supervision_phone or "").strip()):
         errors["supervision_phone"] = "请填写监督电话（如 0591-87654321）"
     if errors:
@@ -98,7 +100,7 @@ def create_hall(
     validate_setup(code, name, supervision_phone)
     if get_hall(session) is not None:
         raise UserError("营业厅已经设置过，不能重复初始化")
-    hall = Hall(code=code, name=name.strip(), address=address, phone=phone,
+    hall = Hall(code=code, name=text_checks.cleaned(name), address=address, phone=phone,
                 supervision_phone=supervision_phone.strip(), created_at=clock.now())
     session.add(hall)
     session.flush()

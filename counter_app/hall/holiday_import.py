@@ -18,7 +18,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from counter_app.infra import date_checks, text_checks
 from counter_app.infra.errors import ValidationFailed
+from counter_app.models import CalendarOverride
 
 FIELD = "calendar_import"
 MAX_RANGE_DAYS = 15  # the longest holiday of a notice is 8-9 days; a longer range is a typo
@@ -41,16 +43,21 @@ def _fail(line: int, text: str) -> ValidationFailed:
 
 def _parse_day(value, line: int) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    match = _DATE.fullmatch(str(value or "").strip())
-    if not match:
-        raise _fail(line, f"日期“{value}”无法识别，请写成 2027-01-01")
-    try:
-        return dt.date(*(int(g) for g in match.groups()))
-    except ValueError:
-        raise _fail(line, f"日期“{value}”不存在") from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        match = _DATE.fullmatch(str(value or "").strip())
+        if not match:
+            raise _fail(line, f"日期“{value}”无法识别，请写成 2027-01-01")
+        try:
+            day = dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            raise _fail(line, f"日期“{value}”不存在") from None
+    problem = date_checks.problem(day)
+    if problem:
+        raise _fail(line, problem)
+    return day
 
 
 def _parse_days(value, line: int) -> list[dt.date]:
@@ -67,12 +74,22 @@ def _parse_days(value, line: int) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def _note(value, line: int) -> str:
+    note = text_checks.cleaned(value)
+    problem = text_checks.problem(note, "说明", max_length=text_checks.column_length(CalendarOverride.note))
+    if problem:
+        raise _fail(line, problem)
+    return note
+
+
 def parse_rows(rows: list[list], first_line: int = 1) -> list[HolidayRow]:
     """Rows of (日期, 类型, 说明); a header row and empty rows are skipped."""
     result: dict[dt.date, HolidayRow] = {}
     for offset, raw in enumerate(rows):
         line = first_line + offset
         cells = ["" if c is None else c for c in list(raw) + ["", "", ""]][:3]
+        if any(len(str(c)) > text_checks.IMPORT_CELL_MAX for c in raw if c is not None):
+            raise _cell_too_long(line)
         if all(str(c).strip() == "" for c in cells):
             continue
         if offset == 0 and str(cells[0]).strip() in {"日期", "date", "Date"}:
@@ -87,10 +104,25 @@ def parse_rows(rows: list[list], first_line: int = 1) -> list[HolidayRow]:
         for day in _parse_days(cells[0], line):
             if day in result and result[day].is_workday != workday:
                 raise _fail(line, f"{day:%Y-%m-%d} 既被列为休息日又被列为工作日")
-            result[day] = HolidayRow(day, workday, str(cells[2]).strip()[:100])
+            result[day] = HolidayRow(day, workday, _note(cells[2], line))
     if not result:
         raise ValidationFailed({FIELD: "文件中没有任何日期"})
     return sorted(result.values(), key=lambda r: r.day)
+
+
+def _cell_too_long(line: int) -> ValidationFailed:
+    return _fail(line, f"有一个单元格超过 {text_checks.IMPORT_CELL_MAX:,} 个字符，不是节假日安排文件"
+                       "（可能损坏或选错了文件），整个文件未导入")
+
+
+def _csv_rows(text: str) -> list[list]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:  # the csv module refuses a field over 131,072 characters, or a stray NUL
+        if "field limit" in str(exc):
+            raise _cell_too_long(reader.line_num) from exc
+        raise _fail(reader.line_num, f"无法按 CSV 读取（{exc}），整个文件未导入") from exc
 
 
 def _decode(data: bytes) -> str:
@@ -115,7 +147,7 @@ def read_file(path: str | Path) -> list[HolidayRow]:
             finally:
                 workbook.close()
         elif path.suffix.lower() in {".csv", ".txt"}:
-            rows = list(csv.reader(io.StringIO(_decode(path.read_bytes()))))
+            rows = _csv_rows(_decode(path.read_bytes()))
         else:
             raise ValidationFailed({FIELD: "请选择 CSV 或 xlsx 文件"})
     except OSError as exc:

@@ -14,13 +14,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+class ReadOnlyTarget(PermissionError):
+    """The file to be replaced is marked read-only: a rename would replace it regardless (it needs
+    only the folder's permission), against what whoever marked it meant."""
+
+
+def refuse_read_only(target: Path) -> None:
+    try:
+        mode = target.stat().st_mode
+    except OSError:  # not there (yet): nothing to protect
+        return
+    if target.is_file() and (not mode & 0o222 or not os.access(target, os.W_OK)):
+        raise ReadOnlyTarget(errno.EACCES, "read-only file", str(target))
+
+
 @contextlib.contextmanager
 def replacing(target: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside ``target`` (an empty owner-only file) for the caller to write;
     on leaving the block the file is synced and renamed over ``target``. When the block (or the
-    rename) fails, the temporary file is removed and ``target`` is left as it was."""
+    rename) fails, the temporary file is removed and ``target`` is left as it was. A read-only
+    ``target`` is refused (ReadOnlyTarget) before anything is written."""
     target = Path(target)
     directory = target.parent if str(target.parent) else Path(".")
+    refuse_read_only(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=directory)
     os.close(fd)  # mkstemp made it 0600; writers reopen it by name (openpyxl wants a path)
     temp = Path(name)
@@ -48,6 +64,8 @@ def write_problem(target: Path, exc: OSError) -> str:
     """Why ``target`` could not be written, in words a clerk can act on."""
     code = getattr(exc, "errno", None)
     parent = target.parent
+    if isinstance(exc, ReadOnlyTarget):
+        return f"{target} 是只读文件，未覆盖。请另选保存位置，或先取消该文件的只读属性"
     if code in (errno.ENOSPC, errno.EDQUOT):
         return f"磁盘空间已满，无法保存到 {target}。请清理磁盘或另选保存位置"
     if code == errno.EROFS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -53,15 +54,50 @@ def _sqlite_begin(conn) -> None:
 
 def owner_only(path: Path) -> None:
     """The SQLite file holds personal data: create it readable and writable by its owner only (mode 600;
-    SQLite gives its -wal/-shm files the same mode) and tighten an existing one. On Windows the user
+    SQLite gives its -wal/-shm files the same mode) and tighten an existing one by taking away the
+    group's and others' bits only: a file someone made read-only stays read-only. On Windows the user
     profile's ACL protects the data directory; chmod there only toggles read-only."""
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # an empty file is an empty database
     try:
-        if os.name == "posix" and path.stat().st_mode & 0o077:
-            path.chmod(0o600)
+        mode = path.stat().st_mode
+        if os.name == "posix" and mode & 0o077:
+            path.chmod(mode & 0o700)
     except OSError:  # not our file (e.g. set up by an administrator): leave it as they set it
         pass
+
+
+def _read_only(path: Path) -> bool:
+    # the write bits say what whoever set the file up meant even where access() says yes
+    # (the root account may write anywhere); access() also sees a read-only file system
+    return not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)
+
+
+def require_writable(path: Path) -> None:
+    """Refuse a SQLite database the app could not write: a read-only file (or its -wal file), or a
+    folder where SQLite cannot create its -wal/-shm files. Refused up front with what to do, rather
+    than halfway through a clerk's save; and never "repaired" by making the file writable again,
+    since whoever made it read-only meant it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and _read_only(path):
+        raise UserError(f"数据库文件 {path} 是只读的，本程序不能使用它。"
+                        "请让管理员恢复该文件的写权限，或改用其他数据库文件")
+    wal = Path(f"{path}-wal")
+    if wal.exists() and _read_only(wal):
+        raise UserError(f"数据库日志文件 {wal} 是只读的，本程序不能使用该数据库。请让管理员恢复其写权限")
+    if _read_only(folder) or not os.access(folder, os.X_OK):
+        raise UserError(f"数据库所在文件夹 {folder} 是只读的（SQLite 需要在其中写日志文件），"
+                        "本程序不能使用该数据库。请让管理员恢复该文件夹的写权限，或把数据库放到可写的位置")
+
+
+# greedy to the last "@": a password typed without percent-encoding may itself hold "@"
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):\S*@")
+
+
+def hide_password(text: str) -> str:
+    """``text`` with the password of every database URL in it replaced by ***: a URL is shown in
+    messages, logs and the about box, and a mistyped one cannot be parsed to hide it the usual way."""
+    return _URL_PASSWORD.sub(lambda m: f"{m['head']}:***@", str(text))
 
 
 def application_name(hall: str = "", window: str = "") -> str:
@@ -74,8 +110,8 @@ def make_engine(url: str, *, app_name: str | None = None, echo: bool = False) ->
     """Create an engine; raises UserError with a readable message for a malformed URL."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise UserError(f"数据库地址格式不正确：{url}（示例：postgresql+psycopg://用户@主机/库名）") from exc
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        raise UserError(f"数据库地址格式不正确：{hide_password(url)}（示例：postgresql+psycopg://用户@主机/库名）") from exc
     try:
         return _make_engine(parsed, app_name=app_name, echo=echo)
     except NoSuchModuleError as exc:  # e.g. postgresql+nosuchdriver://
@@ -88,6 +124,7 @@ def _make_engine(parsed, *, app_name: str | None, echo: bool) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            require_writable(Path(database))
             owner_only(Path(database))
         engine = create_engine(parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_connect)
@@ -105,8 +142,21 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+DISK_FULL_MESSAGE = "数据库所在的磁盘空间已满，本次操作未保存（已全部撤销，没有留下不完整的数据）。请清理磁盘后重试"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL or PostgreSQL's disk_full (53100): not worth a retry until someone acts."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "53100":
+        return True
+    return "database or disk is full" in str(orig).lower()
+
+
 def is_transient(exc: BaseException) -> bool:
     """A connection dropped, a server restarting, a lock or serialization conflict: worth a retry."""
+    if is_disk_full(exc):
+        return False
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, OperationalError):
@@ -181,6 +231,8 @@ class Database:
 
 
 def _unavailable(exc: BaseException) -> Exception:
+    if is_disk_full(exc):
+        return DatabaseUnavailable(DISK_FULL_MESSAGE)
     if isinstance(exc, OperationalError | DBAPIError) and is_transient(exc):
         return DatabaseUnavailable(f"数据库暂时无法访问，请检查网络或数据库服务后重试。（{_short(exc)}）")
     return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
@@ -188,7 +240,7 @@ def _unavailable(exc: BaseException) -> Exception:
 
 def _short(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", exc)).strip().splitlines()
-    return text[0][:160] if text else type(exc).__name__
+    return hide_password(text[0][:160]) if text else type(exc).__name__
 
 
 # SQLSTATE 42501 insufficient_privilege: a missing grant, a row-level security policy or a refusal
@@ -238,4 +290,5 @@ def open_checked(url: str) -> Database:
 
 def driver_reason(exc: BaseException) -> str:
     """The first line of the driver's message, short enough for a message box or stderr."""
-    return str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+    lines = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return hide_password(lines[0][:200]) if lines else type(exc).__name__

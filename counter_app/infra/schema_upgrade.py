@@ -22,11 +22,12 @@ from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew, UserErro
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
+def alembic_config() -> Config:
+    # No "sqlalchemy.url": migrations run on the connection handed over in ``cfg.attributes``. The
+    # URL in Alembic's ini parser broke on a percent-encoded password ("%40") and the traceback
+    # printed that password.
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if engine is not None:
-        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return cfg
 
 
@@ -95,7 +96,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str, Path | None]:
     backup = None
     if before != head:
         backup = backup_sqlite(engine) if before is not None else None
-        cfg = alembic_config(engine)
+        cfg = alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")

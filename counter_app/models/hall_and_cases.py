@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -80,6 +82,9 @@ class CounterPC(Base):
 
 class User(Base):
     __tablename__ = "user_account"
+    # names are stored in lower case (credentials.normal_username); the index makes the database
+    # refuse a second spelling of one name too (migration 0011)
+    __table_args__ = (Index("uq_user_account_username_lower", func.lower(literal_column("username")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)

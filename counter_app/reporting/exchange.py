@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from counter_app.acceptance.identity import cert_label
 from counter_app.hall import catalog, hall
-from counter_app.infra import atomic_files, clock
+from counter_app.infra import atomic_files, clock, date_checks, text_checks
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
@@ -345,6 +345,8 @@ def read_rows(path: str | Path) -> list[tuple[int, dict[str, str]]]:
     for line, cells in table[1:]:
         if not any(c.strip() for c in cells):
             continue  # blank lines at the end of a sheet
+        if any(len(c) > text_checks.IMPORT_CELL_MAX for c in cells):
+            raise UserError(_cell_too_long(path, line))
         rows.append((line, {key: (cells[i].strip() if i < len(cells) else "") for key, i in columns.items()}))
     return rows
 
@@ -372,7 +374,16 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(reader.line_num, [csv_safety.restore(cell) for cell in row]) for row in reader]
+    try:
+        return [(reader.line_num, [csv_safety.restore(cell) for cell in row]) for row in reader]
+    except csv.Error as exc:  # the csv module refuses a field over 131,072 characters, or a stray NUL
+        raise UserError(_cell_too_long(path, reader.line_num) if "field limit" in str(exc) else
+                        f"{path.name} 第{reader.line_num}行无法按 CSV 读取（{exc}），整个文件未导入") from exc
+
+
+def _cell_too_long(path: Path, line: int) -> str:
+    return (f"{path.name} 第{line}行有一个单元格超过 {text_checks.IMPORT_CELL_MAX:,} 个字符，"
+            "不是营销系统的环节更新文件（可能损坏或选错了文件），整个文件未导入")
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
@@ -448,14 +459,16 @@ def _parse(line: int, row: dict[str, str]) -> _Update | ImportLine:
         problems.append("缺少时间")
     elif at is None:
         problems.append(f"时间“{time_text}”格式不正确（应为 YYYY-MM-DD HH:MM[:SS]）")
-    handler = row.get("handler", "").strip()
-    if not handler:
-        problems.append("缺少处理人")
-    elif len(handler) > 60:
-        problems.append("处理人过长（最多60字）")
-    note = row.get("note", "").strip()
-    if len(note) > stages.MAX_NOTE:
-        problems.append(f"备注过长（最多{stages.MAX_NOTE}字）")
+    elif date_checks.problem(at, "时间"):
+        problems.append(date_checks.problem(at, "时间"))
+    handler = text_checks.cleaned(row.get("handler", ""))
+    problem = text_checks.problem(handler, "处理人", max_length=text_checks.column_length(StageEvent.handler))
+    if problem or not handler:
+        problems.append(problem or "缺少处理人")
+    note = text_checks.cleaned(row.get("note", ""), multiline=True)
+    problem = text_checks.problem(note, "备注", max_length=stages.MAX_NOTE, multiline=True)
+    if problem:
+        problems.append(problem)
     if problems:
         return ImportLine(line, number, "refused", "；".join(problems))
     event_id = row.get("event_id", "").strip()
@@ -504,6 +517,9 @@ def import_stage_updates(db: Database, actor: Actor, path: str | Path) -> Import
 def _apply(db: Database, actor: Actor, update: _Update) -> ImportLine:
     def work(session: Session) -> ImportLine:
         app = session.scalar(select(Application).where(Application.number == update.number).with_for_update())
+        # another PC importing the same file may have applied this line while we waited for the lock
+        if session.scalar(select(StageEvent.id).where(StageEvent.external_key == update.key)) is not None:
+            return ImportLine(update.line, update.number, "duplicate", "此前已导入过，未重复处理")
         if app is None:
             return ImportLine(update.line, update.number, "refused", f"申请编号 {update.number} 不存在")
         if app.status != "active":

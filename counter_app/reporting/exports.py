@@ -18,7 +18,7 @@ from pathlib import Path
 
 from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock
-from counter_app.infra.atomic_files import replacing, write_problem
+from counter_app.infra.atomic_files import refuse_read_only, replacing, write_problem
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import HandoverBatch
@@ -78,6 +78,7 @@ def check_target(path: str | Path) -> Path:
         raise ValidationFailed({"path": f"无法写入 {target}：文件夹 {parent} 不存在，请先创建或另选位置"})
     if target.exists():
         try:
+            refuse_read_only(target)
             with open(target, "r+b"):
                 pass
         except OSError as exc:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from counter_app.hall import hall
-from counter_app.infra import clock
+from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor, this_pc
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
@@ -70,7 +70,7 @@ def _account(session: Session, user: User) -> Account:
 
 
 def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == users.normal_username(username)))
     if user is None:
         raise NotFound(f"用户 {username} 不存在")
     return user
@@ -91,8 +91,9 @@ require_manage_users = _manage  # account_admin checks the same permission befor
 
 def check_account_change(name: str, role: str) -> None:
     errors = {}
-    if not (name or "").strip():
-        errors["name"] = "请填写姓名"
+    problem = users.name_problem(name)
+    if problem:
+        errors["name"] = problem
     if role not in ROLES:
         errors["role"] = "请选择角色"
     if errors:
@@ -145,7 +146,7 @@ def update_account(
             if window_id is None:
                 raise UserError(f"窗口 {window_no} 不存在", field="window")
         old = {"name": user.name, "role": user.role, "window_id": user.window_id}
-        user.name, user.role, user.window_id = name.strip(), role, window_id
+        user.name, user.role, user.window_id = text_checks.cleaned(name), role, window_id
         new = {"name": user.name, "role": user.role, "window_id": user.window_id}
         changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
         if changed:

@@ -15,12 +15,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from counter_app.infra import clock
+from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import CounterWindow, SignInLock, User
-from counter_app.security import audit
+from counter_app.security import audit, password_policy
 from counter_app.security.permissions import ROLES
 
 _hasher = PasswordHasher()
@@ -43,14 +43,27 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def password_problem(password: str, username: str = "") -> str | None:
-    """The minimum policy: 8+ characters, letters and digits, not the user name."""
+    """The policy: 8+ characters, letters and digits, not the user name, not a common password or a
+    trivial pattern (password_policy)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"密码至少需要{MIN_PASSWORD_LENGTH}位"
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         return "密码需同时包含字母和数字"
     if username and username.lower() in password.lower():
         return "密码不能包含用户名"
-    return None
+    return password_policy.weakness(password)
+
+
+def normal_username(username: str) -> str:
+    """The one form of a user name, stored and looked up: user names are case-insensitive
+    ("Admin1" is admin1), so a second account cannot pass for the first in the audit trail."""
+    return (username or "").strip().lower()
+
+
+def name_problem(name: str) -> str | None:
+    """The rule for a person's name on an account (shared text check, length of ``User.name``)."""
+    return text_checks.problem(text_checks.cleaned(name), "姓名", required=True,
+                               max_length=text_checks.column_length(User.name))
 
 
 def validate_new_user(username: str, role: str, name: str, password: str) -> None:
@@ -60,8 +73,9 @@ def validate_new_user(username: str, role: str, name: str, password: str) -> Non
     if role not in ROLES:
         errors["role"] = ("角色应为 clerk（受理员）、backoffice（后台）、supervisor（班长）、admin（管理员）"
                           "或 exchange（数据交换任务）之一")
-    if not (name or "").strip():
-        errors["name"] = "请填写姓名"
+    problem = name_problem(name)
+    if problem:
+        errors["name"] = problem
     problem = password_problem(password, username)
     if problem:
         errors["password"] = problem
@@ -81,9 +95,10 @@ def create_user(
     must_change_password: bool = True,
 ) -> User:
     validate_new_user(username, role, name, password)
-    exists = session.scalar(select(func.count()).select_from(User).where(User.username == username))
+    username = normal_username(username)
+    exists = session.scalar(select(func.count()).select_from(User).where(func.lower(User.username) == username))
     if exists:
-        raise UserError(f"用户名 {username} 已存在，请换一个", field="username")
+        raise UserError(f"用户名 {username} 已存在（用户名不区分大小写），请换一个", field="username")
     window_id = None
     if window_no is not None:
         window_id = session.scalar(select(CounterWindow.id).where(CounterWindow.number == window_no))
@@ -91,7 +106,7 @@ def create_user(
             raise UserError(f"窗口 {window_no} 不存在", field="window")
     user = User(
         username=username,
-        name=name.strip(),
+        name=text_checks.cleaned(name),
         role=role,
         password_hash=hash_password(password),
         must_change_password=must_change_password,
@@ -208,7 +223,8 @@ def _check_password(
 def sign_in(db: Database, username: str, password: str, *, pc: str = "", window_no: int | None = None) -> User:
     """``authenticate`` in its own transaction that is committed even when the sign-in is refused,
     so failed attempts count towards the lock-out and stay in the audit log."""
-    return _committed_check(db, lambda s: authenticate(s, username.strip(), password, pc=pc, window_no=window_no))
+    return _committed_check(db, lambda s: authenticate(s, normal_username(username), password, pc=pc,
+                                                       window_no=window_no))
 
 
 def unlock_screen(db: Database, actor: Actor, password: str) -> User:

@@ -40,6 +40,7 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "counter_window": {"admin": IU},
     "counter_pc": {STAFF: IU},
     "user_account": {},  # read through counter_api.user_account, written through functions only
+    "sign_in_lock": {},  # cleared by the account functions (unlock, reset, enable) only
     "calendar_override": {"admin": IUD},
     "seal_certificate": {"admin": IU},
     "stored_blob": {STAFF: (INS,)},

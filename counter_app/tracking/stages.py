@@ -22,7 +22,7 @@ from counter_app.hall import catalog, hall
 from counter_app.hall import settings_admin as settings_service
 from counter_app.hall.catalog import BusinessType, StageDef
 from counter_app.hall.workdays import Deadline
-from counter_app.infra import clock
+from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, StaleEdit, UserError, ValidationFailed
@@ -274,15 +274,17 @@ def move_in_session(session: Session, actor: Actor, app: Application, *, to_stag
                     note: str = "", at: dt.datetime | None = None, action: str = "enter",
                     source: str = "app", external_key: str | None = None) -> MoveResult:
     require_active(app)
-    handler = (handler or "").strip()
-    note = (note or "").strip()
+    # the same check as an imported line's handler and note (reporting.exchange)
+    handler = text_checks.cleaned(handler)
+    note = text_checks.cleaned(note, multiline=True)
     errors = {}
-    if not handler:
-        errors["handler"] = "请填写处理人"
-    elif len(handler) > 60:
-        errors["handler"] = "处理人姓名过长（最多60字）"
-    if len(note) > MAX_NOTE:
-        errors["note"] = f"备注最多{MAX_NOTE}字"
+    problem = text_checks.problem(handler, "处理人", required=True,
+                                  max_length=text_checks.column_length(StageEvent.handler))
+    if problem:
+        errors["handler"] = problem
+    problem = text_checks.problem(note, "备注", max_length=MAX_NOTE, multiline=True)
+    if problem:
+        errors["note"] = problem
     if errors:
         raise ValidationFailed(errors)
     at = (at or clock.now()).replace(microsecond=0)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.acceptance import survey
+from counter_app.ui.form_widgets import limit_date_range
 from counter_app.ui.widgets import FieldRow
 
 ERROR_KEYS = ("appointment_mode", "appointment_day", "appointment_slot", "appointment_team")
@@ -45,6 +46,7 @@ class SurveyBooking(QWidget):
         self.day = QDateEdit(self)
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
+        limit_date_range(self.day)
         self.time = QTimeEdit(QTime(9, 0), self)
         self.time.setDisplayFormat("HH:mm")
         self.half = QComboBox(self)

@@ -33,6 +33,7 @@ from counter_app.reporting import audit_export
 from counter_app.security import accounts, audit_trail
 from counter_app.ui import file_dialogs
 from counter_app.ui.background import BackgroundTask
+from counter_app.ui.form_widgets import limit_date_range
 from counter_app.ui.table_model import RowsTableModel
 
 ROOT = QModelIndex()  # the table's (invisible) root: default parent of row/column queries
@@ -198,6 +199,7 @@ class AuditPage(QWidget):
         edit = QDateEdit(QDate(day.year, day.month, day.day), self)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
+        limit_date_range(edit)
         edit.setAccessibleName(label)
         return edit
 

@@ -26,6 +26,7 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.reporting import exchange
 from counter_app.ui import background, file_dialogs
+from counter_app.ui.form_widgets import limit_date_range
 from counter_app.ui.tracking_common import buddy_label, show_message, status_label
 
 
@@ -48,6 +49,7 @@ class ExchangePage(QWidget):
         self.since.setObjectName("since")
         self.since.setAccessibleName("起始日期")
         self.since.setDisplayFormat("yyyy-MM-dd")
+        limit_date_range(self.since)
         self.since.setCalendarPopup(True)
         today = clock.today()
         self.since.setDate(QDate(today.year, today.month, today.day))

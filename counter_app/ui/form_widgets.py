@@ -3,8 +3,19 @@ input with its error line, the line for errors without a field, and the OK / can
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
+from counter_app.infra import date_checks
 from counter_app.ui.widgets import FieldRow
 
 
@@ -48,3 +59,11 @@ def dialog_buttons(dialog: QDialog, ok_text: str, cancel_text: str) -> tuple[QDi
     box.accepted.connect(dialog.accept)
     box.rejected.connect(dialog.reject)
     return box, ok, cancel
+
+
+def limit_date_range(edit: QDateEdit) -> QDateEdit:
+    """A date picker offers only the dates the domain accepts (infra.date_checks): Qt's own range
+    runs to 9999-12-31, and a register "to" that day overflowed one day later."""
+    first, last = date_checks.EARLIEST, date_checks.LATEST
+    edit.setDateRange(QDate(first.year, first.month, first.day), QDate(last.year, last.month, last.day))
+    return edit

@@ -37,6 +37,7 @@ from counter_app.security import privacy
 from counter_app.security.permissions import Perm, allowed
 from counter_app.ui.background import BackgroundTask
 from counter_app.ui.export_file import ask_save_path, export_task
+from counter_app.ui.form_widgets import limit_date_range
 from counter_app.ui.table_model import FunctionSource, PagedTableModel, size_columns
 from counter_app.ui.tracking_common import buddy_label
 
@@ -67,6 +68,7 @@ class RegistersPage(QWidget):
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
+            limit_date_range(edit)
         self.window_combo = QComboBox()
         self.clerk_combo = QComboBox()
         self.type_combo = QComboBox()

@@ -38,6 +38,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.ui import background, file_dialogs
+from counter_app.ui.form_widgets import limit_date_range
 from counter_app.ui.screen_fit import fit_to_screen
 from counter_app.ui.tracking_common import GREY_FG, RED_FG, buddy_label, show_message, status_label
 
@@ -256,6 +257,7 @@ class SettingsDialog(QDialog):
         self.override_day = QDateEdit(tab)
         self.override_day.setObjectName("override_day")
         self.override_day.setDisplayFormat("yyyy-MM-dd")
+        limit_date_range(self.override_day)
         self.override_day.setCalendarPopup(True)
         today = clock.today()
         self.override_day.setDate(QDate(today.year, today.month, today.day))
