@@ -45,7 +45,6 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "seal_certificate": {"admin": IU},
     "stored_blob": {STAFF: (INS,)},
     "number_counter": {"clerk": IU, "backoffice": IU, "supervisor": IU, "exchange": IU},
-    "sign_in_lock": {},  # the app's own lock-out (SQLite path); PostgreSQL checks passwords itself
     "customer": {"clerk": IU, "supervisor": (UPD,)},
     "certificate": {"clerk": IU},
     "material_on_file": {"clerk": IU, "backoffice": IU, "supervisor": IU},
