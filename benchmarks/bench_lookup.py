@@ -1,10 +1,11 @@
 """(3) Lookup at the counter (application_search.search: the one search box) by application number,
-certificate number, mobile, fixed line and name prefix, in a database of N applications, on SQLite
+certificate number, mobile, fixed line, name prefix, name with a phone's last 4 and an ID's last 6, in a database of N applications, on SQLite
 and PostgreSQL. Baseline: a primary-key read of one application in the same database."""
 
 from __future__ import annotations
 
 import random
+import re
 import sys
 import tempfile
 import time
@@ -49,6 +50,8 @@ def _queries(db, rng: random.Random) -> dict[str, list[str]]:
         "fixed line": list(phones),
         "name prefix": [r[3][:2] for r in rows],  # two characters: ~1/480 of the customers
         "full name": [r[3] for r in rows],
+        "name part + phone last 4": [f"{r[3][-1:]} {r[2][-4:]}" for r in rows if r[2]],
+        "ID last 6": [r[1][-6:] for r in rows if re.fullmatch(r"\d{5}[\dX]", r[1][-6:])],
         "_ids": ids,
     }
 

@@ -33,6 +33,7 @@ SUITE = {
     "5": ("shared database", "benchmarks.bench_shared"),
     "6": ("counter time", "benchmarks.bench_counter"),
     "7": ("installed package: size and start", "benchmarks.bench_package"),
+    "8": ("supervisor overview", "benchmarks.bench_overview"),
 }
 README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"

@@ -137,7 +137,8 @@ if __name__ == "__main__":  # pragma: no cover - a reading aid, see the module d
         from counter_app import documents
         from counter_app.tracking import handover
 
-        batch = handover.create_batch(database, hall_actors["clerk1"], list(case_ids.values()))
+        batch = handover.create_batch(database, hall_actors["clerk1"], list(case_ids.values()),
+                                      unprinted_reasons=dict.fromkeys(case_ids.values(), "样张：单据另行打印"))
         for fmt in ("pdf", "docx"):
             item = documents.render_handover_document(database, hall_actors["clerk1"], batch.id, fmt)
             (Path(target) / f"交接清单.{fmt}").write_bytes(item.data)

@@ -405,3 +405,14 @@ def bulk_applications(session, n: int, *, start: dt.datetime, days: int = 300, s
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT max(id) FROM {table}))"))
     return n
+
+
+def mark_printed(db, app_ids, *, document: str = "application_form") -> None:
+    """Record a successful print of ``document`` for each application (handover asks for a reason
+    before taking a never-printed case)."""
+    from counter_app.models import PrintRecord
+
+    with db.write() as session:
+        for app_id in app_ids:
+            session.add(PrintRecord(document=document, action="print", application_id=app_id, sha256="0" * 64,
+                                    outcome="ok", at=clock.now()))

@@ -312,6 +312,9 @@ def test_handover_counts_deferred_items_and_leaves_signature_boxes_empty(world):
     db, actors, ids, _rendered = world
     clerk = actors["clerk1"]
     wanted = [ids["非居民新装代理"], ids["高压重要"], ids["居民新装"]]
+    from tests.factories import mark_printed
+
+    mark_printed(db, wanted)
     batch = handover.create_batch(db, clerk, wanted)
     with db.read() as s:
         from counter_app.forms import handover as handover_form

@@ -12,7 +12,7 @@ from counter_app import cli
 from counter_app.infra.context import system_actor
 from counter_app.models import AuditEntry, ExportRecord
 from counter_app.tracking import handover
-from tests.factories import make_accepted
+from tests.factories import make_accepted, mark_printed
 
 
 @pytest.fixture
@@ -56,6 +56,7 @@ def test_every_kind(accepted_hall, tmp_path, kind):
 def test_handover_by_batch_number(accepted_hall, tmp_path, capsys):
     db, actors = accepted_hall
     items = handover.pending(db, actors["clerk1"])
+    mark_printed(db, [i.application_id for i in items])
     batch = handover.create_batch(db, actors["clerk1"], [i.application_id for i in items])
     assert run(db, "handover", "--batch", batch.number, "-o", str(tmp_path / "h.xlsx")) == 0
     assert "已导出交接清单 3 行" in capsys.readouterr().out

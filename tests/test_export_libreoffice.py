@@ -17,7 +17,7 @@ from counter_app.reporting import exports
 from counter_app.reporting.exports import ExportRequest
 from counter_app.tracking import handover
 from tests.conftest import setup_hall
-from tests.factories import make_accepted
+from tests.factories import make_accepted, mark_printed
 
 KINDS = ["register", "deferred", "commitments", "warnings", "workload"]
 
@@ -46,7 +46,9 @@ def test_exports_convert_to_pdf_in_libreoffice(sqlite_db, frozen_now, tmp_path):
             make_accepted(s, window_id=c1.window_id, clerk_id=c1.user_id, name=f"测试客户{i}",
                           accepted_at=dt.datetime(2026, 11, 2 + i % 20, 9 + i % 8),
                           deferred=("property_proof",) if i % 3 == 0 else (), green=i == 5)
-    batch = handover.create_batch(sqlite_db, c1, [i.application_id for i in handover.pending(sqlite_db, c1)][:12])
+    ids = [i.application_id for i in handover.pending(sqlite_db, c1)][:12]
+    mark_printed(sqlite_db, ids)
+    batch = handover.create_batch(sqlite_db, c1, ids)
     out = tmp_path / "out"
     out.mkdir()
     files = [exports.export(sqlite_db, actors["super1"], ExportRequest(kind), out / f"{kind}.xlsx").path

@@ -18,7 +18,7 @@ from counter_app.reporting import exports, registers
 from counter_app.reporting.exports import ExportRequest
 from counter_app.reporting.registers import RegisterFilter
 from counter_app.tracking import handover
-from tests.factories import make_accepted
+from tests.factories import make_accepted, mark_printed
 
 HEADER_ROW = {"register": 4, "deferred": 4, "commitments": 4, "warnings": 5, "workload": 5}
 
@@ -155,6 +155,7 @@ def test_export_permissions(db, actors, data, out):
 def test_handover_export(db, actors, data, out):
     clerk = actors["clerk1"]
     items = handover.pending(db, clerk)
+    mark_printed(db, [i.application_id for i in items])
     batch = handover.create_batch(db, clerk, [i.application_id for i in items])
     handover.confirm(db, actors["back1"], batch.id, receiver_name="陈后台",
                      remarks={items[1].application_id: handover.LineRemark("退回", "申请表未签字")})

@@ -52,6 +52,19 @@ def two_customers(db, actors, frozen_now):
         ("100%_", "name", []),
         ("张*", "name", []),
         ("张[", "name", []),
+        # the digits people remember: a phone's last 4 with (part of) the name, an ID's last 6, a serial
+        ("张三 5678", "name_phone", ["张三"]),  # contact mobile 13812345678
+        ("三丰1111", "name_phone", ["张三丰"]),  # contact mobile 13700001111
+        ("1111 张三", "name_phone", ["张三丰"]),
+        ("0001 张三", "name_phone", ["张三"]),  # the fixed line 0591-87000001
+        ("李四 5678", "name_phone", []),
+        ("张三 9999", "name_phone", []),
+        (resident_id(2)[-6:], "cert_tail", ["张三丰"]),
+        (resident_id(1)[-6:].lower(), "cert_tail", ["张三"]),
+        ("999999", "cert_tail", []),
+        ("0002", "serial", ["张三丰"]),  # today's
+        ("20261124-0001", "serial", ["张三"]),
+        ("20261123-0001", "serial", []),
     ],
 )
 def test_search_by_each_key(db, actors, two_customers, query, kind, names):
@@ -86,6 +99,17 @@ def test_masked_for_back_office_and_each_lookup_audited(db, actors, two_customer
             ("search", "certificate"),
             ("application", str(row.application_id)),
         ]
+
+
+def test_remembered_digits_are_masked_for_back_office(db, actors, two_customers):
+    result = application_search.search(db, actors["back1"], "三丰 1111")
+    (row,) = result.rows
+    assert row.mobile == "137****1111" and row.cert_number.endswith("********" + resident_id(2)[-4:])
+    assert result.message() == "按客户名称和电话后4位找到 1 件申请"
+    (row,) = application_search.search(db, actors["back1"], resident_id(2)[-6:]).rows
+    assert row.cert_number == resident_id(2)[:6] + "********" + resident_id(2)[-4:]
+    with pytest.raises(UserError, match="后6位"):
+        application_search.search(db, actors["clerk1"], "12345")
 
 
 def test_search_refusals(db, actors, two_customers):

@@ -104,6 +104,23 @@ def test_back_office_sees_masked_data_and_cannot_edit(qtbot, hall):
     assert "138****5678" in page.detail.toPlainText()
 
 
+def test_find_by_name_and_phone_tail_or_id_tail_from_the_menu(qtbot, hall):
+    """Ctrl+F from the main window: "三丰 1111" (part of the name, the phone's last 4) and the ID's last
+    6 find the case; the back office sees the numbers masked."""
+    db, actors, first, second = hall
+    window = open_window(qtbot, db, actors["back1"])
+    QTest.keyClick(window, Qt.Key_F, Qt.ControlModifier)
+    page = window.tabs.currentWidget()
+    assert page.objectName() == "page_find"
+    search(qtbot, page, "三丰 1111")
+    assert [r.customer_name for r in page.model.rows] == ["张三丰"]
+    assert page.model.rows[0].mobile == "137****1111"
+    assert page.message.text() == "按客户名称和电话后4位找到 1 件申请"
+    search(qtbot, page, resident_id(71)[-6:])
+    assert [r.number for r in page.model.rows] == [first.number]
+    assert page.model.rows[0].cert_number == resident_id(71)[:6] + "********" + resident_id(71)[-4:]
+
+
 def test_nothing_found_and_bad_input(qtbot, hall):
     db, actors, *_ = hall
     page = open_window(qtbot, db, actors["clerk1"]).page("find")

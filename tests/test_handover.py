@@ -13,7 +13,7 @@ from counter_app.infra.errors import NotFound, PermissionDenied, StaleEdit, User
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine
 from counter_app.tracking import handover
 from counter_app.tracking.handover import LineRemark
-from tests.factories import make_accepted
+from tests.factories import make_accepted, mark_printed
 
 
 @pytest.fixture
@@ -29,7 +29,9 @@ def apps(db, actors, frozen_now):
                           accepted_at=dt.datetime(2026, 11, 24, 9, 10), business_type="lv_biz_new")
         d = make_accepted(s, window_id=c2.window_id, clerk_id=c2.user_id, name="丁",
                           accepted_at=dt.datetime(2026, 11, 20, 10))
-        return {"a": a.id, "b": b.id, "c": c.id, "d": d.id}
+        ids = {"a": a.id, "b": b.id, "c": c.id, "d": d.id}
+    mark_printed(db, ids.values())
+    return ids
 
 
 def test_pending_lists_own_window_oldest_first(db, actors, apps):
@@ -325,3 +327,34 @@ def test_two_windows_hand_over_at_once(db, actors, apps):
     assert results["clerk1"].number == "JJ-FZGL01-01-20261124-01"
     assert results["clerk2"].number == "JJ-FZGL01-02-20261124-01"
     assert handover.missing(db, actors["super1"], accepted_before=dt.date(2026, 11, 25)) == []
+
+
+def test_a_never_printed_case_needs_a_recorded_reason(db, actors, apps):
+    clerk = actors["clerk1"]
+    with db.write() as s:
+        e = make_accepted(s, window_id=clerk.window_id, clerk_id=clerk.user_id, name="戊",
+                          accepted_at=dt.datetime(2026, 11, 24, 10)).id
+    item = next(i for i in handover.pending(db, clerk) if i.application_id == e)
+    assert (item.print_label, item.sign_label) == ("未打印", "未签名")
+    with pytest.raises(ValidationFailed, match="单据从未打印") as refused:
+        handover.create_batch(db, clerk, [apps["a"], e])
+    assert refused.value.field == "unprinted_reason"
+    with pytest.raises(ValidationFailed, match="单据从未打印"):  # blanks are no reason
+        handover.create_batch(db, clerk, [e], unprinted_reasons={e: "  "})
+    with pytest.raises(ValidationFailed, match="最多200个字"):
+        handover.create_batch(db, clerk, [e], unprinted_reasons={e: "急" * 201})
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(HandoverBatch)) == 0
+    batch = handover.create_batch(db, clerk, [apps["a"], e], unprinted_reasons={e: " 客户急需，\n稍后补打 "})
+    items = {i.application_id: i for i in handover.detail(db, clerk, batch.id).items}
+    assert items[e].unprinted_reason == "客户急需， 稍后补打" and items[apps["a"]].unprinted_reason == ""
+    assert items[e].remark_label == "单据未打印，原因：客户急需， 稍后补打"
+    assert items[apps["a"]].print_label == "已打印1种"
+    with db.read() as s:
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "handover_create"))
+        assert items[e].number in entry.detail and "客户急需， 稍后补打" in entry.detail
+    # added later to an open batch: the same rule
+    with db.write() as s:
+        f = make_accepted(s, window_id=clerk.window_id, clerk_id=clerk.user_id, name="己").id
+    with pytest.raises(ValidationFailed, match="单据从未打印"):
+        handover.add_applications(db, clerk, batch.id, [f])

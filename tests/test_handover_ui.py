@@ -7,13 +7,15 @@ import datetime as dt
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
+from sqlalchemy import select
 
+from counter_app.models import Application
 from counter_app.tracking import handover
 from counter_app.ui import background
 from counter_app.ui.handover_page import HandoverPage
 from counter_app.ui.handover_receive_page import HandoverReceivePage
 from tests.conftest import setup_hall
-from tests.factories import make_accepted
+from tests.factories import make_accepted, mark_printed
 from tests.qt_helpers import type_text
 
 
@@ -28,6 +30,8 @@ def hall(sqlite_db, frozen_now):
                           deferred=("property_proof",) if i == 0 else ())
         make_accepted(s, window_id=c2.window_id, clerk_id=c2.user_id, name="二号窗客户",
                       accepted_at=dt.datetime(2026, 11, 20, 10))
+        ids = list(s.scalars(select(Application.id)))
+    mark_printed(sqlite_db, ids)
     return sqlite_db, actors
 
 
@@ -171,7 +175,7 @@ def test_receiver_confirms_with_remarks_and_the_batch_locks(qtbot, hall):
     assert "请写明说明" in page.messages.text()
     type_text(page.note_edit, "缺房产证复印件")
     page.apply_remark()
-    assert page.batches.line_model.row(0)[9] == "缺件：缺房产证复印件"
+    assert page.batches.line_model.row(0)[-1] == "缺件：缺房产证复印件"
     page.confirm(ask=False)
     settle(qtbot)
     done = page.last_confirmed
@@ -247,3 +251,67 @@ def test_handover_list_prints_in_one_action_and_is_recorded(qtbot, hall, tmp_pat
     with db.read() as s:
         record = s.scalar(select(PrintRecord).where(PrintRecord.batch_id == batch.id))
         assert record.action == "print" and record.outcome == "ok"
+
+
+def test_unprinted_case_needs_a_reason_from_the_main_window(qtbot, hall, monkeypatch):
+    """Ctrl+Shift+J: each case says whether its documents were printed and signed; a never-printed
+    case is handed over only with a reason, which the line and the printed list show."""
+    from counter_app.forms import handover as handover_form
+    from counter_app.ui.deferrals_page import ReasonDialog
+    from counter_app.ui.main_window import MainWindow
+    from PySide6.QtTest import QTest
+
+    db, actors = hall
+    clerk = actors["clerk1"]
+    with db.write() as s:
+        make_accepted(s, window_id=clerk.window_id, clerk_id=clerk.user_id, name="未打印客户",
+                      accepted_at=dt.datetime(2026, 11, 24, 10))
+    window = MainWindow(db, clerk)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    QTest.keyClick(window, Qt.Key_J, Qt.ControlModifier | Qt.ShiftModifier)
+    settle(qtbot)
+    page = window.tabs.currentWidget()
+    assert page.objectName() == "page_handover"
+    labels = {row[2]: (row[3], row[4]) for row in page.pending_model.rows}
+    assert labels["客户0"] == ("已打印1种", "未签名") and labels["未打印客户"] == ("未打印", "未签名")
+
+    answers = iter(["", "客户急需，单据稍后补打"])
+
+    def answer(dialog):
+        asked.append(dialog.info.text())
+        dialog.reason.setPlainText(next(answers))
+        dialog.accept()  # the first, empty answer is refused at the field and the dialog stays
+        if dialog.message.text():
+            refused.append(dialog.message.text())
+            dialog.reason.setPlainText(next(answers))
+            dialog.accept()
+        return dialog.result()
+
+    asked, refused = [], []
+    monkeypatch.setattr(ReasonDialog, "exec", answer)
+    tick(page, 3)
+    batch = make_batch(qtbot, page)
+    assert batch is not None and batch.lines == 1
+    assert "单据从未打印" in asked[0] and refused == ["请填写单据未打印就移交的原因"]
+    assert page.batches.line_model.rows[0][-1] == "单据未打印，原因：客户急需，单据稍后补打"
+    with db.read() as s:
+        printed = handover_form.build(s, batch.id)
+    assert printed.rows[0].remark == "单据未打印，原因：客户急需，单据稍后补打"
+
+
+def test_going_back_to_print_makes_no_batch(qtbot, hall, monkeypatch):
+    from counter_app.ui.deferrals_page import ReasonDialog
+
+    db, actors = hall
+    clerk = actors["clerk1"]
+    with db.write() as s:
+        make_accepted(s, window_id=clerk.window_id, clerk_id=clerk.user_id, name="未打印客户",
+                      accepted_at=dt.datetime(2026, 11, 24, 10))
+    page = clerk_page(qtbot, db, clerk)
+    monkeypatch.setattr(ReasonDialog, "exec", lambda dialog: 0)
+    tick(page, 0, 3)
+    assert page.create_batch() is None
+    assert "未生成交接批次" in page.messages.text()
+    assert page.batches.batch_model.rowCount() == 0

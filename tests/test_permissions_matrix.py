@@ -23,7 +23,7 @@ from counter_app.reporting import audit_export, exchange, exports, registers
 from counter_app.security import accounts, audit_trail, privacy
 from counter_app.security.permissions import PERM_LABELS, ROLE_PERMISSIONS, ROLES, Perm
 from counter_app.tracking import deferrals, handover, stages
-from tests.factories import add_case
+from tests.factories import add_case, mark_printed
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,7 @@ def _refusals(db, username: str) -> list[AuditEntry]:
 def ctx(db, actors, tmp_path):
     """An accepted application and a handover batch at window 1 (clerk1)."""
     app_id = add_case(db, actors["clerk1"], name="张三")
+    mark_printed(db, [app_id])
     batch = handover.create_batch(db, actors["clerk1"], [app_id])
     other = add_case(db, actors["clerk1"], name="李四")  # still to hand over
     from counter_app.models import Application

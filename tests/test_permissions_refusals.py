@@ -10,7 +10,7 @@ from counter_app.models import AuditEntry, HandoverBatch
 from counter_app.security import audit, audit_trail
 from counter_app.security.permissions import refuse
 from counter_app.tracking import handover
-from tests.factories import add_case
+from tests.factories import add_case, mark_printed
 
 
 def _refusals(db, username=None):
@@ -44,6 +44,7 @@ def test_refusal_inside_a_unit_is_recorded_after_the_rollback(db, actors, unit):
 @pytest.fixture
 def batch_at_window_2(db, actors):
     app_id = add_case(db, actors["clerk2"], name="李四")
+    mark_printed(db, [app_id])
     summary = handover.create_batch(db, actors["clerk2"], [app_id])
     return summary, app_id
 

@@ -20,14 +20,15 @@ from counter_app.security.credentials import normal_username
 from counter_app.tracking import handover
 from counter_app.tracking.stages import STATUS_LABELS
 
-KINDS = ["register", "deferred", "commitments", "warnings", "workload", "ratings", "handover"]
+KINDS = ["register", "deferred", "commitments", "warnings", "workload", "ratings", "handover", "cards"]
 
 
 def register(sub) -> None:
     parser = sub.add_parser(
         "export", help="导出台账或交接清单（Excel）",
         description="导出台账（register 业扩受理台账、deferred 容缺台账、commitments 承诺书台账、"
-                    "warnings 时限预警清单、workload 窗口工作量、ratings 评价台账）或交接清单（handover，需 --batch）。"
+                    "warnings 时限预警清单、workload 窗口工作量、ratings 评价台账）、交接清单（handover，需 --batch）"
+                    "或红黄牌登记表（cards，按 --from/--to 的红黄牌日期，每月公示用）。"
                     "证件号码和电话默认脱敏。",
     )
     parser.add_argument("kind", choices=KINDS, metavar="KIND", help="、".join(KINDS))
@@ -59,6 +60,8 @@ def _export(args) -> int:
     if args.business_type and args.business_type not in catalog.load().business_types:
         raise UserError(f"未知的业务类型：{args.business_type}（可选：{'、'.join(catalog.load().business_types)}）")
     exports.check_target(args.output)  # before connecting: a locked file fails at once
+    if args.kind == "cards":
+        return _export_cards(args)
 
     db, actor = identity.open_as(args)
     try:
@@ -81,4 +84,21 @@ def _export(args) -> int:
         db.dispose()
     note = "（未脱敏，已记录原因）" if result.unmasked else "（证件号码和电话已脱敏）"
     print(f"已导出{exports.KIND_TITLES[args.kind]} {result.rows} 行到 {result.path}{note}", file=sys.stdout)
+    return 0
+
+
+def _export_cards(args) -> int:
+    """The 红黄牌 register of a period (a month, for the monthly publication)."""
+    from counter_app.tracking import quality_cards
+
+    if not (args.date_from and args.date_to):
+        raise UserError("导出红黄牌登记表须用 --from 和 --to 指定期间（如 --from 2026-11-01 --to 2026-11-30）")
+    db = open_database(args)
+    try:
+        with db.read() as session:
+            actor = system_actor(hall_mod.require_hall(session).id)
+        path = quality_cards.export_register(db, actor, args.date_from, args.date_to, args.output)
+    finally:
+        db.dispose()
+    print(f"已导出红黄牌登记表（{args.date_from} 至 {args.date_to}）到 {path}", file=sys.stdout)
     return 0

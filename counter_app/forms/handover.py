@@ -16,6 +16,7 @@ from counter_app.infra import clock
 from counter_app.infra.errors import NotFound
 from counter_app.models import CounterWindow, HandoverBatch, User
 from counter_app.security.redaction import mask_phone
+from counter_app.tracking.handover import line_remark
 
 SHIFT_LABELS = {"am": "上午班", "pm": "下午班", "day": "全天", "": ""}
 
@@ -26,7 +27,7 @@ def _row(line, cat, clerk_names: dict[int, str], *, full_phone: bool) -> Handove
     deferred = [m for m in app.materials if m.state == "deferred"]
     deferred_text = "；".join(f"{m.name}（{cn_date(m.due_date)}前）" if m.due_date else m.name for m in deferred)
     copies = line.copies or sum(m.copies for m in app.materials if m.state in ("received", "supplied"))
-    remark = "：".join(p for p in (line.remark, line.remark_note) if p)
+    remark = line_remark(line.remark, line.remark_note, line.unprinted_reason)
     return HandoverRow(
         seq=line.seq,
         number=app.number,

@@ -11,6 +11,8 @@ from sqlalchemy import (
     DateTime,
     MetaData,
     Numeric,
+    func,
+    literal_column,
 )
 from sqlalchemy.orm import DeclarativeBase
 
@@ -31,3 +33,10 @@ class Base(DeclarativeBase):
         dict: JSON,
         list: JSON,
     }
+
+
+def last_chars(column, n: int):
+    """The last ``n`` characters of a text column, spelled the same in an index and in a query so
+    both databases use the index (substr/length exist in SQLite and PostgreSQL alike; the offset is a
+    literal because a bound parameter would not match the indexed expression)."""
+    return func.substr(column, func.length(column) - literal_column(str(n - 1)))

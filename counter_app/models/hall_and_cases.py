@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counter_app.models.base import Base
+from counter_app.models.base import Base, last_chars
 
 # --- hall, windows, PCs, users -------------------------------------------------------------------
 
@@ -293,6 +293,14 @@ class Application(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+# Search by the digits people remember (migration 0012): the last 4 of a phone (with a name) and the
+# last 6 of an ID number, each an indexed lookup instead of a scan of every application.
+Index("ix_application_mobile_tail", last_chars(Application.contact_mobile, 4))
+Index("ix_application_phone_tail", last_chars(Application.contact_phone, 4))
+Index("ix_customer_mobile_tail", last_chars(Customer.mobile, 4))
+Index("ix_certificate_number_tail", last_chars(Certificate.number, 6))
+
+
 class Material(Base):
     __tablename__ = "material"
     __table_args__ = (
@@ -406,6 +414,8 @@ class HandoverLine(Base):
     copies: Mapped[int] = mapped_column(default=0)
     remark: Mapped[str] = mapped_column(String(20), default="")  # "" | 缺件 | 退回
     remark_note: Mapped[str] = mapped_column(String(200), default="")
+    # migration 0012: why a case whose documents were never printed was handed over all the same
+    unprinted_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     batch: Mapped[HandoverBatch] = relationship(back_populates="lines")
     application: Mapped[Application] = relationship()

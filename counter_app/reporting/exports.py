@@ -162,8 +162,7 @@ def _handover_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
     b = detail.batch
     rows = [
         (item.seq, item.number, item.customer_name, item.business_type, item.address, item.phone,
-         item.accepted_at, item.clerk, item.copies, item.deferred,
-         f"{item.remark}：{item.remark_note}" if item.remark else "")
+         item.accepted_at, item.clerk, item.copies, item.deferred, item.remark_label)
         for item in detail.items
     ]
     notes = [f"营业厅：{detail.hall_name}　窗口：{b.window_name}　批次号：{b.number}　"

@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "seal_import": "导入签章证书", "seal_trial": "创建试用签章证书", "seal_passphrase": "设置本机盖章口令",
     "scan_add": "添加扫描件", "scan_view": "查看扫描件", "scan_export": "导出扫描件", "scan_delete": "删除扫描件",
     "archive": "生成案卷归档",
+    "card_propose": "生成红黄牌建议", "card_issue": "发出红黄牌", "card_dismiss": "不予采纳红黄牌建议",
+    "card_appeal": "红黄牌申诉", "card_withdraw": "撤销红黄牌", "card_uphold": "维持红黄牌",
     "customer_confirm": "客户确认信息", "customer_correction": "客户要求更正", "rating": "好差评",
     "rating_rectify": "差评整改", "rating_visit": "差评回访",
     "deadline_recompute": "按确认的节假日重算期限",

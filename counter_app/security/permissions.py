@@ -33,21 +33,25 @@ class Perm(StrEnum):
     EXCHANGE = "exchange"  # marketing-system export/import
     SEE_FULL_PERSONAL_DATA = "see_full_personal_data"
     FOLLOW_UP_RATINGS = "follow_up_ratings"  # 差评整改 and 回访
+    VIEW_OVERVIEW = "view_overview"  # 总览 charts
+    MANAGE_QUALITY_CARDS = "manage_quality_cards"  # 红黄牌: issue, confirm, decide appeals, withdraw
+    VIEW_OWN_QUALITY_CARDS = "view_own_quality_cards"  # 红黄牌 one has been given, and appeal them
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     "clerk": frozenset({
         Perm.ACCEPT, Perm.VIEW_APPLICATION, Perm.PRINT, Perm.HANDOVER, Perm.SUPPLY_MATERIAL,
-        Perm.SEE_FULL_PERSONAL_DATA,
+        Perm.SEE_FULL_PERSONAL_DATA, Perm.VIEW_OWN_QUALITY_CARDS,
     }),
     "backoffice": frozenset({
         Perm.VIEW_APPLICATION, Perm.RECEIVE_HANDOVER, Perm.MOVE_STAGE, Perm.SUPPLY_MATERIAL, Perm.PRINT,
-        Perm.EXCHANGE,
+        Perm.EXCHANGE, Perm.VIEW_OWN_QUALITY_CARDS,
     }),
     "supervisor": frozenset({
         Perm.VIEW_APPLICATION, Perm.VIEW_REGISTERS, Perm.EXPORT_REGISTERS, Perm.EXPORT_UNMASKED,
         Perm.TERMINATE, Perm.BLACKLIST, Perm.VIEW_AUDIT, Perm.RECEIVE_HANDOVER, Perm.SUPPLY_MATERIAL,
-        Perm.PRINT, Perm.EXCHANGE, Perm.FOLLOW_UP_RATINGS,
+        Perm.PRINT, Perm.EXCHANGE, Perm.FOLLOW_UP_RATINGS, Perm.VIEW_OVERVIEW, Perm.MANAGE_QUALITY_CARDS,
+        Perm.VIEW_OWN_QUALITY_CARDS,  # the 红黄牌 page; a supervisor has no cards of their own
     }),
     "admin": frozenset({
         Perm.VIEW_APPLICATION, Perm.MANAGE_USERS, Perm.MANAGE_SETTINGS, Perm.VIEW_AUDIT, Perm.EXCHANGE,
@@ -63,7 +67,8 @@ PERM_LABELS = {
     Perm.EXPORT_UNMASKED: "导出未脱敏数据", Perm.TERMINATE: "终止申请", Perm.BLACKLIST: "管理失信名单",
     Perm.VIEW_AUDIT: "查看审计日志", Perm.MANAGE_USERS: "管理用户", Perm.MANAGE_SETTINGS: "修改营业厅设置",
     Perm.EXCHANGE: "与营销系统交换数据", Perm.SEE_FULL_PERSONAL_DATA: "查看完整个人信息",
-    Perm.FOLLOW_UP_RATINGS: "处理差评整改和回访",
+    Perm.FOLLOW_UP_RATINGS: "处理差评整改和回访", Perm.VIEW_OVERVIEW: "查看总览",
+    Perm.MANAGE_QUALITY_CARDS: "管理红黄牌", Perm.VIEW_OWN_QUALITY_CARDS: "查看本人红黄牌",
 }
 
 

@@ -1,5 +1,6 @@
 """“Where is my application?” at the counter: the one search, used by the find page and the progress
-page. Finds applications by application number, certificate number, phone or name, with the current
+page. Finds applications by application number (or today's serial, or date and serial), certificate
+number (or its last 6 characters), phone, name, or name with the last 4 digits of a phone, with the current
 stage, its due date and who handles it; and one application in full for viewing. Personal data is
 masked for roles that do not need it; every search and every opened application is recorded as a
 lookup of a person (the query itself redacted)."""
@@ -21,14 +22,16 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
 from counter_app.infra.typed_text import compact, halfwidth
-from counter_app.models import Application, Certificate, CounterWindow, Customer, User
+from counter_app.models import Application, Certificate, CounterWindow, Customer, Hall, User
+from counter_app.models.base import last_chars
 from counter_app.security import audit, privacy
 from counter_app.security.db_logins import find_ids
 from counter_app.security.permissions import Perm, require
 from counter_app.tracking import stages
 
 MAX_RESULTS = 200
-KIND_LABELS = {"number": "申请编号", "certificate": "证件号码", "phone": "联系电话", "name": "客户名称"}
+KIND_LABELS = {"number": "申请编号", "certificate": "证件号码", "phone": "联系电话", "name": "客户名称",
+               "serial": "申请编号尾号", "cert_tail": "证件号码后6位", "name_phone": "客户名称和电话后4位"}
 MATERIAL_LABELS = {**MATERIAL_STATES, "supplied": "已补交", "missing": "缺件"}
 
 
@@ -92,8 +95,18 @@ def classify(query: str) -> tuple[str, str]:
         raise UserError("查询内容过长或含有不可见字符，请重新输入", field="query")
     norm = identity.normalize(text)
     upper = compact(text).upper()
+    if re.fullmatch(r"\d{4}", norm):  # "0003": today's serial, as printed on the slip
+        return "serial", norm
+    if re.fullmatch(r"\d{8}-\d{4}", upper):  # "20261129-0003": the number without the hall code
+        return "serial", upper
+    if re.fullmatch(r"\d{6}|\d{5}X", norm):  # the last 6 of an ID number, as people read it out
+        return "cert_tail", norm
     if norm.isdigit() and len(norm) < 6:
-        raise UserError("输入内容太短：请输入完整的申请编号、证件号码或联系电话", field="query")
+        raise UserError("输入内容太短：请输入完整的申请编号（或当天编号后4位）、证件号码（或后6位）或联系电话",
+                        field="query")
+    pair = _name_and_digits(text)
+    if pair:
+        return "name_phone", f"{pair[0]} {pair[1]}"
     if re.fullmatch(r"0\d{2,3}-?\d{7,8}", upper):  # a fixed line (before numbers: "0591-87654321")
         return "phone", upper.replace("-", "")
     if re.fullmatch(r"[A-Z0-9]{2,12}-\d{8}(-\d{1,6})?", upper):
@@ -106,6 +119,16 @@ def classify(query: str) -> tuple[str, str]:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _name_and_digits(text: str) -> tuple[str, str] | None:
+    """("张三", "5678") from "张三 5678", "5678张三" or "张 5678": (part of) a name and a phone's last 4."""
+    compacted = re.sub(r"\s+", "", text)
+    m = re.fullmatch(r"(\D+?)(\d{4})|(\d{4})(\D+)", compacted)
+    if not m:
+        return None
+    name, digits = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+    return (name, digits) if not re.search(r"[-+]", name) else None
 
 
 def _masked(actor: Actor, case):
@@ -157,6 +180,14 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
                       select(Application.id).where(Application.customer_id.in_(owners)))
             ).all()
             stmt = stmt.where(Application.id.in_(ids))
+        elif kind == "serial":
+            stmt = stmt.where(Application.number.in_(_numbers_of_serial(session, actor, value)))
+        elif kind == "cert_tail":
+            # the tail index finds the few certificates ending so (about one in a million per tail)
+            owners = select(Certificate.customer_id).where(last_chars(Certificate.number, 6) == value)
+            stmt = stmt.where(Application.customer_id.in_(owners))
+        elif kind == "name_phone":
+            stmt = stmt.where(Application.id.in_(_ids_by_name_and_tail(session, *value.split(" "))))
         elif kind == "phone":
             # a fixed line typed with or without the hyphen; stored as typed ("0\d{2,3}-?\d{7,8}", checked
             # on saving), so it is one of three spellings: an indexed IN instead of a scan
@@ -197,6 +228,34 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
                             results=len(found), found=[f.number for f in found[:50]],
                             customers=sorted({r.customer_id for r in rows[:MAX_RESULTS]})[:50])
     return SearchResult(kind, found, len(rows) > MAX_RESULTS)
+
+
+def _numbers_of_serial(session: Session, actor: Actor, value: str) -> list[str]:
+    """Full application numbers for "0003" (today's) or "20261129-0003", with each hall's code."""
+    if "-" not in value:
+        value = f"{clock.today():%Y%m%d}-{value}"
+    codes = select(Hall.code)
+    if actor.hall_id:
+        codes = codes.where(Hall.id == actor.hall_id)
+    return [f"{code}-{value}" for code in session.scalars(codes)]
+
+
+def _ids_by_name_and_tail(session: Session, name: str, digits: str) -> list[int]:
+    """Applications whose contact mobile, fixed line or customer's mobile ends in ``digits`` and whose
+    customer's name contains ``name``. The tail indexes narrow 1,000,000 applications to ~300 before
+    the name, which may be any part of it, is compared."""
+    like = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    by_customer = select(Customer.id).where(last_chars(Customer.mobile, 4) == digits)
+    tails = union(
+        select(Application.id).where(last_chars(Application.contact_mobile, 4) == digits),
+        select(Application.id).where(last_chars(Application.contact_phone, 4) == digits),
+        select(Application.id).where(Application.customer_id.in_(by_customer)),
+    ).subquery()
+    return session.scalars(
+        select(Application.id)
+        .join(Customer, Customer.id == Application.customer_id)
+        .where(Application.id.in_(select(tails.c.id)), Customer.name.like(like, escape="\\"))
+    ).all()
 
 
 def _fixed_line_spellings(digits: str) -> list[str]:

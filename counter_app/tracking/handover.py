@@ -3,6 +3,8 @@
 A clerk collects the applications accepted at their window that are not handed over yet into a
 batch (per shift or day, numbered ``JJ-<hall>-<window>-<date>-<nn>``); the receiver confirms with
 their name, the time and a remark per line (缺件 / 退回 with a note). A confirmed batch is locked.
+Each line says whether the case's documents were printed and signed: a case whose documents were
+never printed is handed over only with a reason, recorded on the line and printed on the list.
 An application is in at most one batch: checked here for a clear message and guaranteed by the
 unique constraint on ``handover_line.application_id`` when two windows race (the loser is told
 which applications were taken, by which batch). A supervisor sees unconfirmed batches and
@@ -33,6 +35,8 @@ from counter_app.models import (
     HandoverBatch,
     HandoverLine,
     Material,
+    PrintRecord,
+    SignedDocument,
     User,
 )
 from counter_app.security import audit, privacy
@@ -64,6 +68,29 @@ class FileItem:
     seq: int | None = None
     remark: str = ""
     remark_note: str = ""
+    printed_docs: int = 0  # documents of the set printed at least once
+    signed_docs: int = 0  # documents the customer signed on the pad
+    unprinted_reason: str = ""
+
+    @property
+    def remark_label(self) -> str:
+        return line_remark(self.remark, self.remark_note, self.unprinted_reason)
+
+    @property
+    def print_label(self) -> str:
+        return f"已打印{self.printed_docs}种" if self.printed_docs else "未打印"
+
+    @property
+    def sign_label(self) -> str:
+        return f"已签名{self.signed_docs}种" if self.signed_docs else "未签名"
+
+
+def line_remark(remark: str, note: str, unprinted_reason: str = "") -> str:
+    """A line's 备注 on the screen, in the Excel list and on the printed list."""
+    parts = ["：".join(p for p in (remark, note) if p)]
+    if unprinted_reason:  # handed over without printed documents: the receiver reads why
+        parts.append(f"单据未打印，原因：{unprinted_reason}")
+    return "；".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,7 @@ def _items(session: Session, app_ids: Sequence[int], masked: bool,
     for m in session.scalars(select(Material).where(Material.application_id.in_(list(app_ids)))
                              .order_by(Material.seq, Material.id)):
         materials.setdefault(m.application_id, []).append(m)
+    printed, signed = _printed_counts(session, app_ids), _signed_counts(session, app_ids)
     by_id = {}
     for app, customer_name, clerk_name, window_name in rows:
         mats = materials.get(app.id, [])
@@ -167,8 +195,49 @@ def _items(session: Session, app_ids: Sequence[int], masked: bool,
             copies=line.copies if line is not None else sum(m.copies for m in mats if m.state in PAPER_STATES),
             deferred=deferred, line_id=line.id if line else None, seq=line.seq if line else None,
             remark=line.remark if line else "", remark_note=line.remark_note if line else "",
+            printed_docs=printed.get(app.id, 0), signed_docs=signed.get(app.id, 0),
+            unprinted_reason=line.unprinted_reason if line else "",
         )
     return [by_id[i] for i in app_ids if i in by_id]
+
+
+def _printed_counts(session: Session, app_ids: Sequence[int]) -> dict[int, int]:
+    """Application id → how many of its documents were printed (a preview or a saved file is no print)."""
+    return dict(session.execute(
+        select(PrintRecord.application_id, func.count(func.distinct(PrintRecord.document)))
+        .where(PrintRecord.application_id.in_(list(app_ids)), PrintRecord.action.in_(("print", "reprint")),
+               PrintRecord.outcome == "ok")
+        .group_by(PrintRecord.application_id)).all())
+
+
+def _signed_counts(session: Session, app_ids: Sequence[int]) -> dict[int, int]:
+    return dict(session.execute(
+        select(SignedDocument.application_id, func.count(func.distinct(SignedDocument.document)))
+        .where(SignedDocument.application_id.in_(list(app_ids)))
+        .group_by(SignedDocument.application_id)).all())
+
+
+def unprinted_reason(text: str) -> str:
+    """The reason for handing over a never-printed case, cleaned; refused when empty or too long."""
+    reason = " ".join((text or "").split())
+    if not reason:
+        raise ValidationFailed({"unprinted_reason": "请填写单据未打印就移交的原因"})
+    if len(reason) > 200:
+        raise ValidationFailed({"unprinted_reason": "未打印原因最多200个字"})
+    return reason
+
+
+def _unprinted_reasons(session: Session, apps: Sequence[Application],
+                       reasons: Mapping[int, str] | None) -> dict[int, str]:
+    """The reason for each never-printed case (id → reason); refuses when one is missing."""
+    printed = _printed_counts(session, [a.id for a in apps])
+    unprinted = [a for a in sorted(apps, key=lambda a: a.number) if not printed.get(a.id)]
+    missing = [a.number for a in unprinted if not (reasons or {}).get(a.id, "").strip()]
+    if missing:
+        raise ValidationFailed({"unprinted_reason": (
+            f"以下申请的单据从未打印，不能直接移交：{'、'.join(missing)}。请先打印单据，"
+            "或填写未打印就移交的原因")})
+    return {a.id: unprinted_reason(reasons[a.id]) for a in unprinted}
 
 
 def _not_handed_over(window_id: int | None = None):
@@ -355,8 +424,10 @@ def _copies(session: Session, app_id: int) -> int:
         .where(Material.application_id == app_id, Material.state.in_(PAPER_STATES))) or 0)
 
 
-def create_batch(db, actor: Actor, application_ids: Sequence[int], *, shift: str = "全天") -> BatchSummary:
-    """Make a handover batch of the given applications of the actor's window."""
+def create_batch(db, actor: Actor, application_ids: Sequence[int], *, shift: str = "全天",
+                 unprinted_reasons: Mapping[int, str] | None = None) -> BatchSummary:
+    """Make a handover batch of the given applications of the actor's window; ``unprinted_reasons``
+    (application id → reason) for those whose documents were never printed."""
     require(db, actor, Perm.HANDOVER, target_type="handover_batch")
     _own_window(actor)
     if shift not in SHIFTS:
@@ -365,6 +436,7 @@ def create_batch(db, actor: Actor, application_ids: Sequence[int], *, shift: str
     try:
         with db.write() as session:
             apps = _check_applications(session, actor, ids)
+            reasons = _unprinted_reasons(session, apps, unprinted_reasons)
             hall = hall_mod.require_hall(session)
             window = session.get(CounterWindow, actor.window_id)
             now = clock.now()
@@ -377,17 +449,24 @@ def create_batch(db, actor: Actor, application_ids: Sequence[int], *, shift: str
             order = {app_id: i for i, app_id in enumerate(ids)}
             for seq, app in enumerate(sorted(apps, key=lambda a: (a.accepted_at, order[a.id])), 1):
                 session.add(HandoverLine(batch_id=batch.id, application_id=app.id, seq=seq,
-                                         copies=_copies(session, app.id)))
+                                         copies=_copies(session, app.id), unprinted_reason=reasons.get(app.id, "")))
             session.flush()
             audit.record(session, actor, "handover_create", "handover_batch", batch.number,
-                         detail={"shift": shift, "applications": [a.number for a in apps]})
+                         detail={"shift": shift, "applications": [a.number for a in apps],
+                                 **_unprinted_detail(apps, reasons)})
             summary = _summaries(session, [batch])[0]
     except IntegrityError as exc:
         raise _lost_race(db, ids, exc) from None
     return summary
 
 
-def add_applications(db, actor: Actor, batch_id: int, application_ids: Sequence[int]) -> BatchSummary:
+def _unprinted_detail(apps: Sequence[Application], reasons: Mapping[int, str]) -> dict:
+    numbers = {a.id: a.number for a in apps}
+    return {"unprinted": {numbers[i]: r for i, r in reasons.items()}} if reasons else {}
+
+
+def add_applications(db, actor: Actor, batch_id: int, application_ids: Sequence[int], *,
+                     unprinted_reasons: Mapping[int, str] | None = None) -> BatchSummary:
     require(db, actor, Perm.HANDOVER, target_type="handover_batch", target_id=str(batch_id))
     ids = list(application_ids)
     try:
@@ -396,15 +475,16 @@ def add_applications(db, actor: Actor, batch_id: int, application_ids: Sequence[
             _ensure_own(actor, batch)
             _ensure_open(session, batch)
             apps = _check_applications(session, actor, ids)
+            reasons = _unprinted_reasons(session, apps, unprinted_reasons)
             seq = max((line.seq for line in batch.lines), default=0)
             for app in sorted(apps, key=lambda a: a.accepted_at):
                 seq += 1
                 session.add(HandoverLine(batch_id=batch.id, application_id=app.id, seq=seq,
-                                         copies=_copies(session, app.id)))
+                                         copies=_copies(session, app.id), unprinted_reason=reasons.get(app.id, "")))
             flag_modified(batch, "shift")  # bumps the version: a receiver's stale confirmation is refused
             session.flush()
             audit.record(session, actor, "handover_change", "handover_batch", batch.number,
-                         detail={"added": [a.number for a in apps]})
+                         detail={"added": [a.number for a in apps], **_unprinted_detail(apps, reasons)})
             session.refresh(batch)
             summary = _summaries(session, [batch])[0]
     except IntegrityError as exc:

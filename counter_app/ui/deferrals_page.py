@@ -121,9 +121,10 @@ class TerminateDialog(QDialog):
 
 
 class ReasonDialog(QDialog):
-    """移出失信名单: a reason is required."""
+    """A reason is required (移出失信名单, handing over a never-printed case, 红黄牌 appeals …)."""
 
-    def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, prompt: str, parent: QWidget | None = None, *,
+                 label: str = "移出原因(&R)：") -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(460)
@@ -133,7 +134,7 @@ class ReasonDialog(QDialog):
         layout.addWidget(self.info)
         form = QFormLayout()
         self.reason = _reason_edit(self, "removed_reason")
-        form.addRow(buddy_label("移出原因(&R)：", self.reason, self), self.reason)
+        form.addRow(buddy_label(label, self.reason, self), self.reason)
         layout.addLayout(form)
         self.message = status_label(self)
         layout.addWidget(self.message)

@@ -144,7 +144,10 @@ class DocumentsDialog(QDialog):
             ("archive", "案卷归档(&Z)…", "Ctrl+Alt+Z", self.archive_case),
             ("close", "关闭(&C)", "Esc", self.reject),
         ]
-        button_row = QHBoxLayout()
+        # two rows: printing and the customer on top, files below. One row of ten buttons was
+        # 1,073 px wide, wider than a 1024×768 counter screen.
+        print_row, file_row = QHBoxLayout(), QHBoxLayout()
+        first_row = {"print_all", "print_one", "choose_printer", "sign", "scans"}
         for key, text, shortcut, slot in spec:
             action = QAction(plain(text), self)
             action.setObjectName(f"action_{key}")
@@ -160,9 +163,11 @@ class DocumentsDialog(QDialog):
             button.setAutoDefault(False)
             button.clicked.connect(action.trigger)
             self.buttons[key] = button
+            row = print_row if key in first_row else file_row
             if key == "close":
-                button_row.addStretch(1)
-            button_row.addWidget(button)
+                row.addStretch(1)
+            row.addWidget(button)
+        print_row.addStretch(1)
 
         self.printer_label = QLabel(self)
         self.printer_label.setObjectName("printerLabel")
@@ -196,7 +201,8 @@ class DocumentsDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addLayout(status)
         layout.addWidget(self.message)
-        layout.addLayout(button_row)
+        layout.addLayout(print_row)
+        layout.addLayout(file_row)
 
     # --- state ----------------------------------------------------------------------------------
 

@@ -65,7 +65,8 @@ class FindPage(QWidget):
         top = QHBoxLayout()
         label = QLabel("查询内容", self)
         self.query = named(QLineEdit(self), "查询内容", "query")
-        self.query.setPlaceholderText("申请编号 / 证件号码 / 手机或固定电话 / 客户名称（前几个字）")
+        self.query.setPlaceholderText(
+            "申请编号或当天编号后4位 / 证件号码或后6位 / 电话 / 客户名称 / 姓名+电话后4位（如“张三 5678”）")
         self.query.setMaxLength(60)
         label.setBuddy(self.query)
         self.search_button = named(QPushButton("查询", self), "查询", "searchButton")

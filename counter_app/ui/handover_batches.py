@@ -29,6 +29,7 @@ BATCH_COLUMNS = (
 )
 LINE_COLUMNS = (
     Column("序号", "int", width=5), Column("申请编号", width=20.5), Column("户名", width=12),
+    Column("单据打印", width=9), Column("客户签名", width=8),
     Column("业务类型", width=13), Column("用电地址", width=20), Column("联系电话", width=12),
     Column("受理时间", "datetime", width=15.5), Column("资料份数", "int", width=7),
     Column("容缺资料及补交期限", width=26), Column("备注", width=20),
@@ -177,9 +178,10 @@ class BatchPanel(QWidget):
 
     def _line_row(self, item: handover.FileItem) -> tuple:
         mark = self.remarks.get(item.application_id)
-        remark = remark_text(mark.remark, mark.note) if mark else remark_text(item.remark, item.remark_note)
-        return (item.seq, item.number, item.customer_name, item.business_type, item.address, item.phone,
-                item.accepted_at, item.copies, item.deferred, remark)
+        remark = (handover.line_remark(mark.remark, mark.note, item.unprinted_reason) if mark
+                  else item.remark_label)
+        return (item.seq, item.number, item.customer_name, item.print_label, item.sign_label, item.business_type,
+                item.address, item.phone, item.accepted_at, item.copies, item.deferred, remark)
 
     def selected_item(self) -> handover.FileItem | None:
         row = self.line_table.currentIndex().row()

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -23,14 +24,17 @@ from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.tracking import handover
 from counter_app.ui import background
+from counter_app.ui.deferrals_page import ReasonDialog
 from counter_app.ui.handover_batches import BatchPanel, button, problem, table
+from counter_app.ui.modal import run_modal
 from counter_app.ui.table_model import RowsTableModel
 from counter_app.ui.tracking_common import show_message, status_label
 
+# 单据打印 and 客户签名 next to the number: what the clerk checks before handing over, visible at 1024 px
 PENDING_COLUMNS = (
-    Column("选择", width=5), Column("申请编号", width=20.5), Column("户名", width=12), Column("业务类型", width=13),
-    Column("用电地址", width=20), Column("联系电话", width=12), Column("受理时间", "datetime", width=15.5),
-    Column("资料份数", "int", width=7), Column("容缺资料及补交期限", width=30),
+    Column("选择", width=5), Column("申请编号", width=20.5), Column("户名", width=12), Column("单据打印", width=9),
+    Column("客户签名", width=8), Column("业务类型", width=13), Column("用电地址", width=20), Column("联系电话", width=12),
+    Column("受理时间", "datetime", width=15.5), Column("资料份数", "int", width=7), Column("容缺资料及补交期限", width=30),
 )
 
 
@@ -117,8 +121,8 @@ class HandoverPage(QWidget):
         def loaded(result) -> None:
             self.pending_items, summaries = result
             self.pending_model.set_rows([
-                ("", i.number, i.customer_name, i.business_type, i.address, i.phone, i.accepted_at, i.copies,
-                 i.deferred)
+                ("", i.number, i.customer_name, i.print_label, i.sign_label, i.business_type, i.address, i.phone,
+                 i.accepted_at, i.copies, i.deferred)
                 for i in self.pending_items
             ])
             self.all_check.blockSignals(True)
@@ -150,9 +154,14 @@ class HandoverPage(QWidget):
         self.refresh(then=lambda: show_message(self.messages, problem(exc, "操作"), error=True))
 
     def create_batch(self) -> background.BackgroundTask | None:
-        ids = [self.pending_items[r].application_id for r in self.pending_model.checked_rows()]
+        items = [self.pending_items[r] for r in self.pending_model.checked_rows()]
+        ids = [i.application_id for i in items]
         if not ids:
             show_message(self.messages, "请先勾选要移交的申请", error=True)
+            return None
+        reasons = self._ask_unprinted_reason([i for i in items if not i.printed_docs])
+        if reasons is None:
+            show_message(self.messages, "未生成交接批次：请先打印单据，或填写未打印就移交的原因", error=True)
             return None
         db, actor, shift = self.db, self.actor, self.shift_combo.currentText()
 
@@ -165,8 +174,24 @@ class HandoverPage(QWidget):
                                             "请打印或导出交接清单，随纸质资料移交。")
             self.refresh(then=shown)
 
-        return background.run(self, lambda: handover.create_batch(db, actor, ids, shift=shift), created,
+        return background.run(self, lambda: handover.create_batch(db, actor, ids, shift=shift,
+                                                                  unprinted_reasons=reasons), created,
                               self._failed_then_refresh, busy="正在生成交接批次…")
+
+    def _ask_unprinted_reason(self, unprinted: list[handover.FileItem]) -> dict[int, str] | None:
+        """{} when every ticked case was printed; the clerk's reason per never-printed case; None when
+        the clerk goes back to print first."""
+        if not unprinted:
+            return {}
+        numbers = "、".join(i.number for i in unprinted)
+        dialog = ReasonDialog(
+            "单据未打印", f"以下申请的单据从未打印：{numbers}。\n请先在“单据打印”中打印并请客户签字；确需现在移交，"
+            "请填写原因（将记录在案，并打印在交接清单上）。", self, label="未打印原因(&R)：")
+        dialog.submit = handover.unprinted_reason
+        if run_modal(dialog) != QDialog.Accepted:
+            return None
+        reason = handover.unprinted_reason(dialog.reason.toPlainText())
+        return {i.application_id: reason for i in unprinted}
 
     def remove_selected(self) -> background.BackgroundTask | None:
         item, detail = self.batches.selected_item(), self.batches.detail

@@ -48,6 +48,11 @@ PAGES: list[PageSpec] = [
     # signed documents (issue 18)
     PageSpec("seal", "电子签章证书", "counter_app.ui.seal_page:SealPage", "管理", "", Perm.MANAGE_SETTINGS),
     # the customer's side: 差评 follow-ups (issue 17)
+    # the supervisor's 总览 and 红黄牌 (issue 16)
+    PageSpec("overview", "总览", "counter_app.ui.overview_page:OverviewPage", "台账", "Ctrl+Shift+V",
+             Perm.VIEW_OVERVIEW),
+    PageSpec("quality_cards", "红黄牌", "counter_app.ui.quality_cards_page:QualityCardsPage", "台账", "Ctrl+Shift+R",
+             Perm.VIEW_OWN_QUALITY_CARDS),
     PageSpec("rating_followups", "差评整改", "counter_app.ui.followups_page:FollowUpsPage", "台账", "Ctrl+Shift+E",
              Perm.FOLLOW_UP_RATINGS),
 ]

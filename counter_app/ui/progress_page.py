@@ -169,7 +169,7 @@ class ProgressPage(QWidget):
         search_row = QHBoxLayout()
         self.query = QLineEdit(self)
         self.query.setObjectName("query")
-        self.query.setPlaceholderText("输入申请编号、证件号码或联系电话后按回车")
+        self.query.setPlaceholderText("申请编号（或当天编号后4位）、证件号码（或后6位）、电话、姓名+电话后4位，按回车")
         self.query.setClearButtonEnabled(True)
         search_row.addWidget(buddy_label(f"{SEARCH_LABEL}(&Q)：", self.query, self))
         search_row.addWidget(self.query, 1)

@@ -39,6 +39,8 @@ def main() -> None:
     from counter_app.ui.progress_page import ProgressDialog
     from counter_app.ui.settings_dialog import SettingsDialog
     from counter_app.ui.setup_dialog import SetupDialog
+    from counter_app.ui.deferrals_page import ReasonDialog
+    from counter_app.ui.quality_cards_page import IssueCardDialog
     from counter_app.ui.stage_dialog import StageDialog
 
     result = {}
@@ -52,6 +54,9 @@ def main() -> None:
         "LoginDialog": LoginDialog(db, accounts.start_info(db), PcSettings(), pc="PC-1"),
         "SetupDialog": SetupDialog(db, pc="PC-1"),
         "PasswordDialog": PasswordDialog(db, actors["clerk1"]),
+        "ReasonDialog": ReasonDialog("单据未打印", "以下申请的单据从未打印：" + "、".join(["FZGL01-20261124-0001"] * 6),
+                                     label="未打印原因(&R)："),
+        "IssueCardDialog": IssueCardDialog(db, actors["super1"], [("clerk1", "王小明（受理员）")]),
         "FileDialog": file_dialogs.make_dialog(None, "导出", tempfile.gettempdir(), "Excel 工作簿 (*.xlsx)",
                                                QFileDialog.AnyFile, save=True),
     })
