@@ -19,7 +19,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009"
-down_revision = "0011"  # re-chained after main's 0010/0011 (the lead may re-chain again)
+down_revision = "0012"  # re-chained after main's 0012 (the lead may re-chain again)
 branch_labels = None
 depends_on = None
 
