@@ -37,10 +37,11 @@ class _VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from counter_app.commands import COMMAND_MODULES
+    from counter_app.commands import COMMAND_MODULES, identity
 
     parser = _Parser(prog="counter-app", description="营业厅业扩报装窗口受理系统")
     parser.add_argument("--db", metavar="URL", help="数据库地址（SQLAlchemy URL），默认为用户数据目录中的 SQLite 文件")
+    identity.add_arguments(parser)
     parser.add_argument("--version", action=_VersionAction, help="显示程序版本和数据库结构版本")
     parser.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="SUB-COMMAND", parser_class=_Parser)

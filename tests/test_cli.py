@@ -107,9 +107,10 @@ def test_user_add_refuses_a_weak_password(capsys, monkeypatch, fresh_sqlite, pas
 
 
 def test_user_add_twice_is_refused(capsys, monkeypatch, fresh_sqlite):
-    args = ("--db", fresh_sqlite, "user", "add", "zhang3", "--role", "clerk", "--name", "张三", "--password-stdin")
+    args = ("--db", fresh_sqlite, "user", "add", "zhang3", "--role", "admin", "--name", "张三", "--password-stdin")
     assert run(capsys, *args, stdin="Zhangsan2026\n", monkeypatch=monkeypatch)[0] == 0
-    code, _out, err = run(capsys, *args, stdin="Zhangsan2026\n", monkeypatch=monkeypatch)
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", "Zhangsan2026")  # from now on an admin must sign in
+    code, _out, err = run(capsys, "--user", "zhang3", *args, stdin="Zhangsan2026\n", monkeypatch=monkeypatch)
     assert_one_line_error(code, err)
     assert "已存在" in err
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from counter_app import cli
+from counter_app.infra.context import system_actor
 from counter_app.models import AuditEntry, ExportRecord
 from counter_app.tracking import handover
 from tests.factories import make_accepted, mark_printed
@@ -41,7 +42,7 @@ def test_export_register_for_a_period(accepted_hall, tmp_path, capsys):
     assert ws["A5"].value.startswith("FZGL01-20261110")
     with db.read() as s:
         record = s.scalar(select(ExportRecord))
-        assert (record.kind, record.row_count, record.username, record.unmasked) == ("register", 2, "system", False)
+        assert (record.kind, record.row_count, record.username, record.unmasked) == ("register", 2, system_actor().username, False)
         assert record.filters == {"date_from": "2026-11-05", "date_to": "2026-11-30", "window_no": 1}
 
 
@@ -77,7 +78,7 @@ def test_unmasked_needs_a_reason_and_is_recorded(accepted_hall, tmp_path, capsys
     with db.read() as s:
         record = s.scalar(select(ExportRecord))
         assert record.unmasked and record.reason == "监管抽查"
-        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "export")).username == "system"
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "export")).username == system_actor().username
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "2026/11/01", "yesterday"])

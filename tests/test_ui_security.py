@@ -21,7 +21,7 @@ from counter_app.ui.pages import PageSpec
 from counter_app.ui.users_page import AccountDialog, UsersPage
 from tests.conftest import PASSWORD, setup_hall
 from tests.qt_helpers import type_text
-from tests.ui_driver import when_modal
+from tests.ui_driver import click_and_wait, wait_until_idle, when_modal
 
 
 class FormPage(QWidget):
@@ -86,11 +86,11 @@ def test_idle_lock_keeps_the_form_in_progress(qtbot, signed_in, sqlite_db):
     QTest.keyClick(dialog.password, Qt.Key_Escape)
     assert signed_in.idle.is_locked()
     dialog.password.setText("wrong-pass1")
-    dialog.unlock_button.click()
+    click_and_wait(dialog.unlock_button)
     assert signed_in.idle.is_locked() and "用户名或密码不正确" in dialog.message.text()
     # the right password unlocks: same window, same page, same widget, the text and cursor untouched
     dialog.password.setText(PASSWORD)
-    dialog.unlock_button.click()
+    click_and_wait(dialog.unlock_button)
     assert not signed_in.idle.is_locked()
     qtbot.waitUntil(lambda: not [c for c in window.findChildren(LockCover) if c.isVisible()])
     assert window.page("form") is page and page.customer_name is field
@@ -118,7 +118,7 @@ def test_shortcuts_of_the_window_are_dead_while_locked(qtbot, signed_in):
     assert OtherPage.opened == 0
     dialog.password.setText(PASSWORD)
     QTest.keyClick(dialog.password, Qt.Key_Return)
-    assert not signed_in.idle.is_locked()
+    qtbot.waitUntil(lambda: not signed_in.idle.is_locked())  # the password is checked in the background
     QTest.keyClick(signed_in.window, Qt.Key_T, Qt.ControlModifier | Qt.ShiftModifier)
     assert OtherPage.opened == 1  # the shortcut works again (so the check above could fail)
 
@@ -130,7 +130,7 @@ def test_lock_covers_an_open_dialog_too(qtbot, signed_in):
     signed_in.idle.lock_now()
     assert any(c.isVisible() for c in box.findChildren(LockCover))
     signed_in.idle.dialog.password.setText(PASSWORD)
-    signed_in.idle.dialog.unlock_button.click()
+    click_and_wait(signed_in.idle.dialog.unlock_button)
     assert box.isVisible() and not any(c.isVisible() for c in box.findChildren(LockCover))
     box.close()
 
@@ -165,7 +165,7 @@ def test_change_password_from_the_menu(qtbot, signed_in, sqlite_db):
         d.old_password.setText(PASSWORD)
         d.new_password.setText("Counter2027")
         d.repeat_password.setText("Counter2027")
-        d.ok_button.click()
+        click_and_wait(d.ok_button)
 
     state = when_modal("PasswordDialog", change)
     signed_in.password_action.trigger()
@@ -190,6 +190,7 @@ def admin_page(qtbot, sqlite_db):
     page = UsersPage(sqlite_db, actors["admin1"])
     qtbot.addWidget(page)
     page.show()
+    wait_until_idle(page)
     return page, actors
 
 
@@ -213,28 +214,32 @@ def test_admin_creates_disables_enables_and_resets_in_the_window(qtbot, admin_pa
         d.window.setCurrentIndex(d.window.findData(3))
         d.password.setText("abc")
         d.password_repeat.setText("abc")
-        d.ok_button.click()
+        click_and_wait(d.ok_button)
         assert d.rows["password"].error.text() == "密码至少需要8位" and d.name.text() == "周敏"
         d.generate_button.click()
         assert d.password.text() and d.password.text() in d.generated.text()
-        d.ok_button.click()
+        click_and_wait(d.ok_button)
 
     when_modal("AccountDialog", create)
     page.new_action.trigger()
+    wait_until_idle(page)
     created = page.selected()
     assert (created.username, created.name, created.window_no, created.status_label()) == (
         "clerk3", "周敏", 3, "待修改初始密码")
 
     when_modal(QMessageBox, _accept_box())
     page.disable_action.trigger()
+    wait_until_idle(page)
     assert page.selected().status_label() == "已停用" and page.enable_action.isEnabled()
     page.enable_action.trigger()
+    wait_until_idle(page)
     assert page.selected().active
 
     shown = {}
     when_modal(QMessageBox, lambda box: (when_modal("temporaryPasswordBox", _accept_box(shown)),
                                          _accept_box()(box)))
     page.reset_action.trigger()
+    wait_until_idle(page)
     temporary = page.last_temporary_password
     assert temporary in shown["text"]
     assert users.sign_in(sqlite_db, "clerk3", temporary).must_change_password
@@ -249,8 +254,10 @@ def test_admin_unlocks_a_locked_out_clerk(qtbot, admin_page, sqlite_db):
         with pytest.raises(UserError):
             users.sign_in(sqlite_db, "clerk2", "bad-pass-0")
     page.refresh(select_username="clerk2")
+    wait_until_idle(page)
     assert page.selected().status_label().startswith("已锁定") and page.unlock_action.isEnabled()
     page.unlock_action.trigger()
+    wait_until_idle(page)
     assert page.selected().status_label() == "正常"
     assert not page.disable_action.isEnabled() or page.selected().username != "admin1"
 
@@ -258,20 +265,23 @@ def test_admin_unlocks_a_locked_out_clerk(qtbot, admin_page, sqlite_db):
 def test_admin_cannot_disable_self_in_the_window(qtbot, admin_page):
     page, _ = admin_page
     page.refresh(select_username="admin1")
+    wait_until_idle(page)
     assert not page.disable_action.isEnabled()
 
 
 def test_edit_account_role_and_window(qtbot, admin_page):
     page, _ = admin_page
     page.refresh(select_username="back1")
+    wait_until_idle(page)
 
     def edit(d: AccountDialog):
         assert d.username.isReadOnly() and d.username.text() == "back1"
         d.role.setCurrentIndex(d.role.findData("supervisor"))
-        d.ok_button.click()
+        click_and_wait(d.ok_button)
 
     when_modal("AccountDialog", edit)
     page.edit_action.trigger()
+    wait_until_idle(page)
     assert page.selected().role == "supervisor"
 
 
@@ -286,6 +296,7 @@ def test_users_page_refuses_a_clerk_in_the_domain(qtbot, sqlite_db):
     actors = setup_hall(sqlite_db)
     page = UsersPage(sqlite_db, actors["clerk1"])  # even if someone wired the page for a clerk
     qtbot.addWidget(page)
+    wait_until_idle(page)
     assert page.model.rows == [] and "无权管理用户" in page.status.text()
     window = MainWindow(sqlite_db, actors["clerk1"])
     qtbot.addWidget(window)
@@ -318,7 +329,7 @@ def test_lock_over_a_modal_dialog_keeps_it_and_its_input(qtbot, signed_in):
         seen["top"] = QApplication.activeModalWidget() is lock
         seen["covered"] = any(c.isVisible() for c in d.findChildren(LockCover))
         lock.password.setText(PASSWORD)
-        lock.unlock_button.click()
+        click_and_wait(lock.unlock_button)
         seen["after"] = (d.isVisible(), edit.text(), QApplication.activeModalWidget() is d)
         d.accept()
 

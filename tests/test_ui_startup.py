@@ -20,7 +20,7 @@ from counter_app.ui.password_dialog import PasswordDialog
 from counter_app.ui.setup_dialog import SetupDialog
 from tests.conftest import PASSWORD, setup_hall
 from tests.qt_helpers import type_text
-from tests.ui_driver import when_modal
+from tests.ui_driver import click_and_wait, when_modal
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +110,7 @@ def test_empty_database_setup_then_login_then_main_window(qtbot, sqlite_db, pc_s
         assert d.window_combo.isEnabled()  # first sign-in on this PC: choose the window
         d.window_combo.setCurrentIndex(d.window_combo.findData(2))
         d.password.setText("Hall2026x")
-        d.login_button.click()
+        click_and_wait(d.login_button)
 
     login_state = when_modal("LoginDialog", login)
     flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-9")
@@ -149,7 +149,7 @@ def test_window_choice_is_remembered_per_pc(qtbot, sqlite_db, pc_settings):
     d.window_combo.setCurrentIndex(d.window_combo.findData(NOT_A_WINDOW))
     d.username.setText("super1")
     d.password.setText(PASSWORD)
-    d.login_button.click()
+    click_and_wait(d.login_button)
     assert d.result() == LoginDialog.Accepted
     assert d.actor.window_no is None and pc_settings.window_no("FZGL01") == NOT_A_WINDOW
 
@@ -158,19 +158,19 @@ def test_login_messages_and_lockout(qtbot, sqlite_db, pc_settings):
     setup_hall(sqlite_db)
     d = LoginDialog(sqlite_db, accounts.start_info(sqlite_db), pc_settings, pc="PC-1")
     qtbot.addWidget(d)
-    d.login_button.click()
+    click_and_wait(d.login_button)
     assert d.username_row.error.text() == "请输入用户名"
     d.username.setText("clerk1")
-    d.login_button.click()
+    click_and_wait(d.login_button)
     assert d.password_row.error.text() == "请输入密码"
     for _ in range(users.MAX_FAILED_ATTEMPTS):
         d.password.setText("wrong-123")
-        d.login_button.click()
+        click_and_wait(d.login_button)
         # one message whatever the reason: it tells a stranger nothing about the account
         assert d.message.text() == users.SIGN_IN_REFUSED
         assert d.password.text() == "" and d.username.text() == "clerk1"
     d.password.setText(PASSWORD)
-    d.login_button.click()  # locked at this PC now: refused with the same message
+    click_and_wait(d.login_button)  # locked at this PC now: refused with the same message
     assert d.message.text() == users.SIGN_IN_REFUSED and d.result() != LoginDialog.Accepted
 
 
@@ -183,11 +183,11 @@ def test_clerk_needs_a_window(qtbot, sqlite_db, pc_settings):
     d.window_combo.setCurrentIndex(d.window_combo.findData(NOT_A_WINDOW))
     d.username.setText("clerk2")
     d.password.setText(PASSWORD)
-    d.login_button.click()
+    click_and_wait(d.login_button)
     assert d.result() != LoginDialog.Accepted and "受理员须在受理窗口的电脑上登录" in d.message.text()
     d.window_combo.setCurrentIndex(d.window_combo.findData(4))
     d.password.setText(PASSWORD)
-    d.login_button.click()
+    click_and_wait(d.login_button)
     assert d.result() == LoginDialog.Accepted and d.actor.window_no == 4
 
 
@@ -199,17 +199,17 @@ def test_forced_password_change_before_the_main_window(qtbot, sqlite_db, pc_sett
     def login(d):
         d.username.setText("clerk1")
         d.password.setText(temporary)
-        d.login_button.click()
+        click_and_wait(d.login_button)
 
     def change(d: PasswordDialog):
         assert d.forced and d.cancel_button.text() == "退出登录"
         d.old_password.setText(temporary)
         d.new_password.setText("Mine2026a")
         d.repeat_password.setText("Mine2026b")
-        d.ok_button.click()
+        click_and_wait(d.ok_button)
         assert d.rows["repeat_password"].error.text() == "两次输入的新密码不一致"
         d.repeat_password.setText("Mine2026a")
-        d.ok_button.click()
+        click_and_wait(d.ok_button)
 
     when_modal("LoginDialog", login)
     changed = when_modal("PasswordDialog", change)
@@ -236,7 +236,7 @@ def test_refusing_the_forced_change_goes_back_to_login(qtbot, sqlite_db, pc_sett
         d.cancel_button.click()
 
     when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(temporary),
-                                         d.login_button.click()))
+                                         click_and_wait(d.login_button)))
     when_modal("PasswordDialog", refuse)
     flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
     flows.append(flow)
@@ -332,7 +332,7 @@ def test_counter_app_without_subcommand_starts_the_window(qtbot, sqlite_url, mon
 
     def login(d):
         d.password.setText("Hall2026x")
-        d.login_button.click()
+        click_and_wait(d.login_button)
         from PySide6.QtCore import QTimer
         QTimer.singleShot(50, close_main)
 
@@ -362,14 +362,14 @@ def test_logout_brings_back_the_sign_in_for_the_next_person(qtbot, sqlite_db, pc
     setup_hall(sqlite_db)
     pc_settings.set_window_no("FZGL01", 1)
     when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
-                                         d.login_button.click()))
+                                         click_and_wait(d.login_button)))
     flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
     flows.append(flow)
     assert flow.begin()
     first_window = flow.session.window
     # the next clerk of the shift signs in at the same PC
     second = when_modal("LoginDialog", lambda d: (d.username.setText("clerk2"), d.password.setText(PASSWORD),
-                                                  d.login_button.click()))
+                                                  click_and_wait(d.login_button)))
     flow.session.logout_action.trigger()
     qtbot.waitUntil(lambda: second["done"] and flow.session is not None, timeout=5000)
     assert flow.session.actor.username == "clerk2" and flow.session.actor.window_no == 1
@@ -396,7 +396,7 @@ def test_idle_lock_time_is_a_hall_setting_the_admin_changes(qtbot, sqlite_db, pc
     # the next sign-in locks after 3 minutes
     pc_settings.set_window_no("FZGL01", 1)
     when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
-                                         d.login_button.click()))
+                                         click_and_wait(d.login_button)))
     flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
     flows.append(flow)
     assert flow.begin()

@@ -1,4 +1,5 @@
-"""counter-app user list | disable | enable | unlock | reset: the account service from the command line."""
+"""counter-app user list | disable | enable | unlock | reset: the account service from the command line.
+On SQLite these ask for an admin's name and password (``--user`` + COUNTER_APP_PASSWORD)."""
 
 import io
 
@@ -18,8 +19,13 @@ def hall_url(sqlite_url, sqlite_db):
     return sqlite_url
 
 
-def run(url, *args):
-    return cli.main(["--db", url, "user", *args])
+@pytest.fixture(autouse=True)
+def admin_password(monkeypatch):
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", PASSWORD)
+
+
+def run(url, *args, user="admin1"):
+    return cli.main(["--db", url, *(["--user", user] if user else []), "user", *args])
 
 
 def test_list_shows_roles_windows_and_states(hall_url, sqlite_db, capsys):
@@ -51,7 +57,7 @@ def test_disable_enable_unlock(hall_url, sqlite_db, capsys):
     with sqlite_db.read() as s:
         entries = [(e.username, e.action) for e in s.scalars(
             select(AuditEntry).where(AuditEntry.action.in_(("user_disable", "user_enable"))))]
-    assert entries == [("system", "user_disable"), ("system", "user_enable")]
+    assert entries == [("admin1", "user_disable"), ("admin1", "user_enable")]
 
 
 def test_reset_generates_or_reads_a_temporary_password(hall_url, sqlite_db, capsys, monkeypatch):
@@ -68,6 +74,49 @@ def test_reset_generates_or_reads_a_temporary_password(hall_url, sqlite_db, caps
     assert "至少需要8位" in capsys.readouterr().err
 
 
-def test_the_last_admin_stays(hall_url, capsys):
+def test_the_signed_in_admin_cannot_disable_itself(hall_url, capsys):
     assert run(hall_url, "disable", "admin1") == 1
-    assert "唯一启用的管理员" in capsys.readouterr().err
+    assert "不能停用自己正在使用的账号" in capsys.readouterr().err
+
+
+# --- who may run them (SQLite: the admin's name and password) ---------------------------------------
+
+
+def test_account_commands_need_an_admins_name_and_password(hall_url, sqlite_db, capsys, monkeypatch):
+    # no --user and no terminal to ask on: refused, nothing changed
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert run(hall_url, "disable", "clerk1", user=None) == 1
+    assert "须由管理员运行" in capsys.readouterr().err
+    # a clerk's own correct password is not an admin's
+    assert run(hall_url, "disable", "clerk1", user="clerk2") == 1
+    assert "无权管理用户" in capsys.readouterr().err
+    # an admin with a wrong password: the sign-in's own refusal (and it counts towards the lock-out)
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", "Wrong-pass-1")
+    assert run(hall_url, "disable", "clerk1") == 1
+    assert "用户名或密码不正确" in capsys.readouterr().err
+    assert users.sign_in(sqlite_db, "clerk1", PASSWORD)  # still active
+    with sqlite_db.read() as s:
+        refused = [(e.username, e.action, e.outcome) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.outcome == "refused").order_by(AuditEntry.id))]
+    assert ("clerk2", "permission_denied", "refused") in refused and ("admin1", "login_failed", "refused") in refused
+
+
+def test_the_first_admin_of_an_empty_database_needs_no_sign_in(sqlite_url, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("First2026x\n"))
+    assert cli.main(["--db", sqlite_url, "user", "add", "boss", "--role", "admin", "--name", "林管理",
+                     "--password-stdin"]) == 0
+    # from then on an account change needs that admin
+    monkeypatch.setattr("sys.stdin", io.StringIO("Second2026x\n"))
+    monkeypatch.delenv("COUNTER_APP_PASSWORD")
+    assert cli.main(["--db", sqlite_url, "user", "add", "mallory", "--role", "admin", "--name", "某某",
+                     "--password-stdin"]) == 1
+    assert "须由管理员运行" in capsys.readouterr().err
+
+
+def test_other_commands_run_as_the_os_user_and_say_so(hall_url, sqlite_db, tmp_path, monkeypatch):
+    monkeypatch.setattr("getpass.getuser", lambda: "wangwu")
+    out = tmp_path / "台账.xlsx"
+    assert cli.main(["--db", hall_url, "export", "register", "-o", str(out)]) == 0
+    with sqlite_db.read() as s:
+        who = s.scalar(select(AuditEntry.username).where(AuditEntry.action == "export"))
+    assert who == "os:wangwu"

@@ -55,3 +55,28 @@ def when_modal(match: str | type, action: Callable[[QWidget], None], *, timeout_
 
     QTimer.singleShot(0, poll)
     return state
+
+
+def click_and_wait(button, owner: QWidget | None = None, *, timeout_ms: int = 10000) -> None:
+    """Click a button whose work runs in the background (sign-in, unlock, password change) and
+    wait until its result has reached the dialog (``owner``, by default the button's window)."""
+    owner = owner or button.window()
+    button.click()
+    wait_until_idle(owner, timeout_ms=timeout_ms)
+
+
+def wait_until_idle(owner: QWidget, *, timeout_ms: int = 10000) -> None:
+    """Until the background work ``owner`` started (with a busy text) has reported back."""
+    import time
+
+    from PySide6.QtCore import QEventLoop
+    from shiboken6 import isValid
+
+    from counter_app.ui.kit import background
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    while isValid(owner) and background.busy(owner):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{owner.objectName() or owner} still busy after {timeout_ms} ms")
+        QApplication.processEvents(QEventLoop.AllEvents, 20)
+        time.sleep(0.005)

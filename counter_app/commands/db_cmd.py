@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from counter_app.commands import identity
 from counter_app.commands.common import open_database
+from counter_app.infra import config
 from counter_app.infra import schema_upgrade as schema
+from counter_app.infra.db import Database
+from counter_app.security import db_sign_in
 
 
 def register(sub) -> None:
@@ -20,8 +24,17 @@ def register(sub) -> None:
     grant.set_defaults(handler=_grant)
 
 
+def _owner_database(args, what: str) -> Database:
+    """PostgreSQL: the owner only (the role in the URL on the server; an account's --user is refused,
+    and meets an older schema with a line saying who must upgrade). SQLite: the file, as the OS user."""
+    if not db_sign_in.is_postgres(config.database_url(getattr(args, "db", None))):
+        return open_database(args, upgrade=False)
+    db, _owner = identity.open_as(args, identity.OWNER, what=what)
+    return db
+
+
 def _upgrade(args) -> int:
-    db = open_database(args, upgrade=False)
+    db = _owner_database(args, "db upgrade")
     before, after, backup = schema.upgrade(db.engine)
     if before == after:
         print(f"数据库已是最新版本 {after}（{db.url}）")
@@ -33,7 +46,12 @@ def _upgrade(args) -> int:
 
 
 def _current(args) -> int:
-    db = open_database(args, upgrade=False)
+    url = config.database_url(getattr(args, "db", None))
+    if db_sign_in.is_postgres(url) and getattr(args, "user", None):  # any person may ask; no schema check
+        password = identity.read_password(f"{args.user} 的密码：")
+        db = db_sign_in.connect_as(url, db_sign_in.login_for(url, args.user), password)
+    else:
+        db = open_database(args, upgrade=False)
     current = schema.check_not_newer(db.engine)
     head = schema.head_revision()
     state = "最新" if current == head else f"需要升级到 {head}"
@@ -44,7 +62,7 @@ def _current(args) -> int:
 def _grant(args) -> int:
     from counter_app.security import db_grants as db_access
 
-    db = open_database(args, upgrade=False)
+    db = _owner_database(args, "db grant")
     try:
         statements = db_access.grant(db.engine, revoke_legacy=args.revoke_legacy)
     finally:

@@ -7,11 +7,14 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from counter_app.commands.common import open_database, parse_date
+from counter_app.commands import identity
+from counter_app.commands.common import parse_date
 from counter_app.demo.generator import DEFAULT_PASSWORD, DemoOptions, DemoReport, generate
 from counter_app.hall import catalog
 from counter_app.infra import clock
+from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.atomic_files import write_problem
+from counter_app.infra.db import is_sqlite
 from counter_app.infra.errors import UserError
 from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES
@@ -59,16 +62,24 @@ def _demo(args) -> int:
     if problem:
         raise UserError(f"演示账号密码不符合要求：{problem}")
     now = dt.datetime.combine(args.today, DEMO_TIME) if args.today else clock.now()
-    db = open_database(args)
+    # PostgreSQL: the owner (it creates the demo staff's database logins); SQLite: the OS user
+    db, _actor = identity.open_as(args, identity.OWNER, what="demo")
     show_progress = not args.quiet and args.applications >= 20_000
 
     def progress(done: int, total: int) -> None:
         print(f"\r已生成 {done}/{total} 条申请", end="", file=sys.stderr, flush=True)
 
     try:
+        if not is_sqlite(db.engine):
+            schema.upgrade(db.engine)  # the owner may; SQLite was brought to head when opened
         report = generate(db, DemoOptions(applications=args.applications, seed=args.seed, now=now,
                                           password=args.password),
                           progress if show_progress else None)
+        if not is_sqlite(db.engine):
+            from counter_app.security import pg_accounts
+
+            pg_accounts.set_login_passwords(db, [u for u, _n, _r, _w, created in report.logins if created],
+                                            args.password)
         from counter_app.demo import signing as demo_signing
         from counter_app.demo.generator import _frozen_clock
 

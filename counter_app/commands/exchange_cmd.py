@@ -1,13 +1,13 @@
-"""``counter-app exchange export|import``: data exchange with the marketing system, for scheduled jobs."""
+"""``counter-app exchange export|import``: data exchange with the marketing system, for scheduled jobs.
+On PostgreSQL the job signs in with its own account (role exchange): ``--user`` + COUNTER_APP_PASSWORD."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from counter_app.commands.common import open_database, parse_date
-from counter_app.hall import hall
-from counter_app.infra.context import system_actor
+from counter_app.commands import identity
+from counter_app.commands.common import parse_date
 from counter_app.reporting import exchange
 
 
@@ -28,16 +28,10 @@ def register(subparsers) -> None:
     imp.set_defaults(handler=_import)
 
 
-def _actor(db):
-    with db.read() as session:
-        h = hall.require_hall(session)
-        return system_actor(h.id)
-
-
 def _export(args: argparse.Namespace) -> int:
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        result = exchange.export(db, _actor(db), args.output, since=args.since, fmt=args.format)
+        result = exchange.export(db, actor, args.output, since=args.since, fmt=args.format)
     finally:
         db.dispose()
     print(result.message())
@@ -45,9 +39,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        report = exchange.import_stage_updates(db, _actor(db), args.file)
+        report = exchange.import_stage_updates(db, actor, args.file)
     finally:
         db.dispose()
     print(report.text())

@@ -9,10 +9,9 @@ import sys
 
 from sqlalchemy import select
 
-from counter_app.commands.common import open_database, parse_date, positive_int
+from counter_app.commands import identity
+from counter_app.commands.common import parse_date, positive_int
 from counter_app.hall import catalog
-from counter_app.hall import hall as hall_mod
-from counter_app.infra.context import system_actor
 from counter_app.infra.errors import UserError
 from counter_app.models import User
 from counter_app.reporting import exports
@@ -64,10 +63,9 @@ def _export(args) -> int:
     if args.kind == "cards":
         return _export_cards(args)
 
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
         with db.read() as session:
-            actor = system_actor(hall_mod.require_hall(session).id)
             clerk_id = None
             if args.clerk:
                 clerk_id = session.scalar(select(User.id).where(User.username == normal_username(args.clerk)))

@@ -1,7 +1,7 @@
 """counter-app print DOC NUMBER -o FILE.pdf|FILE.docx   (DOC "all": -o is a folder, --format pdf|docx)
 
 Renders the documents of an application for admins and scripts; every file written is recorded
-(PrintRecord + audit, as the command-line "system" user)."""
+(PrintRecord + audit, under the person who ran it: see counter_app.commands.identity)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 from counter_app import documents
-from counter_app.commands.common import open_database
+from counter_app.commands import identity
 from counter_app.forms.models import APPLICATION_DOCS, DOC_TITLES
-from counter_app.infra.context import system_actor
 from counter_app.infra.errors import UserError
 
 CHOICES = [*APPLICATION_DOCS, "all"]
@@ -47,9 +46,8 @@ def _print(args) -> int:
         fmt = _format_of(output)
         if args.format and args.format != fmt:
             raise UserError(f"--format {args.format} 与输出文件 {output.name} 的扩展名不一致")
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        actor = system_actor()
         app_id = documents.find_application(db, args.number)
         if args.doc == "all":
             items = documents.render_set(db, actor, app_id, fmt)

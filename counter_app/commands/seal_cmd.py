@@ -8,8 +8,8 @@ import getpass
 import sys
 from pathlib import Path
 
+from counter_app.commands import identity
 from counter_app.commands.common import open_database
-from counter_app.infra.context import system_actor
 from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.signing import certificates as seal_certificates
 from counter_app.signing import pdf_seal
@@ -78,9 +78,9 @@ def _ask_passphrase() -> str:
 
 
 def _trial(args) -> int:
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        info = seal_certificates.create_trial(db, system_actor(), _ask_passphrase())
+        info = seal_certificates.create_trial(db, actor, _ask_passphrase())
     finally:
         db.dispose()
     print(f"已创建试用证书：{info.label}")
@@ -96,9 +96,9 @@ def _import(args) -> int:
     password = os.environ.get("COUNTER_APP_P12_PASSWORD")
     if password is None:
         password = getpass.getpass("证书文件密码：")
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        info = seal_certificates.import_pkcs12(db, system_actor(), data, password, _ask_passphrase())
+        info = seal_certificates.import_pkcs12(db, actor, data, password, _ask_passphrase())
     finally:
         db.dispose()
     print(f"已导入签章证书：{info.label}")
@@ -106,9 +106,9 @@ def _import(args) -> int:
 
 
 def _list(args) -> int:
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        rows = seal_certificates.certificates(db, system_actor())
+        rows = seal_certificates.certificates(db, actor)
     finally:
         db.dispose()
     if not rows:
@@ -123,9 +123,9 @@ def _passphrase(args) -> int:
     import os
 
     env = os.environ.get(seal_certificates.ENV_PASSPHRASE)
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        path = seal_certificates.set_this_pc_passphrase(db, system_actor(), env or getpass.getpass("盖章口令："))
+        path = seal_certificates.set_this_pc_passphrase(db, actor, env or getpass.getpass("盖章口令："))
     finally:
         db.dispose()
     print(f"本机盖章口令已保存（仅本用户可读）：{path}")
@@ -139,9 +139,8 @@ def _archive(args) -> int:
     output = Path(args.output)
     if output.suffix.lower() != ".pdf":
         raise UserError(f"输出文件 {output} 须以 .pdf 结尾")
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        actor = system_actor()
         app_id = documents.find_application(db, args.number)
         result = case_archive.build(db, actor, app_id)
         written = case_archive.save(db, actor, result, output)

@@ -1,17 +1,19 @@
-"""counter-app user add | list | disable | enable | unlock | reset
+"""counter-app user add | list | disable | enable | unlock | reset | passwd | logins
 
-Run by an administrator on the server (the system actor, audited as ``system``); the same account
-service as the users page of the window (counter_app.security.accounts)."""
+Run as a person (counter_app.commands.identity): account changes need an admin (on PostgreSQL the
+database refuses anyone else; the owner may create the first admin), ``logins`` needs the database
+owner. The same account service as the users page of the window (counter_app.security.accounts)."""
 
 from __future__ import annotations
 
 import getpass
 import sys
 
-from counter_app.commands.common import open_database, positive_int
-from counter_app.infra.context import system_actor
+from counter_app.commands import identity
+from counter_app.commands.common import positive_int
+from counter_app.infra.db import is_sqlite
 from counter_app.infra.errors import UserError
-from counter_app.security import accounts
+from counter_app.security import account_admin, accounts, db_sign_in
 from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES
 
@@ -42,6 +44,12 @@ def register(sub) -> None:
     reset.add_argument("--password-stdin", action="store_true",
                        help="从标准输入读取临时密码（不指定则自动生成并显示）")
     reset.set_defaults(handler=_reset)
+    passwd = actions.add_parser("passwd", help="修改本人（--user）的密码")
+    passwd.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码")
+    passwd.set_defaults(handler=_passwd)
+    logins = actions.add_parser(
+        "logins", help="（PostgreSQL，数据库所有者运行）为还没有数据库登录账号的用户创建登录账号和临时密码（下次登录须修改）")
+    logins.set_defaults(handler=_logins)
 
 
 def read_password(from_stdin: bool) -> str:
@@ -60,29 +68,57 @@ def _add(args) -> int:
     problem = users.password_problem(password, args.username)
     if problem:
         raise UserError(problem)
-    db = open_database(args)
-    with db.write() as session:
-        user = users.create_user(
-            session, system_actor(), args.username, role=args.role, name=args.name,
-            password=password, window_no=args.window, must_change_password=True,
-        )
-    print(f"已创建用户 {user.username}（{user.name}，{ROLES[user.role]}），首次登录须修改密码")
+    db, actor = identity.open_as(args, identity.ADMIN)
+    try:
+        if actor.user_id is None and not actor.is_system:  # the owner on PostgreSQL: the first admin
+            account = _owner_creates(db, args, password)
+        else:
+            account = account_admin.create_account(db, actor, args.username, role=args.role, name=args.name,
+                                              password=password, window_no=args.window)
+    finally:
+        db.dispose()
+    print(f"已创建用户 {account.username}（{account.name}，{ROLES[account.role]}），首次登录须修改密码"
+          + (f"；数据库登录名 {account.login}" if account.login else ""))
     return 0
+
+
+def _owner_creates(db, args, password: str) -> accounts.Account:
+    """The database owner has no account of its own; it creates accounts (the hall's first admin)
+    through the same owner-defined functions an admin uses."""
+    from counter_app.security import pg_accounts
+
+    return pg_accounts.create_account(db, args.username, role=args.role, name=args.name, password=password,
+                                      window_no=args.window)
 
 
 def _list(args) -> int:
-    db = open_database(args)
-    rows = accounts.list_accounts(db, system_actor())
+    db, actor = identity.open_as(args, identity.ADMIN)
+    try:
+        owner = actor.user_id is None and not actor.is_system
+        rows = _owner_list(db) if owner else account_admin.list_accounts(db, actor)
+        on_sqlite = is_sqlite(db.engine)
+    finally:
+        db.dispose()
     if not rows:
         print("（没有用户）")
         return 0
-    widths = (16, 10, 12, 6, 20)
-    print("".join(_cell(h, w) for h, w in zip(("用户名", "姓名", "角色", "窗口", "状态"), widths, strict=True)) + "最近登录")
+    headers = ("用户名", "姓名", "角色", "窗口", "状态", "数据库登录名")
+    widths = (16, 10, 12, 6, 20, 28)
+    if on_sqlite:  # one PC: accounts are the app's own, there are no database logins
+        headers, widths = headers[:-1], widths[:-1]
+    print("".join(_cell(h, w) for h, w in zip(headers, widths, strict=True)) + "最近登录")
     for a in rows:
-        cells = (a.username, a.name, a.role_label, str(a.window_no or "-"), a.status_label())
+        cells = (a.username, a.name, a.role_label, str(a.window_no or "-"), a.status_label(),
+                 a.login or "（未创建，见 user logins）")[:len(headers)]
         last = f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "-"
         print("".join(_cell(c, w) for c, w in zip(cells, widths, strict=True)) + last)
     return 0
+
+
+def _owner_list(db) -> list[accounts.Account]:
+    from counter_app.security import pg_accounts
+
+    return pg_accounts.list_accounts(db)
 
 
 def _cell(text: str, width: int) -> str:
@@ -92,29 +128,77 @@ def _cell(text: str, width: int) -> str:
 
 
 def _disable(args) -> int:
-    account = accounts.disable_account(open_database(args), system_actor(), args.username)
+    db, actor = identity.open_as(args, identity.ADMIN)
+    try:
+        account = account_admin.disable_account(db, actor, args.username)
+    finally:
+        db.dispose()
     print(f"已停用用户 {account.username}（{account.name}）")
     return 0
 
 
 def _enable(args) -> int:
-    account = accounts.enable_account(open_database(args), system_actor(), args.username)
+    db, actor = identity.open_as(args, identity.ADMIN)
+    try:
+        account = account_admin.enable_account(db, actor, args.username)
+    finally:
+        db.dispose()
     print(f"已启用用户 {account.username}（{account.name}）")
     return 0
 
 
 def _unlock(args) -> int:
-    account = accounts.unlock_account(open_database(args), system_actor(), args.username)
+    db, actor = identity.open_as(args, identity.ADMIN)
+    try:
+        account = account_admin.unlock_account(db, actor, args.username)
+    finally:
+        db.dispose()
     print(f"已解除用户 {account.username}（{account.name}）的锁定")
     return 0
 
 
 def _reset(args) -> int:
     chosen = read_password(True) if args.password_stdin else None
-    db = open_database(args)
-    password = accounts.reset_password(db, system_actor(), args.username, chosen)
+    db, actor = identity.open_as(args, identity.ADMIN)
+    try:
+        password = account_admin.reset_password(db, actor, args.username, chosen)
+    finally:
+        db.dispose()
     if chosen:
         print(f"已重置用户 {args.username} 的密码，下次登录须修改")
     else:
         print(f"已重置用户 {args.username} 的密码，临时密码：{password}（下次登录须修改）")
+    return 0
+
+
+def _passwd(args) -> int:
+    if not args.user:
+        raise UserError("请用 --user 用户名 指明要修改谁的密码（原密码取自环境变量 COUNTER_APP_PASSWORD，否则提示输入）")
+    old = identity.read_password(f"{args.user} 的原密码：")
+    db, actor = identity.open_as(args, identity.PERSON, password=old)
+    try:
+        new = read_password(args.password_stdin)
+        db_sign_in.change_own_password(db, actor, old, new)
+    finally:
+        db.dispose()
+    print(f"已修改用户 {args.user} 的密码")
+    return 0
+
+
+def _logins(args) -> int:
+    from counter_app.security import pg_accounts
+
+    db, _owner = identity.open_as(args, identity.OWNER, what="user logins")
+    try:
+        if is_sqlite(db.engine):
+            raise UserError("SQLite（单机）没有数据库登录账号：用户名和密码由本程序自己核对，无需此命令")
+        created = pg_accounts.create_missing_logins(db)
+    finally:
+        db.dispose()
+    if not created:
+        print("所有用户都已有数据库登录账号")
+        return 0
+    print(f"已为 {len(created)} 个用户创建数据库登录账号，临时密码如下（请当面告知本人，下次登录时须修改）：")
+    for username, password in sorted(created.items()):
+        print(f"  {username:<16} {password}")
     return 0

@@ -35,12 +35,13 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import Application, CounterWindow, Hall, Material, StageEvent, User
 from counter_app.reporting import csv_safety
-from counter_app.security import audit
+from counter_app.security import audit, privacy
 from counter_app.security.permissions import Perm, require
 from counter_app.tracking import stages
 
 FORMAT_NAME = "counter_app/applications"
 FORMAT_VERSION = 1
+EXCHANGE_REASON = "营销系统数据交换"  # the marketing system matches customers by the full numbers
 
 # (field, Chinese meaning): the columns of the CSV and the keys of each JSON application, in order
 EXPORT_FIELDS: list[tuple[str, str]] = [
@@ -214,13 +215,14 @@ def export(db: Database, actor: Actor, path: str | Path, *, since: dt.date | Non
     if fmt not in ("json", "csv"):
         raise UserError(f"不支持的导出格式：{fmt}（可选 json 或 csv）", field="format")
     with db.read() as session:
+        privacy.full_values_in_database(session, actor, kind="exchange", reason=EXCHANGE_REASON)
         h = hall.require_hall(session)
         hall_id, hall_code = h.id, h.code
         count = _write_atomically(path, fmt, lambda out: _write(out, fmt, session, hall_id, hall_code, since))
     with db.write() as session:
         # the marketing system needs the numbers in full: recorded as an unmasked export with its reason
         audit.record_export(session, actor, "exchange_export", filters={"since": _text(since), "format": fmt},
-                            row_count=count, unmasked=True, reason="营销系统数据交换", path=str(path),
+                            row_count=count, unmasked=True, reason=EXCHANGE_REASON, path=str(path),
                             action="exchange_export")
     return ExportResult(path, fmt, count)
 

@@ -195,6 +195,8 @@ def export(
     batch_number = ""
     try:
         with replacing(target) as temp, db.read() as session:
+            if request.unmasked:
+                privacy.full_values_in_database(session, actor, kind=request.kind, reason=request.reason)
             if request.kind == "handover":
                 spec, total = _handover_sheet(session, actor, request)
                 batch_number = session.get(HandoverBatch, request.batch_id).number

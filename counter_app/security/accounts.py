@@ -41,6 +41,7 @@ class Account:
     locked_until: dt.datetime | None
     last_login_at: dt.datetime | None
     created_at: dt.datetime
+    login: str = ""  # PostgreSQL: the account's database login ("" while it has none); SQLite: ""
 
     @property
     def role_label(self) -> str:
@@ -85,6 +86,20 @@ def _manage(db: Database, actor: Actor, username: str = "") -> None:
     require(db, actor, Perm.MANAGE_USERS, target_type="user", target_id=username)
 
 
+require_manage_users = _manage  # account_admin checks the same permission before the database's logins
+
+
+def check_account_change(name: str, role: str) -> None:
+    errors = {}
+    problem = users.name_problem(name)
+    if problem:
+        errors["name"] = problem
+    if role not in ROLES:
+        errors["role"] = "请选择角色"
+    if errors:
+        raise ValidationFailed(errors)
+
+
 # --- listing --------------------------------------------------------------------------------------
 
 
@@ -120,14 +135,7 @@ def update_account(
 ) -> Account:
     """Change name, role and default window; the last active admin keeps the admin role."""
     _manage(db, actor, username)
-    errors = {}
-    problem = users.name_problem(name)
-    if problem:
-        errors["name"] = problem
-    if role not in ROLES:
-        errors["role"] = "请选择角色"
-    if errors:
-        raise ValidationFailed(errors)
+    check_account_change(name, role)
     with db.write() as session:
         user = _user(session, username)
         if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:

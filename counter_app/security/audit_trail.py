@@ -16,7 +16,7 @@ from counter_app.security.permissions import PERM_LABELS, Perm, require
 from counter_app.security.redaction import redact
 
 ACTION_LABELS = {
-    "login": "登录", "login_failed": "登录失败", "logout": "退出", "lock": "锁屏", "unlock": "解锁",
+    "login": "登录", "sign_in": "登录", "login_failed": "登录失败", "logout": "退出", "lock": "锁屏", "unlock": "解锁",
     "accept": "受理", "edit": "修改申请", "stage_move": "环节流转", "stage_return": "退回",
     "print": "打印", "reprint": "补打", "save_document": "保存单据", "preview_document": "预览单据", "export": "导出",
     "lookup": "查询个人信息", "settings_change": "修改设置", "permission_denied": "越权被拒",

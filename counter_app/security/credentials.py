@@ -71,7 +71,8 @@ def validate_new_user(username: str, role: str, name: str, password: str) -> Non
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{1,39}", username or ""):
         errors["username"] = "用户名应以字母开头，由2至40位字母、数字、下划线、点或横线组成"
     if role not in ROLES:
-        errors["role"] = "角色应为 clerk（受理员）、backoffice（后台）、supervisor（班长）或 admin（管理员）之一"
+        errors["role"] = ("角色应为 clerk（受理员）、backoffice（后台）、supervisor（班长）、admin（管理员）"
+                          "或 exchange（数据交换任务）之一")
     problem = name_problem(name)
     if problem:
         errors["name"] = problem

@@ -10,7 +10,8 @@ from counter_app.infra.errors import PermissionDenied
 
 log = logging.getLogger(__name__)
 
-ROLES = {"clerk": "受理员", "backoffice": "后台人员", "supervisor": "班长/主任", "admin": "系统管理员"}
+ROLES = {"clerk": "受理员", "backoffice": "后台人员", "supervisor": "班长/主任", "admin": "系统管理员",
+         "exchange": "数据交换任务"}  # exchange: the scheduled job's own account (command line only)
 
 
 class Perm(StrEnum):
@@ -56,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.VIEW_APPLICATION, Perm.MANAGE_USERS, Perm.MANAGE_SETTINGS, Perm.VIEW_AUDIT, Perm.EXCHANGE,
         Perm.VIEW_REGISTERS, Perm.EXPORT_REGISTERS,
     }),
+    "exchange": frozenset({Perm.EXCHANGE}),
 }
 
 PERM_LABELS = {

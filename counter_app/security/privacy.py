@@ -84,3 +84,16 @@ def export_masking(db, actor: Actor, *, unmasked: bool = False, reason: str = ""
     if len(reason) > MAX_REASON_LENGTH:
         raise ValidationFailed({"reason": f"原因最多{MAX_REASON_LENGTH}个字"})
     return ExportMasking(True, reason)
+
+
+def full_values_in_database(session, actor: Actor, *, kind: str, reason: str) -> None:
+    """On PostgreSQL the database itself masks ID numbers and phones for every signed-in person; an
+    unmasked export (already allowed above, reason given) asks it for the full values for the rest of
+    this transaction, and the database checks the role and records the reason again. SQLite, and the
+    database's owner on the server (it reads the tables themselves), read the columns as they are."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from counter_app.security import db_logins
+
+    if not db_logins.is_owner(session):
+        db_logins.allow_unmasked_export(session, kind=kind, reason=reason)

@@ -18,7 +18,7 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, SchemaTooNew, UserError
 from counter_app.infra.resources import bundled_fonts, resource_path
 from counter_app.infra.schema_upgrade import connect
-from counter_app.security import accounts
+from counter_app.security import accounts, db_sign_in
 from counter_app.security import credentials as users
 from counter_app.ui.idle_lock import IdleLock
 from counter_app.ui.kit import gui_gc
@@ -212,6 +212,7 @@ class SignedInSession(QObject):
             self._finish(logout=False)
 
     def _finish(self, *, logout: bool) -> None:
+        self.idle.wait_recorded()  # the trail says lock, then logout
         try:
             users.record_session_event(self.db, self.actor, "logout")
         except UserError as exc:
@@ -224,12 +225,17 @@ class SignedInSession(QObject):
 
 
 class StartupFlow(QObject):
-    """Set-up or sign-in, then the main window; after 退出登录 the sign-in comes back."""
+    """Set-up or sign-in, then the main window; after 退出登录 the sign-in comes back.
 
-    def __init__(self, db: Database, pc_settings: PcSettings, *, pc: str, window_factory=None,
-                 parent: QObject | None = None) -> None:
+    With ``target`` (PostgreSQL) there is no database handle before sign-in: the sign-in connects
+    as the person and ``db`` is then that person's session until 退出登录 (set-up is the owner's,
+    on the server)."""
+
+    def __init__(self, db: Database | None, pc_settings: PcSettings, *, pc: str, window_factory=None,
+                 target: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db = db
+        self.target = target
         self.pc_settings = pc_settings
         self.pc = pc
         self.window_factory = window_factory or _main_window
@@ -238,6 +244,8 @@ class StartupFlow(QObject):
         self._username = ""
 
     def ensure_set_up(self) -> bool:
+        if self.target is not None:  # the owner's job (counter-app setup): the sign-in says so
+            return True
         info = accounts.start_info(self.db)
         if info.set_up:
             return True
@@ -256,17 +264,29 @@ class StartupFlow(QObject):
     def sign_in(self) -> Actor | None:
         """Sign-in (and the forced password change) until someone is in or the user gives up."""
         while True:
-            info = accounts.start_info(self.db)
-            dialog = LoginDialog(self.db, info, self.pc_settings, pc=self.pc, username=self._username)
+            if self.target is None:
+                info = accounts.start_info(self.db)
+            else:
+                info = self.pc_settings.remembered_hall(self.target)
+            dialog = LoginDialog(self.db, info, self.pc_settings, pc=self.pc, username=self._username,
+                                 target=self.target)
             if run_modal(dialog) != LoginDialog.Accepted:
                 return None
+            self.db = dialog.signed_db
             actor = dialog.actor
             if dialog.user.must_change_password:
                 if run_modal(PasswordDialog(self.db, actor, forced=True)) != PasswordDialog.Accepted:
                     users.record_session_event(self.db, actor, "logout")
                     self._username = actor.username
+                    self._release()
                     continue
             return actor
+
+    def _release(self) -> None:
+        """PostgreSQL: the person's connections end with the person's session."""
+        if self.target is not None and self.db is not None:
+            self.db.dispose()
+            self.db = None
 
     def open_main(self, actor: Actor) -> QMainWindow:
         info = accounts.start_info(self.db)
@@ -294,6 +314,7 @@ class StartupFlow(QObject):
         if session is not None:
             session.window.deleteLater()
             session.deleteLater()
+        self._release()
         if logout:
             self._username = ""
             QTimer.singleShot(0, self._again)
@@ -307,6 +328,7 @@ class StartupFlow(QObject):
     def shutdown(self) -> None:
         if self.session is not None:
             self.session.idle.stop()
+        self._release()
 
 
 def _main_window(db: Database, actor: Actor) -> QMainWindow:
@@ -323,14 +345,22 @@ def run(db_url: str | None = None) -> int:
 
     startup_probe.install(app)  # only with COUNTER_APP_STARTUP_PROBE set (benchmarks, package test)
     url = config.database_url(db_url)
-    db = open_database_interactive(url)
-    if db is None:
-        return EXIT_FAILED
-    flow = StartupFlow(db, PcSettings(), pc=this_pc())
+    if db_sign_in.is_postgres(url):  # each person signs in to the database; nothing to open before
+        problem = db_sign_in.counter_url_problem(url)
+        if problem:
+            QMessageBox.critical(None, "数据库地址不适用于柜台电脑", problem)
+            return EXIT_FAILED
+        db, target = None, url
+    else:
+        db, target = open_database_interactive(url), None
+        if db is None:
+            return EXIT_FAILED
+    flow = StartupFlow(db, PcSettings(), pc=this_pc(), target=target)
     try:
         if not flow.begin():
             return EXIT_OK
         return app.exec()
     finally:
         flow.shutdown()
-        db.dispose()
+        if db is not None:
+            db.dispose()

@@ -9,6 +9,7 @@ after unlocking. Wrong passwords count towards the account lock-out like a sign-
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +27,8 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.security import credentials as users
+from counter_app.security import db_sign_in
+from counter_app.ui.kit import background
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ class LockDialog(QDialog):
         super().__init__(parent, Qt.Dialog | Qt.CustomizeWindowHint | Qt.WindowTitleHint)
         self.db = db
         self.actor = actor
+        self.recorded = threading.Event()  # the lock's audit entry is written before any unlock's
+        self.recorded.set()
         self.setObjectName("LockDialog")
         self.setWindowTitle("屏幕已锁定")
         self.setWindowModality(Qt.ApplicationModal)
@@ -115,20 +120,37 @@ class LockDialog(QDialog):
         layout.addLayout(buttons)
 
     def try_unlock(self) -> None:
+        """The password is checked off the GUI thread: by the app on SQLite, by the database itself
+        (a fresh connection as the signed-in login) on PostgreSQL."""
+        if background.busy(self):
+            return
         if not self.password.text():
             self._say("请输入密码")
             return
-        try:
-            users.unlock_screen(self.db, self.actor, self.password.text())
-        except DatabaseUnavailable as exc:
-            self._say(f"暂时无法验证密码：{exc}")
-            return
-        except UserError as exc:
-            self.password.clear()
-            self._say(str(exc) + ("；也可以“退出登录”换人登录（未保存的内容将丢失）" if "锁定" in str(exc) else ""))
-            return
+        password = self.password.text()
+        self.unlock_button.setEnabled(False)
+        recorded = self.recorded
+
+        def unlock() -> None:
+            recorded.wait(30)
+            db_sign_in.unlock_screen(self.db, self.actor, password)
+
+        background.run(self, unlock, self._unlocked, self._refused, busy="正在核对密码…")
+
+    def _unlocked(self, _result) -> None:
+        self.unlock_button.setEnabled(True)
         self.password.clear()
         self.done(QDialog.Accepted)
+
+    def _refused(self, exc: Exception) -> None:
+        self.unlock_button.setEnabled(True)
+        if isinstance(exc, DatabaseUnavailable):
+            self._say(f"暂时无法验证密码：{exc}")
+        elif isinstance(exc, UserError):
+            self.password.clear()
+            self._say(str(exc) + ("；也可以“退出登录”换人登录（未保存的内容将丢失）" if "锁定" in str(exc) else ""))
+        else:
+            raise exc
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -162,6 +184,8 @@ class IdleLock(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._lock_idle)
         self._running = False
+        self.recorded = threading.Event()  # set once the last lock's audit entry is written (or failed)
+        self.recorded.set()
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -182,6 +206,10 @@ class IdleLock(QObject):
             dialog, self.dialog = self.dialog, None
             dialog.hide()
             dialog.deleteLater()
+
+    def wait_recorded(self, timeout: float = 10) -> None:
+        """Before an entry that must come after the lock's (the logout from the lock screen)."""
+        self.recorded.wait(timeout)
 
     def is_locked(self) -> bool:
         return self.dialog is not None
@@ -207,12 +235,9 @@ class IdleLock(QObject):
         self._covers = [LockCover(w) for w in QApplication.topLevelWidgets()
                         if w.isVisible() and not isinstance(w, (LockDialog, LockCover)) and not w.isHidden()
                         and w.windowType() not in (Qt.Popup, Qt.ToolTip)]
-        try:
-            users.record_session_event(self.db, self.actor, "lock", detail="idle" if idle else "manual")
-        except UserError as exc:  # the screen locks even when the database is away
-            log.warning("lock not recorded: %s", exc)
         minutes = self.timeout_ms / 60000 if idle else None
         self.dialog = LockDialog(self.db, self.actor, minutes)
+        self._record_lock(self.dialog, "idle" if idle else "manual")
         self.dialog.finished.connect(self._on_unlocked)
         self.dialog.logoutRequested.connect(self.logoutRequested)
         self.dialog.show()
@@ -220,6 +245,19 @@ class IdleLock(QObject):
         self.dialog.activateWindow()
         self.dialog.password.setFocus()
         self.locked.emit()
+
+    def _record_lock(self, dialog: LockDialog, detail: str) -> None:
+        """The lock's audit entry, off the GUI thread; the screen locks even when it cannot be written."""
+        db, actor, recorded = self.db, self.actor, threading.Event()
+        dialog.recorded = self.recorded = recorded
+
+        def record() -> None:
+            try:
+                users.record_session_event(db, actor, "lock", detail=detail)
+            finally:
+                recorded.set()
+
+        background.run(dialog, record, lambda _result: None, lambda exc: log.warning("lock not recorded: %s", exc))
 
     def _on_unlocked(self, _result: int) -> None:
         if self.dialog is None:

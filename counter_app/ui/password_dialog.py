@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import DatabaseUnavailable, UserError
-from counter_app.security import accounts
 from counter_app.security import credentials as users
+from counter_app.security import db_sign_in
+from counter_app.ui.kit import background
 from counter_app.ui.kit.field_errors import ErrorPresenter
 from counter_app.ui.kit.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 from counter_app.ui.kit.widgets import FieldRow
@@ -67,14 +68,25 @@ class PasswordDialog(QDialog):
         return edit
 
     def accept(self) -> None:
+        """SQLite: checked and stored by the app (argon2); PostgreSQL: the server checks the old
+        password and takes a new verifier for the own login. Off the GUI thread either way."""
+        if background.busy(self):
+            return
         self.errors.clear()
-        try:
-            accounts.change_own_password(self.db, self.actor, self.old_password.text(), self.new_password.text(),
-                                         self.repeat_password.text())
-        except DatabaseUnavailable as exc:
-            QMessageBox.warning(self, "数据库无法访问", str(exc))
-            return
-        except UserError as exc:
-            self.errors.show(exc)
-            return
+        old, new, repeat = self.old_password.text(), self.new_password.text(), self.repeat_password.text()
+        self.ok_button.setEnabled(False)
+        background.run(self, lambda: db_sign_in.change_own_password(self.db, self.actor, old, new, repeat),
+                       self._changed, self._refused, busy="正在修改密码…")
+
+    def _changed(self, _result) -> None:
+        self.ok_button.setEnabled(True)
         super().accept()
+
+    def _refused(self, exc: Exception) -> None:
+        self.ok_button.setEnabled(True)
+        if isinstance(exc, DatabaseUnavailable):
+            QMessageBox.warning(self, "数据库无法访问", str(exc))
+        elif isinstance(exc, UserError):
+            self.errors.show(exc)
+        else:
+            raise exc

@@ -1,5 +1,6 @@
 """用户管理 (admins): create, change, disable, enable, unlock accounts and reset passwords.
-Every button calls counter_app.security.accounts, which checks Perm.MANAGE_USERS itself."""
+Every button calls counter_app.security.accounts, which checks Perm.MANAGE_USERS itself (and on
+PostgreSQL goes through the database's own account functions); all of it off the GUI thread."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.printing.columns import Column
-from counter_app.security import accounts
+from counter_app.security import account_admin, accounts
 from counter_app.security.permissions import ROLES
+from counter_app.ui.kit import background
 from counter_app.ui.kit.field_errors import ErrorPresenter
 from counter_app.ui.kit.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 from counter_app.ui.kit.modal import run_modal
@@ -42,6 +44,7 @@ COLUMNS = (
     Column("状态", value=lambda a: a.status_label()),
     Column("最近登录", value=lambda a: f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "从未登录"),
     Column("创建时间", value=lambda a: f"{a.created_at:%Y-%m-%d}"),
+    Column("数据库登录名", value=lambda a: a.login or "—"),  # PostgreSQL; "—" on SQLite (one PC)
 )
 STATUS_COLUMN = 4
 ATTENTION = QColor("#c0262d")
@@ -128,22 +131,35 @@ class AccountDialog(QDialog):
         self.generated.setText(f"初始密码：{password}　（请记下并告知本人，首次登录时须修改）")
 
     def accept(self) -> None:
-        self.errors.clear()
-        try:
-            if self.account is None:
-                if self.password.text() != self.password_repeat.text():
-                    raise UserError("两次输入的初始密码不一致", field="password_repeat")
-                self.result_account = accounts.create_account(
-                    self.db, self.actor, self.username.text().strip(), role=self.role.currentData(),
-                    name=self.name.text(), password=self.password.text(), window_no=self.window.currentData())
-            else:
-                self.result_account = accounts.update_account(
-                    self.db, self.actor, self.account.username, name=self.name.text(),
-                    role=self.role.currentData(), window_no=self.window.currentData())
-        except UserError as exc:
-            self.errors.show(exc)
+        if background.busy(self):
             return
+        self.errors.clear()
+        db, actor = self.db, self.actor
+        name, role, window_no = self.name.text(), self.role.currentData(), self.window.currentData()
+        if self.account is None:
+            if self.password.text() != self.password_repeat.text():
+                self.errors.show(UserError("两次输入的初始密码不一致", field="password_repeat"))
+                return
+            username, password = self.username.text().strip(), self.password.text()
+            op = lambda: account_admin.create_account(db, actor, username, role=role, name=name,  # noqa: E731
+                                                 password=password, window_no=window_no)
+        else:
+            username = self.account.username
+            op = lambda: account_admin.update_account(db, actor, username, name=name, role=role,  # noqa: E731
+                                                 window_no=window_no)
+        self.ok_button.setEnabled(False)
+        background.run(self, op, self._saved, self._refused, busy="正在保存…")
+
+    def _saved(self, account: accounts.Account) -> None:
+        self.ok_button.setEnabled(True)
+        self.result_account = account
         super().accept()
+
+    def _refused(self, exc: Exception) -> None:
+        self.ok_button.setEnabled(True)
+        if not isinstance(exc, UserError):
+            raise exc
+        self.errors.show(exc)
 
 
 class UsersPage(QWidget):
@@ -195,6 +211,7 @@ class UsersPage(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.table, 1)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self.windows: list[tuple[int, str]] = []
         self.refresh()
 
     def _action(self, text: str, shortcut: str, slot) -> QAction:
@@ -216,18 +233,30 @@ class UsersPage(QWidget):
 
     # --- data -------------------------------------------------------------------------------------
 
-    def refresh(self, select_username: str | None = None) -> None:
+    def refresh(self, select_username: str | None = None, note: str = "") -> None:
+        """Read the accounts (and the windows the account dialog offers) in the background."""
         current = select_username or (self.selected().username if self.selected() else None)
-        try:
-            rows = accounts.list_accounts(self.db, self.actor)
-        except UserError as exc:
-            self.status.setText(f"用户列表暂不可用：{exc}")
-            return
+        db, actor = self.db, self.actor
+
+        def load():
+            return account_admin.list_accounts(db, actor), accounts.start_info(db).windows
+
+        background.run(self, load, lambda result: self._show(*result, current, note), self._unavailable,
+                       busy="正在读取用户列表…")
+
+    def _unavailable(self, exc: Exception) -> None:
+        if not isinstance(exc, UserError):
+            raise exc
+        self.status.setText(f"用户列表暂不可用：{exc}")
+
+    def _show(self, rows: list[accounts.Account], windows: list[tuple[int, str]], current: str | None,
+              note: str) -> None:
+        self.windows = windows
         self.model.set_rows(rows)
         now = clock.now()
         active = sum(1 for a in rows if a.active)
         locked = sum(1 for a in rows if a.is_locked(now))
-        self.status.setText(f"共 {len(rows)} 个账号，启用 {active} 个" + (f"，锁定 {locked} 个" if locked else ""))
+        self.status.setText(note or f"共 {len(rows)} 个账号，启用 {active} 个" + (f"，锁定 {locked} 个" if locked else ""))
         if current:
             for row, account in enumerate(self.model.rows):
                 if account.username == current:
@@ -251,13 +280,10 @@ class UsersPage(QWidget):
         self.unlock_action.setEnabled(a is not None and a.is_locked())
         self.reset_action.setEnabled(a is not None)
 
-    def _windows(self) -> list[tuple[int, str]]:
-        return accounts.start_info(self.db).windows
-
     # --- actions ----------------------------------------------------------------------------------
 
     def new_user(self) -> None:
-        dialog = AccountDialog(self.db, self.actor, self._windows(), parent=self)
+        dialog = AccountDialog(self.db, self.actor, self.windows, parent=self)
         if run_modal(dialog) == QDialog.Accepted:
             self.refresh(select_username=dialog.result_account.username)
 
@@ -265,7 +291,7 @@ class UsersPage(QWidget):
         a = self.selected()
         if a is None:
             return
-        dialog = AccountDialog(self.db, self.actor, self._windows(), account=a, parent=self)
+        dialog = AccountDialog(self.db, self.actor, self.windows, account=a, parent=self)
         if run_modal(dialog) == QDialog.Accepted:
             self.refresh(select_username=a.username)
 
@@ -277,51 +303,56 @@ class UsersPage(QWidget):
         box.exec()
         return box.clickedButton() is yes
 
-    def _run(self, call) -> bool:
-        """Run one account change; a refusal (rule, permission, database) is shown, not raised."""
-        try:
-            call()
-        except UserError as exc:
+    def _run(self, call, username: str, note: str, shown=None) -> None:
+        """One account change in the background; a refusal (rule, permission, database) is shown."""
+        def done(result) -> None:
+            self.refresh(select_username=username, note=note)
+            if shown is not None:
+                shown(result)
+
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, UserError):
+                raise exc
             QMessageBox.warning(self, "无法完成", str(exc))
             self.refresh()
-            return False
-        return True
+
+        background.run(self, call, done, failed, busy="正在处理…")
 
     def disable_user(self) -> None:
         a = self.selected()
         if a and self._confirm("停用用户", f"停用 {a.name}（{a.username}）后，该账号不能再登录，历史记录保留。确定停用？"):
-            if self._run(lambda: accounts.disable_account(self.db, self.actor, a.username)):
-                self.refresh(select_username=a.username)
-                self.status.setText(f"已停用 {a.name}（{a.username}）")
+            db, actor = self.db, self.actor
+            self._run(lambda: account_admin.disable_account(db, actor, a.username), a.username,
+                      f"已停用 {a.name}（{a.username}）")
 
     def enable_user(self) -> None:
         a = self.selected()
-        if a and self._run(lambda: accounts.enable_account(self.db, self.actor, a.username)):
-            self.refresh(select_username=a.username)
-            self.status.setText(f"已启用 {a.name}（{a.username}）")
+        if a:
+            db, actor = self.db, self.actor
+            self._run(lambda: account_admin.enable_account(db, actor, a.username), a.username,
+                      f"已启用 {a.name}（{a.username}）")
 
     def unlock_user(self) -> None:
         a = self.selected()
-        if a and self._run(lambda: accounts.unlock_account(self.db, self.actor, a.username)):
-            self.refresh(select_username=a.username)
-            self.status.setText(f"已解除 {a.name}（{a.username}）的锁定")
+        if a:
+            db, actor = self.db, self.actor
+            self._run(lambda: account_admin.unlock_account(db, actor, a.username), a.username,
+                      f"已解除 {a.name}（{a.username}）的锁定")
 
     def reset_user(self) -> None:
         a = self.selected()
         if not a or not self._confirm(
                 "重置密码", f"为 {a.name}（{a.username}）生成一个临时密码？原密码将失效，本人下次登录时须修改。"):
             return
-        result: dict[str, str] = {}
+        db, actor = self.db, self.actor
+        self._run(lambda: account_admin.reset_password(db, actor, a.username), a.username,
+                  f"已重置 {a.name}（{a.username}）的密码", lambda password: self._show_temporary(a, password))
 
-        def call():
-            result["password"] = accounts.reset_password(self.db, self.actor, a.username)
-
-        if self._run(call):
-            self.refresh(select_username=a.username)
-            box = QMessageBox(QMessageBox.Information, "临时密码",
-                              f"{a.name}（{a.username}）的临时密码：\n\n{result['password']}\n\n"
-                              "请当面告知本人；本人登录后须立即修改。此密码不会再次显示。", parent=self)
-            box.setObjectName("temporaryPasswordBox")
-            box.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            box.exec()
-            self.last_temporary_password = result["password"]
+    def _show_temporary(self, a: accounts.Account, password: str) -> None:
+        self.last_temporary_password = password
+        box = QMessageBox(QMessageBox.Information, "临时密码",
+                          f"{a.name}（{a.username}）的临时密码：\n\n{password}\n\n"
+                          "请当面告知本人；本人登录后须立即修改。此密码不会再次显示。", parent=self)
+        box.setObjectName("temporaryPasswordBox")
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box.exec()
