@@ -107,6 +107,10 @@ def test_appeal_then_upheld_or_withdrawn(db, actors, history):
 def test_monthly_register_on_the_command_line(db, actors, history, tmp_path, capsys):
     from counter_app.cli import main
 
+    if db.engine.dialect.name == "postgresql":
+        # On PostgreSQL the command runs as a person's own login (--user), which the shared trust server
+        # does not have; signing in from the command line is tested on a scram cluster (test_pg_sign_in_cli)
+        pytest.skip("the command line as a person on PostgreSQL needs the scram cluster")
     boss = actors["super1"]
     qc.issue(db, boss, number=history["c"], username="clerk1", rule="irregular_fee", evidence="多收费用，有票据")
     out = tmp_path / "红黄牌.xlsx"

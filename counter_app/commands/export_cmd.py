@@ -93,10 +93,8 @@ def _export_cards(args) -> int:
 
     if not (args.date_from and args.date_to):
         raise UserError("导出红黄牌登记表须用 --from 和 --to 指定期间（如 --from 2026-11-01 --to 2026-11-30）")
-    db = open_database(args)
+    db, actor = identity.open_as(args)
     try:
-        with db.read() as session:
-            actor = system_actor(hall_mod.require_hall(session).id)
         path = quality_cards.export_register(db, actor, args.date_from, args.date_to, args.output)
     finally:
         db.dispose()
