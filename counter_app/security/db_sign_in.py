@@ -48,7 +48,7 @@ class SignInRefused(UserError):
 def is_postgres(url: str) -> bool:
     try:
         return make_url(url).get_backend_name() == "postgresql"
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # malformed (a port that is not a number): make_engine says so
         return False
 
 
