@@ -22,6 +22,7 @@ from counter_app.models import Customer
 from counter_app.security import credentials as users
 from counter_app.security import db_grants, db_logins, db_policy
 from counter_app.security.redaction import mask_id, mask_phone
+from counter_app.tracking import application_search
 from tests.factories import make_case, resident_id
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
 
@@ -311,6 +312,11 @@ def test_a_clerk_saves_and_searches_through_the_app(hall, frozen_now):
     db2 = Database(create_engine(_url(cluster, f"clerk2@{DB}", PW)))
     try:  # whatever the app decides, another window's clerk gets what the database masked
         assert acceptance.load(db2, other_clerk, saved.application_id).input.contact_mobile == "139****0000"
+        # ... and still finds the case by what the customer remembers: the ID number's last 6, or
+        # (part of) the name with the phone's last 4, though the view shows those columns masked
+        for remembered in ("31002X", "边界 0000", "验证0000"):
+            rows = application_search.search(db2, other_clerk, remembered).rows
+            assert [r.application_id for r in rows] == [saved.application_id], remembered
     finally:
         db2.dispose()
 

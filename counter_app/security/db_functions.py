@@ -496,6 +496,19 @@ API = [
             RETURN QUERY SELECT a.id FROM public.application a WHERE a.contact_mobile = ANY (p_values);
         WHEN 'application_by_contact_phone' THEN
             RETURN QUERY SELECT a.id FROM public.application a WHERE a.contact_phone = ANY (p_values);
+        -- tails spelled as models.base.last_chars, so the tail indexes of revision 0012 serve them
+        WHEN 'customer_by_certificate_tail' THEN
+            RETURN QUERY SELECT c.customer_id FROM public.certificate c
+                WHERE substr(c.number, length(c.number) - 5) = ANY (p_values) AND c.number <> '';
+        WHEN 'customer_by_mobile_tail' THEN
+            RETURN QUERY SELECT u.id FROM public.customer u
+                WHERE substr(u.mobile, length(u.mobile) - 3) = ANY (p_values) AND u.mobile <> '';
+        WHEN 'application_by_contact_mobile_tail' THEN
+            RETURN QUERY SELECT a.id FROM public.application a
+                WHERE substr(a.contact_mobile, length(a.contact_mobile) - 3) = ANY (p_values) AND a.contact_mobile <> '';
+        WHEN 'application_by_contact_phone_tail' THEN
+            RETURN QUERY SELECT a.id FROM public.application a
+                WHERE substr(a.contact_phone, length(a.contact_phone) - 3) = ANY (p_values) AND a.contact_phone <> '';
         ELSE
             RAISE EXCEPTION 'unknown lookup %', p_what USING ERRCODE = 'invalid_parameter_value';
         END CASE;

@@ -116,13 +116,21 @@ FINDS = {
     "application_by_contact_mobile": ("application", "id", "contact_mobile"),
     "application_by_contact_phone": ("application", "id", "contact_phone"),
 }
+# The same by the last characters people remember (ID number: 6, phones: 4), read from the tail
+# indexes of revision 0012; on PostgreSQL a login's view shows these columns masked.
+TAIL_FINDS = {
+    "customer_by_certificate_tail": ("certificate", "customer_id", "number", 6),
+    "customer_by_mobile_tail": ("customer", "id", "mobile", 4),
+    "application_by_contact_mobile_tail": ("application", "id", "contact_mobile", 4),
+    "application_by_contact_phone_tail": ("application", "id", "contact_phone", 4),
+}
 
 
 def find_ids(session, what: str, values) -> Select:
     """Ids whose ``FINDS[what]`` column equals one of ``values`` exactly, as a selectable for
     ``X.id.in_(...)``. On PostgreSQL through a SECURITY DEFINER function, so searching by a full
     number works for a login that sees the column masked; on SQLite (one PC) it reads the column."""
-    table, returned, compared = FINDS[what]
+    table, returned, compared, tail = (*FINDS[what], 0) if what in FINDS else TAIL_FINDS[what]
     values = [v for v in values if v]
     if _dialect(session) == "postgresql":
         fn = func.counter_api.find_ids(what, bindparam(f"find_{what}", values, type_=ARRAY(String), unique=True))
@@ -130,8 +138,12 @@ def find_ids(session, what: str, values) -> Select:
         return select(found.c.id)
     from counter_app.models import Base
 
+    from counter_app.models.base import last_chars
+
     model = Base.metadata.tables[table]
-    return select(model.c[returned]).where(model.c[compared].in_(values or [""]), model.c[compared] != "")
+    column = model.c[compared]
+    compared_value = last_chars(column, tail) if tail else column
+    return select(model.c[returned]).where(compared_value.in_(values or [""]), column != "")
 
 
 def find_customer_ids(session, number: str, *, by: str = "any") -> Select:

@@ -23,7 +23,6 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
 from counter_app.infra.typed_text import compact, halfwidth
 from counter_app.models import Application, Certificate, CounterWindow, Customer, Hall, User
-from counter_app.models.base import last_chars
 from counter_app.security import audit, privacy
 from counter_app.security.db_logins import find_ids
 from counter_app.security.permissions import Perm, require
@@ -184,7 +183,7 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
             stmt = stmt.where(Application.number.in_(_numbers_of_serial(session, actor, value)))
         elif kind == "cert_tail":
             # the tail index finds the few certificates ending so (about one in a million per tail)
-            owners = select(Certificate.customer_id).where(last_chars(Certificate.number, 6) == value)
+            owners = find_ids(session, "customer_by_certificate_tail", [value])
             stmt = stmt.where(Application.customer_id.in_(owners))
         elif kind == "name_phone":
             stmt = stmt.where(Application.id.in_(_ids_by_name_and_tail(session, *value.split(" "))))
@@ -245,10 +244,12 @@ def _ids_by_name_and_tail(session: Session, name: str, digits: str) -> list[int]
     customer's name contains ``name``. The tail indexes narrow 1,000,000 applications to ~300 before
     the name, which may be any part of it, is compared."""
     like = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    by_customer = select(Customer.id).where(last_chars(Customer.mobile, 4) == digits)
+    # through db_logins.find_ids: on PostgreSQL a login's views show these columns masked, and the
+    # tail indexes are on the tables
+    by_customer = find_ids(session, "customer_by_mobile_tail", [digits])
     tails = union(
-        select(Application.id).where(last_chars(Application.contact_mobile, 4) == digits),
-        select(Application.id).where(last_chars(Application.contact_phone, 4) == digits),
+        find_ids(session, "application_by_contact_mobile_tail", [digits]),
+        find_ids(session, "application_by_contact_phone_tail", [digits]),
         select(Application.id).where(Application.customer_id.in_(by_customer)),
     ).subquery()
     return session.scalars(
