@@ -93,18 +93,19 @@ def new_form_key() -> str:
     return uuid.uuid4().hex
 
 
+def _result(application: Application, deferred=None, warnings=()) -> SaveResult:
+    """What a save returns to the window; ``deferred`` defaults to the application's deferred items
+    (a retry that found its own committed save)."""
+    if deferred is None:
+        deferred = [m for m in application.materials if m.state == "deferred"]
+    return SaveResult(application.id, application.number, application.version, application.accepted_at,
+                      application.counter_seconds, [(m.name, m.due_date) for m in deferred],
+                      application.due_date, list(warnings))
+
+
 def _already_saved(application: Application) -> SaveResult:
     """What the first, committed save of a form returned, for its retry."""
-    deferred = [m for m in application.materials if m.state == "deferred"]
-    return SaveResult(
-        application.id,
-        application.number,
-        application.version,
-        application.accepted_at,
-        application.counter_seconds,
-        [(m.name, m.due_date) for m in deferred],
-        application.due_date,
-    )
+    return _result(application)
 
 
 def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | None = None) -> SaveResult:
@@ -191,16 +192,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
             },
         )
         session.flush()  # the version the window edits next is the one written last
-        return SaveResult(
-            application.id,
-            application.number,
-            application.version,
-            now,
-            seconds,
-            [(m.name, m.due_date) for m in deferred],
-            application.due_date,
-            checked.warnings,
-        ), False
+        return _result(application, deferred, checked.warnings), False
 
     result, saved_again = _run(db, work)
     if saved_again:
@@ -271,16 +263,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             detail={"number": application.number, "fields": changed, "version": application.version},
         )
         session.flush()
-        return SaveResult(
-            application.id,
-            application.number,
-            application.version,
-            application.accepted_at,
-            application.counter_seconds,
-            [(m.name, m.due_date) for m in deferred],
-            application.due_date,
-            checked.warnings,
-        )
+        return _result(application, deferred, checked.warnings)
 
     def guarded(session: Session) -> SaveResult:
         # A colleague's save committed between our version check and our UPDATE: the version column
