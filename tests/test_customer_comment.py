@@ -72,7 +72,7 @@ def _saved_case(qtbot, window):
     page.save()
     idle(qtbot)
     assert page.application_id
-    qtbot.waitUntil(lambda: not page.is_dirty(), timeout=10_000)
+    qtbot.waitUntil(lambda: not page.is_dirty(), timeout=30_000)  # a loaded two-core CI machine
     return page
 
 
