@@ -6,7 +6,9 @@ counts what makes the client wait for the server:
 
 - ``Q`` (simple query: psycopg 3 sends BEGIN, COMMIT, ROLLBACK, SAVEPOINT this way),
 - ``S`` (Sync, which ends each extended-protocol statement: Parse/Bind/Execute),
-- ``H`` (Flush, which pipeline mode sends when it needs a result before a Sync).
+- ``H`` (Flush, which pipeline mode sends when it needs a result before a Sync), unless a Sync is
+  still unanswered when it is sent: the answers it asks for are on their way already (psycopg
+  sends one after the last Sync of a pipeline).
 
 The server's side is forwarded untouched. ``delay`` seconds are added to every chunk in each
 direction (order kept, nothing throttled): the kernel here has no netem. An SSLRequest or
@@ -49,6 +51,25 @@ class Tally:
         lines = [f"{self.round_trips} round trips ({dict(self.messages)}), {self.connections} new connections"]
         lines += [f"  {s[:200]}" for s in self.statements]
         return "\n".join(lines)
+
+
+class _Server:
+    """Counts the server's ReadyForQuery ('Z') messages as they reach the client: a Sync is
+    answered once the client has its 'Z'."""
+
+    def __init__(self, proxy: WireProxy) -> None:
+        self.proxy = proxy
+        self.buffer = b""
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= 5:
+            (length,) = struct.unpack("!i", self.buffer[1:5])
+            if len(self.buffer) < 1 + length:
+                return
+            if self.buffer[0:1] == b"Z":
+                self.proxy._answered()
+            self.buffer = self.buffer[1 + length:]
 
 
 class _Client:
@@ -96,6 +117,7 @@ class WireProxy:
         self.port = 0
         self.tally = Tally()
         self._lock = threading.Lock()
+        self._unanswered = 0  # Syncs and Queries sent whose ReadyForQuery the client has not had yet
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="wire-proxy")
         self._server: asyncio.base_events.Server | None = None
@@ -106,14 +128,24 @@ class WireProxy:
         with self._lock:
             self.tally.connections += 1
 
+    def _answered(self) -> None:
+        with self._lock:
+            self._unanswered = max(0, self._unanswered - 1)
+
     def _note(self, kind: str, body: bytes) -> None:
         with self._lock:
+            if kind in ("S", "Q"):
+                self._unanswered += 1
+            if kind == "H" and self._unanswered:
+                kind = "h"  # a flush behind an unanswered Sync: no wait of its own
             self.tally.messages[kind] += 1
             if kind == "Q":
                 self.tally.statements.append(body.rstrip(b"\0").decode("utf-8", "replace"))
             elif kind == "P":  # Parse: name \0 query \0 ...
                 _name, _, rest = body.partition(b"\0")
                 self.tally.statements.append(rest.partition(b"\0")[0].decode("utf-8", "replace"))
+            elif kind in ("S", "H"):  # where the client waits, between the statements
+                self.tally.statements.append(f"-- {'Sync' if kind == 'S' else 'Flush'}")
 
     def reset(self) -> Tally:
         with self._lock:
@@ -165,15 +197,15 @@ class WireProxy:
         except OSError:
             client_w.close()
             return
-        parser = _Client(self)
+        parser, answers = _Client(self), _Server(self)
         to_server: asyncio.Queue = asyncio.Queue()
         to_client: asyncio.Queue = asyncio.Queue()
 
         async def read_client() -> None:
             while data := await client_r.read(65536):
                 answer = parser.feed(data)
-                if answer:  # our own "N" to an SSL request: not forwarded
-                    to_client.put_nowait((time.monotonic() + self.delay, answer))
+                if answer:  # our own "N" to an SSL request: not forwarded, not parsed
+                    client_w.write(answer)
                     continue
                 to_server.put_nowait((time.monotonic() + self.delay, data))
             to_server.put_nowait(None)
@@ -183,18 +215,20 @@ class WireProxy:
                 to_client.put_nowait((time.monotonic() + self.delay, data))
             to_client.put_nowait(None)
 
-        async def send(queue: asyncio.Queue, writer: asyncio.StreamWriter) -> None:
+        async def send(queue: asyncio.Queue, writer: asyncio.StreamWriter, parse=None) -> None:
             while (item := await queue.get()) is not None:
                 due, data = item
                 wait = due - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
+                if parse is not None:
+                    parse(data)
                 writer.write(data)
                 await writer.drain()
             writer.close()
 
         tasks = [asyncio.create_task(c) for c in (read_client(), read_server(), send(to_server, server_w),
-                                                  send(to_client, client_w))]
+                                                  send(to_client, client_w, answers.feed))]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         except asyncio.CancelledError:

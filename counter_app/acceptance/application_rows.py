@@ -43,8 +43,10 @@ def sync_materials(
     calendar,
     deferral_days: int,
     now: dt.datetime,
+    archived: dict[str, MaterialOnFile] | None = None,
 ) -> list:
-    """Material rows, the on-file archive and the commitments from the checklist; returns deferred rows."""
+    """Material rows, the on-file archive and the commitments from the checklist; returns deferred rows.
+    ``archived``: the customer's on-file rows by code when the caller has read them already."""
     deadline = calendar.add_workdays(application.accepted_at, deferral_days)
     existing = {m.code: m for m in application.materials}
     for seq, (item, state) in enumerate(checked.materials, start=1):
@@ -72,7 +74,7 @@ def sync_materials(
         if state != "received" or item.code not in REUSABLE_MATERIALS:
             continue
         valid_until = cert.valid_until if item.code in ("holder_id", "subject_cert") else None
-        on_file = session.scalar(
+        on_file = archived.get(item.code) if archived is not None else session.scalar(
             select(MaterialOnFile).where(
                 MaterialOnFile.customer_id == customer.id, MaterialOnFile.code == item.code
             )
@@ -80,6 +82,8 @@ def sync_materials(
         if on_file is None:
             on_file = MaterialOnFile(customer_id=customer.id, code=item.code, name=item.name, recorded_at=now)
             session.add(on_file)
+            if archived is not None:
+                archived[item.code] = on_file
         on_file.name, on_file.valid_until = item.name, valid_until
         on_file.source_application_id, on_file.recorded_at = application.id, now
 

@@ -139,6 +139,45 @@ _CUSTOMER_COLUMNS = ("id", "kind", "name", "mobile", "phone", "mailing_address",
 _SOURCE_COLUMNS = ("id", "cert_type", "sex", "birth_date", "address", "valid_until")
 
 
+def chosen_certificate(session: Session, cert_type: str, number: str):
+    """The certificate on file for this number, as a CTE with every column: the one of this type, else
+    one of its family with the same number (by id: on PostgreSQL a clerk reads other customers'
+    numbers masked, db_logins.find_ids). Statements keyed on its customer go out with it."""
+    return (
+        select(*batched.columns(Certificate))
+        .where(Certificate.cert_type.in_(sorted(cert_family(cert_type))),
+               ids_in(session, Certificate.id, find_ids(session, "certificate", [number])))
+        .order_by((Certificate.cert_type == cert_type).desc(), Certificate.id)
+        .limit(1)
+    ).cte("chosen")  # found once, whichever statement asks
+
+
+def on_file_state(session: Session, cert_type: str, chosen_rows, customer_rows, on_file_rows, blacklist_entries: int,
+                  today: dt.date):
+    """(certificate of this type or None, customer or None, valid archive {code: valid until},
+    blacklisted) from the rows of ``file_statements``, as persistent objects a save may change."""
+    customer = batched.attach(session, Customer, customer_rows[0]) if customer_rows else None
+    cert = None
+    if chosen_rows and chosen_rows[0].cert_type == cert_type:
+        cert = batched.attach(session, Certificate, chosen_rows[0])
+    archived = [batched.attach(session, MaterialOnFile, row) for row in on_file_rows]
+    on_file = _valid_on_file(archived, today, None)[0] if customer else {}
+    blacklisted = _blacklisted(customer.blacklisted, blacklist_entries) if customer else False
+    return cert, customer, on_file, blacklisted, {m.code: m for m in archived}
+
+
+def file_statements(session: Session, cert_type: str, number: str) -> list:
+    """The reads of ``on_file_state``, for ``batched.read_all`` with a unit's other reads."""
+    chosen = chosen_certificate(session, cert_type, number)
+    cid = select(chosen.c.customer_id).scalar_subquery()
+    return [
+        select(chosen),
+        select(*batched.columns(Customer)).where(Customer.id == cid),
+        select(*batched.columns(MaterialOnFile)).where(MaterialOnFile.customer_id == cid),
+        select(func.count()).select_from(_active_blacklist(cid).subquery()),
+    ]
+
+
 def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> KnownCustomer | None:
     """The customer on file for this certificate (or another certificate with the same number), or None.
 
@@ -152,13 +191,7 @@ def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> 
     today = clock.today()
     cat = catalog_mod.load()
     with db.brief(writes=True) as session:
-        chosen = (
-            select(*(getattr(Certificate, c) for c in _SOURCE_COLUMNS), Certificate.customer_id)
-            .where(Certificate.cert_type.in_(sorted(cert_family(cert_type))),
-                   ids_in(session, Certificate.id, find_ids(session, "certificate", [checked.number])))
-            .order_by((Certificate.cert_type == cert_type).desc(), Certificate.id)
-            .limit(1)
-        ).cte("chosen")  # found once, whichever statement asks
+        chosen = chosen_certificate(session, cert_type, checked.number)
         cid = select(chosen.c.customer_id).scalar_subquery()
         order = (Application.accepted_at.desc(), Application.id.desc())
         found, customers, on_file_rows, latest, counted, open_rows, sources, blacklist = batched.read_all(session, [

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from counter_app.acceptance import identity, survey
+from counter_app.acceptance import customer_file, identity, survey
 from counter_app.acceptance.application_rows import set_deadlines, sync_materials
 from counter_app.acceptance.clerk_input import AcceptanceInput
 from counter_app.acceptance.customer_file import (
@@ -25,12 +25,23 @@ from counter_app.acceptance.customer_file import (
 from counter_app.acceptance.input_checks import Checked, validate
 from counter_app.acceptance.window_context import hall_context, require_accept
 from counter_app.hall import catalog as catalog_mod
-from counter_app.hall import numbering
-from counter_app.infra import clock
+from counter_app.hall import hall, numbering
+from counter_app.infra import batched, clock, pipelined
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, StaleEdit, UserError
-from counter_app.models import Application, Certificate, Customer, StageEvent, User
+from counter_app.models import (
+    Application,
+    AuditEntry,
+    Certificate,
+    Commitment,
+    Customer,
+    Hall,
+    Material,
+    MaterialOnFile,
+    StageEvent,
+    User,
+)
 from counter_app.security import audit, privacy
 
 
@@ -56,25 +67,63 @@ def validated_customer(
     teams: list[str],
     *,
     exclude_application: int | None = None,
+    on_file_state=None,
 ) -> tuple[Checked, Customer, Certificate]:
     """Check the input against what is on file for its certificate (an edit does not count its own
-    materials), then create or update the customer and certificate: the same for a save and an edit."""
-    cert, customer = find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
-    on_file = (
-        materials_on_file(session, customer.id, now.date(), exclude_application=exclude_application)[0]
-        if customer
-        else {}
-    )
+    materials), then create or update the customer and certificate: the same for a save and an edit.
+    ``on_file_state``: (certificate, customer, valid archive, blacklisted) when read already."""
+    if on_file_state is None:
+        cert, customer = find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
+        on_file = (
+            materials_on_file(session, customer.id, now.date(), exclude_application=exclude_application)[0]
+            if customer
+            else {}
+        )
+        blacklisted = is_blacklisted(session, customer)
+    else:
+        cert, customer, on_file, blacklisted = on_file_state
     checked = validate(
         inp,
         today=now.date(),
         on_file=on_file,
-        blacklisted=is_blacklisted(session, customer),
+        blacklisted=blacklisted,
         calendar=calendar,
         team_names=teams,
     )
     customer, cert = upsert_customer(session, actor, checked, cert, customer, now)
     return checked, customer, cert
+
+
+# ids a new save's rows take without RETURNING on PostgreSQL (pipelined.reserve_ids); a checklist
+# longer than this costs a round trip for the rest, an unused id is a gap in a surrogate key
+_RESERVED = {Customer: 1, Certificate: 1, Application: 1, StageEvent: 1, Material: 12, Commitment: 2,
+             MaterialOnFile: 6, AuditEntry: 1}
+
+
+def _read_for_save(session: Session, actor: Actor, inp: AcceptanceInput, key: str, now: dt.datetime):
+    """Everything a new save reads, in one statement on PostgreSQL (issue 20): a committed save of this
+    form, the hall's row, settings and calendar, what is on file for the certificate, and ids for the
+    new rows. Returns (id of the form's saved application or None, on-file state, archive by code)."""
+    hall_id = actor.hall_id
+    hall_reads = ([select(*batched.columns(Hall)).where(Hall.id == hall_id), *hall.context_statements(hall_id)]
+                  if hall_id else [])
+    reserve = pipelined.reserve_ids(session, _RESERVED)
+    saved, *rest = batched.read_all(session, [
+        select(Application.id).where(Application.form_key == key),
+        *hall_reads,
+        *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)),
+        *reserve,
+    ])
+    if hall_reads:
+        hall_row, settings, overrides, *rest = rest
+        if hall_row:
+            batched.attach(session, Hall, hall_row[0])
+            hall.keep_context(session, hall_id, settings, overrides)
+    chosen, customers, archived, blacklist, *ids = rest
+    pipelined.keep_ids(session, _RESERVED if reserve else {}, ids)
+    cert, customer, on_file, blacklisted, by_code = customer_file.on_file_state(
+        session, inp.cert_type, chosen, customers, archived, blacklist[0][0], now.date())
+    return (saved[0].id if saved else None), (cert, customer, on_file, blacklisted), by_code
 
 
 def _run(db: Database, work):
@@ -126,16 +175,22 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
     def work(session: Session) -> tuple[SaveResult, bool]:
         nonlocal attempts
         attempts += 1
-        existing = session.scalar(select(Application).where(Application.form_key == key))
+        with pipelined.unit(session):  # PostgreSQL: three round trips (read, number, write + commit)
+            return new_save(session)
+
+    def new_save(session: Session) -> tuple[SaveResult, bool]:
+        now = clock.now()
+        saved_id, on_file_state, archived = _read_for_save(session, actor, inp, key, now)
+        existing = session.get(Application, saved_id) if saved_id is not None else None
         if existing is not None:
             # found by a later attempt of this call: its own commit, the same input. Found by the
             # first: the form saved again after a save that seemed to fail
             again = (attempts == 1 and existing.current_stage == "accept" and existing.status == "active"
                      and privacy.handles_case(actor, existing))
             return _already_saved(existing), again
-        now = clock.now()
         h, calendar, teams, deferral_days = hall_context(session, actor)
-        checked, customer, cert = validated_customer(session, actor, inp, now, calendar, teams)
+        checked, customer, cert = validated_customer(session, actor, inp, now, calendar, teams,
+                                                     on_file_state=on_file_state)
         entered = inp.cert_entered_at
         seconds = int((now - entered).total_seconds()) if entered else None
         if seconds is not None and not 0 <= seconds <= 86_400:
@@ -171,7 +226,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
         set_deadlines(session, application, h.id, calendar)
         session.flush()
         deferred = sync_materials(
-            session, actor, application, checked, customer, cert, calendar, deferral_days, now
+            session, actor, application, checked, customer, cert, calendar, deferral_days, now, archived
         )
         if checked.appointment is not None:
             survey.book(session, application, checked.appointment, booked_by_id=actor.user_id, now=now)

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, any_, cast, func, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, ColumnElement, Select, String, any_, cast, func, literal_column, select
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 
 def _postgres(session: Session) -> bool:
@@ -32,7 +34,21 @@ def ids_in(session: Session, column, ids: Select) -> ColumnElement[bool]:
     return column.in_(session.scalars(ids).all())
 
 
+def _floats(value):
+    """JSON as the driver would load it: numbers with a fraction are floats (parsed as Decimal here
+    so that Numeric columns keep their digits)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    return value
+
+
 def _converter(sql_type):
+    if isinstance(sql_type, JSON):
+        return _floats
     try:
         python_type = sql_type.python_type
     except NotImplementedError:
@@ -41,6 +57,8 @@ def _converter(sql_type):
         return dt.datetime.fromisoformat
     if python_type is dt.date:
         return dt.date.fromisoformat
+    if python_type is float:
+        return float
     if python_type is Decimal:
         return lambda v: v if isinstance(v, Decimal) else Decimal(str(v))
     return None
@@ -68,3 +86,25 @@ def read_all(session: Session, statements: Sequence[Select]) -> list[list[Any]]:
         out.append([row_type(*(conv(v) if conv and v is not None else v
                                for conv, v in zip(converters, values, strict=True))) for values in rows])
     return out
+
+
+def columns(model) -> list:
+    """Every column attribute of ``model``, for a statement whose rows ``attach`` turns into objects."""
+    return [getattr(model, attr.key) for attr in inspect(model).column_attrs]
+
+
+def attach(session: Session, model, row):
+    """The persistent object of ``row`` (read with ``columns(model)``), as if the session had loaded
+    it, without a query of its own; the session's own object when it already holds that row."""
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key([getattr(row, c.key) for c in mapper.primary_key])
+    if key in session.identity_map:
+        return session.identity_map[key]
+    obj = mapper.class_manager.new_instance()
+    for attr in mapper.column_attrs:
+        set_committed_value(obj, attr.key, getattr(row, attr.key))
+    make_transient_to_detached(obj)
+    session.add(obj)
+    # the identity map holds unchanged objects weakly: held here for the unit, session.get finds it
+    session.info.setdefault("batched.attached", []).append(obj)
+    return obj

@@ -140,6 +140,9 @@ def _make_engine(parsed, *, app_name: str | None, echo: bool) -> Engine:
                         "prepare_threshold": None}
         engine = create_engine(parsed, echo=echo, connect_args=connect_args)
         event.listen(engine, "checkout", _pg_checkout)
+        from counter_app.infra import pipelined
+
+        pipelined.install(engine)
         return engine
     raise UserError(f"不支持的数据库类型：{backend}（仅支持 sqlite 和 postgresql）")
 

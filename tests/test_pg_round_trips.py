@@ -1,0 +1,114 @@
+"""Issue 20, item 3: round trips per user action on PostgreSQL, counted at the wire.
+
+A clerk (and a supervisor for the supervisor's pages) signs in the way the app does, on a cluster
+that checks scram passwords, through tests/pg_wire_proxy.py, which counts every message that makes
+the client wait for the server: each statement (its Sync), each BEGIN/COMMIT/ROLLBACK/SAVEPOINT
+(psycopg sends those as simple queries), each flush. Pages are opened from the main window's menu
+and counted until their background work has reported. The limits are the issue's (save ≤ 4, lookup
+≤ 2, page ≤ 3) or lower where the app does better, so a change that adds a round trip fails here
+with the statements sent listed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from counter_app.acceptance import service as acceptance
+from counter_app.acceptance.clerk_input import AcceptanceInput
+from counter_app.infra import clock
+from counter_app.tracking import application_search
+from tests.factories import resident_id
+from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
+from tests.pg_round_trip_hall import set_up
+from tests.pg_wire_proxy import WireProxy
+
+pytestmark = pytest.mark.pg
+
+NOW = dt.datetime(2026, 11, 24, 9, 30)
+
+
+def form(seed: int, **extra) -> AcceptanceInput:
+    values = dict(cert_type="id_card", cert_number=resident_id(500 + seed), holder_name="陈静",
+                  business_type="lv_res_new", address_district="福州市鼓楼区", address_detail=f"东街{seed}号",
+                  contact_name="陈静", contact_mobile="13700000000", applied_capacity="8",
+                  materials={"property_proof": "deferred"})
+    return AcceptanceInput(**{**values, **extra})
+
+
+@pytest.fixture(scope="module")
+def hall(scram_cluster):  # noqa: F811
+    previous = clock._frozen
+    clock.freeze(NOW)
+    with WireProxy("127.0.0.1", scram_cluster.port) as proxy:
+        h = set_up(scram_cluster.superuser_url(), "127.0.0.1", scram_cluster.port, proxy)
+        clerk_db, super_db = h.sign_in("clerk1"), h.sign_in("super1")
+        clerk = h.actor("clerk1")
+        first = acceptance.save(clerk_db, clerk, form(0))  # also warms the pool: counts exclude connecting
+        yield {"hall": h, "proxy": proxy, "clerk_db": clerk_db, "clerk": clerk, "super_db": super_db,
+               "supervisor": h.actor("super1"), "first": first}
+        clerk_db.dispose()
+        super_db.dispose()
+        h.owner.dispose()
+    clock.freeze(previous)
+
+
+def counted(proxy: WireProxy, action, limit: int):
+    with proxy.counting() as tally:
+        result = action()
+    assert tally.connections == 0, tally.describe()
+    assert tally.round_trips <= limit, tally.describe()
+    return result, tally
+
+
+def test_an_acceptance_save_new_customer(hall):
+    saved, _ = counted(hall["proxy"], lambda: acceptance.save(hall["clerk_db"], hall["clerk"], form(1)), SAVE)
+    assert saved.number.endswith("-0002") and saved.deferred
+
+
+def test_an_acceptance_save_customer_on_file(hall):
+    saved, _ = counted(hall["proxy"], lambda: acceptance.save(hall["clerk_db"], hall["clerk"], form(0)), SAVE)
+    assert saved.application_id != hall["first"].application_id
+
+
+@pytest.mark.parametrize("what", ["number", "certificate", "cert_tail", "mobile", "name", "name_phone", "serial"])
+def test_a_search(hall, what):
+    first = hall["first"]
+    query = {"number": first.number, "certificate": resident_id(500), "cert_tail": resident_id(500)[-6:],
+             "mobile": "13700000000", "name": "陈静", "name_phone": "陈静 0000", "serial": first.number[-4:]}[what]
+    found, _ = counted(hall["proxy"], lambda: application_search.search(hall["clerk_db"], hall["clerk"], query),
+                       LOOKUP)
+    assert first.application_id in [r.application_id for r in found.rows]
+
+
+def test_the_certificate_lookup_of_the_acceptance_page(hall):
+    known, _ = counted(hall["proxy"], lambda: acceptance.lookup_customer(
+        hall["clerk_db"], hall["clerk"], "id_card", resident_id(500)), LOOKUP)
+    assert known is not None and known.name == "陈静" and known.application_count >= 1
+
+
+CLERK_PAGES = ["accept", "find", "progress", "warnings", "deferrals", "handover", "documents"]
+SUPERVISOR_PAGES = ["registers", "warnings", "handover_receive", "overview", "quality_cards"]
+
+
+@pytest.mark.parametrize(("who", "key"), [("clerk", k) for k in CLERK_PAGES]
+                         + [("supervisor", k) for k in SUPERVISOR_PAGES])
+def test_opening_a_page(qtbot, hall, who, key):
+    from tests.main_window_driver import wait_idle
+    from counter_app.ui.main_window import MainWindow
+
+    db = hall["clerk_db"] if who == "clerk" else hall["super_db"]
+    window = MainWindow(db, hall[who])
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot)
+
+    def open_it():
+        title = next(s.title for s in window._specs if s.key == key)
+        next(a for a in window.actions() if a.text() == title).trigger()
+        wait_idle(qtbot)
+
+    counted(hall["proxy"], open_it, PAGE)
+
+
+SAVE, LOOKUP, PAGE = 4, 2, 3
