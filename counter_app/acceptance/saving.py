@@ -23,10 +23,10 @@ from counter_app.acceptance.customer_file import (
     upsert_customer,
 )
 from counter_app.acceptance.input_checks import Checked, validate
-from counter_app.acceptance.window_context import hall_context, require_accept
+from counter_app.acceptance.window_context import hall_context, prefetch_hall, require_accept
 from counter_app.hall import catalog as catalog_mod
-from counter_app.hall import hall, numbering
-from counter_app.infra import batched, clock, pipelined
+from counter_app.hall import numbering
+from counter_app.infra import clock, pipelined
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, StaleEdit, UserError
@@ -36,7 +36,6 @@ from counter_app.models import (
     Certificate,
     Commitment,
     Customer,
-    Hall,
     Material,
     MaterialOnFile,
     StageEvent,
@@ -104,22 +103,12 @@ def _read_for_save(session: Session, actor: Actor, inp: AcceptanceInput, key: st
     """Everything a new save reads, in one statement on PostgreSQL (issue 20): a committed save of this
     form, the hall's row, settings and calendar, what is on file for the certificate, and ids for the
     new rows. Returns (id of the form's saved application or None, on-file state, archive by code)."""
-    hall_id = actor.hall_id
-    hall_reads = ([select(*batched.columns(Hall)).where(Hall.id == hall_id), *hall.context_statements(hall_id)]
-                  if hall_id else [])
     reserve = pipelined.reserve_ids(session, _RESERVED)
-    saved, *rest = batched.read_all(session, [
+    saved, chosen, customers, archived, blacklist, *ids = prefetch_hall(session, actor, [
         select(Application.id).where(Application.form_key == key),
-        *hall_reads,
         *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)),
         *reserve,
     ])
-    if hall_reads:
-        hall_row, settings, overrides, *rest = rest
-        if hall_row:
-            batched.attach(session, Hall, hall_row[0])
-            hall.keep_context(session, hall_id, settings, overrides)
-    chosen, customers, archived, blacklist, *ids = rest
     pipelined.keep_ids(session, _RESERVED if reserve else {}, ids)
     cert, customer, on_file, blacklisted, by_code = customer_file.on_file_state(
         session, inp.cert_type, chosen, customers, archived, blacklist[0][0], now.date())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from counter_app.hall import catalog, hall
 from counter_app.hall import settings_admin as settings_service
 from counter_app.hall.workdays import Deadline, WorkCalendar
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.models import Application, CounterWindow, Customer, StageEvent
@@ -47,7 +47,7 @@ class _Active:
     stage_start: dt.datetime | None
 
 
-def _active(session: Session, hall_id: int, window_id: int | None):
+def _active_statement(hall_id: int, window_id: int | None):
     open_event = and_(StageEvent.application_id == Application.id, StageEvent.ended_at.is_(None),
                       StageEvent.action.in_(("enter", "return")))
     stmt = (
@@ -58,8 +58,12 @@ def _active(session: Session, hall_id: int, window_id: int | None):
     )
     if window_id is not None:
         stmt = stmt.where(Application.window_id == window_id)
+    return stmt
+
+
+def _latest_open(rows):
     seen: dict[int, _Active] = {}
-    for row in session.execute(stmt):
+    for row in rows:
         previous = seen.get(row[0])
         if previous is None or (row[6] and previous.stage_start and row[6] > previous.stage_start):
             seen[row[0]] = _Active(row[0], row[1], row[2], bool(row[3]), row[4], bool(row[5]), row[6])
@@ -132,12 +136,17 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
     """Yellow and red applications, green channel first, then by urgency (most overdue first)."""
     require(db, actor, Perm.VIEW_APPLICATION, target_type="warnings")
     today = clock.today()
-    with db.read() as session:
-        h = hall.require_hall(session)
-        cal = MemoCalendar(hall.work_calendar(session, h.id))
-        ratio = settings_service.yellow_ratio(session, h.id)
+    # no transaction on PostgreSQL, the hall's calendar read with the active applications: two
+    # round trips (issue 20)
+    with db.brief() as session:
+        hall_id = actor.hall_id or hall.require_hall(session).id
+        settings, overrides, active = batched.read_all(
+            session, [*hall.context_statements(hall_id), _active_statement(hall_id, window_id)])
+        hall.keep_context(session, hall_id, settings, overrides)
+        cal = MemoCalendar(hall.work_calendar(session, hall_id))
+        ratio = settings_service.yellow_ratio(session, hall_id)
         found: dict[int, Assessment] = {}
-        for item in _active(session, h.id, window_id):
+        for item in _latest_open(active):
             result = _evaluate(cal, item, today, ratio)
             if result and result.level != "green" and (level is None or result.level == level):
                 found[item.id] = result
@@ -166,5 +175,5 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
 
 def window_choices(db: Database) -> list[tuple[int, str]]:
     """(window id, “N号窗口”) for the filters of the warning and 容缺 lists."""
-    with db.read() as session:
+    with db.brief() as session:
         return [(w.id, w.name or f"{w.number}号窗口") for w in hall.windows(session)]

@@ -133,7 +133,10 @@ class HandoverReceivePage(QWidget):
         self.refresh()
 
     def activate(self) -> None:
-        self.refresh()
+        # opened from the menu: the first time, __init__ has started the load already
+        if getattr(self, "_activated", False):
+            self.refresh()
+        self._activated = True
         self.batches.batch_table.setFocus()
 
     def refresh(self, then=None) -> background.BackgroundTask:

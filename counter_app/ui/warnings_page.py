@@ -102,7 +102,11 @@ class WarningsPage(QWidget):
         self.refresh()
 
     def activate(self) -> None:
-        self.refresh()
+        # opened from the menu: the first time, __init__ has started the load already (a second
+        # one would read everything twice across a slow link)
+        if getattr(self, "_activated", False):
+            self.refresh()
+        self._activated = True
         self.table.setFocus()
 
     def refresh(self, then: Callable[[], None] | None = None) -> BackgroundTask:
