@@ -6,7 +6,11 @@ the client wait for the server: each statement (its Sync), each BEGIN/COMMIT/ROL
 (psycopg sends those as simple queries), each flush. Pages are opened from the main window's menu
 and counted until their background work has reported. The limits are the issue's (save ≤ 4, lookup
 ≤ 2, page ≤ 3) or lower where the app does better, so a change that adds a round trip fails here
-with the statements sent listed."""
+with the statements sent listed.
+
+Before issue 20 (this test on the code before it): a save 20 round trips (a new customer; 18 with
+the customer on file), a search 5–6, the certificate lookup 11, opening 受理 14, 时限预警 25,
+交接清单 24, 台账 13, 交接接收 16."""
 
 from __future__ import annotations
 
@@ -44,7 +48,10 @@ def hall(scram_cluster):  # noqa: F811
         h = set_up(scram_cluster.superuser_url(), "127.0.0.1", scram_cluster.port, proxy)
         clerk_db, super_db = h.sign_in("clerk1"), h.sign_in("super1")
         clerk = h.actor("clerk1")
-        first = acceptance.save(clerk_db, clerk, form(0))  # also warms the pool: counts exclude connecting
+        first = acceptance.save(clerk_db, clerk, form(0))
+        for db in (clerk_db, super_db):  # a page's loads may run at once: counts exclude connecting
+            with db.engine.connect(), db.engine.connect(), db.engine.connect():
+                pass
         yield {"hall": h, "proxy": proxy, "clerk_db": clerk_db, "clerk": clerk, "super_db": super_db,
                "supervisor": h.actor("super1"), "first": first}
         clerk_db.dispose()
@@ -95,6 +102,10 @@ SUPERVISOR_PAGES = ["registers", "warnings", "handover_receive"]
 @pytest.mark.parametrize(("who", "key"), [("clerk", k) for k in CLERK_PAGES]
                          + [("supervisor", k) for k in SUPERVISOR_PAGES])
 def test_opening_a_page(qtbot, hall, who, key):
+    """受理: form defaults, then the survey team's load for the default day; 查询 and 进度查询 read
+    nothing until asked; 时限预警: the windows, then the list (hall calendar with the active cases,
+    then their rows); 交接清单: files waiting and batches, one statement each; 台账: filter choices,
+    the hall context, then count and first page together; 交接接收: batches and files in no batch."""
     from tests.main_window_driver import wait_idle
     from counter_app.ui.main_window import MainWindow
 
@@ -113,7 +124,9 @@ def test_opening_a_page(qtbot, hall, who, key):
             next(a for a in window.actions() if a.text() == title).trigger()
         wait_idle(qtbot)
 
-    counted(hall["proxy"], open_it, PAGE)
+    counted(hall["proxy"], open_it, PAGE[key])
 
 
-SAVE, LOOKUP, PAGE = 4, 2, 3
+# the issue's limits are 4, 2 and 3; these are what the app reaches, so that none creeps back up
+SAVE, LOOKUP = 3, 2
+PAGE = {"accept": 3, "find": 0, "progress": 0, "warnings": 3, "handover": 2, "registers": 3, "handover_receive": 2}

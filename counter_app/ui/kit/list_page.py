@@ -66,8 +66,11 @@ def button_row(parent: QWidget, buttons: Iterable[QPushButton]) -> tuple[QHBoxLa
 def add_window_choices(owner: QWidget, combo: QComboBox, db: Database, message: QLabel,
                        then: Callable[[], None] | None = None) -> BackgroundTask:
     """全部窗口 at once, then the hall's windows read off the GUI thread (no change signal while they
-    are added); ``then()`` runs after either way, a failure said in ``message``."""
+    are added); ``then()`` runs after either way, a failure said in ``message``. The first entry
+    changes no filter either: ``then()`` loads the page once, with the windows known."""
+    blocked = combo.blockSignals(True)
     combo.addItem("全部窗口", None)
+    combo.blockSignals(blocked)
 
     def loaded(choices: list[tuple[int, str]]) -> None:
         blocked = combo.blockSignals(True)
