@@ -89,9 +89,22 @@ def test_a_search(hall, what):
 
 
 def test_the_certificate_lookup_of_the_acceptance_page(hall):
+    before = _lookups_recorded(hall)
     known, _ = counted(hall["proxy"], lambda: acceptance.lookup_customer(
-        hall["clerk_db"], hall["clerk"], "id_card", resident_id(500)), LOOKUP)
+        hall["clerk_db"], hall["clerk"], "id_card", resident_id(500)), CERTIFICATE_LOOKUP)
     assert known is not None and known.name == "陈静" and known.application_count >= 1
+    assert _lookups_recorded(hall) == [*before, (str(known.customer_id), "clerk1")]  # in the same trip
+    assert acceptance.lookup_customer(hall["clerk_db"], hall["clerk"], "id_card", resident_id(999)) is None
+    assert _lookups_recorded(hall) == [*before, (str(known.customer_id), "clerk1")]  # none: not found
+
+
+def _lookups_recorded(hall) -> list[tuple[str, str]]:
+    from sqlalchemy import text
+
+    with hall["hall"].owner.read() as session:
+        return [tuple(r) for r in session.execute(text(
+            "SELECT target_id, username FROM audit_entry WHERE action = 'lookup' AND target_type = 'customer' "
+            "ORDER BY id"))]
 
 
 # the counter's main pages (受理, 查询, 进度查询, 时限预警, 交接清单; 台账, 交接接收 for a supervisor)
@@ -128,5 +141,5 @@ def test_opening_a_page(qtbot, hall, who, key):
 
 
 # the limits are 4, 2 and 3; these are what the app reaches, so that none creeps back up
-SAVE, LOOKUP = 3, 2
+SAVE, LOOKUP, CERTIFICATE_LOOKUP = 2, 2, 1
 PAGE = {"accept": 3, "find": 0, "progress": 0, "warnings": 3, "handover": 2, "registers": 3, "handover_receive": 2}

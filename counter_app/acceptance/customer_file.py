@@ -182,8 +182,7 @@ def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> 
     """The customer on file for this certificate (or another certificate with the same number), or None.
 
     Only a valid number is looked up; each find is recorded in the audit trail (lookup of a person).
-    Everything is read by one statement on PostgreSQL and the audit entry written by a second, with
-    no transaction around them (issue 20: two round trips)."""
+    Everything is read, and the find recorded, by one statement on PostgreSQL (issue 20)."""
     require_accept(db, actor, at_window=False)
     checked = identity.check(cert_type, number)
     if not checked.ok:
@@ -206,7 +205,8 @@ def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> 
             select(*(getattr(Certificate, c) for c in _SOURCE_COLUMNS)).where(Certificate.customer_id == cid)
             .order_by(Certificate.id).limit(1),
             _active_blacklist(cid),
-        ])
+        ], writes=[audit.record_for_each(actor, "lookup", "customer", chosen.c.customer_id, chosen,
+                                         detail={"by": "certificate", "cert_type": cert_type})])
         if not customers:
             return None
         customer, chosen_cert = customers[0], found[0]
@@ -244,14 +244,6 @@ def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> 
             prefill=prefill,
             application_count=counted[0][0] if counted else 0,
             open_applications=[(n, cat.business_name(b), cat.stage_name(s)) for n, b, s in open_rows],
-        )
-        audit.record(
-            session,
-            actor,
-            "lookup",
-            "customer",
-            customer.id,
-            detail={"by": "certificate", "cert_type": cert_type},
         )
     return known
 

@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -169,6 +169,12 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
 
     def new_save(session: Session) -> tuple[SaveResult, bool]:
         now = clock.now()
+        # the number is drawn with the reads (none if this form was saved already): on PostgreSQL
+        # it costs no round trip of its own, and the hall's counter row stays locked for the one
+        # round trip of the writes and COMMIT; a save refused below gives it back (rollback)
+        drawn = pipelined.queue(session, numbering.draw_application_number(
+            session, actor.hall_id, now.date(), unless=exists().where(Application.form_key == key))
+        ) if actor.hall_id else None
         saved_id, on_file_state, archived = _read_for_save(session, actor, inp, key, now)
         existing = session.get(Application, saved_id) if saved_id is not None else None
         if existing is not None:
@@ -184,10 +190,12 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
         seconds = int((now - entered).total_seconds()) if entered else None
         if seconds is not None and not 0 <= seconds <= 86_400:
             seconds = None  # a clock jump or a draft from another day: not a counter time
+        drawn_rows = drawn.rows() if drawn is not None else []
         application = Application(
-            # the real number is drawn last: drawing it locks the hall's counter row until commit,
-            # and every other window's save queues on that lock
-            number=f"~{uuid.uuid4().hex}",
+            # without a drawn number (no hall on the actor), the real one is drawn last: drawing it
+            # locks the hall's counter row until commit, and every other window's save queues on it
+            number=numbering.application_number_of(drawn_rows[0][1], drawn_rows[0][0]) if drawn_rows
+            else f"~{uuid.uuid4().hex}",
             form_key=key,
             hall_id=h.id,
             window_id=actor.window_id,
@@ -219,7 +227,8 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
         )
         if checked.appointment is not None:
             survey.book(session, application, checked.appointment, booked_by_id=actor.user_id, now=now)
-        application.number = numbering.application_number(session, h.code, now.date())
+        if not drawn_rows:
+            application.number = numbering.application_number(session, h.code, now.date())
         session.flush()
         audit.record(
             session,

@@ -65,11 +65,16 @@ def _converter(sql_type):
     return None
 
 
-def read_all(session: Session, statements: Sequence[Select]) -> list[list[Any]]:
+def read_all(session: Session, statements: Sequence[Select], *, writes: Sequence = ()) -> list[list[Any]]:
     """The rows of each statement (named tuples by column name, typed as the columns say), all from
-    one statement on PostgreSQL: each is aggregated to a JSON array of arrays, in its own order."""
+    one statement on PostgreSQL: each is aggregated to a JSON array of arrays, in its own order.
+    ``writes``: INSERTs sent in the same statement (data-modifying WITH) that nothing reads back;
+    on SQLite they run after the reads."""
     if not _postgres(session):
-        return [list(session.execute(stmt).all()) for stmt in statements]
+        rows = [list(session.execute(stmt).all()) for stmt in statements]
+        for stmt in writes:
+            session.execute(stmt)
+        return rows
     parts, shapes = [], []
     for n, stmt in enumerate(statements):
         sub = stmt.subquery(f"q{n}")
@@ -80,7 +85,10 @@ def read_all(session: Session, statements: Sequence[Select]) -> list[list[Any]]:
         names = [c.key for c in stmt.selected_columns]
         shapes.append((namedtuple(f"Row{n}", names, rename=True),
                        [_converter(c.type) for c in stmt.selected_columns]))
-    answer = session.execute(select(*parts)).one()
+    combined = select(*parts)
+    for n, stmt in enumerate(writes):
+        combined = combined.add_cte(stmt.cte(f"w{n}"))
+    answer = session.execute(combined).one()
     out = []
     for text, (row_type, converters) in zip(answer, shapes, strict=True):
         rows = json.loads(text, parse_float=Decimal)

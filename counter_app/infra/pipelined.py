@@ -187,6 +187,35 @@ def _wrapped(exc: Exception) -> Exception:
     return exc
 
 
+# --- a statement sent with the next one -----------------------------------------------------------
+
+
+class Queued:
+    """The answer of a statement sent ahead (``queue``): its rows once the next wait is over."""
+
+    def __init__(self, cursor=None, rows: list | None = None) -> None:
+        self._cursor, self._rows = cursor, rows
+
+    def rows(self) -> list:
+        if self._rows is None:
+            self._rows = [tuple(row) for row in self._cursor.fetchall()]
+            self._cursor.close()
+        return self._rows
+
+
+def queue(session: Session, stmt) -> Queued:
+    """Send ``stmt`` now and read its answer later: inside ``unit`` it travels with the next statement
+    that waits (the unit's reads), so it costs no round trip of its own; elsewhere it runs at once."""
+    bind = session.get_bind()
+    dbapi = session.connection().connection.dbapi_connection
+    if _UNITS.get(id(dbapi)) is None:
+        return Queued(rows=[tuple(row) for row in session.execute(stmt).all()])
+    compiled = stmt.compile(dialect=bind.dialect)
+    cursor = dbapi.cursor()
+    cursor.execute(compiled.string, compiled.construct_params())
+    return Queued(cursor)
+
+
 # --- ids without RETURNING --------------------------------------------------------------------------
 
 
