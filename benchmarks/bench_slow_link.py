@@ -131,7 +131,8 @@ def run(full: bool = False) -> list[Result]:
     out = []
     for what, (ms, trips) in figures.items():
         limit = next((v for k, v in TARGETS.items() if what.startswith(k)), None)
-        r = Result("9 slow link", f"PostgreSQL + 10 ms each way: {what} ({trips} round trips), median of {SAMPLES}",
+        r = Result("9 slow link", f"PostgreSQL + 10 ms each way: {what} ({trips} round trip{'s' if trips != 1 else ''}), "
+                   f"median of {SAMPLES}",
                    ms, "ms", base, f"one bare round trip (SELECT 1, {base_trips} round trip)",
                    f"< {limit:g}×" if limit else "")
         if limit:
