@@ -109,7 +109,7 @@ def _read_for_save(session: Session, actor: Actor, inp: AcceptanceInput, key: st
         *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)),
         *reserve,
     ])
-    pipelined.keep_ids(session, _RESERVED if reserve else {}, ids)
+    pipelined.keep_ids(session, _RESERVED, ids)
     cert, customer, on_file, blacklisted, by_code = customer_file.on_file_state(
         session, inp.cert_type, chosen, customers, archived, blacklist[0][0], now.date())
     return (saved[0].id if saved else None), (cert, customer, on_file, blacklisted), by_code

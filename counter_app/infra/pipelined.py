@@ -11,11 +11,11 @@ libpq's pipeline mode and:
   for all answers: one round trip for everything queued before it;
 - the end queues COMMIT and waits once: the last writes and the commit are one round trip.
 
-So a unit that reads once, draws a number and writes costs three round trips, whatever it writes.
-Rows get their ids without RETURNING from ``reserve_ids``: ids drawn from their sequences by a
+So a unit that reads once (with what ``queue`` sent beside it) and writes costs two round trips,
+whatever it writes. Rows get their ids without RETURNING from ``reserve_ids``: ids drawn from their sequences by a
 statement the unit sends anyway (``batched.read_all``), handed to new rows at flush. Plumbing
 only: what is written, and every rule deciding it, is the caller's ORM code, unchanged; on SQLite
-(one PC) ``unit`` does nothing.
+(one PC), or in a transaction begun before it, ``unit`` does nothing.
 """
 
 from __future__ import annotations
@@ -132,9 +132,12 @@ def unit(session: Session) -> Iterator[None]:
     if engine is None or engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         yield
         return
-    install(engine)
     connection = session.connection()
     dbapi = connection.connection.dbapi_connection
+    if dbapi.info.transaction_status != 0:  # a transaction begun already: it stays as it is
+        yield
+        return
+    install(engine)
     dbapi.autocommit = True
     pipeline_cm = dbapi.pipeline()
     state = _State(pipeline_cm.__enter__())
@@ -152,10 +155,10 @@ def unit(session: Session) -> Iterator[None]:
         dbapi.cursor().execute("BEGIN")
         yield
         session.flush()
-        dbapi.cursor().execute("COMMIT")
-        _UNITS.pop(id(dbapi), None)
-        try:
-            pipeline_cm.__exit__(None, None, None)  # the one wait for the last writes and COMMIT
+        try:  # the one wait for the last writes and COMMIT; a refusal met here as SQLAlchemy says it
+            dbapi.cursor().execute("COMMIT")
+            _UNITS.pop(id(dbapi), None)
+            pipeline_cm.__exit__(None, None, None)
         except Exception as exc:
             raise _wrapped(exc) from exc
         state.check_rowcounts()
@@ -198,7 +201,10 @@ class Queued:
 
     def rows(self) -> list:
         if self._rows is None:
-            self._rows = [tuple(row) for row in self._cursor.fetchall()]
+            try:
+                self._rows = [tuple(row) for row in self._cursor.fetchall()]
+            except Exception as exc:
+                raise _wrapped(exc) from exc
             self._cursor.close()
         return self._rows
 
@@ -212,7 +218,10 @@ def queue(session: Session, stmt) -> Queued:
         return Queued(rows=[tuple(row) for row in session.execute(stmt).all()])
     compiled = stmt.compile(dialect=bind.dialect)
     cursor = dbapi.cursor()
-    cursor.execute(compiled.string, compiled.construct_params())
+    try:
+        cursor.execute(compiled.string, compiled.construct_params())
+    except Exception as exc:
+        raise _wrapped(exc) from exc
     return Queued(cursor)
 
 
@@ -233,6 +242,8 @@ def reserve_ids(session: Session, wanted: dict[type, int]) -> list:
 
 
 def keep_ids(session: Session, wanted: dict[type, int], answers: list[list]) -> None:
+    if not answers:  # nothing reserved (SQLite)
+        return
     pool = session.info.setdefault(_IDS, {})
     for model, rows in zip(wanted, answers, strict=True):
         pool.setdefault(inspect(model).local_table.name, []).extend(r.id for r in rows)
