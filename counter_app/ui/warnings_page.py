@@ -20,6 +20,7 @@ from counter_app.ui.kit.list_page import (
     command_button,
     filter_bar,
     load_rows,
+    opened_just_now,
 )
 from counter_app.ui.kit.modal import run_modal
 from counter_app.ui.kit.table_model import RowsTableModel
@@ -102,11 +103,8 @@ class WarningsPage(QWidget):
         self.refresh()
 
     def activate(self) -> None:
-        # opened from the menu: the first time, __init__ has started the load already (a second
-        # one would read everything twice across a slow link)
-        if getattr(self, "_activated", False):
+        if not opened_just_now(self):
             self.refresh()
-        self._activated = True
         self.table.setFocus()
 
     def refresh(self, then: Callable[[], None] | None = None) -> BackgroundTask:
