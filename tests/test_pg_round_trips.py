@@ -21,6 +21,7 @@ import pytest
 from counter_app.acceptance import service as acceptance
 from counter_app.acceptance.clerk_input import AcceptanceInput
 from counter_app.infra import clock
+from counter_app.infra.errors import StaleEdit
 from counter_app.tracking import application_search
 from tests.factories import resident_id
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
@@ -76,6 +77,16 @@ def test_an_acceptance_save_new_customer(hall):
 def test_an_acceptance_save_customer_on_file(hall):
     saved, _ = counted(hall["proxy"], lambda: acceptance.save(hall["clerk_db"], hall["clerk"], form(0)), SAVE)
     assert saved.application_id != hall["first"].application_id
+
+
+def test_an_edit_at_acceptance(hall):
+    saved = acceptance.save(hall["clerk_db"], hall["clerk"], form(2))
+    edited, _ = counted(hall["proxy"], lambda: acceptance.update(
+        hall["clerk_db"], hall["clerk"], saved.application_id, saved.version,
+        form(2, address_detail="东街2号之一", materials={})), SAVE)
+    assert edited.version == saved.version + 1 and edited.deferred == []
+    with pytest.raises(StaleEdit):  # the version checked through the clerk's view, at the one wait
+        acceptance.update(hall["clerk_db"], hall["clerk"], saved.application_id, saved.version, form(2))
 
 
 @pytest.mark.parametrize("what", ["number", "certificate", "cert_tail", "mobile", "name", "name_phone", "serial"])

@@ -153,15 +153,16 @@ def chosen_certificate(session: Session, cert_type: str, number: str):
 
 
 def on_file_state(session: Session, cert_type: str, chosen_rows, customer_rows, on_file_rows, blacklist_entries: int,
-                  today: dt.date):
+                  today: dt.date, exclude_application: int | None = None):
     """(certificate of this type or None, customer or None, valid archive {code: valid until},
-    blacklisted) from the rows of ``file_statements``, as persistent objects a save may change."""
+    blacklisted) from the rows of ``file_statements``, as persistent objects a save may change; an
+    edit does not count what its own application archived."""
     customer = batched.attach(session, Customer, customer_rows[0]) if customer_rows else None
     cert = None
     if chosen_rows and chosen_rows[0].cert_type == cert_type:
         cert = batched.attach(session, Certificate, chosen_rows[0])
     archived = [batched.attach(session, MaterialOnFile, row) for row in on_file_rows]
-    on_file = _valid_on_file(archived, today, None)[0] if customer else {}
+    on_file = _valid_on_file(archived, today, exclude_application)[0] if customer else {}
     blacklisted = _blacklisted(customer.blacklisted, blacklist_entries) if customer else False
     return cert, customer, on_file, blacklisted, {m.code: m for m in archived}
 

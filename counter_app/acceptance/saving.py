@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from counter_app.acceptance import customer_file, identity, survey
@@ -26,7 +27,7 @@ from counter_app.acceptance.input_checks import Checked, validate
 from counter_app.acceptance.window_context import hall_context, prefetch_hall, require_accept
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import numbering
-from counter_app.infra import clock, pipelined
+from counter_app.infra import batched, clock, pipelined
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, StaleEdit, UserError
@@ -39,6 +40,7 @@ from counter_app.models import (
     Material,
     MaterialOnFile,
     StageEvent,
+    SurveyAppointment,
     User,
 )
 from counter_app.security import audit, privacy
@@ -253,6 +255,35 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
     return result
 
 
+# what an edit may add: rows for a changed checklist or certificate, the audit entry
+_RESERVED_FOR_EDIT = {Customer: 1, Certificate: 1, Material: 4, Commitment: 1, MaterialOnFile: 4, AuditEntry: 1}
+_CHILDREN = (("materials", Material, Material.seq), ("commitments", Commitment, Commitment.id),
+             ("stage_events", StageEvent, StageEvent.id), ("appointments", SurveyAppointment, SurveyAppointment.id))
+
+
+def _read_for_edit(session: Session, actor: Actor, inp: AcceptanceInput, application_id: int, now: dt.datetime):
+    """Everything an edit reads, in one statement on PostgreSQL (issue 20): the application with its
+    materials, commitments, stage events and appointments (as loaded objects), the hall's context,
+    what is on file for the certificate and ids for new rows. (application or None, on-file state,
+    archive by code)."""
+    children = [select(*batched.columns(model)).where(model.application_id == application_id).order_by(order)
+                for _name, model, order in _CHILDREN]
+    reserve = pipelined.reserve_ids(session, _RESERVED_FOR_EDIT)
+    found, *rest = prefetch_hall(session, actor, [
+        select(*batched.columns(Application)).where(Application.id == application_id), *children,
+        *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)), *reserve])
+    if not found:
+        return None, None, None
+    application = batched.attach(session, Application, found[0])
+    for (name, model, _order), rows in zip(_CHILDREN, rest, strict=False):
+        set_committed_value(application, name, [batched.attach(session, model, row) for row in rows])
+    chosen, customers, archived, blacklist, *ids = rest[len(_CHILDREN):]
+    pipelined.keep_ids(session, _RESERVED_FOR_EDIT, ids)
+    cert, customer, on_file, blacklisted, by_code = customer_file.on_file_state(
+        session, inp.cert_type, chosen, customers, archived, blacklist[0][0], now.date(), application_id)
+    return application, (cert, customer, on_file, blacklisted), by_code
+
+
 def update(db: Database, actor: Actor, application_id: int, version: int, inp: AcceptanceInput) -> SaveResult:
     """Save an edit made while the application is at 受理.
 
@@ -261,8 +292,12 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
     require_accept(db, actor, at_window=False)
 
     def work(session: Session) -> SaveResult:
+        with pipelined.unit(session):  # PostgreSQL: two round trips (read, write + commit)
+            return edit(session)
+
+    def edit(session: Session) -> SaveResult:
         now = clock.now()
-        application = session.get(Application, application_id)
+        application, on_file_state, archived = _read_for_edit(session, actor, inp, application_id, now)
         if application is None:
             raise NotFound("没有找到该申请，可能已被删除或编号有误")
         if actor.hall_id and application.hall_id != actor.hall_id:
@@ -282,7 +317,8 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             raise UserError(f"申请 {application.number} 已进入“{stage}”环节，只有受理环节的申请可以修改")
         h, calendar, teams, deferral_days = hall_context(session, actor)
         checked, customer, cert = validated_customer(
-            session, actor, inp, now, calendar, teams, exclude_application=application.id
+            session, actor, inp, now, calendar, teams, exclude_application=application.id,
+            on_file_state=on_file_state,
         )
         before = {name: getattr(application, name) for name in checked.app}
         type_changed = application.business_type != checked.app["business_type"]
@@ -293,7 +329,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
         if type_changed:
             set_deadlines(session, application, h.id, calendar)
         deferred = sync_materials(
-            session, actor, application, checked, customer, cert, calendar, deferral_days, now
+            session, actor, application, checked, customer, cert, calendar, deferral_days, now, archived
         )
         current = application.appointments[-1] if application.appointments else None
         wanted = checked.appointment
