@@ -239,3 +239,81 @@ class WireProxy:
             for writer in (client_w, server_w):
                 with contextlib.suppress(Exception):
                     writer.close()
+
+
+class ProxyProcess:
+    """A ``WireProxy`` in a process of its own, driven through its stdin (the slow-link benchmark
+    times through it: the proxy's work then takes no time from the timed client's process).
+    ``port``, ``delay`` (settable) and ``counting()`` as on ``WireProxy``; the tally gives round
+    trips and new connections."""
+
+    def __init__(self, host: str, port: int, *, delay: float = 0.0) -> None:
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        self._proc = subprocess.Popen([sys.executable, "-m", "tests.pg_wire_proxy", host, str(port), str(delay)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                      cwd=Path(__file__).resolve().parents[1])
+        self.port = int(self._proc.stdout.readline())
+        self._delay = delay
+
+    def _ask(self, command: str) -> str:
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+        return self._proc.stdout.readline().strip()
+
+    @property
+    def delay(self) -> float:
+        return self._delay
+
+    @delay.setter
+    def delay(self, value: float) -> None:
+        self._delay = value
+        self._ask(f"delay {value}")
+
+    @contextlib.contextmanager
+    def counting(self):
+        self._ask("reset")
+        result = Tally()
+        try:
+            yield result
+        finally:
+            trips, connections = map(int, self._ask("count").split())
+            result.messages["S"], result.connections = trips, connections
+
+    def close(self) -> None:
+        self._proc.stdin.close()
+        self._proc.wait(10)
+
+    def __enter__(self) -> ProxyProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tests.pg_wire_proxy HOST PORT DELAY``: serve in this process, print the port, then
+    answer commands on stdin (``delay SECONDS``, ``reset``, ``count`` → "round_trips connections")
+    until stdin closes."""
+    import sys
+
+    host, port, delay = (argv or sys.argv[1:])[:3]
+    with WireProxy(host, int(port), delay=float(delay)) as proxy:
+        print(proxy.port, flush=True)
+        for line in sys.stdin:
+            command, _, value = line.strip().partition(" ")
+            if command == "delay":
+                proxy.delay = float(value)
+                print("ok", flush=True)
+            elif command == "reset":
+                proxy.reset()
+                print("ok", flush=True)
+            elif command == "count":
+                tally = proxy.reset()
+                print(tally.round_trips, tally.connections, flush=True)
+
+
+if __name__ == "__main__":
+    main()
