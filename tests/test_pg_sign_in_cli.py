@@ -4,6 +4,8 @@ command signs in as a person (--user + COUNTER_APP_PASSWORD) or is refused in on
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import create_engine, select, text
 
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.pg
 DB = "hall_cli"
 OWNER, OWNER_PW = "cli_owner", "Own3r-Secret-pw9"
 ADMIN_PW, PW = "Adm1n-first-pw", "Passw0rd1x"
+TEMP_PW = "Tempor4ry-pw8"  # what an admin hands out: must be changed before any other command
 CERT = resident_id(417)
 
 
@@ -29,8 +32,6 @@ def run(capsys, monkeypatch, url, *args, password=None, stdin=None):
     else:
         monkeypatch.setenv("COUNTER_APP_PASSWORD", password)
     if stdin is not None:
-        import io
-
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = cli.main(["--db", url, *args])
     out, err = capsys.readouterr()
@@ -65,8 +66,6 @@ def hall(scram_cluster):  # noqa: F811
         mp.setenv("COUNTER_APP_PASSWORD", OWNER_PW)
         assert cli.main(["--db", urls["owner"], "db", "upgrade"]) == 0
         assert cli.main(["--db", urls["owner"], "db", "grant"]) == 0
-        import io
-
         mp.setattr("sys.stdin", io.StringIO(ADMIN_PW + "\n"))
         assert cli.main(["--db", urls["owner"], "setup", "--hall-code", "FZGL01", "--hall-name", "福州鼓楼供电营业厅",
                          "--supervision-phone", "0591-87654321", "--admin", "admin1", "--admin-name", "林管理",
@@ -79,9 +78,11 @@ def hall(scram_cluster):  # noqa: F811
         mp.setenv("COUNTER_APP_PASSWORD", PW)
         for username, role, name, window in (("clerk1", "clerk", "王小明", "1"), ("super1", "supervisor", "赵班长", ""),
                                              ("xchg", "exchange", "交换任务", "")):
-            mp.setattr("sys.stdin", io.StringIO(PW + "\n"))
+            mp.setenv("COUNTER_APP_PASSWORD", PW)
+            mp.setattr("sys.stdin", io.StringIO(TEMP_PW + "\n"))
             assert cli.main(["--db", urls["counter"], "--user", "admin1", "user", "add", username, "--role", role,
                              "--name", name, *(["--window", window] if window else []), "--password-stdin"]) == 0
+            change_temporary_password(mp, urls["counter"], username, TEMP_PW, PW)
     finally:
         mp.undo()
     owner = owner_db(urls)
@@ -91,6 +92,12 @@ def hall(scram_cluster):  # noqa: F811
         make_case(s, window_id=window_id, clerk_id=clerk_id, cert_number=CERT)
     owner.dispose()
     yield {"cluster": scram_cluster, **urls}
+
+
+def change_temporary_password(mp, url: str, username: str, temporary: str, chosen: str) -> None:
+    mp.setenv("COUNTER_APP_PASSWORD", temporary)
+    mp.setattr("sys.stdin", io.StringIO(chosen + "\n"))
+    assert cli.main(["--db", url, "--user", username, "user", "passwd", "--password-stdin"]) == 0
 
 
 def owner_db(urls) -> Database:
@@ -194,6 +201,30 @@ def test_a_supervisor_exports_unmasked_only_with_a_reason(hall, capsys, monkeypa
     code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "clerk1", "export", "register",
                           "--unmasked", "--reason", "监管抽查", "-o", str(tmp_path / "c.xlsx"), password=PW)
     one_line_refusal(code, err, "无权")
+
+
+def test_a_temporary_password_runs_only_user_passwd(hall, capsys, monkeypatch, tmp_path):
+    # GIVEN an account an admin just created: its password is the admin's, not yet the person's
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "admin1", "user", "add", "super7",
+                          "--role", "supervisor", "--name", "钱班长", "--password-stdin", password=PW,
+                          stdin=TEMP_PW + "\n")
+    assert code == 0, err
+    # THEN every other command refuses in one line that says what to run
+    for command in (("export", "register", "-o", str(tmp_path / "r.xlsx")), ("seal", "list"), ("user", "list")):
+        code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super7", *command, password=TEMP_PW)
+        one_line_refusal(code, err, "临时密码", "counter-app --user super7 user passwd")
+    assert not (tmp_path / "r.xlsx").exists()
+    # the database agrees: the refusal is not a stale flag of the client
+    owner = owner_db(hall)
+    with owner.read() as s:
+        assert s.scalar(text("SELECT must_change_password FROM user_account WHERE username = 'super7'"))
+    owner.dispose()
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super7", "user", "passwd",
+                         "--password-stdin", password=TEMP_PW, stdin=PW + "\n")
+    assert code == 0 and "已修改用户 super7 的密码" in out, err
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super7", "export", "register",
+                          "-o", str(tmp_path / "r.xlsx"), password=PW)
+    assert code == 0, err
 
 
 def test_demo_by_the_owner_gives_the_demo_staff_logins(scram_cluster, capsys, monkeypatch):  # noqa: F811

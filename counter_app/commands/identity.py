@@ -34,6 +34,10 @@ ENV_PASSWORD = "COUNTER_APP_PASSWORD"
 PERSON = "person"  # any signed-in account (SQLite: the OS user unless --user is given)
 ADMIN = "admin"  # creates or changes accounts (SQLite: an admin's name and password)
 OWNER = "owner"  # PostgreSQL: the role that owns the database (schema, grants, logins)
+# ``user passwd``: the one command an account with a temporary password may run. Whoever handed the
+# temporary password out knows it too, so until the person has chosen their own it proves nothing
+# about who runs a command (the window asks for the change before anything else, for the same reason).
+OWN_PASSWORD = "own password"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,7 +66,8 @@ def _ask_username() -> str:
 def open_as(args: argparse.Namespace, need: str = PERSON, *, what: str = "",
             password: str | None = None) -> tuple[Database, Actor]:
     """The database, signed in as whoever may run this command, and the actor services get.
-    ``what`` names the sub-command in a refusal (e.g. "db upgrade"); ``password`` is the --user's, when already asked."""
+    ``what`` names the sub-command in a refusal (e.g. "db upgrade"); ``password`` is the --user's, when already asked.
+    A --user whose password is temporary runs nothing but ``need=OWN_PASSWORD`` (``user passwd``)."""
     url = config.database_url(getattr(args, "db", None))
     if db_sign_in.is_postgres(url):
         return _postgres(args, url, need, what, password)
@@ -78,7 +83,7 @@ def _postgres(args, url: str, need: str, what: str, password: str | None) -> tup
     if username and parsed.username:
         raise UserError("--user 与数据库地址中的用户名只能用其一（账号用 --user，数据库所有者写在地址中）")
     if username:
-        db, actor = _sign_in(url, username, password)
+        db, actor = _sign_in(url, username, password, need)
     elif parsed.username:
         db, actor = _role(url, parsed, need, what)
     else:
@@ -94,11 +99,22 @@ def _postgres(args, url: str, need: str, what: str, password: str | None) -> tup
         raise
 
 
-def _sign_in(url: str, username: str, password: str | None) -> tuple[Database, Actor]:
+def _sign_in(url: str, username: str, password: str | None, need: str) -> tuple[Database, Actor]:
     password = password or read_password(f"{username} 的密码：")
     signed = db_sign_in.sign_in(url, username, password, pc=this_pc(),
                                 app_name=application_name(window="cli"))
+    try:
+        _refuse_temporary(signed.user.username, signed.user.must_change_password, need)
+    except BaseException:
+        signed.db.dispose()
+        raise
     return signed.db, signed.actor
+
+
+def _refuse_temporary(username: str, must_change: bool, need: str) -> None:
+    if must_change and need != OWN_PASSWORD:
+        raise UserError(f"用户 {username} 的密码是临时密码，须先修改：请先运行 counter-app --user {username} user passwd，"
+                        "改好后再运行其他命令")
 
 
 def _role(url: str, parsed, need: str, what: str) -> tuple[Database, Actor]:
@@ -155,6 +171,7 @@ def _sqlite(args, url: str, need: str, password: str | None) -> tuple[Database, 
             return db, system_actor(h.id if h else None)
         password = password or read_password(f"{username} 的密码：")
         user = credentials.sign_in(db, username, password, pc=this_pc())
+        _refuse_temporary(user.username, user.must_change_password, need)
         return db, accounts.actor_at(db, user, window_no=None, pc=this_pc())
     except BaseException:
         db.dispose()

@@ -72,12 +72,19 @@ def _add(args) -> int:
     try:
         if actor.user_id is None and not actor.is_system:  # the owner on PostgreSQL: the first admin
             account = _owner_creates(db, args, password)
+        elif actor.is_system:  # SQLite, empty database: the OS user, not yet anybody's admin
+            # the first admin is whoever runs this and typed their own password; another account is
+            # someone else's, whose password the OS user now knows
+            account = accounts.create_account(db, actor, args.username, role=args.role, name=args.name,
+                                              password=password, window_no=args.window,
+                                              temporary=args.role != "admin")
         else:
             account = account_admin.create_account(db, actor, args.username, role=args.role, name=args.name,
-                                              password=password, window_no=args.window)
+                                                   password=password, window_no=args.window)
     finally:
         db.dispose()
-    print(f"已创建用户 {account.username}（{account.name}，{ROLES[account.role]}），首次登录须修改密码"
+    print(f"已创建用户 {account.username}（{account.name}，{ROLES[account.role]}）"
+          + ("，首次登录须修改密码" if account.must_change_password else "")
           + (f"；数据库登录名 {account.login}" if account.login else ""))
     return 0
 
@@ -175,7 +182,7 @@ def _passwd(args) -> int:
     if not args.user:
         raise UserError("请用 --user 用户名 指明要修改谁的密码（原密码取自环境变量 COUNTER_APP_PASSWORD，否则提示输入）")
     old = identity.read_password(f"{args.user} 的原密码：")
-    db, actor = identity.open_as(args, identity.PERSON, password=old)
+    db, actor = identity.open_as(args, identity.OWN_PASSWORD, password=old)
     try:
         new = read_password(args.password_stdin)
         db_sign_in.change_own_password(db, actor, old, new)
