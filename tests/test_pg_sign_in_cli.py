@@ -120,6 +120,40 @@ def test_clerk_is_refused_an_admin_command_admin_is_allowed(hall, capsys, monkey
     assert "数据库登录名" in out.splitlines()[0]
 
 
+def unsealed_pdf(path):
+    from reportlab.pdfgen import canvas
+
+    page = canvas.Canvas(str(path))
+    page.drawString(72, 720, "receipt")
+    page.save()
+    return path
+
+
+def test_commands_that_only_read_sign_in_as_a_person_too(hall, capsys, monkeypatch, tmp_path):
+    # db current and verify read the database as well: without a person they do not connect as nobody
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "db", "current", password=PW)
+    one_line_refusal(code, err, "--user")
+    pdf = unsealed_pdf(tmp_path / "slip.pdf")
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "verify", str(pdf), password=PW)
+    assert code == 1 and "没有电子签章" in out  # the file is still checked, only without the hall's register
+    assert "未能读取营业厅登记的证书" in err and "--user" in err, err
+    # as a person, verify reads the hall's registered certificates (no hint) and db current answers
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "--user", "clerk1", "verify", str(pdf), password=PW)
+    assert code == 1 and "没有电子签章" in out and err == "", err
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "--user", "clerk1", "db", "current", password=PW)
+    assert code == 0 and "最新" in out, err
+    # a database role that is not the owner (the old shared app role) is no person either
+    owner = owner_db(hall)
+    with owner.write() as s:
+        s.execute(text("DROP ROLE IF EXISTS legacy_app"))
+        s.execute(text(f"CREATE ROLE legacy_app LOGIN PASSWORD '{PW}'"))
+        s.execute(text(f"GRANT CONNECT ON DATABASE {DB} TO legacy_app"))
+    owner.dispose()
+    legacy = hall["counter"].replace("127.0.0.1", "legacy_app@127.0.0.1")
+    code, _out, err = run(capsys, monkeypatch, legacy, "db", "current", password=PW)
+    one_line_refusal(code, err, "不是该库的所有者")
+
+
 def test_a_wrong_password_is_the_same_refusal_as_an_unknown_name(hall, capsys, monkeypatch):
     wrong = run(capsys, monkeypatch, hall["counter"], "--user", "clerk1", "user", "list", password="Wrong-pw-12")
     unknown = run(capsys, monkeypatch, hall["counter"], "--user", "nobody", "user", "list", password=PW)
@@ -210,7 +244,8 @@ def test_a_temporary_password_runs_only_user_passwd(hall, capsys, monkeypatch, t
                           stdin=TEMP_PW + "\n")
     assert code == 0, err
     # THEN every other command refuses in one line that says what to run
-    for command in (("export", "register", "-o", str(tmp_path / "r.xlsx")), ("seal", "list"), ("user", "list")):
+    for command in (("export", "register", "-o", str(tmp_path / "r.xlsx")), ("seal", "list"), ("user", "list"),
+                    ("db", "current")):
         code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super7", *command, password=TEMP_PW)
         one_line_refusal(code, err, "临时密码", "counter-app --user super7 user passwd")
     assert not (tmp_path / "r.xlsx").exists()

@@ -79,17 +79,11 @@ def open_as(args: argparse.Namespace, need: str = PERSON, *, what: str = "",
 
 def _postgres(args, url: str, need: str, what: str, password: str | None) -> tuple[Database, Actor]:
     parsed = make_url(url)
-    username = getattr(args, "user", None)
-    if username and parsed.username:
-        raise UserError("--user 与数据库地址中的用户名只能用其一（账号用 --user，数据库所有者写在地址中）")
+    username = _person_or_owner(args, parsed)
     if username:
         db, actor = _sign_in(url, username, password, need)
-    elif parsed.username:
-        db, actor = _role(url, parsed, need, what)
     else:
-        raise UserError("PostgreSQL 上的命令须以本人账号运行：--user 用户名（密码取自环境变量 COUNTER_APP_PASSWORD，"
-                        "否则提示输入）；数据库所有者在服务器上运行时把所有者写进地址，"
-                        "如 postgresql://counter_owner@localhost/库名")
+        db, actor = _role(url, parsed, need, what)
     try:
         if need == OWNER:
             require_owner(db, what)
@@ -97,6 +91,48 @@ def _postgres(args, url: str, need: str, what: str, password: str | None) -> tup
     except BaseException:
         db.dispose()
         raise
+
+
+def _person_or_owner(args, parsed) -> str | None:
+    """The --user to sign in as, or None when the URL names a database role (the owner on the server);
+    refused when neither or both: no command connects as nobody in particular."""
+    username = getattr(args, "user", None)
+    if username and parsed.username:
+        raise UserError("--user 与数据库地址中的用户名只能用其一（账号用 --user，数据库所有者写在地址中）")
+    if not username and not parsed.username:
+        raise UserError("PostgreSQL 上的命令须以本人账号运行：--user 用户名（密码取自环境变量 COUNTER_APP_PASSWORD，"
+                        "否则提示输入）；数据库所有者在服务器上运行时把所有者写进地址，"
+                        "如 postgresql://counter_owner@localhost/库名")
+    return username
+
+
+def open_any_schema(args: argparse.Namespace) -> Database:
+    """Like ``open_as`` but for a database of any schema version and without upgrading it: ``db current``
+    tells a person which version a database has, also one too old for a person to sign in to. On
+    PostgreSQL it is still a person (--user, temporary password refused) or the owner named in the URL."""
+    url = config.database_url(getattr(args, "db", None))
+    if not db_sign_in.is_postgres(url):
+        return open_checked(url)
+    parsed = make_url(url)
+    username = _person_or_owner(args, parsed)
+    if not username:
+        db = _connect_role(url, parsed)
+        if not is_owner(db):
+            login = db_sign_in.login_of(db)
+            db.dispose()
+            raise UserError(_not_the_owner(login))
+        return db
+    password = read_password(f"{username} 的密码：")
+    db = db_sign_in.connect_as(url, db_sign_in.login_for(url, username), password,
+                               app_name=application_name(window="cli"))
+    try:
+        if schema.current_revision(db.engine) == schema.head_revision():  # older: no account functions yet
+            person = db_sign_in.whoami(db)
+            _refuse_temporary(person.username, person.must_change_password, PERSON)
+    except BaseException:
+        db.dispose()
+        raise
+    return db
 
 
 def _sign_in(url: str, username: str, password: str | None, need: str) -> tuple[Database, Actor]:
@@ -118,22 +154,30 @@ def _refuse_temporary(username: str, must_change: bool, need: str) -> None:
 
 
 def _role(url: str, parsed, need: str, what: str) -> tuple[Database, Actor]:
-    """A database role named in the URL (the owner on the server): libpq finds its password."""
-    env = os.environ.get(ENV_PASSWORD)
-    if parsed.password is None and env:
-        db = db_sign_in.connect_as(parsed, parsed.username, env)
-    else:
-        db = open_checked(url)
+    """A database role named in the URL (the owner on the server)."""
+    db = _connect_role(url, parsed)
     login = db_sign_in.login_of(db)
     if not is_owner(db):
         db.dispose()
         if need == OWNER:
             raise PermissionDenied(_owner_only(what, login))
-        raise UserError(f"数据库角色 {login} 不是该库的所有者：柜台人员请用 --user 本人账号运行命令，"
-                        "数据库所有者请在地址中写所有者的名字")
+        raise UserError(_not_the_owner(login))
     with db.read() as session:
         h = hall.get_hall(session) if schema.current_revision(db.engine) else None
     return db, Actor(None, login, f"数据库所有者 {login}", "admin", hall_id=h.id if h else None, pc=this_pc())
+
+
+def _connect_role(url: str, parsed) -> Database:
+    """libpq finds the role's password (.pgpass, PGPASSWORD) unless COUNTER_APP_PASSWORD gives it."""
+    env = os.environ.get(ENV_PASSWORD)
+    if parsed.password is None and env:
+        return db_sign_in.connect_as(parsed, parsed.username, env)
+    return open_checked(url)
+
+
+def _not_the_owner(login: str) -> str:
+    return (f"数据库角色 {login} 不是该库的所有者：柜台人员请用 --user 本人账号运行命令，"
+            "数据库所有者请在地址中写所有者的名字")
 
 
 def is_owner(db: Database) -> bool:
