@@ -11,13 +11,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import datetime as dt
 import shutil
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from counter_app.hall import hall
 from counter_app.infra import clock
@@ -25,8 +23,8 @@ from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.context import Actor, system_actor
 from counter_app.infra.db import Database, make_engine
 from counter_app.security import credentials as users
+from tests import pg_databases
 
-PG_ENV = "COUNTER_APP_TEST_PG_URL"
 FROZEN_NOW = dt.datetime(2026, 11, 24, 9, 30, 0)
 
 
@@ -149,35 +147,16 @@ def sqlite_url(tmp_path, _sqlite_template) -> str:
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
-def pg_base_url() -> str | None:
-    return os.environ.get(PG_ENV) or None
-
-
 @pytest.fixture(scope="session")
 def _pg_database():
-    """A throwaway database (migrated once) on the server named by COUNTER_APP_TEST_PG_URL."""
-    base = pg_base_url()
-    if not base:
-        pytest.skip(f"{PG_ENV} not set: PostgreSQL tests skipped (CI sets it)")
-    url = make_url(base)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"counter_app_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    test_url = url.set(database=name).render_as_string(hide_password=False)
+    """A throwaway database (migrated once) on the server named by COUNTER_APP_TEST_PG_URL; dropped at
+    the end with its group roles and logins."""
+    test_url, drop = pg_databases.create("counter_app_test")
     engine = make_engine(test_url)
     schema.upgrade(engine)
     engine.dispose()
     yield test_url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        # its group roles ("<database>:clerk" …, migration 0009) are cluster-wide: drop them with it
-        for role in conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p ORDER BY rolname <> "
-                                      ":staff"), {"p": f"{name}:%", "staff": f"{name}:staff"}).scalars().all()[::-1]:
-            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
-    admin.dispose()
+    drop()
 
 
 @pytest.fixture
