@@ -13,7 +13,8 @@ from counter_app.infra import clock
 from counter_app.models import Application
 from counter_app.tracking import stages
 from counter_app.ui.kit import background
-from counter_app.ui.progress_page import ProgressDialog, ProgressPage
+from counter_app.ui.kit.progress_view import ProgressDialog
+from counter_app.ui.progress_page import ProgressPage
 from counter_app.ui.stage_dialog import StageDialog
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application, make_customer, resident_id
