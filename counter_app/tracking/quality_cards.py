@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock
-from counter_app.infra.atomic_files import replacing, write_problem
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
@@ -374,6 +373,7 @@ def export_register(db: Database, actor: Actor, date_from: dt.date, date_to: dt.
     publication; recorded as an export."""
     from counter_app.printing.excel import SheetSpec, write_xlsx
     from counter_app.reporting.exports import check_target
+    from counter_app.reporting.recorded_export import write_recorded
 
     if not actor.is_system:
         require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card")
@@ -390,17 +390,11 @@ def export_register(db: Database, actor: Actor, date_from: dt.date, date_to: dt.
                   notes=[period], totals=True),
         SheetSpec("明细", "红黄牌明细", CARD_COLUMNS, [card_cells(r) for r in rows], notes=[period]),
     ]
-    try:
-        with replacing(target) as temp:
-            write_xlsx(temp, sheets)
-    except OSError as exc:
-        raise UserError(write_problem(target, exc), field="path") from None
-    try:
-        with db.write() as session:
-            audit.record_export(session, actor, "cards", filters={"from": date_from.isoformat(),
-                                                                   "to": date_to.isoformat()},
-                                row_count=len(rows), unmasked=False, reason="", path=str(target.resolve()))
-    except BaseException:
-        target.unlink(missing_ok=True)  # an export that cannot be recorded must not stay behind
-        raise
+
+    def write(temp: Path) -> int:
+        write_xlsx(temp, sheets)
+        return len(rows)
+
+    write_recorded(db, actor, target, write, kind="cards",
+                   filters={"from": date_from.isoformat(), "to": date_to.isoformat()})
     return target
