@@ -24,6 +24,7 @@ from counter_app.infra.context import Actor, system_actor
 from counter_app.infra.db import Database, make_engine
 from counter_app.security import credentials as users
 from tests import pg_databases
+from tests.startup_support import app_state, flows, pc_settings  # noqa: F401  (fixtures for every module)
 
 FROZEN_NOW = dt.datetime(2026, 11, 24, 9, 30, 0)
 

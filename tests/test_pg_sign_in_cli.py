@@ -44,20 +44,10 @@ def one_line_refusal(code, err, *words):
         assert word in err, (word, err)
 
 
-def create_owned_database(cluster, name: str) -> None:
-    su = create_engine(cluster.superuser_url(), isolation_level="AUTOCOMMIT")
-    with su.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": OWNER}).scalar()
-        if not exists:
-            conn.exec_driver_sql(f"CREATE ROLE {OWNER} LOGIN CREATEROLE PASSWORD '{OWNER_PW}'")
-        conn.exec_driver_sql(f"CREATE DATABASE {name} OWNER {OWNER}")
-    su.dispose()
-
-
 @pytest.fixture(scope="module")
 def hall(scram_cluster):  # noqa: F811
     """The README's steps for a new hall, as the owner on the server."""
-    create_owned_database(scram_cluster, DB)
+    scram_cluster.owned_database(DB, OWNER, OWNER_PW)
     port = scram_cluster.port
     urls = {"owner": f"postgresql+psycopg://{OWNER}@127.0.0.1:{port}/{DB}",
             "counter": f"postgresql+psycopg://127.0.0.1:{port}/{DB}"}
@@ -263,7 +253,7 @@ def test_a_temporary_password_runs_only_user_passwd(hall, capsys, monkeypatch, t
 
 
 def test_demo_by_the_owner_gives_the_demo_staff_logins(scram_cluster, capsys, monkeypatch):  # noqa: F811
-    create_owned_database(scram_cluster, "hall_demo")
+    scram_cluster.owned_database("hall_demo", OWNER, OWNER_PW)
     owner_url = f"postgresql+psycopg://{OWNER}@127.0.0.1:{scram_cluster.port}/hall_demo"
     code, _out, err = run(capsys, monkeypatch, owner_url, "demo", "--applications", "30", "--today", "2026-11-24",
                          "--password", "Yanshi2026", password=OWNER_PW)

@@ -22,31 +22,7 @@ from tests.conftest import PASSWORD, setup_hall
 from tests.qt_helpers import type_text
 from tests.ui_driver import click_and_wait, when_modal
 
-
-@pytest.fixture(autouse=True)
-def app_state(qapp):
-    """make_application / run change app-wide state (font, style sheet, quit behaviour): restore it."""
-    font, sheet, quit_on_close = qapp.font(), qapp.styleSheet(), qapp.quitOnLastWindowClosed()
-    yield
-    qapp.setFont(font)
-    qapp.setStyleSheet(sheet)
-    qapp.setQuitOnLastWindowClosed(quit_on_close)
-
-
-@pytest.fixture
-def pc_settings(tmp_path):
-    return PcSettings(QSettings(str(tmp_path / "pc.ini"), QSettings.IniFormat))
-
-
-@pytest.fixture
-def flows():
-    """Flows created by a test; their idle locks are stopped afterwards (app-wide event filters)."""
-    made = []
-    yield made
-    for flow in made:
-        flow.shutdown()
-        if flow.session is not None:
-            flow.session.window.close()
+pytestmark = pytest.mark.usefixtures("app_state")  # make_application / run change app-wide state
 
 
 def _actions(db):
