@@ -212,15 +212,23 @@ def confirm(db: Database, actor: Actor, card_id: int) -> None:
         _record(session, actor, "card_issue", card, "确认发出")
 
 
+def _decide(db: Database, actor: Actor, card_id: int, reason: str, *, states: tuple[str, ...], status: str,
+            reason_label: str, action: str, sentence: str) -> None:
+    """A supervisor's decision with a written reason: the card goes from one of ``states`` to
+    ``status``; who decided, when and why are kept on the card and in the trail."""
+    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card", target_id=str(card_id))
+    note = _reason(reason, "reason", reason_label)
+    with db.write() as session:
+        card = _card(session, actor, card_id, states=states)
+        card.status, card.decision_note = status, note
+        card.decided_by_id, card.decided_at = actor.user_id, clock.now()
+        _record(session, actor, action, card, f"{sentence}（{note}）")
+
+
 def dismiss(db: Database, actor: Actor, card_id: int, reason: str) -> None:
     """A proposal the supervisor does not confirm (the overrun was the customer's doing …)."""
-    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card", target_id=str(card_id))
-    note = _reason(reason, "reason", "不予采纳的原因")
-    with db.write() as session:
-        card = _card(session, actor, card_id, states=("proposed",))
-        card.status, card.decision_note = "dismissed", note
-        card.decided_by_id, card.decided_at = actor.user_id, clock.now()
-        _record(session, actor, "card_dismiss", card, f"不予采纳（{note}）")
+    _decide(db, actor, card_id, reason, states=("proposed",), status="dismissed", reason_label="不予采纳的原因",
+            action="card_dismiss", sentence="不予采纳")
 
 
 def issue(db: Database, actor: Actor, *, number: str, username: str, rule: str, evidence: str) -> int:
@@ -267,24 +275,14 @@ def appeal(db: Database, actor: Actor, card_id: int, reason: str) -> None:
 
 def withdraw(db: Database, actor: Actor, card_id: int, reason: str) -> None:
     """An issued or appealed card is withdrawn; it no longer counts."""
-    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card", target_id=str(card_id))
-    note = _reason(reason, "reason", "撤销原因")
-    with db.write() as session:
-        card = _card(session, actor, card_id, states=("issued", "appealed"))
-        card.status, card.decision_note = "withdrawn", note
-        card.decided_by_id, card.decided_at = actor.user_id, clock.now()
-        _record(session, actor, "card_withdraw", card, f"撤销（{note}）")
+    _decide(db, actor, card_id, reason, states=("issued", "appealed"), status="withdrawn", reason_label="撤销原因",
+            action="card_withdraw", sentence="撤销")
 
 
 def uphold(db: Database, actor: Actor, card_id: int, reason: str) -> None:
     """An appeal is rejected: the card stands."""
-    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card", target_id=str(card_id))
-    note = _reason(reason, "reason", "维持的理由")
-    with db.write() as session:
-        card = _card(session, actor, card_id, states=("appealed",))
-        card.status, card.decision_note = "issued", note
-        card.decided_by_id, card.decided_at = actor.user_id, clock.now()
-        _record(session, actor, "card_uphold", card, f"申诉不成立，维持（{note}）")
+    _decide(db, actor, card_id, reason, states=("appealed",), status="issued", reason_label="维持的理由",
+            action="card_uphold", sentence="申诉不成立，维持")
 
 
 # --- reading -----------------------------------------------------------------------------------------
