@@ -179,20 +179,22 @@ def db_url(request) -> str:
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
-@pytest.fixture
-def db(db_url):
-    database = Database.from_url(db_url)
+def _opened(url: str):
+    """The database for one test; its background work ends before the connections close."""
+    database = Database.from_url(url)
     yield database
     _drain_background_work()
     database.dispose()
+
+
+@pytest.fixture
+def db(db_url):
+    yield from _opened(db_url)
 
 
 @pytest.fixture
 def sqlite_db(sqlite_url):
-    database = Database.from_url(sqlite_url)
-    yield database
-    _drain_background_work()
-    database.dispose()
+    yield from _opened(sqlite_url)
 
 
 # --- a set-up hall with one user per role ---------------------------------------------------------

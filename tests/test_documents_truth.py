@@ -24,13 +24,9 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.tracking import progress, stages
 from tests.document_cases import make_cases
+from tests.pdf_text import page_texts as pages
 
 NOTE = "老人独居，请耐心沟通"
-
-
-def pages(data: bytes) -> list[str]:
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return [re.sub(r"\s+", "", page.extract_text() or "") for page in pdf.pages]
 
 
 @pytest.fixture(scope="module")

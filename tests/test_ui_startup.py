@@ -30,6 +30,17 @@ def _actions(db):
         return [(e.username, e.action, e.outcome) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
 
 
+def clerk1_signs_in(db, pc_settings, flows) -> appmod.StartupFlow:
+    """The start of day at window 1's PC: clerk1 signs in, the main window opens."""
+    pc_settings.set_window_no("FZGL01", 1)
+    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
+                                         click_and_wait(d.login_button)))
+    flow = appmod.StartupFlow(db, pc_settings, pc="PC-1")
+    flows.append(flow)
+    assert flow.begin()
+    return flow
+
+
 def fill_setup(d: SetupDialog, **override) -> None:
     values = dict(hall_name="福州鼓楼供电营业厅", hall_code="fzgl01", supervision_phone="0591-87654321",
                   address="福州市鼓楼区五四路100号", admin_username="admin", admin_name="林管理",
@@ -337,12 +348,7 @@ def test_make_application_sets_chinese_font_and_style(qtbot):
 
 def test_logout_brings_back_the_sign_in_for_the_next_person(qtbot, sqlite_db, pc_settings, flows):
     setup_hall(sqlite_db)
-    pc_settings.set_window_no("FZGL01", 1)
-    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
-                                         click_and_wait(d.login_button)))
-    flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
-    flows.append(flow)
-    assert flow.begin()
+    flow = clerk1_signs_in(sqlite_db, pc_settings, flows)
     first_window = flow.session.window
     # the next clerk of the shift signs in at the same PC
     second = when_modal("LoginDialog", lambda d: (d.username.setText("clerk2"), d.password.setText(PASSWORD),
@@ -364,7 +370,6 @@ def test_the_start_of_day_does_its_database_work_off_the_gui_thread(qtbot, sqlit
     from counter_app.hall import counter_pcs
 
     setup_hall(sqlite_db)
-    pc_settings.set_window_no("FZGL01", 1)
     on_gui: list[str] = []
     for owner, name in ((accounts, "start_info"), (counter_pcs, "on_sign_in"), (users, "record_session_event"),
                         (appmod, "connect")):
@@ -377,11 +382,7 @@ def test_the_start_of_day_does_its_database_work_off_the_gui_thread(qtbot, sqlit
 
         monkeypatch.setattr(owner, name, watched)
     db = appmod.open_database_interactive(sqlite_url)
-    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
-                                         click_and_wait(d.login_button)))
-    flow = appmod.StartupFlow(db, pc_settings, pc="PC-1")
-    flows.append(flow)
-    assert flow.begin()
+    flow = clerk1_signs_in(db, pc_settings, flows)
     qtbot.waitUntil(lambda: flow.pc_registered is not None)
     quit_at_next = when_modal("LoginDialog", lambda d: d.quit_button.click())
     monkeypatch.setattr(QApplication, "quit", lambda: None)  # the test's application goes on
@@ -410,12 +411,7 @@ def test_idle_lock_time_is_a_hall_setting_the_admin_changes(qtbot, sqlite_db, pc
     qtbot.addWidget(dialog)
     assert dialog.idle_lock.value() == 3 and dialog.idle_lock.accessibleName() == "无操作锁屏"
     # the next sign-in locks after 3 minutes
-    pc_settings.set_window_no("FZGL01", 1)
-    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
-                                         click_and_wait(d.login_button)))
-    flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
-    flows.append(flow)
-    assert flow.begin()
+    flow = clerk1_signs_in(sqlite_db, pc_settings, flows)
     qtbot.waitUntil(lambda: flow.session.idle.timeout_ms == 3 * 60_000)  # the setting is read off the GUI thread
     with sqlite_db.read() as s:
         assert audit_trail.count(s, audit_trail.AuditFilter(action="settings_change", username="admin1")) == 1
