@@ -238,14 +238,19 @@ def _hall_sqlite_file(tmp_path_factory, _sqlite_template):
     return path, actors
 
 
+def hall_copy(hall_file: tuple[Path, dict[str, Actor]], folder: Path) -> tuple[Database, dict[str, Actor]]:
+    """A database on a copy of the session's hall file (``_hall_sqlite_file``) in ``folder``, and its actors."""
+    source, actors = hall_file
+    target = folder / "hall.sqlite3"
+    shutil.copyfile(source, target)
+    return Database.from_url(f"sqlite:///{target}"), actors
+
+
 @pytest.fixture
 def hall_db(tmp_path, _hall_sqlite_file):
     """(Database, actors) on a fresh copy of a SQLite database with the hall of ``setup_hall``: the
     ``db`` + ``actors`` pair without PostgreSQL, for tests that need a hall and nothing else."""
-    source, actors = _hall_sqlite_file
-    target = tmp_path / "hall.sqlite3"
-    shutil.copyfile(source, target)
-    database = Database.from_url(f"sqlite:///{target}")
+    database, actors = hall_copy(_hall_sqlite_file, tmp_path)
     yield database, actors
     _drain_background_work()
     database.dispose()

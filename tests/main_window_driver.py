@@ -39,3 +39,27 @@ def open_page(qtbot, db, actor, key: str) -> tuple[MainWindow, QWidget]:
     action.trigger()
     wait_idle(qtbot)
     return window, window.tabs.currentWidget()
+
+
+def answer_with(monkeypatch, qtbot, dialog_class, fill) -> None:
+    """The next ``dialog_class.exec()`` does what a person would: once the dialog's own reading is
+    done, ``fill(dialog)``, then OK; it reports the dialog's result as exec() would."""
+
+    def run(dialog):
+        wait_idle(qtbot, timeout=30_000)
+        fill(dialog)
+        dialog.accept()
+        wait_idle(qtbot, timeout=30_000)
+        return dialog.result()
+
+    monkeypatch.setattr(dialog_class, "exec", run)
+
+
+def refused_without_reason(qtbot, dialog, message: str, reason: str) -> None:
+    """OK with an empty reason is refused at the field with ``message``; then the reason is typed."""
+    from tests.qt_helpers import type_text
+
+    dialog.accept()
+    wait_idle(qtbot)
+    assert dialog.message.text() == message
+    type_text(dialog.reason, reason)

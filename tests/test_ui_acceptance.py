@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from counter_app.acceptance import cardreader
 from counter_app.acceptance import service as acceptance
-from counter_app.models import Application, BlacklistEntry, Certificate
+from counter_app.models import Application
 from tests.acceptance_helpers import CREDIT_CODE, residential
-from tests.factories import resident_id
+from tests.factories import blacklist, resident_id
 from tests.qt_helpers import type_text
 from tests.ui_acceptance_helpers import Keyboard, make_page, no_modal_questions, save_and_wait, wait_idle  # noqa: F401
 
@@ -191,17 +191,7 @@ def test_blacklisted_customer_who_tries_to_defer(qtbot, hall_db):
     db, actors = hall_db
     number = resident_id(47)
     acceptance.save(db, actors["clerk2"], residential(number))
-    with db.write() as s:
-        customer = s.scalar(select(Certificate).where(Certificate.number == number)).customer
-        customer.blacklisted, customer.arrears_amount = True, Decimal("88.00")
-        s.add(
-            BlacklistEntry(
-                customer_id=customer.id,
-                reason="逾期未补交容缺资料",
-                added_by_id=actors["super1"].user_id,
-                added_at=dt.datetime(2026, 10, 1, 10, 0),
-            )
-        )
+    blacklist(db, actors["super1"], number, arrears="88.00")
     page = make_page(qtbot, db, actors["clerk1"])
     v = page.view
 
