@@ -62,6 +62,22 @@ class Cluster:
         """The superuser over the cluster's socket directory (trusted)."""
         return f"postgresql+psycopg://postgres@/{database}?host={self.dir}&port={self.port}"
 
+    def owned_database(self, database: str, owner: str, password: str, *, grants: tuple[str, ...] = ()) -> None:
+        """A hall's database as the README sets it up: an owner role that may create roles (the
+        accounts' logins; made once per cluster) owning a new database; ``grants`` are granted to it."""
+        from sqlalchemy import create_engine, text
+
+        su = create_engine(self.superuser_url(), isolation_level="AUTOCOMMIT")
+        try:
+            with su.connect() as conn:
+                if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": owner}).scalar():
+                    conn.exec_driver_sql(f"CREATE ROLE {owner} LOGIN CREATEROLE PASSWORD '{password}'")
+                conn.exec_driver_sql(f"CREATE DATABASE {database} OWNER {owner}")
+                for role in grants:
+                    conn.exec_driver_sql(f"GRANT {role} TO {owner}")
+        finally:
+            su.dispose()
+
     def start(self) -> None:
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o",
                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "-w", "start")

@@ -120,13 +120,15 @@ def get_account(db: Database, actor: Actor, username: str) -> Account:
 
 def create_account(
     db: Database, actor: Actor, username: str, *, role: str, name: str, password: str,
-    window_no: int | None = None,
+    window_no: int | None = None, temporary: bool = True,
 ) -> Account:
-    """A new account whose initial password must be changed at the first sign-in."""
+    """A new account whose initial password must be changed at the first sign-in (``temporary``):
+    whoever set it knows it. Not temporary only for the first admin of an empty SQLite database,
+    who typed their own (``counter-app user add`` with no account yet)."""
     _manage(db, actor, username)
     with db.write() as session:
         user = users.create_user(session, actor, username.strip(), role=role, name=name, password=password,
-                                 window_no=window_no, must_change_password=True)
+                                 window_no=window_no, must_change_password=temporary)
         return _account(session, user)
 
 
