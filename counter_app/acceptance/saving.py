@@ -166,7 +166,7 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
     def work(session: Session) -> tuple[SaveResult, bool]:
         nonlocal attempts
         attempts += 1
-        with pipelined.unit(session):  # PostgreSQL: three round trips (read, number, write + commit)
+        with pipelined.unit(session):  # PostgreSQL: two round trips (reads and number, writes + COMMIT)
             return new_save(session)
 
     def new_save(session: Session) -> tuple[SaveResult, bool]:
