@@ -99,6 +99,17 @@ def test_a_search(hall, what):
     assert first.application_id in [r.application_id for r in found.rows]
 
 
+def test_opening_an_application(hall):
+    """The 查询 page's detail of a found row, and the 受理 page loading one for an edit."""
+    first = hall["first"]
+    shown, _ = counted(hall["proxy"], lambda: application_search.detail(
+        hall["clerk_db"], hall["clerk"], first.application_id), LOOKUP)
+    loaded, _ = counted(hall["proxy"], lambda: acceptance.load(hall["clerk_db"], hall["clerk"], first.application_id),
+                        LOOKUP)
+    assert shown.number == loaded.number == first.number and shown.materials and shown.history
+    assert loaded.input.contact_mobile == "13700000000"  # the own case, in full through the view
+
+
 def test_the_certificate_lookup_of_the_acceptance_page(hall):
     before = _lookups_recorded(hall)
     known, _ = counted(hall["proxy"], lambda: acceptance.lookup_customer(

@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from counter_app.acceptance import customer_file, identity, survey
-from counter_app.acceptance.application_rows import set_deadlines, sync_materials
+from counter_app.acceptance.application_rows import (
+    application_reads,
+    attach_application,
+    set_deadlines,
+    sync_materials,
+)
 from counter_app.acceptance.clerk_input import AcceptanceInput
 from counter_app.acceptance.customer_file import (
     find_certificate,
@@ -27,7 +31,7 @@ from counter_app.acceptance.input_checks import Checked, validate
 from counter_app.acceptance.window_context import hall_context, prefetch_hall, require_accept
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import numbering
-from counter_app.infra import batched, clock, pipelined
+from counter_app.infra import clock, pipelined
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, StaleEdit, UserError
@@ -40,7 +44,6 @@ from counter_app.models import (
     Material,
     MaterialOnFile,
     StageEvent,
-    SurveyAppointment,
     User,
 )
 from counter_app.security import audit, privacy
@@ -257,27 +260,20 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
 
 # what an edit may add: rows for a changed checklist or certificate, the audit entry
 _RESERVED_FOR_EDIT = {Customer: 1, Certificate: 1, Material: 4, Commitment: 1, MaterialOnFile: 4, AuditEntry: 1}
-_CHILDREN = (("materials", Material, Material.seq), ("commitments", Commitment, Commitment.id),
-             ("stage_events", StageEvent, StageEvent.id), ("appointments", SurveyAppointment, SurveyAppointment.id))
-
-
 def _read_for_edit(session: Session, actor: Actor, inp: AcceptanceInput, application_id: int, now: dt.datetime):
     """Everything an edit reads, in one statement on PostgreSQL (issue 20): the application with its
     materials, commitments, stage events and appointments (as loaded objects), the hall's context,
     what is on file for the certificate and ids for new rows. (application or None, on-file state,
     archive by code)."""
-    children = [select(*batched.columns(model)).where(model.application_id == application_id).order_by(order)
-                for _name, model, order in _CHILDREN]
+    reads = application_reads(application_id)
     reserve = pipelined.reserve_ids(session, _RESERVED_FOR_EDIT)
-    found, *rest = prefetch_hall(session, actor, [
-        select(*batched.columns(Application)).where(Application.id == application_id), *children,
-        *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)), *reserve])
-    if not found:
+    answers = prefetch_hall(session, actor, [
+        *reads, *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)),
+        *reserve])
+    application = attach_application(session, answers)
+    if application is None:
         return None, None, None
-    application = batched.attach(session, Application, found[0])
-    for (name, model, _order), rows in zip(_CHILDREN, rest, strict=False):
-        set_committed_value(application, name, [batched.attach(session, model, row) for row in rows])
-    chosen, customers, archived, blacklist, *ids = rest[len(_CHILDREN):]
+    chosen, customers, archived, blacklist, *ids = answers[len(reads):]
     pipelined.keep_ids(session, _RESERVED_FOR_EDIT, ids)
     cert, customer, on_file, blacklisted, by_code = customer_file.on_file_state(
         session, inp.cert_type, chosen, customers, archived, blacklist[0][0], now.date(), application_id)

@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, true, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from counter_app.acceptance import identity, survey
+from counter_app.acceptance.application_rows import application_reads, attach_application
 from counter_app.acceptance.clerk_input import LABELS, MATERIAL_STATES
 from counter_app.hall import catalog as catalog_mod
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.batched import ids_in
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
@@ -323,17 +324,9 @@ class Detail:
 def detail(db: Database, actor: Actor, application_id: int) -> Detail:
     require(db, actor, Perm.VIEW_APPLICATION)
     cat = catalog_mod.load()
-    with db.write() as session:
-        a = session.scalar(
-            select(Application)
-            .where(Application.id == application_id)
-            .options(
-                selectinload(Application.materials),
-                selectinload(Application.stage_events),
-                selectinload(Application.appointments),
-                selectinload(Application.commitments),
-            )
-        )
+    # no transaction on PostgreSQL: one read, then the audit entry (issue 20)
+    with db.brief(writes=True) as session:
+        a = attach_application(session, batched.read_all(session, application_reads(application_id)))
         if a is None:
             raise NotFound("没有找到该申请，可能编号有误")
         show_id, show_phone = _masked(actor, a)
