@@ -14,8 +14,8 @@ from counter_app.acceptance.clerk_input import REUSABLE_MATERIALS
 from counter_app.acceptance.input_checks import Checked
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall
-from counter_app.infra.context import Actor
 from counter_app.infra import batched
+from counter_app.infra.context import Actor
 from counter_app.models import (
     Application,
     Certificate,
