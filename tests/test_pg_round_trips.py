@@ -10,7 +10,8 @@ with the statements sent listed.
 
 Before issue 20 (this test on the code before it): a save 20 round trips (a new customer; 18 with
 the customer on file), a search 5–6, the certificate lookup 11, opening 受理 14, 时限预警 25,
-交接清单 24, 台账 13, 交接接收 16."""
+交接清单 24, 台账 13, 交接接收 16, 总览 18, 红黄牌 16, 差评整改 10; opening an application 13 (查询) and
+10 (受理, for an edit), an edit at 受理 15."""
 
 from __future__ import annotations
 
@@ -169,5 +170,6 @@ def test_opening_a_page(qtbot, hall, who, key):
 SAVE, LOOKUP, CERTIFICATE_LOOKUP = 2, 2, 1
 PAGE = {"accept": 3, "find": 0, "progress": 0, "warnings": 3, "handover": 2, "deferrals": 3, "documents": 1,
         "registers": 3, "handover_receive": 2,
-        # not brought down yet (the supervisor's 总览, 红黄牌 and 差评整改): held where they are
-        "overview": 18, "quality_cards": 16, "rating_followups": 10}
+        "quality_cards": 3, "rating_followups": 1,
+        # the supervisor's 总览 (18 before): its five charts' reads are not batched yet; held here
+        "overview": 7}

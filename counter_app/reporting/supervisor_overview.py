@@ -71,7 +71,7 @@ def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
     start = dt.datetime.combine(first, dt.time())
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
     cat = catalog_mod.load()
-    with db.read() as session:
+    with db.brief() as session:  # reads only: no transaction around them (issue 20)
         hall = hall_mod.require_hall(session)
         in_period = (Application.hall_id == hall.id, Application.accepted_at >= start, Application.accepted_at < end)
         counts = _period_counts(session, in_period)
