@@ -71,32 +71,6 @@ def cert_family(cert_type: str) -> set[str]:
     return {cert_type}
 
 
-def find_certificate(
-    session: Session, cert_type: str, number: str
-) -> tuple[Certificate | None, Customer | None]:
-    # by id: on PostgreSQL a clerk reads other customers' numbers masked (db_logins.find_ids)
-    holders = find_ids(session, "certificate", [number])
-    cert = session.scalar(
-        select(Certificate).where(Certificate.cert_type == cert_type, Certificate.id.in_(holders))
-    )
-    if cert is not None:
-        return cert, cert.customer
-    other = session.scalar(
-        select(Certificate)
-        .where(Certificate.cert_type.in_(cert_family(cert_type)), Certificate.id.in_(holders))
-        .order_by(Certificate.id)
-        .limit(1)
-    )
-    return None, (other.customer if other else None)
-
-
-def materials_on_file(
-    session: Session, customer_id: int, today: dt.date, *, exclude_application: int | None = None
-) -> tuple[dict[str, dt.date | None], dict[str, str]]:
-    rows = session.execute(_on_file_rows(customer_id)).all()
-    return _valid_on_file(rows, today, exclude_application)
-
-
 def _on_file_rows(customer_id):
     return select(MaterialOnFile.code, MaterialOnFile.name, MaterialOnFile.valid_until,
                   MaterialOnFile.source_application_id).where(MaterialOnFile.customer_id == customer_id)
@@ -123,13 +97,6 @@ def _active_blacklist(customer_id):
 
 def _blacklisted(flag: bool | None, active_entries: int) -> bool:
     return bool(flag or active_entries)
-
-
-def is_blacklisted(session: Session, customer: Customer | None) -> bool:
-    if customer is None:
-        return False
-    active = session.scalar(select(func.count()).select_from(_active_blacklist(customer.id).subquery()))
-    return _blacklisted(customer.blacklisted, active)
 
 
 # --- known customer --------------------------------------------------------------------------------

@@ -21,12 +21,7 @@ from counter_app.acceptance.application_rows import (
     sync_materials,
 )
 from counter_app.acceptance.clerk_input import AcceptanceInput
-from counter_app.acceptance.customer_file import (
-    find_certificate,
-    is_blacklisted,
-    materials_on_file,
-    upsert_customer,
-)
+from counter_app.acceptance.customer_file import upsert_customer
 from counter_app.acceptance.input_checks import Checked, validate
 from counter_app.acceptance.window_context import hall_context, prefetch_hall, require_accept
 from counter_app.hall import catalog as catalog_mod
@@ -70,22 +65,13 @@ def validated_customer(
     calendar,
     teams: list[str],
     *,
-    exclude_application: int | None = None,
-    on_file_state=None,
+    on_file_state,
 ) -> tuple[Checked, Customer, Certificate]:
-    """Check the input against what is on file for its certificate (an edit does not count its own
-    materials), then create or update the customer and certificate: the same for a save and an edit.
-    ``on_file_state``: (certificate, customer, valid archive, blacklisted) when read already."""
-    if on_file_state is None:
-        cert, customer = find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
-        on_file = (
-            materials_on_file(session, customer.id, now.date(), exclude_application=exclude_application)[0]
-            if customer
-            else {}
-        )
-        blacklisted = is_blacklisted(session, customer)
-    else:
-        cert, customer, on_file, blacklisted = on_file_state
+    """Check the input against what is on file for its certificate (``on_file_state``: certificate,
+    customer, valid archive — an edit's without what it archived itself —, blacklisted; read with
+    the unit's other reads by ``customer_file.on_file_state``), then create or update the customer
+    and certificate: the same for a save and an edit."""
+    cert, customer, on_file, blacklisted = on_file_state
     checked = validate(
         inp,
         today=now.date(),
@@ -312,10 +298,8 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             stage = catalog_mod.load().stage_name(application.current_stage)
             raise UserError(f"申请 {application.number} 已进入“{stage}”环节，只有受理环节的申请可以修改")
         h, calendar, teams, deferral_days = hall_context(session, actor)
-        checked, customer, cert = validated_customer(
-            session, actor, inp, now, calendar, teams, exclude_application=application.id,
-            on_file_state=on_file_state,
-        )
+        checked, customer, cert = validated_customer(session, actor, inp, now, calendar, teams,
+                                                     on_file_state=on_file_state)
         before = {name: getattr(application, name) for name in checked.app}
         type_changed = application.business_type != checked.app["business_type"]
         for name, value in checked.app.items():
