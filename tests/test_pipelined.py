@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from counter_app.infra import batched, pipelined
-from counter_app.models import Application, AuditEntry, HallSetting, NumberCounter
+from counter_app.models import Application, AuditEntry, HallSetting, NumberCounter, User
 from counter_app.infra.db import Database
 from tests.conftest import setup_hall
 from tests.factories import make_case
@@ -97,6 +97,7 @@ def test_read_all_returns_the_rows_and_types_of_the_statements(db, actors, froze
                Application.green_channel).order_by(Application.id),
         select(HallSetting.value).where(HallSetting.key == "x_ratio"),
         select(Application.id).where(Application.id < 0),
+        select(User.name, User.role).order_by(User.role.desc(), User.name),  # several rows, in this order
     ]
     with db.brief() as session:
         plain = [list(map(tuple, session.execute(s).all())) for s in statements]

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, String, any_, cast, func, literal_column, select
-from sqlalchemy import inspect
+from sqlalchemy import JSON, ColumnElement, Select, String, any_, cast, func, inspect, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import CompileError, DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -77,14 +77,18 @@ def read_all(session: Session, statements: Sequence[Select], *, writes: Sequence
         return rows
     parts, shapes = [], []
     for n, stmt in enumerate(statements):
+        order = list(stmt._order_by_clauses)
+        if order:  # the aggregate keeps the statement's order by its own row numbers, not by chance
+            stmt = stmt.add_columns(func.row_number().over(order_by=order).label("batched_row"))
         sub = stmt.subquery(f"q{n}")
-        cols = list(sub.c)
+        cols = [c for c in sub.c if c.key != "batched_row"]
         row = func.json_build_array(*cols) if cols else literal_column("'[]'::json")
-        parts.append(select(func.coalesce(cast(func.json_agg(row), String), "[]")).select_from(sub)
+        rows = func.json_agg(aggregate_order_by(row, sub.c.batched_row)) if order else func.json_agg(row)
+        parts.append(select(func.coalesce(cast(rows, String), "[]")).select_from(sub)
                      .scalar_subquery().label(f"r{n}"))
-        names = [c.key for c in stmt.selected_columns]
-        shapes.append((namedtuple(f"Row{n}", names, rename=True),
-                       [_converter(c.type) for c in stmt.selected_columns]))
+        selected = [c for c in stmt.selected_columns if c.key != "batched_row"]
+        shapes.append((namedtuple(f"Row{n}", [c.key for c in selected], rename=True),
+                       [_converter(c.type) for c in selected]))
     combined = select(*parts)
     for n, stmt in enumerate(writes):
         combined = combined.add_cte(stmt.cte(f"w{n}"))
