@@ -47,8 +47,15 @@ class Tally:
     def round_trips(self) -> int:
         return sum(self.messages[t] for t in WAITS)
 
+    @property
+    def statements_sent(self) -> int:
+        """Statements as the server runs (and ``log_statement = all`` logs) them: each Execute of the
+        extended protocol, each simple query (BEGIN, COMMIT …)."""
+        return self.messages["E"] + self.messages["Q"]
+
     def describe(self) -> str:
-        lines = [f"{self.round_trips} round trips ({dict(self.messages)}), {self.connections} new connections"]
+        lines = [f"{self.statements_sent} statements in {self.round_trips} round trips ({dict(self.messages)}), "
+                 f"{self.connections} new connections"]
         lines += [f"  {s[:200]}" for s in self.statements]
         return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import URL
 
@@ -20,7 +21,7 @@ from counter_app.infra.db import Database
 from counter_app.infra.errors import PermissionDenied
 from counter_app.models import Customer
 from counter_app.security import credentials as users
-from counter_app.security import db_grants, db_logins, db_policy
+from counter_app.security import db_grants, db_logins, db_policy, db_row_writes
 from counter_app.security.redaction import mask_id, mask_phone
 from counter_app.tracking import application_search
 from tests.factories import make_case, resident_id
@@ -342,6 +343,53 @@ def test_optimistic_locking_holds_through_the_view(hall):
         assert first.execute(update, ["第一次", version + 1, hall["mine"], version]).rowcount == 1
         assert second.execute(update, ["第二次", version + 1, hall["mine"], version]).rowcount == 0
         assert first.execute("SELECT remarks FROM application WHERE id = %s", [hall["mine"]]).fetchone() == ("第一次",)
+
+
+def test_writing_rows_in_one_statement_is_no_way_round_the_boundary(hall):
+    """counter_api.apply_rows (a save's rows in one statement, issue 20) writes as the caller: the
+    grants, the masked views' triggers, the audit stamp and the version check all hold."""
+    def apply(conn, *ops):
+        return conn.execute("SELECT counter_api.apply_rows(%s)", [Jsonb(list(ops))])
+
+    def update(table, new, key, check=True):
+        return {"op": "update", "t": table, "cols": list(new), "key": list(key), "check": check,
+                "rows": [[new, key]]}
+
+    with connect(hall["cluster"], "clerk1") as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            apply(conn, {"op": "insert", "t": "hall_setting", "cols": ["hall_id", "key", "value", "updated_at"],
+                         "rows": [{"hall_id": hall["hall_id"], "key": "idle_lock_minutes", "value": 0,
+                                   "updated_at": "2026-11-24T09:00:00"}]})
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            apply(conn, {"op": "delete", "t": "application", "key": ["id"], "check": True,
+                         "rows": [[{}, {"id": hall["mine"]}]]})
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            apply(conn, update("application", {"clerk_id": hall["ids"]["clerk2"]}, {"id": hall["mine"]}))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            apply(conn, update("user_account", {"role": "admin"}, {"username": "clerk1"}))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="脱敏"):  # the view's own trigger
+            customer = conn.execute("SELECT customer_id FROM application WHERE id = %s", [hall["other"]]).fetchone()
+            apply(conn, update("customer", {"mobile": "139****9999"}, {"id": customer[0]}))
+        with pytest.raises(psycopg.errors.UndefinedTable):  # a name is a name, never SQL
+            apply(conn, {"op": "insert", "t": 'audit_entry"; DROP TABLE audit_entry; --', "cols": ["pc"],
+                         "rows": [{"pc": "x"}]})
+        apply(conn, {"op": "insert", "t": "audit_entry",
+                     "cols": ["at", "user_id", "username", "pc", "action", "target_type", "target_id", "outcome",
+                              "detail"],
+                     "rows": [{"at": "2026-11-24T09:00:00", "user_id": None, "username": "admin1", "pc": "pc",
+                               "action": "forged_in_one", "target_type": "", "target_id": "", "outcome": "ok",
+                               "detail": ""}]})
+        assert conn.execute("SELECT user_id, username FROM audit_entry WHERE action = 'forged_in_one'"
+                            ).fetchall() == [(hall["ids"]["clerk1"], "clerk1")]
+        before = conn.execute("SELECT remarks, version FROM application WHERE id = %s", [hall["mine"]]).fetchone()
+        stale = update("application", {"remarks": "过期", "version": before[1] + 1},
+                       {"id": hall["mine"], "version": before[1] - 1})
+        with pytest.raises(psycopg.Error) as refusal:
+            apply(conn, update("application", {"remarks": "同一语句"}, {"id": hall["mine"], "version": before[1]}),
+                  stale)
+        assert refusal.value.sqlstate == db_row_writes.STALE_SQLSTATE
+        assert conn.execute("SELECT remarks, version FROM application WHERE id = %s", [hall["mine"]]
+                            ).fetchone() == before  # the statement's earlier row undone too
 
 
 def test_existing_accounts_get_logins_with_temporary_passwords(hall):

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from counter_app.infra import batched, pipelined
-from counter_app.models import Application, AuditEntry, HallSetting, NumberCounter, User
+from counter_app.models import Application, AuditEntry, HallSetting, Material, NumberCounter, StoredBlob, User
 from counter_app.infra.db import Database
 from tests.conftest import setup_hall
 from tests.factories import make_case
@@ -63,8 +63,11 @@ def test_a_failing_unit_leaves_nothing_and_says_integrity_error(db, frozen_now):
 
 
 @pytest.mark.pg
-def test_a_stale_update_is_reported(pg_url, frozen_now):
-    """PostgreSQL only: on SQLite the colleague's write waits for this unit (BEGIN IMMEDIATE)."""
+@pytest.mark.parametrize("met", ["at_commit", "in_the_flush"])
+def test_a_stale_update_is_reported(pg_url, frozen_now, met):
+    """PostgreSQL only: on SQLite the colleague's write waits for this unit (BEGIN IMMEDIATE). Met at
+    the final wait, or inside the flush when a row needing its id back (RETURNING) follows the
+    UPDATE: either way StaleDataError, and nothing of the unit written."""
     db = Database.from_url(pg_url)
     clerk = setup_hall(db)["clerk1"]
     with db.write() as session:
@@ -75,7 +78,11 @@ def test_a_stale_update_is_reported(pg_url, frozen_now):
             mine = session.get(Application, app_id)
             with db.write() as other:  # a colleague's save, committed meanwhile
                 other.get(Application, app_id).remarks = "同事的修改"
+            session.add(_audit(frozen_now, "stale edit"))
+            session.flush()
             mine.remarks = "过期的修改"
+            if met == "in_the_flush":  # inserted after its application's UPDATE, waiting for its id
+                session.add(Material(application_id=app_id, seq=99, code="x", name="x", state="received"))
             session.flush()
 
     with pytest.raises(StaleDataError):
@@ -83,7 +90,42 @@ def test_a_stale_update_is_reported(pg_url, frozen_now):
             work(session)
     with db.read() as session:
         assert session.get(Application, app_id).remarks == "同事的修改"
+    assert _count(db, "stale edit") == 0  # the unit's other writes are not committed either
     db.dispose()
+
+
+def test_the_rows_of_a_unit_come_back_as_written(db, actors, frozen_now):
+    """On PostgreSQL a unit's rows travel as JSON in one statement (counter_api.apply_rows): every
+    type comes back as the ORM wrote it; JSON null, which that cannot carry, goes on its own; an
+    UPDATE with a SQL expression too, after the rows written before it."""
+    hall_id = actors["clerk1"].hall_id
+    at = frozen_now.replace(microsecond=123456)
+    values = {"dict": {"a": 0.5, "b": [1, "二"], "c": None}, "text": "文本", "null": None, "number": 7}
+
+    def work(session):
+        with pipelined.unit(session):
+            reserve = {StoredBlob: 1, HallSetting: 4, AuditEntry: 1}
+            pipelined.keep_ids(session, reserve, batched.read_all(session, pipelined.reserve_ids(session, reserve)))
+            session.add(StoredBlob(sha256="0", size=5, data=b"\x00\xff'\\x", created_at=at))
+            session.add_all([HallSetting(hall_id=hall_id, key=f"t_{k}", value=v, updated_at=at)
+                             for k, v in values.items()])
+            session.add(_audit(at, "typed"))
+            counter = NumberCounter(prefix="Z", last=1)
+            session.add(counter)
+            session.flush()
+            counter.last = NumberCounter.last + 1  # needs the row inserted above
+            number = session.scalars(select(HallSetting).where(HallSetting.key == "t_number")).one()
+            number.value = [1, 2]
+            session.delete(session.scalars(select(HallSetting).where(HallSetting.key == "t_text")).one())
+
+    db.run_write(work)
+    with db.read() as session:
+        settings = dict(session.execute(select(HallSetting.key, HallSetting.value)
+                                        .where(HallSetting.key.like("t\\_%", escape="\\"))).all())
+        assert settings == {"t_dict": values["dict"], "t_null": None, "t_number": [1, 2]}
+        assert session.scalars(select(StoredBlob.data)).one() == b"\x00\xff'\\x"
+        assert session.scalars(select(AuditEntry.at).where(AuditEntry.action == "typed")).one() == at
+        assert session.scalars(select(NumberCounter.last).where(NumberCounter.prefix == "Z")).one() == 2
 
 
 def test_read_all_returns_the_rows_and_types_of_the_statements(db, actors, frozen_now):

@@ -92,18 +92,24 @@ _RESERVED = {Customer: 1, Certificate: 1, Application: 1, StageEvent: 1, Materia
 
 def _read_for_save(session: Session, actor: Actor, inp: AcceptanceInput, key: str, now: dt.datetime):
     """Everything a new save reads, in one statement on PostgreSQL (issue 20): a committed save of this
-    form, the hall's row, settings and calendar, what is on file for the certificate, and ids for the
-    new rows. Returns (id of the form's saved application or None, on-file state, archive by code)."""
+    form, the hall's row, settings and calendar, what is on file for the certificate, ids for the
+    new rows, and the application number drawn (none if this form was saved already; no hall on the
+    actor: drawn last, see ``save``). Returns (id of the form's saved application or None, on-file
+    state, archive by code, the drawn (serial, prefix) rows)."""
     reserve = pipelined.reserve_ids(session, _RESERVED)
-    saved, chosen, customers, archived, blacklist, *ids = prefetch_hall(session, actor, [
+    draw = [numbering.draw_application_number(
+        session, actor.hall_id, now.date(), unless=exists().where(Application.form_key == key))
+    ] if actor.hall_id else []
+    saved, chosen, customers, archived, blacklist, *rest = prefetch_hall(session, actor, [
         select(Application.id).where(Application.form_key == key),
         *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)),
-        *reserve,
+        *reserve, *draw,
     ])
+    ids, drawn = rest[:len(reserve)], (rest[len(reserve)] if draw else [])
     pipelined.keep_ids(session, _RESERVED, ids)
     cert, customer, on_file, blacklisted, by_code = customer_file.on_file_state(
         session, inp.cert_type, chosen, customers, archived, blacklist[0][0], now.date())
-    return (saved[0].id if saved else None), (cert, customer, on_file, blacklisted), by_code
+    return (saved[0].id if saved else None), (cert, customer, on_file, blacklisted), by_code, drawn
 
 
 def _run(db: Database, work):
@@ -160,13 +166,10 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
 
     def new_save(session: Session) -> tuple[SaveResult, bool]:
         now = clock.now()
-        # the number is drawn with the reads (none if this form was saved already): on PostgreSQL
-        # it costs no round trip of its own, and the hall's counter row stays locked for the one
-        # round trip of the writes and COMMIT; a save refused below gives it back (rollback)
-        drawn = pipelined.queue(session, numbering.draw_application_number(
-            session, actor.hall_id, now.date(), unless=exists().where(Application.form_key == key))
-        ) if actor.hall_id else None
-        saved_id, on_file_state, archived = _read_for_save(session, actor, inp, key, now)
+        # the number is drawn by the statement of the reads (none if this form was saved already):
+        # on PostgreSQL it costs no statement of its own, and the hall's counter row stays locked
+        # for the one round trip of the writes and COMMIT; a save refused below gives it back
+        saved_id, on_file_state, archived, drawn_rows = _read_for_save(session, actor, inp, key, now)
         existing = session.get(Application, saved_id) if saved_id is not None else None
         if existing is not None:
             # found by a later attempt of this call: its own commit, the same input. Found by the
@@ -181,7 +184,6 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
         seconds = int((now - entered).total_seconds()) if entered else None
         if seconds is not None and not 0 <= seconds <= 86_400:
             seconds = None  # a clock jump or a draft from another day: not a counter time
-        drawn_rows = drawn.rows() if drawn is not None else []
         application = Application(
             # without a drawn number (no hall on the actor), the real one is drawn last: drawing it
             # locks the hall's counter row until commit, and every other window's save queues on it

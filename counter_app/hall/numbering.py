@@ -45,7 +45,7 @@ def application_number_of(prefix: str, serial: int) -> str:
 
 def draw_application_number(session: Session, hall_id: int, day: dt.date, *, unless):
     """The upsert drawing the next serial of a hall's day, with the prefix from the hall's row, drawing
-    nothing when ``unless`` (an EXISTS) holds: a save sends it with its reads (``pipelined.queue``)
+    nothing when ``unless`` (an EXISTS) holds: a save sends it within the statement of its reads (``batched.read_all``)
     and makes the number with ``application_number_of`` from the (serial, prefix) it returns."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = select(application_prefix(Hall.code, day), literal(1)).where(Hall.id == hall_id, ~unless)

@@ -65,9 +65,11 @@ def _converter(sql_type):
     return None
 
 
-def read_all(session: Session, statements: Sequence[Select], *, writes: Sequence = ()) -> list[list[Any]]:
+def read_all(session: Session, statements: Sequence, *, writes: Sequence = ()) -> list[list[Any]]:
     """The rows of each statement (named tuples by column name, typed as the columns say), all from
     one statement on PostgreSQL: each is aggregated to a JSON array of arrays, in its own order.
+    A statement may be an INSERT/UPDATE … RETURNING (a number drawn): on PostgreSQL a data-modifying
+    WITH of the same statement, whose snapshot the reads share (they do not see its write).
     ``writes``: INSERTs sent in the same statement (data-modifying WITH) that nothing reads back;
     on SQLite they run after the reads."""
     if not _postgres(session):
@@ -75,8 +77,12 @@ def read_all(session: Session, statements: Sequence[Select], *, writes: Sequence
         for stmt in writes:
             session.execute(stmt)
         return rows
-    parts, shapes = [], []
+    parts, shapes, returning = [], [], []
     for n, stmt in enumerate(statements):
+        if not isinstance(stmt, Select):
+            written = stmt.cte(f"d{n}")
+            returning.append(written)
+            stmt = select(*written.c)
         order = list(stmt._order_by_clauses)
         if order:  # the aggregate keeps the statement's order by its own row numbers, not by chance
             stmt = stmt.add_columns(func.row_number().over(order_by=order).label("batched_row"))
@@ -90,6 +96,8 @@ def read_all(session: Session, statements: Sequence[Select], *, writes: Sequence
         shapes.append((namedtuple(f"Row{n}", [c.key for c in selected], rename=True),
                        [_converter(c.type) for c in selected]))
     combined = select(*parts)
+    for written in returning:
+        combined = combined.add_cte(written)
     for n, stmt in enumerate(writes):
         combined = combined.add_cte(stmt.cte(f"w{n}"))
     answer = session.execute(combined).one()

@@ -4,15 +4,18 @@ Across a wide-area link each statement the ORM sends costs a round trip, though 
 INSERTs and UPDATEs whose answer nobody reads at once. Inside ``unit(session)`` the connection is in
 libpq's pipeline mode and:
 
-- an INSERT without RETURNING is sent without waiting (BEGIN goes with the first statement);
-- an UPDATE or DELETE of the ORM's flush too: its "1 row matched" is taken on trust and checked
-  when the answers come back (``StaleDataError`` then, as the ORM would have raised at once);
+- the ORM's INSERTs, UPDATEs and DELETEs of a flush are kept and sent as ONE statement,
+  ``counter_api.apply_rows`` (``row_batch``, ``security.db_row_writes``), just before the next
+  statement that waits or COMMIT (issue 20 counts statements too); an UPDATE matching no row
+  aborts it there (``StaleDataError``, nothing written). A write of another shape, or a database
+  without the function, is sent on its own without waiting, its row count checked at the next wait;
 - anything whose answer is needed (a SELECT, RETURNING, a statement of the caller's own) waits
   for all answers: one round trip for everything queued before it;
 - the end queues COMMIT and waits once: the last writes and the commit are one round trip.
 
-So a unit that reads once (with what ``queue`` sent beside it) and writes costs two round trips,
-whatever it writes. Rows get their ids without RETURNING from ``reserve_ids``: ids drawn from their sequences by a
+So a unit that reads once (one ``batched.read_all``, which may draw a number beside its reads) and
+writes costs two round trips and four statements (BEGIN, the reads, the writes, COMMIT), whatever
+it writes. Rows get their ids without RETURNING from ``reserve_ids``: ids drawn from their sequences by a
 statement the unit sends anyway (``batched.read_all``), handed to new rows at flush. Plumbing
 only: what is written, and every rule deciding it, is the caller's ORM code, unchanged; on SQLite
 (one PC), or in a transaction begun before it, ``unit`` does nothing.
@@ -31,14 +34,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from counter_app.infra import row_batch
+from counter_app.security import db_row_writes
+
 _IDS = "counter_app.reserved_ids"
 
 
 @dataclass
 class _State:
     pipeline: Any
+    pipeline_cm: Any
+    rows_in_one: bool = False  # the database has counter_api.apply_rows for this login
     flushing: bool = False
     checks: list[tuple[Any, int, str]] = field(default_factory=list)
+    ops: list[dict] = field(default_factory=list)
 
     def check_rowcounts(self) -> None:
         checks, self.checks = self.checks, []
@@ -46,6 +55,24 @@ class _State:
             if cursor.rowcount != expected:
                 raise StaleDataError(f"{statement.split(' WHERE ')[0]} expected to match {expected} row(s); "
                                      f"{cursor.rowcount} were matched.")
+
+    def take(self, context, parameter_sets: list) -> bool:
+        """Keep an ORM write of the flush for the one ``apply_rows`` statement, if it can go there."""
+        if not (self.rows_in_one and self.flushing):
+            return False
+        op = row_batch.operation(context, parameter_sets)
+        if op is None:
+            return False
+        self.ops.append(op)
+        if op["op"] != "insert":
+            context._rowcount = len(parameter_sets)  # what the flush expects; apply_rows raises otherwise
+        return True
+
+    def send_rows(self, connection) -> None:
+        """The writes kept so far, as one statement, before anything else is sent (order kept)."""
+        if self.ops:
+            ops, self.ops = self.ops, []
+            connection.cursor().execute(row_batch.CALL, [row_batch.dumps(ops)])
 
     def sync(self) -> None:
         self.pipeline.sync()
@@ -57,9 +84,23 @@ def install(engine: Engine) -> None:
     Idempotent (``unit`` installs it on an engine made elsewhere)."""
     if event.contains(engine, "do_execute", _execute):
         return
+    event.listen(engine, "connect", _probe)
+    event.listen(engine, "rollback", _before_rollback)
     event.listen(engine, "do_execute", _execute)
     event.listen(engine, "do_executemany", _executemany)
     event.listen(engine, "do_execute_no_params", _execute_no_params)
+
+
+def _before_rollback(conn) -> None:
+    """A flush failing inside a unit (an error read back mid-unit) rolls back at once: out of pipeline
+    mode first, whose aborted state would refuse the ROLLBACK (the unit's own end then finds it done)."""
+    if not _UNITS or conn.invalidated:  # a lost connection: nothing to leave (asking for it reconnects)
+        return
+    dbapi = conn.connection.dbapi_connection
+    state = _UNITS.pop(id(dbapi), None)
+    if state is not None and dbapi.pgconn.pipeline_status:
+        with contextlib.suppress(Exception):
+            state.pipeline_cm.__exit__(None, None, None)
 
 
 _UNITS: dict[int, _State] = {}  # id of the driver connection -> its unit (only while the unit runs)
@@ -82,12 +123,13 @@ def _deferred(context, state: _State, parameter_sets: int) -> bool:
     return False
 
 
-def _execute(cursor, statement, parameters, context):
-    state = _state(cursor)
-    if state is None:
-        return None
+def _execute_in_unit(state: _State, cursor, statement, parameters, context):
+    deferred = _deferred(context, state, 1)
+    if deferred and state.take(context, [parameters]):
+        return True
+    state.send_rows(cursor.connection)
     cursor.execute(statement, parameters)
-    if _deferred(context, state, 1):
+    if deferred:
         if context.isupdate or context.isdelete:
             state.checks.append((cursor, 1, statement))
     else:
@@ -95,19 +137,17 @@ def _execute(cursor, statement, parameters, context):
     return True
 
 
-def _execute_no_params(cursor, statement, context):
-    state = _state(cursor)
-    if state is None:
-        return None
+def _execute_no_params_in_unit(state: _State, cursor, statement, context):
+    state.send_rows(cursor.connection)
     cursor.execute(statement)
     state.sync()
     return True
 
 
-def _executemany(cursor, statement, parameters, context):
-    state = _state(cursor)
-    if state is None:
-        return None
+def _executemany_in_unit(state: _State, cursor, statement, parameters, context):
+    if state.take(context, list(parameters)):
+        return True
+    state.send_rows(cursor.connection)
     if (context.isupdate or context.isdelete) and state.flushing:
         state.sync()  # each parameter set's count is needed: not worth deferring (rare in a flush)
         cursor.executemany(statement, parameters)
@@ -117,6 +157,21 @@ def _executemany(cursor, statement, parameters, context):
     if not _deferred(context, state, len(parameters)):
         state.sync()
     return True
+
+
+def _hook(body):
+    """A driver-level hook running ``body`` for statements of a unit (others: the driver as usual)."""
+    def hook(cursor, *args):
+        state = _state(cursor)
+        if state is None:
+            return None
+        with _stale_reported():
+            return body(state, cursor, *args)
+    return hook
+
+
+_execute, _execute_no_params = _hook(_execute_in_unit), _hook(_execute_no_params_in_unit)
+_executemany = _hook(_executemany_in_unit)
 
 
 @contextlib.contextmanager
@@ -138,9 +193,10 @@ def unit(session: Session) -> Iterator[None]:
         yield
         return
     install(engine)
+    rows_in_one = _rows_in_one(connection.connection, dbapi)
     dbapi.autocommit = True
     pipeline_cm = dbapi.pipeline()
-    state = _State(pipeline_cm.__enter__())
+    state = _State(pipeline_cm.__enter__(), pipeline_cm, rows_in_one)
     _UNITS[id(dbapi)] = state
 
     def flushing(*_args) -> None:
@@ -156,6 +212,7 @@ def unit(session: Session) -> Iterator[None]:
         yield
         session.flush()
         try:  # the one wait for the last writes and COMMIT; a refusal met here as SQLAlchemy says it
+            state.send_rows(dbapi)
             dbapi.cursor().execute("COMMIT")
             _UNITS.pop(id(dbapi), None)
             pipeline_cm.__exit__(None, None, None)
@@ -185,44 +242,56 @@ def _wrapped(exc: Exception) -> Exception:
     so the unit's retries see what they expect."""
     import psycopg
 
+    stale = _stale(exc)
+    if stale is not None:
+        return stale
     if isinstance(exc, psycopg.Error):
         return DBAPIError.instance("COMMIT", None, exc, psycopg.Error)
     return exc
 
 
-# --- a statement sent with the next one -----------------------------------------------------------
-
-
-class Queued:
-    """The answer of a statement sent ahead (``queue``): its rows once the next wait is over."""
-
-    def __init__(self, cursor=None, rows: list | None = None) -> None:
-        self._cursor, self._rows = cursor, rows
-
-    def rows(self) -> list:
-        if self._rows is None:
-            try:
-                self._rows = [tuple(row) for row in self._cursor.fetchall()]
-            except Exception as exc:
-                raise _wrapped(exc) from exc
-            self._cursor.close()
-        return self._rows
-
-
-def queue(session: Session, stmt) -> Queued:
-    """Send ``stmt`` now and read its answer later: inside ``unit`` it travels with the next statement
-    that waits (the unit's reads), so it costs no round trip of its own; elsewhere it runs at once."""
-    bind = session.get_bind()
-    dbapi = session.connection().connection.dbapi_connection
-    if _UNITS.get(id(dbapi)) is None:
-        return Queued(rows=[tuple(row) for row in session.execute(stmt).all()])
-    compiled = stmt.compile(dialect=bind.dialect)
-    cursor = dbapi.cursor()
+@contextlib.contextmanager
+def _stale_reported() -> Iterator[None]:
+    """A stale row met by ``apply_rows`` surfaces at whichever later call reads the pipeline."""
     try:
-        cursor.execute(compiled.string, compiled.construct_params())
+        yield
     except Exception as exc:
-        raise _wrapped(exc) from exc
-    return Queued(cursor)
+        stale = _stale(exc)
+        if stale is None:
+            raise
+        raise stale from exc
+
+
+def _stale(exc: Exception) -> StaleDataError | None:
+    """``apply_rows`` found an UPDATE matching no row (a colleague's newer version): as the ORM says it."""
+    if getattr(exc, "sqlstate", None) == db_row_writes.STALE_SQLSTATE:
+        return StaleDataError(str(exc).splitlines()[0])
+    return None
+
+
+_ROWS_IN_ONE = "counter_app.apply_rows"
+
+
+def _probe(dbapi_connection, record) -> None:
+    record.info[_ROWS_IN_ONE] = _has_apply_rows(dbapi_connection)
+
+
+def _rows_in_one(fairy, dbapi) -> bool:
+    """Whether this login may call ``counter_api.apply_rows`` (asked once per connection, when it is
+    made: a database not yet upgraded to it gets the writes one statement each, as before)."""
+    if _ROWS_IN_ONE not in fairy.info:
+        fairy.info[_ROWS_IN_ONE] = _has_apply_rows(dbapi)
+    return fairy.info[_ROWS_IN_ONE]
+
+
+def _has_apply_rows(dbapi) -> bool:
+    with dbapi.cursor() as cursor:
+        cursor.execute("SELECT coalesce(has_function_privilege(to_regprocedure(%s), 'EXECUTE'), false)",
+                       [f"counter_api.{db_row_writes.SIGNATURE}"])
+        found = bool(cursor.fetchone()[0])
+    if not dbapi.autocommit:
+        dbapi.rollback()
+    return found
 
 
 # --- ids without RETURNING --------------------------------------------------------------------------

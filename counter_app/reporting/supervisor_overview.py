@@ -72,7 +72,8 @@ def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
     cat = catalog_mod.load()
     # reads only, no transaction around them: the hall and its calendar, then the charts' four counts
-    # sent together (issue 20: two round trips on PostgreSQL)
+    # in one statement (issue 20: two statements, two round trips on PostgreSQL; the counts' values are
+    # dates, labels and numbers, which read_all's JSON brings back as the charts use them)
     with db.brief() as session:
         hall_id = actor.hall_id or hall_mod.require_hall(session).id
         hall, settings, overrides = batched.read_all(
@@ -80,7 +81,7 @@ def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
         hall_mod.keep_context(session, hall_id, settings, overrides)
         in_period = (Application.hall_id == hall_id, Application.accepted_at >= start, Application.accepted_at < end)
         warnings = _warning_statements(session, hall_id, today)
-        counts, *warned, deferred = batched.read_each(
+        counts, *warned, deferred = batched.read_all(
             session, [_period_statement(in_period), *warnings.values(), _deferral_statement(hall_id, today)])
         counts = [(str(d)[:10], w, t, b, n) for d, w, t, b, n in counts]
         charts = (

@@ -25,6 +25,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from counter_app.security import db_row_writes
 from counter_app.security.db_functions import API, API_GRANTS, COUNTER_ROLES, HELPERS, STAFF, VIEW_HELPERS
 from counter_app.security.db_logins import group_role as group
 
@@ -136,7 +137,7 @@ def install_functions(conn: Connection) -> None:
         "CREATE TABLE IF NOT EXISTS counter_private.unmasked_grant (id bigserial PRIMARY KEY, xid xid8 NOT NULL, "
         "login text NOT NULL, kind text NOT NULL, reason text NOT NULL, at timestamp NOT NULL)")
     _run(conn, "CREATE INDEX IF NOT EXISTS ix_unmasked_grant_xid ON counter_private.unmasked_grant (xid)")
-    for statement in HELPERS + API:
+    for statement in HELPERS + API + db_row_writes.FUNCTIONS:
         _run(conn, statement)
 
 
@@ -223,6 +224,7 @@ def grant_statements(conn: Connection) -> list[str]:
     for role, functions in API_GRANTS.items():
         out.extend(f"GRANT EXECUTE ON FUNCTION counter_api.{f} TO {g[role]}" for f in functions)
     out.extend(f"GRANT EXECUTE ON FUNCTION counter_private.{f} TO {g[STAFF]}" for f in VIEW_HELPERS)
+    out.extend(db_row_writes.grant_statements(g[STAFF]))
     return out
 
 
