@@ -55,7 +55,9 @@ def build_accepted(session, cert: Certificate, *, window_id: int, clerk_id: int,
     from counter_app.hall import hall as hall_mod
     from counter_app.models import Commitment, Material, StageEvent, User
 
-    h = session.query(Hall).first()
+    from counter_app.models import CounterWindow
+
+    h = session.get(CounterWindow, window_id).hall  # the window's hall (a database may hold several)
     at = accepted_at or clock.now()
     bt = catalog.load().business_type(business_type)
     clerk = session.get(User, clerk_id)

@@ -115,9 +115,9 @@ def _role(url: str, parsed, need: str, what: str) -> tuple[Database, Actor]:
             raise PermissionDenied(_owner_only(what, login))
         raise UserError(f"数据库角色 {login} 不是该库的所有者：柜台人员请用 --user 本人账号运行命令，"
                         "数据库所有者请在地址中写所有者的名字")
-    with db.read() as session:
-        h = hall.get_hall(session) if schema.current_revision(db.engine) else None
-    return db, Actor(None, login, f"数据库所有者 {login}", "admin", hall_id=h.id if h else None, pc=this_pc())
+    with db.read() as session:  # the owner belongs to no hall; with one hall, it works in that one
+        hall_id = hall.only_hall_id(session) if schema.current_revision(db.engine) else None
+    return db, Actor(None, login, f"数据库所有者 {login}", "admin", hall_id=hall_id, pc=this_pc())
 
 
 def is_owner(db: Database) -> bool:
@@ -151,8 +151,7 @@ def _sqlite(args, url: str, need: str, password: str | None) -> tuple[Database, 
             username = _ask_username()
         if not username:
             with db.read() as session:
-                h = hall.get_hall(session)
-            return db, system_actor(h.id if h else None)
+                return db, system_actor(hall.only_hall_id(session))
         password = password or read_password(f"{username} 的密码：")
         user = credentials.sign_in(db, username, password, pc=this_pc())
         return db, accounts.actor_at(db, user, window_no=None, pc=this_pc())

@@ -216,7 +216,7 @@ def export(db: Database, actor: Actor, path: str | Path, *, since: dt.date | Non
         raise UserError(f"不支持的导出格式：{fmt}（可选 json 或 csv）", field="format")
     with db.read() as session:
         privacy.full_values_in_database(session, actor, kind="exchange", reason=EXCHANGE_REASON)
-        h = hall.require_hall(session)
+        h = hall.require_hall(session, actor)
         hall_id, hall_code = h.id, h.code
         count = _write_atomically(path, fmt, lambda out: _write(out, fmt, session, hall_id, hall_code, since))
     with db.write() as session:

@@ -26,7 +26,7 @@ def counter_figures(db: Database, actor: Actor) -> CounterFigures:
     today = clock.today()
     start = dt.datetime.combine(today, dt.time())
     with db.read() as session:
-        h = hall.require_hall(session)
+        h = hall.require_hall(session, actor)
         stmt = select(func.count()).select_from(Application).where(
             Application.accepted_at >= start, Application.accepted_at < start + dt.timedelta(days=1)
         )

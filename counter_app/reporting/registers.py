@@ -13,7 +13,7 @@ form, both from :mod:`counter_app.tracking.time_limits`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -459,7 +459,7 @@ def register_columns(kind: str, db=None, actor: Actor | None = None) -> tuple[Co
     reg = register_for(kind)
     if isinstance(reg, WorkloadRegister) and db is not None:
         with db.read() as session:
-            hall_id = (actor.hall_id if actor else None) or hall_mod.require_hall(session).id
+            hall_id = hall_mod.require_hall(session, actor).id
             minutes = int(hall_mod.get_setting(session, "counter_standard_minutes", hall_id))
         return reg._columns(minutes)
     return tuple(reg.columns)
@@ -478,7 +478,7 @@ def count(db, actor: Actor, kind: str, flt: RegisterFilter) -> int:
     flt.validate()
     reg = register_for(kind)
     with db.read() as session:
-        ctx = register_context(session, actor, True)
+        ctx = register_context(session, actor, True, flt.hall_id)
         if isinstance(reg, WorkloadRegister):
             return len(session.execute(reg.statement(flt, ctx)).all())
         return int(session.scalar(reg.count_statement(flt, ctx)) or 0)
@@ -490,7 +490,7 @@ def fetch(db, actor: Actor, kind: str, flt: RegisterFilter, offset: int, limit: 
     flt.validate()
     reg = register_for(kind)
     with db.read() as session:
-        ctx = register_context(session, actor, screen_masked(actor))
+        ctx = register_context(session, actor, screen_masked(actor), flt.hall_id)
         if isinstance(reg, WorkloadRegister):
             return reg.build(session.execute(reg.statement(flt, ctx)).all(), ctx)[offset:offset + limit]
         rows = session.execute(reg.page_statement(flt, ctx, offset, limit)).all()
@@ -515,7 +515,7 @@ def stream(session: Session, actor: Actor, kind: str, flt: RegisterFilter, *, ma
     service checks, and records, before calling this)."""
     flt.validate()
     reg = register_for(kind)
-    ctx = register_context(session, actor, masked)
+    ctx = register_context(session, actor, masked, flt.hall_id)
     text = flt.describe(session)
     if isinstance(reg, WorkloadRegister):
         rows = reg.build(session.execute(reg.statement(flt, ctx)).all(), ctx)
@@ -542,16 +542,19 @@ class FilterChoices:
     stages: list[tuple[str, str]]
     statuses: list[tuple[str, str]]
     deferral_states: list[tuple[str, str]]
+    halls: list[tuple[int, str]] = field(default_factory=list)  # (id, name) when more than one is seen
 
 
 def filter_choices(db, actor: Actor) -> FilterChoices:
     cat = catalog_mod.load()
     with db.read() as session:
-        windows = [(w.number, w.name) for w in hall_mod.windows(session)]
+        hall_ids = hall_mod.visible_hall_ids(session, actor)
+        seen = {w.number: w.name for w in reversed(hall_mod.windows(session)) if w.hall_id in hall_ids}
         clerks = [(u.id, u.name) for u in session.scalars(
-            select(User).where(User.role == "clerk").order_by(User.window_id, User.name))]
+            select(User).where(User.role == "clerk", User.hall_id.in_(hall_ids)).order_by(User.window_id, User.name))]
+        halls = [(h.id, h.name) for h in hall_mod.all_halls(session) if h.id in hall_ids]
     return FilterChoices(
-        windows=windows, clerks=clerks,
+        windows=sorted(seen.items()), clerks=clerks, halls=halls if len(halls) > 1 else [],
         business_types=[(code, bt.name) for code, bt in cat.business_types.items()],
         stages=list(cat.stage_names.items()),
         statuses=list(STATUS_LABELS.items()),

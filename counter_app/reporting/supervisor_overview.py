@@ -74,7 +74,7 @@ def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
     cat = catalog_mod.load()
     with db.read() as session:
-        hall = hall_mod.require_hall(session)
+        hall = hall_mod.require_hall(session, actor)
         in_period = (Application.hall_id == hall.id, Application.accepted_at >= start, Application.accepted_at < end)
         counts = _period_counts(session, in_period)
         charts = (

@@ -76,7 +76,7 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
     require(db, actor, Perm.VIEW_APPLICATION, target_type="deferrals")
     today = clock.today()
     with db.read() as session:
-        h = hall.require_hall(session)
+        h = hall.require_hall(session, actor)
         cal = hall.work_calendar(session, h.id)
         stmt = (
             select(Material, Application, Customer, CounterWindow.number, User.name)

@@ -301,7 +301,7 @@ def batches(db, actor: Actor, *, status: str | None = None, window_no: int | Non
         if not _may_see_all(actor):
             stmt = stmt.where(HandoverBatch.window_id == _own_window(actor))
         elif window_no is not None:
-            window = hall_mod.window_by_number(session, window_no)
+            window = hall_mod.window_by_number(session, window_no, hall_mod.require_hall(session, actor).id)
             if window is None:
                 raise ValidationFailed({"window_no": f"没有 {window_no} 号窗口"})
             stmt = stmt.where(HandoverBatch.window_id == window.id)
@@ -333,7 +333,7 @@ def load_detail(session: Session, batch: HandoverBatch, masked: bool) -> BatchDe
     """Everything a handover list shows (for the screen, the Excel export and the PDF page)."""
     lines = {line.application_id: line for line in batch.lines}
     ordered = [line.application_id for line in sorted(batch.lines, key=lambda ln: ln.seq)]
-    hall = hall_mod.require_hall(session)
+    hall = hall_mod.require_hall(session, hall_id=batch.hall_id)
     return BatchDetail(batch=_summaries(session, [batch])[0], hall_name=hall.name,
                        items=_items(session, ordered, masked, lines))
 
@@ -437,12 +437,12 @@ def create_batch(db, actor: Actor, application_ids: Sequence[int], *, shift: str
         with db.write() as session:
             apps = _check_applications(session, actor, ids)
             reasons = _unprinted_reasons(session, apps, unprinted_reasons)
-            hall = hall_mod.require_hall(session)
             window = session.get(CounterWindow, actor.window_id)
+            hall = hall_mod.require_hall(session, hall_id=window.hall_id)
             now = clock.now()
             batch = HandoverBatch(
                 number=numbering.handover_number(session, hall.code, window.number, now.date()),
-                window_id=window.id, shift=shift, created_by_id=actor.user_id, created_at=now, status="open",
+                window_id=window.id, hall_id=hall.id, shift=shift, created_by_id=actor.user_id, created_at=now, status="open",
             )
             session.add(batch)
             session.flush()

@@ -89,7 +89,8 @@ class WarningsPage(QWidget):
         self.table.activated.connect(lambda _i: self.view_selected())  # Return or double click
         self.level.currentIndexChanged.connect(lambda _i: self.refresh())
         self.window_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        add_window_choices(self, self.window_filter, db, self.message, then=self._windows_loaded)
+        add_window_choices(self, self.window_filter, db, self.message, then=self._windows_loaded,
+                           actor=actor)
 
     def _windows_loaded(self) -> None:
         """A clerk sees their own window's warnings first."""
