@@ -101,9 +101,12 @@ def test_registers_and_warnings_are_per_hall_and_a_city_supervisor_sees_both(two
 
     clock.freeze(NOW + dt.timedelta(days=20))  # every case is overdue by now
     assert {r.number[:6] for r in warning_list.warning_list(db, who["super1"])} == {"FZGL01"}
-    assert {r.number[:6] for r in warning_list.warning_list(db, city)} == {"FZGL01", "FZCS02"}
+    both = warning_list.warning_list(db, city)
+    assert {(r.number[:6], r.hall_name) for r in both} == {("FZGL01", "福州鼓楼供电营业厅"), ("FZCS02", "福州仓山供电营业厅")}
     only_b = warning_list.warning_list(db, city, hall_id=hall_b.id)
-    assert {r.hall_name for r in only_b} == {"福州仓山供电营业厅"} and len(only_b) == 2
+    assert {r.number[:6] for r in only_b} == {"FZCS02"} and len(only_b) == 2
+    assert warning_list.hall_choices(db, city) == [(hall_b.id, "福州仓山供电营业厅"), (who["clerk1"].hall_id, "福州鼓楼供电营业厅")]
+    assert warning_list.hall_choices(db, who["super1"]) == []
 
 
 def test_windows_staff_and_settings_belong_to_their_hall(two_halls):
@@ -154,6 +157,11 @@ def test_hall_add_list_and_user_add_in_a_hall_from_the_command_line(hall_url, sq
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in out[1:]] == ["FZCS02", "FZGL01"]
     assert out[1].split()[-2:] == ["3", "0"]
+    # a supervisor is given the second hall too; a clerk may not give it
+    assert cli.main(["--db", hall_url, "--user", "clerk1", "hall", "grant", "super1", "FZCS02"]) == 1
+    assert "所有者" in capsys.readouterr().err
+    assert cli.main(["--db", hall_url, "--user", "admin1", "hall", "grant", "super1", "FZCS02"]) == 0
+    assert "用户 super1 现可查看以下营业厅的台账和预警：FZCS02、FZGL01" in capsys.readouterr().out
     with sqlite_db.read() as session:
         hall_b = hall_mod.hall_by_code(session, "FZCS02")
         assert len(hall_mod.windows(session, hall_b.id)) == 3
@@ -243,3 +251,41 @@ def test_a_clerk_has_no_halls_entry(qtbot, sqlite_db):
     window = MainWindow(sqlite_db, who["clerk1"])
     qtbot.addWidget(window)
     assert "halls" not in window.dialog_actions
+
+
+def test_a_city_supervisor_picks_a_hall_in_the_registers_and_warnings_pages(qtbot, two_halls, monkeypatch):
+    from counter_app.hall import calendar_notice
+    from counter_app.ui.main_window import MainWindow
+
+    monkeypatch.setattr(calendar_notice, "next_year_notice", lambda *_a: None)
+    db, who, hall_b = two_halls
+    acceptance.save(db, who["clerk1"], residential(resident_id(21)))
+    acceptance.save(db, who["clerkb"], residential(resident_id(22)))
+    acceptance.save(db, who["clerkb"], residential(resident_id(23)))
+    window = MainWindow(db, who["city1"])
+    qtbot.addWidget(window)
+    page = window.page("registers")
+    names = [page.hall_combo.itemText(i) for i in range(page.hall_combo.count())]
+    assert names == ["全部营业厅", "福州仓山供电营业厅", "福州鼓楼供电营业厅"] and not page.hall_combo.isHidden()
+    qtbot.waitUntil(lambda: "共 3 条" in page.count_label.text(), timeout=10_000)  # both halls in one view
+    page.hall_combo.setCurrentIndex(names.index("福州仓山供电营业厅"))
+    page.query()
+    qtbot.waitUntil(lambda: "共 2 条" in page.count_label.text(), timeout=10_000)
+
+    clock.freeze(NOW + dt.timedelta(days=20))
+    warnings_page = window.page("warnings")
+    qtbot.waitUntil(lambda: warnings_page.hall_filter.count() == 3 and warnings_page.model.rowCount() == 3,
+                    timeout=10_000)
+    assert not warnings_page.hall_filter.isHidden()
+    warnings_page.hall_filter.setCurrentIndex(warnings_page.hall_filter.findData(hall_b.id))
+    qtbot.waitUntil(lambda: warnings_page.model.rowCount() == 2, timeout=10_000)
+
+
+def test_one_hall_shows_no_hall_filter(qtbot, hall_db):
+    from counter_app.ui.main_window import MainWindow
+
+    db, who = hall_db
+    window = MainWindow(db, who["super1"])
+    qtbot.addWidget(window)
+    assert window.page("registers").hall_combo.isHidden()
+    assert window.page("warnings").hall_filter.isHidden()

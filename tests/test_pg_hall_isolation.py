@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL
 from counter_app.hall import hall as halls
 from counter_app.hall import many_halls
 from counter_app.infra import schema_upgrade as schema
-from counter_app.infra.context import system_actor
+from counter_app.infra.context import Actor, system_actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import PermissionDenied
 from counter_app.reporting import registers
@@ -67,9 +67,8 @@ def world(scram_cluster):  # noqa: F811
                                                           hall_id=hall_ids[key])
         ids["city"] = db_logins.create_account(session, username="city1", name="市公司督查", role="supervisor",
                                                window_id=None, password=PW)  # three halls: none of its own
-        for key in ("A", "B"):
-            session.execute(text("INSERT INTO hall_grant (user_id, hall_id, granted_at) VALUES (:u, :h, now())"),
-                            {"u": ids["city"], "h": hall_ids[key]})
+    owner_actor = Actor(None, OWNER, "数据库所有者", "admin")  # as counter-app hall grant runs it
+    assert many_halls.grant_halls(owner, owner_actor, "city1", [HALLS["A"], HALLS["B"]]) == [HALLS["B"], HALLS["A"]]
     for key in ("A", "B"):  # each admin creates the hall's staff in the admin's own hall
         admin = Database(create_engine(_url(scram_cluster, f"admin{key.lower()}@{DB}", PW)))
         with admin.write() as session:
@@ -196,6 +195,8 @@ def test_an_admin_manages_the_logins_of_its_own_hall_only(world):
                 [VERIFIER, world["halls"]["B"]])
         refused(conn, "SELECT counter_api.reset_password('city1', %s)", [VERIFIER])  # a city account neither
         refused(conn, "SELECT counter_api.add_hall('FZXX09', 'x', '0591-1234567', '', '', 2)")
+        refused(conn, "INSERT INTO hall_grant (user_id, hall_id, granted_at) VALUES (%s, %s, now())",
+                [world["ids"]["admina"], world["halls"]["A"]])
         with pytest.raises(psycopg.errors.InvalidParameterValue):  # hall B's window for a hall A account
             conn.execute("SELECT counter_api.create_account('mallory', 'M', 'clerk', %s, %s)",
                          [world["windows"]["B"][1], VERIFIER])

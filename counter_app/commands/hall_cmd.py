@@ -1,9 +1,10 @@
-"""counter-app hall add CODE --name N --supervision-phone P [--windows 4] | list
+"""counter-app hall add CODE --name N --supervision-phone P [--windows 4] | list | grant USER CODE…
 
 Several halls on one database (issue 20). ``add`` on PostgreSQL is run by the database owner (the
 URL names it) or by a city/province admin without a hall (``--user``); on SQLite by an admin with
 name and password, like the account commands. Staff then join a hall with
-``counter-app user add … --hall CODE``."""
+``counter-app user add … --hall CODE``; ``grant`` (the owner) gives a city or province supervisor
+the registers and warnings of several halls (``hall_grant``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def register(sub) -> None:
     add.set_defaults(handler=_add)
     listing = actions.add_parser("list", help="列出营业厅")
     listing.set_defaults(handler=_list)
+    grant = actions.add_parser("grant", help="（数据库所有者运行）让市、省级班长/主任查看所列营业厅的台账和预警")
+    grant.add_argument("username", help="该账号的用户名")
+    grant.add_argument("codes", nargs="+", metavar="CODE", help="营业厅编码")
+    grant.set_defaults(handler=_grant)
 
 
 def _add(args) -> int:
@@ -41,6 +46,16 @@ def _add(args) -> int:
         db.dispose()
     print(f"已新增营业厅 {row.code} {row.name}，{row.windows} 个窗口；"
           f"添加人员：counter-app user add 用户名 --role 角色 --name 姓名 --hall {row.code}")
+    return 0
+
+
+def _grant(args) -> int:
+    db, actor = identity.open_as(args, identity.ADMIN, what="hall grant")
+    try:
+        held = many_halls.grant_halls(db, actor, args.username, args.codes)
+    finally:
+        db.dispose()
+    print(f"用户 {args.username} 现可查看以下营业厅的台账和预警：{'、'.join(held)}")
     return 0
 
 

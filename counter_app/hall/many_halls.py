@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 
 from counter_app.hall import hall as hall_mod
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database, is_sqlite
-from counter_app.infra.errors import PermissionDenied
-from counter_app.models import CounterWindow, User
+from counter_app.infra.errors import PermissionDenied, UserError
+from counter_app.models import CounterWindow, Hall, HallGrant, User
 from counter_app.security import audit
 
 NOT_ALLOWED = "只有数据库所有者或不属于任何营业厅的（市、省级）系统管理员可以新增营业厅"
@@ -72,3 +73,28 @@ def add_hall(db: Database, actor: Actor, *, code: str, name: str, supervision_ph
                 "p": phone.strip(), "w": int(windows)}).scalar_one()
             audit.record(session, actor, "hall_add", "hall", hall_id, detail={"code": code, "name": name.strip()})
     return HallRow(hall_id, code, name.strip(), supervision_phone.strip(), int(windows), 0)
+
+
+GRANT_NOT_ALLOWED = "只有数据库所有者（单机版：系统管理员）可以授予跨营业厅查看的权限"
+
+
+def grant_halls(db: Database, actor: Actor, username: str, codes: list[str]) -> list[str]:
+    """Give account ``username`` (a city or province supervisor) the registers and warnings of the
+    halls ``codes`` besides its own; returns the codes it holds now. On PostgreSQL only the owner may
+    write ``hall_grant`` (no counter group has INSERT on it)."""
+    if not (actor.user_id is None or (is_sqlite(db.engine) and actor.role == "admin")):
+        raise PermissionDenied(GRANT_NOT_ALLOWED)
+    with db.write() as session:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None:
+            raise UserError(f"用户 {username} 不存在", field="username")
+        held = set(session.scalars(select(HallGrant.hall_id).where(HallGrant.user_id == user.id)))
+        for code in codes:
+            hall = hall_mod.hall_by_code(session, code)
+            if hall.id not in held:
+                session.add(HallGrant(user_id=user.id, hall_id=hall.id, granted_at=clock.now()))
+                held.add(hall.id)
+        audit.record(session, actor, "hall_grant", "user", user.id,
+                     detail={"username": user.username, "halls": [c.strip().upper() for c in codes]})
+        session.flush()
+        return sorted(session.scalars(select(Hall.code).where(Hall.id.in_(held | {user.hall_id}))))

@@ -137,14 +137,16 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
     today = clock.today()
     with db.read() as session:
         found: dict[int, Assessment] = {}
-        for one_hall in hall.view_halls(session, actor, hall_id):
+        in_view = hall.view_halls(session, actor, hall_id)
+        for one_hall in in_view:
             cal = MemoCalendar(hall.work_calendar(session, one_hall))
             ratio = settings_service.yellow_ratio(session, one_hall)
             for item in _active(session, one_hall, window_id):
                 result = _evaluate(cal, item, today, ratio)
                 if result and result.level != "green" and (level is None or result.level == level):
                     found[item.id] = result
-        hall_names = dict(session.execute(select(Hall.id, Hall.name)).all())
+        # the hall is named on each row when the list spans several
+        hall_names = dict(session.execute(select(Hall.id, Hall.name)).all()) if len(in_view) > 1 else {}
         rows = []
         ids = list(found)
         for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
@@ -167,6 +169,14 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
                 ))
     rows.sort(key=WarningRow.sort_key)
     return rows
+
+
+def hall_choices(db: Database, actor: Actor) -> list[tuple[int, str]]:
+    """(hall id, name) of the halls a supervisor over several halls may pick; empty for one hall."""
+    with db.read() as session:
+        visible = hall.visible_hall_ids(session, actor)
+        shown = [(h.id, h.name) for h in hall.all_halls(session) if h.id in visible]
+    return shown if len(shown) > 1 else []
 
 
 def window_choices(db: Database, actor: Actor | None = None) -> list[tuple[int, str]]:
