@@ -273,3 +273,40 @@ def test_every_table_is_hall_scoped_or_shared(world):
                                            "AND relnamespace = 'public'::regnamespace")))
     assert tables == set(db_rows.HALL_ROWS) | set(db_rows.SHARED)
     assert secured == set(db_rows.HALL_ROWS)
+
+
+def test_the_readme_steps_from_the_command_line(world, monkeypatch, capsys):
+    """README “Several halls on one database”: the owner adds a hall, its admin and a grant; the new
+    hall's admin creates its staff and is refused another hall's."""
+    import io
+    import sys
+
+    from counter_app import cli
+
+    port = world["cluster"].port
+    owner_url = f"postgresql+psycopg://{OWNER}@127.0.0.1:{port}/{DB}"
+    counter_url = f"postgresql+psycopg://127.0.0.1:{port}/{DB}"
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", OWNER_PW)
+    assert cli.main(["--db", owner_url, "hall", "add", "FZLJ07", "--name", "连江营业厅",
+                     "--supervision-phone", "0591-26222222", "--windows", "2"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PW + "\n"))
+    assert cli.main(["--db", owner_url, "user", "add", "adminlj", "--role", "admin", "--name", "连江管理员",
+                     "--hall", "FZLJ07", "--password-stdin"]) == 0
+    assert cli.main(["--db", owner_url, "hall", "grant", "superb", "FZLJ07"]) == 0
+    out = capsys.readouterr().out
+    assert "已新增营业厅 FZLJ07 连江营业厅，2 个窗口" in out and "营业厅 FZLJ07" in out
+    assert "用户 superb 现可查看以下营业厅的台账和预警：FZCS02、FZLJ07" in out
+
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", PW)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Clerk-pw-2026\n"))
+    assert cli.main(["--db", counter_url, "--user", "adminlj", "user", "add", "clerklj", "--role", "clerk",
+                     "--name", "连江受理员", "--window", "2", "--password-stdin"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Clerk-pw-2026\n"))
+    assert cli.main(["--db", counter_url, "--user", "adminlj", "user", "add", "clerkx", "--role", "clerk",
+                     "--name", "越权", "--hall", "FZGL01", "--password-stdin"]) == 1
+    assert "营业厅 FZGL01 不存在" in capsys.readouterr().err  # another hall is not even visible to it
+    assert cli.main(["--db", counter_url, "--user", "adminlj", "user", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "clerklj" in listed and "clerka" not in listed and "clerkb" not in listed
+    with connect(world["cluster"], "superb") as conn:
+        assert one(conn, "SELECT count(*) FROM hall") == 2
