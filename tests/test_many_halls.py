@@ -289,3 +289,25 @@ def test_one_hall_shows_no_hall_filter(qtbot, hall_db):
     qtbot.addWidget(window)
     assert window.page("registers").hall_combo.isHidden()
     assert window.page("warnings").hall_filter.isHidden()
+
+
+def test_an_exchange_job_for_several_halls_names_the_hall(two_halls, tmp_path):
+    import json
+
+    from counter_app.reporting import exchange
+
+    db, who, hall_b = two_halls
+    acceptance.save(db, who["clerk1"], residential(resident_id(31)))
+    acceptance.save(db, who["clerkb"], residential(resident_id(32)))
+    with db.write() as session:
+        job = users.create_user(session, system_actor(None), "xchg", role="exchange", name="数据交换",
+                                password=PASSWORD, must_change_password=False)
+        job.hall_id = None
+        session.flush()
+        actor = users.actor_for(job, hall_id=None, window=None, pc="server")
+    with pytest.raises(UserError, match="多个营业厅"):
+        exchange.export(db, actor, tmp_path / "all.json")
+    exchange.export(db, actor, tmp_path / "b.json", hall_code="FZCS02")
+    data = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert data["hall_code"] == "FZCS02"
+    assert [a["number"] for a in data["applications"]] == ["FZCS02-20261124-0001"]

@@ -186,6 +186,14 @@ def view_halls(session: Session, actor: Actor, hall_id: int | None = None) -> tu
     return (hall_id,) if hall_id is not None else tuple(visible)
 
 
+def home_hall(session: Session, actor: Actor, hall_id: int | None = None, in_view: tuple[int, ...] = ()) -> Hall:
+    """The hall whose settings and calendar a view uses: the one chosen, else the actor's own, else
+    the first of those the actor sees (a city or province supervisor)."""
+    in_view = in_view or view_halls(session, actor, hall_id)
+    chosen = hall_id or (actor.hall_id if actor.hall_id in in_view else in_view[0])
+    return require_hall(session, actor, chosen)
+
+
 def window_id_of(session: Session, window_no: int | None, hall_id: int | None) -> int | None:
     """The id of window ``window_no`` of the hall (None for no window)."""
     if window_no is None:

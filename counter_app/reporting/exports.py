@@ -126,8 +126,7 @@ def _masking_note(request: ExportRequest) -> str:
 def _register_sheet(session, actor: Actor, request: ExportRequest) -> tuple[SheetSpec, int]:
     data = registers.stream(session, actor, request.kind, request.filters, masked=not request.unmasked)
     hall_ids = hall_mod.view_halls(session, actor, request.filters.hall_id)
-    hall = hall_mod.require_hall(session, actor, request.filters.hall_id
-                                 or (actor.hall_id if actor.hall_id in hall_ids else hall_ids[0]))
+    hall = hall_mod.home_hall(session, actor, request.filters.hall_id, hall_ids)
     hall_name = hall.name if len(hall_ids) == 1 else f"{len(hall_ids)}个营业厅"
     notes = [f"筛选条件：{data.filter_text}",
              f"导出：{_who(actor)} {clock.now():%Y-%m-%d %H:%M}；{hall_name}；{_masking_note(request)}"]

@@ -140,7 +140,7 @@ def register_context(session: Session, actor: Actor, masked: bool, hall_id: int 
     from counter_app.infra import clock
 
     hall_ids = hall_mod.view_halls(session, actor, hall_id)
-    hall_id = hall_id or (actor.hall_id if actor.hall_id in hall_ids else hall_ids[0])
+    hall_id = hall_mod.home_hall(session, actor, hall_id, hall_ids).id
     settings = hall_mod.all_settings(session, hall_id)
     return RegisterContext(
         session=session,

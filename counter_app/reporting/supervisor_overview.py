@@ -64,7 +64,8 @@ class Overview:
 
 
 def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
-    """The overview of the last ``days`` days (today included) of the actor's hall."""
+    """The overview of the last ``days`` days (today included) of the actor's hall (a supervisor over
+    several halls: the first of them)."""
     require(db, actor, Perm.VIEW_OVERVIEW, target_type="overview")
     if days not in PERIODS:
         raise UserError(f"统计期间只能选择{'、'.join(PERIODS.values())}", field="days")
@@ -74,7 +75,7 @@ def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
     cat = catalog_mod.load()
     with db.read() as session:
-        hall = hall_mod.require_hall(session, actor)
+        hall = hall_mod.home_hall(session, actor)
         in_period = (Application.hall_id == hall.id, Application.accepted_at >= start, Application.accepted_at < end)
         counts = _period_counts(session, in_period)
         charts = (

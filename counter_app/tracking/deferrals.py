@@ -76,15 +76,16 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
     require(db, actor, Perm.VIEW_APPLICATION, target_type="deferrals")
     today = clock.today()
     with db.read() as session:
-        h = hall.require_hall(session, actor)
-        cal = hall.work_calendar(session, h.id)
+        hall_ids = hall.view_halls(session, actor)  # a city supervisor: every hall it is given
+        calendars = {hall_id: hall.work_calendar(session, hall_id) for hall_id in hall_ids}
         stmt = (
             select(Material, Application, Customer, CounterWindow.number, User.name)
             .join(Application, Application.id == Material.application_id)
             .join(Customer, Customer.id == Application.customer_id)
             .join(CounterWindow, CounterWindow.id == Application.window_id)
             .join(User, User.id == Application.clerk_id)
-            .where(Material.state == "deferred", Application.status == "active", Application.hall_id == h.id)
+            .where(Material.state == "deferred", Application.status == "active",
+                   Application.hall_id.in_(hall_ids))
         )
         if scope == "due":
             stmt = stmt.where(Material.due_date <= today)
@@ -99,7 +100,7 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
                 stmt.order_by(Material.due_date, Application.number, Material.seq)):
             due_day = material.due_date or today
             if due_day < today:
-                state, over = "overdue", cal.workdays_between(due_day, today)[0]
+                state, over = "overdue", calendars[app.hall_id].workdays_between(due_day, today)[0]
             else:
                 state, over = ("today" if due_day == today else "pending"), 0
             phone = app.contact_mobile or app.contact_phone

@@ -297,11 +297,12 @@ def batches(db, actor: Actor, *, status: str | None = None, window_no: int | Non
     """Batches, newest first. Clerks see their own window only."""
     _require_view(db, actor)
     with db.read() as session:
-        stmt = select(HandoverBatch).order_by(HandoverBatch.created_at.desc(), HandoverBatch.id.desc())
+        stmt = (select(HandoverBatch).where(HandoverBatch.hall_id.in_(hall_mod.view_halls(session, actor)))
+                .order_by(HandoverBatch.created_at.desc(), HandoverBatch.id.desc()))
         if not _may_see_all(actor):
             stmt = stmt.where(HandoverBatch.window_id == _own_window(actor))
         elif window_no is not None:
-            window = hall_mod.window_by_number(session, window_no, hall_mod.require_hall(session, actor).id)
+            window = hall_mod.window_by_number(session, window_no, hall_mod.home_hall(session, actor).id)
             if window is None:
                 raise ValidationFailed({"window_no": f"没有 {window_no} 号窗口"})
             stmt = stmt.where(HandoverBatch.window_id == window.id)

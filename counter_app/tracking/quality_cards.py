@@ -125,7 +125,8 @@ def propose(db: Database, actor: Actor, date_from: dt.date, date_to: dt.date) ->
         hall = hall_mod.require_hall(session, actor)
         calendar = time_limits.MemoCalendar(hall_mod.work_calendar(session, hall.id))
         limits = time_limits.stage_limits(session, hall.id)
-        people = {u.name: u.id for u in session.scalars(select(User).where(User.active.is_(True)))}
+        people = {u.name: u.id for u in session.scalars(select(User).where(User.active.is_(True),
+                                                                            User.hall_id == hall.id))}
         known = set(session.scalars(select(QualityCard.source_key).where(QualityCard.source_key.is_not(None))))
         rows = session.execute(
             select(StageEvent, Application.business_type, Application.clerk_id, Application.number)
