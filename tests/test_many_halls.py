@@ -114,9 +114,11 @@ def test_windows_staff_and_settings_belong_to_their_hall(two_halls):
     with db.read() as session:
         assert [w.number for w in hall_mod.windows(session, hall_b.id)] == [1, 2]
         assert hall_mod.window_by_number(session, 1, hall_b.id).id == who["clerkb"].window_id != who["clerk1"].window_id
+    assert accounts.hall_windows(db, who["adminb"]) == [(1, "1号窗口"), (2, "2号窗口")]  # the users page offers these
+    assert len(accounts.hall_windows(db, who["admin1"])) == 4
     listed = {a.username: a.hall_code for a in accounts.list_accounts(db, who["adminb"])}
     assert listed == {"clerkb": "FZCS02", "superb": "FZCS02", "adminb": "FZCS02"}
-    assert "clerkb" not in {a.username for a in accounts.list_accounts(db, who["admin1"])} - {"clerkb"}
+    assert not {"clerkb", "superb", "adminb", "city1"} & {a.username for a in accounts.list_accounts(db, who["admin1"])}
     with db.write() as session:
         hall_mod.set_setting(session, who["adminb"], hall_b.id, "counter_standard_minutes", 30)
     with db.read() as session:

@@ -338,6 +338,13 @@ def start_info(db: Database, hall_code: str = "") -> StartInfo:
         return StartInfo(has_users, h.id, h.code, h.name, windows, int(idle or 0), has_users)
 
 
+def hall_windows(db: Database, actor: Actor) -> list[tuple[int, str]]:
+    """(number, name) of the active windows of the actor's hall, for an account's default window."""
+    with db.read() as session:
+        hall_id = actor.hall_id if actor.hall_id is not None else hall.only_hall_id(session)
+        return [(w.number, w.name) for w in hall.windows(session, hall_id) if w.active] if hall_id else []
+
+
 def actor_at(db: Database, user: User, *, window_no: int | None, pc: str) -> Actor:
     """The signed-in user at this PC's window of the user's hall (falling back to the user's default
     window). An account without a hall in a one-hall database works in that hall."""
