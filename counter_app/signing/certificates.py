@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
 
+from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock, config
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
@@ -88,12 +89,8 @@ def _name(name: x509.Name) -> str:
 
 
 def _hall_id(session, actor: Actor) -> int:
-    if actor.hall_id is not None:
-        return actor.hall_id
-    hall_id = session.scalar(select(Hall.id).order_by(Hall.id).limit(1))
-    if hall_id is None:
-        raise NotFound("尚未初始化营业厅，请先运行 counter-app setup")
-    return hall_id
+    """The actor's hall (a database of several halls: each has its own seal)."""
+    return hall_mod.require_hall(session, actor).id
 
 
 # --- passphrase on this PC ------------------------------------------------------------------------
@@ -219,7 +216,9 @@ def _fit(text: str, limit: int) -> str:
 def certificates(db: Database, actor: Actor) -> list[CertInfo]:
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="seal_certificate", target_id="list")
     with db.read() as session:
-        rows = session.scalars(select(SealCertificate).order_by(SealCertificate.id.desc())).all()
+        rows = session.scalars(select(SealCertificate)
+                               .where(SealCertificate.hall_id.in_(hall_mod.visible_hall_ids(session, actor)))
+                               .order_by(SealCertificate.id.desc())).all()
         return [_info(r) for r in rows]
 
 
