@@ -30,7 +30,7 @@ from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock, config
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import NotFound, UserError
+from counter_app.infra.errors import UserError
 from counter_app.models import Hall, SealCertificate
 from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
