@@ -88,7 +88,7 @@ def world(scram_cluster):  # noqa: F811
     with owner.write() as session:  # a handover, a print and an export record in hall B
         batch = session.execute(text(
             "INSERT INTO handover_batch (number, window_id, hall_id, shift, created_by_id, created_at, status, "
-            "receiver_name, version) VALUES ('JJ-FZCS02-01-20261124-01', :w, :h, '全天', :u, now(), 'open', '', 1) "
+            "receiver_name, version) VALUES ('JJ-FZCS02-01-20261101-01', :w, :h, '全天', :u, now(), 'open', '', 1) "
             "RETURNING id"), {"w": windows["B"][1], "h": hall_ids["B"], "u": ids["clerkb"]}).scalar_one()
         session.execute(text("INSERT INTO handover_line (batch_id, application_id, seq, copies, remark, remark_note, "
                              "unprinted_reason) VALUES (:b, :a, 1, 1, '', '', '')"), {"b": batch, "a": cases["B"]})
@@ -310,3 +310,35 @@ def test_the_readme_steps_from_the_command_line(world, monkeypatch, capsys):
     assert "clerklj" in listed and "clerka" not in listed and "clerkb" not in listed
     with connect(world["cluster"], "superb") as conn:
         assert one(conn, "SELECT count(*) FROM hall") == 2
+
+
+def test_hall_b_works_through_the_app_and_finds_hall_a_customers(world, frozen_now):
+    """Every write of an acceptance (number counter, application, materials, stages, commitments,
+    audit) and a handover pass the policies for the clerk's own hall; the customer file is shared."""
+    from counter_app.acceptance import customer_file
+    from counter_app.acceptance import service as acceptance
+    from counter_app.tracking import application_search, handover
+    from tests.acceptance_helpers import residential
+
+    url = str(_url(world["cluster"], "x", "x").set(username=None, password=None))
+    signed = db_sign_in.sign_in(url, "clerkb", PW, pc="pc-b", window_no=1)
+    try:
+        clerk = signed.actor
+        known = customer_file.lookup_customer(signed.db, clerk, "id_card", world["shared_cert"])
+        assert known is not None and known.name == "客户A"  # accepted in hall A, on file in hall B
+        saved = acceptance.save(signed.db, clerk, residential(world["shared_cert"], holder_name="客户A"))
+        assert saved.number.startswith("FZCS02-")
+        found = application_search.search(signed.db, clerk, saved.number).rows
+        assert [r.application_id for r in found] == [saved.application_id]
+        assert application_search.search(signed.db, clerk, "FZGL01").rows == []  # hall A's cases: none
+        batch = handover.create_batch(signed.db, clerk, [saved.application_id],
+                                      unprinted_reasons={saved.application_id: "测试"})
+        assert batch.number.startswith("JJ-FZCS02-01-")
+    finally:
+        signed.db.dispose()
+    with world["owner"].read() as session:
+        halls_of = session.execute(text(
+            "SELECT (SELECT hall_id FROM application WHERE id = :a), (SELECT hall_id FROM handover_batch "
+            "WHERE number = :b), (SELECT count(DISTINCT hall_id) FROM audit_entry WHERE username = 'clerkb')"),
+            {"a": saved.application_id, "b": batch.number}).one()
+    assert halls_of == (world["halls"]["B"], world["halls"]["B"], 1)
