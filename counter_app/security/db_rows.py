@@ -19,7 +19,9 @@ from sqlalchemy.engine import Connection
 
 MINE = "((SELECT counter_api.my_halls())::integer[])"  # a scalar subquery: once per query, not per row
 OF_MY_HALLS = f"hall_id = ANY {MINE}"
-OF_MY_APPLICATIONS = "application_id IN (SELECT a.id FROM public.application a)"
+# correlated, so each row costs one primary-key probe (``IN (SELECT …)`` materialised the hall's
+# applications and searched them for every row)
+OF_MY_APPLICATIONS = "EXISTS (SELECT 1 FROM public.application a WHERE a.id = application_id)"
 
 HALL_ROWS: dict[str, str] = {
     "hall": f"id = ANY {MINE}",
@@ -38,13 +40,13 @@ HALL_ROWS: dict[str, str] = {
     "commitment": OF_MY_APPLICATIONS,
     "stage_event": OF_MY_APPLICATIONS,
     "survey_appointment": OF_MY_APPLICATIONS,
-    "handover_line": "batch_id IN (SELECT b.id FROM public.handover_batch b)",
+    "handover_line": "EXISTS (SELECT 1 FROM public.handover_batch b WHERE b.id = batch_id)",
     "signed_document": OF_MY_APPLICATIONS,
     "scan_page": OF_MY_APPLICATIONS,
     "customer_confirmation": OF_MY_APPLICATIONS,
     "service_rating": OF_MY_APPLICATIONS,
-    "rating_follow_up": "rating_id IN (SELECT r.id FROM public.service_rating r)",
-    "counter_pc": "window_id IS NULL OR window_id IN (SELECT w.id FROM public.counter_window w)",
+    "rating_follow_up": "EXISTS (SELECT 1 FROM public.service_rating r WHERE r.id = rating_id)",
+    "counter_pc": "window_id IS NULL OR EXISTS (SELECT 1 FROM public.counter_window w WHERE w.id = window_id)",
     # application numbers "CODE-YYYYMMDD", handover numbers "JJ-CODE-NN-YYYYMMDD" (hall.numbering)
     "number_counter": f"EXISTS (SELECT 1 FROM public.hall h WHERE h.id = ANY {MINE} AND "
                       "(prefix ~ ('^' || h.code || '-[0-9]{8}$') OR prefix ~ ('^JJ-' || h.code || '-[0-9]+-[0-9]{8}$')))",
