@@ -41,6 +41,10 @@ def sql_function(signature: str, returns: str, body: str, **options) -> str:
 
 
 DENIED = "USING ERRCODE = 'insufficient_privilege'"
+# The caller's account: its name is the login without "@<database>" (read through the unique index
+# on username, not by computing every account's login), and its login must be exactly the session's.
+CALLER = ("u.username = left(session_user::text, -(length(current_database()) + 1)) "
+          "AND counter_private.login_of(u.username) = session_user")
 # an account the caller manages: ``login`` checked by counter_login, ``acct`` the row, locked
 MANAGED = "acct public.user_account;\nlogin text;"
 
@@ -66,18 +70,18 @@ HELPERS = [
                  "SELECT pg_has_role(session_user, d.datdba, 'MEMBER') FROM pg_database d "
                  "WHERE d.datname = current_database()", volatility="STABLE"),
     sql_function("counter_private.me()", "public.user_account",
-                 "SELECT u.* FROM public.user_account u WHERE counter_private.login_of(u.username) = session_user",
+                 f"SELECT u.* FROM public.user_account u WHERE {CALLER}",
                  volatility="STABLE"),
     # One row per query for the masked views: the caller's id, window, role, whether a clerk, and
     # whether an unmasked export was allowed in this very transaction (allow_unmasked_export).
     sql_function("counter_private.viewer(OUT uid integer, OUT window_id integer, OUT clerk boolean, "
-                 "OUT unmasked boolean, OUT role text)", "record", """
+                 "OUT unmasked boolean, OUT role text)", "record", f"""
         SELECT u.id, u.window_id, coalesce(u.role = 'clerk' AND u.active, false),
                EXISTS (SELECT 1 FROM counter_private.unmasked_grant g
                        WHERE g.xid = pg_current_xact_id_if_assigned() AND g.login = session_user),
                CASE WHEN u.active THEN u.role END
         FROM (SELECT 1) AS one
-        LEFT JOIN public.user_account u ON counter_private.login_of(u.username) = session_user""",
+        LEFT JOIN public.user_account u ON {CALLER}""",
                  volatility="STABLE"),
     # --- masking (the same rules as security/redaction.py) ----------------------------------------
     sql_function("counter_private.mask_id(n text)", "text", """
@@ -247,10 +251,10 @@ OBSOLETE = ["DROP FUNCTION IF EXISTS counter_api.create_account(text, text, text
 API = [
     sql_function("counter_api.whoami()", "TABLE (id integer, username varchar, name varchar, role varchar, "
                  "window_id integer, active boolean, must_change_password boolean, locked_until timestamp, "
-                 "hall_id integer)", """
+                 "hall_id integer)", f"""
         SELECT u.id, u.username, u.name, u.role, u.window_id, u.active, u.must_change_password, u.locked_until,
                u.hall_id
-        FROM public.user_account u WHERE counter_private.login_of(u.username) = session_user""",
+        FROM public.user_account u WHERE {CALLER}""",
                  volatility="STABLE"),
     sql_function("counter_api.is_owner()", "boolean", "SELECT counter_private.is_owner()", volatility="STABLE"),
     # ``p_hall_id`` NULL: the admin's own hall, else the database's only hall, else no hall (the

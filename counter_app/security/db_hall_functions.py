@@ -12,7 +12,7 @@ so a query evaluates it once, not per row. ``counter_api.add_hall`` lets a provi
 from __future__ import annotations
 
 from counter_app.hall.hall import ALL_HALL_ROLES, MAX_WINDOWS
-from counter_app.security.db_functions import DENIED, function, sql_function
+from counter_app.security.db_functions import CALLER, DENIED, function, sql_function
 
 ALL_HALLS = "(SELECT coalesce(array_agg(h.id ORDER BY h.id), '{}') FROM public.hall h)"
 
@@ -26,7 +26,7 @@ HALL_FUNCTIONS = [
             ELSE array_remove(ARRAY(SELECT g.hall_id FROM public.hall_grant g WHERE g.user_id = u.id)
                               || u.hall_id, NULL) END
         FROM (SELECT 1) AS one
-        LEFT JOIN public.user_account u ON counter_private.login_of(u.username) = session_user""",
+        LEFT JOIN public.user_account u ON {CALLER}""",
                  volatility="STABLE"),
     # A blob of a case of the caller's halls (the applications this reads are those only, by row
     # security; invoker's rights, so it inlines into the view), or of no case at all.
