@@ -55,7 +55,8 @@ def two_halls(hall_db):
         session.add_all([HallGrant(user_id=city.id, hall_id=a["clerk1"].hall_id, granted_at=NOW),
                          HallGrant(user_id=city.id, hall_id=added.id, granted_at=NOW)])
         session.flush()
-        made["city1"] = users.actor_for(city, hall_id=None, window=None, pc="pc-city")
+        made["city1"] = users.actor_for(city, hall_id=None, window=None, pc="pc-city",
+                                        hall_grants=(a["clerk1"].hall_id, added.id))
     yield db, {**a, **made}, added
     clock.freeze(None)
 
@@ -194,7 +195,9 @@ def test_an_actor_signs_in_to_its_own_hall(two_halls):
     db, who, hall_b = two_halls
     user = users.sign_in(db, "clerkb", PASSWORD, pc="pc-b")
     actor = accounts.actor_at(db, user, window_no=2, pc="pc-b")
-    assert actor.hall_id == hall_b.id
+    assert actor.hall_id == hall_b.id and actor.hall_grants == ()
+    city = accounts.actor_at(db, users.sign_in(db, "city1", PASSWORD, pc="pc-city"), window_no=None, pc="pc-city")
+    assert city.hall_id is None and city.hall_grants == tuple(sorted((who["clerk1"].hall_id, hall_b.id)))
     with db.read() as session:
         assert actor.window_id == hall_mod.window_by_number(session, 2, hall_b.id).id
     with pytest.raises(UserError):

@@ -12,7 +12,7 @@ from counter_app.hall import catalog
 from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
-from counter_app.models import CalendarOverride, CounterWindow, Hall, HallGrant, HallSetting, User
+from counter_app.models import CalendarOverride, CounterWindow, Hall, HallSetting, User
 from counter_app.security import audit
 
 MAX_WINDOWS = 99
@@ -99,11 +99,11 @@ def all_halls(session: Session) -> list[Hall]:
 
 
 def visible_hall_ids(session: Session, actor: Actor) -> list[int]:
-    """The halls whose rows ``actor`` may see: its own hall and those granted to it (hall_grant);
-    an account without a hall or grants (the owner, a province admin, the exchange job, the PC's own
-    user on SQLite) sees every hall. The same rule as ``counter_api.my_halls()`` on PostgreSQL."""
-    granted = set(session.scalars(select(HallGrant.hall_id).where(HallGrant.user_id == actor.user_id))) \
-        if actor.user_id is not None else set()
+    """The halls whose rows ``actor`` may see: its own hall and those granted to it (hall_grant, as
+    read at sign-in: no query per page); an account without a hall or grants (the owner, a province
+    admin, the exchange job, the PC's own user on SQLite) sees every hall. The same rule as
+    ``counter_api.my_halls()`` on PostgreSQL."""
+    granted = set(actor.hall_grants)
     if actor.hall_id is None and not granted:
         if actor.user_id is not None and actor.role not in ALL_HALL_ROLES:
             return []
@@ -186,12 +186,15 @@ def view_halls(session: Session, actor: Actor, hall_id: int | None = None) -> tu
     return (hall_id,) if hall_id is not None else tuple(visible)
 
 
-def home_hall(session: Session, actor: Actor, hall_id: int | None = None, in_view: tuple[int, ...] = ()) -> Hall:
+def home_hall_id(session: Session, actor: Actor, hall_id: int | None = None, in_view: tuple[int, ...] = ()) -> int:
     """The hall whose settings and calendar a view uses: the one chosen, else the actor's own, else
-    the first of those the actor sees (a city or province supervisor)."""
+    the first of those the actor sees (a city or province supervisor). No query for a hall's staff."""
     in_view = in_view or view_halls(session, actor, hall_id)
-    chosen = hall_id or (actor.hall_id if actor.hall_id in in_view else in_view[0])
-    return require_hall(session, actor, chosen)
+    return hall_id or (actor.hall_id if actor.hall_id in in_view else in_view[0])
+
+
+def home_hall(session: Session, actor: Actor, hall_id: int | None = None, in_view: tuple[int, ...] = ()) -> Hall:
+    return require_hall(session, actor, home_hall_id(session, actor, hall_id, in_view))
 
 
 def window_id_of(session: Session, window_no: int | None, hall_id: int | None) -> int | None:

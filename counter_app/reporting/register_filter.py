@@ -140,7 +140,7 @@ def register_context(session: Session, actor: Actor, masked: bool, hall_id: int 
     from counter_app.infra import clock
 
     hall_ids = hall_mod.view_halls(session, actor, hall_id)
-    hall_id = hall_mod.home_hall(session, actor, hall_id, hall_ids).id
+    hall_id = hall_mod.home_hall_id(session, actor, hall_id, hall_ids)
     settings = hall_mod.all_settings(session, hall_id)
     return RegisterContext(
         session=session,
@@ -154,7 +154,8 @@ def register_context(session: Session, actor: Actor, masked: bool, hall_id: int 
         windows={w.id: w for w in session.scalars(select(CounterWindow).where(CounterWindow.hall_id.in_(hall_ids)))},
         users=dict(session.execute(select(User.id, User.name)).all()),
         hall_ids=hall_ids,
-        hall_codes=dict(session.execute(select(Hall.id, Hall.code).where(Hall.id.in_(hall_ids))).all()),
+        hall_codes=dict(session.execute(select(Hall.id, Hall.code).where(Hall.id.in_(hall_ids))).all())
+        if len(hall_ids) > 1 else {},
     )
 
 

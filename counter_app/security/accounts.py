@@ -20,7 +20,7 @@ from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor, this_pc
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
-from counter_app.models import CounterWindow, Hall, User
+from counter_app.models import CounterWindow, Hall, HallGrant, User
 from counter_app.security import audit
 from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES, Perm, require
@@ -355,4 +355,6 @@ def actor_at(db: Database, user: User, *, window_no: int | None, pc: str) -> Act
         window = hall.window_by_number(session, window_no, hall_id) if window_no is not None else None
         if window is None and user.window_id is not None:
             window = session.get(CounterWindow, user.window_id)
-        return users.actor_for(user, hall_id=hall_id, window=window, pc=pc)
+        grants = tuple(session.scalars(select(HallGrant.hall_id).where(HallGrant.user_id == user.id)
+                                       .order_by(HallGrant.hall_id)))
+        return users.actor_for(user, hall_id=hall_id, window=window, pc=pc, hall_grants=grants)

@@ -269,8 +269,10 @@ def change_password(session: Session, actor: Actor, user: User, old: str, new: s
     audit.record(session, actor, "password_change", "user", user.id)
 
 
-def actor_for(user: User, *, hall_id: int | None, window: CounterWindow | None, pc: str) -> Actor:
+def actor_for(user: User, *, hall_id: int | None, window: CounterWindow | None, pc: str,
+              hall_grants: tuple[int, ...] = ()) -> Actor:
     return Actor(
         user.id, user.username, user.name, user.role, hall_id=hall_id,
         window_id=window.id if window else None, window_no=window.number if window else None, pc=pc,
+        hall_grants=tuple(hall_grants),
     )

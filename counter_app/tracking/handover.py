@@ -302,7 +302,7 @@ def batches(db, actor: Actor, *, status: str | None = None, window_no: int | Non
         if not _may_see_all(actor):
             stmt = stmt.where(HandoverBatch.window_id == _own_window(actor))
         elif window_no is not None:
-            window = hall_mod.window_by_number(session, window_no, hall_mod.home_hall(session, actor).id)
+            window = hall_mod.window_by_number(session, window_no, hall_mod.home_hall_id(session, actor))
             if window is None:
                 raise ValidationFailed({"window_no": f"没有 {window_no} 号窗口"})
             stmt = stmt.where(HandoverBatch.window_id == window.id)
