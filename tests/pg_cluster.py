@@ -62,6 +62,19 @@ class Cluster:
         """The superuser over the cluster's socket directory (trusted)."""
         return f"postgresql+psycopg://postgres@/{database}?host={self.dir}&port={self.port}"
 
+    def owned_database(self, database: str, owner: str, password: str, *, grants: tuple[str, ...] = ()) -> None:
+        """A database owned by a login role with CREATEROLE (a hall's owner), created by the superuser;
+        ``grants``: roles granted to the owner (e.g. pg_signal_backend)."""
+        from sqlalchemy import create_engine
+
+        su = create_engine(self.superuser_url(), isolation_level="AUTOCOMMIT")
+        with su.connect() as conn:
+            conn.exec_driver_sql(f"CREATE ROLE {owner} LOGIN CREATEROLE PASSWORD '{password}'")
+            conn.exec_driver_sql(f"CREATE DATABASE {database} OWNER {owner}")
+            for role in grants:
+                conn.exec_driver_sql(f"GRANT {role} TO {owner}")
+        su.dispose()
+
     def start(self) -> None:
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o",
                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "-w", "start")

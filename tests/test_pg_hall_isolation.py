@@ -47,11 +47,7 @@ def _url(cluster, user: str, password: str) -> URL:
 
 @pytest.fixture(scope="module")
 def world(scram_cluster):  # noqa: F811
-    su = create_engine(scram_cluster.superuser_url(), isolation_level="AUTOCOMMIT")
-    with su.connect() as conn:
-        conn.exec_driver_sql(f"CREATE ROLE {OWNER} LOGIN CREATEROLE PASSWORD '{OWNER_PW}'")
-        conn.exec_driver_sql(f"CREATE DATABASE {DB} OWNER {OWNER}")
-    su.dispose()
+    scram_cluster.owned_database(DB, OWNER, OWNER_PW)
     owner = Database(create_engine(_url(scram_cluster, OWNER, OWNER_PW)))
     schema.upgrade(owner.engine)
     ids, hall_ids, windows = {}, {}, {}

@@ -51,12 +51,8 @@ def connect(cluster, username: str, password: str = PW) -> psycopg.Connection:
 
 @pytest.fixture(scope="module")
 def hall(scram_cluster):  # noqa: F811
-    su = create_engine(scram_cluster.superuser_url(), isolation_level="AUTOCOMMIT")
-    with su.connect() as conn:
-        conn.exec_driver_sql(f"CREATE ROLE {OWNER} LOGIN CREATEROLE PASSWORD '{OWNER_PW}'")
-        conn.exec_driver_sql(f"CREATE DATABASE {DB} OWNER {OWNER}")
-        conn.exec_driver_sql(f"GRANT pg_signal_backend TO {OWNER}")  # disabling ends open sessions
-    su.dispose()
+    # pg_signal_backend: disabling an account ends its open sessions
+    scram_cluster.owned_database(DB, OWNER, OWNER_PW, grants=("pg_signal_backend",))
     owner = Database(create_engine(_url(scram_cluster, OWNER, OWNER_PW)))
     schema.upgrade(owner.engine)
     with owner.write() as session:

@@ -34,11 +34,7 @@ STAFF = [("admin1", "admin", "林管理", None), ("clerk1", "clerk", "王小明"
 
 @pytest.fixture(scope="module")
 def hall(scram_cluster):  # noqa: F811
-    su = create_engine(scram_cluster.superuser_url(), isolation_level="AUTOCOMMIT")
-    with su.connect() as conn:
-        conn.exec_driver_sql(f"CREATE ROLE {OWNER} LOGIN CREATEROLE PASSWORD '{OWNER_PW}'")
-        conn.exec_driver_sql(f"CREATE DATABASE {DB} OWNER {OWNER}")
-    su.dispose()
+    scram_cluster.owned_database(DB, OWNER, OWNER_PW)
     port = scram_cluster.port
     owner = Database(create_engine(f"postgresql+psycopg://{OWNER}:{OWNER_PW}@127.0.0.1:{port}/{DB}"))
     schema.upgrade(owner.engine)
