@@ -49,6 +49,12 @@ def delete_leftovers() -> list[str]:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
     gc.collect()
+    # What survived is long-lived (modules, caches, fixtures wider than a test): out of the
+    # collector's sight from now on, so the next test's collection scans only what that test made.
+    # A full collection over the ~900,000 objects of a long run took 1 s after every test — more
+    # than half the suite's time. A frozen object's later garbage is never collected: a test run's
+    # memory, not a leak in the program (the program itself never freezes).
+    gc.freeze()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return open_windows
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -452,6 +453,12 @@ class _PagedCanvas(rl_canvas.Canvas):
         self.restoreState()
 
 
+# ReportLab's registered TrueType fonts are shared by every document, and subsetting a font while
+# saving one document reads state another thread's document is changing: two previews rendered at
+# once by background tasks failed with a KeyError inside ReportLab's makeSubset. One build at a time.
+_BUILDING = threading.Lock()
+
+
 def build_pdf(story: list[Flowable], layout: Layout, *, title: str, author: str, footer: str,
               subject: str = "", copy_note: str = "", continuation: str = "") -> bytes:
     """``continuation`` heads every page after the first (title, number, customer)."""
@@ -463,8 +470,9 @@ def build_pdf(story: list[Flowable], layout: Layout, *, title: str, author: str,
         title=title, author=author, subject=subject, creator="counter_app",
         producer="counter_app (ReportLab)", invariant=1, lang="zh-CN",
     )
-    doc.build(story, canvasmaker=functools.partial(_PagedCanvas, fonts=layout.fonts, footer=footer, moment=moment,
-                                                   copy_note=copy_note, continuation=continuation))
+    with _BUILDING:
+        doc.build(story, canvasmaker=functools.partial(_PagedCanvas, fonts=layout.fonts, footer=footer, moment=moment,
+                                                       copy_note=copy_note, continuation=continuation))
     return buffer.getvalue()
 
 
