@@ -95,6 +95,14 @@ def world(scram_cluster):  # noqa: F811
                              "at, hall_id) VALUES ('register', '{}', 1, false, '', '', 'superb', now(), :h)"),
                         {"h": hall_ids["B"]})
         cases["batch_b"] = batch
+        blob = session.execute(text(
+            "INSERT INTO stored_blob (sha256, size, data, created_at) VALUES ('0', 4, '\\xdeadbeef', now()) "
+            "RETURNING id")).scalar_one()
+        session.execute(text(
+            "INSERT INTO scan_page (application_id, seq, source, original_name, mime, width_px, height_px, dpi, "
+            "dpi_estimated, colour, size, sha256, blob_id, thumb_blob_id, added_at) VALUES (:a, 1, 'file', '', "
+            "'image/png', 1, 1, 300, false, true, 4, '0', :b, :b, now())"), {"a": cases["B"], "b": blob})
+        cases["scan_b"] = blob
     yield {"cluster": scram_cluster, "owner": owner, "ids": ids, "halls": hall_ids, "windows": windows, **cases}
     owner.dispose()
 
@@ -165,6 +173,16 @@ def test_staff_of_hall_a_see_count_and_change_nothing_of_hall_b(world, who):
                                 "detail, hall_id) VALUES (now(), '', '', 'probe', '', '', 'ok', '', %s) "
                                 "RETURNING hall_id", [b_hall])
         assert hall_of_row == world["halls"]["A"]
+
+
+def test_a_scan_of_hall_b_is_shown_to_hall_b_only(world):
+    """Back office and supervisors see the scanned certificates of their own halls' cases in full."""
+    for who, expected in (("supera", b""), ("admina", b""), ("superb", b"\xde\xad\xbe\xef"),
+                          ("city1", b"\xde\xad\xbe\xef")):
+        with connect(world["cluster"], who) as conn:
+            assert one(conn, "SELECT data FROM stored_blob WHERE id = %s", [world["scan_b"]]) == expected, who
+            assert one(conn, "SELECT count(*) FROM scan_page WHERE blob_id = %s", [world["scan_b"]]) == \
+                (0 if who.endswith("a") else 1), who
 
 
 def test_the_permitted_work_of_hall_a_still_succeeds(world):

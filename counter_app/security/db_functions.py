@@ -105,16 +105,15 @@ HELPERS = [
                        AND a.status = 'active' AND (a.clerk_id = p_uid OR a.window_id = p_window))""",
                  security="", volatility="STABLE"),
     # Scans and signed documents show certificates in full: their bytes are for whoever works the case
-    # (acceptance.scans.may_view); other blobs (thumbnails, signature images of no case) are open.
-    # Back office and supervisors: ``db_hall_functions`` (blob_in_my_halls).
+    # (acceptance.scans.may_view): the clerk whose case is in hand (the view opens blobs of no case,
+    # and those of its halls' cases to back office and supervisors: ``db_hall_functions``)
     sql_function("counter_private.blob_open(p_blob integer, p_uid integer, p_window integer, p_clerk boolean)",
                  "boolean", """
         WITH cases AS (
             SELECT application_id FROM public.scan_page WHERE blob_id = p_blob
             UNION ALL SELECT application_id FROM public.signed_document WHERE pdf_blob_id = p_blob OR image_blob_id = p_blob)
-        SELECT NOT EXISTS (SELECT 1 FROM cases)
-            OR (p_clerk AND EXISTS (SELECT 1 FROM cases c JOIN public.application a ON a.id = c.application_id
-                                    WHERE a.status = 'active' AND (a.clerk_id = p_uid OR a.window_id = p_window)))""",
+        SELECT p_clerk AND EXISTS (SELECT 1 FROM cases c JOIN public.application a ON a.id = c.application_id
+                                   WHERE a.status = 'active' AND (a.clerk_id = p_uid OR a.window_id = p_window))""",
                  security="", volatility="STABLE"),
     # --- the masked views write through to their tables -------------------------------------------
     # Runs as the caller (SECURITY INVOKER): the table and column privileges of the caller's group
@@ -451,4 +450,4 @@ API_GRANTS = {
 }
 # called from the masked views, which run them with the caller's EXECUTE privilege
 VIEW_HELPERS = ["viewer()", "mask_id(text)", "mask_phone(text)", "in_hand(integer, integer, integer)",
-                "blob_open(integer, integer, integer, boolean)", "blob_in_my_halls(integer)"]
+                "blob_open(integer, integer, integer, boolean)", "blob_in_my_halls(integer)", "blob_of_a_case(integer)"]

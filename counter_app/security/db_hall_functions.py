@@ -28,12 +28,17 @@ HALL_FUNCTIONS = [
         FROM (SELECT 1) AS one
         LEFT JOIN public.user_account u ON {CALLER}""",
                  volatility="STABLE"),
-    # A blob of a case of the caller's halls (the applications this reads are those only, by row
-    # security; invoker's rights, so it inlines into the view), or of no case at all.
+    # Whether a blob is a scan or signed document of any case, whichever hall: with the owner's rights,
+    # because row security hides another hall's scans, and a hidden case must not make its blob look
+    # like one of no case (open to all).
+    sql_function("counter_private.blob_of_a_case(p_blob integer)", "boolean", """
+        SELECT EXISTS (SELECT 1 FROM public.scan_page WHERE blob_id = p_blob)
+            OR EXISTS (SELECT 1 FROM public.signed_document WHERE pdf_blob_id = p_blob OR image_blob_id = p_blob)""",
+                 volatility="STABLE"),
+    # A blob of a case of the caller's halls: the applications and scans this reads are those only
+    # (row security; invoker's rights, so it inlines into the view).
     sql_function("counter_private.blob_in_my_halls(p_blob integer)", "boolean", """
-        SELECT NOT EXISTS (SELECT 1 FROM public.scan_page WHERE blob_id = p_blob
-                           UNION ALL SELECT 1 FROM public.signed_document WHERE pdf_blob_id = p_blob OR image_blob_id = p_blob)
-            OR EXISTS (SELECT 1 FROM public.scan_page s JOIN public.application a ON a.id = s.application_id
+        SELECT EXISTS (SELECT 1 FROM public.scan_page s JOIN public.application a ON a.id = s.application_id
                        WHERE s.blob_id = p_blob)
             OR EXISTS (SELECT 1 FROM public.signed_document d JOIN public.application a ON a.id = d.application_id
                        WHERE d.pdf_blob_id = p_blob OR d.image_blob_id = p_blob)""", security="", volatility="STABLE"),

@@ -85,7 +85,8 @@ FULL_WHEN = {
     "customer": "v.unmasked OR (v.clerk AND counter_private.in_hand(t.id, v.uid, v.window_id))",
     "certificate": "v.unmasked OR (v.clerk AND counter_private.in_hand(t.customer_id, v.uid, v.window_id))",
     "application": "v.unmasked OR (v.clerk AND t.status = 'active' AND (t.clerk_id = v.uid OR t.window_id = v.window_id))",
-    "stored_blob": "v.unmasked OR (v.role IN ('backoffice', 'supervisor') AND counter_private.blob_in_my_halls(t.id)) "
+    "stored_blob": "v.unmasked OR NOT counter_private.blob_of_a_case(t.id) "
+                   "OR (v.role IN ('backoffice', 'supervisor') AND counter_private.blob_in_my_halls(t.id)) "
                    "OR counter_private.blob_open(t.id, v.uid, v.window_id, v.clerk)",
 }
 # never rewritten once an application exists (the number: see counter_private.application_identity)
