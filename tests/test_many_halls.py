@@ -106,8 +106,8 @@ def test_registers_and_warnings_are_per_hall_and_a_city_supervisor_sees_both(two
     assert {(r.number[:6], r.hall_name) for r in both} == {("FZGL01", "福州鼓楼供电营业厅"), ("FZCS02", "福州仓山供电营业厅")}
     only_b = warning_list.warning_list(db, city, hall_id=hall_b.id)
     assert {r.number[:6] for r in only_b} == {"FZCS02"} and len(only_b) == 2
-    assert warning_list.hall_choices(db, city) == [(hall_b.id, "福州仓山供电营业厅"), (who["clerk1"].hall_id, "福州鼓楼供电营业厅")]
-    assert warning_list.hall_choices(db, who["super1"]) == []
+    assert many_halls.hall_choices(db, city) == [(hall_b.id, "福州仓山供电营业厅"), (who["clerk1"].hall_id, "福州鼓楼供电营业厅")]
+    assert many_halls.hall_choices(db, who["super1"]) == []
 
 
 def test_windows_staff_and_settings_belong_to_their_hall(two_halls):
@@ -316,3 +316,20 @@ def test_an_exchange_job_for_several_halls_names_the_hall(two_halls, tmp_path):
     data = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
     assert data["hall_code"] == "FZCS02"
     assert [a["number"] for a in data["applications"]] == ["FZCS02-20261124-0001"]
+
+
+def test_a_city_supervisor_picks_the_hall_of_the_overview(qtbot, two_halls, monkeypatch):
+    from counter_app.hall import calendar_notice
+    from counter_app.ui.main_window import MainWindow
+
+    monkeypatch.setattr(calendar_notice, "next_year_notice", lambda *_a: None)
+    db, who, hall_b = two_halls
+    window = MainWindow(db, who["city1"])
+    qtbot.addWidget(window)
+    page = window.page("overview")
+    qtbot.waitUntil(lambda: page.hall.count() == 2 and page.heading.text().startswith("福州"), timeout=10_000)
+    assert not page.hall.isHidden()
+    page.hall.setCurrentIndex(page.hall.findData(who["clerk1"].hall_id))
+    qtbot.waitUntil(lambda: page.heading.text().startswith("福州鼓楼供电营业厅"), timeout=10_000)
+    page.hall.setCurrentIndex(page.hall.findData(hall_b.id))
+    qtbot.waitUntil(lambda: page.heading.text().startswith("福州仓山供电营业厅"), timeout=10_000)

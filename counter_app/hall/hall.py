@@ -176,6 +176,14 @@ def window_by_number(session: Session, number: int, hall_id: int | None = None) 
     return session.scalar(stmt.order_by(CounterWindow.hall_id).limit(1))
 
 
+def hall_choice(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(hall id, name) of the halls a supervisor over several halls may pick in the registers,
+    warnings and overview; empty for one hall (no choice to offer)."""
+    visible = visible_hall_ids(session, actor)
+    shown = [(h.id, h.name) for h in all_halls(session) if h.id in visible]
+    return shown if len(shown) > 1 else []
+
+
 def view_halls(session: Session, actor: Actor, hall_id: int | None = None) -> tuple[int, ...]:
     """The halls a register or warning list shows: ``hall_id`` (one of the actor's) or all of them."""
     visible = visible_hall_ids(session, actor)

@@ -54,6 +54,12 @@ def list_halls(db: Database, actor: Actor) -> list[HallRow]:
                 for h in hall_mod.all_halls(session) if visible is None or h.id in visible]
 
 
+def hall_choices(db: Database, actor: Actor) -> list[tuple[int, str]]:
+    """``hall.hall_choice`` in a unit of work of its own (the warnings and overview pages)."""
+    with db.read() as session:
+        return hall_mod.hall_choice(session, actor)
+
+
 def add_hall(db: Database, actor: Actor, *, code: str, name: str, supervision_phone: str, address: str = "",
              phone: str = "", windows: int = 4) -> HallRow:
     """A new hall with its windows; the code is upper-cased (it starts every application number)."""

@@ -552,9 +552,9 @@ def filter_choices(db, actor: Actor) -> FilterChoices:
         seen = {w.number: w.name for w in reversed(hall_mod.windows(session)) if w.hall_id in hall_ids}
         clerks = [(u.id, u.name) for u in session.scalars(
             select(User).where(User.role == "clerk", User.hall_id.in_(hall_ids)).order_by(User.window_id, User.name))]
-        halls = [(h.id, h.name) for h in hall_mod.all_halls(session) if h.id in hall_ids]
+        halls = hall_mod.hall_choice(session, actor)
     return FilterChoices(
-        windows=sorted(seen.items()), clerks=clerks, halls=halls if len(halls) > 1 else [],
+        windows=sorted(seen.items()), clerks=clerks, halls=halls,
         business_types=[(code, bt.name) for code, bt in cat.business_types.items()],
         stages=list(cat.stage_names.items()),
         statuses=list(STATUS_LABELS.items()),

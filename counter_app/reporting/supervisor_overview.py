@@ -63,9 +63,9 @@ class Overview:
         return next(c for c in self.charts if c.key == key)
 
 
-def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
-    """The overview of the last ``days`` days (today included) of the actor's hall (a supervisor over
-    several halls: the first of them)."""
+def build(db: Database, actor: Actor, *, days: int = 30, hall_id: int | None = None) -> Overview:
+    """The overview of the last ``days`` days (today included) of the actor's hall, or of ``hall_id``
+    (a supervisor over several halls picks one; by default the first of them)."""
     require(db, actor, Perm.VIEW_OVERVIEW, target_type="overview")
     if days not in PERIODS:
         raise UserError(f"统计期间只能选择{'、'.join(PERIODS.values())}", field="days")
@@ -75,7 +75,7 @@ def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
     cat = catalog_mod.load()
     with db.read() as session:
-        hall = hall_mod.home_hall(session, actor)
+        hall = hall_mod.home_hall(session, actor, hall_id)
         in_period = (Application.hall_id == hall.id, Application.accepted_at >= start, Application.accepted_at < end)
         counts = _period_counts(session, in_period)
         charts = (

@@ -171,14 +171,6 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
     return rows
 
 
-def hall_choices(db: Database, actor: Actor) -> list[tuple[int, str]]:
-    """(hall id, name) of the halls a supervisor over several halls may pick; empty for one hall."""
-    with db.read() as session:
-        visible = hall.visible_hall_ids(session, actor)
-        shown = [(h.id, h.name) for h in hall.all_halls(session) if h.id in visible]
-    return shown if len(shown) > 1 else []
-
-
 def window_choices(db: Database, actor: Actor | None = None) -> list[tuple[int, str]]:
     """(window id, “N号窗口”) of the actor's halls, for the filters of the warning and 容缺 lists
     (with the hall's code when there are several)."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QVBoxLayout, QWidget
 
+from counter_app.hall import many_halls
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
@@ -98,7 +99,7 @@ class WarningsPage(QWidget):
         self.level.currentIndexChanged.connect(lambda _i: self.refresh())
         self.window_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.hall_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        background.run(self, lambda: warnings.hall_choices(db, actor), self._halls_loaded)
+        background.run(self, lambda: many_halls.hall_choices(db, actor), self._halls_loaded)
         add_window_choices(self, self.window_filter, db, self.message, then=self._windows_loaded,
                            actor=actor)
 
