@@ -356,3 +356,16 @@ def test_hall_b_works_through_the_app_and_finds_hall_a_customers(world, frozen_n
             "WHERE number = :b), (SELECT count(DISTINCT hall_id) FROM audit_entry WHERE username = 'clerkb')"),
             {"a": saved.application_id, "b": batch.number}).one()
     assert halls_of == (world["halls"]["B"], world["halls"]["B"], 1)
+
+
+def test_a_pc_moved_to_another_hall_signs_in_there(world):
+    from counter_app.hall import counter_pcs
+
+    url = str(_url(world["cluster"], "x", "x").set(username=None, password=None))
+    for username in ("clerka", "clerkb"):  # the same PC, first at hall A's window, then at hall B's
+        signed = db_sign_in.sign_in(url, username, PW, pc="moved-pc", window_no=1)
+        try:
+            pc = counter_pcs.on_sign_in(signed.db, signed.actor, HALLS["A" if username == "clerka" else "B"])
+            assert pc.window_id == signed.actor.window_id
+        finally:
+            signed.db.dispose()

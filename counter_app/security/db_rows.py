@@ -46,14 +46,16 @@ HALL_ROWS: dict[str, str] = {
     "customer_confirmation": OF_MY_APPLICATIONS,
     "service_rating": OF_MY_APPLICATIONS,
     "rating_follow_up": "EXISTS (SELECT 1 FROM public.service_rating r WHERE r.id = rating_id)",
-    "counter_pc": "window_id IS NULL OR EXISTS (SELECT 1 FROM public.counter_window w WHERE w.id = window_id)",
     # application numbers "CODE-YYYYMMDD", handover numbers "JJ-CODE-NN-YYYYMMDD" (hall.numbering)
     "number_counter": f"EXISTS (SELECT 1 FROM public.hall h WHERE h.id = ANY {MINE} AND "
                       "(prefix ~ ('^' || h.code || '-[0-9]{8}$') OR prefix ~ ('^JJ-' || h.code || '-[0-9]+-[0-9]{8}$')))",
 }
 # no hall of their own: shared by every hall, or read through a view or a function only
 SHARED = ("customer", "certificate", "material_on_file", "blacklist_entry", "stored_blob", "user_account",
-          "sign_in_lock", "alembic_version")
+          "sign_in_lock", "alembic_version",
+          # a PC is found by its host name at every sign-in; hidden behind another hall's window, a PC
+          # moved between halls could not be registered again (its name is unique)
+          "counter_pc")
 # the hall condition of the owner's views (t = the table's row)
 VIEW_CONDITION = {"application": f"t.hall_id = ANY {MINE}",
                   # accounts of the caller's halls, and those of no hall (city, province, the exchange job)
