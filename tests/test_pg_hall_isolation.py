@@ -369,3 +369,26 @@ def test_a_pc_moved_to_another_hall_signs_in_there(world):
             assert pc.window_id == signed.actor.window_id
         finally:
             signed.db.dispose()
+
+
+def test_each_hall_has_its_own_seal(world, tmp_path, monkeypatch):
+    from counter_app.infra import config
+    from counter_app.infra.errors import UserError
+    from counter_app.signing import certificates
+
+    monkeypatch.setattr(config, "data_dir", lambda: tmp_path)  # the passphrase file of "this PC"
+    url = str(_url(world["cluster"], "x", "x").set(username=None, password=None))
+    signed_a = db_sign_in.sign_in(url, "admina", PW, pc="a")
+    signed_b = db_sign_in.sign_in(url, "adminb", PW, pc="b")
+    try:
+        made = certificates.create_trial(signed_a.db, signed_a.actor, "Seal-pass-2026")
+        assert [c.fingerprint for c in certificates.certificates(signed_a.db, signed_a.actor)] == [made.fingerprint]
+        assert certificates.certificates(signed_b.db, signed_b.actor) == []
+        with world["owner"].read() as session:
+            bundle = session.execute(text("SELECT pkcs12 FROM seal_certificate WHERE id = :i"),
+                                     {"i": made.id}).scalar_one()
+        with pytest.raises(UserError, match="其他营业厅"):
+            certificates.import_pkcs12(signed_b.db, signed_b.actor, bundle, "Seal-pass-2026", "Seal-pass-2026")
+    finally:
+        signed_a.db.dispose()
+        signed_b.db.dispose()

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock, config
@@ -148,7 +149,11 @@ def _store(db: Database, actor: Actor, cert: x509.Certificate, key, chain, passp
             not_after=cert.not_valid_after_utc.replace(tzinfo=None), trial=trial, active=True,
             created_at=now, created_by_id=actor.user_id)
         session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # another hall's (row security hid it from the check above)
+            raise UserError("该证书已由其他营业厅导入；每个营业厅使用自己的签章证书") from None
         audit.record(session, actor, action, "seal_certificate", row.id,
                      detail={"subject": row.subject, "fingerprint": fingerprint, "trial": trial}, at=now)
         return _info(row)
