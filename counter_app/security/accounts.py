@@ -325,11 +325,11 @@ class StartInfo:
     has_users: bool
 
 
-def start_info(db: Database, hall_code: str = "") -> StartInfo:
-    """``hall_code``: the hall this PC stands in (per-PC settings), when a database holds several."""
+def start_info(db: Database) -> StartInfo:
+    """Before anyone signs in: the first hall's (one PC, usually one hall; the signed-in account then
+    works at the window of that number in its own hall, ``actor_at``)."""
     with db.read() as session:
-        h = session.scalar(select(Hall).where(Hall.code == hall_code)) if hall_code else None
-        h = h or hall.get_hall(session)
+        h = hall.get_hall(session)
         has_users = bool(session.scalar(select(func.count()).select_from(User)))
         if h is None:
             return StartInfo(False, None, "", "", [], int(hall.DEFAULT_SETTINGS["idle_lock_minutes"]), has_users)
