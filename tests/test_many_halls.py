@@ -320,6 +320,7 @@ def test_an_exchange_job_for_several_halls_names_the_hall(two_halls, tmp_path):
 
 def test_a_city_supervisor_picks_the_hall_of_the_overview(qtbot, two_halls, monkeypatch):
     from counter_app.hall import calendar_notice
+    from counter_app.ui.kit import background
     from counter_app.ui.main_window import MainWindow
 
     monkeypatch.setattr(calendar_notice, "next_year_notice", lambda *_a: None)
@@ -329,7 +330,8 @@ def test_a_city_supervisor_picks_the_hall_of_the_overview(qtbot, two_halls, monk
     page = window.page("overview")
     qtbot.waitUntil(lambda: page.hall.count() == 2 and page.heading.text().startswith("福州"), timeout=10_000)
     assert not page.hall.isHidden()
-    page.hall.setCurrentIndex(page.hall.findData(who["clerk1"].hall_id))
-    qtbot.waitUntil(lambda: page.heading.text().startswith("福州鼓楼供电营业厅"), timeout=10_000)
-    page.hall.setCurrentIndex(page.hall.findData(hall_b.id))
-    qtbot.waitUntil(lambda: page.heading.text().startswith("福州仓山供电营业厅"), timeout=10_000)
+    for hall_id, name in ((hall_b.id, "福州仓山供电营业厅"), (who["clerk1"].hall_id, "福州鼓楼供电营业厅")):
+        qtbot.waitUntil(lambda: background.pending() == 0, timeout=10_000)  # the last refresh is in
+        page.hall.setCurrentIndex(page.hall.findData(hall_id))
+        qtbot.waitUntil(lambda name=name: page.heading.text().startswith(name) and background.pending() == 0,
+                        timeout=10_000)

@@ -180,6 +180,8 @@ def hall_choice(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """(hall id, name) of the halls a supervisor over several halls may pick in the registers,
     warnings and overview; empty for one hall (no choice to offer)."""
     visible = visible_hall_ids(session, actor)
+    if len(visible) < 2:
+        return []  # a hall's own staff: no query, no choice
     shown = [(h.id, h.name) for h in all_halls(session) if h.id in visible]
     return shown if len(shown) > 1 else []
 

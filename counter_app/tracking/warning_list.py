@@ -176,8 +176,8 @@ def window_choices(db: Database, actor: Actor | None = None) -> list[tuple[int, 
     (with the hall's code when there are several)."""
     with db.read() as session:
         hall_ids = hall.visible_hall_ids(session, actor) if actor is not None else None
-        codes = dict(session.execute(select(Hall.id, Hall.code)).all())
         shown = [w for w in hall.windows(session) if hall_ids is None or w.hall_id in hall_ids]
-        several = len({w.hall_id for w in shown}) > 1
+        several = len({w.hall_id for w in shown}) > 1  # then each name says its hall's code
+        codes = dict(session.execute(select(Hall.id, Hall.code)).all()) if several else {}
         return [(w.id, (f"{codes.get(w.hall_id, '')} " if several else "") + (w.name or f"{w.number}号窗口"))
                 for w in shown]

@@ -223,6 +223,8 @@ class OverviewPage(QWidget):
         self.hall.setVisible(bool(choices))
         self.hall_label.setVisible(bool(choices))
         self.hall.currentIndexChanged.connect(lambda _i: self.refresh())
+        if choices:  # show the hall the combo names (the first load took the account's first hall)
+            self.refresh()
 
     def activate(self) -> None:
         self.refresh()
