@@ -37,8 +37,9 @@ class _VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from counter_app.commands import COMMAND_MODULES, identity
+    from counter_app.commands import COMMAND_MODULES, argparse_texts, identity
 
+    argparse_texts.install()
     parser = _Parser(prog="counter-app", description="营业厅业扩报装窗口受理系统")
     parser.add_argument("--db", metavar="URL", help="数据库地址（SQLAlchemy URL），默认为用户数据目录中的 SQLite 文件")
     identity.add_arguments(parser)

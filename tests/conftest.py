@@ -11,13 +11,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import datetime as dt
 import shutil
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from counter_app.hall import hall
 from counter_app.infra import clock
@@ -25,8 +23,9 @@ from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.context import Actor, system_actor
 from counter_app.infra.db import Database, make_engine
 from counter_app.security import credentials as users
+from tests import pg_databases
+from tests.startup_support import app_state, flows, pc_settings  # noqa: F401  (fixtures for every module)
 
-PG_ENV = "COUNTER_APP_TEST_PG_URL"
 FROZEN_NOW = dt.datetime(2026, 11, 24, 9, 30, 0)
 
 
@@ -149,35 +148,16 @@ def sqlite_url(tmp_path, _sqlite_template) -> str:
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
-def pg_base_url() -> str | None:
-    return os.environ.get(PG_ENV) or None
-
-
 @pytest.fixture(scope="session")
 def _pg_database():
-    """A throwaway database (migrated once) on the server named by COUNTER_APP_TEST_PG_URL."""
-    base = pg_base_url()
-    if not base:
-        pytest.skip(f"{PG_ENV} not set: PostgreSQL tests skipped (CI sets it)")
-    url = make_url(base)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"counter_app_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    test_url = url.set(database=name).render_as_string(hide_password=False)
+    """A throwaway database (migrated once) on the server named by COUNTER_APP_TEST_PG_URL; dropped at
+    the end with its group roles and logins."""
+    test_url, drop = pg_databases.create("counter_app_test")
     engine = make_engine(test_url)
     schema.upgrade(engine)
     engine.dispose()
     yield test_url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        # its group roles ("<database>:clerk" …, migration 0009) are cluster-wide: drop them with it
-        for role in conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p ORDER BY rolname <> "
-                                      ":staff"), {"p": f"{name}:%", "staff": f"{name}:staff"}).scalars().all()[::-1]:
-            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
-    admin.dispose()
+    drop()
 
 
 @pytest.fixture
@@ -199,20 +179,22 @@ def db_url(request) -> str:
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
-@pytest.fixture
-def db(db_url):
-    database = Database.from_url(db_url)
+def _opened(url: str):
+    """The database for one test; its background work ends before the connections close."""
+    database = Database.from_url(url)
     yield database
     _drain_background_work()
     database.dispose()
+
+
+@pytest.fixture
+def db(db_url):
+    yield from _opened(db_url)
 
 
 @pytest.fixture
 def sqlite_db(sqlite_url):
-    database = Database.from_url(sqlite_url)
-    yield database
-    _drain_background_work()
-    database.dispose()
+    yield from _opened(sqlite_url)
 
 
 # --- a set-up hall with one user per role ---------------------------------------------------------
@@ -256,14 +238,19 @@ def _hall_sqlite_file(tmp_path_factory, _sqlite_template):
     return path, actors
 
 
+def hall_copy(hall_file: tuple[Path, dict[str, Actor]], folder: Path) -> tuple[Database, dict[str, Actor]]:
+    """A database on a copy of the session's hall file (``_hall_sqlite_file``) in ``folder``, and its actors."""
+    source, actors = hall_file
+    target = folder / "hall.sqlite3"
+    shutil.copyfile(source, target)
+    return Database.from_url(f"sqlite:///{target}"), actors
+
+
 @pytest.fixture
 def hall_db(tmp_path, _hall_sqlite_file):
     """(Database, actors) on a fresh copy of a SQLite database with the hall of ``setup_hall``: the
     ``db`` + ``actors`` pair without PostgreSQL, for tests that need a hall and nothing else."""
-    source, actors = _hall_sqlite_file
-    target = tmp_path / "hall.sqlite3"
-    shutil.copyfile(source, target)
-    database = Database.from_url(f"sqlite:///{target}")
+    database, actors = hall_copy(_hall_sqlite_file, tmp_path)
     yield database, actors
     _drain_background_work()
     database.dispose()

@@ -390,3 +390,21 @@ def mark_printed(db, app_ids, *, document: str = "application_form") -> None:
         for app_id in app_ids:
             session.add(PrintRecord(document=document, action="print", application_id=app_id, sha256="0" * 64,
                                     outcome="ok", at=clock.now()))
+
+
+def blacklist(db, by, cert_number: str, *, arrears: str = "0", violation_case: str | None = None) -> None:
+    """The customer holding ``cert_number`` on the credit blacklist, put there by ``by`` (a supervisor)
+    on 2026-10-01 for 容缺 documents never handed in, with ``arrears`` owed."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from counter_app.models import BlacklistEntry
+
+    with db.write() as s:
+        customer = s.scalar(select(Certificate).where(Certificate.number == cert_number)).customer
+        customer.blacklisted, customer.arrears_amount = True, Decimal(arrears)
+        if violation_case is not None:
+            customer.violation_case = violation_case
+        s.add(BlacklistEntry(customer_id=customer.id, reason="逾期未补交容缺资料", added_by_id=by.user_id,
+                             added_at=dt.datetime(2026, 10, 1, 10, 0)))

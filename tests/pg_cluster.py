@@ -63,17 +63,20 @@ class Cluster:
         return f"postgresql+psycopg://postgres@/{database}?host={self.dir}&port={self.port}"
 
     def owned_database(self, database: str, owner: str, password: str, *, grants: tuple[str, ...] = ()) -> None:
-        """A database owned by a login role with CREATEROLE (a hall's owner), created by the superuser;
-        ``grants``: roles granted to the owner (e.g. pg_signal_backend)."""
-        from sqlalchemy import create_engine
+        """A hall's database as the README sets it up: an owner role that may create roles (the
+        accounts' logins; made once per cluster) owning a new database; ``grants`` are granted to it."""
+        from sqlalchemy import create_engine, text
 
         su = create_engine(self.superuser_url(), isolation_level="AUTOCOMMIT")
-        with su.connect() as conn:
-            conn.exec_driver_sql(f"CREATE ROLE {owner} LOGIN CREATEROLE PASSWORD '{password}'")
-            conn.exec_driver_sql(f"CREATE DATABASE {database} OWNER {owner}")
-            for role in grants:
-                conn.exec_driver_sql(f"GRANT {role} TO {owner}")
-        su.dispose()
+        try:
+            with su.connect() as conn:
+                if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": owner}).scalar():
+                    conn.exec_driver_sql(f"CREATE ROLE {owner} LOGIN CREATEROLE PASSWORD '{password}'")
+                conn.exec_driver_sql(f"CREATE DATABASE {database} OWNER {owner}")
+                for role in grants:
+                    conn.exec_driver_sql(f"GRANT {role} TO {owner}")
+        finally:
+            su.dispose()
 
     def start(self) -> None:
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o",

@@ -22,7 +22,6 @@ from counter_app.infra.errors import (
 from counter_app.models import (
     Application,
     AuditEntry,
-    BlacklistEntry,
     Certificate,
     Commitment,
     Customer,
@@ -32,7 +31,7 @@ from counter_app.models import (
     SurveyAppointment,
 )
 from tests.acceptance_helpers import CREDIT_CODE, enterprise_increase, residential
-from tests.factories import resident_id
+from tests.factories import blacklist, resident_id
 
 
 def test_residential_new_with_deferred_property_proof(db, actors, frozen_now):
@@ -188,26 +187,10 @@ def test_household_register_finds_the_id_card_customer(db, actors, frozen_now):
     assert known is not None and not known.certificate_known
 
 
-def _blacklist(db, actors, number) -> None:
-    with db.write() as s:
-        customer = s.scalar(select(Certificate).where(Certificate.number == number)).customer
-        customer.blacklisted = True
-        customer.arrears_amount = Decimal("312.50")
-        customer.violation_case = "2026-03 窃电案（待处理）"
-        s.add(
-            BlacklistEntry(
-                customer_id=customer.id,
-                reason="逾期未补交容缺资料",
-                added_by_id=actors["super1"].user_id,
-                added_at=dt.datetime(2026, 10, 1, 10, 0),
-            )
-        )
-
-
 def test_blacklisted_customer_cannot_defer(db, actors, frozen_now):
     number = resident_id(47)
     acceptance.save(db, actors["clerk1"], residential(number))
-    _blacklist(db, actors, number)
+    blacklist(db, actors["super1"], number, arrears="312.50", violation_case="2026-03 窃电案（待处理）")
 
     known = acceptance.lookup_customer(db, actors["clerk1"], "id_card", number)
     assert known.blacklisted

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import os
 import stat
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from counter_app import cli
 from counter_app.infra import schema_upgrade as schema
 from counter_app.infra.db import Database, hide_password
-from tests.conftest import pg_base_url
+from tests import pg_databases
 from tests.test_cli import assert_one_line_error, run, run_process
 
 SECRET = "s3cr@t%w0rd"
@@ -58,25 +55,15 @@ def test_an_unforeseen_fault_is_one_line_without_the_password(capsys, monkeypatc
 
 @pytest.mark.pg
 def test_upgrade_with_a_percent_encoded_password(capsys):
-    base = pg_base_url()
-    if not base:
-        pytest.skip("COUNTER_APP_TEST_PG_URL not set")
-    url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"counter_app_pw_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    target, drop = pg_databases.create("counter_app_pw", password=SECRET)
     try:
-        target = url.set(database=name, password=SECRET).render_as_string(hide_password=False)
         assert ENCODED in target
         code, out, err = run(capsys, "--db", target, "db", "upgrade")
         assert code == 0, err
         assert f"升级到 {schema.head_revision()}" in out
         assert "s3cr" not in out + err
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()
 
 
 # --- a read-only SQLite database is refused, and stays read-only -----------------------------------

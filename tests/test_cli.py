@@ -168,6 +168,20 @@ def test_unknown_sub_command():
     result = run_process("frobnicate")
     assert_one_line_error(result.returncode, result.stderr, cli.EXIT_USAGE)
     assert "frobnicate" in result.stderr
+    assert "无效的选择" in result.stderr and "invalid choice" not in result.stderr
+
+
+def test_argparse_own_texts_are_chinese(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["user", "add", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：counter-app user add") and "选项" in out and "显示本帮助并退出" in out
+    assert not any(word in out for word in ("usage", "options", "show this help"))
+    with pytest.raises(SystemExit):
+        cli.main(["user", "add", "clerk9"])
+    err = capsys.readouterr().err
+    assert "缺少必需的参数：--role, --name" in err and "required" not in err
 
 
 def test_unreachable_postgresql():

@@ -22,10 +22,10 @@ from counter_app.reporting.register_filter import RegisterFilter
 from counter_app.ui.customer_side import OFF, SCREEN_KEY
 from counter_app.ui.kit import background
 from counter_app.ui.kit.widgets import pc_settings
-from counter_app.ui.main_window import MainWindow
 from counter_app.ui.rating_entry import RatingEntryDialog
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
+from tests.main_window_driver import open_main_window
 from tests.qt_helpers import type_text
 from tests.ui_acceptance_helpers import no_modal_questions  # noqa: F401 (autouse: closing asks no questions)
 
@@ -47,16 +47,6 @@ def no_customer_screen():
     settings.setValue(SCREEN_KEY, OFF)
     yield
     settings.setValue(SCREEN_KEY, before)
-
-
-def _main(qtbot, db, actor) -> MainWindow:
-    window = MainWindow(db, actor)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    idle(qtbot)
-    return window
 
 
 def _entry_dialog(window) -> RatingEntryDialog:
@@ -85,7 +75,7 @@ def test_comment_cleaning_and_length():
 
 def test_clerk_types_the_customers_words_and_the_customer_submits_them(qtbot, hall):
     db, actors = hall
-    window = _main(qtbot, db, actors["clerk1"])
+    window = open_main_window(qtbot, db, actors["clerk1"])
     side = window.customer_side
     cw = side.window
     page = _saved_case(qtbot, window)
@@ -130,7 +120,7 @@ def test_clerk_types_the_customers_words_and_the_customer_submits_them(qtbot, ha
 
 def test_without_a_customer_screen_the_clerk_records_the_rating(qtbot, hall, no_customer_screen):
     db, actors = hall
-    window = _main(qtbot, db, actors["clerk1"])
+    window = open_main_window(qtbot, db, actors["clerk1"])
     side = window.customer_side
     assert not side.window.isVisible()
     page = _saved_case(qtbot, window)
@@ -178,7 +168,7 @@ def test_a_reopened_and_changed_case_is_confirmed_again_with_the_changes_marked(
     db, actors = hall
     customer_settings.save(db, actors["admin1"], confirmation_required=True, rating_timeout_seconds=30,
                            notice="请携带本人身份证件")
-    window = _main(qtbot, db, actors["clerk1"])
+    window = open_main_window(qtbot, db, actors["clerk1"])
     side, cw = window.customer_side, window.customer_side.window
     page = _saved_case(qtbot, window)
     app_id = page.application_id

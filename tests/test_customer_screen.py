@@ -23,10 +23,10 @@ from counter_app.models import ServiceRating
 from counter_app.ui.customer_side import OFF, SCREEN_KEY, choose_screen
 from counter_app.ui.kit import background
 from counter_app.ui.kit.widgets import pc_settings
-from counter_app.ui.main_window import MainWindow
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 from tests.factories import resident_id
+from tests.main_window_driver import open_main_window
 from tests.qt_helpers import type_text
 from tests.ui_acceptance_helpers import no_modal_questions  # noqa: F401 (autouse: closing asks no questions)
 
@@ -82,19 +82,9 @@ def hall(sqlite_db, frozen_now):
     return sqlite_db, setup_hall(sqlite_db)
 
 
-def _main(qtbot, db, actor) -> MainWindow:
-    window = MainWindow(db, actor)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    idle(qtbot)
-    return window
-
-
 def test_one_display_gives_a_movable_training_window_that_leaves_the_focus(qtbot, hall):
     db, actors = hall
-    window = _main(qtbot, db, actors["clerk1"])
+    window = open_main_window(qtbot, db, actors["clerk1"])
     cw = window.customer_side.window
     assert len(QGuiApplication.screens()) == 1
     assert cw.isVisible() and not cw.isFullScreen() and not (cw.windowFlags() & Qt.FramelessWindowHint)
@@ -110,7 +100,7 @@ def test_one_display_gives_a_movable_training_window_that_leaves_the_focus(qtbot
 
 def test_confirmation_off_prints_at_once_and_asks_for_the_rating_after(qtbot, hall):
     db, actors = hall
-    window = _main(qtbot, db, actors["clerk1"])
+    window = open_main_window(qtbot, db, actors["clerk1"])
     side, page = window.customer_side, window.page("accept")
     assert side.settings is not None and not side.settings.confirmation_required
     inp = residential()
@@ -136,7 +126,7 @@ def test_confirmation_off_prints_at_once_and_asks_for_the_rating_after(qtbot, ha
 
 def test_customer_screen_settings_from_the_menu(qtbot, hall):
     db, actors = hall
-    window = _main(qtbot, db, actors["admin1"])
+    window = open_main_window(qtbot, db, actors["admin1"])
     assert window.customer_side is None  # an admin does not accept cases
     window.customer_settings_action.trigger()
     dialog = window.customer_settings_dialog
@@ -153,7 +143,7 @@ def test_customer_screen_settings_from_the_menu(qtbot, hall):
 
 def test_clerk_may_choose_the_display_but_not_the_hall_rule(qtbot, hall):
     db, actors = hall
-    window = _main(qtbot, db, actors["clerk1"])
+    window = open_main_window(qtbot, db, actors["clerk1"])
     window.customer_settings_action.trigger()
     dialog = window.customer_settings_dialog
     idle(qtbot)
@@ -170,9 +160,9 @@ def test_follow_up_page_for_supervisors(qtbot, hall, frozen_now):
     app_id = acceptance.save(db, clerk, residential()).application_id
     ratings.record(db, clerk, app_id, ratings.RatingInput("very_dissatisfied", ("服务态度不好",), "态度差"),
                    requested_at=frozen_now)
-    clerk_window = _main(qtbot, db, clerk)
+    clerk_window = open_main_window(qtbot, db, clerk)
     assert "rating_followups" not in clerk_window.page_keys()
-    window = _main(qtbot, db, actors["super1"])
+    window = open_main_window(qtbot, db, actors["super1"])
     QTest.keySequence(window, "Ctrl+Shift+E")  # 台账 → 差评整改
     page = window.page("rating_followups")
     idle(qtbot)

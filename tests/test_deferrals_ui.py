@@ -14,7 +14,7 @@ from counter_app.ui.deferrals_page import BlacklistAddDialog, DeferralsPage, Ter
 from counter_app.ui.kit.reason_dialog import ReasonDialog
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application, make_customer, resident_id
-from tests.main_window_driver import open_page, wait_idle
+from tests.main_window_driver import answer_with, open_page, refused_without_reason, wait_idle
 from tests.qt_helpers import type_text
 
 T = dt.datetime
@@ -90,16 +90,8 @@ def test_supervisor_terminates_and_blacklists(qtbot, hall, monkeypatch):
     assert page.black_model.rowCount() == 1
     assert page.black_model.index(0, 1).data() == "欠补户" and page.black_model.index(0, 4).data() == "赵班长"
 
-    def remove(dialog):
-        dialog.accept()
-        wait_idle(qtbot)
-        assert dialog.message.text() == "请填写移出失信名单的原因"
-        type_text(dialog.reason, "经复核已补交全部资料")
-        dialog.accept()
-        wait_idle(qtbot)
-        return dialog.result()
-
-    monkeypatch.setattr(ReasonDialog, "exec", remove)
+    answer_with(monkeypatch, qtbot, ReasonDialog,
+                lambda d: refused_without_reason(qtbot, d, "请填写移出失信名单的原因", "经复核已补交全部资料"))
     page.tabs.setCurrentIndex(1)
     page.remove_from_blacklist()
     wait_idle(qtbot)
@@ -116,20 +108,14 @@ def test_supervisor_terminates_and_blacklists(qtbot, hall, monkeypatch):
 def test_blacklist_by_hand(qtbot, hall, monkeypatch):
     db, actors = hall
 
-    def add(dialog):
+    def fill(dialog):
         type_text(dialog.certificate, resident_id(41))
         dialog.find()
         wait_idle(qtbot)
         assert dialog.customers.count() == 1 and "欠补户" in dialog.customers.item(0).text()
-        dialog.accept()
-        wait_idle(qtbot)
-        assert dialog.message.text() == "请填写列入失信名单的原因"
-        type_text(dialog.reason, "提供虚假材料")
-        dialog.accept()
-        wait_idle(qtbot)
-        return dialog.result()
+        refused_without_reason(qtbot, dialog, "请填写列入失信名单的原因", "提供虚假材料")
 
-    monkeypatch.setattr(BlacklistAddDialog, "exec", add)
+    answer_with(monkeypatch, qtbot, BlacklistAddDialog, fill)
     _window, page = open_page(qtbot, db, actors["super1"], "deferrals")
     page.add_to_blacklist()
     wait_idle(qtbot)

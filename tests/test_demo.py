@@ -9,13 +9,10 @@ import datetime as dt
 import itertools
 import re
 import shutil
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from counter_app.acceptance import identity
 from counter_app.demo.generator import DemoOptions, generate
@@ -45,7 +42,8 @@ from counter_app.models import (
     SurveyAppointment,
     User,
 )
-from tests.conftest import cheap_password_hashing, pg_base_url
+from tests import pg_databases
+from tests.conftest import cheap_password_hashing
 
 NOW = dt.datetime(2026, 11, 24, 16, 30)
 TODAY = NOW.date()
@@ -57,26 +55,6 @@ NUMBER = re.compile(r"FZGL01-(\d{8})-(\d{4})")
 class DemoRun:
     def __init__(self, db: Database, report, url: str) -> None:
         self.db, self.report, self.url = db, report, url
-
-
-def _fresh_pg_url() -> tuple[str, Callable]:
-    base = pg_base_url()
-    if not base:
-        pytest.skip("COUNTER_APP_TEST_PG_URL not set: PostgreSQL tests skipped (CI sets it)")
-    url = make_url(base)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"counter_app_demo_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -103,7 +81,7 @@ def demo(request, tmp_path_factory, _sqlite_template):
         shutil.copyfile(_sqlite_template, path)
         url = f"sqlite:///{path}"
     else:
-        url, drop = _fresh_pg_url()
+        url, drop = pg_databases.create("counter_app_demo")
     db = Database.from_url(url)
     schema.upgrade(db.engine)
     report = generate(db, DemoOptions(applications=N, seed=SEED, now=NOW))

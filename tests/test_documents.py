@@ -6,10 +6,8 @@ from __future__ import annotations
 import errno
 import io
 import os
-import re
 
 import docx
-import pdfplumber
 import pytest
 from sqlalchemy import select
 
@@ -19,11 +17,7 @@ from counter_app.infra.context import system_actor
 from counter_app.infra.errors import NotFound, PermissionDenied, UserError
 from counter_app.models import AuditEntry, HandoverBatch, HandoverLine, PrintRecord
 from tests.factories import add_case
-
-
-def text_of(data: bytes) -> str:
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in pdf.pages))
+from tests.pdf_text import text_of
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import io
 import re
-import shutil
 
 import pdfplumber
 import pytest
@@ -20,26 +19,19 @@ from counter_app import documents, forms
 from counter_app.hall import catalog, hall
 from counter_app.hall import settings_admin as settings_service
 from counter_app.infra import clock
-from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.tracking import progress, stages
+from tests.conftest import hall_copy
 from tests.document_cases import make_cases
+from tests.pdf_text import page_texts as pages
 
 NOTE = "老人独居，请耐心沟通"
-
-
-def pages(data: bytes) -> list[str]:
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return [re.sub(r"\s+", "", page.extract_text() or "") for page in pdf.pages]
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, _hall_sqlite_file):
     """The twelve cases accepted once for the module; their PDFs rendered as the clerk sees them."""
-    source, actors = _hall_sqlite_file
-    path = tmp_path_factory.mktemp("truth") / "hall.sqlite3"
-    shutil.copyfile(source, path)
-    db = Database.from_url(f"sqlite:///{path}")
+    db, actors = hall_copy(_hall_sqlite_file, tmp_path_factory.mktemp("truth"))
     try:
         ids = make_cases(db, actors)
         rendered = {label: {r.doc: r for r in documents.render_set(db, actors["clerk1"], app_id)}

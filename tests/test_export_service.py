@@ -17,6 +17,7 @@ from counter_app.printing.excel import Cancelled
 from counter_app.reporting import exports, registers
 from counter_app.reporting.exports import ExportRequest
 from counter_app.reporting.registers import RegisterFilter
+from counter_app.security import audit
 from counter_app.tracking import handover
 from tests.factories import make_accepted, mark_printed
 
@@ -254,7 +255,7 @@ def test_failed_record_removes_the_file(db, actors, data, out, monkeypatch):
     def broken(*args, **kw):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(exports.audit, "record", broken)
+    monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
         exports.export(db, actors["super1"], ExportRequest("register"), out / "r.xlsx")
     assert list(out.iterdir()) == []

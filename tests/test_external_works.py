@@ -9,7 +9,6 @@ import datetime as dt
 import json
 
 import pytest
-from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
 from counter_app import forms
@@ -26,6 +25,7 @@ from counter_app.ui.main_window import MainWindow
 from counter_app.ui.stage_dialog import StageDialog
 from tests.acceptance_helpers import residential
 from tests.factories import resident_id
+from tests.main_window_driver import answer_with
 
 T = dt.datetime
 
@@ -85,8 +85,7 @@ def test_back_office_records_external_works_from_the_main_window(qtbot, surveyed
     assert page.view.fields["promised"].text().startswith(f"{five:%Y-%m-%d}")
     seen = {}
 
-    def run_dialog(dialog):
-        settle(qtbot)  # the dialog reads the application off the GUI thread
+    def fill(dialog):
         assert dialog.external_box.isVisibleTo(dialog) and dialog.external_button.isEnabled()
         assert "未记录" in dialog.external_state.text()
         dialog.external_choice.setCurrentIndex(dialog.external_choice.findData(True))
@@ -96,11 +95,8 @@ def test_back_office_records_external_works_from_the_main_window(qtbot, surveyed
         seen["state"] = dialog.external_state.text()
         # the dialog reloaded: advancing now is not refused as stale
         dialog.handler.setCurrentText("装表班吴工")
-        dialog.accept()
-        settle(qtbot)
-        return QDialog.Accepted if dialog.result() == QDialog.Accepted else QDialog.Rejected
 
-    monkeypatch.setattr(StageDialog, "exec", run_dialog)
+    answer_with(monkeypatch, qtbot, StageDialog, fill)
     page.open_stage_dialog()
     settle(qtbot)
     assert f"需要外线工程，全过程承诺15个工作日，承诺办结日期 {fifteen:%Y-%m-%d}" in seen["message"]

@@ -13,6 +13,7 @@ from counter_app.ui.main_window import MainWindow
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 from tests.factories import resident_id
+from tests.main_window_driver import open_main_window
 from tests.ui_acceptance_helpers import no_modal_questions, wait_idle  # noqa: F401
 
 
@@ -35,14 +36,7 @@ def hall(qtbot, sqlite_db, frozen_now):
 
 
 def open_window(qtbot, db, actor) -> MainWindow:
-    window = MainWindow(db, actor)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    wait_idle(qtbot)
-    return window
+    return open_main_window(qtbot, db, actor, size=(1366, 768))
 
 
 def search(qtbot, page, text: str) -> None:

@@ -4,6 +4,8 @@ command signs in as a person (--user + COUNTER_APP_PASSWORD) or is refused in on
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import create_engine, select, text
 
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.pg
 DB = "hall_cli"
 OWNER, OWNER_PW = "cli_owner", "Own3r-Secret-pw9"
 ADMIN_PW, PW = "Adm1n-first-pw", "Passw0rd1x"
+TEMP_PW = "Tempor4ry-pw8"  # what an admin hands out: must be changed before any other command
 CERT = resident_id(417)
 
 
@@ -29,8 +32,6 @@ def run(capsys, monkeypatch, url, *args, password=None, stdin=None):
     else:
         monkeypatch.setenv("COUNTER_APP_PASSWORD", password)
     if stdin is not None:
-        import io
-
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = cli.main(["--db", url, *args])
     out, err = capsys.readouterr()
@@ -43,20 +44,10 @@ def one_line_refusal(code, err, *words):
         assert word in err, (word, err)
 
 
-def create_owned_database(cluster, name: str) -> None:
-    su = create_engine(cluster.superuser_url(), isolation_level="AUTOCOMMIT")
-    with su.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": OWNER}).scalar()
-        if not exists:
-            conn.exec_driver_sql(f"CREATE ROLE {OWNER} LOGIN CREATEROLE PASSWORD '{OWNER_PW}'")
-        conn.exec_driver_sql(f"CREATE DATABASE {name} OWNER {OWNER}")
-    su.dispose()
-
-
 @pytest.fixture(scope="module")
 def hall(scram_cluster):  # noqa: F811
     """The README's steps for a new hall, as the owner on the server."""
-    create_owned_database(scram_cluster, DB)
+    scram_cluster.owned_database(DB, OWNER, OWNER_PW)
     port = scram_cluster.port
     urls = {"owner": f"postgresql+psycopg://{OWNER}@127.0.0.1:{port}/{DB}",
             "counter": f"postgresql+psycopg://127.0.0.1:{port}/{DB}"}
@@ -65,8 +56,6 @@ def hall(scram_cluster):  # noqa: F811
         mp.setenv("COUNTER_APP_PASSWORD", OWNER_PW)
         assert cli.main(["--db", urls["owner"], "db", "upgrade"]) == 0
         assert cli.main(["--db", urls["owner"], "db", "grant"]) == 0
-        import io
-
         mp.setattr("sys.stdin", io.StringIO(ADMIN_PW + "\n"))
         assert cli.main(["--db", urls["owner"], "setup", "--hall-code", "FZGL01", "--hall-name", "福州鼓楼供电营业厅",
                          "--supervision-phone", "0591-87654321", "--admin", "admin1", "--admin-name", "林管理",
@@ -79,9 +68,11 @@ def hall(scram_cluster):  # noqa: F811
         mp.setenv("COUNTER_APP_PASSWORD", PW)
         for username, role, name, window in (("clerk1", "clerk", "王小明", "1"), ("super1", "supervisor", "赵班长", ""),
                                              ("xchg", "exchange", "交换任务", "")):
-            mp.setattr("sys.stdin", io.StringIO(PW + "\n"))
+            mp.setenv("COUNTER_APP_PASSWORD", PW)
+            mp.setattr("sys.stdin", io.StringIO(TEMP_PW + "\n"))
             assert cli.main(["--db", urls["counter"], "--user", "admin1", "user", "add", username, "--role", role,
                              "--name", name, *(["--window", window] if window else []), "--password-stdin"]) == 0
+            change_temporary_password(mp, urls["counter"], username, TEMP_PW, PW)
     finally:
         mp.undo()
     owner = owner_db(urls)
@@ -91,6 +82,12 @@ def hall(scram_cluster):  # noqa: F811
         make_case(s, window_id=window_id, clerk_id=clerk_id, cert_number=CERT)
     owner.dispose()
     yield {"cluster": scram_cluster, **urls}
+
+
+def change_temporary_password(mp, url: str, username: str, temporary: str, chosen: str) -> None:
+    mp.setenv("COUNTER_APP_PASSWORD", temporary)
+    mp.setattr("sys.stdin", io.StringIO(chosen + "\n"))
+    assert cli.main(["--db", url, "--user", username, "user", "passwd", "--password-stdin"]) == 0
 
 
 def owner_db(urls) -> Database:
@@ -111,6 +108,40 @@ def test_clerk_is_refused_an_admin_command_admin_is_allowed(hall, capsys, monkey
     rows = {line.split()[0]: line for line in out.splitlines()[1:]}
     assert f"clerk1@{DB}" in rows["clerk1"] and f"admin1@{DB}" in rows["admin1"]
     assert "数据库登录名" in out.splitlines()[0]
+
+
+def unsealed_pdf(path):
+    from reportlab.pdfgen import canvas
+
+    page = canvas.Canvas(str(path))
+    page.drawString(72, 720, "receipt")
+    page.save()
+    return path
+
+
+def test_commands_that_only_read_sign_in_as_a_person_too(hall, capsys, monkeypatch, tmp_path):
+    # db current and verify read the database as well: without a person they do not connect as nobody
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "db", "current", password=PW)
+    one_line_refusal(code, err, "--user")
+    pdf = unsealed_pdf(tmp_path / "slip.pdf")
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "verify", str(pdf), password=PW)
+    assert code == 1 and "没有电子签章" in out  # the file is still checked, only without the hall's register
+    assert "未能读取营业厅登记的证书" in err and "--user" in err, err
+    # as a person, verify reads the hall's registered certificates (no hint) and db current answers
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "--user", "clerk1", "verify", str(pdf), password=PW)
+    assert code == 1 and "没有电子签章" in out and err == "", err
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "--user", "clerk1", "db", "current", password=PW)
+    assert code == 0 and "最新" in out, err
+    # a database role that is not the owner (the old shared app role) is no person either
+    owner = owner_db(hall)
+    with owner.write() as s:
+        s.execute(text("DROP ROLE IF EXISTS legacy_app"))
+        s.execute(text(f"CREATE ROLE legacy_app LOGIN PASSWORD '{PW}'"))
+        s.execute(text(f"GRANT CONNECT ON DATABASE {DB} TO legacy_app"))
+    owner.dispose()
+    legacy = hall["counter"].replace("127.0.0.1", "legacy_app@127.0.0.1")
+    code, _out, err = run(capsys, monkeypatch, legacy, "db", "current", password=PW)
+    one_line_refusal(code, err, "不是该库的所有者")
 
 
 def test_a_wrong_password_is_the_same_refusal_as_an_unknown_name(hall, capsys, monkeypatch):
@@ -196,8 +227,33 @@ def test_a_supervisor_exports_unmasked_only_with_a_reason(hall, capsys, monkeypa
     one_line_refusal(code, err, "无权")
 
 
+def test_a_temporary_password_runs_only_user_passwd(hall, capsys, monkeypatch, tmp_path):
+    # GIVEN an account an admin just created: its password is the admin's, not yet the person's
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "admin1", "user", "add", "super7",
+                          "--role", "supervisor", "--name", "钱班长", "--password-stdin", password=PW,
+                          stdin=TEMP_PW + "\n")
+    assert code == 0, err
+    # THEN every other command refuses in one line that says what to run
+    for command in (("export", "register", "-o", str(tmp_path / "r.xlsx")), ("seal", "list"), ("user", "list"),
+                    ("db", "current")):
+        code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super7", *command, password=TEMP_PW)
+        one_line_refusal(code, err, "临时密码", "counter-app --user super7 user passwd")
+    assert not (tmp_path / "r.xlsx").exists()
+    # the database agrees: the refusal is not a stale flag of the client
+    owner = owner_db(hall)
+    with owner.read() as s:
+        assert s.scalar(text("SELECT must_change_password FROM user_account WHERE username = 'super7'"))
+    owner.dispose()
+    code, out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super7", "user", "passwd",
+                         "--password-stdin", password=TEMP_PW, stdin=PW + "\n")
+    assert code == 0 and "已修改用户 super7 的密码" in out, err
+    code, _out, err = run(capsys, monkeypatch, hall["counter"], "--user", "super7", "export", "register",
+                          "-o", str(tmp_path / "r.xlsx"), password=PW)
+    assert code == 0, err
+
+
 def test_demo_by_the_owner_gives_the_demo_staff_logins(scram_cluster, capsys, monkeypatch):  # noqa: F811
-    create_owned_database(scram_cluster, "hall_demo")
+    scram_cluster.owned_database("hall_demo", OWNER, OWNER_PW)
     owner_url = f"postgresql+psycopg://{OWNER}@127.0.0.1:{scram_cluster.port}/hall_demo"
     code, _out, err = run(capsys, monkeypatch, owner_url, "demo", "--applications", "30", "--today", "2026-11-24",
                          "--password", "Yanshi2026", password=OWNER_PW)

@@ -7,7 +7,6 @@ database too."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import create_engine, text
 
@@ -17,13 +16,13 @@ from counter_app.infra.context import system_actor
 from counter_app.infra.db import Database
 from counter_app.security import db_logins, db_sign_in
 from counter_app.ui import app as appmod
-from counter_app.ui.login_dialog import LoginDialog, PcSettings
+from counter_app.ui.login_dialog import LoginDialog
 from counter_app.ui.main_window import MainWindow
 from counter_app.ui.password_dialog import PasswordDialog
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
 from tests.ui_driver import click_and_wait, when_modal
 
-pytestmark = pytest.mark.pg
+pytestmark = [pytest.mark.pg, pytest.mark.usefixtures("app_state")]  # appmod.run changes app-wide state
 
 DB = "hall_ui"
 OWNER, OWNER_PW = "ui_owner", "Own3r-Secret-pw9"
@@ -51,21 +50,6 @@ def hall(scram_cluster):  # noqa: F811
         db_logins.set_active(session, "clerk9", False)
     yield {"counter": f"postgresql+psycopg://127.0.0.1:{port}/{DB}", "owner": owner}
     owner.dispose()
-
-
-@pytest.fixture
-def pc_settings(tmp_path):
-    return PcSettings(QSettings(str(tmp_path / "pc.ini"), QSettings.IniFormat))
-
-
-@pytest.fixture
-def flows():
-    made = []
-    yield made
-    for flow in made:
-        flow.shutdown()
-        if flow.session is not None:
-            flow.session.window.close()
 
 
 def test_a_counter_url_with_a_user_or_password_is_refused(qtbot):

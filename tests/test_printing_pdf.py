@@ -16,10 +16,9 @@ from pypdf import PdfReader
 from counter_app import forms
 from counter_app.hall import catalog, hall
 from counter_app.infra import clock
-from counter_app.infra.db import Database
 from counter_app.printing import fonts
 from counter_app.printing.pdf import missing_characters, render_pdf
-from tests.conftest import FROZEN_NOW
+from tests.conftest import FROZEN_NOW, hall_copy
 from tests.factories import add_case
 
 RARE_PERSON = "王䶮"  # U+4DAE, CJK Ext A: not in GB2312 nor in WenQuanYi Micro Hei
@@ -42,10 +41,7 @@ def page_count(data: bytes) -> int:
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory, _hall_sqlite_file):
     """Two accepted applications and their rendered PDFs (rendered once for the module)."""
-    source, actors = _hall_sqlite_file
-    path = tmp_path_factory.mktemp("pdf") / "hall.sqlite3"
-    shutil.copyfile(source, path)
-    db = Database.from_url(f"sqlite:///{path}")
+    db, actors = hall_copy(_hall_sqlite_file, tmp_path_factory.mktemp("pdf"))
     clock.freeze(FROZEN_NOW)
     try:
         clerk = actors["clerk1"]

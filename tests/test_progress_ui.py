@@ -13,10 +13,12 @@ from counter_app.infra import clock
 from counter_app.models import Application
 from counter_app.tracking import stages
 from counter_app.ui.kit import background
-from counter_app.ui.progress_page import ProgressDialog, ProgressPage
+from counter_app.ui.kit.progress_view import ProgressDialog
+from counter_app.ui.progress_page import ProgressPage
 from counter_app.ui.stage_dialog import StageDialog
 from tests.conftest import setup_hall
 from tests.factories import make_accepted_application, make_customer, resident_id
+from tests.main_window_driver import answer_with
 from tests.qt_helpers import press, type_text
 
 T = dt.datetime
@@ -91,17 +93,13 @@ def test_backoffice_advances_through_the_dialog(qtbot, hall_case, monkeypatch):
     settle(qtbot)
     assert page.move_button.isEnabled()
 
-    def run_dialog(dialog):
-        settle(qtbot)  # the dialog reads the application off the GUI thread
+    def fill(dialog):
         assert dialog.advance_radio.isChecked()
         assert "装表接电" in dialog.advance_radio.text() and "2026-11-26" in dialog.advance_radio.text()
         dialog.handler.setCurrentText("")
         type_text(dialog.handler.lineEdit(), "装表班吴工")
-        dialog.accept()
-        settle(qtbot)
-        return QDialog.Accepted if dialog.result() == QDialog.Accepted else QDialog.Rejected
 
-    monkeypatch.setattr(StageDialog, "exec", run_dialog)
+    answer_with(monkeypatch, qtbot, StageDialog, fill)
     page.open_stage_dialog()
     settle(qtbot)
     assert page.view.fields["stage"].text() == "装表接电"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import stat
 
 import pdfplumber
@@ -23,11 +22,7 @@ from counter_app.signing import certificates as seal_certificates
 from counter_app.signing import pdf_seal, signed_documents
 from counter_app.signing.signature_pad import PadError, SimulatedPad, sample_signature
 from tests.factories import add_case
-
-
-def text_of(data: bytes) -> str:
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in pdf.pages))
+from tests.pdf_text import text_of
 
 
 @pytest.fixture

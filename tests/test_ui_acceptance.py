@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from counter_app.acceptance import cardreader
 from counter_app.acceptance import service as acceptance
-from counter_app.models import Application, BlacklistEntry, Certificate
+from counter_app.models import Application
 from tests.acceptance_helpers import CREDIT_CODE, residential
-from tests.factories import resident_id
+from tests.factories import blacklist, resident_id
+from tests.main_window_driver import open_main_window
 from tests.qt_helpers import type_text
 from tests.ui_acceptance_helpers import Keyboard, make_page, no_modal_questions, save_and_wait, wait_idle  # noqa: F401
 
@@ -191,17 +192,7 @@ def test_blacklisted_customer_who_tries_to_defer(qtbot, hall_db):
     db, actors = hall_db
     number = resident_id(47)
     acceptance.save(db, actors["clerk2"], residential(number))
-    with db.write() as s:
-        customer = s.scalar(select(Certificate).where(Certificate.number == number)).customer
-        customer.blacklisted, customer.arrears_amount = True, Decimal("88.00")
-        s.add(
-            BlacklistEntry(
-                customer_id=customer.id,
-                reason="逾期未补交容缺资料",
-                added_by_id=actors["super1"].user_id,
-                added_at=dt.datetime(2026, 10, 1, 10, 0),
-            )
-        )
+    blacklist(db, actors["super1"], number, arrears="88.00")
     page = make_page(qtbot, db, actors["clerk1"])
     v = page.view
 
@@ -400,12 +391,8 @@ def test_after_saving_the_documents_are_offered(qtbot, hall_db, monkeypatch):
 def test_low_voltage_increase_with_10kv_offers_the_high_voltage_type(qtbot, hall_db, monkeypatch):
     """100 kW existing + 60 kW applied: the window suggests 10 kV, so 低压非居民增容 is refused with
     the offer to switch to 高压增容; everything typed stays."""
-    from counter_app.ui.main_window import MainWindow
-
     db, actors = hall_db
-    window = MainWindow(db, actors["clerk1"])
-    qtbot.addWidget(window)
-    window.show()
+    window = open_main_window(qtbot, db, actors["clerk1"])
     page = window.page("accept")
     v, e = page.view, page.editors
     asked = []
@@ -433,12 +420,8 @@ def test_low_voltage_increase_with_10kv_offers_the_high_voltage_type(qtbot, hall
 
 
 def test_a_credit_code_typed_under_the_id_card_offers_the_licence(qtbot, hall_db, monkeypatch):
-    from counter_app.ui.main_window import MainWindow
-
     db, actors = hall_db
-    window = MainWindow(db, actors["clerk1"])
-    qtbot.addWidget(window)
-    window.show()
+    window = open_main_window(qtbot, db, actors["clerk1"])
     page = window.page("accept")
     v = page.view
     asked = []

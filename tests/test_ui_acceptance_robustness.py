@@ -12,6 +12,7 @@ from counter_app.models import Application
 from tests.acceptance_helpers import residential
 from tests.conftest import setup_hall
 from tests.factories import resident_id
+from tests.main_window_driver import open_main_window
 from tests.qt_helpers import type_text
 from tests.ui_acceptance_helpers import make_page, no_modal_questions, save_and_wait, wait_idle  # noqa: F401
 
@@ -178,12 +179,8 @@ def test_discarding_a_draft(qtbot, hall_db):
 
 
 def test_closing_with_unsaved_input_asks_first(qtbot, hall_db, monkeypatch):
-    from counter_app.ui.main_window import MainWindow
-
     db, actors = hall_db
-    window = MainWindow(db, actors["clerk1"])
-    qtbot.addWidget(window)
-    window.show()
+    window = open_main_window(qtbot, db, actors["clerk1"])
     page = window.page("accept")
     wait_idle(qtbot)
     type_text(page.view.holder_name, "王五")

@@ -140,7 +140,8 @@ def test_logout_from_the_lock_screen(qtbot, signed_in, sqlite_db):
     signed_in.ended.connect(ended.append)
     signed_in.idle.lock_now()
     signed_in.idle.dialog.logout_button.click()
-    assert ended == [True] and not signed_in.window.isVisible() and not signed_in.idle.is_locked()
+    qtbot.waitUntil(lambda: ended == [True])  # the logout is written off the GUI thread
+    assert not signed_in.window.isVisible() and not signed_in.idle.is_locked()
     assert [a[0] for a in _actions(sqlite_db)] == ["lock", "logout"]
 
 

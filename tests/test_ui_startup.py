@@ -22,36 +22,23 @@ from tests.conftest import PASSWORD, setup_hall
 from tests.qt_helpers import type_text
 from tests.ui_driver import click_and_wait, when_modal
 
-
-@pytest.fixture(autouse=True)
-def app_state(qapp):
-    """make_application / run change app-wide state (font, style sheet, quit behaviour): restore it."""
-    font, sheet, quit_on_close = qapp.font(), qapp.styleSheet(), qapp.quitOnLastWindowClosed()
-    yield
-    qapp.setFont(font)
-    qapp.setStyleSheet(sheet)
-    qapp.setQuitOnLastWindowClosed(quit_on_close)
-
-
-@pytest.fixture
-def pc_settings(tmp_path):
-    return PcSettings(QSettings(str(tmp_path / "pc.ini"), QSettings.IniFormat))
-
-
-@pytest.fixture
-def flows():
-    """Flows created by a test; their idle locks are stopped afterwards (app-wide event filters)."""
-    made = []
-    yield made
-    for flow in made:
-        flow.shutdown()
-        if flow.session is not None:
-            flow.session.window.close()
+pytestmark = pytest.mark.usefixtures("app_state")  # make_application / run change app-wide state
 
 
 def _actions(db):
     with db.read() as s:
         return [(e.username, e.action, e.outcome) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def clerk1_signs_in(db, pc_settings, flows) -> appmod.StartupFlow:
+    """The start of day at window 1's PC: clerk1 signs in, the main window opens."""
+    pc_settings.set_window_no("FZGL01", 1)
+    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
+                                         click_and_wait(d.login_button)))
+    flow = appmod.StartupFlow(db, pc_settings, pc="PC-1")
+    flows.append(flow)
+    assert flow.begin()
+    return flow
 
 
 def fill_setup(d: SetupDialog, **override) -> None:
@@ -120,6 +107,7 @@ def test_empty_database_setup_then_login_then_main_window(qtbot, sqlite_db, pc_s
     # THEN the main window shows hall, window, user and today's figures
     window = flow.session.window
     qtbot.waitUntil(window.isVisible)
+    qtbot.waitUntil(lambda: flow.pc_registered is not None)  # registered off the GUI thread
     assert isinstance(window, MainWindow)
     qtbot.waitUntil(lambda: "今日受理" in window.figures_label.text())  # read off the GUI thread
     assert "福州鼓楼供电营业厅" in window.who_label.text() and "2号窗口" in window.who_label.text()
@@ -135,7 +123,7 @@ def test_empty_database_setup_then_login_then_main_window(qtbot, sqlite_db, pc_s
 
     with sqlite_db.read() as s:
         pcs = [(pc.hostname, pc.window_id is not None) for pc in s.scalars(select(CounterPC))]
-    assert flow.pc_registered is True and pcs == [("PC-9", True)]
+    assert flow.pc_registered is True and pcs == [("PC-9", True)]  # (registered before the figures showed)
 
 
 def test_window_choice_is_remembered_per_pc(qtbot, sqlite_db, pc_settings):
@@ -360,12 +348,7 @@ def test_make_application_sets_chinese_font_and_style(qtbot):
 
 def test_logout_brings_back_the_sign_in_for_the_next_person(qtbot, sqlite_db, pc_settings, flows):
     setup_hall(sqlite_db)
-    pc_settings.set_window_no("FZGL01", 1)
-    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
-                                         click_and_wait(d.login_button)))
-    flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
-    flows.append(flow)
-    assert flow.begin()
+    flow = clerk1_signs_in(sqlite_db, pc_settings, flows)
     first_window = flow.session.window
     # the next clerk of the shift signs in at the same PC
     second = when_modal("LoginDialog", lambda d: (d.username.setText("clerk2"), d.password.setText(PASSWORD),
@@ -376,6 +359,40 @@ def test_logout_brings_back_the_sign_in_for_the_next_person(qtbot, sqlite_db, pc
     assert flow.session.window is not first_window and flow.session.window.isVisible()
     assert [a for a in _actions(sqlite_db) if a[1] in ("login", "logout")] == [
         ("clerk1", "login", "ok"), ("clerk1", "logout", "ok"), ("clerk2", "login", "ok")]
+
+
+def test_the_start_of_day_does_its_database_work_off_the_gui_thread(qtbot, sqlite_url, sqlite_db, pc_settings,
+                                                                    flows, monkeypatch):
+    """A server across the network must not freeze the window: opening the database, reading the
+    hall, registering the PC and recording the logout all run on the background helper's threads."""
+    import threading
+
+    from counter_app.hall import counter_pcs
+
+    setup_hall(sqlite_db)
+    on_gui: list[str] = []
+    for owner, name in ((accounts, "start_info"), (counter_pcs, "on_sign_in"), (users, "record_session_event"),
+                        (appmod, "connect")):
+        real = getattr(owner, name)
+
+        def watched(*args, _real=real, _name=name, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, watched)
+    db = appmod.open_database_interactive(sqlite_url)
+    flow = clerk1_signs_in(db, pc_settings, flows)
+    qtbot.waitUntil(lambda: flow.pc_registered is not None)
+    quit_at_next = when_modal("LoginDialog", lambda d: d.quit_button.click())
+    monkeypatch.setattr(QApplication, "quit", lambda: None)  # the test's application goes on
+    flow.session.logout_action.trigger()
+    qtbot.waitUntil(lambda: quit_at_next["done"] and flow.session is None)
+    db.dispose()
+    assert flow.pc_registered is True
+    assert [a for a in _actions(sqlite_db) if a[1] in ("login", "logout")] == [
+        ("clerk1", "login", "ok"), ("clerk1", "logout", "ok")]
+    assert on_gui == []
 
 
 def test_idle_lock_time_is_a_hall_setting_the_admin_changes(qtbot, sqlite_db, pc_settings, flows):
@@ -394,12 +411,7 @@ def test_idle_lock_time_is_a_hall_setting_the_admin_changes(qtbot, sqlite_db, pc
     qtbot.addWidget(dialog)
     assert dialog.idle_lock.value() == 3 and dialog.idle_lock.accessibleName() == "无操作锁屏"
     # the next sign-in locks after 3 minutes
-    pc_settings.set_window_no("FZGL01", 1)
-    when_modal("LoginDialog", lambda d: (d.username.setText("clerk1"), d.password.setText(PASSWORD),
-                                         click_and_wait(d.login_button)))
-    flow = appmod.StartupFlow(sqlite_db, pc_settings, pc="PC-1")
-    flows.append(flow)
-    assert flow.begin()
-    assert flow.session.idle.timeout_ms == 3 * 60_000
+    flow = clerk1_signs_in(sqlite_db, pc_settings, flows)
+    qtbot.waitUntil(lambda: flow.session.idle.timeout_ms == 3 * 60_000)  # the setting is read off the GUI thread
     with sqlite_db.read() as s:
         assert audit_trail.count(s, audit_trail.AuditFilter(action="settings_change", username="admin1")) == 1

@@ -74,6 +74,28 @@ def test_reset_generates_or_reads_a_temporary_password(hall_url, sqlite_db, caps
     assert "至少需要8位" in capsys.readouterr().err
 
 
+def test_a_temporary_password_runs_only_user_passwd(hall_url, sqlite_db, capsys, monkeypatch, tmp_path):
+    # GIVEN super1's password reset by the admin: the admin knows it, so it is not yet super1's
+    monkeypatch.setattr("sys.stdin", io.StringIO("Handed2026\n"))
+    assert run(hall_url, "reset", "super1", "--password-stdin") == 0
+    capsys.readouterr()
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", "Handed2026")
+    target = tmp_path / "台账.xlsx"
+    # THEN any other command is refused in one line that says what to run first
+    for argv in (["export", "register", "-o", str(target)], ["user", "list"], ["seal", "list"]):
+        assert cli.main(["--db", hall_url, "--user", "super1", *argv]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "临时密码" in err and "counter-app --user super1 user passwd" in err, err
+    assert not target.exists()
+    # user passwd is allowed, and afterwards the rest
+    monkeypatch.setattr("sys.stdin", io.StringIO("Chosen2026x\n"))
+    assert run(hall_url, "passwd", "--password-stdin", user="super1") == 0
+    assert "已修改用户 super1 的密码" in capsys.readouterr().out
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", "Chosen2026x")
+    assert cli.main(["--db", hall_url, "--user", "super1", "export", "register", "-o", str(target)]) == 0
+    assert target.exists()
+
+
 def test_the_signed_in_admin_cannot_disable_itself(hall_url, capsys):
     assert run(hall_url, "disable", "admin1") == 1
     assert "不能停用自己正在使用的账号" in capsys.readouterr().err
@@ -105,6 +127,11 @@ def test_the_first_admin_of_an_empty_database_needs_no_sign_in(sqlite_url, capsy
     monkeypatch.setattr("sys.stdin", io.StringIO("First2026x\n"))
     assert cli.main(["--db", sqlite_url, "user", "add", "boss", "--role", "admin", "--name", "林管理",
                      "--password-stdin"]) == 0
+    assert "须修改密码" not in capsys.readouterr().out
+    # the first admin typed their own password: not a temporary one, so that admin runs commands at once
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", "First2026x")
+    assert cli.main(["--db", sqlite_url, "--user", "boss", "user", "list"]) == 0
+    assert "boss" in capsys.readouterr().out
     # from then on an account change needs that admin
     monkeypatch.setattr("sys.stdin", io.StringIO("Second2026x\n"))
     monkeypatch.delenv("COUNTER_APP_PASSWORD")

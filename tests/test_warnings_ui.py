@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 
 from counter_app.infra import clock
 from counter_app.ui import pages
+from counter_app.ui.kit.progress_view import ProgressDialog
 from counter_app.ui.kit.tracking_common import RED_BG, YELLOW_BG
 from counter_app.ui.main_window import MainWindow
-from counter_app.ui.progress_page import ProgressDialog
 from counter_app.ui.stage_dialog import StageDialog
 from counter_app.ui.warnings_page import WarningsPage
 from tests.conftest import setup_hall

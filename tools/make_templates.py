@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -25,6 +24,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+
+from counter_app.printing.word import stable_zip
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -480,13 +481,7 @@ def normalized_bytes(doc) -> bytes:
     props.revision = 1
     raw = io.BytesIO()
     doc.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=FIXED_STAMP)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(member, src.read(info.filename))
-    return out.getvalue()
+    return stable_zip(raw.getvalue(), FIXED_STAMP)
 
 
 def build_all() -> dict[str, bytes]:

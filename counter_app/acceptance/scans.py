@@ -378,13 +378,7 @@ def export_page(db: Database, actor: Actor, scan_id: int, path: str | Path) -> P
     from counter_app.infra import atomic_files
 
     _info, data = page(db, actor, scan_id, purpose="export")
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_files.write_bytes(target, data)  # owner-only: personal data
-    except OSError as exc:
-        raise UserError(atomic_files.write_problem(target, exc)) from exc
-    return target
+    return atomic_files.save_copy(Path(path), data)
 
 
 @dataclass(frozen=True)

@@ -46,13 +46,11 @@ def _upgrade(args) -> int:
 
 
 def _current(args) -> int:
-    url = config.database_url(getattr(args, "db", None))
-    if db_sign_in.is_postgres(url) and getattr(args, "user", None):  # any person may ask; no schema check
-        password = identity.read_password(f"{args.user} 的密码：")
-        db = db_sign_in.connect_as(url, db_sign_in.login_for(url, args.user), password)
-    else:
-        db = open_database(args, upgrade=False)
-    current = schema.check_not_newer(db.engine)
+    db = identity.open_any_schema(args)  # any person may ask, whatever the version
+    try:
+        current = schema.check_not_newer(db.engine)
+    finally:
+        db.dispose()
     head = schema.head_revision()
     state = "最新" if current == head else f"需要升级到 {head}"
     print(f"{current or '空库（未初始化）'}（{state}）")

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from counter_app.commands import identity
-from counter_app.commands.common import open_database
 from counter_app.infra.errors import DatabaseUnavailable, UserError
 from counter_app.signing import certificates as seal_certificates
 from counter_app.signing import pdf_seal
@@ -49,7 +48,7 @@ def _verify(args) -> int:
     trust_known = False
     if not args.offline:
         try:
-            db = open_database(args, upgrade=False)
+            db, _actor = identity.open_as(args)  # on PostgreSQL the registered certificates are a person's read
             try:
                 trusted = seal_certificates.certificate_ders(db)
                 trust_known = True

@@ -32,14 +32,10 @@ def register(sub) -> None:
 
     listing = actions.add_parser("list", help="列出所有用户及其状态")
     listing.set_defaults(handler=_list)
-    for name, help_text, handler in (
-        ("disable", "停用用户（不能再登录，历史记录保留）", _disable),
-        ("enable", "重新启用已停用的用户", _enable),
-        ("unlock", "解除因密码错误次数过多造成的锁定", _unlock),
-    ):
+    for name, (help_text, _change, _done) in ACCOUNT_CHANGES.items():
         action = actions.add_parser(name, help=help_text)
         action.add_argument("username")
-        action.set_defaults(handler=handler)
+        action.set_defaults(handler=_change_account)
     reset = actions.add_parser("reset", help="重置密码为临时密码（下次登录须修改），同时解除锁定")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true",
@@ -73,13 +69,20 @@ def _add(args) -> int:
     try:
         if actor.user_id is None and not actor.is_system:  # the owner on PostgreSQL: the first admin
             account = _owner_creates(db, args, password)
+        elif actor.is_system:  # SQLite, empty database: the OS user, not yet anybody's admin
+            # the first admin is whoever runs this and typed their own password; another account is
+            # someone else's, whose password the OS user now knows
+            account = accounts.create_account(db, actor, args.username, role=args.role, name=args.name,
+                                              password=password, window_no=args.window, hall_code=args.hall,
+                                              temporary=args.role != "admin")
         else:
             account = account_admin.create_account(db, actor, args.username, role=args.role, name=args.name,
                                                    password=password, window_no=args.window, hall_code=args.hall)
     finally:
         db.dispose()
     print(f"已创建用户 {account.username}（{account.name}，{ROLES[account.role]}"
-          + (f"，营业厅 {account.hall_code}" if account.hall_code else "") + "），首次登录须修改密码"
+          + (f"，营业厅 {account.hall_code}" if account.hall_code else "") + "）"
+          + ("，首次登录须修改密码" if account.must_change_password else "")
           + (f"；数据库登录名 {account.login}" if account.login else ""))
     return 0
 
@@ -129,33 +132,22 @@ def cell(text: str, width: int) -> str:
     return text + " " * max(width - columns, 1)
 
 
-def _disable(args) -> int:
+# user disable | enable | unlock NAME: help text, the account service, what is printed after it
+ACCOUNT_CHANGES = {
+    "disable": ("停用用户（不能再登录，历史记录保留）", account_admin.disable_account, "已停用用户 {username}（{name}）"),
+    "enable": ("重新启用已停用的用户", account_admin.enable_account, "已启用用户 {username}（{name}）"),
+    "unlock": ("解除因密码错误次数过多造成的锁定", account_admin.unlock_account, "已解除用户 {username}（{name}）的锁定"),
+}
+
+
+def _change_account(args) -> int:
+    _help, change, done = ACCOUNT_CHANGES[args.user_action]
     db, actor = identity.open_as(args, identity.ADMIN)
     try:
-        account = account_admin.disable_account(db, actor, args.username)
+        account = change(db, actor, args.username)
     finally:
         db.dispose()
-    print(f"已停用用户 {account.username}（{account.name}）")
-    return 0
-
-
-def _enable(args) -> int:
-    db, actor = identity.open_as(args, identity.ADMIN)
-    try:
-        account = account_admin.enable_account(db, actor, args.username)
-    finally:
-        db.dispose()
-    print(f"已启用用户 {account.username}（{account.name}）")
-    return 0
-
-
-def _unlock(args) -> int:
-    db, actor = identity.open_as(args, identity.ADMIN)
-    try:
-        account = account_admin.unlock_account(db, actor, args.username)
-    finally:
-        db.dispose()
-    print(f"已解除用户 {account.username}（{account.name}）的锁定")
+    print(done.format(username=account.username, name=account.name))
     return 0
 
 
@@ -177,7 +169,7 @@ def _passwd(args) -> int:
     if not args.user:
         raise UserError("请用 --user 用户名 指明要修改谁的密码（原密码取自环境变量 COUNTER_APP_PASSWORD，否则提示输入）")
     old = identity.read_password(f"{args.user} 的原密码：")
-    db, actor = identity.open_as(args, identity.PERSON, password=old)
+    db, actor = identity.open_as(args, identity.OWN_PASSWORD, password=old)
     try:
         new = read_password(args.password_stdin)
         db_sign_in.change_own_password(db, actor, old, new)

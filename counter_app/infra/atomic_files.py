@@ -60,6 +60,20 @@ def write_bytes(target: str | os.PathLike, data: bytes) -> None:
         temp.write_bytes(data)
 
 
+def save_copy(target: Path, data: bytes) -> Path:
+    """``data`` saved where a person chose (missing folders made): owner-only, since such copies (a
+    scan, a sealed original, a case archive) hold personal data; a UserError in their words when it
+    cannot be written."""
+    from counter_app.infra.errors import UserError
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(target, data)
+    except OSError as exc:
+        raise UserError(write_problem(target, exc)) from exc
+    return target
+
+
 def write_problem(target: Path, exc: OSError) -> str:
     """Why ``target`` could not be written, in words a clerk can act on."""
     code = getattr(exc, "errno", None)

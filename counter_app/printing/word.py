@@ -198,8 +198,14 @@ def _stable_bytes(tpl, *, title: str, author: str) -> bytes:
     raw = io.BytesIO()
     tpl.save(raw)
     stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    return stable_zip(raw.getvalue(), stamp)
+
+
+def stable_zip(docx: bytes, stamp: tuple[int, int, int, int, int, int]) -> bytes:
+    """The .docx (a zip) with every member dated ``stamp``: the same document gives the same bytes
+    (a reprint, a regenerated template), not ones that differ by the moment they were zipped."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=stamp)
             member.compress_type = zipfile.ZIP_DEFLATED

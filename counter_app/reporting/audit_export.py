@@ -10,12 +10,11 @@ from pathlib import Path
 
 from counter_app.hall import hall
 from counter_app.infra import clock
-from counter_app.infra.atomic_files import replacing, write_problem
 from counter_app.infra.context import Actor
-from counter_app.infra.errors import UserError
 from counter_app.printing.excel import Column, SheetSpec, write_xlsx
 from counter_app.reporting.exports import ExportResult, check_target
-from counter_app.security import audit, audit_trail
+from counter_app.reporting.recorded_export import write_recorded
+from counter_app.security import audit_trail
 from counter_app.security.permissions import ROLES, Perm, require
 
 KIND = "audit"
@@ -75,19 +74,13 @@ def export_xlsx(
              "证件号码和手机号码已脱敏"]
     spec = SheetSpec(name=TITLE, title=f"{hall_name}{TITLE}", columns=COLUMNS,
                      rows=audit_trail.export_rows(db, actor, flt), notes=notes, header_note=TITLE)
-    try:
-        with replacing(target) as temp:
-            if progress is not None:
-                progress(0, total)
-            report = (lambda n: progress(n, total)) if progress is not None else None
-            [rows] = write_xlsx(temp, [spec], progress=report, cancelled=cancelled)
-    except OSError as exc:
-        raise UserError(write_problem(target, exc), field="path") from None
-    try:
-        with db.write() as session:
-            record_id = audit.record_export(session, actor, KIND, filters=flt.describe(), row_count=rows,
-                                            path=str(target.resolve())).id
-    except BaseException:
-        target.unlink(missing_ok=True)  # an export that cannot be recorded must not stay behind
-        raise
+
+    def write(temp: Path) -> int:
+        if progress is not None:
+            progress(0, total)
+        report = (lambda n: progress(n, total)) if progress is not None else None
+        [rows] = write_xlsx(temp, [spec], progress=report, cancelled=cancelled)
+        return rows
+
+    rows, record_id = write_recorded(db, actor, target, write, kind=KIND, filters=flt.describe())
     return ExportResult(target, rows, record_id, False)

@@ -197,16 +197,11 @@ def _page_count(data: bytes) -> int:
 def save(db: Database, actor: Actor, result: ArchiveResult, path: str | Path) -> Path:
     """Write the archive (owner-only: it holds personal data) and record where."""
     from counter_app.infra import atomic_files
-    from counter_app.infra.errors import UserError
 
     target = Path(path)
     if target.is_dir():
         target = target / result.filename
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_files.write_bytes(target, result.data)  # owner-only: personal data
-    except OSError as exc:
-        raise UserError(atomic_files.write_problem(target, exc)) from exc
+    atomic_files.save_copy(target, result.data)
     db.run_write(lambda session: audit.record(session, actor, "save_document", "application", result.number,
                                               detail={"document": "archive", "path": str(target)}))
     return target

@@ -444,24 +444,26 @@ def _stage_code(text: str) -> str | None:
     return None
 
 
+def _required(row: dict[str, str], key: str, parse, problems: list[str], label: str, bad: str):
+    """``parse`` of a cell that must be there; None, with the problem noted, when it is missing or bad."""
+    text = row.get(key, "")
+    if not text:
+        problems.append(f"缺少{label}")
+        return None
+    value = parse(text)
+    if value is None:
+        problems.append(f"{label}“{text}”{bad}")
+    return value
+
+
 def _parse(line: int, row: dict[str, str]) -> _Update | ImportLine:
     number = row.get("number", "").strip().upper()
     problems = []
     if not number:
         problems.append("缺少申请编号")
-    stage_text = row.get("stage", "")
-    stage = _stage_code(stage_text) if stage_text else None
-    if not stage_text:
-        problems.append("缺少环节")
-    elif stage is None:
-        problems.append(f"环节“{stage_text}”无法识别（应为环节名称如“现场勘查”或代码如 survey）")
-    time_text = row.get("time", "")
-    at = _parse_time(time_text) if time_text else None
-    if not time_text:
-        problems.append("缺少时间")
-    elif at is None:
-        problems.append(f"时间“{time_text}”格式不正确（应为 YYYY-MM-DD HH:MM[:SS]）")
-    elif date_checks.problem(at, "时间"):
+    stage = _required(row, "stage", _stage_code, problems, "环节", "无法识别（应为环节名称如“现场勘查”或代码如 survey）")
+    at = _required(row, "time", _parse_time, problems, "时间", "格式不正确（应为 YYYY-MM-DD HH:MM[:SS]）")
+    if at is not None and date_checks.problem(at, "时间"):
         problems.append(date_checks.problem(at, "时间"))
     handler = text_checks.cleaned(row.get("handler", ""))
     problem = text_checks.problem(handler, "处理人", max_length=text_checks.column_length(StageEvent.handler))

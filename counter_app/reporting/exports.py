@@ -18,13 +18,14 @@ from pathlib import Path
 
 from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock
-from counter_app.infra.atomic_files import refuse_read_only, replacing, write_problem
+from counter_app.infra.atomic_files import refuse_read_only, write_problem
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import HandoverBatch
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
 from counter_app.reporting import registers
-from counter_app.security import audit, privacy
+from counter_app.reporting.recorded_export import write_recorded
+from counter_app.security import privacy
 from counter_app.security.permissions import ROLES, Perm, allowed, refuse, require
 from counter_app.tracking import handover
 
@@ -195,8 +196,10 @@ def export(
     _check(db, actor, request)
     target = check_target(path)
     batch_number = ""
-    try:
-        with replacing(target) as temp, db.read() as session:
+
+    def write(temp: Path) -> int:
+        nonlocal batch_number
+        with db.read() as session:
             if request.unmasked:
                 privacy.full_values_in_database(session, actor, kind=request.kind, reason=request.reason)
             if request.kind == "handover":
@@ -208,21 +211,15 @@ def export(
             if progress is not None:
                 progress(0, total)
             [rows] = write_xlsx(temp, [spec], progress=report, cancelled=cancelled)
-    except OSError as exc:
-        raise UserError(write_problem(target, exc), field="path") from None
+        return rows
 
-    filters = request.filters.as_dict()
-    if request.kind == "handover":
-        filters = {"batch_id": request.batch_id, "batch": batch_number}
-    try:
-        with db.write() as session:
-            record_id = audit.record_export(
-                session, actor, request.kind, filters=filters, row_count=rows, unmasked=request.unmasked,
-                reason=request.reason, path=str(target.resolve()),
-            ).id
-    except BaseException:
-        target.unlink(missing_ok=True)  # an export that cannot be recorded must not stay behind
-        raise
+    def filters() -> dict:  # the handover list names the batch it turned out to be
+        if request.kind == "handover":
+            return {"batch_id": request.batch_id, "batch": batch_number}
+        return request.filters.as_dict()
+
+    rows, record_id = write_recorded(db, actor, target, write, kind=request.kind, filters=filters,
+                                     unmasked=request.unmasked, reason=request.reason)
     return ExportResult(target, rows, record_id, request.unmasked)
 
 

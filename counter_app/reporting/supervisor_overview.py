@@ -17,13 +17,11 @@ from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
 from counter_app.hall import settings_admin
 from counter_app.infra import clock
-from counter_app.infra.atomic_files import replacing, write_problem
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.models import Application, CounterWindow, Material
 from counter_app.printing.columns import Column
-from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
 from counter_app.tracking import time_limits
 
@@ -190,6 +188,7 @@ def export(db: Database, actor: Actor, overview: Overview, path: str | Path) -> 
     """The numbers of every chart, one sheet each, written to ``path`` and recorded as an export."""
     from counter_app.printing.excel import SheetSpec, write_xlsx
     from counter_app.reporting.exports import check_target
+    from counter_app.reporting.recorded_export import write_recorded
 
     require(db, actor, Perm.VIEW_OVERVIEW, target_type="overview")
     target = check_target(path)
@@ -200,18 +199,11 @@ def export(db: Database, actor: Actor, overview: Overview, path: str | Path) -> 
         sheets.append(SheetSpec(name=chart.title, title=f"{overview.hall_name} {chart.title}", columns=columns,
                                 rows=rows, totals=True,
                                 notes=[f"统计期间：{overview.period_label}", chart.note]))
-    try:
-        with replacing(target) as temp:
-            write_xlsx(temp, sheets)
-    except OSError as exc:
-        raise UserError(write_problem(target, exc), field="path") from None
-    try:
-        with db.write() as session:
-            audit.record_export(session, actor, "overview", filters={"from": overview.date_from.isoformat(),
-                                                                      "to": overview.date_to.isoformat()},
-                                row_count=sum(len(c.categories) for c in overview.charts), unmasked=False,
-                                reason="", path=str(target.resolve()))
-    except BaseException:
-        target.unlink(missing_ok=True)  # an export that cannot be recorded must not stay behind
-        raise
+
+    def write(temp: Path) -> int:
+        write_xlsx(temp, sheets)
+        return sum(len(c.categories) for c in overview.charts)
+
+    write_recorded(db, actor, target, write, kind="overview",
+                   filters={"from": overview.date_from.isoformat(), "to": overview.date_to.isoformat()})
     return target

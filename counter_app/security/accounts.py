@@ -129,15 +129,17 @@ def get_account(db: Database, actor: Actor, username: str) -> Account:
 
 def create_account(
     db: Database, actor: Actor, username: str, *, role: str, name: str, password: str,
-    window_no: int | None = None, hall_code: str | None = None,
+    window_no: int | None = None, hall_code: str | None = None, temporary: bool = True,
 ) -> Account:
-    """A new account whose initial password must be changed at the first sign-in, in the hall
-    ``hall_code`` (default: the admin's own)."""
+    """A new account whose initial password must be changed at the first sign-in (``temporary``):
+    whoever set it knows it. Not temporary only for the first admin of an empty SQLite database,
+    who typed their own (``counter-app user add`` with no account yet). In the hall ``hall_code``
+    (default: the admin's own)."""
     _manage(db, actor, username)
     with db.write() as session:
         hall_id = hall.hall_by_code(session, hall_code).id if hall_code else None
         user = users.create_user(session, actor, username.strip(), role=role, name=name, password=password,
-                                 window_no=window_no, must_change_password=True, hall_id=hall_id)
+                                 window_no=window_no, must_change_password=temporary, hall_id=hall_id)
         return _account(session, user)
 
 

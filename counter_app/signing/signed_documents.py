@@ -216,10 +216,4 @@ def save_signed(db: Database, actor: Actor, signed_id: int, path) -> str:
     from counter_app.infra import atomic_files
 
     _info, data = signed_pdf(db, actor, signed_id, purpose="export")
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_files.write_bytes(target, data)  # owner-only: personal data
-    except OSError as exc:
-        raise UserError(atomic_files.write_problem(target, exc)) from exc
-    return str(target)
+    return str(atomic_files.save_copy(Path(path), data))

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock
-from counter_app.infra.atomic_files import replacing, write_problem
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
@@ -214,15 +213,23 @@ def confirm(db: Database, actor: Actor, card_id: int) -> None:
         _record(session, actor, "card_issue", card, "确认发出")
 
 
+def _decide(db: Database, actor: Actor, card_id: int, reason: str, *, states: tuple[str, ...], status: str,
+            reason_label: str, action: str, sentence: str) -> None:
+    """A supervisor's decision with a written reason: the card goes from one of ``states`` to
+    ``status``; who decided, when and why are kept on the card and in the trail."""
+    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card", target_id=str(card_id))
+    note = _reason(reason, "reason", reason_label)
+    with db.write() as session:
+        card = _card(session, actor, card_id, states=states)
+        card.status, card.decision_note = status, note
+        card.decided_by_id, card.decided_at = actor.user_id, clock.now()
+        _record(session, actor, action, card, f"{sentence}（{note}）")
+
+
 def dismiss(db: Database, actor: Actor, card_id: int, reason: str) -> None:
     """A proposal the supervisor does not confirm (the overrun was the customer's doing …)."""
-    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card", target_id=str(card_id))
-    note = _reason(reason, "reason", "不予采纳的原因")
-    with db.write() as session:
-        card = _card(session, actor, card_id, states=("proposed",))
-        card.status, card.decision_note = "dismissed", note
-        card.decided_by_id, card.decided_at = actor.user_id, clock.now()
-        _record(session, actor, "card_dismiss", card, f"不予采纳（{note}）")
+    _decide(db, actor, card_id, reason, states=("proposed",), status="dismissed", reason_label="不予采纳的原因",
+            action="card_dismiss", sentence="不予采纳")
 
 
 def issue(db: Database, actor: Actor, *, number: str, username: str, rule: str, evidence: str) -> int:
@@ -269,24 +276,14 @@ def appeal(db: Database, actor: Actor, card_id: int, reason: str) -> None:
 
 def withdraw(db: Database, actor: Actor, card_id: int, reason: str) -> None:
     """An issued or appealed card is withdrawn; it no longer counts."""
-    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card", target_id=str(card_id))
-    note = _reason(reason, "reason", "撤销原因")
-    with db.write() as session:
-        card = _card(session, actor, card_id, states=("issued", "appealed"))
-        card.status, card.decision_note = "withdrawn", note
-        card.decided_by_id, card.decided_at = actor.user_id, clock.now()
-        _record(session, actor, "card_withdraw", card, f"撤销（{note}）")
+    _decide(db, actor, card_id, reason, states=("issued", "appealed"), status="withdrawn", reason_label="撤销原因",
+            action="card_withdraw", sentence="撤销")
 
 
 def uphold(db: Database, actor: Actor, card_id: int, reason: str) -> None:
     """An appeal is rejected: the card stands."""
-    require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card", target_id=str(card_id))
-    note = _reason(reason, "reason", "维持的理由")
-    with db.write() as session:
-        card = _card(session, actor, card_id, states=("appealed",))
-        card.status, card.decision_note = "issued", note
-        card.decided_by_id, card.decided_at = actor.user_id, clock.now()
-        _record(session, actor, "card_uphold", card, f"申诉不成立，维持（{note}）")
+    _decide(db, actor, card_id, reason, states=("appealed",), status="issued", reason_label="维持的理由",
+            action="card_uphold", sentence="申诉不成立，维持")
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -375,6 +372,7 @@ def export_register(db: Database, actor: Actor, date_from: dt.date, date_to: dt.
     publication; recorded as an export."""
     from counter_app.printing.excel import SheetSpec, write_xlsx
     from counter_app.reporting.exports import check_target
+    from counter_app.reporting.recorded_export import write_recorded
 
     if not actor.is_system:
         require(db, actor, Perm.MANAGE_QUALITY_CARDS, target_type="quality_card")
@@ -391,17 +389,11 @@ def export_register(db: Database, actor: Actor, date_from: dt.date, date_to: dt.
                   notes=[period], totals=True),
         SheetSpec("明细", "红黄牌明细", CARD_COLUMNS, [card_cells(r) for r in rows], notes=[period]),
     ]
-    try:
-        with replacing(target) as temp:
-            write_xlsx(temp, sheets)
-    except OSError as exc:
-        raise UserError(write_problem(target, exc), field="path") from None
-    try:
-        with db.write() as session:
-            audit.record_export(session, actor, "cards", filters={"from": date_from.isoformat(),
-                                                                   "to": date_to.isoformat()},
-                                row_count=len(rows), unmasked=False, reason="", path=str(target.resolve()))
-    except BaseException:
-        target.unlink(missing_ok=True)  # an export that cannot be recorded must not stay behind
-        raise
+
+    def write(temp: Path) -> int:
+        write_xlsx(temp, sheets)
+        return len(rows)
+
+    write_recorded(db, actor, target, write, kind="cards",
+                   filters={"from": date_from.isoformat(), "to": date_to.isoformat()})
     return target

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 from counter_app.hall import counter_pcs
+from counter_app.hall.hall import DEFAULT_SETTINGS
 from counter_app.infra import config
 from counter_app.infra.context import Actor, this_pc
 from counter_app.infra.db import Database
@@ -21,13 +22,16 @@ from counter_app.infra.schema_upgrade import connect
 from counter_app.security import accounts, db_sign_in
 from counter_app.security import credentials as users
 from counter_app.ui.idle_lock import IdleLock
-from counter_app.ui.kit import gui_gc
+from counter_app.ui.kit import background, gui_gc
 from counter_app.ui.kit.modal import run_modal
 from counter_app.ui.login_dialog import LoginDialog, PcSettings
 from counter_app.ui.password_dialog import PasswordDialog
 from counter_app.ui.setup_dialog import SetupDialog
 
 log = logging.getLogger(__name__)
+
+# the idle lock of a new session until the hall's own setting has been read
+DEFAULT_IDLE_MINUTES = int(DEFAULT_SETTINGS["idle_lock_minutes"])
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -103,7 +107,7 @@ def open_database_interactive(url: str, parent: QWidget | None = None) -> Databa
     """``connect`` with a readable message: a database that is down offers 重试 / 退出."""
     while True:
         try:
-            return connect(url)
+            return background.wait(lambda: connect(url), busy="正在打开数据库…", parent=parent)
         except SchemaTooNew as exc:
             QMessageBox.critical(parent, "数据库版本过新", f"{exc}\n\n程序将退出。")
             return None
@@ -212,13 +216,21 @@ class SignedInSession(QObject):
             self._finish(logout=False)
 
     def _finish(self, *, logout: bool) -> None:
-        self.idle.wait_recorded()  # the trail says lock, then logout
-        try:
-            users.record_session_event(self.db, self.actor, "logout")
-        except UserError as exc:
-            log.warning("logout not recorded: %s", exc)
+        """The logout's audit entry off the GUI thread (a server across the network may be slow or
+        gone), after the lock's own entry; ``ended`` follows whether or not it could be written."""
         self.window.removeEventFilter(self)
-        self.ended.emit(logout)
+        db, actor, lock_recorded = self.db, self.actor, self.idle.recorded
+
+        def record() -> None:
+            lock_recorded.wait(10)  # the trail says lock, then logout
+            users.record_session_event(db, actor, "logout")
+
+        def not_recorded(exc: Exception) -> None:
+            log.warning("logout not recorded: %s", exc)
+            self.ended.emit(logout)
+
+        background.run(self.window, record, lambda _result: self.ended.emit(logout), not_recorded,
+                       busy="正在退出登录…")
 
 
 # --- the start of day ------------------------------------------------------------------------------
@@ -246,7 +258,7 @@ class StartupFlow(QObject):
     def ensure_set_up(self) -> bool:
         if self.target is not None:  # the owner's job (counter-app setup): the sign-in says so
             return True
-        info = accounts.start_info(self.db)
+        info = self._start_info()
         if info.set_up:
             return True
         if info.hall_id is not None or info.has_users:
@@ -265,7 +277,7 @@ class StartupFlow(QObject):
         """Sign-in (and the forced password change) until someone is in or the user gives up."""
         while True:
             if self.target is None:
-                info = accounts.start_info(self.db)
+                info = self._start_info()
             else:
                 info = self.pc_settings.remembered_hall(self.target)
             dialog = LoginDialog(self.db, info, self.pc_settings, pc=self.pc, username=self._username,
@@ -276,11 +288,14 @@ class StartupFlow(QObject):
             actor = dialog.actor
             if dialog.user.must_change_password:
                 if run_modal(PasswordDialog(self.db, actor, forced=True)) != PasswordDialog.Accepted:
-                    users.record_session_event(self.db, actor, "logout")
-                    self._username = actor.username
+                    self._username = actor.username  # the dialog's 退出登录 recorded the logout
                     self._release()
                     continue
             return actor
+
+    def _start_info(self) -> accounts.StartInfo:
+        db = self.db
+        return background.wait(lambda: accounts.start_info(db), busy="正在读取营业厅信息…")
 
     def _release(self) -> None:
         """PostgreSQL: the person's connections end with the person's session."""
@@ -289,12 +304,30 @@ class StartupFlow(QObject):
             self.db = None
 
     def open_main(self, actor: Actor) -> QMainWindow:
-        info = accounts.start_info(self.db)
-        self.pc_registered = register_pc(self.db, actor, info.hall_code)
+        """The main window at once, its session (account menu, idle lock at the default time) with
+        it; the hall's idle-lock setting and this PC's registration are read and written off the GUI
+        thread meanwhile, under the window's busy indicator."""
         window = self.window_factory(self.db, actor)
-        self.session = SignedInSession(self.db, actor, window, idle_minutes=info.idle_lock_minutes, parent=self)
-        self.session.ended.connect(self._on_ended)
+        self.session = session = SignedInSession(self.db, actor, window, idle_minutes=DEFAULT_IDLE_MINUTES,
+                                                 parent=self)
+        session.ended.connect(self._on_ended)
         window.show()
+        db = self.db
+
+        def start() -> tuple[float, bool]:
+            info = accounts.start_info(db)
+            return info.idle_lock_minutes, register_pc(db, actor, info.hall_code)
+
+        def started(result: tuple[float, bool]) -> None:
+            minutes, self.pc_registered = result
+            if self.session is session:
+                session.idle.set_timeout(int(minutes * 60_000))
+
+        def not_started(exc: Exception) -> None:  # the default idle lock stays; the pages say what is wrong
+            log.warning("start of session not read: %s", exc)
+            self.pc_registered = False
+
+        background.run(window, start, started, not_started, busy="正在打开…")
         return window
 
     def begin(self) -> bool:

@@ -26,7 +26,7 @@ from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import deferrals
-from counter_app.ui.kit import background
+from counter_app.ui.kit import background, progress_view
 from counter_app.ui.kit.background import BackgroundTask
 from counter_app.ui.kit.list_page import (
     add_shortcuts,
@@ -299,11 +299,7 @@ class DeferralsPage(QWidget):
             self.refresh_blacklist()
 
     def view_selected(self) -> None:
-        row = selected_row(self.table)
-        if row is not None:
-            from counter_app.ui.progress_page import show_progress_dialog
-
-            show_progress_dialog(self.db, self.actor, row.application_id, self)
+        progress_view.view_selected(self.table, self.db, self.actor, self)
 
     # --- blacklist tab --------------------------------------------------------------------------
 

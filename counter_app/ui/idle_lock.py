@@ -207,9 +207,11 @@ class IdleLock(QObject):
             dialog.hide()
             dialog.deleteLater()
 
-    def wait_recorded(self, timeout: float = 10) -> None:
-        """Before an entry that must come after the lock's (the logout from the lock screen)."""
-        self.recorded.wait(timeout)
+    def set_timeout(self, timeout_ms: int) -> None:
+        """The hall's own setting, once read (the session starts with the default meanwhile)."""
+        self.timeout_ms = int(timeout_ms)
+        self._timer.stop()
+        self._restart()
 
     def is_locked(self) -> bool:
         return self.dialog is not None

@@ -156,6 +156,7 @@ class OverviewPage(QWidget):
         super().__init__(parent)
         self.db, self.actor = db, actor
         self.overview: Overview | None = None
+        self._asked = 0  # refreshes started; only the latest one's answer is shown
         self.last_saved: Path | None = None
         self.period = QComboBox(self)
         self.period.setAccessibleName("统计期间")
@@ -231,8 +232,12 @@ class OverviewPage(QWidget):
 
     def refresh(self) -> background.BackgroundTask:
         db, actor, days, hall_id = self.db, self.actor, self.period.currentData(), self.hall.currentData()
+        self._asked += 1
+        asked = self._asked
 
         def loaded(overview: Overview) -> None:
+            if asked != self._asked:
+                return  # an earlier period or hall whose answer came late: the newest one is shown
             self.overview = overview
             self.heading.setText(f"{overview.hall_name}　{overview.period_label}")
             for chart in overview.charts:

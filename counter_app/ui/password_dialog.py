@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -21,6 +23,8 @@ from counter_app.ui.kit import background
 from counter_app.ui.kit.field_errors import ErrorPresenter
 from counter_app.ui.kit.form_widgets import add_field, dialog_buttons, form_error_label, line_edit
 from counter_app.ui.kit.widgets import FieldRow
+
+log = logging.getLogger(__name__)
 
 POLICY_TEXT = (f"新密码至少{users.MIN_PASSWORD_LENGTH}位，须同时包含字母和数字，不能包含用户名，"
                "且不能与原密码相同。")
@@ -77,6 +81,23 @@ class PasswordDialog(QDialog):
         self.ok_button.setEnabled(False)
         background.run(self, lambda: db_sign_in.change_own_password(self.db, self.actor, old, new, repeat),
                        self._changed, self._refused, busy="正在修改密码…")
+
+    def reject(self) -> None:
+        """Forced: 退出登录 (or Esc, or closing the box) ends the session, and the trail says so, written
+        off the GUI thread; whether or not it could be, the sign-in comes back."""
+        if not self.forced:
+            super().reject()
+            return
+        if background.busy(self):
+            return
+        db, actor = self.db, self.actor
+
+        def not_recorded(exc: Exception) -> None:
+            log.warning("logout not recorded: %s", exc)
+            QDialog.reject(self)
+
+        background.run(self, lambda: users.record_session_event(db, actor, "logout"),
+                       lambda _result: QDialog.reject(self), not_recorded, busy="正在退出登录…")
 
     def _changed(self, _result) -> None:
         self.ok_button.setEnabled(True)

@@ -33,10 +33,9 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.ui.kit import background, file_dialogs
+from counter_app.ui.kit.tracking_common import StatusMessages
 
 ENV_WATCH = "COUNTER_APP_SCAN_FOLDER"
-ERROR_STYLE = "color: #b00020;"
-OK_STYLE = "color: #1b5e20;"
 STATE_LABELS = {"received": "已收", "deferred": "容缺待补", "on_file": "在档", "supplied": "已补交", "missing": "未收"}
 
 
@@ -45,7 +44,7 @@ def _pixmap(png: bytes) -> QPixmap:
     return QPixmap.fromImage(image)
 
 
-class ScansDialog(QDialog):
+class ScansDialog(StatusMessages, QDialog):
     def __init__(self, db: Database, actor: Actor, application_id: int, parent: QWidget | None = None, *,
                  watch_folder: str | None = None) -> None:
         super().__init__(parent)
@@ -200,15 +199,6 @@ class ScansDialog(QDialog):
             self.thumbs.addItem(item)
         if pages and pages[0].masked:
             self._show("扫描件属于个人信息：当前角色只能看到模糊的缩略图", error=True)
-
-    def _failed(self, exc: Exception) -> None:
-        self.pending = max(0, self.pending - 1)
-        self._show(str(exc) if isinstance(exc, UserError) else f"操作失败：{exc}", error=True)
-
-    def _show(self, text: str, *, error: bool = False) -> None:
-        self.last_message = text
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
 
     # --- adding -----------------------------------------------------------------------------------
 

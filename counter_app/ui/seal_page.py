@@ -20,16 +20,13 @@ from PySide6.QtWidgets import (
 
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import UserError
 from counter_app.signing import certificates as seal_certificates
 from counter_app.signing import signed_documents
 from counter_app.ui.kit import background, file_dialogs
-
-ERROR_STYLE = "color: #b00020;"
-OK_STYLE = "color: #1b5e20;"
+from counter_app.ui.kit.tracking_common import StatusMessages
 
 
-class SealPage(QWidget):
+class SealPage(StatusMessages, QWidget):
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
@@ -110,15 +107,6 @@ class SealPage(QWidget):
                 lambda _r: self._done("已保存：" + ("、".join(b.text() for b in self.paper.values() if b.isChecked())
                                                    + "打印纸质件手写签字" if docs else "全部单据可电子签名")),
                 self._failed)
-
-    def _failed(self, exc: Exception) -> None:
-        self.pending = max(0, self.pending - 1)
-        self._show(str(exc) if isinstance(exc, UserError) else f"操作失败：{exc}", error=True)
-
-    def _show(self, text: str, *, error: bool = False) -> None:
-        self.last_message = text
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
 
     def _ask(self, title: str, label: str) -> str | None:
         text, ok = QInputDialog.getText(self, title, label, QLineEdit.EchoMode.Password)

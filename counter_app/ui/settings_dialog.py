@@ -40,7 +40,7 @@ from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.ui.kit import background, file_dialogs
 from counter_app.ui.kit.form_widgets import limit_date_range
 from counter_app.ui.kit.screen_fit import fit_to_screen
-from counter_app.ui.kit.tracking_common import GREY_FG, RED_FG, buddy_label, show_message, status_label
+from counter_app.ui.kit.tracking_common import RED_FG, buddy_label, show_message, status_label
 
 KIND_ITEMS = [("休息日（节假日）", False), ("工作日（调休上班）", True)]
 
@@ -124,15 +124,11 @@ class SettingsDialog(QDialog):
         form.addRow(buddy_label("监督电话(&S)：", self.supervision_phone, tab), self.supervision_phone)
         self.service_phone = self._line(tab, "service_phone", s.service_phone)
         form.addRow(buddy_label("服务热线(&H)：", self.service_phone, tab), self.service_phone)
-        hint = QLabel("监督电话和服务热线印在告知书和受理回执上。", tab)
-        hint.setStyleSheet(f"color: {GREY_FG.name()};")
-        form.addRow(hint)
+        form.addRow(hint_label("监督电话和服务热线印在告知书和受理回执上。", tab))
         self.timestamp_url = self._line(tab, "timestamp_url", s.timestamp_url)
         self.timestamp_url.setPlaceholderText("如 http://tsa.example.cn/tsr；不填则签章时间取自本机时钟")
         form.addRow(buddy_label("时间戳服务(&T)：", self.timestamp_url, tab), self.timestamp_url)
-        tsa_hint = QLabel("填写可信时间戳服务（RFC 3161）地址后，电子签章附带该服务签发的时间。", tab)
-        tsa_hint.setStyleSheet(f"color: {GREY_FG.name()};")
-        form.addRow(tsa_hint)
+        form.addRow(hint_label("填写可信时间戳服务（RFC 3161）地址后，电子签章附带该服务签发的时间。", tab))
         return tab
 
     def _limits_tab(self) -> QWidget:
@@ -190,9 +186,7 @@ class SettingsDialog(QDialog):
         self.idle_lock.setSpecialValueText("不自动锁屏")
         self.idle_lock.setValue(s.idle_lock_minutes)
         form.addRow(buddy_label("无操作锁屏(&L)：", self.idle_lock, tab), self.idle_lock)
-        hint = QLabel("例：时限5个工作日、比例80%，已用4个工作日时显示黄色预警。", tab)
-        hint.setStyleSheet(f"color: {GREY_FG.name()};")
-        form.addRow(hint)
+        form.addRow(hint_label("例：时限5个工作日、比例80%，已用4个工作日时显示黄色预警。", tab))
         return tab
 
     def _texts_tab(self) -> QWidget:
@@ -216,9 +210,7 @@ class SettingsDialog(QDialog):
         self.commitments.setTabChangesFocus(True)
         self.commitments.setPlaceholderText("每行一条")
         form.addRow(buddy_label("服务承诺（每行一条）(&C)：", self.commitments, tab), self.commitments)
-        hint = QLabel("{total_limit}、{total_limit_external}、{total_limit_dual} 打印为该业务的全过程时限天数。", tab)
-        hint.setStyleSheet(f"color: {GREY_FG.name()};")
-        form.addRow(hint)
+        form.addRow(hint_label("{total_limit}、{total_limit_external}、{total_limit_dual} 打印为该业务的全过程时限天数。", tab))
         self._shown_group = self.text_group.currentData()
         self.text_group.currentIndexChanged.connect(self._show_texts)
         self.query_text = self._line(tab, "progress_query_text", s.progress_query_text)
@@ -478,3 +470,10 @@ class SettingsDialog(QDialog):
             return "设置没有变化"
         return "已保存：" + "、".join(self.changes)
 
+
+def hint_label(text: str, parent: QWidget) -> QLabel:
+    """A grey line under the fields it explains (the style sheet's dialogHint, like the other dialogs)."""
+    hint = QLabel(text, parent)
+    hint.setObjectName("dialogHint")
+    hint.setWordWrap(True)
+    return hint

@@ -30,13 +30,11 @@ from counter_app.infra.errors import UserError
 from counter_app.signing import signature_pad, signed_documents
 from counter_app.ui.kit import background, file_dialogs
 from counter_app.ui.kit.pdf_preview import PdfPreview
+from counter_app.ui.kit.tracking_common import StatusMessages
 from counter_app.ui.signature_widget import SignatureWidget
 
-ERROR_STYLE = "color: #b00020;"
-OK_STYLE = "color: #1b5e20;"
 
-
-class SigningDialog(QDialog):
+class SigningDialog(StatusMessages, QDialog):
     def __init__(self, db: Database, actor: Actor, application_id: int, parent: QWidget | None = None, *,
                  pad: signature_pad.SignaturePad | None = None) -> None:
         super().__init__(parent)
@@ -198,11 +196,6 @@ class SigningDialog(QDialog):
         self.clear_button.setEnabled(not self.busy and not self.area.is_empty())
         self.pad_button.setEnabled(not self.busy and target is not None)
         self.save_button.setEnabled(not self.busy and target is not None and target.signed_at is not None)
-
-    def _show(self, text: str, *, error: bool = False) -> None:
-        self.last_message = text
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
 
     # --- actions ----------------------------------------------------------------------------------
 

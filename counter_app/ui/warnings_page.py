@@ -13,7 +13,7 @@ from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import warning_list as warnings
-from counter_app.ui.kit import background
+from counter_app.ui.kit import background, progress_view
 from counter_app.ui.kit.background import BackgroundTask
 from counter_app.ui.kit.list_page import (
     add_shortcuts,
@@ -145,11 +145,7 @@ class WarningsPage(QWidget):
                          busy="正在计算时限预警…")
 
     def view_selected(self) -> None:
-        row = selected_row(self.table)
-        if row is not None:
-            from counter_app.ui.progress_page import show_progress_dialog
-
-            show_progress_dialog(self.db, self.actor, row.application_id, self)
+        progress_view.view_selected(self.table, self.db, self.actor, self)
 
     def move_selected(self) -> None:
         row = selected_row(self.table)

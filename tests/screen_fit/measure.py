@@ -33,11 +33,11 @@ def main() -> None:
     from counter_app.ui.acceptance_capacity import EquipmentDialog
     from counter_app.ui.documents_dialog import DocumentsDialog
     from counter_app.ui.kit import file_dialogs
+    from counter_app.ui.kit.progress_view import ProgressDialog
     from counter_app.ui.kit.reason_dialog import ReasonDialog
     from counter_app.ui.login_dialog import LoginDialog, PcSettings
     from counter_app.ui.main_window import MainWindow
     from counter_app.ui.password_dialog import PasswordDialog
-    from counter_app.ui.progress_page import ProgressDialog
     from counter_app.ui.quality_cards_page import IssueCardDialog
     from counter_app.ui.settings_dialog import SettingsDialog
     from counter_app.ui.setup_dialog import SetupDialog

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
@@ -232,6 +232,22 @@ def run(owner: QWidget, op: Callable[[], Any], success: Callable[[Any], None],
         _busy(owner, +1)
         task.with_progress(owner, busy, cancellable=False)
     return task.start()
+
+
+def wait(op: Callable[[], Any], *, busy: str, parent: QWidget | None = None) -> Any:
+    """``op``'s result (or its exception) for a caller that cannot go on without it, such as the start
+    of day before any window is open: the work runs off the GUI thread like any other, while this
+    waits in an event loop of its own, so the screen stays alive and, should it take more than a
+    moment, a "请稍候" box with ``busy`` says what the program is doing."""
+    task = BackgroundTask(lambda _progress: op())
+    task.with_progress(parent, busy, cancellable=False)
+    loop = QEventLoop()
+    task.finished.connect(loop.quit)
+    task.start()
+    loop.exec()  # the task's outcome arrives queued, so never before this loop runs
+    if task.outcome == "failure":
+        raise task.error
+    return task.result
 
 
 def problem(exc: Exception, what: str = "操作") -> str:

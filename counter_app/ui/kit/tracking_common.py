@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QMessageBox, QTableView, QWidget
 
 from counter_app.infra.errors import UserError
+from counter_app.ui.kit import background
 
 YELLOW_BG = QColor("#fff4c2")
 RED_BG = QColor("#ffd9d6")
@@ -77,6 +78,24 @@ def status_label(parent: QWidget | None = None, name: str = "消息") -> QLabel:
 def show_message(label: QLabel, text: str, *, error: bool = False) -> None:
     label.setStyleSheet(f"color: {RED_FG.name()};" if error else f"color: {GREEN_FG.name()};")
     label.setText(text)
+
+
+class StatusMessages:
+    """For a dialog or page with one status line (``self.message``) under several pieces of background
+    work: ``pending`` counts the pieces still out, ``last_message`` keeps what the line said (tests
+    read both); a failure says in Chinese what went wrong (background.problem)."""
+
+    pending = 0
+    last_message = ""
+    message: QLabel
+
+    def _failed(self, exc: Exception) -> None:
+        self.pending = max(0, self.pending - 1)
+        self._show(background.problem(exc), error=True)
+
+    def _show(self, text: str, *, error: bool = False) -> None:
+        self.last_message = text
+        show_message(self.message, text, error=error)
 
 
 def error_box(parent: QWidget, exc: Exception, title: str = "无法完成操作") -> None:
