@@ -311,7 +311,10 @@ def test_the_readme_steps_from_the_command_line(world, monkeypatch, capsys):
     assert "已新增营业厅 FZLJ07 连江营业厅，2 个窗口" in out and "营业厅 FZLJ07" in out
     assert "用户 superb 现可查看以下营业厅的台账和预警：FZCS02、FZLJ07" in out
 
-    monkeypatch.setenv("COUNTER_APP_PASSWORD", PW)
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", PW)  # the initial password: changed first
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Admin-pw-2026\n"))
+    assert cli.main(["--db", counter_url, "--user", "adminlj", "user", "passwd", "--password-stdin"]) == 0
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", "Admin-pw-2026")
     monkeypatch.setattr(sys, "stdin", io.StringIO("Clerk-pw-2026\n"))
     assert cli.main(["--db", counter_url, "--user", "adminlj", "user", "add", "clerklj", "--role", "clerk",
                      "--name", "连江受理员", "--window", "2", "--password-stdin"]) == 0
