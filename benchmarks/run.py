@@ -34,6 +34,7 @@ SUITE = {
     "6": ("counter time", "benchmarks.bench_counter"),
     "7": ("installed package: size and start", "benchmarks.bench_package"),
     "8": ("supervisor overview", "benchmarks.bench_overview"),
+    "9": ("slow link: round trips to PostgreSQL", "benchmarks.bench_slow_link"),
 }
 README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"

@@ -207,7 +207,7 @@ def recent_applications(db: Database, actor: Actor, *, days: int = 7, limit: int
     if actor.role == "clerk" and actor.window_id is not None and not wanted:  # by number: any window
         stmt = stmt.where(Application.window_id == actor.window_id)
     cat = catalog.load()
-    with db.read() as session:
+    with db.brief() as session:  # one statement, no transaction around it (issue 20)
         rows = session.execute(stmt).all()
     return [RecentApplication(r[0], r[1], r[2], cat.business_name(r[3]), r[4], r[5], int(r[6] or 0)) for r in rows]
 

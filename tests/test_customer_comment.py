@@ -62,7 +62,12 @@ def _saved_case(qtbot, window):
     page.save()
     idle(qtbot)
     assert page.application_id
-    qtbot.waitUntil(lambda: not page.is_dirty(), timeout=30_000)  # a loaded two-core CI machine
+    try:
+        qtbot.waitUntil(lambda: not page.is_dirty(), timeout=30_000)  # a loaded two-core CI machine
+    except Exception:
+        now, then = page._snapshot(), page._pristine
+        changed = {k: (then.get(k), now.get(k)) for k in set(now) | set(then) if now.get(k) != then.get(k)}
+        raise AssertionError(f"the saved form stayed dirty: {changed}; {page.view.known_info.text()!r}") from None
     return page
 
 

@@ -169,6 +169,21 @@ def test_draft_survives_a_crash_and_is_offered_on_next_start(qtbot, hall_db):
     assert DraftStore(store.directory).list() == []
 
 
+def test_a_saved_form_stays_as_saved_when_the_number_field_is_left_again(qtbot, hall_db):
+    """A restored draft is filled without a lookup; after its save the focus comes back to the number
+    field: leaving it must not look the certificate up and fill the saved form with what is now on
+    file (the form then counted as changed, and Ctrl+N asked about unsaved input nobody typed)."""
+    db, actors = hall_db
+    page = make_page(qtbot, db, actors["clerk1"])
+    page.fill(residential(resident_id(64)))
+    save_and_wait(qtbot, page)
+    assert page.view.banner.kind == "success", page.view.banner.plain
+    page.view.cert_number.editingFinished.emit()
+    wait_idle(qtbot)
+    assert not page.is_dirty()
+    assert page.view.known_info.isHidden()
+
+
 def test_discarding_a_draft(qtbot, hall_db):
     db, actors = hall_db
     store = DraftStore()

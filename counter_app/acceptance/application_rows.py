@@ -7,14 +7,27 @@ import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from counter_app.acceptance import accepted
 from counter_app.acceptance.clerk_input import REUSABLE_MATERIALS
 from counter_app.acceptance.input_checks import Checked
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall
+from counter_app.infra import batched
 from counter_app.infra.context import Actor
-from counter_app.models import Application, Certificate, Commitment, Customer, Material, MaterialOnFile
+from counter_app.models import (
+    Application,
+    Certificate,
+    Commitment,
+    CounterWindow,
+    Customer,
+    Material,
+    MaterialOnFile,
+    StageEvent,
+    SurveyAppointment,
+    User,
+)
 
 
 def set_deadlines(session: Session, application: Application, hall_id: int, calendar) -> None:
@@ -43,8 +56,10 @@ def sync_materials(
     calendar,
     deferral_days: int,
     now: dt.datetime,
+    archived: dict[str, MaterialOnFile] | None = None,
 ) -> list:
-    """Material rows, the on-file archive and the commitments from the checklist; returns deferred rows."""
+    """Material rows, the on-file archive and the commitments from the checklist; returns deferred rows.
+    ``archived``: the customer's on-file rows by code when the caller has read them already."""
     deadline = calendar.add_workdays(application.accepted_at, deferral_days)
     existing = {m.code: m for m in application.materials}
     for seq, (item, state) in enumerate(checked.materials, start=1):
@@ -72,7 +87,7 @@ def sync_materials(
         if state != "received" or item.code not in REUSABLE_MATERIALS:
             continue
         valid_until = cert.valid_until if item.code in ("holder_id", "subject_cert") else None
-        on_file = session.scalar(
+        on_file = archived.get(item.code) if archived is not None else session.scalar(
             select(MaterialOnFile).where(
                 MaterialOnFile.customer_id == customer.id, MaterialOnFile.code == item.code
             )
@@ -80,6 +95,8 @@ def sync_materials(
         if on_file is None:
             on_file = MaterialOnFile(customer_id=customer.id, code=item.code, name=item.name, recorded_at=now)
             session.add(on_file)
+            if archived is not None:
+                archived[item.code] = on_file
         on_file.name, on_file.valid_until = item.name, valid_until
         on_file.source_application_id, on_file.recorded_at = application.id, now
 
@@ -99,3 +116,40 @@ def sync_materials(
         application.commitments.remove(commitments["deferral"])
     return deferred
 
+
+# --- an application loaded with its rows in one statement (issue 20) -----------------------------
+
+CHILDREN = (("materials", Material, Material.seq), ("commitments", Commitment, Commitment.id),
+            ("stage_events", StageEvent, StageEvent.id), ("appointments", SurveyAppointment, SurveyAppointment.id))
+
+
+def application_reads(application_id: int) -> list:
+    """The application, its rows (``CHILDREN``), its certificate, customer, clerk and window, as
+    statements for ``batched.read_all`` with a unit's other reads; ``attach_application`` makes the
+    loaded objects of their answers (the first ``len(application_reads(…))``)."""
+    of = select(Application.certificate_id, Application.customer_id, Application.clerk_id,
+                Application.window_id).where(Application.id == application_id).subquery()
+    return [
+        select(*batched.columns(Application)).where(Application.id == application_id),
+        *(select(*batched.columns(model)).where(model.application_id == application_id).order_by(order)
+          for _name, model, order in CHILDREN),
+        select(*batched.columns(Certificate)).where(Certificate.id == select(of.c.certificate_id).scalar_subquery()),
+        select(*batched.columns(Customer)).where(Customer.id == select(of.c.customer_id).scalar_subquery()),
+        select(*batched.columns(User)).where(User.id == select(of.c.clerk_id).scalar_subquery()),
+        select(*batched.columns(CounterWindow)).where(CounterWindow.id == select(of.c.window_id).scalar_subquery()),
+    ]
+
+
+def attach_application(session: Session, answers: list) -> Application | None:
+    """The application of ``application_reads``' answers, with its rows, certificate, customer, clerk
+    and window in the session as if loaded (no query when the code reaches for them)."""
+    found, *children = answers[:1 + len(CHILDREN)]
+    if not found:
+        return None
+    application = batched.attach(session, Application, found[0])
+    for (name, model, _order), rows in zip(CHILDREN, children, strict=True):
+        set_committed_value(application, name, [batched.attach(session, model, row) for row in rows])
+    for model, rows in zip((Certificate, Customer, User, CounterWindow), answers[1 + len(CHILDREN):], strict=False):
+        for row in rows:
+            batched.attach(session, model, row)
+    return application

@@ -16,7 +16,8 @@ from counter_app.acceptance.clerk_input import PREFILL_FIELDS
 from counter_app.acceptance.input_checks import Checked
 from counter_app.acceptance.window_context import require_accept
 from counter_app.hall import catalog as catalog_mod
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
+from counter_app.infra.batched import ids_in
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.models import Application, BlacklistEntry, Certificate, Customer, MaterialOnFile
@@ -70,29 +71,14 @@ def cert_family(cert_type: str) -> set[str]:
     return {cert_type}
 
 
-def find_certificate(
-    session: Session, cert_type: str, number: str
-) -> tuple[Certificate | None, Customer | None]:
-    # by id: on PostgreSQL a clerk reads other customers' numbers masked (db_logins.find_ids)
-    holders = find_ids(session, "certificate", [number])
-    cert = session.scalar(
-        select(Certificate).where(Certificate.cert_type == cert_type, Certificate.id.in_(holders))
-    )
-    if cert is not None:
-        return cert, cert.customer
-    other = session.scalar(
-        select(Certificate)
-        .where(Certificate.cert_type.in_(cert_family(cert_type)), Certificate.id.in_(holders))
-        .order_by(Certificate.id)
-        .limit(1)
-    )
-    return None, (other.customer if other else None)
+def _on_file_rows(customer_id):
+    return select(MaterialOnFile.code, MaterialOnFile.name, MaterialOnFile.valid_until,
+                  MaterialOnFile.source_application_id).where(MaterialOnFile.customer_id == customer_id)
 
 
-def materials_on_file(
-    session: Session, customer_id: int, today: dt.date, *, exclude_application: int | None = None
-) -> tuple[dict[str, dt.date | None], dict[str, str]]:
-    rows = session.scalars(select(MaterialOnFile).where(MaterialOnFile.customer_id == customer_id))
+def _valid_on_file(rows, today: dt.date, exclude_application: int | None):
+    """Archived materials still valid today (code -> valid until, code -> name); an edit does not
+    count what its own application archived."""
     valid, names = {}, {}
     for row in rows:
         if exclude_application is not None and row.source_application_id == exclude_application:
@@ -103,54 +89,100 @@ def materials_on_file(
     return valid, names
 
 
-def blacklist_reason(session: Session, customer_id: int) -> str:
-    entry = session.scalar(
-        select(BlacklistEntry)
-        .where(BlacklistEntry.customer_id == customer_id, BlacklistEntry.removed_at.is_(None))
-        .order_by(BlacklistEntry.added_at.desc())
-        .limit(1)
-    )
-    return entry.reason if entry else ""
+def _active_blacklist(customer_id):
+    return (select(BlacklistEntry.reason)
+            .where(BlacklistEntry.customer_id == customer_id, BlacklistEntry.removed_at.is_(None))
+            .order_by(BlacklistEntry.added_at.desc()))
 
 
-def is_blacklisted(session: Session, customer: Customer | None) -> bool:
-    if customer is None:
-        return False
-    active = session.scalar(
-        select(func.count())
-        .select_from(BlacklistEntry)
-        .where(BlacklistEntry.customer_id == customer.id, BlacklistEntry.removed_at.is_(None))
-    )
-    return bool(customer.blacklisted or active)
+def _blacklisted(flag: bool | None, active_entries: int) -> bool:
+    return bool(flag or active_entries)
 
 
 # --- known customer --------------------------------------------------------------------------------
+
+_CUSTOMER_COLUMNS = ("id", "kind", "name", "mobile", "phone", "mailing_address", "legal_rep_name",
+                     "legal_rep_id_number", "arrears_amount", "violation_case", "blacklisted")
+_SOURCE_COLUMNS = ("id", "cert_type", "sex", "birth_date", "address", "valid_until")
+
+
+def chosen_certificate(session: Session, cert_type: str, number: str):
+    """The certificate on file for this number, as a CTE with every column: the one of this type, else
+    one of its family with the same number (by id: on PostgreSQL a clerk reads other customers'
+    numbers masked, db_logins.find_ids). Statements keyed on its customer go out with it."""
+    return (
+        select(*batched.columns(Certificate))
+        .where(Certificate.cert_type.in_(sorted(cert_family(cert_type))),
+               ids_in(session, Certificate.id, find_ids(session, "certificate", [number])))
+        .order_by((Certificate.cert_type == cert_type).desc(), Certificate.id)
+        .limit(1)
+    ).cte("chosen")  # found once, whichever statement asks
+
+
+def on_file_state(session: Session, cert_type: str, chosen_rows, customer_rows, on_file_rows, blacklist_entries: int,
+                  today: dt.date, exclude_application: int | None = None):
+    """(certificate of this type or None, customer or None, valid archive {code: valid until},
+    blacklisted) from the rows of ``file_statements``, as persistent objects a save may change; an
+    edit does not count what its own application archived."""
+    customer = batched.attach(session, Customer, customer_rows[0]) if customer_rows else None
+    cert = None
+    if chosen_rows and chosen_rows[0].cert_type == cert_type:
+        cert = batched.attach(session, Certificate, chosen_rows[0])
+    archived = [batched.attach(session, MaterialOnFile, row) for row in on_file_rows]
+    on_file = _valid_on_file(archived, today, exclude_application)[0] if customer else {}
+    blacklisted = _blacklisted(customer.blacklisted, blacklist_entries) if customer else False
+    return cert, customer, on_file, blacklisted, {m.code: m for m in archived}
+
+
+def file_statements(session: Session, cert_type: str, number: str) -> list:
+    """The reads of ``on_file_state``, for ``batched.read_all`` with a unit's other reads."""
+    chosen = chosen_certificate(session, cert_type, number)
+    cid = select(chosen.c.customer_id).scalar_subquery()
+    return [
+        select(chosen),
+        select(*batched.columns(Customer)).where(Customer.id == cid),
+        select(*batched.columns(MaterialOnFile)).where(MaterialOnFile.customer_id == cid),
+        select(func.count()).select_from(_active_blacklist(cid).subquery()),
+    ]
 
 
 def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> KnownCustomer | None:
     """The customer on file for this certificate (or another certificate with the same number), or None.
 
-    Only a valid number is looked up; each find is recorded in the audit trail (lookup of a person)."""
+    Only a valid number is looked up; each find is recorded in the audit trail (lookup of a person).
+    Everything is read, and the find recorded, by one statement on PostgreSQL (issue 20)."""
     require_accept(db, actor, at_window=False)
     checked = identity.check(cert_type, number)
     if not checked.ok:
         return None
     today = clock.today()
     cat = catalog_mod.load()
-    with db.write() as session:
-        cert, customer = find_certificate(session, cert_type, checked.number)
-        if customer is None:
+    with db.brief(writes=True) as session:
+        chosen = chosen_certificate(session, cert_type, checked.number)
+        cid = select(chosen.c.customer_id).scalar_subquery()
+        order = (Application.accepted_at.desc(), Application.id.desc())
+        found, customers, on_file_rows, latest, counted, open_rows, sources, blacklist = batched.read_all(session, [
+            select(chosen),
+            select(*(getattr(Customer, c) for c in _CUSTOMER_COLUMNS)).where(Customer.id == cid),
+            _on_file_rows(cid),
+            select(*(getattr(Application, f) for f in PREFILL_FIELDS)).where(Application.customer_id == cid)
+            .order_by(*order).limit(1),
+            select(func.count()).select_from(Application).where(Application.customer_id == cid),
+            select(Application.number, Application.business_type, Application.current_stage)
+            .where(Application.customer_id == cid, Application.status == "active").order_by(*order).limit(5),
+            select(*(getattr(Certificate, c) for c in _SOURCE_COLUMNS)).where(Certificate.customer_id == cid)
+            .order_by(Certificate.id).limit(1),
+            _active_blacklist(cid),
+        ], writes=[audit.record_for_each(actor, "lookup", "customer", chosen.c.customer_id, chosen,
+                                         detail={"by": "certificate", "cert_type": cert_type})])
+        if not customers:
             return None
-        on_file, names = materials_on_file(session, customer.id, today)
-        latest = session.scalar(
-            select(Application)
-            .where(Application.customer_id == customer.id)
-            .order_by(Application.accepted_at.desc(), Application.id.desc())
-            .limit(1)
-        )
+        customer, chosen_cert = customers[0], found[0]
+        cert = chosen_cert if chosen_cert.cert_type == cert_type else None
+        on_file, names = _valid_on_file(on_file_rows, today, None)
         prefill: dict[str, Any] = {}
-        if latest is not None:
-            prefill = {name: getattr(latest, name) for name in PREFILL_FIELDS if getattr(latest, name)}
+        if latest:
+            prefill = {name: getattr(latest[0], name) for name in PREFILL_FIELDS if getattr(latest[0], name)}
         for name, value in (
             ("contact_mobile", customer.mobile),
             ("contact_phone", customer.phone),
@@ -160,20 +192,8 @@ def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> 
         ):
             if value and name not in prefill:
                 prefill[name] = value
-        count = (
-            session.scalar(
-                select(func.count()).select_from(Application).where(Application.customer_id == customer.id)
-            )
-            or 0
-        )
-        open_rows = session.execute(
-            select(Application.number, Application.business_type, Application.current_stage)
-            .where(Application.customer_id == customer.id, Application.status == "active")
-            .order_by(Application.accepted_at.desc())
-            .limit(5)
-        ).all()
-        source = cert or next(iter(sorted(customer.certificates, key=lambda c: c.id)), None)
-        blacklisted = is_blacklisted(session, customer)
+        source = cert or (sources[0] if sources else None)
+        blacklisted = _blacklisted(customer.blacklisted, len(blacklist))
         known = KnownCustomer(
             customer_id=customer.id,
             kind=customer.kind,
@@ -186,20 +206,12 @@ def lookup_customer(db: Database, actor: Actor, cert_type: str, number: str) -> 
             arrears_amount=Decimal(customer.arrears_amount or 0),
             violation_case=customer.violation_case or "",
             blacklisted=blacklisted,
-            blacklist_reason=blacklist_reason(session, customer.id) if blacklisted else "",
+            blacklist_reason=(blacklist[0].reason if blacklist else "") if blacklisted else "",
             on_file=on_file,
             on_file_names=names,
             prefill=prefill,
-            application_count=count,
+            application_count=counted[0][0] if counted else 0,
             open_applications=[(n, cat.business_name(b), cat.stage_name(s)) for n, b, s in open_rows],
-        )
-        audit.record(
-            session,
-            actor,
-            "lookup",
-            "customer",
-            customer.id,
-            detail={"by": "certificate", "cert_type": cert_type},
         )
     return known
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from counter_app.acceptance import survey
+from counter_app.acceptance.application_rows import application_reads, attach_application
 from counter_app.acceptance.clerk_input import KEPT_FIELDS, AcceptanceInput
+from counter_app.infra import batched
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound
@@ -82,8 +84,9 @@ def shown_input(actor: Actor, inp: AcceptanceInput, *, own_case: bool) -> Accept
 def load(db: Database, actor: Actor, application_id: int) -> LoadedApplication:
     """An application as form input, for viewing in the window and editing while at 受理."""
     require(db, actor, Perm.VIEW_APPLICATION)
-    with db.write() as session:
-        application = session.get(Application, application_id)
+    # no transaction on PostgreSQL: one read, then the audit entry (issue 20)
+    with db.brief(writes=True) as session:
+        application = attach_application(session, batched.read_all(session, application_reads(application_id)))
         if application is None:
             raise NotFound("没有找到该申请，可能已被删除或编号有误")
         clerk = session.get(User, application.clerk_id)

@@ -8,29 +8,39 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from counter_app.acceptance import identity, survey
-from counter_app.acceptance.application_rows import set_deadlines, sync_materials
-from counter_app.acceptance.clerk_input import AcceptanceInput
-from counter_app.acceptance.customer_file import (
-    find_certificate,
-    is_blacklisted,
-    materials_on_file,
-    upsert_customer,
+from counter_app.acceptance import customer_file, identity, survey
+from counter_app.acceptance.application_rows import (
+    application_reads,
+    attach_application,
+    set_deadlines,
+    sync_materials,
 )
+from counter_app.acceptance.clerk_input import AcceptanceInput
+from counter_app.acceptance.customer_file import upsert_customer
 from counter_app.acceptance.input_checks import Checked, validate
-from counter_app.acceptance.window_context import hall_context, require_accept
+from counter_app.acceptance.window_context import hall_context, prefetch_hall, require_accept
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import numbering
-from counter_app.infra import clock
+from counter_app.infra import clock, pipelined
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, StaleEdit, UserError
-from counter_app.models import Application, Certificate, Customer, StageEvent, User
+from counter_app.models import (
+    Application,
+    AuditEntry,
+    Certificate,
+    Commitment,
+    Customer,
+    Material,
+    MaterialOnFile,
+    StageEvent,
+    User,
+)
 from counter_app.security import audit, privacy
 
 
@@ -55,26 +65,45 @@ def validated_customer(
     calendar,
     teams: list[str],
     *,
-    exclude_application: int | None = None,
+    on_file_state,
 ) -> tuple[Checked, Customer, Certificate]:
-    """Check the input against what is on file for its certificate (an edit does not count its own
-    materials), then create or update the customer and certificate: the same for a save and an edit."""
-    cert, customer = find_certificate(session, inp.cert_type, identity.normalize(inp.cert_number))
-    on_file = (
-        materials_on_file(session, customer.id, now.date(), exclude_application=exclude_application)[0]
-        if customer
-        else {}
-    )
+    """Check the input against what is on file for its certificate (``on_file_state``: certificate,
+    customer, valid archive — an edit's without what it archived itself —, blacklisted; read with
+    the unit's other reads by ``customer_file.on_file_state``), then create or update the customer
+    and certificate: the same for a save and an edit."""
+    cert, customer, on_file, blacklisted = on_file_state
     checked = validate(
         inp,
         today=now.date(),
         on_file=on_file,
-        blacklisted=is_blacklisted(session, customer),
+        blacklisted=blacklisted,
         calendar=calendar,
         team_names=teams,
     )
     customer, cert = upsert_customer(session, actor, checked, cert, customer, now)
     return checked, customer, cert
+
+
+# ids a new save's rows take without RETURNING on PostgreSQL (pipelined.reserve_ids); a checklist
+# longer than this costs a round trip for the rest, an unused id is a gap in a surrogate key
+_RESERVED = {Customer: 1, Certificate: 1, Application: 1, StageEvent: 1, Material: 12, Commitment: 2,
+             MaterialOnFile: 6, AuditEntry: 1}
+
+
+def _read_for_save(session: Session, actor: Actor, inp: AcceptanceInput, key: str, now: dt.datetime):
+    """Everything a new save reads, in one statement on PostgreSQL (issue 20): a committed save of this
+    form, the hall's row, settings and calendar, what is on file for the certificate, and ids for the
+    new rows. Returns (id of the form's saved application or None, on-file state, archive by code)."""
+    reserve = pipelined.reserve_ids(session, _RESERVED)
+    saved, chosen, customers, archived, blacklist, *ids = prefetch_hall(session, actor, [
+        select(Application.id).where(Application.form_key == key),
+        *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)),
+        *reserve,
+    ])
+    pipelined.keep_ids(session, _RESERVED, ids)
+    cert, customer, on_file, blacklisted, by_code = customer_file.on_file_state(
+        session, inp.cert_type, chosen, customers, archived, blacklist[0][0], now.date())
+    return (saved[0].id if saved else None), (cert, customer, on_file, blacklisted), by_code
 
 
 def _run(db: Database, work):
@@ -126,24 +155,38 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
     def work(session: Session) -> tuple[SaveResult, bool]:
         nonlocal attempts
         attempts += 1
-        existing = session.scalar(select(Application).where(Application.form_key == key))
+        with pipelined.unit(session):  # PostgreSQL: two round trips (reads and number, writes + COMMIT)
+            return new_save(session)
+
+    def new_save(session: Session) -> tuple[SaveResult, bool]:
+        now = clock.now()
+        # the number is drawn with the reads (none if this form was saved already): on PostgreSQL
+        # it costs no round trip of its own, and the hall's counter row stays locked for the one
+        # round trip of the writes and COMMIT; a save refused below gives it back (rollback)
+        drawn = pipelined.queue(session, numbering.draw_application_number(
+            session, actor.hall_id, now.date(), unless=exists().where(Application.form_key == key))
+        ) if actor.hall_id else None
+        saved_id, on_file_state, archived = _read_for_save(session, actor, inp, key, now)
+        existing = session.get(Application, saved_id) if saved_id is not None else None
         if existing is not None:
             # found by a later attempt of this call: its own commit, the same input. Found by the
             # first: the form saved again after a save that seemed to fail
             again = (attempts == 1 and existing.current_stage == "accept" and existing.status == "active"
                      and privacy.handles_case(actor, existing))
             return _already_saved(existing), again
-        now = clock.now()
         h, calendar, teams, deferral_days = hall_context(session, actor)
-        checked, customer, cert = validated_customer(session, actor, inp, now, calendar, teams)
+        checked, customer, cert = validated_customer(session, actor, inp, now, calendar, teams,
+                                                     on_file_state=on_file_state)
         entered = inp.cert_entered_at
         seconds = int((now - entered).total_seconds()) if entered else None
         if seconds is not None and not 0 <= seconds <= 86_400:
             seconds = None  # a clock jump or a draft from another day: not a counter time
+        drawn_rows = drawn.rows() if drawn is not None else []
         application = Application(
-            # the real number is drawn last: drawing it locks the hall's counter row until commit,
-            # and every other window's save queues on that lock
-            number=f"~{uuid.uuid4().hex}",
+            # without a drawn number (no hall on the actor), the real one is drawn last: drawing it
+            # locks the hall's counter row until commit, and every other window's save queues on it
+            number=numbering.application_number_of(drawn_rows[0][1], drawn_rows[0][0]) if drawn_rows
+            else f"~{uuid.uuid4().hex}",
             form_key=key,
             hall_id=h.id,
             window_id=actor.window_id,
@@ -171,11 +214,12 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
         set_deadlines(session, application, h.id, calendar)
         session.flush()
         deferred = sync_materials(
-            session, actor, application, checked, customer, cert, calendar, deferral_days, now
+            session, actor, application, checked, customer, cert, calendar, deferral_days, now, archived
         )
         if checked.appointment is not None:
             survey.book(session, application, checked.appointment, booked_by_id=actor.user_id, now=now)
-        application.number = numbering.application_number(session, h.code, now.date())
+        if not drawn_rows:
+            application.number = numbering.application_number(session, h.code, now.date())
         session.flush()
         audit.record(
             session,
@@ -200,6 +244,28 @@ def save(db: Database, actor: Actor, inp: AcceptanceInput, *, form_key: str | No
     return result
 
 
+# what an edit may add: rows for a changed checklist or certificate, the audit entry
+_RESERVED_FOR_EDIT = {Customer: 1, Certificate: 1, Material: 4, Commitment: 1, MaterialOnFile: 4, AuditEntry: 1}
+def _read_for_edit(session: Session, actor: Actor, inp: AcceptanceInput, application_id: int, now: dt.datetime):
+    """Everything an edit reads, in one statement on PostgreSQL (issue 20): the application with its
+    materials, commitments, stage events and appointments (as loaded objects), the hall's context,
+    what is on file for the certificate and ids for new rows. (application or None, on-file state,
+    archive by code)."""
+    reads = application_reads(application_id)
+    reserve = pipelined.reserve_ids(session, _RESERVED_FOR_EDIT)
+    answers = prefetch_hall(session, actor, [
+        *reads, *customer_file.file_statements(session, inp.cert_type, identity.normalize(inp.cert_number)),
+        *reserve])
+    application = attach_application(session, answers)
+    if application is None:
+        return None, None, None
+    chosen, customers, archived, blacklist, *ids = answers[len(reads):]
+    pipelined.keep_ids(session, _RESERVED_FOR_EDIT, ids)
+    cert, customer, on_file, blacklisted, by_code = customer_file.on_file_state(
+        session, inp.cert_type, chosen, customers, archived, blacklist[0][0], now.date(), application_id)
+    return application, (cert, customer, on_file, blacklisted), by_code
+
+
 def update(db: Database, actor: Actor, application_id: int, version: int, inp: AcceptanceInput) -> SaveResult:
     """Save an edit made while the application is at 受理.
 
@@ -208,8 +274,12 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
     require_accept(db, actor, at_window=False)
 
     def work(session: Session) -> SaveResult:
+        with pipelined.unit(session):  # PostgreSQL: two round trips (read, write + commit)
+            return edit(session)
+
+    def edit(session: Session) -> SaveResult:
         now = clock.now()
-        application = session.get(Application, application_id)
+        application, on_file_state, archived = _read_for_edit(session, actor, inp, application_id, now)
         if application is None:
             raise NotFound("没有找到该申请，可能已被删除或编号有误")
         if actor.hall_id and application.hall_id != actor.hall_id:
@@ -228,9 +298,8 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
             stage = catalog_mod.load().stage_name(application.current_stage)
             raise UserError(f"申请 {application.number} 已进入“{stage}”环节，只有受理环节的申请可以修改")
         h, calendar, teams, deferral_days = hall_context(session, actor)
-        checked, customer, cert = validated_customer(
-            session, actor, inp, now, calendar, teams, exclude_application=application.id
-        )
+        checked, customer, cert = validated_customer(session, actor, inp, now, calendar, teams,
+                                                     on_file_state=on_file_state)
         before = {name: getattr(application, name) for name in checked.app}
         type_changed = application.business_type != checked.app["business_type"]
         for name, value in checked.app.items():
@@ -240,7 +309,7 @@ def update(db: Database, actor: Actor, application_id: int, version: int, inp: A
         if type_changed:
             set_deadlines(session, application, h.id, calendar)
         deferred = sync_materials(
-            session, actor, application, checked, customer, cert, calendar, deferral_days, now
+            session, actor, application, checked, customer, cert, calendar, deferral_days, now, archived
         )
         current = application.appointments[-1] if application.appointments else None
         wanted = checked.appointment

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.acceptance import survey
 from counter_app.hall import hall
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
@@ -53,11 +53,9 @@ class FormDefaults:
 
 
 def form_defaults(db: Database, actor: Actor) -> FormDefaults:
+    """What the 受理 page reads when it opens: on PostgreSQL one statement (issue 20)."""
     require(db, actor, Perm.ACCEPT)
-    with db.read() as session:
-        h, calendar, _teams, deferral_days = hall_context(session, actor)
-        due = calendar.add_workdays(clock.now(), deferral_days)
-        kw = hall.get_setting(session, "residential_default_kw", h.id) or 0
+    with db.brief() as session:
         stmt = (
             select(Application.address_district, func.count())
             .where(Application.address_district != "")
@@ -67,22 +65,42 @@ def form_defaults(db: Database, actor: Actor) -> FormDefaults:
         )
         if actor.window_id:
             stmt = stmt.where(Application.window_id == actor.window_id)
-        districts = [value for value, _ in session.execute(stmt)]
+        districts = prefetch_hall(session, actor, [stmt])[0]
+        h, calendar, _teams, deferral_days = hall_context(session, actor)
+        due = calendar.add_workdays(clock.now(), deferral_days)
+        kw = hall.get_setting(session, "residential_default_kw", h.id) or 0
         return FormDefaults(
-            Decimal(str(kw)), deferral_days, due.day, due.estimated, survey.teams(session, h.id), districts
+            Decimal(str(kw)), deferral_days, due.day, due.estimated, survey.teams(session, h.id),
+            [value for value, _ in districts],
         )
+
+
+def prefetch_hall(session: Session, actor: Actor, statements: list) -> list[list]:
+    """Read the actor's hall (row, settings, calendar) for ``hall_context`` together with
+    ``statements``, whose rows are returned: one round trip on PostgreSQL (``batched.read_all``)."""
+    if not actor.hall_id:
+        return batched.read_all(session, statements)
+    hall_row, settings, overrides, *rows = batched.read_all(session, [
+        select(*batched.columns(Hall)).where(Hall.id == actor.hall_id), *hall.context_statements(actor.hall_id),
+        *statements])
+    if hall_row:
+        batched.attach(session, Hall, hall_row[0])
+        hall.keep_context(session, actor.hall_id, settings, overrides)
+    return rows
 
 
 def survey_day_load(db: Database, actor: Actor, team: str, day: dt.date) -> tuple[int, int]:
     """(booked, capacity) of a survey team on a day, for the hint next to the appointment."""
     require(db, actor, Perm.ACCEPT)
-    with db.read() as session:
+    with db.brief() as session:
+        prefetch_hall(session, actor, [])
         return survey.day_load(session, hall_of(session, actor).id, team, day)
 
 
 def suggest_survey_day(db: Database, actor: Actor, team: str) -> dt.date | None:
     """The first working day after today on which the team still has room."""
     require(db, actor, Perm.ACCEPT)
-    with db.read() as session:
+    with db.brief() as session:
+        prefetch_hall(session, actor, [])
         h = hall_of(session, actor)
         return survey.first_free_day(session, h.id, team, clock.today(), hall.work_calendar(session, h.id))

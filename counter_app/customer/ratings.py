@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from counter_app.hall import hall as hall_mod
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
@@ -315,28 +315,31 @@ class FollowUpRow:
 def follow_ups(db: Database, actor: Actor, *, open_only: bool = False) -> list[FollowUpRow]:
     """The 差评整改 list: oldest due first; ``open_only`` leaves out the visited ones."""
     require(db, actor, Perm.FOLLOW_UP_RATINGS, target_type="rating_follow_up")
-    with db.read() as session:
+    # one statement, no transaction around it (issue 20)
+    with db.brief() as session:
         stmt = (
-            select(RatingFollowUp, ServiceRating, Application.number)
+            select(*batched.columns(RatingFollowUp), ServiceRating.application_id, ServiceRating.level,
+                   ServiceRating.reasons, ServiceRating.comment, ServiceRating.clerk_id, ServiceRating.window_id,
+                   ServiceRating.rated_at, Application.number)
             .join(ServiceRating, ServiceRating.id == RatingFollowUp.rating_id)
             .join(Application, Application.id == ServiceRating.application_id)
             .order_by(RatingFollowUp.due_date, RatingFollowUp.id)
         )
         if open_only:
             stmt = stmt.where(RatingFollowUp.visited_at.is_(None))
-        users = dict(session.execute(select(User.id, User.name)).all())
-        windows = {w.id: w.name for w in session.scalars(select(CounterWindow))}
-        today = clock.today()
+        users, windows, found = batched.read_all(
+            session, [select(User.id, User.name), select(CounterWindow.id, CounterWindow.name), stmt])
+        users, windows, today = dict(users), dict(windows), clock.today()
         return [
             FollowUpRow(
-                id=f.id, application_id=r.application_id, number=number, level=r.level,
-                reasons=tuple(r.reasons or ()), comment=r.comment, clerk=users.get(r.clerk_id, ""),
-                window=windows.get(r.window_id, ""), rated_at=r.rated_at, due_date=f.due_date,
+                id=f.id, application_id=f.application_id, number=f.number, level=f.level,
+                reasons=tuple(f.reasons or ()), comment=f.comment, clerk=users.get(f.clerk_id, ""),
+                window=windows.get(f.window_id, ""), rated_at=f.rated_at, due_date=f.due_date,
                 rectification=f.rectification, rectified_at=f.rectified_at, visit_result=f.visit_result,
                 visit_note=f.visit_note, visited_at=f.visited_at, visited_by=users.get(f.visited_by_id, ""),
                 today=today,
             )
-            for f, r, number in session.execute(stmt)
+            for f in found
         ]
 
 

@@ -253,9 +253,16 @@ def _settings(session: Session, hall_id: int) -> dict[str, Any]:
     of them, a query each. ``set_setting`` forgets them."""
     memo = session.info.setdefault("hall_settings", {})
     if hall_id not in memo:
-        rows = session.execute(select(HallSetting.key, HallSetting.value).where(HallSetting.hall_id == hall_id))
-        memo[hall_id] = {**DEFAULT_SETTINGS, **{key: value for key, value in rows}}
+        memo[hall_id] = _with_defaults(session.execute(_setting_rows(hall_id)))
     return memo[hall_id]
+
+
+def _setting_rows(hall_id: int):
+    return select(HallSetting.key, HallSetting.value).where(HallSetting.hall_id == hall_id)
+
+
+def _with_defaults(rows) -> dict[str, Any]:
+    return {**DEFAULT_SETTINGS, **{key: value for key, value in rows}}
 
 
 def all_settings(session: Session, hall_id: int) -> dict[str, Any]:
@@ -286,10 +293,26 @@ def stage_limit(session: Session, hall_id: int, business_type: str, stage: str) 
 
 
 def calendar_overrides(session: Session, hall_id: int) -> dict:
-    rows = session.execute(
-        select(CalendarOverride.day, CalendarOverride.is_workday).where(CalendarOverride.hall_id == hall_id)
-    )
+    known = session.info.get("calendar_overrides", {}).get(hall_id)
+    rows = known if known is not None else session.execute(_overrides(hall_id))
     return {day: workday for day, workday in rows}
+
+
+def _overrides(hall_id: int):
+    return select(CalendarOverride.day, CalendarOverride.is_workday).where(CalendarOverride.hall_id == hall_id)
+
+
+def context_statements(hall_id: int) -> list:
+    """What ``get_setting``, ``stage_limit`` and ``work_calendar`` read for a hall, as statements a unit
+    can send together with its other reads (``infra.batched``); hand their rows to ``keep_context``."""
+    return [_setting_rows(hall_id), _overrides(hall_id)]
+
+
+def keep_context(session: Session, hall_id: int, settings_rows, override_rows) -> None:
+    """The rows of ``context_statements``, kept for the rest of the unit of work like the settings
+    read by ``_settings`` (``set_setting`` forgets the settings)."""
+    session.info.setdefault("hall_settings", {})[hall_id] = _with_defaults(settings_rows)
+    session.info.setdefault("calendar_overrides", {})[hall_id] = [(r.day, r.is_workday) for r in override_rows]
 
 
 def work_calendar(session: Session, hall_id: int):

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import re
+import select
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from counter_app.infra.errors import DatabaseUnavailable, PermissionDenied, UserError
@@ -133,9 +134,44 @@ def _make_engine(parsed, *, app_name: str | None, echo: bool) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        connect_args = {"application_name": app_name or application_name(), "connect_timeout": 5}
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+        # prepare_threshold None: psycopg's prepared statements are dropped by every ROLLBACK (a read
+        # unit's end), and it then sends DEALLOCATE ALL: one more round trip across a wide-area link
+        connect_args = {"application_name": app_name or application_name(), "connect_timeout": 5,
+                        "prepare_threshold": None}
+        engine = create_engine(parsed, echo=echo, connect_args=connect_args)
+        event.listen(engine, "checkout", _pg_checkout)
+        from counter_app.infra import pipelined
+
+        pipelined.install(engine)
+        return engine
     raise UserError(f"不支持的数据库类型：{backend}（仅支持 sqlite 和 postgresql）")
+
+
+def _pg_checkout(dbapi_conn, _record, _proxy) -> None:
+    """A pooled connection the server has dropped (restart, terminated backend) is replaced before
+    use, as pool_pre_ping would, without its round trip per unit of work: a dropped connection's
+    socket is readable (the server's FATAL message or end of file), an idle live one's is not. Only
+    then is the connection pinged; a connection cut silently fails in the unit, which ``run_write``
+    retries."""
+    if dbapi_conn.closed:
+        raise DisconnectionError("connection closed")
+    try:
+        readable = select.select([dbapi_conn.fileno()], [], [], 0)[0]
+    except (OSError, ValueError):
+        raise DisconnectionError("connection socket unusable") from None
+    if readable:
+        before = dbapi_conn.autocommit
+        try:
+            dbapi_conn.autocommit = True
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute(";")
+            finally:
+                cur.close()
+                if not dbapi_conn.closed:
+                    dbapi_conn.autocommit = before
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from None
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -180,6 +216,8 @@ class Database:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(self.engine) else self.engine
         self._write = sessionmaker(write_bind, expire_on_commit=False)
+        self._brief = None if is_sqlite(self.engine) else sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str, **kw) -> Database:
@@ -199,6 +237,24 @@ class Database:
         """One transaction: commit on success, roll back on any error."""
         with self._recording_refusals(), _translate_errors(), self._write() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def brief(self, *, writes: bool = False) -> Iterator[Session]:
+        """A unit that needs no transaction: reads, and at most ONE write statement, sent last (a
+        lookup's audit entry). On PostgreSQL each statement commits on its own (autocommit), which
+        spares the BEGIN and COMMIT round trips across a wide-area link; READ COMMITTED gives each
+        statement its own snapshot inside a transaction too, so reads see the same. Not for a unit
+        that must see or undo several writes together (``write``), nor for a server-side cursor or
+        a grant that lasts a transaction (an unmasked export: ``read``). On SQLite, ``read`` or
+        ``write`` as before."""
+        if self._brief is None:
+            with (self.write() if writes else self.read()) as session:
+                yield session
+            return
+        with self._recording_refusals(), _translate_errors(), self._brief() as session:
+            yield session
+            if writes:
+                session.commit()
 
     @contextlib.contextmanager
     def _recording_refusals(self) -> Iterator[None]:

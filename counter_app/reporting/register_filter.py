@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
+from counter_app.infra import batched
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import ValidationFailed
 from counter_app.models import Application, CounterWindow, Hall, Material, User
@@ -141,6 +142,12 @@ def register_context(session: Session, actor: Actor, masked: bool, hall_id: int 
 
     hall_ids = hall_mod.view_halls(session, actor, hall_id)
     hall_id = hall_mod.home_hall_id(session, actor, hall_id, hall_ids)
+    # one statement on PostgreSQL (issue 20)
+    settings, overrides, windows, users = batched.read_all(session, [
+        *hall_mod.context_statements(hall_id),
+        select(*batched.columns(CounterWindow)).where(CounterWindow.hall_id.in_(hall_ids)),
+        select(User.id, User.name)])
+    hall_mod.keep_context(session, hall_id, settings, overrides)
     settings = hall_mod.all_settings(session, hall_id)
     return RegisterContext(
         session=session,
@@ -151,9 +158,10 @@ def register_context(session: Session, actor: Actor, masked: bool, hall_id: int 
         yellow_ratio=float(settings["warning_yellow_ratio"]),
         standard_minutes=int(settings["counter_standard_minutes"]),
         limits=stage_limits(session, hall_id),
-        windows={w.id: w for w in session.scalars(select(CounterWindow).where(CounterWindow.hall_id.in_(hall_ids)))},
-        users=dict(session.execute(select(User.id, User.name)).all()),
+        windows={w.id: w for w in windows},
+        users=dict(users),
         hall_ids=hall_ids,
+        # "1号窗口" is ambiguous across halls: a view over several names each window's hall
         hall_codes=dict(session.execute(select(Hall.id, Hall.code).where(Hall.id.in_(hall_ids))).all())
         if len(hall_ids) > 1 else {},
     )
@@ -199,12 +207,18 @@ def deferred_items(session: Session, app_ids: Sequence[int]) -> dict[int, list]:
     out: dict[int, list] = {}
     if not app_ids:
         return out
-    stmt = (
-        select(Material.application_id, Material.name, Material.state, Material.due_date, Material.supplied_at)
-        .where(Material.application_id.in_(list(app_ids)))
-        .order_by(Material.application_id, Material.seq, Material.id)
-    )
-    for row in session.execute(stmt):
+    read = session.info.pop("deferred_items", None)  # read with the page (registers.first_page)
+    rows = read[1] if read and set(app_ids) <= read[0] else session.execute(deferred_statement(list(app_ids)))
+    for row in rows:
         if row.state in ("deferred", "supplied"):
             out.setdefault(row.application_id, []).append(row)
     return out
+
+
+def deferred_statement(app_ids):
+    """The materials ``deferred_items`` picks from (``app_ids``: a list or a statement selecting ids)."""
+    return (
+        select(Material.application_id, Material.name, Material.state, Material.due_date, Material.supplied_at)
+        .where(Material.application_id.in_(app_ids))
+        .order_by(Material.application_id, Material.seq, Material.id)
+    )

@@ -12,6 +12,7 @@ form, both from :mod:`counter_app.tracking.time_limits`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -21,9 +22,11 @@ from sqlalchemy.orm import Session
 from counter_app.acceptance.identity import cert_label
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
+from counter_app.infra import batched
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError
 from counter_app.models import (
+    CounterWindow,
     Application,
     Certificate,
     Commitment,
@@ -40,6 +43,7 @@ from counter_app.reporting.register_filter import (
     application_filters,
     day_text,
     deferred_items,
+    deferred_statement,
     register_context,
     short_label,
 )
@@ -473,11 +477,29 @@ def screen_masked(actor: Actor) -> bool:
     return not privacy.may_see_full(actor, own_case=False)
 
 
+def first_page(db, actor: Actor, kind: str, flt: RegisterFilter, limit: int) -> tuple[int, list[tuple]]:
+    """(row count, the first ``limit`` display rows): what opening a register shows, in two round
+    trips on PostgreSQL (issue 20) — the hall's context, then the count and the page together."""
+    with _on_screen(db, actor, kind, flt) as (reg, ctx):
+        session = ctx.session
+        if isinstance(reg, WorkloadRegister):
+            rows = session.execute(reg.statement(flt, ctx)).all()
+            return len(rows), reg.build(rows, ctx)[:limit]
+        page = reg.page_statement(flt, ctx, 0, limit)
+        first = page.selected_columns[0]
+        by_id = getattr(first, "table", None) is Application.__table__ and first.key == "id"
+        extra = [deferred_statement(select(page.subquery().c.id))] if by_id else []
+        total, rows, *materials = batched.read_each(session, [reg.count_statement(flt, ctx), page, *extra])
+        if materials:  # what the page's deferred items come from (register_filter.deferred_items)
+            session.info["deferred_items"] = ({r[0] for r in rows}, materials[0])
+        return int(total[0][0] or 0) if total else 0, reg.build(rows, ctx)
+
+
 def count(db, actor: Actor, kind: str, flt: RegisterFilter) -> int:
     require(db, actor, Perm.VIEW_REGISTERS, target_type="register", target_id=kind)
     flt.validate()
     reg = register_for(kind)
-    with db.read() as session:
+    with db.brief() as session:
         ctx = register_context(session, actor, True, flt.hall_id)
         if isinstance(reg, WorkloadRegister):
             return len(session.execute(reg.statement(flt, ctx)).all())
@@ -486,15 +508,22 @@ def count(db, actor: Actor, kind: str, flt: RegisterFilter) -> int:
 
 def fetch(db, actor: Actor, kind: str, flt: RegisterFilter, offset: int, limit: int) -> list[tuple]:
     """One page of display rows (Python values in column order), masked for the screen."""
+    with _on_screen(db, actor, kind, flt) as (reg, ctx):
+        if isinstance(reg, WorkloadRegister):
+            return reg.build(ctx.session.execute(reg.statement(flt, ctx)).all(), ctx)[offset:offset + limit]
+        rows = ctx.session.execute(reg.page_statement(flt, ctx, offset, limit)).all()
+        return reg.build(rows, ctx)
+
+
+@contextlib.contextmanager
+def _on_screen(db, actor: Actor, kind: str, flt: RegisterFilter):
+    """(register, context) of a register read for the screen: allowed, valid filters, masked, in a
+    unit without a transaction."""
     require(db, actor, Perm.VIEW_REGISTERS, target_type="register", target_id=kind)
     flt.validate()
     reg = register_for(kind)
-    with db.read() as session:
-        ctx = register_context(session, actor, screen_masked(actor), flt.hall_id)
-        if isinstance(reg, WorkloadRegister):
-            return reg.build(session.execute(reg.statement(flt, ctx)).all(), ctx)[offset:offset + limit]
-        rows = session.execute(reg.page_statement(flt, ctx, offset, limit)).all()
-        return reg.build(rows, ctx)
+    with db.brief() as session:
+        yield reg, register_context(session, actor, screen_masked(actor), flt.hall_id)
 
 
 @dataclass
@@ -547,14 +576,19 @@ class FilterChoices:
 
 def filter_choices(db, actor: Actor) -> FilterChoices:
     cat = catalog_mod.load()
-    with db.read() as session:
-        hall_ids = hall_mod.visible_hall_ids(session, actor)
-        seen = {w.number: w.name for w in reversed(hall_mod.windows(session)) if w.hall_id in hall_ids}
-        clerks = [(u.id, u.name) for u in session.scalars(
-            select(User).where(User.role == "clerk", User.hall_id.in_(hall_ids)).order_by(User.window_id, User.name))]
+    with db.brief() as session:
+        hall_ids = hall_mod.visible_hall_ids(session, actor)  # a hall's staff: no query
+        windows, clerks = batched.read_all(session, [
+            select(CounterWindow.number, CounterWindow.name).where(CounterWindow.hall_id.in_(hall_ids))
+            .order_by(CounterWindow.number, CounterWindow.hall_id),
+            select(User.id, User.name).where(User.role == "clerk", User.hall_id.in_(hall_ids))
+            .order_by(User.window_id, User.name)])
         halls = hall_mod.hall_choice(session, actor)
+    seen: dict[int, str] = {}  # one choice per window number (each hall has its 1号窗口)
+    for number, name in windows:
+        seen.setdefault(number, name)
     return FilterChoices(
-        windows=sorted(seen.items()), clerks=clerks, halls=halls,
+        windows=list(seen.items()), clerks=clerks, halls=halls,
         business_types=[(code, bt.name) for code, bt in cat.business_types.items()],
         stages=list(cat.stage_names.items()),
         statuses=list(STATUS_LABELS.items()),

@@ -16,11 +16,11 @@ from sqlalchemy import case, func, select
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
 from counter_app.hall import settings_admin
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
-from counter_app.models import Application, CounterWindow, Material
+from counter_app.models import Application, CounterWindow, Hall, Material
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, require
 from counter_app.tracking import time_limits
@@ -72,21 +72,29 @@ def build(db: Database, actor: Actor, *, days: int = 30, hall_id: int | None = N
     start = dt.datetime.combine(first, dt.time())
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
     cat = catalog_mod.load()
-    with db.read() as session:
-        hall = hall_mod.home_hall(session, actor, hall_id)
-        in_period = (Application.hall_id == hall.id, Application.accepted_at >= start, Application.accepted_at < end)
-        counts = _period_counts(session, in_period)
+    # reads only, no transaction around them: the hall and its calendar, then the charts' four counts
+    # sent together (issue 20: two round trips on PostgreSQL)
+    with db.brief() as session:
+        hall_id = hall_mod.home_hall_id(session, actor, hall_id)  # a hall's staff: no query
+        hall, settings, overrides = batched.read_all(
+            session, [select(Hall.name).where(Hall.id == hall_id), *hall_mod.context_statements(hall_id)])
+        hall_mod.keep_context(session, hall_id, settings, overrides)
+        in_period = (Application.hall_id == hall_id, Application.accepted_at >= start, Application.accepted_at < end)
+        warnings = _warning_statements(session, hall_id, today)
+        counts, *warned, deferred = batched.read_each(
+            session, [_period_statement(in_period), *warnings.values(), _deferral_statement(hall_id, today)])
+        counts = [(str(d)[:10], w, t, b, n) for d, w, t, b, n in counts]
         charts = (
             _per_day(counts, first, days),
-            _warnings_by_stage(session, hall.id, today, cat),
+            _warnings_by_stage(dict(zip(warnings, warned, strict=True)), cat),
             _counter_time(counts),
-            _deferrals(session, hall.id, today),
+            _deferrals(deferred),
             _business_mix(counts, cat),
         )
-    return Overview(hall.name, first, today, charts)
+    return Overview(hall[0].name if hall else "", first, today, charts)
 
 
-def _period_counts(session, in_period) -> list[tuple[str, int, str, str | None, int]]:
+def _period_statement(in_period):
     """(day, window, business type, counter-time band, count) of the period's applications: one pass
     over the acceptance-time range serves three charts (three passes took three times as long)."""
     day = func.date(Application.accepted_at)
@@ -94,11 +102,9 @@ def _period_counts(session, in_period) -> list[tuple[str, int, str, str | None, 
     # bands include their upper end: exactly 20 minutes meets the standard
     band = case(*[((minutes <= high) if low == 0 else (minutes > low) if high is None
                    else ((minutes > low) & (minutes <= high)), label) for label, low, high in MINUTE_BANDS])
-    return [(str(d)[:10], w, t, b, n) for d, w, t, b, n in session.execute(
-        select(day, CounterWindow.number, Application.business_type, band, func.count())
-        .join(CounterWindow, CounterWindow.id == Application.window_id)
-        .where(*in_period).group_by(day, CounterWindow.number, Application.business_type, band)
-    )]
+    return (select(day, CounterWindow.number, Application.business_type, band, func.count())
+            .join(CounterWindow, CounterWindow.id == Application.window_id)
+            .where(*in_period).group_by(day, CounterWindow.number, Application.business_type, band))
 
 
 def _per_day(counts, first: dt.date, days: int) -> Chart:
@@ -128,18 +134,23 @@ def _counter_time(counts) -> Chart:
                  f"超过 {COUNTER_STANDARD_MINUTES} 分钟标准 {over:.0f} 件{share}")
 
 
-def _warnings_by_stage(session, hall_id: int, today: dt.date, cat) -> Chart:
+def _warning_statements(session, hall_id: int, today: dt.date) -> dict:
+    """level -> (stage, count) of the hall's active applications at that level (the hall's calendar,
+    limits and yellow ratio read already)."""
     calendar = hall_mod.work_calendar(session, hall_id)
     limits = time_limits.stage_limits(session, hall_id)
     ratio = settings_admin.yellow_ratio(session, hall_id)
+    return {level: select(Application.current_stage, func.count())
+            .where(Application.hall_id == hall_id, time_limits.warning_condition(
+                level, today=today, calendar=calendar, limits=limits, yellow_ratio=ratio))
+            .group_by(Application.current_stage)
+            for level in ("yellow", "red")}
+
+
+def _warnings_by_stage(rows: dict, cat) -> Chart:
     counts: dict[str, dict[str, int]] = {}
-    for level in ("yellow", "red"):
-        condition = time_limits.warning_condition(level, today=today, calendar=calendar, limits=limits,
-                                                yellow_ratio=ratio)
-        for stage, n in session.execute(
-            select(Application.current_stage, func.count())
-            .where(Application.hall_id == hall_id, condition).group_by(Application.current_stage)
-        ):
+    for level, found in rows.items():
+        for stage, n in found:
             counts.setdefault(stage, {})[level] = n
     stages = sorted(counts, key=lambda s: (-sum(counts[s].values()), s))
     series = tuple((label, tuple(float(counts[s].get(level, 0)) for s in stages))
@@ -150,17 +161,19 @@ def _warnings_by_stage(session, hall_id: int, today: dt.date, cat) -> Chart:
                  f"当前预警 {yellow} 件，超期 {red} 件")
 
 
-def _deferrals(session, hall_id: int, today: dt.date) -> Chart:
+def _deferral_statement(hall_id: int, today: dt.date):
     soon = today + dt.timedelta(days=3)
     bucket = case((Material.due_date < today, "已逾期"), (Material.due_date == today, "今天到期"),
                   (Material.due_date <= soon, "3天内到期"), else_="以后到期")
-    rows = dict(session.execute(
-        select(bucket, func.count())
-        .join(Application, Application.id == Material.application_id)
-        .where(Material.state == "deferred", Material.due_date.is_not(None), Application.hall_id == hall_id,
-               Application.status == "active")
-        .group_by(bucket)
-    ).all())
+    return (select(bucket, func.count())
+            .join(Application, Application.id == Material.application_id)
+            .where(Material.state == "deferred", Material.due_date.is_not(None), Application.hall_id == hall_id,
+                   Application.status == "active")
+            .group_by(bucket))
+
+
+def _deferrals(found) -> Chart:
+    rows = dict(found)
     labels = ("已逾期", "今天到期", "3天内到期", "以后到期")
     values = tuple(float(rows.get(label, 0)) for label in labels)
     return Chart("deferrals", "容缺资料补交", "bar", labels, (("资料项数", values),),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from sqlalchemy import String, cast, insert, literal, select
 from sqlalchemy.orm import Session
 
 from counter_app.infra import clock
@@ -26,7 +27,14 @@ def record(
     outcome: str = "ok",
     at: dt.datetime | None = None,
 ) -> AuditEntry:
-    entry = AuditEntry(
+    entry = AuditEntry(**_values(actor, action, target_type, str(target_id), detail, outcome, at))
+    session.add(entry)
+    return entry
+
+
+def _values(actor: Actor, action: str, target_type: str, target_id, detail: str | dict, outcome: str = "ok",
+            at: dt.datetime | None = None) -> dict:
+    return dict(
         at=at or clock.now(),
         user_id=actor.user_id,
         username=actor.username,
@@ -34,13 +42,21 @@ def record(
         pc=actor.pc,
         action=action,
         target_type=target_type,
-        target_id=str(target_id),
+        target_id=target_id,
         outcome=outcome,
         detail=detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, default=str),
         hall_id=actor.hall_id,
     )
-    session.add(entry)
-    return entry
+
+
+def record_for_each(actor: Actor, action: str, target_type: str, target_id, rows, *, detail: str | dict):
+    """An INSERT recording one entry per row of ``rows`` (a selectable; ``target_id`` an expression
+    over it): a lookup sends it with its reads (``batched.read_all(..., writes=…)``), so what was
+    found is recorded without a round trip of its own, and nothing when nothing was found."""
+    values = _values(actor, action, target_type, cast(target_id, String), detail)
+    columns = [literal(v, type_=AuditEntry.__table__.c[k].type) if k != "target_id" else v
+               for k, v in values.items()]
+    return insert(AuditEntry).from_select(list(values), select(*columns).select_from(rows))
 
 
 def record_export(

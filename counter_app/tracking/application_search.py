@@ -12,12 +12,14 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, true, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from counter_app.acceptance import identity, survey
+from counter_app.acceptance.application_rows import application_reads, attach_application
 from counter_app.acceptance.clerk_input import LABELS, MATERIAL_STATES
 from counter_app.hall import catalog as catalog_mod
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
+from counter_app.infra.batched import ids_in
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
@@ -141,7 +143,8 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
     require(db, actor, Perm.VIEW_APPLICATION)
     kind, value = classify(query)
     cat = catalog_mod.load()
-    with db.write() as session:
+    # no transaction on PostgreSQL: one read and the audit entry, two round trips (issue 20)
+    with db.brief(writes=True) as session:
         stmt = (
             # plain columns, not entities: a name prefix may list 200 rows, and building three ORM
             # objects per row was half the time of the search
@@ -174,19 +177,17 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
             # mobile: the contact's or the customer's. Ids first: PostgreSQL scans the whole table
             # for "contact_mobile = x OR customer_id IN (subquery)"; each half alone is indexed.
             owners = find_ids(session, "customer_by_mobile", [value])
-            ids = session.scalars(
-                union(find_ids(session, "application_by_contact_mobile", [value]),
-                      select(Application.id).where(Application.customer_id.in_(owners)))
-            ).all()
-            stmt = stmt.where(Application.id.in_(ids))
+            ids = union(find_ids(session, "application_by_contact_mobile", [value]),
+                        select(Application.id).where(Application.customer_id.in_(owners)))
+            stmt = stmt.where(ids_in(session, Application.id, select(ids.subquery().c.id)))
         elif kind == "serial":
-            stmt = stmt.where(Application.number.in_(_numbers_of_serial(session, actor, value)))
+            stmt = stmt.where(ids_in(session, Application.number, _numbers_of_serial(actor, value)))
         elif kind == "cert_tail":
             # the tail index finds the few certificates ending so (about one in a million per tail)
             owners = find_ids(session, "customer_by_certificate_tail", [value])
             stmt = stmt.where(Application.customer_id.in_(owners))
         elif kind == "name_phone":
-            stmt = stmt.where(Application.id.in_(_ids_by_name_and_tail(session, *value.split(" "))))
+            stmt = stmt.where(ids_in(session, Application.id, _ids_by_name_and_tail(session, *value.split(" "))))
         elif kind == "phone":
             # a fixed line typed with or without the hyphen; stored as typed ("0\d{2,3}-?\d{7,8}", checked
             # on saving), so it is one of three spellings: an indexed IN instead of a scan
@@ -195,7 +196,7 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
         else:
             # a short prefix matches thousands of customers in a large hall: pick the newest ids from
             # the (customer_id, accepted_at, id) index alone, then read the rows of those only
-            stmt = stmt.where(Application.id.in_(session.scalars(_newest_of_named(session, value)).all()))
+            stmt = stmt.where(ids_in(session, Application.id, _newest_of_named(session, value)))
         if actor.hall_id:
             stmt = stmt.where(Application.hall_id == actor.hall_id)
         stmt = stmt.order_by(Application.accepted_at.desc(), Application.id.desc()).limit(MAX_RESULTS + 1)
@@ -229,17 +230,17 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
     return SearchResult(kind, found, len(rows) > MAX_RESULTS)
 
 
-def _numbers_of_serial(session: Session, actor: Actor, value: str) -> list[str]:
+def _numbers_of_serial(actor: Actor, value: str):
     """Full application numbers for "0003" (today's) or "20261129-0003", with each hall's code."""
     if "-" not in value:
         value = f"{clock.today():%Y%m%d}-{value}"
-    codes = select(Hall.code)
+    codes = select(Hall.code + f"-{value}")
     if actor.hall_id:
         codes = codes.where(Hall.id == actor.hall_id)
-    return [f"{code}-{value}" for code in session.scalars(codes)]
+    return codes
 
 
-def _ids_by_name_and_tail(session: Session, name: str, digits: str) -> list[int]:
+def _ids_by_name_and_tail(session: Session, name: str, digits: str):
     """Applications whose contact mobile, fixed line or customer's mobile ends in ``digits`` and whose
     customer's name contains ``name``. The tail indexes narrow 1,000,000 applications to ~300 before
     the name, which may be any part of it, is compared."""
@@ -252,11 +253,11 @@ def _ids_by_name_and_tail(session: Session, name: str, digits: str) -> list[int]
         find_ids(session, "application_by_contact_phone_tail", [digits]),
         select(Application.id).where(Application.customer_id.in_(by_customer)),
     ).subquery()
-    return session.scalars(
+    return (
         select(Application.id)
         .join(Customer, Customer.id == Application.customer_id)
         .where(Application.id.in_(select(tails.c.id)), Customer.name.like(like, escape="\\"))
-    ).all()
+    )
 
 
 def _fixed_line_spellings(digits: str) -> list[str]:
@@ -323,17 +324,9 @@ class Detail:
 def detail(db: Database, actor: Actor, application_id: int) -> Detail:
     require(db, actor, Perm.VIEW_APPLICATION)
     cat = catalog_mod.load()
-    with db.write() as session:
-        a = session.scalar(
-            select(Application)
-            .where(Application.id == application_id)
-            .options(
-                selectinload(Application.materials),
-                selectinload(Application.stage_events),
-                selectinload(Application.appointments),
-                selectinload(Application.commitments),
-            )
-        )
+    # no transaction on PostgreSQL: one read, then the audit entry (issue 20)
+    with db.brief(writes=True) as session:
+        a = attach_application(session, batched.read_all(session, application_reads(application_id)))
         if a is None:
             raise NotFound("没有找到该申请，可能编号有误")
         show_id, show_phone = _masked(actor, a)

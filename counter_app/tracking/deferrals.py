@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from counter_app.acceptance import identity
 from counter_app.hall import hall
 from counter_app.hall.workdays import Deadline
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
@@ -75,11 +75,16 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
         raise UserError(f"未知的范围：{scope}")
     require(db, actor, Perm.VIEW_APPLICATION, target_type="deferrals")
     today = clock.today()
-    with db.read() as session:
+    # the halls' calendars with the items, one statement, no transaction around it (issue 20)
+    with db.brief() as session:
         hall_ids = hall.view_halls(session, actor)  # a city supervisor: every hall it is given
-        calendars = {hall_id: hall.work_calendar(session, hall_id) for hall_id in hall_ids}
         stmt = (
-            select(Material, Application, Customer, CounterWindow.number, User.name)
+            select(Material.id.label("material_id"), Material.name.label("item_name"), Material.due_date,
+                   Material.due_estimated, Application.id, Application.number, Application.version,
+                   Application.contact_mobile, Application.contact_phone, Application.current_stage,
+                   Application.clerk_id, Application.window_id, Application.status, Application.hall_id,
+                   Customer.id.label("customer_id"), Customer.name.label("customer_name"), Customer.blacklisted,
+                   CounterWindow.number.label("window_no"), User.name.label("clerk_name"))
             .join(Application, Application.id == Material.application_id)
             .join(Customer, Customer.id == Application.customer_id)
             .join(CounterWindow, CounterWindow.id == Application.window_id)
@@ -95,23 +100,31 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
             stmt = stmt.where(Material.due_date < today)
         if window_id is not None:
             stmt = stmt.where(Application.window_id == window_id)
+        groups = [hall.context_statements(hall_id) for hall_id in hall_ids]  # each hall's own calendar
+        *contexts, items = batched.read_all(session, [
+            *(statement for group in groups for statement in group),
+            stmt.order_by(Material.due_date, Application.number, Material.seq)])
+        calendars, at = {}, 0
+        for hall_id, group in zip(hall_ids, groups, strict=True):
+            hall.keep_context(session, hall_id, *contexts[at:at + len(group)])
+            calendars[hall_id] = hall.work_calendar(session, hall_id)
+            at += len(group)
         rows = []
-        for material, app, customer, window_no, clerk_name in session.execute(
-                stmt.order_by(Material.due_date, Application.number, Material.seq)):
-            due_day = material.due_date or today
+        for item in items:
+            due_day = item.due_date or today
             if due_day < today:
-                state, over = "overdue", calendars[app.hall_id].workdays_between(due_day, today)[0]
+                state, over = "overdue", calendars[item.hall_id].workdays_between(due_day, today)[0]
             else:
                 state, over = ("today" if due_day == today else "pending"), 0
-            phone = app.contact_mobile or app.contact_phone
+            phone = item.contact_mobile or item.contact_phone
             rows.append(DeferredRow(
-                material_id=material.id, application_id=app.id, number=app.number, version=app.version,
-                customer_id=customer.id, customer_name=customer.name,
-                phone=privacy.show_phone(actor, phone, own_case=privacy.handles_case(actor, app)),
-                item_name=material.name,
-                due=Deadline(due_day, material.due_estimated), state=state, days_over=over,
-                window_no=window_no, clerk_name=clerk_name, blacklisted=customer.blacklisted,
-                stage_name=stages.stage_name(app.current_stage),
+                material_id=item.material_id, application_id=item.id, number=item.number, version=item.version,
+                customer_id=item.customer_id, customer_name=item.customer_name,
+                phone=privacy.show_phone(actor, phone, own_case=privacy.handles_case(actor, item)),
+                item_name=item.item_name,
+                due=Deadline(due_day, item.due_estimated), state=state, days_over=over,
+                window_no=item.window_no, clerk_name=item.clerk_name, blacklisted=item.blacklisted,
+                stage_name=stages.stage_name(item.current_stage),
             ))
     return rows
 
@@ -325,20 +338,24 @@ def blacklist_remove(db: Database, actor: Actor, entry_id: int, *, reason: str) 
 
 def blacklist_entries(db: Database, actor: Actor, *, include_removed: bool = False) -> list[BlacklistRow]:
     require(db, actor, Perm.VIEW_APPLICATION, target_type="blacklist")
-    with db.read() as session:
-        stmt = select(BlacklistEntry, Customer).join(Customer, Customer.id == BlacklistEntry.customer_id)
-        if not include_removed:
-            stmt = stmt.where(BlacklistEntry.removed_at.is_(None))
-        names = dict(session.execute(select(User.id, User.name)).all())
-        rows = []
-        for entry, customer in session.execute(stmt.order_by(BlacklistEntry.added_at.desc(), BlacklistEntry.id.desc())):
-            cert = session.scalar(select(Certificate.number).where(Certificate.customer_id == customer.id)
-                                  .order_by(Certificate.id).limit(1)) or ""
-            number = session.scalar(select(Application.number).where(Application.id == entry.application_id)) \
-                if entry.application_id else ""
+    # the entries with their customers' first certificates and applications: one statement (issue 20)
+    first_cert = (select(Certificate.number).where(Certificate.customer_id == Customer.id)
+                  .order_by(Certificate.id).limit(1).scalar_subquery())
+    stmt = (select(*batched.columns(BlacklistEntry), Customer.name.label("customer_name"),
+                   first_cert.label("cert"), Application.number.label("application_number"))
+            .join(Customer, Customer.id == BlacklistEntry.customer_id)
+            .outerjoin(Application, Application.id == BlacklistEntry.application_id))
+    if not include_removed:
+        stmt = stmt.where(BlacklistEntry.removed_at.is_(None))
+    with db.brief() as session:
+        entries, names = batched.read_all(session, [
+            stmt.order_by(BlacklistEntry.added_at.desc(), BlacklistEntry.id.desc()), select(User.id, User.name)])
+        names, rows = dict(names), []
+        for entry in entries:
+            number = entry.application_number
             rows.append(BlacklistRow(
-                id=entry.id, customer_id=customer.id, customer_name=customer.name,
-                certificate=privacy.show_id(actor, cert), reason=entry.reason,  # a list: masked
+                id=entry.id, customer_id=entry.customer_id, customer_name=entry.customer_name,
+                certificate=privacy.show_id(actor, entry.cert or ""), reason=entry.reason,  # a list: masked
                 added_by=names.get(entry.added_by_id, ""), added_at=entry.added_at,
                 application_number=number or "", removed_reason=entry.removed_reason,
                 removed_by=names.get(entry.removed_by_id, "") if entry.removed_by_id else "",

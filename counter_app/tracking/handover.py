@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
 from counter_app.hall import numbering
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import NotFound, StaleEdit, UserError, ValidationFailed
 from counter_app.models import (
@@ -160,25 +160,31 @@ def _may_see_all(actor: Actor) -> bool:
     return allowed(actor, Perm.RECEIVE_HANDOVER) or allowed(actor, Perm.VIEW_REGISTERS)
 
 
-def _items(session: Session, app_ids: Sequence[int], masked: bool,
+def _items(session: Session, app_ids, masked: bool,
            lines: Mapping[int, HandoverLine] | None = None) -> list[FileItem]:
-    if not app_ids:
+    """The files of ``app_ids`` (a list, or a statement selecting them in order): one read (issue 20)."""
+    listed = not isinstance(app_ids, Select)
+    if listed and not (app_ids := list(app_ids)):
         return []
-    cat = catalog_mod.load()
-    rows = session.execute(
-        select(Application, Customer.name, User.name, CounterWindow.name)
+    cat, within = catalog_mod.load(), app_ids if listed else app_ids.order_by(None)
+    order, rows, mats, printed, signed = batched.read_all(session, [
+        select(Application.id).where(Application.id.in_(within)) if listed else app_ids,
+        select(Application.id, Application.number, Application.business_type, Application.address_district,
+               Application.address_detail, Application.contact_mobile, Application.contact_phone,
+               Application.accepted_at, Customer.name.label("customer_name"), User.name.label("clerk_name"),
+               CounterWindow.name.label("window_name"))
         .join(Customer, Customer.id == Application.customer_id)
         .join(User, User.id == Application.clerk_id)
         .join(CounterWindow, CounterWindow.id == Application.window_id)
-        .where(Application.id.in_(list(app_ids)))
-    ).all()
-    materials: dict[int, list[Material]] = {}
-    for m in session.scalars(select(Material).where(Material.application_id.in_(list(app_ids)))
-                             .order_by(Material.seq, Material.id)):
+        .where(Application.id.in_(within)),
+        select(Material.application_id, Material.name, Material.state, Material.due_date, Material.copies)
+        .where(Material.application_id.in_(within)).order_by(Material.seq, Material.id),
+        _printed(within), _signed(within)])
+    materials: dict[int, list] = {}
+    for m in mats:
         materials.setdefault(m.application_id, []).append(m)
-    printed, signed = _printed_counts(session, app_ids), _signed_counts(session, app_ids)
-    by_id = {}
-    for app, customer_name, clerk_name, window_name in rows:
+    printed, signed, by_id = dict(printed), dict(signed), {}
+    for app in rows:
         mats = materials.get(app.id, [])
         deferred = "、".join(
             f"{m.name.split('（')[0]}（{m.due_date:%Y-%m-%d}前）" if m.due_date else m.name.split("（")[0]
@@ -187,34 +193,31 @@ def _items(session: Session, app_ids: Sequence[int], masked: bool,
         line = (lines or {}).get(app.id)
         phone = app.contact_mobile or app.contact_phone
         by_id[app.id] = FileItem(
-            application_id=app.id, number=app.number, customer_name=customer_name,
+            application_id=app.id, number=app.number, customer_name=app.customer_name,
             business_type=cat.business_name(app.business_type),
             address=f"{app.address_district}{app.address_detail}",
-            phone=mask_phone(phone) if masked else phone, accepted_at=app.accepted_at, clerk=clerk_name,
-            window=window_name,
+            phone=mask_phone(phone) if masked else phone, accepted_at=app.accepted_at, clerk=app.clerk_name,
+            window=app.window_name,
             copies=line.copies if line is not None else sum(m.copies for m in mats if m.state in PAPER_STATES),
             deferred=deferred, line_id=line.id if line else None, seq=line.seq if line else None,
             remark=line.remark if line else "", remark_note=line.remark_note if line else "",
             printed_docs=printed.get(app.id, 0), signed_docs=signed.get(app.id, 0),
             unprinted_reason=line.unprinted_reason if line else "",
         )
-    return [by_id[i] for i in app_ids if i in by_id]
+    return [by_id[i] for i in (app_ids if listed else [r.id for r in order]) if i in by_id]
 
 
-def _printed_counts(session: Session, app_ids: Sequence[int]) -> dict[int, int]:
+def _printed(app_ids):
     """Application id → how many of its documents were printed (a preview or a saved file is no print)."""
-    return dict(session.execute(
-        select(PrintRecord.application_id, func.count(func.distinct(PrintRecord.document)))
-        .where(PrintRecord.application_id.in_(list(app_ids)), PrintRecord.action.in_(("print", "reprint")),
-               PrintRecord.outcome == "ok")
-        .group_by(PrintRecord.application_id)).all())
+    return (select(PrintRecord.application_id, func.count(func.distinct(PrintRecord.document)))
+            .where(PrintRecord.application_id.in_(app_ids), PrintRecord.action.in_(("print", "reprint")),
+                   PrintRecord.outcome == "ok")
+            .group_by(PrintRecord.application_id))
 
 
-def _signed_counts(session: Session, app_ids: Sequence[int]) -> dict[int, int]:
-    return dict(session.execute(
-        select(SignedDocument.application_id, func.count(func.distinct(SignedDocument.document)))
-        .where(SignedDocument.application_id.in_(list(app_ids)))
-        .group_by(SignedDocument.application_id)).all())
+def _signed(app_ids):
+    return (select(SignedDocument.application_id, func.count(func.distinct(SignedDocument.document)))
+            .where(SignedDocument.application_id.in_(app_ids)).group_by(SignedDocument.application_id))
 
 
 def unprinted_reason(text: str) -> str:
@@ -230,7 +233,7 @@ def unprinted_reason(text: str) -> str:
 def _unprinted_reasons(session: Session, apps: Sequence[Application],
                        reasons: Mapping[int, str] | None) -> dict[int, str]:
     """The reason for each never-printed case (id → reason); refuses when one is missing."""
-    printed = _printed_counts(session, [a.id for a in apps])
+    printed = dict(session.execute(_printed([a.id for a in apps])).all())
     unprinted = [a for a in sorted(apps, key=lambda a: a.number) if not printed.get(a.id)]
     missing = [a.number for a in unprinted if not (reasons or {}).get(a.id, "").strip()]
     if missing:
@@ -252,9 +255,8 @@ def pending(db, actor: Actor) -> list[FileItem]:
     """Applications accepted at the actor's window and not in any batch yet, oldest first."""
     require(db, actor, Perm.HANDOVER, target_type="handover_batch")
     window_id = _own_window(actor)
-    with db.read() as session:
-        ids = list(session.scalars(_not_handed_over(window_id)))
-        return _items(session, ids, _masked(actor))
+    with db.brief() as session:
+        return _items(session, _not_handed_over(window_id), _masked(actor))
 
 
 def missing(db, actor: Actor, *, accepted_before: dt.date | None = None) -> list[FileItem]:
@@ -263,22 +265,27 @@ def missing(db, actor: Actor, *, accepted_before: dt.date | None = None) -> list
     if not _may_see_all(actor):
         require(db, actor, Perm.RECEIVE_HANDOVER, target_type="handover_batch")
     day = accepted_before or clock.today()
-    with db.read() as session:
-        stmt = _not_handed_over().where(Application.accepted_at < dt.datetime.combine(day, dt.time()))
-        ids = list(session.scalars(stmt))
-        return _items(session, ids, _masked(actor))
+    with db.brief() as session:
+        return _items(session, _not_handed_over().where(Application.accepted_at < dt.datetime.combine(day, dt.time())),
+                      _masked(actor))
 
 
 def _summaries(session: Session, batches: Iterable[HandoverBatch]) -> list[BatchSummary]:
     batches = list(batches)
     if not batches:
         return []
-    ids = [b.id for b in batches]
-    counts = dict(session.execute(
-        select(HandoverLine.batch_id, func.count()).where(HandoverLine.batch_id.in_(ids))
-        .group_by(HandoverLine.batch_id)).all())
-    windows = {w.id: w for w in session.scalars(select(CounterWindow))}
-    users = dict(session.execute(select(User.id, User.name)).all())
+    return _summarised(batches, *batched.read_all(session, _summary_reads([b.id for b in batches])))
+
+
+def _summary_reads(batch_ids) -> list:
+    return [select(HandoverLine.batch_id, func.count()).where(HandoverLine.batch_id.in_(batch_ids))
+            .group_by(HandoverLine.batch_id), select(CounterWindow.id, CounterWindow.number, CounterWindow.name),
+            select(User.id, User.name)]
+
+
+def _summarised(batches, counts, windows, users) -> list[BatchSummary]:
+    """Summaries of batches (objects or rows with their columns) from the rows of ``_summary_reads``."""
+    counts, windows, users = dict(counts), {w.id: w for w in windows}, dict(users)
     return [
         BatchSummary(
             id=b.id, number=b.number, window_no=windows[b.window_id].number, window_name=windows[b.window_id].name,
@@ -296,8 +303,9 @@ def batches(db, actor: Actor, *, status: str | None = None, window_no: int | Non
             limit: int = 500) -> list[BatchSummary]:
     """Batches, newest first. Clerks see their own window only."""
     _require_view(db, actor)
-    with db.read() as session:
-        stmt = (select(HandoverBatch).where(HandoverBatch.hall_id.in_(hall_mod.view_halls(session, actor)))
+    with db.brief() as session:  # one statement on PostgreSQL (issue 20)
+        stmt = (select(*batched.columns(HandoverBatch))
+                .where(HandoverBatch.hall_id.in_(hall_mod.view_halls(session, actor)))  # a hall's staff: no query
                 .order_by(HandoverBatch.created_at.desc(), HandoverBatch.id.desc()))
         if not _may_see_all(actor):
             stmt = stmt.where(HandoverBatch.window_id == _own_window(actor))
@@ -312,7 +320,9 @@ def batches(db, actor: Actor, *, status: str | None = None, window_no: int | Non
             stmt = stmt.where(HandoverBatch.created_at >= dt.datetime.combine(date_from, dt.time()))
         if date_to:
             stmt = stmt.where(HandoverBatch.created_at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
-        return _summaries(session, session.scalars(stmt.limit(limit)))
+        stmt = stmt.limit(limit)
+        rows, *reads = batched.read_all(session, [stmt, *_summary_reads(select(stmt.subquery().c.id))])
+        return _summarised(rows, *reads)
 
 
 def unconfirmed(db, actor: Actor) -> list[BatchSummary]:
@@ -334,9 +344,8 @@ def load_detail(session: Session, batch: HandoverBatch, masked: bool) -> BatchDe
     """Everything a handover list shows (for the screen, the Excel export and the PDF page)."""
     lines = {line.application_id: line for line in batch.lines}
     ordered = [line.application_id for line in sorted(batch.lines, key=lambda ln: ln.seq)]
-    hall = hall_mod.require_hall(session, hall_id=batch.hall_id)
-    return BatchDetail(batch=_summaries(session, [batch])[0], hall_name=hall.name,
-                       items=_items(session, ordered, masked, lines))
+    return BatchDetail(batch=_summaries(session, [batch])[0], items=_items(session, ordered, masked, lines),
+                       hall_name=hall_mod.require_hall(session, hall_id=batch.hall_id).name)
 
 
 def find_batch(db, actor: Actor, ref: str | int) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.hall import catalog as catalog_mod
 from counter_app.hall import hall as hall_mod
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
@@ -309,16 +309,17 @@ def cards(db: Database, actor: Actor, date_from: dt.date, date_to: dt.date) -> l
     if not _may_manage(actor):
         require(db, actor, Perm.VIEW_OWN_QUALITY_CARDS, target_type="quality_card")
     first, last = _month_range(date_from, date_to)
-    with db.read() as session:
-        stmt = (select(QualityCard).where(QualityCard.occurred_on >= first, QualityCard.occurred_on <= last)
-                .order_by(QualityCard.occurred_on.desc(), QualityCard.id.desc()))
-        if not _may_manage(actor):
-            stmt = stmt.where(QualityCard.user_id == actor.user_id,
-                              QualityCard.status.in_(("issued", "appealed", "withdrawn")))
-        found = session.scalars(stmt).all()
-        users = {u.id: u for u in session.scalars(select(User))}
-        numbers = dict(session.execute(select(Application.id, Application.number).where(
-            Application.id.in_({c.application_id for c in found}))).all()) if found else {}
+    stmt = (select(*batched.columns(QualityCard)).where(QualityCard.occurred_on >= first, QualityCard.occurred_on <= last)
+            .order_by(QualityCard.occurred_on.desc(), QualityCard.id.desc()))
+    if not _may_manage(actor):
+        stmt = stmt.where(QualityCard.user_id == actor.user_id,
+                          QualityCard.status.in_(("issued", "appealed", "withdrawn")))
+    with db.brief() as session:  # one statement, no transaction around it (issue 20)
+        found, users, numbers = batched.read_all(session, [
+            stmt, select(User.id, User.name, User.role),
+            select(Application.id, Application.number).where(
+                Application.id.in_(select(stmt.subquery().c.application_id)))])
+        users, numbers = {u.id: u for u in users}, dict(numbers)
     cat = catalog_mod.load()
     return [
         CardRow(id=c.id, color=c.color, rule=c.rule, status=c.status, person=users[c.user_id].name,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from counter_app.hall import catalog, hall
 from counter_app.hall import settings_admin as settings_service
 from counter_app.hall.workdays import Deadline, WorkCalendar
-from counter_app.infra import clock
+from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.models import Application, CounterWindow, Customer, Hall, StageEvent
@@ -47,7 +47,7 @@ class _Active:
     stage_start: dt.datetime | None
 
 
-def _active(session: Session, hall_id: int, window_id: int | None):
+def _active_statement(hall_id: int, window_id: int | None):
     open_event = and_(StageEvent.application_id == Application.id, StageEvent.ended_at.is_(None),
                       StageEvent.action.in_(("enter", "return")))
     stmt = (
@@ -58,8 +58,12 @@ def _active(session: Session, hall_id: int, window_id: int | None):
     )
     if window_id is not None:
         stmt = stmt.where(Application.window_id == window_id)
+    return stmt
+
+
+def _latest_open(rows):
     seen: dict[int, _Active] = {}
-    for row in session.execute(stmt):
+    for row in rows:
         previous = seen.get(row[0])
         if previous is None or (row[6] and previous.stage_start and row[6] > previous.stage_start):
             seen[row[0]] = _Active(row[0], row[1], row[2], bool(row[3]), row[4], bool(row[5]), row[6])
@@ -135,13 +139,19 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
     its own hall's calendar and thresholds."""
     require(db, actor, Perm.VIEW_APPLICATION, target_type="warnings")
     today = clock.today()
-    with db.read() as session:
+    # no transaction on PostgreSQL, each hall's calendar read with its active applications: two
+    # round trips (issue 20)
+    with db.brief() as session:
+        in_view = hall.view_halls(session, actor, hall_id)  # a hall's staff: no query
+        groups = [[*hall.context_statements(one), _active_statement(one, window_id)] for one in in_view]
+        answers = batched.read_all(session, [statement for group in groups for statement in group])
         found: dict[int, Assessment] = {}
-        in_view = hall.view_halls(session, actor, hall_id)
-        for one_hall in in_view:
-            cal = MemoCalendar(hall.work_calendar(session, one_hall))
-            ratio = settings_service.yellow_ratio(session, one_hall)
-            for item in _active(session, one_hall, window_id):
+        for n, one in enumerate(in_view):
+            settings, overrides, active = answers[3 * n:3 * n + 3]
+            hall.keep_context(session, one, settings, overrides)
+            cal = MemoCalendar(hall.work_calendar(session, one))
+            ratio = settings_service.yellow_ratio(session, one)
+            for item in _latest_open(active):
                 result = _evaluate(cal, item, today, ratio)
                 if result and result.level != "green" and (level is None or result.level == level):
                     found[item.id] = result
@@ -174,7 +184,7 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
 def window_choices(db: Database, actor: Actor | None = None) -> list[tuple[int, str]]:
     """(window id, “N号窗口”) of the actor's halls, for the filters of the warning and 容缺 lists
     (with the hall's code when there are several)."""
-    with db.read() as session:
+    with db.brief() as session:
         hall_ids = hall.visible_hall_ids(session, actor) if actor is not None else None
         shown = [w for w in hall.windows(session) if hall_ids is None or w.hall_id in hall_ids]
         several = len({w.hall_id for w in shown}) > 1  # then each name says its hall's code

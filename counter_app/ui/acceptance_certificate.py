@@ -137,6 +137,11 @@ class CertificatePart:
 
     # --- known customer -------------------------------------------------------------------------
 
+    @staticmethod
+    def _lookup_key(cert_type: str, number: str) -> tuple[str, str]:
+        """What a lookup of this certificate is remembered by (the number as the check normalises it)."""
+        return cert_type, identity.check(cert_type, number).number
+
     def _lookup(self, cert_type: str, number: str) -> None:
         key = (cert_type, number)
         if key == self._looked_up:

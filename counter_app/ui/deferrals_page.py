@@ -35,6 +35,7 @@ from counter_app.ui.kit.list_page import (
     command_button,
     filter_bar,
     load_rows,
+    opened_just_now,
 )
 from counter_app.ui.kit.modal import run_modal
 from counter_app.ui.kit.reason_dialog import ReasonDialog, dialog_buttons_ok, mark_field, reason_edit
@@ -243,7 +244,8 @@ class DeferralsPage(QWidget):
 
     def activate(self) -> None:
         self.tabs.setCurrentIndex(0)
-        self.refresh()
+        if not opened_just_now(self):
+            self.refresh()
         self.table.setFocus()
 
     def refresh(self, then: Callable[[], None] | None = None) -> BackgroundTask:

@@ -28,6 +28,7 @@ from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import ValidationFailed
 from counter_app.ui.kit import background
+from counter_app.ui.kit.list_page import opened_just_now
 
 HEADERS = ["申请编号", "评价", "不满意原因", "意见建议", "窗口", "受理人", "评价时间", "整改期限", "状态"]
 ERROR_STYLE = "color: #b00020;"
@@ -117,7 +118,8 @@ class FollowUpsPage(QWidget):
         self._set_detail(None)
 
     def activate(self) -> None:
-        self.refresh()
+        if not opened_just_now(self):
+            self.refresh()
         self.table.setFocus()
 
     # --- data -----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from counter_app.printing.columns import Column
 from counter_app.tracking import handover
 from counter_app.ui.handover_batches import BatchPanel, button, problem, table
 from counter_app.ui.kit import background
+from counter_app.ui.kit.list_page import opened_just_now
 from counter_app.ui.kit.modal import run_modal
 from counter_app.ui.kit.reason_dialog import ReasonDialog
 from counter_app.ui.kit.table_model import RowsTableModel
@@ -111,7 +112,8 @@ class HandoverPage(QWidget):
         self.refresh()
 
     def activate(self) -> None:
-        self.refresh()
+        if not opened_just_now(self):
+            self.refresh()
         self.pending_table.setFocus()
 
     def refresh(self, then=None) -> background.BackgroundTask:

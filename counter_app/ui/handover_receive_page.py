@@ -26,6 +26,7 @@ from counter_app.tracking import handover
 from counter_app.tracking.handover import LineRemark
 from counter_app.ui.handover_batches import BatchPanel, button, problem, remark_text, table
 from counter_app.ui.kit import background
+from counter_app.ui.kit.list_page import opened_just_now
 from counter_app.ui.kit.table_model import RowsTableModel
 from counter_app.ui.kit.tracking_common import show_message, status_label
 
@@ -133,7 +134,8 @@ class HandoverReceivePage(QWidget):
         self.refresh()
 
     def activate(self) -> None:
-        self.refresh()
+        if not opened_just_now(self):
+            self.refresh()
         self.batches.batch_table.setFocus()
 
     def refresh(self, then=None) -> background.BackgroundTask:

@@ -40,6 +40,7 @@ from counter_app.reporting import supervisor_overview
 from counter_app.reporting.supervisor_overview import Chart, Overview
 from counter_app.ui.kit import background
 from counter_app.ui.kit.export_file import ask_save_path
+from counter_app.ui.kit.list_page import opened_just_now
 from counter_app.ui.kit.tracking_common import buddy_label, show_message, status_label
 
 # yellow and red as the warning list shows them; the rest a calm palette that prints in grey well
@@ -228,7 +229,8 @@ class OverviewPage(QWidget):
             self.refresh()
 
     def activate(self) -> None:
-        self.refresh()
+        if not opened_just_now(self):
+            self.refresh()
 
     def refresh(self) -> background.BackgroundTask:
         db, actor, days, hall_id = self.db, self.actor, self.period.currentData(), self.hall.currentData()

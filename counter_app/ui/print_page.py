@@ -25,7 +25,7 @@ from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.ui.documents_dialog import DocumentsDialog
 from counter_app.ui.kit.background import BackgroundTask
-from counter_app.ui.kit.list_page import load_rows
+from counter_app.ui.kit.list_page import load_rows, opened_just_now
 from counter_app.ui.kit.table_model import RowsTableModel
 from counter_app.ui.kit.tracking_common import show_message
 
@@ -108,7 +108,8 @@ class DocumentsPage(QWidget):
 
     def activate(self) -> None:
         """Called by the main window's menu/shortcut: refresh and put the cursor in the number box."""
-        self.refresh()
+        if not opened_just_now(self):
+            self.refresh()
         self.number_edit.setFocus()
         self.number_edit.selectAll()
 

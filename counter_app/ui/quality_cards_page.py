@@ -35,6 +35,7 @@ from counter_app.tracking import quality_cards as qc
 from counter_app.ui.kit import background
 from counter_app.ui.kit.export_file import ask_save_path
 from counter_app.ui.kit.form_widgets import dialog_buttons
+from counter_app.ui.kit.list_page import opened_just_now
 from counter_app.ui.kit.modal import run_modal
 from counter_app.ui.kit.reason_dialog import ReasonDialog
 from counter_app.ui.kit.table_model import RowsTableModel, size_columns
@@ -173,7 +174,8 @@ class QualityCardsPage(QWidget):
         self.refresh()
 
     def activate(self) -> None:
-        self.refresh()
+        if not opened_just_now(self):
+            self.refresh()
         self.card_table.setFocus()
 
     def period(self) -> tuple[dt.date, dt.date]:

@@ -256,10 +256,7 @@ class RegistersPage(QWidget):
         self._clear_error()
         try:
             columns = registers.register_columns(kind, self.db, self.actor)
-            source = FunctionSource(
-                lambda: registers.count(self.db, self.actor, kind, flt),
-                lambda offset, limit: registers.fetch(self.db, self.actor, kind, flt, offset, limit),
-            )
+            source = _OpeningSource(self.db, self.actor, kind, flt, self.model.page_size)
             count = self.model.set_source(source, columns)
         except ValidationFailed as exc:
             self._show_error(str(exc), exc.field)
@@ -359,3 +356,24 @@ class RegistersPage(QWidget):
 def _date(edit: QDateEdit) -> dt.date:
     d = edit.date()
     return dt.date(d.year(), d.month(), d.day())
+
+
+class _OpeningSource(FunctionSource):
+    """The register's rows for the paged table: the count brings the first page with it
+    (``registers.first_page``: one unit, not two, across a slow link); later pages are fetched."""
+
+    def __init__(self, db: Database, actor: Actor, kind: str, flt: RegisterFilter, page_size: int) -> None:
+        self._first: list | None = None
+        self._page_size = page_size
+
+        def count() -> int:
+            total, self._first = registers.first_page(db, actor, kind, flt, page_size)
+            return total
+
+        def fetch(offset: int, limit: int):
+            if offset == 0 and limit == self._page_size and self._first is not None:
+                rows, self._first = self._first, None
+                return rows
+            return registers.fetch(db, actor, kind, flt, offset, limit)
+
+        super().__init__(count, fetch)

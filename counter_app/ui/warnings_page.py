@@ -22,6 +22,7 @@ from counter_app.ui.kit.list_page import (
     command_button,
     filter_bar,
     load_rows,
+    opened_just_now,
 )
 from counter_app.ui.kit.modal import run_modal
 from counter_app.ui.kit.table_model import RowsTableModel
@@ -122,7 +123,8 @@ class WarningsPage(QWidget):
         self.refresh()
 
     def activate(self) -> None:
-        self.refresh()
+        if not opened_just_now(self):
+            self.refresh()
         self.table.setFocus()
 
     def refresh(self, then: Callable[[], None] | None = None) -> BackgroundTask:

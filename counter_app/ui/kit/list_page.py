@@ -63,11 +63,23 @@ def button_row(parent: QWidget, buttons: Iterable[QPushButton]) -> tuple[QHBoxLa
     return row, message
 
 
+def opened_just_now(page: QWidget) -> bool:
+    """True the first time a page is activated: opened from the menu, its ``__init__`` has started its
+    load already, and its ``activate`` need not start a second one (each costs round trips to a
+    remote database). Later activations refresh."""
+    first = not page.property("activatedOnce")
+    page.setProperty("activatedOnce", True)
+    return first
+
+
 def add_window_choices(owner: QWidget, combo: QComboBox, db: Database, message: QLabel,
                        then: Callable[[], None] | None = None, actor=None) -> BackgroundTask:
-    """全部窗口 at once, then the windows of the ``actor``'s halls read off the GUI thread (no change signal while they
-    are added); ``then()`` runs after either way, a failure said in ``message``."""
+    """全部窗口 at once, then the windows of the ``actor``'s halls read off the GUI thread (no change
+    signal while they are added); ``then()`` runs after either way, a failure said in ``message``. The
+    first entry changes no filter either: ``then()`` loads the page once, with the windows known."""
+    blocked = combo.blockSignals(True)
     combo.addItem("全部窗口", None)
+    combo.blockSignals(blocked)
 
     def loaded(choices: list[tuple[int, str]]) -> None:
         blocked = combo.blockSignals(True)
