@@ -378,7 +378,7 @@ def record(db: Database, actor: Actor, items: Sequence[Rendered], action: str, *
             session.add(PrintRecord(
                 document=item.doc, action=this_action, application_id=item.application_id, batch_id=item.batch_id,
                 user_id=actor.user_id, window_id=actor.window_id, pc=actor.pc[:120], printer=printer[:200],
-                path=item_path[:500], sha256=item.sha256, outcome=outcome, at=now,
+                path=item_path[:500], sha256=item.sha256, outcome=outcome, at=now, hall_id=actor.hall_id,
             ))
             detail = {"document": item.doc, "title": item.title, "format": item.fmt, "sha256": item.sha256}
             if printer:

@@ -153,7 +153,8 @@ def test_find_application_by_number(setup):
 def _batch(db, actors, app_ids):
     clerk = actors["clerk1"]
     with db.write() as session:
-        batch = HandoverBatch(number="JJ-FZGL01-01-20261124-01", window_id=clerk.window_id, shift="am",
+        batch = HandoverBatch(number="JJ-FZGL01-01-20261124-01", window_id=clerk.window_id, hall_id=clerk.hall_id,
+                              shift="am",
                               created_by_id=clerk.user_id, created_at=clock.now(), receiver_name="陈后台")
         session.add(batch)
         session.flush()

@@ -34,11 +34,11 @@ def test_list_shows_roles_windows_and_states(hall_url, sqlite_db, capsys):
             users.sign_in(sqlite_db, "clerk2", "bad-pass-1")
     assert run(hall_url, "list") == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["用户名", "姓名", "角色", "窗口", "状态", "最近登录"]
+    assert out[0].split() == ["用户名", "姓名", "角色", "营业厅", "窗口", "状态", "最近登录"]
     rows = {line.split()[0]: line.split() for line in out[1:]}
-    assert rows["clerk1"][1:5] == ["王小明", "受理员", "1", "正常"]
-    assert rows["clerk2"][4].startswith("已锁定")
-    assert rows["admin1"][2:4] == ["系统管理员", "-"]
+    assert rows["clerk1"][1:6] == ["王小明", "受理员", "FZGL01", "1", "正常"]
+    assert rows["clerk2"][5].startswith("已锁定")
+    assert rows["admin1"][2:5] == ["系统管理员", "FZGL01", "-"]
 
 
 def test_disable_enable_unlock(hall_url, sqlite_db, capsys):

@@ -28,7 +28,7 @@ def require_accept(db: Database, actor: Actor, *, at_window: bool = True) -> Non
 
 def hall_of(session: Session, actor: Actor) -> Hall:
     found = session.get(Hall, actor.hall_id) if actor.hall_id else None
-    return found or hall.require_hall(session)
+    return found or hall.require_hall(session, actor)
 
 
 

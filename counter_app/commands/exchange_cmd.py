@@ -21,6 +21,7 @@ def register(subparsers) -> None:
                         help="只导出该日期及以后受理或有变动的申请")
     export.add_argument("--format", choices=("json", "csv"), help="文件格式，默认按输出文件扩展名判断（.csv 为 CSV，其余为 JSON）")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件")
+    export.add_argument("--hall", metavar="CODE", help="营业厅编码（一个数据库有多个营业厅、交换账号不属于某一营业厅时必填）")
     export.set_defaults(handler=_export)
 
     imp = sub.add_parser("import", help="导入营销系统的环节更新（CSV 或 xlsx），逐行报告结果")
@@ -31,7 +32,8 @@ def register(subparsers) -> None:
 def _export(args: argparse.Namespace) -> int:
     db, actor = identity.open_as(args)
     try:
-        result = exchange.export(db, actor, args.output, since=args.since, fmt=args.format)
+        result = exchange.export(db, actor, args.output, since=args.since, fmt=args.format,
+                                 hall_code=args.hall)
     finally:
         db.dispose()
     print(result.message())

@@ -162,9 +162,9 @@ def _role(url: str, parsed, need: str, what: str) -> tuple[Database, Actor]:
         if need == OWNER:
             raise PermissionDenied(_owner_only(what, login))
         raise UserError(_not_the_owner(login))
-    with db.read() as session:
-        h = hall.get_hall(session) if schema.current_revision(db.engine) else None
-    return db, Actor(None, login, f"数据库所有者 {login}", "admin", hall_id=h.id if h else None, pc=this_pc())
+    with db.read() as session:  # the owner belongs to no hall; with one hall, it works in that one
+        hall_id = hall.only_hall_id(session) if schema.current_revision(db.engine) else None
+    return db, Actor(None, login, f"数据库所有者 {login}", "admin", hall_id=hall_id, pc=this_pc())
 
 
 def _connect_role(url: str, parsed) -> Database:
@@ -211,8 +211,7 @@ def _sqlite(args, url: str, need: str, password: str | None) -> tuple[Database, 
             username = _ask_username()
         if not username:
             with db.read() as session:
-                h = hall.get_hall(session)
-            return db, system_actor(h.id if h else None)
+                return db, system_actor(hall.only_hall_id(session))
         password = password or read_password(f"{username} 的密码：")
         user = credentials.sign_in(db, username, password, pc=this_pc())
         _refuse_temporary(user.username, user.must_change_password, need)

@@ -25,7 +25,8 @@ def register(sub) -> None:
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=sorted(ROLES))
     add.add_argument("--name", required=True, help="姓名")
-    add.add_argument("--window", type=positive_int, help="默认窗口号")
+    add.add_argument("--window", type=positive_int, help="默认窗口号（所属营业厅的窗口）")
+    add.add_argument("--hall", metavar="CODE", help="所属营业厅编码（默认：管理员本人的营业厅；见 counter-app hall list）")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     add.set_defaults(handler=_add)
 
@@ -72,14 +73,15 @@ def _add(args) -> int:
             # the first admin is whoever runs this and typed their own password; another account is
             # someone else's, whose password the OS user now knows
             account = accounts.create_account(db, actor, args.username, role=args.role, name=args.name,
-                                              password=password, window_no=args.window,
+                                              password=password, window_no=args.window, hall_code=args.hall,
                                               temporary=args.role != "admin")
         else:
             account = account_admin.create_account(db, actor, args.username, role=args.role, name=args.name,
-                                                   password=password, window_no=args.window)
+                                                   password=password, window_no=args.window, hall_code=args.hall)
     finally:
         db.dispose()
-    print(f"已创建用户 {account.username}（{account.name}，{ROLES[account.role]}）"
+    print(f"已创建用户 {account.username}（{account.name}，{ROLES[account.role]}"
+          + (f"，营业厅 {account.hall_code}" if account.hall_code else "") + "）"
           + ("，首次登录须修改密码" if account.must_change_password else "")
           + (f"；数据库登录名 {account.login}" if account.login else ""))
     return 0
@@ -91,7 +93,7 @@ def _owner_creates(db, args, password: str) -> accounts.Account:
     from counter_app.security import pg_accounts
 
     return pg_accounts.create_account(db, args.username, role=args.role, name=args.name, password=password,
-                                      window_no=args.window)
+                                      window_no=args.window, hall_code=args.hall)
 
 
 def _list(args) -> int:
@@ -105,16 +107,16 @@ def _list(args) -> int:
     if not rows:
         print("（没有用户）")
         return 0
-    headers = ("用户名", "姓名", "角色", "窗口", "状态", "数据库登录名")
-    widths = (16, 10, 12, 6, 20, 28)
+    headers = ("用户名", "姓名", "角色", "营业厅", "窗口", "状态", "数据库登录名")
+    widths = (16, 10, 12, 14, 6, 20, 28)
     if on_sqlite:  # one PC: accounts are the app's own, there are no database logins
         headers, widths = headers[:-1], widths[:-1]
-    print("".join(_cell(h, w) for h, w in zip(headers, widths, strict=True)) + "最近登录")
+    print("".join(cell(h, w) for h, w in zip(headers, widths, strict=True)) + "最近登录")
     for a in rows:
-        cells = (a.username, a.name, a.role_label, str(a.window_no or "-"), a.status_label(),
+        cells = (a.username, a.name, a.role_label, a.hall_code or "-", str(a.window_no or "-"), a.status_label(),
                  a.login or "（未创建，见 user logins）")[:len(headers)]
         last = f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "-"
-        print("".join(_cell(c, w) for c, w in zip(cells, widths, strict=True)) + last)
+        print("".join(cell(c, w) for c, w in zip(cells, widths, strict=True)) + last)
     return 0
 
 
@@ -124,7 +126,7 @@ def _owner_list(db) -> list[accounts.Account]:
     return pg_accounts.list_accounts(db)
 
 
-def _cell(text: str, width: int) -> str:
+def cell(text: str, width: int) -> str:
     """Pad to ``width`` terminal columns (a CJK character takes two)."""
     columns = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
     return text + " " * max(width - columns, 1)

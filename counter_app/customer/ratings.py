@@ -187,12 +187,6 @@ def is_rated(db: Database, actor: Actor, application_id: int) -> bool:
             ServiceRating.application_id == application_id)) is not None
 
 
-def timeout_seconds(db: Database) -> int:
-    with db.read() as session:
-        hall = hall_mod.require_hall(session)
-        return int(hall_mod.get_setting(session, "rating_timeout_seconds", hall.id) or 60)
-
-
 def record(db: Database, actor: Actor, application_id: int, inp: RatingInput, *, requested_at: dt.datetime,
            source: str = "screen", system: EvaluationSystem | None = None) -> RatingResult:
     """Store the customer's rating (one per application); a 差评 opens its follow-up."""

@@ -27,10 +27,10 @@ class CustomerSideSettings:
     rating_timeout_seconds: int
 
 
-def load(db: Database) -> CustomerSideSettings:
-    """No permission needed: all of it is shown to every customer at the counter."""
+def load(db: Database, actor: Actor | None = None) -> CustomerSideSettings:
+    """No permission needed: all of it is shown to every customer at the counter (of ``actor``'s hall)."""
     with db.read() as session:
-        hall = hall_mod.require_hall(session)
+        hall = hall_mod.require_hall(session, actor)
         values = hall_mod.all_settings(session, hall.id)
         return CustomerSideSettings(
             hall_name=hall.name, supervision_phone=hall.supervision_phone,
@@ -54,7 +54,7 @@ def save(db: Database, actor: Actor, *, confirmation_required: bool, rating_time
     wanted = {"customer_confirmation": bool(confirmation_required),
               "rating_timeout_seconds": int(rating_timeout_seconds), "customer_notice": notice}
     with db.write() as session:
-        hall = hall_mod.require_hall(session)
+        hall = hall_mod.require_hall(session, actor)
         current = hall_mod.all_settings(session, hall.id)
         for key, value in wanted.items():
             if current.get(key) != value:

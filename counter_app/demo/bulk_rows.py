@@ -48,6 +48,7 @@ class BulkRows:
             "window_no": window, "pc": f"{self.hall.code}-W{window}" if window else f"{self.hall.code}-BACK",
             "action": action, "target_type": target_type, "target_id": str(target_id), "outcome": "ok",
             "detail": detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False),
+            "hall_id": self.hall.id,
         })
 
     def _print(self, rng: random.Random, document: str, at: dt.datetime, clerk: User, window: int, *,
@@ -59,7 +60,7 @@ class BulkRows:
             "id": self._take_id(PrintRecord), "document": document, "action": action,
             "application_id": application_id, "batch_id": batch_id, "user_id": clerk.id,
             "window_id": self.windows[window].id, "pc": f"{self.hall.code}-W{window}", "printer": PRINTERS[window],
-            "path": "", "sha256": sha256, "outcome": "ok", "at": at,
+            "path": "", "sha256": sha256, "outcome": "ok", "at": at, "hall_id": self.hall.id,
         })
         self._audit(at, clerk, window, action, "application" if application_id else "handover_batch", number,
                     {"document": document, "title": DOC_TITLES[document], "format": "pdf", "sha256": sha256,

@@ -192,6 +192,7 @@ class Planning:
             clerk = self.clerks[window]
             self._add(HandoverBatch, {
                 "id": batch.id, "number": batch.number, "window_id": self.windows[window].id, "shift": "全天",
+                "hall_id": self.hall.id,
                 "created_by_id": clerk.id, "created_at": created,
                 "status": "confirmed" if confirmed else "open",
                 "receiver_name": self.back.name if confirmed else "",

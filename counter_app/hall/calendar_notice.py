@@ -20,7 +20,7 @@ def next_year_notice(db: Database, actor: Actor) -> str | None:
         return None
     year = today.year + 1
     with db.read() as session:
-        hall_id = actor.hall_id or hall.require_hall(session).id
+        hall_id = hall.require_hall(session, actor).id
         known = hall.work_calendar(session, hall_id).is_known_year(year)
     if known:
         return None

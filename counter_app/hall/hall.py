@@ -15,6 +15,11 @@ from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import CalendarOverride, CounterWindow, Hall, HallSetting, User
 from counter_app.security import audit
 
+MAX_WINDOWS = 99
+# accounts without a hall that see every hall (a province admin, the exchange job); other roles
+# without a hall see the halls granted to them and nothing else
+ALL_HALL_ROLES = ("admin", "exchange")
+
 DEFAULT_SETTINGS: dict[str, Any] = {
     "deferral_working_days": 3,
     "warning_yellow_ratio": 0.8,
@@ -59,14 +64,51 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 
 def get_hall(session: Session) -> Hall | None:
+    """The first hall, or None before the first set-up (whether a database is set up at all)."""
     return session.scalar(select(Hall).order_by(Hall.id).limit(1))
 
 
-def require_hall(session: Session) -> Hall:
-    hall = get_hall(session)
-    if hall is None:
+def require_hall(session: Session, actor: Actor | None = None, hall_id: int | None = None) -> Hall:
+    """The hall a unit of work is about: ``hall_id`` if given, else the actor's hall, else the only
+    hall of the database (one PC, the owner of a one-hall database). With several halls an account
+    without a hall must say which one (a city or province account)."""
+    wanted = hall_id or (actor.hall_id if actor is not None else None)
+    if wanted:
+        found = session.get(Hall, wanted)
+        if found is None:
+            raise UserError("该营业厅不存在或无权查看")
+        return found
+    first_two = session.scalars(select(Hall).order_by(Hall.id).limit(2)).all()
+    if not first_two:
         raise UserError("营业厅尚未初始化：请先启动程序完成首次设置，或运行 counter-app demo 生成演示数据")
-    return hall
+    if len(first_two) > 1:
+        raise UserError("该数据库有多个营业厅，本账号不属于其中任何一个：请选择营业厅，或以营业厅的账号登录")
+    return first_two[0]
+
+
+def hall_by_code(session: Session, code: str) -> Hall:
+    found = session.scalar(select(Hall).where(Hall.code == (code or "").strip().upper()))
+    if found is None:
+        raise UserError(f"营业厅 {code} 不存在（用 counter-app hall list 查看）", field="hall")
+    return found
+
+
+def all_halls(session: Session) -> list[Hall]:
+    """Every hall the caller may see (on PostgreSQL row-level security leaves only those)."""
+    return list(session.scalars(select(Hall).order_by(Hall.code)))
+
+
+def visible_hall_ids(session: Session, actor: Actor) -> list[int]:
+    """The halls whose rows ``actor`` may see: its own hall and those granted to it (hall_grant, as
+    read at sign-in: no query per page); an account without a hall or grants (the owner, a province
+    admin, the exchange job, the PC's own user on SQLite) sees every hall. The same rule as
+    ``counter_api.my_halls()`` on PostgreSQL."""
+    granted = set(actor.hall_grants)
+    if actor.hall_id is None and not granted:
+        if actor.user_id is not None and actor.role not in ALL_HALL_ROLES:
+            return []
+        return list(session.scalars(select(Hall.id).order_by(Hall.id)))
+    return sorted(granted | ({actor.hall_id} if actor.hall_id else set()))
 
 
 def is_set_up(session: Session) -> bool:
@@ -99,24 +141,99 @@ def create_hall(
     windows: int = 4,
 ) -> Hall:
     validate_setup(code, name, supervision_phone)
-    if get_hall(session) is not None:
-        raise UserError("营业厅已经设置过，不能重复初始化")
+    check_new_hall(session, code, windows)
+    first = get_hall(session) is None
     hall = Hall(code=code, name=text_checks.cleaned(name), address=address, phone=phone,
                 supervision_phone=supervision_phone.strip(), created_at=clock.now())
     session.add(hall)
     session.flush()
     for number in range(1, windows + 1):
         session.add(CounterWindow(hall_id=hall.id, number=number, name=f"{number}号窗口"))
-    audit.record(session, actor, "setup", "hall", hall.id, detail={"code": code, "name": name})
+    audit.record(session, actor, "setup" if first else "hall_add", "hall", hall.id, detail={"code": code, "name": name})
     return hall
 
 
-def windows(session: Session) -> list[CounterWindow]:
-    return list(session.scalars(select(CounterWindow).order_by(CounterWindow.number)))
+def check_new_hall(session: Session, code: str, windows: int) -> None:
+    """A second hall may not take a code in use: the code starts every application number."""
+    if not 1 <= int(windows) <= MAX_WINDOWS:
+        raise ValidationFailed({"windows": f"窗口数量应在1至{MAX_WINDOWS}之间"})
+    if session.scalar(select(Hall.id).where(Hall.code == code)) is not None:
+        raise ValidationFailed({"code": f"营业厅编码 {code} 已被使用（编码是申请编号的开头，各营业厅须不同）"})
 
 
-def window_by_number(session: Session, number: int) -> CounterWindow | None:
-    return session.scalar(select(CounterWindow).where(CounterWindow.number == number))
+def windows(session: Session, hall_id: int | None = None) -> list[CounterWindow]:
+    """The hall's windows (every visible window when ``hall_id`` is None: one hall)."""
+    stmt = select(CounterWindow).order_by(CounterWindow.number, CounterWindow.hall_id)
+    if hall_id is not None:
+        stmt = stmt.where(CounterWindow.hall_id == hall_id)
+    return list(session.scalars(stmt))
+
+
+def window_by_number(session: Session, number: int, hall_id: int | None = None) -> CounterWindow | None:
+    stmt = select(CounterWindow).where(CounterWindow.number == number)
+    if hall_id is not None:
+        stmt = stmt.where(CounterWindow.hall_id == hall_id)
+    return session.scalar(stmt.order_by(CounterWindow.hall_id).limit(1))
+
+
+def hall_choice(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(hall id, name) of the halls a supervisor over several halls may pick in the registers,
+    warnings and overview; empty for one hall (no choice to offer)."""
+    visible = visible_hall_ids(session, actor)
+    if len(visible) < 2:
+        return []  # a hall's own staff: no query, no choice
+    shown = [(h.id, h.name) for h in all_halls(session) if h.id in visible]
+    return shown if len(shown) > 1 else []
+
+
+def view_halls(session: Session, actor: Actor, hall_id: int | None = None) -> tuple[int, ...]:
+    """The halls a register or warning list shows: ``hall_id`` (one of the actor's) or all of them."""
+    visible = visible_hall_ids(session, actor)
+    if hall_id is not None and hall_id not in visible:
+        raise ValidationFailed({"hall_id": "无权查看该营业厅"})
+    if not visible:
+        raise ValidationFailed({"hall_id": "本账号没有可查看的营业厅"})
+    return (hall_id,) if hall_id is not None else tuple(visible)
+
+
+def home_hall_id(session: Session, actor: Actor, hall_id: int | None = None, in_view: tuple[int, ...] = ()) -> int:
+    """The hall whose settings and calendar a view uses: the one chosen, else the actor's own, else
+    the first of those the actor sees (a city or province supervisor). No query for a hall's staff."""
+    in_view = in_view or view_halls(session, actor, hall_id)
+    return hall_id or (actor.hall_id if actor.hall_id in in_view else in_view[0])
+
+
+def home_hall(session: Session, actor: Actor, hall_id: int | None = None, in_view: tuple[int, ...] = ()) -> Hall:
+    return require_hall(session, actor, home_hall_id(session, actor, hall_id, in_view))
+
+
+def window_id_of(session: Session, window_no: int | None, hall_id: int | None) -> int | None:
+    """The id of window ``window_no`` of the hall (None for no window)."""
+    if window_no is None:
+        return None
+    window = window_by_number(session, window_no, hall_id)
+    if window is None:
+        raise UserError(f"窗口 {window_no} 不存在", field="window")
+    return window.id
+
+
+def hall_for_new_account(session: Session, actor: Actor, hall_id: int | None) -> int | None:
+    """The hall of an account ``actor`` creates or moves: the one asked for, else the actor's own.
+    An admin of a hall manages that hall's staff only (on PostgreSQL the account functions refuse
+    the same); the owner, a province admin or the PC's own user may place it in any hall."""
+    if hall_id is None:
+        return actor.hall_id if actor.hall_id is not None else only_hall_id(session)
+    one_pc = session.get_bind().dialect.name == "sqlite" and actor.role == "admin"  # the OS account is the boundary
+    if actor.hall_id is not None and hall_id != actor.hall_id and not one_pc:
+        raise UserError("只能管理本营业厅的人员", field="hall")
+    if session.get(Hall, hall_id) is None:
+        raise UserError("该营业厅不存在", field="hall")
+    return hall_id
+
+
+def only_hall_id(session: Session) -> int | None:
+    ids = session.scalars(select(Hall.id).order_by(Hall.id).limit(2)).all()
+    return ids[0] if len(ids) == 1 else None
 
 
 def get_setting(session: Session, key: str, hall_id: int | None = None) -> Any:

@@ -138,7 +138,7 @@ def overrides(session: Session, hall_id: int) -> list[OverrideRow]:
 def load(db: Database, actor: Actor) -> HallSettings:
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="settings")
     with db.read() as session:
-        h = hall.require_hall(session)
+        h = hall.require_hall(session, actor)
         values = hall.all_settings(session, h.id)
         return HallSettings(
             hall_id=h.id,
@@ -258,7 +258,7 @@ def save(db: Database, actor: Actor, update: SettingsUpdate) -> list[str]:
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="settings")
 
     def work(session: Session) -> list[str]:
-        h = hall.require_hall(session)
+        h = hall.require_hall(session, actor)
         existing = {row.day for row in overrides(session, h.id)
                     if row.id not in set(update.remove_override_ids)}
         validate(update, existing)

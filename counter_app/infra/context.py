@@ -23,6 +23,9 @@ class Actor:
     window_id: int | None = None
     window_no: int | None = None
     pc: str = ""
+    # halls a city or province supervisor is given besides its own (hall_grant, read at sign-in; on
+    # PostgreSQL the database decides again from the login on every query)
+    hall_grants: tuple[int, ...] = ()
 
     @property
     def is_system(self) -> bool:

@@ -27,6 +27,7 @@ from counter_app.models.hall_and_cases import (
     MaterialOnFile,
     NumberCounter,
     PrintRecord,
+    HallGrant,
     SignInLock,
     StageEvent,
     SurveyAppointment,
@@ -35,4 +36,4 @@ from counter_app.models.hall_and_cases import (
 from counter_app.models.quality import QualityCard
 from counter_app.models.signatures import ScanPage, SealCertificate, SignedDocument, StoredBlob
 
-__all__ = ["Application", "AuditEntry", "Base", "BlacklistEntry", "CalendarOverride", "Certificate", "Commitment", "CounterPC", "CounterWindow", "Customer", "CustomerConfirmation", "ExportRecord", "Hall", "HallSetting", "HandoverBatch", "HandoverLine", "Material", "MaterialOnFile", "NumberCounter", "PrintRecord", "QualityCard", "RatingFollowUp", "ScanPage", "SealCertificate", "ServiceRating", "SignInLock", "SignedDocument", "StageEvent", "StoredBlob", "SurveyAppointment", "User"]
+__all__ = ["Application", "AuditEntry", "Base", "BlacklistEntry", "CalendarOverride", "Certificate", "Commitment", "CounterPC", "CounterWindow", "Customer", "CustomerConfirmation", "ExportRecord", "Hall", "HallGrant", "HallSetting", "HandoverBatch", "HandoverLine", "Material", "MaterialOnFile", "NumberCounter", "PrintRecord", "QualityCard", "RatingFollowUp", "ScanPage", "SealCertificate", "ServiceRating", "SignInLock", "SignedDocument", "StageEvent", "StoredBlob", "SurveyAppointment", "User"]

@@ -99,7 +99,21 @@ class User(Base):
     window_id: Mapped[int | None] = mapped_column(ForeignKey("counter_window.id"))
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
+    # migration 0014: the hall the account works in; none for a city/province account (an owner-level
+    # admin, the exchange job, a supervisor over the halls granted in hall_grant)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), default=None, index=True)
     password_changed_at: Mapped[dt.datetime | None]
+
+
+class HallGrant(Base):
+    """A hall a city/province supervisor is given besides (or instead of) an own hall: its registers
+    and warnings (migration 0014). Written by the database owner only."""
+
+    __tablename__ = "hall_grant"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id", ondelete="CASCADE"), primary_key=True)
+    granted_at: Mapped[dt.datetime]
 
 
 class SignInLock(Base):
@@ -393,6 +407,8 @@ class HandoverBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("counter_window.id"))
+    # migration 0014: stamped from the window, so row-level security filters by hall without a join
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), default=None, index=True)
     shift: Mapped[str] = mapped_column(String(20), default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime]
@@ -446,6 +462,8 @@ class PrintRecord(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(20), default="ok")
     at: Mapped[dt.datetime]
+    # migration 0014: the actor's hall, so row-level security shows a hall its own records only
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), default=None, index=True)
 
 
 class ExportRecord(Base):
@@ -461,6 +479,8 @@ class ExportRecord(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     username: Mapped[str] = mapped_column(String(40), default="")
     at: Mapped[dt.datetime]
+    # migration 0014: the actor's hall, so row-level security shows a hall its own records only
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), default=None, index=True)
 
 
 class AuditEntry(Base):
@@ -480,6 +500,8 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(60), default="")
     outcome: Mapped[str] = mapped_column(String(12), default="ok")  # ok | refused | failed
     detail: Mapped[str] = mapped_column(Text, default="")
+    # migration 0014: the actor's hall, so row-level security shows a hall its own records only
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), default=None, index=True)
 
 
 class BlacklistEntry(Base):

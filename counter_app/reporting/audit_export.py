@@ -68,7 +68,7 @@ def export_xlsx(
     target = check_target(path)
     total = audit_trail.total(db, actor, flt)
     with db.read() as session:
-        hall_name = hall.require_hall(session).name
+        hall_name = hall.require_hall(session, actor).name
     notes = [f"筛选条件：{describe(flt)}",
              f"导出：{actor.name}（{ROLES.get(actor.role, actor.role)}）{clock.now():%Y-%m-%d %H:%M}；{hall_name}；"
              "证件号码和手机号码已脱敏"]

@@ -126,9 +126,11 @@ def _masking_note(request: ExportRequest) -> str:
 
 def _register_sheet(session, actor: Actor, request: ExportRequest) -> tuple[SheetSpec, int]:
     data = registers.stream(session, actor, request.kind, request.filters, masked=not request.unmasked)
-    hall = hall_mod.require_hall(session)
+    hall_ids = hall_mod.view_halls(session, actor, request.filters.hall_id)
+    hall = hall_mod.home_hall(session, actor, request.filters.hall_id, hall_ids)
+    hall_name = hall.name if len(hall_ids) == 1 else f"{len(hall_ids)}个营业厅"
     notes = [f"筛选条件：{data.filter_text}",
-             f"导出：{_who(actor)} {clock.now():%Y-%m-%d %H:%M}；{hall.name}；{_masking_note(request)}"]
+             f"导出：{_who(actor)} {clock.now():%Y-%m-%d %H:%M}；{hall_name}；{_masking_note(request)}"]
     if request.kind == "warnings":
         settings = hall_mod.all_settings(session, hall.id)
         notes.append(f"预警规则：环节时限（工作日）已用 {float(settings['warning_yellow_ratio']):.0%} 及以上为黄色预警，"
@@ -137,7 +139,7 @@ def _register_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
         minutes = hall_mod.get_setting(session, "counter_standard_minutes", hall.id)
         notes.append(f"窗口用时：从录入证件到保存受理的时长；标准为 {minutes} 分钟以内；未计时的受理不计入平均")
     spec = SheetSpec(
-        name=data.register.sheet, title=f"{hall.name}{data.register.title}", columns=data.columns,
+        name=data.register.sheet, title=f"{hall_name}{data.register.title}", columns=data.columns,
         rows=data.rows, notes=notes, totals=data.totals, freeze_columns=data.register.freeze_columns,
         header_note=data.register.title,
     )

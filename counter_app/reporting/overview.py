@@ -28,8 +28,9 @@ def counter_figures(db: Database, actor: Actor) -> CounterFigures:
     today = clock.today()
     start = dt.datetime.combine(today, dt.time())
     with db.read() as session:
-        h = hall.require_hall(session)
+        h = hall.home_hall(session, actor)  # a supervisor over several halls: the first of them
         stmt = select(func.count()).select_from(Application).where(
+            Application.hall_id == h.id,
             Application.accepted_at >= start, Application.accepted_at < start + dt.timedelta(days=1)
         )
         window_id = actor.window_id if actor.window_id and actor.role == "clerk" else None

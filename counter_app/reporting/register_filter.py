@@ -17,7 +17,7 @@ from counter_app.hall import hall as hall_mod
 from counter_app.infra import batched
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import ValidationFailed
-from counter_app.models import Application, CounterWindow, Material, User
+from counter_app.models import Application, CounterWindow, Hall, Material, User
 from counter_app.security.redaction import mask_id, mask_phone
 from counter_app.tracking.stages import STATUS_LABELS, status_label
 from counter_app.tracking.time_limits import MemoCalendar, stage_limits
@@ -40,6 +40,8 @@ class RegisterFilter:
     status: str | None = None
     overdue_only: bool = False
     deferral_state: str | None = None  # 容缺台账 only: pending | overdue | supplied
+    # one of the halls the supervisor sees (None: all of them in one view; staff of a hall: theirs)
+    hall_id: int | None = None
 
     def validate(self) -> None:
         errors = {}
@@ -73,6 +75,9 @@ class RegisterFilter:
         else:
             dates = "全部"
         parts = [f"受理日期：{dates}"]
+        if self.hall_id:
+            hall = session.get(Hall, self.hall_id)
+            parts.append(f"营业厅：{hall.name if hall else self.hall_id}")
         parts.append(f"窗口：{self.window_no}号窗口" if self.window_no else "窗口：全部")
         if self.clerk_id:
             user = session.get(User, self.clerk_id)
@@ -110,10 +115,17 @@ class RegisterContext:
     windows: dict[int, CounterWindow]
     users: dict[int, str]
     catalog: catalog_mod.Catalog = field(default_factory=catalog_mod.load)
+    # the halls in this view (one for a hall's staff or a chosen hall) and their codes
+    hall_ids: tuple[int, ...] = ()
+    hall_codes: dict[int, str] = field(default_factory=dict)
 
     def window_label(self, window_id: int | None) -> str:
         window = self.windows.get(window_id) if window_id is not None else None
-        return window.name if window else ""
+        if window is None:
+            return ""
+        if len(self.hall_ids) > 1:  # "1号窗口" is ambiguous across halls
+            return f"{self.hall_codes.get(window.hall_id, '')} {window.name}".strip()
+        return window.name
 
     def id_number(self, number: str) -> str:
         return mask_id(number) if self.masked else number
@@ -122,13 +134,19 @@ class RegisterContext:
         return mask_phone(number) if self.masked else number
 
 
-def register_context(session: Session, actor: Actor, masked: bool) -> RegisterContext:
+def register_context(session: Session, actor: Actor, masked: bool, hall_id: int | None = None) -> RegisterContext:
+    """``hall_id``: the hall chosen in the filter. A view over several halls reckons deadlines with
+    the calendar and limits of the first of them (the official calendar is the same province-wide;
+    a hall's own overrides count in its own view)."""
     from counter_app.infra import clock
 
-    hall_id = actor.hall_id or hall_mod.require_hall(session).id
+    hall_ids = hall_mod.view_halls(session, actor, hall_id)
+    hall_id = hall_mod.home_hall_id(session, actor, hall_id, hall_ids)
     # one statement on PostgreSQL (issue 20)
     settings, overrides, windows, users = batched.read_all(session, [
-        *hall_mod.context_statements(hall_id), select(*batched.columns(CounterWindow)), select(User.id, User.name)])
+        *hall_mod.context_statements(hall_id),
+        select(*batched.columns(CounterWindow)).where(CounterWindow.hall_id.in_(hall_ids)),
+        select(User.id, User.name)])
     hall_mod.keep_context(session, hall_id, settings, overrides)
     settings = hall_mod.all_settings(session, hall_id)
     return RegisterContext(
@@ -142,20 +160,24 @@ def register_context(session: Session, actor: Actor, masked: bool) -> RegisterCo
         limits=stage_limits(session, hall_id),
         windows={w.id: w for w in windows},
         users=dict(users),
+        hall_ids=hall_ids,
+        # "1号窗口" is ambiguous across halls: a view over several names each window's hall
+        hall_codes=dict(session.execute(select(Hall.id, Hall.code).where(Hall.id.in_(hall_ids))).all())
+        if len(hall_ids) > 1 else {},
     )
 
 
 def application_filters(flt: RegisterFilter, ctx: RegisterContext) -> list:
-    where = []
+    where = [Application.hall_id.in_(ctx.hall_ids)]
     if flt.date_from:
         where.append(Application.accepted_at >= dt.datetime.combine(flt.date_from, dt.time()))
     if flt.date_to:
         where.append(Application.accepted_at < dt.datetime.combine(flt.date_to + dt.timedelta(days=1), dt.time()))
     if flt.window_no is not None:
-        window_id = next((w.id for w in ctx.windows.values() if w.number == flt.window_no), None)
-        if window_id is None:
+        window_ids = [w.id for w in ctx.windows.values() if w.number == flt.window_no]
+        if not window_ids:
             raise ValidationFailed({"window_no": f"没有 {flt.window_no} 号窗口，请检查窗口号"})
-        where.append(Application.window_id == window_id)
+        where.append(Application.window_id.in_(window_ids))
     if flt.clerk_id is not None:
         where.append(Application.clerk_id == flt.clerk_id)
     if flt.business_type:

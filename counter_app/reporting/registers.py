@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -463,7 +463,7 @@ def register_columns(kind: str, db=None, actor: Actor | None = None) -> tuple[Co
     reg = register_for(kind)
     if isinstance(reg, WorkloadRegister) and db is not None:
         with db.read() as session:
-            hall_id = (actor.hall_id if actor else None) or hall_mod.require_hall(session).id
+            hall_id = hall_mod.require_hall(session, actor).id
             minutes = int(hall_mod.get_setting(session, "counter_standard_minutes", hall_id))
         return reg._columns(minutes)
     return tuple(reg.columns)
@@ -500,7 +500,7 @@ def count(db, actor: Actor, kind: str, flt: RegisterFilter) -> int:
     flt.validate()
     reg = register_for(kind)
     with db.brief() as session:
-        ctx = register_context(session, actor, True)
+        ctx = register_context(session, actor, True, flt.hall_id)
         if isinstance(reg, WorkloadRegister):
             return len(session.execute(reg.statement(flt, ctx)).all())
         return int(session.scalar(reg.count_statement(flt, ctx)) or 0)
@@ -523,7 +523,7 @@ def _on_screen(db, actor: Actor, kind: str, flt: RegisterFilter):
     flt.validate()
     reg = register_for(kind)
     with db.brief() as session:
-        yield reg, register_context(session, actor, screen_masked(actor))
+        yield reg, register_context(session, actor, screen_masked(actor), flt.hall_id)
 
 
 @dataclass
@@ -544,7 +544,7 @@ def stream(session: Session, actor: Actor, kind: str, flt: RegisterFilter, *, ma
     service checks, and records, before calling this)."""
     flt.validate()
     reg = register_for(kind)
-    ctx = register_context(session, actor, masked)
+    ctx = register_context(session, actor, masked, flt.hall_id)
     text = flt.describe(session)
     if isinstance(reg, WorkloadRegister):
         rows = reg.build(session.execute(reg.statement(flt, ctx)).all(), ctx)
@@ -571,16 +571,24 @@ class FilterChoices:
     stages: list[tuple[str, str]]
     statuses: list[tuple[str, str]]
     deferral_states: list[tuple[str, str]]
+    halls: list[tuple[int, str]] = field(default_factory=list)  # (id, name) when more than one is seen
 
 
 def filter_choices(db, actor: Actor) -> FilterChoices:
     cat = catalog_mod.load()
     with db.brief() as session:
+        hall_ids = hall_mod.visible_hall_ids(session, actor)  # a hall's staff: no query
         windows, clerks = batched.read_all(session, [
-            select(CounterWindow.number, CounterWindow.name).order_by(CounterWindow.number),
-            select(User.id, User.name).where(User.role == "clerk").order_by(User.window_id, User.name)])
+            select(CounterWindow.number, CounterWindow.name).where(CounterWindow.hall_id.in_(hall_ids))
+            .order_by(CounterWindow.number, CounterWindow.hall_id),
+            select(User.id, User.name).where(User.role == "clerk", User.hall_id.in_(hall_ids))
+            .order_by(User.window_id, User.name)])
+        halls = hall_mod.hall_choice(session, actor)
+    seen: dict[int, str] = {}  # one choice per window number (each hall has its 1号窗口)
+    for number, name in windows:
+        seen.setdefault(number, name)
     return FilterChoices(
-        windows=windows, clerks=clerks,
+        windows=list(seen.items()), clerks=clerks, halls=halls,
         business_types=[(code, bt.name) for code, bt in cat.business_types.items()],
         stages=list(cat.stage_names.items()),
         statuses=list(STATUS_LABELS.items()),

@@ -61,8 +61,9 @@ class Overview:
         return next(c for c in self.charts if c.key == key)
 
 
-def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
-    """The overview of the last ``days`` days (today included) of the actor's hall."""
+def build(db: Database, actor: Actor, *, days: int = 30, hall_id: int | None = None) -> Overview:
+    """The overview of the last ``days`` days (today included) of the actor's hall, or of ``hall_id``
+    (a supervisor over several halls picks one; by default the first of them)."""
     require(db, actor, Perm.VIEW_OVERVIEW, target_type="overview")
     if days not in PERIODS:
         raise UserError(f"统计期间只能选择{'、'.join(PERIODS.values())}", field="days")
@@ -75,7 +76,7 @@ def build(db: Database, actor: Actor, *, days: int = 30) -> Overview:
     # in one statement (issue 20: two statements, two round trips on PostgreSQL; the counts' values are
     # dates, labels and numbers, which read_all's JSON brings back as the charts use them)
     with db.brief() as session:
-        hall_id = actor.hall_id or hall_mod.require_hall(session).id
+        hall_id = hall_mod.home_hall_id(session, actor, hall_id)  # a hall's staff: no query
         hall, settings, overrides = batched.read_all(
             session, [select(Hall.name).where(Hall.id == hall_id), *hall_mod.context_statements(hall_id)])
         hall_mod.keep_context(session, hall_id, settings, overrides)

@@ -30,12 +30,14 @@ def get_account(db: Database, actor: Actor, username: str) -> Account:
 
 
 def create_account(db: Database, actor: Actor, username: str, *, role: str, name: str, password: str,
-                   window_no: int | None = None) -> Account:
+                   window_no: int | None = None, hall_code: str | None = None) -> Account:
+    """``hall_code``: the hall the account works in (default: the admin's own)."""
     if not _pg(db):
         return accounts.create_account(db, actor, username, role=role, name=name, password=password,
-                                       window_no=window_no)
+                                       window_no=window_no, hall_code=hall_code)
     accounts.require_manage_users(db, actor, username)
-    return pg_accounts.create_account(db, username, role=role, name=name, password=password, window_no=window_no)
+    return pg_accounts.create_account(db, username, role=role, name=name, password=password, window_no=window_no,
+                                      hall_code=hall_code, actor=actor)
 
 
 def update_account(db: Database, actor: Actor, username: str, *, name: str, role: str,

@@ -11,6 +11,7 @@ import secrets
 import string
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,12 +20,12 @@ from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor, this_pc
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError, ValidationFailed
-from counter_app.models import CounterWindow, User
+from counter_app.models import CounterWindow, Hall, HallGrant, User
 from counter_app.security import audit
 from counter_app.security import credentials as users
 from counter_app.security.permissions import ROLES, Perm, require
 
-MAX_WINDOWS = 99
+MAX_WINDOWS = hall.MAX_WINDOWS
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Account:
     last_login_at: dt.datetime | None
     created_at: dt.datetime
     login: str = ""  # PostgreSQL: the account's database login ("" while it has none); SQLite: ""
+    hall_code: str = ""  # the hall the account works in ("" for a city/province account)
 
     @property
     def role_label(self) -> str:
@@ -64,13 +66,19 @@ def _account(session: Session, user: User) -> Account:
     window_no = None
     if user.window_id is not None:
         window_no = session.scalar(select(CounterWindow.number).where(CounterWindow.id == user.window_id))
+    hall_code = session.scalar(select(Hall.code).where(Hall.id == user.hall_id)) if user.hall_id else ""
     return Account(user.id, user.username, user.name, user.role, window_no, user.active,
                    user.must_change_password, users.locked_until(session, user.id), user.last_login_at,
-                   user.created_at)
+                   user.created_at, hall_code=hall_code or "")
 
 
-def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == users.normal_username(username)))
+def in_reach(actor: Actor):
+    """The accounts ``actor`` manages: those of its hall (every account for an actor without a hall)."""
+    return User.hall_id == actor.hall_id if actor.hall_id is not None else sa.true()
+
+
+def _user(session: Session, username: str, actor: Actor) -> User:
+    user = session.scalar(select(User).where(User.username == users.normal_username(username), in_reach(actor)))
     if user is None:
         raise NotFound(f"用户 {username} 不存在")
     return user
@@ -106,13 +114,14 @@ def check_account_change(name: str, role: str) -> None:
 def list_accounts(db: Database, actor: Actor) -> list[Account]:
     _manage(db, actor)
     with db.read() as session:
-        return [_account(session, u) for u in session.scalars(select(User).order_by(User.role, User.username))]
+        return [_account(session, u) for u in
+                session.scalars(select(User).where(in_reach(actor)).order_by(User.role, User.username))]
 
 
 def get_account(db: Database, actor: Actor, username: str) -> Account:
     _manage(db, actor, username)
     with db.read() as session:
-        return _account(session, _user(session, username))
+        return _account(session, _user(session, username, actor))
 
 
 # --- changes --------------------------------------------------------------------------------------
@@ -120,15 +129,17 @@ def get_account(db: Database, actor: Actor, username: str) -> Account:
 
 def create_account(
     db: Database, actor: Actor, username: str, *, role: str, name: str, password: str,
-    window_no: int | None = None, temporary: bool = True,
+    window_no: int | None = None, hall_code: str | None = None, temporary: bool = True,
 ) -> Account:
     """A new account whose initial password must be changed at the first sign-in (``temporary``):
     whoever set it knows it. Not temporary only for the first admin of an empty SQLite database,
-    who typed their own (``counter-app user add`` with no account yet)."""
+    who typed their own (``counter-app user add`` with no account yet). In the hall ``hall_code``
+    (default: the admin's own)."""
     _manage(db, actor, username)
     with db.write() as session:
+        hall_id = hall.hall_by_code(session, hall_code).id if hall_code else None
         user = users.create_user(session, actor, username.strip(), role=role, name=name, password=password,
-                                 window_no=window_no, must_change_password=temporary)
+                                 window_no=window_no, must_change_password=temporary, hall_id=hall_id)
         return _account(session, user)
 
 
@@ -139,14 +150,10 @@ def update_account(
     _manage(db, actor, username)
     check_account_change(name, role)
     with db.write() as session:
-        user = _user(session, username)
+        user = _user(session, username, actor)
         if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:
             raise UserError("这是唯一启用的管理员账号，不能改为其他角色；请先新建另一个管理员", field="role")
-        window_id = None
-        if window_no is not None:
-            window_id = session.scalar(select(CounterWindow.id).where(CounterWindow.number == window_no))
-            if window_id is None:
-                raise UserError(f"窗口 {window_no} 不存在", field="window")
+        window_id = hall.window_id_of(session, window_no, user.hall_id)
         old = {"name": user.name, "role": user.role, "window_id": user.window_id}
         user.name, user.role, user.window_id = text_checks.cleaned(name), role, window_id
         new = {"name": user.name, "role": user.role, "window_id": user.window_id}
@@ -160,7 +167,7 @@ def disable_account(db: Database, actor: Actor, username: str) -> Account:
     """The account can no longer sign in; its history stays. Not oneself, not the last admin."""
     _manage(db, actor, username)
     with db.write() as session:
-        user = _user(session, username)
+        user = _user(session, username, actor)
         if user.id == actor.user_id:
             raise UserError("不能停用自己正在使用的账号")
         if not user.active:
@@ -175,7 +182,7 @@ def disable_account(db: Database, actor: Actor, username: str) -> Account:
 def enable_account(db: Database, actor: Actor, username: str) -> Account:
     _manage(db, actor, username)
     with db.write() as session:
-        user = _user(session, username)
+        user = _user(session, username, actor)
         if user.active:
             raise UserError(f"用户 {username} 已经是启用状态")
         user.active = True
@@ -189,7 +196,7 @@ def unlock_account(db: Database, actor: Actor, username: str) -> Account:
     a stranger typing wrong passwords cannot keep an admin out while another admin is there."""
     _manage(db, actor, username)
     with db.write() as session:
-        user = _user(session, username)
+        user = _user(session, username, actor)
         if users.locked_until(session, user.id) is None:
             raise UserError(f"用户 {username} 没有被锁定")
         users.clear_locks(session, user.id)
@@ -215,7 +222,7 @@ def reset_password(db: Database, actor: Actor, username: str, password: str | No
     _manage(db, actor, username)
     password = password or generate_password()
     with db.write() as session:
-        user = _user(session, username)
+        user = _user(session, username, actor)
         problem = users.password_problem(password, user.username)
         if problem:
             raise UserError(problem, field="password")
@@ -321,21 +328,35 @@ class StartInfo:
 
 
 def start_info(db: Database) -> StartInfo:
+    """Before anyone signs in: the first hall's (one PC, usually one hall; the signed-in account then
+    works at the window of that number in its own hall, ``actor_at``)."""
     with db.read() as session:
         h = hall.get_hall(session)
         has_users = bool(session.scalar(select(func.count()).select_from(User)))
         if h is None:
             return StartInfo(False, None, "", "", [], int(hall.DEFAULT_SETTINGS["idle_lock_minutes"]), has_users)
-        windows = [(w.number, w.name) for w in hall.windows(session) if w.active]
+        windows = [(w.number, w.name) for w in hall.windows(session, h.id) if w.active]
         idle = hall.get_setting(session, "idle_lock_minutes", h.id)
         return StartInfo(has_users, h.id, h.code, h.name, windows, int(idle or 0), has_users)
 
 
-def actor_at(db: Database, user: User, *, window_no: int | None, pc: str) -> Actor:
-    """The signed-in user at this PC's window (falling back to the user's default window)."""
+def hall_windows(db: Database, actor: Actor) -> list[tuple[int, str]]:
+    """(number, name) of the active windows of the actor's hall, for an account's default window."""
     with db.read() as session:
-        h = hall.get_hall(session)
-        window = hall.window_by_number(session, window_no) if window_no is not None else None
+        hall_id = actor.hall_id if actor.hall_id is not None else hall.only_hall_id(session)
+        return [(w.number, w.name) for w in hall.windows(session, hall_id) if w.active] if hall_id else []
+
+
+def actor_at(db: Database, user: User, *, window_no: int | None, pc: str) -> Actor:
+    """The signed-in user at this PC's window of the user's hall (falling back to the user's default
+    window). An account without a hall in a one-hall database works in that hall."""
+    with db.read() as session:
+        hall_id = user.hall_id
+        if hall_id is None:
+            hall_id = hall.only_hall_id(session)
+        window = hall.window_by_number(session, window_no, hall_id) if window_no is not None else None
         if window is None and user.window_id is not None:
             window = session.get(CounterWindow, user.window_id)
-        return users.actor_for(user, hall_id=h.id if h else None, window=window, pc=pc)
+        grants = tuple(session.scalars(select(HallGrant.hall_id).where(HallGrant.user_id == user.id)
+                                       .order_by(HallGrant.hall_id)))
+        return users.actor_for(user, hall_id=hall_id, window=window, pc=pc, hall_grants=grants)

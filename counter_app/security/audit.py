@@ -45,6 +45,7 @@ def _values(actor: Actor, action: str, target_type: str, target_id, detail: str 
         target_id=target_id,
         outcome=outcome,
         detail=detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, default=str),
+        hall_id=actor.hall_id,
     )
 
 
@@ -76,7 +77,7 @@ def record_export(
     reason = reason.strip()
     record_row = ExportRecord(kind=kind, filters=dict(filters or {}), row_count=row_count, unmasked=unmasked,
                               reason=reason, path=path[:500], user_id=actor.user_id, username=actor.username,
-                              at=clock.now())
+                              at=clock.now(), hall_id=actor.hall_id)
     session.add(record_row)
     session.flush()
     detail = {"kind": kind, "rows": row_count, "unmasked": unmasked, "path": record_row.path}

@@ -24,7 +24,7 @@ ACTION_LABELS = {
     "password_change": "修改密码", "handover_create": "生成交接批次", "handover_confirm": "确认交接",
     "material_supplied": "补交资料", "terminate": "终止申请", "blacklist_add": "列入失信名单",
     "blacklist_remove": "移出失信名单", "exchange_export": "营销系统导出", "exchange_import": "营销系统导入",
-    "setup": "初始化营业厅", "db_upgrade": "数据库升级", "demo": "生成演示数据",
+    "setup": "初始化营业厅", "hall_add": "新增营业厅", "hall_grant": "授予跨营业厅查看", "db_upgrade": "数据库升级", "demo": "生成演示数据",
     "unlock_failed": "解锁失败", "user_change": "修改用户信息", "user_unlock": "解除账号锁定",
     "sign_document": "客户电子签名", "view_signed": "查看已签署单据", "export_signed": "导出已签署单据",
     "seal_import": "导入签章证书", "seal_trial": "创建试用签章证书", "seal_passphrase": "设置本机盖章口令",

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock, text_checks
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
@@ -93,17 +94,17 @@ def create_user(
     password: str,
     window_no: int | None = None,
     must_change_password: bool = True,
+    hall_id: int | None = None,
 ) -> User:
+    """``hall_id``: the hall the account works in (default: the actor's own hall); an admin of a hall
+    puts accounts in that hall only."""
     validate_new_user(username, role, name, password)
+    hall_id = hall_mod.hall_for_new_account(session, actor, hall_id)
     username = normal_username(username)
     exists = session.scalar(select(func.count()).select_from(User).where(func.lower(User.username) == username))
     if exists:
         raise UserError(f"用户名 {username} 已存在（用户名不区分大小写），请换一个", field="username")
-    window_id = None
-    if window_no is not None:
-        window_id = session.scalar(select(CounterWindow.id).where(CounterWindow.number == window_no))
-        if window_id is None:
-            raise UserError(f"窗口 {window_no} 不存在", field="window")
+    window_id = hall_mod.window_id_of(session, window_no, hall_id)
     user = User(
         username=username,
         name=text_checks.cleaned(name),
@@ -111,6 +112,7 @@ def create_user(
         password_hash=hash_password(password),
         must_change_password=must_change_password,
         window_id=window_id,
+        hall_id=hall_id,
         created_at=clock.now(),
     )
     session.add(user)
@@ -267,8 +269,10 @@ def change_password(session: Session, actor: Actor, user: User, old: str, new: s
     audit.record(session, actor, "password_change", "user", user.id)
 
 
-def actor_for(user: User, *, hall_id: int | None, window: CounterWindow | None, pc: str) -> Actor:
+def actor_for(user: User, *, hall_id: int | None, window: CounterWindow | None, pc: str,
+              hall_grants: tuple[int, ...] = ()) -> Actor:
     return Actor(
         user.id, user.username, user.name, user.role, hall_id=hall_id,
         window_id=window.id if window else None, window_no=window.number if window else None, pc=pc,
+        hall_grants=tuple(hall_grants),
     )

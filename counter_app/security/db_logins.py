@@ -70,12 +70,14 @@ def whoami(session) -> dict:
     return dict(row)
 
 
-def create_account(session, *, username: str, name: str, role: str, window_id: int | None, password: str) -> int:
-    """A new account and its login (admins only); the password must be changed at first sign-in."""
+def create_account(session, *, username: str, name: str, role: str, window_id: int | None, password: str,
+                   hall_id: int | None = None) -> int:
+    """A new account and its login (admins only; an admin of a hall in that hall only); the password
+    must be changed at first sign-in. ``hall_id`` None: the admin's own hall (the owner: no hall)."""
     conn = _require_pg(session)
     verifier = scram_verifier(conn, login_name(username, _database(conn)), password)
-    return _call(conn, "SELECT counter_api.create_account(:u, :n, :r, :w, :v)",
-                 u=username, n=name, r=role, w=window_id, v=verifier).scalar_one()
+    return _call(conn, "SELECT counter_api.create_account(:u, :n, :r, :w, :v, :h)",
+                 u=username, n=name, r=role, w=window_id, v=verifier, h=hall_id).scalar_one()
 
 
 def update_account(session, *, username: str, name: str, role: str, window_id: int | None) -> None:

@@ -13,9 +13,9 @@ database is the boundary behind them. What it guarantees whatever the client sen
 - Full ID numbers and phones: the base columns are not readable by any counter group; the views of the
   same names in ``counter_api`` (first on a counter login's ``search_path``) mask them per row, except
   for a clerk's own case in hand and during an unmasked export with a recorded reason.
-No row-level security: every role may find every case (search, progress, registers), so rows stay
-visible and what differs per row is whether its numbers are shown in full, which the views decide; a
-policy that hid rows would also hide them from the searches that must work.
+- Halls (issue 20): row-level security (``db_rows``) shows each login the rows of its own halls only;
+  within them every role may find every case (search, progress, registers), and what differs per row
+  is whether its numbers are shown in full, which the views decide.
 Tables added later get nothing (no default grants) until they are added here, so nothing is silently
 open; ``tests/test_pg_security_boundary.py`` fails for a table missing from ``TABLES``.
 """
@@ -25,8 +25,9 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from counter_app.security import db_row_writes
-from counter_app.security.db_functions import API, API_GRANTS, COUNTER_ROLES, HELPERS, STAFF, VIEW_HELPERS
+from counter_app.security import db_row_writes, db_rows
+from counter_app.security.db_functions import API, API_GRANTS, COUNTER_ROLES, HELPERS, OBSOLETE, STAFF, VIEW_HELPERS
+from counter_app.security.db_hall_functions import HALL_FUNCTIONS
 from counter_app.security.db_logins import group_role as group
 
 GROUPS = (STAFF, *COUNTER_ROLES)
@@ -37,6 +38,7 @@ IU, IUD = (INS, UPD), (INS, UPD, DEL)
 TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "alembic_version": {},
     "hall": {"admin": (UPD,)},
+    "hall_grant": {},  # written by the owner only
     "hall_setting": {"admin": IUD},
     "counter_window": {"admin": IU},
     "counter_pc": {STAFF: IU},
@@ -83,7 +85,8 @@ FULL_WHEN = {
     "customer": "v.unmasked OR (v.clerk AND counter_private.in_hand(t.id, v.uid, v.window_id))",
     "certificate": "v.unmasked OR (v.clerk AND counter_private.in_hand(t.customer_id, v.uid, v.window_id))",
     "application": "v.unmasked OR (v.clerk AND t.status = 'active' AND (t.clerk_id = v.uid OR t.window_id = v.window_id))",
-    "stored_blob": "v.unmasked OR v.role IN ('backoffice', 'supervisor') "
+    "stored_blob": "v.unmasked OR NOT counter_private.blob_of_a_case(t.id) "
+                   "OR (v.role IN ('backoffice', 'supervisor') AND counter_private.blob_in_my_halls(t.id)) "
                    "OR counter_private.blob_open(t.id, v.uid, v.window_id, v.clerk)",
 }
 # never rewritten once an application exists (the number: see counter_private.application_identity)
@@ -137,7 +140,7 @@ def install_functions(conn: Connection) -> None:
         "CREATE TABLE IF NOT EXISTS counter_private.unmasked_grant (id bigserial PRIMARY KEY, xid xid8 NOT NULL, "
         "login text NOT NULL, kind text NOT NULL, reason text NOT NULL, at timestamp NOT NULL)")
     _run(conn, "CREATE INDEX IF NOT EXISTS ix_unmasked_grant_xid ON counter_private.unmasked_grant (xid)")
-    for statement in HELPERS + API + db_row_writes.FUNCTIONS:
+    for statement in OBSOLETE + HELPERS + HALL_FUNCTIONS + API + db_row_writes.FUNCTIONS:
         _run(conn, statement)
 
 
@@ -155,7 +158,7 @@ def _create_views(conn: Connection) -> None:
                               f"ELSE {masked_value} END::{_type(conn, table, col)} AS {_q(col)}")
         _run(conn, f"DROP VIEW IF EXISTS counter_api.{table}")
         _run(conn, f"CREATE VIEW counter_api.{table} AS SELECT {', '.join(select)} "
-                          f"FROM public.{table} AS t CROSS JOIN counter_private.viewer() AS v")
+                          f"FROM public.{table} AS t CROSS JOIN counter_private.viewer() AS v{_hall_rows(table)}")
         for col, default in _defaults(conn, table).items():
             _run(conn, f"ALTER VIEW counter_api.{table} ALTER COLUMN {_q(col)} SET DEFAULT {default}")
         _run(conn,
@@ -163,9 +166,16 @@ def _create_views(conn: Connection) -> None:
             f"FOR EACH ROW EXECUTE FUNCTION counter_private.write_through('public.{table}', "
             f"'{','.join(c for c, kind in masked.items() if kind != 'blob')}')")
     cols = _columns(conn, "user_account")
-    select = ["NULL::varchar(200) AS password_hash" if c == "password_hash" else f"u.{_q(c)}" for c in cols]
+    select = ["NULL::varchar(200) AS password_hash" if c == "password_hash" else f"t.{_q(c)}" for c in cols]
     _run(conn, "DROP VIEW IF EXISTS counter_api.user_account")
-    _run(conn, f"CREATE VIEW counter_api.user_account AS SELECT {', '.join(select)} FROM public.user_account u")
+    _run(conn, f"CREATE VIEW counter_api.user_account AS SELECT {', '.join(select)} FROM public.user_account t"
+               f"{_hall_rows('user_account')}")
+
+
+def _hall_rows(table: str) -> str:
+    """The owner's views read past row-level security: they filter by hall themselves."""
+    condition = db_rows.VIEW_CONDITION.get(table)
+    return f" WHERE {condition}" if condition else ""
 
 
 def _type(conn: Connection, table: str, col: str) -> str:
@@ -234,6 +244,8 @@ def apply(conn: Connection) -> list[str]:
     install_functions(conn)
     _create_views(conn)
     _stamp_triggers(conn)
+    database = conn.execute(text("SELECT current_database()")).scalar_one()
+    db_rows.apply(conn, _q(group(STAFF, database)))
     statements = grant_statements(conn)
     for statement in statements:
         _run(conn, statement)
@@ -243,6 +255,7 @@ def apply(conn: Connection) -> list[str]:
 def remove(conn: Connection) -> None:
     """Undo ``apply`` except the cluster-wide roles (logins may still belong to them)."""
     database = conn.execute(text("SELECT current_database()")).scalar_one()
+    db_rows.remove(conn)
     for table in STAMPED:
         _run(conn, f"DROP TRIGGER IF EXISTS stamp_identity ON public.{table}")
     _run(conn, "DROP TRIGGER IF EXISTS application_identity ON public.application")

@@ -157,6 +157,12 @@ class Person:
     role: str
     window_id: int | None
     must_change_password: bool
+    hall_id: int | None = None  # None: a city/province account (revision 0014)
+
+    @classmethod
+    def of(cls, me: dict) -> Person:
+        return cls(int(me["id"]), me["username"], me["name"], me["role"], me.get("window_id"),
+                   bool(me.get("must_change_password")), me.get("hall_id"))
 
 
 @dataclass
@@ -183,8 +189,7 @@ def whoami(db: Database) -> Person:
             me = db_logins.whoami(session)
         except (PermissionDenied, UserError):
             raise SignInRefused(SIGN_IN_REFUSED) from None
-    return Person(int(me["id"]), me["username"], me["name"], me["role"], me.get("window_id"),
-                  bool(me.get("must_change_password")))
+    return Person.of(me)
 
 
 def _may_sign_in(me: dict) -> bool:
@@ -212,8 +217,7 @@ def sign_in(url: str, username: str, password: str, *, pc: str = "", window_no: 
             if not _may_sign_in(me):
                 raise SignInRefused(SIGN_IN_REFUSED)
             db_logins.record_sign_in(session, pc)
-        person = Person(int(me["id"]), me["username"], me["name"], me["role"], me.get("window_id"),
-                        bool(me.get("must_change_password")))
+        person = Person.of(me)
         actor = accounts.actor_at(db, person, window_no=window_no, pc=pc)
     except BaseException:
         db.dispose()

@@ -10,15 +10,17 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from counter_app.hall import hall
+from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import NotFound, UserError
-from counter_app.models import CounterWindow, User
+from counter_app.models import CounterWindow, Hall, User
 from counter_app.security import credentials
 from counter_app.security.db_sign_in import database_name
 
 # every column the users page shows; never password_hash (no counter role may read it)
 _COLUMNS = (User.id, User.username, User.name, User.role, User.window_id, User.active,
-            User.must_change_password, User.locked_until, User.last_login_at, User.created_at)
+            User.must_change_password, User.locked_until, User.last_login_at, User.created_at, User.hall_id)
 
 
 def _logins(session: Session) -> set[str]:
@@ -32,13 +34,14 @@ def _rows(session: Session, *where):
 
     database = database_name(session.get_bind().url)
     numbers = dict(session.execute(select(CounterWindow.id, CounterWindow.number)).all())
+    codes = dict(session.execute(select(Hall.id, Hall.code)).all())
     logins = _logins(session)
     result = []
     for row in session.execute(select(*_COLUMNS).where(*where).order_by(User.role, User.username)):
         login = login_name(row.username, database)
         result.append(Account(row.id, row.username, row.name, row.role, numbers.get(row.window_id), row.active,
                               row.must_change_password, row.locked_until, row.last_login_at, row.created_at,
-                              login=login if login in logins else ""))
+                              login=login if login in logins else "", hall_code=codes.get(row.hall_id, "")))
     return result
 
 
@@ -55,24 +58,19 @@ def get_account(db: Database, username: str):
     return found[0]
 
 
-def _window_id(session: Session, window_no: int | None) -> int | None:
-    if window_no is None:
-        return None
-    window_id = session.scalar(select(CounterWindow.id).where(CounterWindow.number == window_no))
-    if window_id is None:
-        raise UserError(f"窗口 {window_no} 不存在", field="window")
-    return window_id
-
-
 def create_account(db: Database, username: str, *, role: str, name: str, password: str,
-                   window_no: int | None = None):
+                   window_no: int | None = None, hall_code: str | None = None, actor: Actor | None = None):
+    """In the hall ``hall_code`` (default: the admin's own; the database refuses another hall's)."""
     from counter_app.security import db_logins
 
     username = username.strip()
     credentials.validate_new_user(username, role, name, password)
     with db.write() as session:
+        hall_id = hall.hall_by_code(session, hall_code).id if hall_code else (actor.hall_id if actor else None)
+        hall_id = hall_id if hall_id is not None else hall.only_hall_id(session)
         db_logins.create_account(session, username=username, name=name.strip(), role=role,
-                                 window_id=_window_id(session, window_no), password=password)
+                                 window_id=hall.window_id_of(session, window_no, hall_id), password=password,
+                                 hall_id=hall_id)
     return get_account(db, username)
 
 
@@ -80,8 +78,9 @@ def update_account(db: Database, username: str, *, name: str, role: str, window_
     from counter_app.security import db_logins
 
     with db.write() as session:
+        hall_id = session.scalar(select(User.hall_id).where(User.username == username))
         db_logins.update_account(session, username=username, name=name.strip(), role=role,
-                                 window_id=_window_id(session, window_no))
+                                 window_id=hall.window_id_of(session, window_no, hall_id))
     return get_account(db, username)
 
 

@@ -25,11 +25,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
+from counter_app.hall import hall as hall_mod
 from counter_app.infra import clock, config
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.infra.errors import NotFound, UserError
+from counter_app.infra.errors import UserError
 from counter_app.models import Hall, SealCertificate
 from counter_app.security import audit
 from counter_app.security.permissions import Perm, require
@@ -88,12 +90,8 @@ def _name(name: x509.Name) -> str:
 
 
 def _hall_id(session, actor: Actor) -> int:
-    if actor.hall_id is not None:
-        return actor.hall_id
-    hall_id = session.scalar(select(Hall.id).order_by(Hall.id).limit(1))
-    if hall_id is None:
-        raise NotFound("尚未初始化营业厅，请先运行 counter-app setup")
-    return hall_id
+    """The actor's hall (a database of several halls: each has its own seal)."""
+    return hall_mod.require_hall(session, actor).id
 
 
 # --- passphrase on this PC ------------------------------------------------------------------------
@@ -151,7 +149,11 @@ def _store(db: Database, actor: Actor, cert: x509.Certificate, key, chain, passp
             not_after=cert.not_valid_after_utc.replace(tzinfo=None), trial=trial, active=True,
             created_at=now, created_by_id=actor.user_id)
         session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # another hall's (row security hid it from the check above)
+            raise UserError("该证书已由其他营业厅导入；每个营业厅使用自己的签章证书") from None
         audit.record(session, actor, action, "seal_certificate", row.id,
                      detail={"subject": row.subject, "fingerprint": fingerprint, "trial": trial}, at=now)
         return _info(row)
@@ -219,7 +221,9 @@ def _fit(text: str, limit: int) -> str:
 def certificates(db: Database, actor: Actor) -> list[CertInfo]:
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="seal_certificate", target_id="list")
     with db.read() as session:
-        rows = session.scalars(select(SealCertificate).order_by(SealCertificate.id.desc())).all()
+        rows = session.scalars(select(SealCertificate)
+                               .where(SealCertificate.hall_id.in_(hall_mod.visible_hall_ids(session, actor)))
+                               .order_by(SealCertificate.id.desc())).all()
         return [_info(r) for r in rows]
 
 

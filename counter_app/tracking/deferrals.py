@@ -75,21 +75,22 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
         raise UserError(f"未知的范围：{scope}")
     require(db, actor, Perm.VIEW_APPLICATION, target_type="deferrals")
     today = clock.today()
-    # the hall's calendar with the items, one statement, no transaction around it (issue 20)
+    # the halls' calendars with the items, one statement, no transaction around it (issue 20)
     with db.brief() as session:
-        hall_id = actor.hall_id or hall.require_hall(session).id
+        hall_ids = hall.view_halls(session, actor)  # a city supervisor: every hall it is given
         stmt = (
             select(Material.id.label("material_id"), Material.name.label("item_name"), Material.due_date,
                    Material.due_estimated, Application.id, Application.number, Application.version,
                    Application.contact_mobile, Application.contact_phone, Application.current_stage,
-                   Application.clerk_id, Application.window_id, Application.status,
+                   Application.clerk_id, Application.window_id, Application.status, Application.hall_id,
                    Customer.id.label("customer_id"), Customer.name.label("customer_name"), Customer.blacklisted,
                    CounterWindow.number.label("window_no"), User.name.label("clerk_name"))
             .join(Application, Application.id == Material.application_id)
             .join(Customer, Customer.id == Application.customer_id)
             .join(CounterWindow, CounterWindow.id == Application.window_id)
             .join(User, User.id == Application.clerk_id)
-            .where(Material.state == "deferred", Application.status == "active", Application.hall_id == hall_id)
+            .where(Material.state == "deferred", Application.status == "active",
+                   Application.hall_id.in_(hall_ids))
         )
         if scope == "due":
             stmt = stmt.where(Material.due_date <= today)
@@ -99,15 +100,20 @@ def open_items(db: Database, actor: Actor, *, scope: str = "due", window_id: int
             stmt = stmt.where(Material.due_date < today)
         if window_id is not None:
             stmt = stmt.where(Application.window_id == window_id)
-        settings, overrides, items = batched.read_all(session, [
-            *hall.context_statements(hall_id), stmt.order_by(Material.due_date, Application.number, Material.seq)])
-        hall.keep_context(session, hall_id, settings, overrides)
-        cal = hall.work_calendar(session, hall_id)
+        groups = [hall.context_statements(hall_id) for hall_id in hall_ids]  # each hall's own calendar
+        *contexts, items = batched.read_all(session, [
+            *(statement for group in groups for statement in group),
+            stmt.order_by(Material.due_date, Application.number, Material.seq)])
+        calendars, at = {}, 0
+        for hall_id, group in zip(hall_ids, groups, strict=True):
+            hall.keep_context(session, hall_id, *contexts[at:at + len(group)])
+            calendars[hall_id] = hall.work_calendar(session, hall_id)
+            at += len(group)
         rows = []
         for item in items:
             due_day = item.due_date or today
             if due_day < today:
-                state, over = "overdue", cal.workdays_between(due_day, today)[0]
+                state, over = "overdue", calendars[item.hall_id].workdays_between(due_day, today)[0]
             else:
                 state, over = ("today" if due_day == today else "pending"), 0
             phone = item.contact_mobile or item.contact_phone

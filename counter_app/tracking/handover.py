@@ -304,12 +304,13 @@ def batches(db, actor: Actor, *, status: str | None = None, window_no: int | Non
     """Batches, newest first. Clerks see their own window only."""
     _require_view(db, actor)
     with db.brief() as session:  # one statement on PostgreSQL (issue 20)
-        stmt = select(*batched.columns(HandoverBatch)).order_by(HandoverBatch.created_at.desc(),
-                                                                HandoverBatch.id.desc())
+        stmt = (select(*batched.columns(HandoverBatch))
+                .where(HandoverBatch.hall_id.in_(hall_mod.view_halls(session, actor)))  # a hall's staff: no query
+                .order_by(HandoverBatch.created_at.desc(), HandoverBatch.id.desc()))
         if not _may_see_all(actor):
             stmt = stmt.where(HandoverBatch.window_id == _own_window(actor))
         elif window_no is not None:
-            window = hall_mod.window_by_number(session, window_no)
+            window = hall_mod.window_by_number(session, window_no, hall_mod.home_hall_id(session, actor))
             if window is None:
                 raise ValidationFailed({"window_no": f"没有 {window_no} 号窗口"})
             stmt = stmt.where(HandoverBatch.window_id == window.id)
@@ -343,9 +344,8 @@ def load_detail(session: Session, batch: HandoverBatch, masked: bool) -> BatchDe
     """Everything a handover list shows (for the screen, the Excel export and the PDF page)."""
     lines = {line.application_id: line for line in batch.lines}
     ordered = [line.application_id for line in sorted(batch.lines, key=lambda ln: ln.seq)]
-    hall = hall_mod.require_hall(session)
-    return BatchDetail(batch=_summaries(session, [batch])[0], hall_name=hall.name,
-                       items=_items(session, ordered, masked, lines))
+    return BatchDetail(batch=_summaries(session, [batch])[0], items=_items(session, ordered, masked, lines),
+                       hall_name=hall_mod.require_hall(session, hall_id=batch.hall_id).name)
 
 
 def find_batch(db, actor: Actor, ref: str | int) -> int:
@@ -447,12 +447,12 @@ def create_batch(db, actor: Actor, application_ids: Sequence[int], *, shift: str
         with db.write() as session:
             apps = _check_applications(session, actor, ids)
             reasons = _unprinted_reasons(session, apps, unprinted_reasons)
-            hall = hall_mod.require_hall(session)
             window = session.get(CounterWindow, actor.window_id)
+            hall = hall_mod.require_hall(session, hall_id=window.hall_id)
             now = clock.now()
             batch = HandoverBatch(
                 number=numbering.handover_number(session, hall.code, window.number, now.date()),
-                window_id=window.id, shift=shift, created_by_id=actor.user_id, created_at=now, status="open",
+                window_id=window.id, hall_id=hall.id, shift=shift, created_by_id=actor.user_id, created_at=now, status="open",
             )
             session.add(batch)
             session.flush()

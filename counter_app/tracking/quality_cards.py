@@ -121,10 +121,11 @@ def propose(db: Database, actor: Actor, date_from: dt.date, date_to: dt.date) ->
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
     cat = catalog_mod.load()
     with db.write() as session:
-        hall = hall_mod.require_hall(session)
+        hall = hall_mod.require_hall(session, actor)
         calendar = time_limits.MemoCalendar(hall_mod.work_calendar(session, hall.id))
         limits = time_limits.stage_limits(session, hall.id)
-        people = {u.name: u.id for u in session.scalars(select(User).where(User.active.is_(True)))}
+        people = {u.name: u.id for u in session.scalars(select(User).where(User.active.is_(True),
+                                                                            User.hall_id == hall.id))}
         known = set(session.scalars(select(QualityCard.source_key).where(QualityCard.source_key.is_not(None))))
         rows = session.execute(
             select(StageEvent, Application.business_type, Application.clerk_id, Application.number)

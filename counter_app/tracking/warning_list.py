@@ -20,7 +20,7 @@ from counter_app.hall.workdays import Deadline, WorkCalendar
 from counter_app.infra import batched, clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
-from counter_app.models import Application, CounterWindow, Customer, StageEvent
+from counter_app.models import Application, CounterWindow, Customer, Hall, StageEvent
 from counter_app.security import privacy
 from counter_app.security.permissions import Perm, require
 from counter_app.tracking.time_limits import (
@@ -100,6 +100,7 @@ class WarningRow:
     green_manager: str
     accepted_at: dt.datetime
     assessment: Assessment
+    hall_name: str = ""
 
     @property
     def level(self) -> str:
@@ -132,24 +133,30 @@ class WarningRow:
 
 
 def warning_list(db: Database, actor: Actor, *, level: str | None = None,
-                 window_id: int | None = None) -> list[WarningRow]:
-    """Yellow and red applications, green channel first, then by urgency (most overdue first)."""
+                 window_id: int | None = None, hall_id: int | None = None) -> list[WarningRow]:
+    """Yellow and red applications, green channel first, then by urgency (most overdue first); of
+    ``hall_id`` or of every hall the actor sees (a supervisor over several halls), each reckoned with
+    its own hall's calendar and thresholds."""
     require(db, actor, Perm.VIEW_APPLICATION, target_type="warnings")
     today = clock.today()
-    # no transaction on PostgreSQL, the hall's calendar read with the active applications: two
+    # no transaction on PostgreSQL, each hall's calendar read with its active applications: two
     # round trips (issue 20)
     with db.brief() as session:
-        hall_id = actor.hall_id or hall.require_hall(session).id
-        settings, overrides, active = batched.read_all(
-            session, [*hall.context_statements(hall_id), _active_statement(hall_id, window_id)])
-        hall.keep_context(session, hall_id, settings, overrides)
-        cal = MemoCalendar(hall.work_calendar(session, hall_id))
-        ratio = settings_service.yellow_ratio(session, hall_id)
+        in_view = hall.view_halls(session, actor, hall_id)  # a hall's staff: no query
+        groups = [[*hall.context_statements(one), _active_statement(one, window_id)] for one in in_view]
+        answers = batched.read_all(session, [statement for group in groups for statement in group])
         found: dict[int, Assessment] = {}
-        for item in _latest_open(active):
-            result = _evaluate(cal, item, today, ratio)
-            if result and result.level != "green" and (level is None or result.level == level):
-                found[item.id] = result
+        for n, one in enumerate(in_view):
+            settings, overrides, active = answers[3 * n:3 * n + 3]
+            hall.keep_context(session, one, settings, overrides)
+            cal = MemoCalendar(hall.work_calendar(session, one))
+            ratio = settings_service.yellow_ratio(session, one)
+            for item in _latest_open(active):
+                result = _evaluate(cal, item, today, ratio)
+                if result and result.level != "green" and (level is None or result.level == level):
+                    found[item.id] = result
+        # the hall is named on each row when the list spans several
+        hall_names = dict(session.execute(select(Hall.id, Hall.name)).all()) if len(in_view) > 1 else {}
         rows = []
         ids = list(found)
         for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
@@ -168,12 +175,19 @@ def warning_list(db: Database, actor: Actor, *, level: str | None = None,
                     stage_name=catalog.load().stage_name(app.current_stage), handler=app.current_handler,
                     window_no=window_no, green_channel=app.green_channel, green_manager=app.green_manager,
                     accepted_at=app.accepted_at, assessment=found[app.id],
+                    hall_name=hall_names.get(app.hall_id, ""),
                 ))
     rows.sort(key=WarningRow.sort_key)
     return rows
 
 
-def window_choices(db: Database) -> list[tuple[int, str]]:
-    """(window id, “N号窗口”) for the filters of the warning and 容缺 lists."""
+def window_choices(db: Database, actor: Actor | None = None) -> list[tuple[int, str]]:
+    """(window id, “N号窗口”) of the actor's halls, for the filters of the warning and 容缺 lists
+    (with the hall's code when there are several)."""
     with db.brief() as session:
-        return [(w.id, w.name or f"{w.number}号窗口") for w in hall.windows(session)]
+        hall_ids = hall.visible_hall_ids(session, actor) if actor is not None else None
+        shown = [w for w in hall.windows(session) if hall_ids is None or w.hall_id in hall_ids]
+        several = len({w.hall_id for w in shown}) > 1  # then each name says its hall's code
+        codes = dict(session.execute(select(Hall.id, Hall.code)).all()) if several else {}
+        return [(w.id, (f"{codes.get(w.hall_id, '')} " if several else "") + (w.name or f"{w.number}号窗口"))
+                for w in shown]

@@ -90,7 +90,7 @@ class CustomerSettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(620, 420)
         self.loaded: customer_settings.CustomerSideSettings | None = None
-        background.run(self, lambda: customer_settings.load(db), self._loaded,
+        background.run(self, lambda: customer_settings.load(db, actor), self._loaded,
                            lambda exc: self.hall_error.setText(f"无法读取营业厅设置：{exc}"))
 
     def _loaded(self, settings: customer_settings.CustomerSideSettings) -> None:

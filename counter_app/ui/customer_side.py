@@ -103,7 +103,7 @@ class CustomerSide(QObject):
             self.settings = settings
             self.window.set_settings(settings)
 
-        background.run(self.window, lambda: customer_settings.load(self.db), done,
+        background.run(self.window, lambda: customer_settings.load(self.db, self.actor), done,
                            lambda exc: log.warning("customer screen settings not loaded: %s", exc))
 
     @staticmethod

@@ -189,7 +189,7 @@ class DeferralsPage(QWidget):
         layout.addWidget(self.tabs)
         self.tabs.addTab(self._build_followup(), "容缺跟踪(&1)")
         self.tabs.addTab(self._build_blacklist(), "失信名单(&2)")
-        add_window_choices(self, self.window_filter, db, self.message, then=self.refresh)
+        add_window_choices(self, self.window_filter, db, self.message, then=self.refresh, actor=actor)
         self.refresh_blacklist()
 
     # --- follow-up tab --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Dialogs the main window's menus open (as opposed to pages, which live in tabs: see ``pages``):
-营业厅设置 for admins, 帮助 → 快捷键 for everyone. What a dialog needs from the database is read in
+营业厅设置 and 营业厅管理 for admins, 帮助 → 快捷键 for everyone. What a dialog needs from the database is read in
 the background before it opens."""
 
 from __future__ import annotations
@@ -43,6 +43,15 @@ def open_settings(window: QMainWindow) -> None:
     background.run(window, lambda: settings_service.load(window.db, window.actor), show, failed)
 
 
+def open_halls(window: QMainWindow) -> None:
+    from counter_app.ui.halls_dialog import HallsDialog
+
+    dialog = HallsDialog(window.db, window.actor, window)
+    dialog.setAttribute(Qt.WA_DeleteOnClose)
+    window.last_dialog = dialog
+    dialog.open()
+
+
 def open_shortcuts(window: QMainWindow) -> None:
     from counter_app.ui.shortcut_map import window_shortcuts
     from counter_app.ui.shortcuts_dialog import ShortcutsDialog
@@ -82,6 +91,7 @@ def show_sign_in_notices(window: QMainWindow) -> None:
 
 DIALOGS: list[DialogSpec] = [
     DialogSpec("settings", "营业厅设置…", "管理", "Ctrl+Shift+O", Perm.MANAGE_SETTINGS, open_settings),
+    DialogSpec("halls", "营业厅管理…", "管理", "Ctrl+Shift+M", Perm.MANAGE_SETTINGS, open_halls),
     DialogSpec("shortcuts", "快捷键", "帮助", "F1", None, open_shortcuts),
 ]
 

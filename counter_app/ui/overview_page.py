@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.hall import many_halls
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
@@ -156,6 +157,7 @@ class OverviewPage(QWidget):
         super().__init__(parent)
         self.db, self.actor = db, actor
         self.overview: Overview | None = None
+        self._asked = 0  # refreshes started; only the latest one's answer is shown
         self.last_saved: Path | None = None
         self.period = QComboBox(self)
         self.period.setAccessibleName("统计期间")
@@ -163,6 +165,10 @@ class OverviewPage(QWidget):
             self.period.addItem(label, days)
         self.period.setCurrentIndex(1)
         self.period.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.hall = QComboBox(self)  # a supervisor over several halls picks the hall (hidden for one)
+        self.hall.setObjectName("hallFilter")
+        self.hall.setAccessibleName("营业厅")
+        self.hall.hide()
         self.heading = QLabel(self)
         self.heading.setObjectName("overviewHeading")
         self.refresh_button = QPushButton("刷新(F5)", self)
@@ -174,6 +180,10 @@ class OverviewPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(buddy_label("统计期间(&Q)：", self.period, self))
         top.addWidget(self.period)
+        self.hall_label = buddy_label("营业厅(&H)：", self.hall, self)
+        self.hall_label.hide()
+        top.addWidget(self.hall_label)
+        top.addWidget(self.hall)
         top.addWidget(self.heading, 1)
         top.addWidget(self.refresh_button)
         top.addWidget(self.export_button)
@@ -206,16 +216,30 @@ class OverviewPage(QWidget):
             self.addAction(action)
         self.refresh_button.clicked.connect(lambda: self.refresh())
         self.export_button.clicked.connect(lambda: self.export_excel())
+        background.run(self, lambda: many_halls.hall_choices(db, actor), self._halls_loaded)
         self.refresh()
+
+    def _halls_loaded(self, choices: list[tuple[int, str]]) -> None:
+        for hall_id, name in choices:
+            self.hall.addItem(name, hall_id)
+        self.hall.setVisible(bool(choices))
+        self.hall_label.setVisible(bool(choices))
+        self.hall.currentIndexChanged.connect(lambda _i: self.refresh())
+        if choices:  # show the hall the combo names (the first load took the account's first hall)
+            self.refresh()
 
     def activate(self) -> None:
         if not opened_just_now(self):
             self.refresh()
 
     def refresh(self) -> background.BackgroundTask:
-        db, actor, days = self.db, self.actor, self.period.currentData()
+        db, actor, days, hall_id = self.db, self.actor, self.period.currentData(), self.hall.currentData()
+        self._asked += 1
+        asked = self._asked
 
         def loaded(overview: Overview) -> None:
+            if asked != self._asked:
+                return  # an earlier period or hall whose answer came late: the newest one is shown
             self.overview = overview
             self.heading.setText(f"{overview.hall_name}　{overview.period_label}")
             for chart in overview.charts:
@@ -223,7 +247,7 @@ class OverviewPage(QWidget):
             self.export_button.setEnabled(True)
             show_message(self.messages, f"已更新（{clock.now():%H:%M}）")
 
-        return background.run(self, lambda: supervisor_overview.build(db, actor, days=days), loaded,
+        return background.run(self, lambda: supervisor_overview.build(db, actor, days=days, hall_id=hall_id), loaded,
                               self._failed, busy="正在统计…")
 
     def _failed(self, exc: Exception) -> None:

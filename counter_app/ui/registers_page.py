@@ -69,6 +69,8 @@ class RegistersPage(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             limit_date_range(edit)
+        self.hall_combo = QComboBox()  # a supervisor over several halls: all of them, or one
+        self.hall_combo.setObjectName("hallFilter")
         self.window_combo = QComboBox()
         self.clerk_combo = QComboBox()
         self.type_combo = QComboBox()
@@ -107,6 +109,9 @@ class RegistersPage(QWidget):
         buttons.addWidget(self.query_button)
         buttons.addWidget(self.reset_button)
         grid.addLayout(buttons, 1, 9)
+        self.hall_label = buddy_label("营业厅(&H)：", self.hall_combo)
+        grid.addWidget(self.hall_label, 2, 0)
+        grid.addWidget(self.hall_combo, 2, 1)
         grid.setColumnStretch(10, 1)
 
         self.error_label = QLabel()
@@ -173,6 +178,11 @@ class RegistersPage(QWidget):
         except UserError as exc:
             self._show_error(str(exc))
             return
+        self.hall_combo.addItem("全部营业厅", None)
+        for hall_id, name in choices.halls:
+            self.hall_combo.addItem(name, hall_id)
+        for widget in (self.hall_label, self.hall_combo):
+            widget.setVisible(bool(choices.halls))
         self.window_combo.addItem("全部", None)
         for number, name in choices.windows:
             self.window_combo.addItem(name, number)
@@ -224,7 +234,7 @@ class RegistersPage(QWidget):
         today = clock.today()
         self.date_from.setDate(QDate(today.year, today.month, 1))
         self.date_to.setDate(QDate(today.year, today.month, today.day))
-        for combo in (self.window_combo, self.clerk_combo, self.type_combo, self.stage_combo,
+        for combo in (self.hall_combo, self.window_combo, self.clerk_combo, self.type_combo, self.stage_combo,
                       self.status_combo, self.deferral_combo):
             combo.setCurrentIndex(0)
         self.overdue_check.setChecked(False)
@@ -237,6 +247,7 @@ class RegistersPage(QWidget):
             business_type=self.type_combo.currentData(), stage=self.stage_combo.currentData(),
             status=self.status_combo.currentData(), overdue_only=self.overdue_check.isChecked(),
             deferral_state=self.deferral_combo.currentData() if self.kind == "deferred" else None,
+            hall_id=self.hall_combo.currentData(),
         )
 
     def query(self) -> None:
@@ -266,6 +277,7 @@ class RegistersPage(QWidget):
         if field == "reason":
             self.reason_edit.setToolTip(message)
         widget = {"date_to": self.date_to, "date_from": self.date_from, "window_no": self.window_combo,
+                  "hall_id": self.hall_combo,
                   "reason": self.reason_edit, "path": self.export_button}.get(field or "")
         if widget is not None:
             widget.setFocus()

@@ -45,6 +45,7 @@ COLUMNS = (
     Column("最近登录", value=lambda a: f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "从未登录"),
     Column("创建时间", value=lambda a: f"{a.created_at:%Y-%m-%d}"),
     Column("数据库登录名", value=lambda a: a.login or "—"),  # PostgreSQL; "—" on SQLite (one PC)
+    Column("营业厅", value=lambda a: a.hall_code or "（市、省级）"),
 )
 STATUS_COLUMN = 4
 ATTENTION = QColor("#c0262d")
@@ -239,7 +240,7 @@ class UsersPage(QWidget):
         db, actor = self.db, self.actor
 
         def load():
-            return account_admin.list_accounts(db, actor), accounts.start_info(db).windows
+            return account_admin.list_accounts(db, actor), accounts.hall_windows(db, actor)
 
         background.run(self, load, lambda result: self._show(*result, current, note), self._unavailable,
                        busy="正在读取用户列表…")

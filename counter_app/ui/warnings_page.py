@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QVBoxLayout, QWidget
 
+from counter_app.hall import many_halls
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.printing.columns import Column
 from counter_app.security.permissions import Perm, allowed
 from counter_app.tracking import warning_list as warnings
-from counter_app.ui.kit import progress_view
+from counter_app.ui.kit import background, progress_view
 from counter_app.ui.kit.background import BackgroundTask
 from counter_app.ui.kit.list_page import (
     add_shortcuts,
@@ -52,12 +53,19 @@ class WarningsPage(QWidget):
             self.level.addItem(text, value)
         self.window_filter = QComboBox(self)
         self.window_filter.setObjectName("window")
+        self.hall_filter = QComboBox(self)  # a supervisor over several halls: all, or one of them
+        self.hall_filter.setObjectName("hallFilter")
+        self.hall_filter.addItem("全部营业厅", None)
+        self.hall_filter.hide()
         self.refresh_button = command_button("刷新", self, "重新计算预警（F5）")
         self.counts = QLabel(self)
         self.counts.setObjectName("counts")
         self.counts.setAccessibleName("预警数量")
-        layout.addLayout(filter_bar(self, [("预警级别(&L)：", self.level), ("受理窗口(&W)：", self.window_filter)],
+        layout.addLayout(filter_bar(self, [("预警级别(&L)：", self.level), ("受理窗口(&W)：", self.window_filter),
+                                           ("营业厅(&H)：", self.hall_filter)],
                                     self.refresh_button, self.counts))
+        self.hall_label = next(lb for lb in self.findChildren(QLabel) if lb.buddy() is self.hall_filter)
+        self.hall_label.hide()
 
         self.model = RowsTableModel([
             Column("级别", value=lambda r: r.level_label),
@@ -72,7 +80,7 @@ class WarningsPage(QWidget):
             Column("已用/时限（工作日）", value=lambda r: f"{r.assessment.used_days}/{r.assessment.limit_days}"),
             Column("期限", value=lambda r: r.due_label),
             Column("剩余/超期", value=lambda r: r.remaining_label),
-            Column("窗口", value=lambda r: f"{r.window_no}号" if r.window_no else ""),
+            Column("窗口", value=lambda r: f"{r.hall_name} {r.window_no}号".strip() if r.window_no else r.hall_name),
         ], parent=self, background=lambda r: RED_BG if r.level == "red" else YELLOW_BG,
             foreground=lambda r, col: GREEN_FG if col == 1 and r.green_channel else None)
         self.table = make_table(self.model, "预警清单", self)
@@ -91,7 +99,18 @@ class WarningsPage(QWidget):
         self.table.activated.connect(lambda _i: self.view_selected())  # Return or double click
         self.level.currentIndexChanged.connect(lambda _i: self.refresh())
         self.window_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        add_window_choices(self, self.window_filter, db, self.message, then=self._windows_loaded)
+        self.hall_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        background.run(self, lambda: many_halls.hall_choices(db, actor), self._halls_loaded)
+        add_window_choices(self, self.window_filter, db, self.message, then=self._windows_loaded,
+                           actor=actor)
+
+    def _halls_loaded(self, choices: list[tuple[int, str]]) -> None:
+        blocked = self.hall_filter.blockSignals(True)
+        for hall_id, name in choices:
+            self.hall_filter.addItem(name, hall_id)
+        self.hall_filter.blockSignals(blocked)
+        self.hall_filter.setVisible(bool(choices))
+        self.hall_label.setVisible(bool(choices))
 
     def _windows_loaded(self) -> None:
         """A clerk sees their own window's warnings first."""
@@ -111,6 +130,7 @@ class WarningsPage(QWidget):
     def refresh(self, then: Callable[[], None] | None = None) -> BackgroundTask:
         db, actor = self.db, self.actor
         level, window_id = self.level.currentData(), self.window_filter.currentData()
+        hall_id = self.hall_filter.currentData()
 
         def shown(rows: list) -> None:
             red = sum(1 for r in rows if r.level == "red")
@@ -122,7 +142,8 @@ class WarningsPage(QWidget):
                 then()
 
         return load_rows(self, self.table, self.message,
-                         lambda: warnings.warning_list(db, actor, level=level, window_id=window_id), shown,
+                         lambda: warnings.warning_list(db, actor, level=level, window_id=window_id, hall_id=hall_id),
+                         shown,
                          busy="正在计算时限预警…")
 
     def view_selected(self) -> None:

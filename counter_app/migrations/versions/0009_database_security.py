@@ -3,7 +3,7 @@ audit identity from session_user, account functions. No-op on SQLite (one PC: th
 boundary).
 
 Revision ID: 0009
-Revises: 0013
+Revises: 0014
 
 Run by the database owner, who needs CREATEROLE (the group roles "<database>:clerk" … are
 cluster-wide and created here when missing). What is applied lives in ``security.db_policy``:
@@ -19,7 +19,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009"
-down_revision = "0013"  # re-chained after main's 0010-0013 (the lead may re-chain again)
+down_revision = "0014"  # re-chained after 0010-0014 (the lead may re-chain again)
 branch_labels = None
 depends_on = None
 

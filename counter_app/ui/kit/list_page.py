@@ -73,10 +73,10 @@ def opened_just_now(page: QWidget) -> bool:
 
 
 def add_window_choices(owner: QWidget, combo: QComboBox, db: Database, message: QLabel,
-                       then: Callable[[], None] | None = None) -> BackgroundTask:
-    """全部窗口 at once, then the hall's windows read off the GUI thread (no change signal while they
-    are added); ``then()`` runs after either way, a failure said in ``message``. The first entry
-    changes no filter either: ``then()`` loads the page once, with the windows known."""
+                       then: Callable[[], None] | None = None, actor=None) -> BackgroundTask:
+    """全部窗口 at once, then the windows of the ``actor``'s halls read off the GUI thread (no change
+    signal while they are added); ``then()`` runs after either way, a failure said in ``message``. The
+    first entry changes no filter either: ``then()`` loads the page once, with the windows known."""
     blocked = combo.blockSignals(True)
     combo.addItem("全部窗口", None)
     combo.blockSignals(blocked)
@@ -94,7 +94,7 @@ def add_window_choices(owner: QWidget, combo: QComboBox, db: Database, message: 
         if then is not None:
             then()
 
-    return background.run(owner, lambda: warnings.window_choices(db), loaded, failed)
+    return background.run(owner, lambda: warnings.window_choices(db, actor), loaded, failed)
 
 
 def load_rows(owner: QWidget, table: QTableView, message: QLabel, fetch: Callable[[], list[Any]],
