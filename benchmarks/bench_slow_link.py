@@ -42,9 +42,10 @@ def _form(seed: int):
         materials={"property_proof": "deferred"})
 
 
-def _timed(proxy, baseline, action) -> tuple[float, int, float]:
+def _timed(proxy, baseline, action) -> tuple[float, int, float, int]:
     """(median ms, round trips of one run counted at the wire, median ms of ``baseline`` run just
-    before each run of ``action``): the load of the shared machine weighs on both alike."""
+    before each run of ``action``, statements of that run): the load of the shared machine weighs
+    on both alike."""
     proxy.delay = 0.0
     with proxy.counting() as tally:
         action()
@@ -58,7 +59,7 @@ def _timed(proxy, baseline, action) -> tuple[float, int, float]:
         t = time.perf_counter()
         action()
         times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times), tally.round_trips, statistics.median(base) if base else 0.0
+    return statistics.median(times), tally.round_trips, statistics.median(base) if base else 0.0, tally.statements_sent
 
 
 def measure() -> dict:
@@ -80,7 +81,7 @@ def measure() -> dict:
     superuser = server.set(database="postgres").render_as_string(hide_password=False)
     database = f"bench_slow_{uuid.uuid4().hex[:8]}"
     clock.freeze(dt.datetime(2026, 11, 24, 9, 30))
-    figures: dict[str, tuple[float, int, float]] = {}
+    figures: dict[str, tuple[float, int, float, int]] = {}
     try:
         with ProxyProcess(server.host or "127.0.0.1", server.port or 5432) as proxy:
             h = set_up(superuser, server.host or "127.0.0.1", server.port or 5432, proxy, database)
@@ -145,12 +146,12 @@ def run(full: bool = False) -> list[Result]:
         print("PostgreSQL not reachable: benchmark 9 skipped")
         return []
     figures = measure()
-    _base, base_trips, _ = figures.pop("baseline")
+    _base, base_trips, _, _ = figures.pop("baseline")
     out = []
-    for what, (ms, trips, base) in figures.items():
+    for what, (ms, trips, base, statements) in figures.items():
         limit = next((v for k, v in TARGETS.items() if what.startswith(k)), None)
-        r = Result("9 slow link", f"PostgreSQL + 10 ms each way: {what} ({trips} round trip{'s' if trips != 1 else ''}), "
-                   f"median of {SAMPLES}",
+        r = Result("9 slow link", f"PostgreSQL + 10 ms each way: {what} ({trips} round trip{'s' if trips != 1 else ''}, "
+                   f"{statements} statement{'s' if statements != 1 else ''}), median of {SAMPLES}",
                    ms, "ms", base, f"one bare round trip (SELECT 1, {base_trips} round trip), run before each",
                    f"< {limit:g}×" if limit else "")
         if limit:

@@ -252,7 +252,7 @@ class ProxyProcess:
     """A ``WireProxy`` in a process of its own, driven through its stdin (the slow-link benchmark
     times through it: the proxy's work then takes no time from the timed client's process).
     ``port``, ``delay`` (settable) and ``counting()`` as on ``WireProxy``; the tally gives round
-    trips and new connections."""
+    trips, statements and new connections."""
 
     def __init__(self, host: str, port: int, *, delay: float = 0.0) -> None:
         import subprocess
@@ -286,8 +286,8 @@ class ProxyProcess:
         try:
             yield result
         finally:
-            trips, connections = map(int, self._ask("count").split())
-            result.messages["S"], result.connections = trips, connections
+            trips, connections, statements = map(int, self._ask("count").split())
+            result.messages["S"], result.messages["E"], result.connections = trips, statements, connections
 
     def close(self) -> None:
         self._proc.stdin.close()
@@ -302,7 +302,8 @@ class ProxyProcess:
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m tests.pg_wire_proxy HOST PORT DELAY``: serve in this process, print the port, then
-    answer commands on stdin (``delay SECONDS``, ``reset``, ``count`` → "round_trips connections")
+    answer commands on stdin (``delay SECONDS``, ``reset``, ``count`` → "round_trips connections
+    statements")
     until stdin closes."""
     import sys
 
@@ -319,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
                 print("ok", flush=True)
             elif command == "count":
                 tally = proxy.reset()
-                print(tally.round_trips, tally.connections, flush=True)
+                print(tally.round_trips, tally.connections, tally.statements_sent, flush=True)
 
 
 if __name__ == "__main__":
