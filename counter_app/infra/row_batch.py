@@ -71,7 +71,7 @@ def operation(context, parameter_sets: list[dict]) -> dict | None:
     if isinstance(stmt, Update) and not cols:
         return None
     # the ORM raises for an UPDATE matching no row; for a DELETE only when it carries a version
-    check = isinstance(stmt, Update) or any(not c.primary_key for c in _key_columns(stmt, table))
+    check = isinstance(stmt, Update) or bool(set(key.values()) - {c.name for c in table.primary_key})
     return {"op": "update" if isinstance(stmt, Update) else "delete", "t": table.name, "cols": cols,
             "key": sorted(set(key.values())), "check": check, "rows": rows}
 
@@ -91,10 +91,6 @@ def _flatten(clause):
             yield from _flatten(inner)
     else:
         yield clause
-
-
-def _key_columns(stmt, table: Table) -> list:
-    return [c.left for c in _criteria(stmt)]
 
 
 def _key_binds(stmt, table: Table) -> dict[str, str]:
