@@ -186,6 +186,7 @@ def test_rating_register_workload_share_and_cli_export(sqlite_db, frozen_now, tm
     acceptance.save(db, c2, residential(cert_number=_id(50)))
     sup = actors["super1"]
     rows = registers.fetch(db, sup, "ratings", RegisterFilter(), 0, 50)
+    assert registers.first_page(db, sup, "ratings", RegisterFilter(), 50) == (len(rows), rows)  # opening it
     assert [r[8] for r in rows] == ["非常满意", "满意", "不满意", "未评价", "基本满意", "非常不满意", "未评价"]
     assert rows[0][6].startswith("客户在客户屏点按确认") and rows[1][6] == "未要求"  # the hall never asked for it
     assert rows[2][13] == "待整改" and rows[2][12] == dt.date(2026, 12, 15)

@@ -113,6 +113,11 @@ def test_pages_of_every_register_join_up(db, actors, data, kind):
     assert paged == whole
     with db.read() as s:
         assert [tuple(r) for r in registers.stream(s, sup, kind, ALL, masked=True).rows] == whole
+    # what opening the page shows (on PostgreSQL count, page and deferred items in one statement,
+    # their values brought back through JSON): the same rows, typed the same
+    total, first = registers.first_page(db, sup, kind, ALL, 4)
+    assert (total, first) == (len(whole), whole[:4])
+    assert [[type(v) for v in row] for row in first] == [[type(v) for v in row] for row in whole[:4]]
 
 
 def test_deferred_register_states(db, actors, data):

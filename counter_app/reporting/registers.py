@@ -478,8 +478,10 @@ def screen_masked(actor: Actor) -> bool:
 
 
 def first_page(db, actor: Actor, kind: str, flt: RegisterFilter, limit: int) -> tuple[int, list[tuple]]:
-    """(row count, the first ``limit`` display rows): what opening a register shows, in two round
-    trips on PostgreSQL (issue 20) — the hall's context, then the count and the page together."""
+    """(row count, the first ``limit`` display rows): what opening a register shows, in two
+    statements and two round trips on PostgreSQL (issue 20) — the hall's context, then the count,
+    the page and its deferred items in one statement (their columns' types bring the values back
+    as the driver would: tests/test_registers.py compares with ``fetch``)."""
     with _on_screen(db, actor, kind, flt) as (reg, ctx):
         session = ctx.session
         if isinstance(reg, WorkloadRegister):
@@ -489,7 +491,7 @@ def first_page(db, actor: Actor, kind: str, flt: RegisterFilter, limit: int) -> 
         first = page.selected_columns[0]
         by_id = getattr(first, "table", None) is Application.__table__ and first.key == "id"
         extra = [deferred_statement(select(page.subquery().c.id))] if by_id else []
-        total, rows, *materials = batched.read_each(session, [reg.count_statement(flt, ctx), page, *extra])
+        total, rows, *materials = batched.read_all(session, [reg.count_statement(flt, ctx), page, *extra])
         if materials:  # what the page's deferred items come from (register_filter.deferred_items)
             session.info["deferred_items"] = ({r[0] for r in rows}, materials[0])
         return int(total[0][0] or 0) if total else 0, reg.build(rows, ctx)
