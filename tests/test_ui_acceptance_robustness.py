@@ -184,6 +184,31 @@ def test_a_saved_form_stays_as_saved_when_the_number_field_is_left_again(qtbot, 
     assert page.view.known_info.isHidden()
 
 
+def test_a_lookup_answered_after_the_save_leaves_the_saved_form_alone(qtbot, hall_db, monkeypatch):
+    """The save disables the form: the number field loses the focus and a lookup starts beside the
+    save. When it answers after the save, it must not fill the saved form."""
+    import threading
+
+    db, actors = hall_db
+    page = make_page(qtbot, db, actors["clerk1"])
+    inp = residential(resident_id(65))
+    page.fill(inp)
+    release, real_lookup = threading.Event(), acceptance.lookup_customer
+
+    def late_lookup(*args, **kwargs):
+        release.wait(10)
+        return real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(acceptance, "lookup_customer", late_lookup)
+    page._lookup(*page._lookup_key(inp.cert_type, inp.cert_number))  # under way when the save starts
+    page.save()
+    qtbot.waitUntil(lambda: page.view.banner.kind == "success", timeout=15000)
+    release.set()  # the lookup runs after the save's commit: it finds the customer just saved
+    wait_idle(qtbot)
+    assert not page.is_dirty()
+    assert page.view.known_info.isHidden()
+
+
 def test_discarding_a_draft(qtbot, hall_db):
     db, actors = hall_db
     store = DraftStore()

@@ -137,6 +137,16 @@ class CertificatePart:
 
     # --- known customer -------------------------------------------------------------------------
 
+    _lookup_token: object | None = None  # the lookup whose answer the form still waits for
+
+    def _forget_lookups(self, cert_type: str, number: str) -> None:
+        """The form now shows this certificate as saved or loaded: it counts as looked up, and the
+        answer of a lookup still under way is dropped (the save disables the form, the number field
+        loses the focus and a lookup starts beside the save: answered after it, it found the customer
+        just saved and filled the saved form with what is now on file)."""
+        self._looked_up = self._lookup_key(cert_type, number)
+        self._lookup_token = None
+
     @staticmethod
     def _lookup_key(cert_type: str, number: str) -> tuple[str, str]:
         """What a lookup of this certificate is remembered by (the number as the check normalises it)."""
@@ -147,13 +157,14 @@ class CertificatePart:
         if key == self._looked_up:
             return
         self._looked_up = key
+        token = self._lookup_token = object()
 
         def done(known) -> None:
-            if self._looked_up == key:
+            if self._lookup_token is token:
                 self._apply_known(known)
 
         def failed(exc: BaseException) -> None:
-            if self._looked_up == key:
+            if self._lookup_token is token:
                 self._looked_up = None
                 self.view.known_info.setText(f"暂时无法查询客户档案：{exc}（可继续受理，保存时会再核对）")
                 self.view.known_info.show()

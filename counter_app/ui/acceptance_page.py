@@ -178,6 +178,7 @@ class AcceptancePage(AcceptanceForm, CertificatePart, DraftsPart, SaveFlow, QWid
         try:
             self.mode, self.application_id, self.version, self.number = "new", None, None, ""
             self.saved_result, self.known, self._looked_up, self._card = None, None, None, None
+            self._lookup_token = None  # a late answer about the last customer is not this one's
             self._loaded_input, self.cert_entered_at = None, None
             self._material_conflicts = {}
             self._voltage_manual = False

@@ -86,10 +86,7 @@ class SaveFlow:
         self.mode, self.application_id, self.version = "edit", result.application_id, result.version
         self.number, self.saved_result = result.number, result
         self._loaded_input = inp
-        # the saved certificate counts as looked up: a lookup now (the focus coming back to the
-        # number field after the save) would find the customer just saved and fill the saved form
-        # with what is now on file, leaving it changed though nobody typed
-        self._looked_up = self._lookup_key(inp.cert_type, inp.cert_number)
+        self._forget_lookups(inp.cert_type, inp.cert_number)
         self._pristine = self._snapshot()
         self.drafts.remove(self.draft_key)
         settings = pc_settings()
@@ -188,7 +185,7 @@ class SaveFlow:
         self.mode, self.application_id, self.version = "edit", loaded.application_id, loaded.version
         self.number, self._loaded_input = loaded.number, loaded.input
         self.saved_result = None
-        self._looked_up = self._lookup_key(loaded.input.cert_type, loaded.input.cert_number)
+        self._forget_lookups(loaded.input.cert_type, loaded.input.cert_number)
         self._pristine = self._snapshot()
         self._set_editable_certificate(loaded.editable)
         who = f"{loaded.clerk_name}（{loaded.window_no}号窗口）" if loaded.window_no else loaded.clerk_name
