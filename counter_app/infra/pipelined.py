@@ -285,9 +285,17 @@ def _rows_in_one(fairy, dbapi) -> bool:
 
 
 def _has_apply_rows(dbapi) -> bool:
+    # from the catalogs, which every role may read: to_regprocedure() raises for a role without
+    # USAGE on the schema (a login that is nobody's, refused a moment later with its own message)
+    name, _, args = db_row_writes.SIGNATURE.partition("(")
     with dbapi.cursor() as cursor:
-        cursor.execute("SELECT coalesce(has_function_privilege(to_regprocedure(%s), 'EXECUTE'), false)",
-                       [f"counter_api.{db_row_writes.SIGNATURE}"])
+        cursor.execute(
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = 'counter_api' AND p.proname = %s"
+            " AND pg_catalog.oidvectortypes(p.proargtypes) = %s"
+            " AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
+            " AND pg_catalog.has_function_privilege(p.oid, 'EXECUTE'))",
+            [name, args.rstrip(")")])
         found = bool(cursor.fetchone()[0])
     if not dbapi.autocommit:
         dbapi.rollback()
