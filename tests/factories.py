@@ -408,3 +408,21 @@ def blacklist(db, by, cert_number: str, *, arrears: str = "0", violation_case: s
             customer.violation_case = violation_case
         s.add(BlacklistEntry(customer_id=customer.id, reason="逾期未补交容缺资料", added_by_id=by.user_id,
                              added_at=dt.datetime(2026, 10, 1, 10, 0)))
+
+
+SCAN_BYTES = b"\xde\xad\xbe\xef"
+
+
+def add_raw_scan(session, application_id: int) -> int:
+    """A scanned page of ``application_id`` written in plain SQL (as the owner: no app rules, no
+    image), whose blob holds SCAN_BYTES; returns the blob's id (the masking tests read its bytes)."""
+    from sqlalchemy import text
+
+    blob = session.execute(text(
+        "INSERT INTO stored_blob (sha256, size, data, created_at) VALUES ('0', 4, :d, now()) RETURNING id"),
+        {"d": SCAN_BYTES}).scalar_one()
+    session.execute(text(
+        "INSERT INTO scan_page (application_id, seq, source, original_name, mime, width_px, height_px, dpi, "
+        "dpi_estimated, colour, size, sha256, blob_id, thumb_blob_id, added_at) VALUES (:a, 1, 'file', '', "
+        "'image/png', 1, 1, 300, false, true, 4, '0', :b, :b, now())"), {"a": application_id, "b": blob})
+    return blob

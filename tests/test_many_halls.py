@@ -128,6 +128,18 @@ def test_windows_staff_and_settings_belong_to_their_hall(two_halls):
     assert hall_mod.DEFAULT_SETTINGS["counter_standard_minutes"] == 20
 
 
+def test_the_status_bar_counts_the_own_hall(two_halls):
+    from counter_app.reporting import overview
+
+    db, who, hall_b = two_halls
+    acceptance.save(db, who["clerk1"], residential(resident_id(41)))
+    acceptance.save(db, who["clerkb"], residential(resident_id(42)))
+    acceptance.save(db, who["clerkb"], residential(resident_id(43)))
+    assert overview.counter_figures(db, who["super1"]).accepted_today == 1
+    assert overview.counter_figures(db, who["superb"]).accepted_today == 2
+    assert overview.counter_figures(db, who["city1"]).hall_name in ("福州鼓楼供电营业厅", "福州仓山供电营业厅")
+
+
 def test_a_hall_code_is_taken_once_and_only_some_may_add_halls(two_halls):
     db, who, _ = two_halls
     with pytest.raises(ValidationFailed) as taken:

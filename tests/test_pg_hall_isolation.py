@@ -23,7 +23,7 @@ from counter_app.reporting import registers
 from counter_app.reporting.registers import RegisterFilter
 from counter_app.security import db_logins, db_rows, db_sign_in
 from counter_app.tracking import warning_list
-from tests.factories import make_case, resident_id
+from tests.factories import add_raw_scan, make_case, resident_id
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.pg
@@ -95,14 +95,7 @@ def world(scram_cluster):  # noqa: F811
                              "at, hall_id) VALUES ('register', '{}', 1, false, '', '', 'superb', now(), :h)"),
                         {"h": hall_ids["B"]})
         cases["batch_b"] = batch
-        blob = session.execute(text(
-            "INSERT INTO stored_blob (sha256, size, data, created_at) VALUES ('0', 4, '\\xdeadbeef', now()) "
-            "RETURNING id")).scalar_one()
-        session.execute(text(
-            "INSERT INTO scan_page (application_id, seq, source, original_name, mime, width_px, height_px, dpi, "
-            "dpi_estimated, colour, size, sha256, blob_id, thumb_blob_id, added_at) VALUES (:a, 1, 'file', '', "
-            "'image/png', 1, 1, 300, false, true, 4, '0', :b, :b, now())"), {"a": cases["B"], "b": blob})
-        cases["scan_b"] = blob
+        cases["scan_b"] = add_raw_scan(session, cases["B"])
     yield {"cluster": scram_cluster, "owner": owner, "ids": ids, "halls": hall_ids, "windows": windows, **cases}
     owner.dispose()
 

@@ -23,7 +23,7 @@ from counter_app.security import credentials as users
 from counter_app.security import db_grants, db_logins, db_policy
 from counter_app.security.redaction import mask_id, mask_phone
 from counter_app.tracking import application_search
-from tests.factories import make_case, resident_id
+from tests.factories import add_raw_scan, make_case, resident_id
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.pg
@@ -70,13 +70,7 @@ def hall(scram_cluster):  # noqa: F811
         mine = make_case(session, window_id=windows[1], clerk_id=ids["clerk1"], cert_number=CERT, agent=True)
         other = make_case(session, window_id=windows[2], clerk_id=ids["clerk2"], name="李四", cert_number=OTHER_CERT)
         session.execute(text("UPDATE customer SET mobile = '13911112222' WHERE id = :c"), {"c": other.customer_id})
-        blob = session.execute(text(
-            "INSERT INTO stored_blob (sha256, size, data, created_at) VALUES ('0', 4, '\\xdeadbeef', now()) "
-            "RETURNING id")).scalar_one()
-        session.execute(text(
-            "INSERT INTO scan_page (application_id, seq, source, original_name, mime, width_px, height_px, dpi, "
-            "dpi_estimated, colour, size, sha256, blob_id, thumb_blob_id, added_at) VALUES (:a, 1, 'file', '', "
-            "'image/png', 1, 1, 300, false, true, 4, '0', :b, :b, now())"), {"a": other.id, "b": blob})
+        blob = add_raw_scan(session, other.id)
         cases = {"mine": mine.id, "other": other.id, "scan_blob": blob}
     admin.dispose()
     yield {"cluster": scram_cluster, "owner": owner, "ids": ids, "windows": windows, "hall_id": h.id, **cases}

@@ -74,6 +74,21 @@ def test_clerk_starts_on_own_window(qtbot, hall):
     assert page.window_filter.accessibleName() == "受理窗口"
 
 
+def test_the_status_bar_counts_what_the_warnings_page_opens_with(qtbot, hall):
+    """A clerk's status bar counted the whole hall's warnings while their 时限预警 page opens on their
+    own window: two different numbers for one thing. Both are the own window's; a supervisor's the hall's."""
+    db, actors = hall
+    window, page = open_page(qtbot, db, actors["clerk1"], "warnings")
+    red, yellow = (sum(1 for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == level)
+                   for level in ("红色超期", "黄色预警"))
+    qtbot.waitUntil(lambda: "今日受理" in window.figures_label.text())
+    assert window.figures_label.text() == f"本窗口今日受理 0 件　预警 {yellow} 件　超期 {red} 件"
+    assert page.counts.text() == f"红色超期 {red} 件　黄色预警 {yellow} 件"
+    supervisor, _page = open_page(qtbot, db, actors["super1"], "warnings")
+    qtbot.waitUntil(lambda: "今日受理" in supervisor.figures_label.text())
+    assert supervisor.figures_label.text() == "全厅今日受理 1 件　预警 2 件　超期 1 件"
+
+
 def test_open_progress_and_stage_dialog_from_list(qtbot, hall, monkeypatch):
     db, actors = hall
     _window, page = open_page(qtbot, db, actors["back1"], "warnings")

@@ -17,24 +17,28 @@ from counter_app.models import Application
 @dataclass(frozen=True)
 class CounterFigures:
     hall_name: str
-    accepted_today: int  # at this window (all windows when the actor has none)
+    # a clerk's figures are the own window's (as the 时限预警 page opens for them); others' the hall's
+    accepted_today: int
     yellow: int
     red: int
+    own_window: bool = False
 
 
 def counter_figures(db: Database, actor: Actor) -> CounterFigures:
     today = clock.today()
     start = dt.datetime.combine(today, dt.time())
     with db.read() as session:
-        h = hall.require_hall(session, actor)
+        h = hall.home_hall(session, actor)  # a supervisor over several halls: the first of them
         stmt = select(func.count()).select_from(Application).where(
+            Application.hall_id == h.id,
             Application.accepted_at >= start, Application.accepted_at < start + dt.timedelta(days=1)
         )
-        if actor.window_id and actor.role == "clerk":
-            stmt = stmt.where(Application.window_id == actor.window_id)
+        window_id = actor.window_id if actor.window_id and actor.role == "clerk" else None
+        if window_id is not None:
+            stmt = stmt.where(Application.window_id == window_id)
         accepted = session.scalar(stmt) or 0
-        yellow, red = warning_counts(session, h.id)
-    return CounterFigures(h.name, accepted, yellow, red)
+        yellow, red = warning_counts(session, h.id, window_id)
+    return CounterFigures(h.name, accepted, yellow, red, window_id is not None)
 
 
 def warning_counts(session, hall_id: int, window_id: int | None = None) -> tuple[int, int]:

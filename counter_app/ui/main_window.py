@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.reporting import overview
@@ -179,7 +180,8 @@ class MainWindow(QMainWindow):
     def _show_who(self, hall_name: str) -> None:
         window = f"{self.actor.window_no}号窗口" if self.actor.window_no else "未指定窗口"
         role = ROLES.get(self.actor.role, self.actor.role)
-        today = QDate.currentDate().toString("yyyy年M月d日")
+        day = clock.today()
+        today = f"{day.year}年{day.month}月{day.day}日"
         who = f"{window}　{role}：{self.actor.name}　{today}"
         self.who_label.setText(f"{hall_name}　{who}" if hall_name else who)
         self.setWindowTitle(f"业扩报装受理 — {hall_name} {window}" if hall_name else f"业扩报装受理 — {window}")
@@ -194,8 +196,9 @@ class MainWindow(QMainWindow):
 
         def shown(figures: overview.CounterFigures) -> None:
             self._show_who(figures.hall_name)
+            scope = "本窗口" if figures.own_window else "全厅"
             self.figures_label.setText(
-                f"今日受理 {figures.accepted_today} 件　预警 {figures.yellow} 件　超期 {figures.red} 件"
+                f"{scope}今日受理 {figures.accepted_today} 件　预警 {figures.yellow} 件　超期 {figures.red} 件"
             )
             self.figures = figures
 
