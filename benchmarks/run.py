@@ -35,6 +35,7 @@ SUITE = {
     "7": ("installed package: size and start", "benchmarks.bench_package"),
     "8": ("supervisor overview", "benchmarks.bench_overview"),
     "9": ("slow link: round trips to PostgreSQL", "benchmarks.bench_slow_link"),
+    "10": ("province: 200 halls, 300,000 (--full: 3,000,000) applications on PostgreSQL", "benchmarks.bench_province"),
 }
 README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -82,7 +83,7 @@ def write_readme(results: list[Result], command: str, seconds: float, failures: 
         kept = [line for line in old_block.splitlines()
                 if line.startswith("| ") and not line.startswith(("| # ", "|---")) and _bench_key(line) not in wanted]
         runs += [line for line in old_block.splitlines() if line.startswith(("Run: ", "Latest run: "))][:3]
-        rows = rows[:2] + sorted(kept + rows[2:], key=_bench_key)  # stable: each benchmark's rows keep their order
+        rows = rows[:2] + sorted(kept + rows[2:], key=lambda row: int(_bench_key(row)))  # stable: each benchmark's rows keep their order
     block = "\n".join([
         BEGIN,
         *runs,
