@@ -79,6 +79,23 @@ def test_a_certificate_accepted_in_one_hall_is_on_file_in_the_next(two_halls):
     assert again.number.startswith("FZCS02-")
 
 
+def test_a_name_search_finds_the_own_halls_case_among_many_newer_of_other_halls(two_halls):
+    """Customers are shared, so a common name matches customers of every hall: the newest 201 of the
+    whole province must not crowd out the searching hall's own (benchmark 10: 79 of 300 missed)."""
+    from counter_app.tracking import application_search
+    from tests.factories import make_accepted_application, make_customer
+
+    db, who, _ = two_halls
+    own = acceptance.save(db, who["clerkb"], residential(resident_id(502), holder_name="王五"))
+    clerk_a = who["clerk1"]
+    with db.write() as session:
+        for n in range(application_search.MAX_RESULTS + 1):
+            make_accepted_application(session, make_customer(session, name=f"王某{n}"), window_id=clerk_a.window_id,
+                                      clerk_id=clerk_a.user_id, accepted_at=NOW + dt.timedelta(minutes=n + 1))
+    found = application_search.search(db, who["clerkb"], "王")
+    assert [f.number for f in found.rows] == [own.number]
+
+
 def test_registers_and_warnings_are_per_hall_and_a_city_supervisor_sees_both(two_halls):
     db, who, hall_b = two_halls
     acceptance.save(db, who["clerk1"], residential(resident_id(11)))
