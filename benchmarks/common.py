@@ -134,8 +134,16 @@ def fresh_pg_database(prefix: str = "bench"):
     try:
         yield f"{base}/{name}"
     finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # the database's group roles and logins (made by db grant) are the cluster's: they go too
+        from sqlalchemy import create_engine
+
+        from tests import pg_databases
+
+        engine = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+        try:
+            pg_databases.drop(engine, name)
+        finally:
+            engine.dispose()
 
 
 def build_database(url: str, applications: int) -> float:
