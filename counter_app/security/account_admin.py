@@ -36,6 +36,7 @@ def create_account(db: Database, actor: Actor, username: str, *, role: str, name
         return accounts.create_account(db, actor, username, role=role, name=name, password=password,
                                        window_no=window_no, hall_code=hall_code)
     accounts.require_manage_users(db, actor, username)
+    accounts.check_hall_in_reach(db, actor, hall_code)
     return pg_accounts.create_account(db, username, role=role, name=name, password=password, window_no=window_no,
                                       hall_code=hall_code, actor=actor)
 

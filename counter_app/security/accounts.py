@@ -23,6 +23,7 @@ from counter_app.infra.errors import NotFound, UserError, ValidationFailed
 from counter_app.models import CounterWindow, Hall, HallGrant, User
 from counter_app.security import audit
 from counter_app.security import credentials as users
+from counter_app.security.db_functions import LAST_ADMIN, LAST_ADMIN_NO_HALL
 from counter_app.security.permissions import ROLES, Perm, require
 
 MAX_WINDOWS = hall.MAX_WINDOWS
@@ -84,10 +85,26 @@ def _user(session: Session, username: str, actor: Actor) -> User:
     return user
 
 
-def _active_admins(session: Session) -> int:
+def _same_hall(hall_id: int | None):
+    return User.hall_id == hall_id if hall_id is not None else User.hall_id.is_(None)
+
+
+def _active_admins(session: Session, hall_id: int | None) -> int:
+    """Active admins of hall ``hall_id`` (None: of no hall, the city/province admins)."""
     return session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
+        select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True), _same_hall(hall_id))
     ) or 0
+
+
+def _check_not_last_admin(session: Session, user: User, what: str, field: str | None = None) -> None:
+    """Each hall keeps an active admin (and the admins of no hall keep one among them): the same rule
+    as ``counter_private.active_admins`` on PostgreSQL, with the same text."""
+    if user.role != "admin" or not user.active or _active_admins(session, user.hall_id) > 1:
+        return
+    h = session.get(Hall, user.hall_id) if user.hall_id is not None else None
+    message = (LAST_ADMIN.format(hall=h.name, code=h.code, what=what) if h is not None
+               else LAST_ADMIN_NO_HALL.format(what=what))
+    raise UserError(message, field=field)
 
 
 def _manage(db: Database, actor: Actor, username: str = "") -> None:
@@ -151,8 +168,8 @@ def update_account(
     check_account_change(name, role)
     with db.write() as session:
         user = _user(session, username, actor)
-        if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:
-            raise UserError("这是唯一启用的管理员账号，不能改为其他角色；请先新建另一个管理员", field="role")
+        if role != "admin":
+            _check_not_last_admin(session, user, "改为其他角色", field="role")
         window_id = hall.window_id_of(session, window_no, user.hall_id)
         old = {"name": user.name, "role": user.role, "window_id": user.window_id}
         user.name, user.role, user.window_id = text_checks.cleaned(name), role, window_id
@@ -172,8 +189,7 @@ def disable_account(db: Database, actor: Actor, username: str) -> Account:
             raise UserError("不能停用自己正在使用的账号")
         if not user.active:
             raise UserError(f"用户 {username} 已经是停用状态")
-        if user.role == "admin" and _active_admins(session) <= 1:
-            raise UserError("这是唯一启用的管理员账号，不能停用；请先新建另一个管理员")
+        _check_not_last_admin(session, user, "停用")
         user.active = False
         audit.record(session, actor, "user_disable", "user", user.id, detail={"username": username})
         return _account(session, user)
@@ -345,6 +361,48 @@ def hall_windows(db: Database, actor: Actor) -> list[tuple[int, str]]:
     with db.read() as session:
         hall_id = actor.hall_id if actor.hall_id is not None else hall.only_hall_id(session)
         return [(w.number, w.name) for w in hall.windows(session, hall_id) if w.active] if hall_id else []
+
+
+@dataclass(frozen=True)
+class HallOption:
+    """A hall whose staff an admin manages, as the account dialog offers it."""
+
+    code: str
+    name: str
+    windows: tuple[tuple[int, str], ...]  # (number, name) of its active windows
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+def account_halls(db: Database, actor: Actor) -> list[HallOption]:
+    """The halls whose accounts ``actor`` manages (``in_reach``), with their windows: its own hall for
+    an admin of a hall; every hall for an admin of none (a city/province admin). More than one: the
+    users page offers a choice of hall."""
+    with db.read() as session:
+        own = actor.hall_id if actor.hall_id is not None else hall.only_hall_id(session)
+        halls = [session.get(Hall, own)] if own is not None else hall.all_halls(session)
+        ids = [h.id for h in halls if h is not None]
+        windows: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+        for w in session.scalars(select(CounterWindow).where(CounterWindow.hall_id.in_(ids),
+                                                             CounterWindow.active.is_(True))
+                                 .order_by(CounterWindow.hall_id, CounterWindow.number)):
+            windows[w.hall_id].append((w.number, w.name))
+        return [HallOption(h.code, h.name, tuple(windows[h.id])) for h in halls if h is not None]
+
+
+def check_hall_in_reach(db: Database, actor: Actor, hall_code: str | None) -> None:
+    """An admin of a hall creates accounts in that hall only (on PostgreSQL the database refuses the
+    others too, ``counter_private.manages_hall``; this says so by name before asking it)."""
+    code = (hall_code or "").strip().upper()
+    if not code or actor.hall_id is None:
+        return
+    with db.read() as session:
+        own = session.get(Hall, actor.hall_id)
+    if own is not None and own.code != code:
+        raise UserError(f"营业厅 {code} 不在您的管理范围内：您只能为本营业厅（{own.name}，{own.code}）新建账号",
+                        field="hall")
 
 
 def actor_at(db: Database, user: User, *, window_no: int | None, pc: str) -> Actor:

@@ -62,6 +62,11 @@ def _managed(username: str = "p_username") -> str:
             "PERFORM counter_private.manages_hall(acct.hall_id);")
 
 
+# the refusal when the last active admin of a hall (or of no hall) would lose the role or be disabled;
+# the app says the same on SQLite (accounts)
+LAST_ADMIN = "这是{hall}（{code}）唯一启用的管理员账号，不能{what}；请先在该营业厅新建另一个管理员"
+LAST_ADMIN_NO_HALL = "这是唯一启用的市、省级管理员账号（不属于任何营业厅），不能{what}；请先新建另一个市、省级管理员"
+
 HELPERS = [
     # --- names and the caller ---------------------------------------------------------------------
     sql_function("counter_private.grp(p_role text)", "text", "SELECT current_database() || ':' || p_role",
@@ -238,18 +243,23 @@ HELPERS = [
     sql_function("counter_private.clear_locks(p_username text)", "void",
                  "DELETE FROM public.sign_in_lock WHERE user_id = "
                  "(SELECT id FROM public.user_account WHERE username = p_username)"),
-    sql_function("counter_private.active_admins()", "bigint",
-                 "SELECT count(*) FROM public.user_account WHERE role = 'admin' AND active", volatility="STABLE"),
+    # each hall keeps an active admin; the admins of no hall (city/province) keep one among them
+    sql_function("counter_private.active_admins(p_hall integer)", "bigint",
+                 "SELECT count(*) FROM public.user_account WHERE role = 'admin' AND active "
+                 "AND hall_id IS NOT DISTINCT FROM p_hall", volatility="STABLE"),
+    sql_function("counter_private.last_admin(p_hall integer, p_what text)", "text", f"""
+        SELECT CASE WHEN p_hall IS NULL THEN format('{LAST_ADMIN_NO_HALL.format(what="%1$s")}', p_what)
+               ELSE (SELECT format('{LAST_ADMIN.format(hall="%1$s", code="%2$s", what="%3$s")}', name, code, p_what)
+                     FROM public.hall WHERE id = p_hall) END""", volatility="STABLE"),
 ]
-
-LAST_ADMIN = "这是唯一启用的管理员账号，不能{}；请先新建另一个管理员"
 # the caller's halls as a scalar subquery: worked out once per query, not once per row (a name and
 # phone-tail search spent 117 of 129 ms calling my_halls() per row at 3,000,000 applications)
 _MINE = f"a.hall_id = ANY {db_rows.MINE}"
 # signatures of earlier revisions: dropped before the functions are installed again (a changed
 # result type cannot be replaced; an old overload would stay callable beside the new one)
 OBSOLETE = ["DROP FUNCTION IF EXISTS counter_api.create_account(text, text, text, integer, text)",
-            "DROP FUNCTION IF EXISTS counter_api.whoami()"]
+            "DROP FUNCTION IF EXISTS counter_api.whoami()",
+            "DROP FUNCTION IF EXISTS counter_private.active_admins()"]
 
 API = [
     sql_function("counter_api.whoami()", "TABLE (id integer, username varchar, name varchar, role varchar, "
@@ -316,8 +326,8 @@ API = [
         PERFORM counter_private.check_role(p_role);
         {_managed()}
         PERFORM counter_private.check_window(p_window_id, acct.hall_id);
-        IF acct.role = 'admin' AND p_role <> 'admin' AND acct.active AND counter_private.active_admins() <= 1 THEN
-            RAISE EXCEPTION '{LAST_ADMIN.format("改为其他角色")}' {DENIED};
+        IF acct.role = 'admin' AND p_role <> 'admin' AND acct.active AND counter_private.active_admins(acct.hall_id) <= 1 THEN
+            RAISE EXCEPTION '%', counter_private.last_admin(acct.hall_id, '改为其他角色') {DENIED};
         END IF;
         IF acct.role <> p_role THEN
             EXECUTE format('REVOKE %I FROM %I', counter_private.grp(acct.role), login);
@@ -334,8 +344,8 @@ API = [
         IF NOT p_active AND login = session_user THEN
             RAISE EXCEPTION '不能停用自己正在使用的账号' {DENIED};
         END IF;
-        IF NOT p_active AND acct.role = 'admin' AND acct.active AND counter_private.active_admins() <= 1 THEN
-            RAISE EXCEPTION '{LAST_ADMIN.format("停用")}' {DENIED};
+        IF NOT p_active AND acct.role = 'admin' AND acct.active AND counter_private.active_admins(acct.hall_id) <= 1 THEN
+            RAISE EXCEPTION '%', counter_private.last_admin(acct.hall_id, '停用') {DENIED};
         END IF;
         EXECUTE format('ALTER ROLE %I %s', login, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
         -- NOLOGIN stops new sessions only; the open ones end too where the owner may signal them

@@ -1,10 +1,12 @@
 """用户管理 (admins): create, change, disable, enable, unlock accounts and reset passwords.
 Every button calls counter_app.security.accounts, which checks Perm.MANAGE_USERS itself (and on
-PostgreSQL goes through the database's own account functions); all of it off the GUI thread."""
+PostgreSQL goes through the database's own account functions); all of it off the GUI thread.
+An admin over several halls (a city/province admin) picks the hall of a new account and may show
+one hall's accounts only; an admin of one hall sees neither choice (the own hall is implied)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QRegularExpression, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,21 +47,25 @@ COLUMNS = (
     Column("最近登录", value=lambda a: f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "从未登录"),
     Column("创建时间", value=lambda a: f"{a.created_at:%Y-%m-%d}"),
     Column("数据库登录名", value=lambda a: a.login or "—"),  # PostgreSQL; "—" on SQLite (one PC)
-    Column("营业厅", value=lambda a: a.hall_code or "（市、省级）"),
+    Column("营业厅", value=lambda a: a.hall_code or NO_HALL_CELL),
 )
 STATUS_COLUMN = 4
+HALL_COLUMN = 8
+NO_HALL_CELL = "（市、省级）"
+NO_HALL_CHOICE = "不属于任何营业厅（市、省级）"
 ATTENTION = QColor("#c0262d")
 
 
 class AccountDialog(QDialog):
     """新建用户 (with an initial password) or 修改用户 (name, role, default window)."""
 
-    def __init__(self, db: Database, actor: Actor, windows: list[tuple[int, str]],
+    def __init__(self, db: Database, actor: Actor, halls: list[accounts.HallOption],
                  account: accounts.Account | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.actor = actor
         self.account = account
+        self.halls = {h.code: h for h in halls}
         self.result_account: accounts.Account | None = None
         self.setObjectName("AccountDialog")
         self.setWindowTitle("修改用户" if account else "新建用户")
@@ -79,12 +85,25 @@ class AccountDialog(QDialog):
         for code, label in ROLES.items():
             self.role.addItem(label, code)
         self._add(form, "role", "角色", self.role)
+        self.hall: QComboBox | None = None  # the hall of a new account, for an admin over several halls
+        if len(halls) > 1 and account is None:
+            self.hall = QComboBox(self)
+            self.hall.setObjectName("hall")
+            self.hall.addItem("请选择营业厅", None)
+            for h in halls:
+                self.hall.addItem(h.label, h.code)
+            if actor.hall_id is None:
+                self.hall.addItem(NO_HALL_CHOICE, "")
+            self._add(form, "hall", "营业厅", self.hall)
+            self.hall.currentIndexChanged.connect(lambda _i: self._offer_windows(self.hall.currentData()))
+        elif len(halls) > 1:  # an account keeps its hall
+            shown = self.halls.get(account.hall_code)
+            self._add(form, "hall", "营业厅", QLabel(shown.label if shown else NO_HALL_CHOICE, self))
         self.window = QComboBox(self)
         self.window.setObjectName("window")
-        self.window.addItem("不指定", None)
-        for number, name in windows:
-            self.window.addItem(name, number)
         self._add(form, "window", "默认窗口", self.window)
+        only = halls[0].code if len(halls) == 1 else None
+        self._offer_windows(account.hall_code if account else only)
 
         self.generated = QLabel(self)
         self.generated.setObjectName("dialogHint")
@@ -123,6 +142,16 @@ class AccountDialog(QDialog):
     def _add(self, form: QFormLayout, field: str, label: str, editor: QWidget) -> None:
         add_field(form, label, editor, self, self.rows, field)
 
+    def _offer_windows(self, hall_code: str | None) -> None:
+        """The default windows on offer: those of the account's (chosen) hall."""
+        kept = self.window.currentData()
+        self.window.clear()
+        self.window.addItem("不指定", None)
+        chosen = self.halls.get(hall_code or "")
+        for number, name in chosen.windows if chosen else ():
+            self.window.addItem(name, number)
+        self.window.setCurrentIndex(max(0, self.window.findData(kept)))
+
     def _generate(self) -> None:
         password = accounts.generate_password()
         self.password.setText(password)
@@ -138,12 +167,16 @@ class AccountDialog(QDialog):
         db, actor = self.db, self.actor
         name, role, window_no = self.name.text(), self.role.currentData(), self.window.currentData()
         if self.account is None:
+            if self.hall is not None and self.hall.currentData() is None:
+                self.errors.show(UserError("请选择新账号所属的营业厅", field="hall"))
+                return
             if self.password.text() != self.password_repeat.text():
                 self.errors.show(UserError("两次输入的初始密码不一致", field="password_repeat"))
                 return
             username, password = self.username.text().strip(), self.password.text()
+            hall_code = (self.hall.currentData() or None) if self.hall is not None else None
             op = lambda: account_admin.create_account(db, actor, username, role=role, name=name,  # noqa: E731
-                                                 password=password, window_no=window_no)
+                                                 password=password, window_no=window_no, hall_code=hall_code)
         else:
             username = self.account.username
             op = lambda: account_admin.update_account(db, actor, username, name=name, role=role,  # noqa: E731
@@ -175,6 +208,7 @@ class UsersPage(QWidget):
             foreground=lambda a, col: ATTENTION if col == STATUS_COLUMN and (not a.active or a.is_locked()) else None)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterKeyColumn(HALL_COLUMN)
         self.table = QTableView(self)
         self.table.setObjectName("usersTable")
         self.table.setAccessibleName("用户列表")
@@ -200,11 +234,21 @@ class UsersPage(QWidget):
         self.refresh_action = self._action("刷新", "F5", self.refresh)
         self.status = QLabel(self)
         self.status.setObjectName("dialogHint")
+        self.hall_filter = QComboBox(self)  # shown to an admin over several halls
+        self.hall_filter.setObjectName("hallFilter")
+        self.hall_filter.setAccessibleName("按营业厅筛选")
+        self.hall_filter.setMinimumContentsLength(16)
+        self.hall_filter.currentIndexChanged.connect(lambda _i: self._filter_hall())
+        self.hall_filter_label = QLabel("营业厅：", self)
+        self.hall_filter_label.setBuddy(self.hall_filter)
 
         top = QHBoxLayout()
         title = QLabel("用户管理", self)
         title.setObjectName("dialogTitle")
         top.addWidget(title)
+        top.addSpacing(24)
+        top.addWidget(self.hall_filter_label)
+        top.addWidget(self.hall_filter)
         top.addStretch(1)
         top.addWidget(self.status)
         layout = QVBoxLayout(self)
@@ -212,7 +256,9 @@ class UsersPage(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.table, 1)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
-        self.windows: list[tuple[int, str]] = []
+        self.halls: list[accounts.HallOption] = []
+        self.several_halls = False
+        self._set_hall_filter([])
         self.refresh()
 
     def _action(self, text: str, shortcut: str, slot) -> QAction:
@@ -240,7 +286,7 @@ class UsersPage(QWidget):
         db, actor = self.db, self.actor
 
         def load():
-            return account_admin.list_accounts(db, actor), accounts.hall_windows(db, actor)
+            return account_admin.list_accounts(db, actor), accounts.account_halls(db, actor)
 
         background.run(self, load, lambda result: self._show(*result, current, note), self._unavailable,
                        busy="正在读取用户列表…")
@@ -250,9 +296,11 @@ class UsersPage(QWidget):
             raise exc
         self.status.setText(f"用户列表暂不可用：{exc}")
 
-    def _show(self, rows: list[accounts.Account], windows: list[tuple[int, str]], current: str | None,
+    def _show(self, rows: list[accounts.Account], halls: list[accounts.HallOption], current: str | None,
               note: str) -> None:
-        self.windows = windows
+        if halls != self.halls:
+            self._set_hall_filter(halls)
+        self.halls = halls
         self.model.set_rows(rows)
         now = clock.now()
         active = sum(1 for a in rows if a.active)
@@ -263,6 +311,27 @@ class UsersPage(QWidget):
                 if account.username == current:
                     self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
         self._update_actions()
+
+    def _set_hall_filter(self, halls: list[accounts.HallOption]) -> None:
+        """全部营业厅, each hall, and the accounts of no hall; hidden for an admin of one hall."""
+        kept = self.hall_filter.currentData()
+        self.hall_filter.blockSignals(True)
+        self.hall_filter.clear()
+        self.hall_filter.addItem("全部营业厅", None)
+        for h in halls:
+            self.hall_filter.addItem(h.label, h.code)
+        self.hall_filter.addItem(NO_HALL_CHOICE, NO_HALL_CELL)
+        self.hall_filter.setCurrentIndex(max(0, self.hall_filter.findData(kept)))
+        self.hall_filter.blockSignals(False)
+        self.several_halls = len(halls) > 1
+        self.hall_filter.setVisible(self.several_halls)
+        self.hall_filter_label.setVisible(self.several_halls)
+        self._filter_hall()
+
+    def _filter_hall(self) -> None:
+        shown = self.hall_filter.currentData() if self.several_halls else None
+        self.proxy.setFilterRegularExpression(
+            QRegularExpression(f"^{QRegularExpression.escape(shown)}$") if shown else QRegularExpression())
 
     def selected(self) -> accounts.Account | None:
         indexes = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -284,15 +353,18 @@ class UsersPage(QWidget):
     # --- actions ----------------------------------------------------------------------------------
 
     def new_user(self) -> None:
-        dialog = AccountDialog(self.db, self.actor, self.windows, parent=self)
+        dialog = AccountDialog(self.db, self.actor, self.halls, parent=self)
         if run_modal(dialog) == QDialog.Accepted:
-            self.refresh(select_username=dialog.result_account.username)
+            created = dialog.result_account
+            if self.hall_filter.currentData() not in (None, created.hall_code or NO_HALL_CELL):
+                self.hall_filter.setCurrentIndex(0)  # the new account is shown whichever hall was listed
+            self.refresh(select_username=created.username)
 
     def edit_user(self) -> None:
         a = self.selected()
         if a is None:
             return
-        dialog = AccountDialog(self.db, self.actor, self.windows, account=a, parent=self)
+        dialog = AccountDialog(self.db, self.actor, self.halls, account=a, parent=self)
         if run_modal(dialog) == QDialog.Accepted:
             self.refresh(select_username=a.username)
 
