@@ -314,7 +314,8 @@ def test_the_readme_steps_from_the_command_line(world, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("Clerk-pw-2026\n"))
     assert cli.main(["--db", counter_url, "--user", "adminlj", "user", "add", "clerkx", "--role", "clerk",
                      "--name", "越权", "--hall", "FZGL01", "--password-stdin"]) == 1
-    assert "营业厅 FZGL01 不存在" in capsys.readouterr().err  # another hall is not even visible to it
+    # said by name (whether that hall exists or not: another hall is not even visible to it)
+    assert "营业厅 FZGL01 不在您的管理范围内：您只能为本营业厅（连江营业厅，FZLJ07）新建账号" in capsys.readouterr().err
     assert cli.main(["--db", counter_url, "--user", "adminlj", "user", "list"]) == 0
     listed = capsys.readouterr().out
     assert "clerklj" in listed and "clerka" not in listed and "clerkb" not in listed

@@ -95,7 +95,7 @@ class AccountDialog(QDialog):
             if actor.hall_id is None:
                 self.hall.addItem(NO_HALL_CHOICE, "")
             self._add(form, "hall", "营业厅", self.hall)
-            self.hall.currentIndexChanged.connect(lambda _i: self._offer_windows(self.hall.currentData()))
+            self.hall.currentIndexChanged.connect(lambda _i: self._hall_chosen())
         elif len(halls) > 1:  # an account keeps its hall
             shown = self.halls.get(account.hall_code)
             self._add(form, "hall", "营业厅", QLabel(shown.label if shown else NO_HALL_CHOICE, self))
@@ -141,6 +141,10 @@ class AccountDialog(QDialog):
 
     def _add(self, form: QFormLayout, field: str, label: str, editor: QWidget) -> None:
         add_field(form, label, editor, self, self.rows, field)
+
+    def _hall_chosen(self) -> None:
+        self.rows["hall"].show_error(None)
+        self._offer_windows(self.hall.currentData())
 
     def _offer_windows(self, hall_code: str | None) -> None:
         """The default windows on offer: those of the account's (chosen) hall."""
