@@ -315,6 +315,30 @@ def keep_context(session: Session, hall_id: int, settings_rows, override_rows) -
     session.info.setdefault("calendar_overrides", {})[hall_id] = [(r.day, r.is_workday) for r in override_rows]
 
 
+def halls_context_statements(hall_ids) -> list:
+    """``context_statements`` of several halls in two statements, however many halls (a city or
+    province view); hand their rows to ``keep_halls_context``."""
+    ids = sorted(set(hall_ids))
+    return [select(HallSetting.hall_id, HallSetting.key, HallSetting.value).where(HallSetting.hall_id.in_(ids)),
+            select(CalendarOverride.hall_id, CalendarOverride.day, CalendarOverride.is_workday)
+            .where(CalendarOverride.hall_id.in_(ids))]
+
+
+def keep_halls_context(session: Session, hall_ids, settings_rows, override_rows) -> None:
+    """The rows of ``halls_context_statements``, kept per hall as ``keep_context`` keeps one hall's."""
+    settings: dict[int, list] = {one: [] for one in hall_ids}
+    overrides: dict[int, list] = {one: [] for one in hall_ids}
+    for row in settings_rows:
+        settings[row.hall_id].append((row.key, row.value))
+    for row in override_rows:
+        overrides[row.hall_id].append((row.day, row.is_workday))
+    kept_settings = session.info.setdefault("hall_settings", {})
+    kept_overrides = session.info.setdefault("calendar_overrides", {})
+    for one in hall_ids:
+        kept_settings[one] = _with_defaults(settings[one])
+        kept_overrides[one] = overrides[one]
+
+
 def work_calendar(session: Session, hall_id: int):
     from counter_app.hall.workdays import WorkCalendar
 
