@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -149,7 +150,9 @@ def create_hall(
     session.flush()
     for number in range(1, windows + 1):
         session.add(CounterWindow(hall_id=hall.id, number=number, name=f"{number}号窗口"))
-    audit.record(session, actor, "setup" if first else "hall_add", "hall", hall.id, detail={"code": code, "name": name})
+    # the entry belongs to the new hall when a hall-less account made it (its staff read its founding)
+    by = actor if actor.hall_id is not None else dataclasses.replace(actor, hall_id=hall.id)
+    audit.record(session, by, "setup" if first else "hall_add", "hall", hall.id, detail={"code": code, "name": name})
     return hall
 
 
