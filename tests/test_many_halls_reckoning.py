@@ -27,25 +27,36 @@ TODAY = dt.datetime(2026, 12, 8, 9, 30)  # a Tuesday
 HOLIDAY_B = dt.date(2026, 12, 7)
 
 
-@pytest.fixture
-def reckoned(two_halls):  # noqa: F811 (fixture)
-    """Three cases accepted alike in each hall (R: red, S: survey since Friday, Y: accepted Monday),
-    their due dates worked out by each hall's calendar and limits."""
-    db, who, hall_b = two_halls
-    clock.freeze(TODAY)
+def _b_reckons_otherwise(db, admin, hall_b: int) -> None:
+    """Hall B declares Monday 12-07 a holiday and gives the 受理 stage 3 working days."""
     with db.write() as s:
-        s.add(CalendarOverride(hall_id=hall_b.id, day=HOLIDAY_B, is_workday=False, note="本地停电检修",
+        s.add(CalendarOverride(hall_id=hall_b, day=HOLIDAY_B, is_workday=False, note="本地停电检修",
                                created_at=TODAY))
-        hall_mod.set_setting(s, who["adminb"], hall_b.id, "stage_limits", {"lv_res_new": {"accept": 3}})
+        hall_mod.set_setting(s, admin, hall_b, "stage_limits", {"lv_res_new": {"accept": 3}})
+
+
+def _accept_alike(db, desks: dict[str, tuple[int, int]]) -> dict[str, str]:
+    """Three cases accepted alike at each hall's desk (window id, clerk id): R (red), S (survey since
+    Friday), Y (accepted Monday), their due dates worked out by each hall's calendar and limits."""
     cases = {}
     with db.write() as s:
-        for hall, clerk in (("A", who["clerk1"]), ("B", who["clerkb"])):
-            at = dict(window_id=clerk.window_id, clerk_id=clerk.user_id)
+        for hall, (window_id, clerk_id) in desks.items():
+            at = dict(window_id=window_id, clerk_id=clerk_id)
             cases["R" + hall] = make_accepted(s, **at, accepted_at=dt.datetime(2026, 11, 30, 10), name=f"红{hall}",
                                               deferred=("property_proof",)).number
             cases["S" + hall] = make_accepted(s, **at, accepted_at=dt.datetime(2026, 12, 3, 9), name=f"勘{hall}",
                                               stage="survey", stage_started=dt.datetime(2026, 12, 4, 10)).number
             cases["Y" + hall] = make_accepted(s, **at, accepted_at=dt.datetime(2026, 12, 7, 9), name=f"黄{hall}").number
+    return cases
+
+
+@pytest.fixture
+def reckoned(two_halls):  # noqa: F811 (fixture)
+    db, who, hall_b = two_halls
+    clock.freeze(TODAY)
+    _b_reckons_otherwise(db, who["adminb"], hall_b.id)
+    cases = _accept_alike(db, {"A": (who["clerk1"].window_id, who["clerk1"].user_id),
+                               "B": (who["clerkb"].window_id, who["clerkb"].user_id)})
     return db, who, hall_b, cases
 
 
@@ -83,6 +94,28 @@ def test_the_warning_register_reckons_each_hall_by_its_own_calendar_and_limits(r
         cases[k]: EXPECTED_WARNINGS[k] for k in ("RA", "SA", "YA")}
     reds = registers.fetch(db, city, "warnings", RegisterFilter(overdue_only=True), 0, 50)
     assert sorted(r[3] for r in reds) == sorted([cases["RA"], cases["RB"]])
+
+
+def test_the_sql_form_takes_each_halls_cut_off_days_on_both_databases(db, actors, frozen_now):
+    """The same cases on SQLite and PostgreSQL (as the owner: the app's own filter, no row security)."""
+    from dataclasses import replace
+
+    from counter_app.hall import many_halls
+    from counter_app.infra.context import system_actor
+
+    clock.freeze(TODAY)
+    hall_b = many_halls.add_hall(db, system_actor(), code="FZCS02", name="福州仓山供电营业厅",
+                                 supervision_phone="0591-88888888", windows=1).id
+    _b_reckons_otherwise(db, actors["admin1"], hall_b)
+    with db.read() as s:
+        window_b = hall_mod.window_by_number(s, 1, hall_b).id
+    clerk = actors["clerk1"]
+    cases = _accept_alike(db, {"A": (clerk.window_id, clerk.user_id), "B": (window_b, clerk.user_id)})
+    city = replace(actors["super1"], hall_id=None, hall_grants=(clerk.hall_id, hall_b))
+    rows = registers.fetch(db, city, "warnings", RegisterFilter(), 0, 50)
+    assert _warnings(rows) == {cases[k]: v for k, v in EXPECTED_WARNINGS.items()}
+    total, first = registers.first_page(db, city, "warnings", RegisterFilter(), 50)
+    assert total == 4 and _warnings(first) == _warnings(rows)
 
 
 def test_the_deferred_register_counts_overdue_working_days_by_each_halls_calendar(reckoned):
