@@ -138,10 +138,9 @@ def test_the_warnings_page_lists_each_halls_rows_by_its_own_calendar(reckoned):
 
 def test_the_export_of_a_city_supervisor_shows_each_halls_own_figures(qtbot, reckoned, tmp_path, monkeypatch):
     """From the main window: 台账 → 时限预警清单 and 容缺台账, 导出Excel, read back with openpyxl."""
-    from counter_app.hall import calendar_notice
-
     from PySide6.QtCore import QDate
 
+    from counter_app.hall import calendar_notice
     from counter_app.ui import registers_page
 
     monkeypatch.setattr(calendar_notice, "next_year_notice", lambda *_a: None)
@@ -221,7 +220,8 @@ def test_the_audit_trail_keeps_to_the_readers_halls(audited):
     assert audit_trail.total(db, who["super1"], upgrade) == audit_trail.total(db, who["superb"], upgrade) == 0
     assert audit_trail.total(db, who["city1"], upgrade) == 1
     everything = audit_trail.AuditFilter()
-    total_a, total_b = audit_trail.total(db, who["super1"], everything), audit_trail.total(db, who["superb"], everything)
+    total_a = audit_trail.total(db, who["super1"], everything)
+    total_b = audit_trail.total(db, who["superb"], everything)
     with db.read() as s:  # the whole trail: both halls' entries and those of no hall (city1's own creation)
         whole, of_no_hall = audit_trail.count(s, everything), s.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.hall_id.is_(None)))

@@ -24,8 +24,8 @@ from counter_app.infra.errors import UserError, ValidationFailed
 from counter_app.models import HandoverBatch
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
 from counter_app.reporting import registers
-from counter_app.reporting.workload_register import standard_text
 from counter_app.reporting.recorded_export import write_recorded
+from counter_app.reporting.workload_register import standard_text
 from counter_app.security import privacy
 from counter_app.security.permissions import ROLES, Perm, allowed, refuse, require
 from counter_app.tracking import handover

@@ -26,10 +26,10 @@ from counter_app.infra import batched
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError
 from counter_app.models import (
-    CounterWindow,
     Application,
     Certificate,
     Commitment,
+    CounterWindow,
     Customer,
     Material,
     User,
@@ -47,10 +47,10 @@ from counter_app.reporting.register_filter import (
     register_context,
     short_label,
 )
+from counter_app.reporting.workload_register import WorkloadRegister, standard_text, standards
 from counter_app.security import privacy
 from counter_app.security.permissions import Perm, require
 from counter_app.tracking.stages import STATUS_LABELS, status_label
-from counter_app.reporting.workload_register import WorkloadRegister, standard_text, standards
 from counter_app.tracking.time_limits import (
     halls_warning_condition,
     overdue_condition,

@@ -45,8 +45,10 @@ class WorkloadRegister:
         return (
             Column("窗口", width=10), Column("受理人", width=10), Column("受理件数", "int", width=9),
             Column("计时件数", "int", width=9), Column("平均窗口用时（分钟）", "decimal1", width=12),
-            Column("最长用时（分钟）", "decimal1", width=10), Column(f"{standard}内办结件数", "int", width=12),
-            Column(f"{standard}内占比", "percent", width=11), *_rating_registers.WORKLOAD_COLUMNS,
+            Column("最长用时（分钟）", "decimal1", width=10),
+            Column(f"{standard}内办结件数", "int", width=12 + 2 * max(0, len(standard) - 4)),
+            Column(f"{standard}内占比", "percent", width=11 + 2 * max(0, len(standard) - 4)),
+            *_rating_registers.WORKLOAD_COLUMNS,
         )
 
     def columns_for(self, ctx: RegisterContext) -> tuple[Column, ...]:
