@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -149,7 +150,9 @@ def create_hall(
     session.flush()
     for number in range(1, windows + 1):
         session.add(CounterWindow(hall_id=hall.id, number=number, name=f"{number}号窗口"))
-    audit.record(session, actor, "setup" if first else "hall_add", "hall", hall.id, detail={"code": code, "name": name})
+    # the entry belongs to the new hall when a hall-less account made it (its staff read its founding)
+    by = actor if actor.hall_id is not None else dataclasses.replace(actor, hall_id=hall.id)
+    audit.record(session, by, "setup" if first else "hall_add", "hall", hall.id, detail={"code": code, "name": name})
     return hall
 
 
@@ -313,6 +316,30 @@ def keep_context(session: Session, hall_id: int, settings_rows, override_rows) -
     read by ``_settings`` (``set_setting`` forgets the settings)."""
     session.info.setdefault("hall_settings", {})[hall_id] = _with_defaults(settings_rows)
     session.info.setdefault("calendar_overrides", {})[hall_id] = [(r.day, r.is_workday) for r in override_rows]
+
+
+def halls_context_statements(hall_ids) -> list:
+    """``context_statements`` of several halls in two statements, however many halls (a city or
+    province view); hand their rows to ``keep_halls_context``."""
+    ids = sorted(set(hall_ids))
+    return [select(HallSetting.hall_id, HallSetting.key, HallSetting.value).where(HallSetting.hall_id.in_(ids)),
+            select(CalendarOverride.hall_id, CalendarOverride.day, CalendarOverride.is_workday)
+            .where(CalendarOverride.hall_id.in_(ids))]
+
+
+def keep_halls_context(session: Session, hall_ids, settings_rows, override_rows) -> None:
+    """The rows of ``halls_context_statements``, kept per hall as ``keep_context`` keeps one hall's."""
+    settings: dict[int, list] = {one: [] for one in hall_ids}
+    overrides: dict[int, list] = {one: [] for one in hall_ids}
+    for row in settings_rows:
+        settings[row.hall_id].append((row.key, row.value))
+    for row in override_rows:
+        overrides[row.hall_id].append((row.day, row.is_workday))
+    kept_settings = session.info.setdefault("hall_settings", {})
+    kept_overrides = session.info.setdefault("calendar_overrides", {})
+    for one in hall_ids:
+        kept_settings[one] = _with_defaults(settings[one])
+        kept_overrides[one] = overrides[one]
 
 
 def work_calendar(session: Session, hall_id: int):

@@ -67,8 +67,9 @@ def export_xlsx(
     require(db, actor, Perm.VIEW_AUDIT, target_type="export", target_id=KIND)
     target = check_target(path)
     total = audit_trail.total(db, actor, flt)
-    with db.read() as session:
-        hall_name = hall.require_hall(session, actor).name
+    with db.brief() as session:  # the halls whose entries the export holds (audit_trail.hall_scope)
+        in_view = hall.view_halls(session, actor)
+        hall_name = hall.require_hall(session, actor, in_view[0]).name if len(in_view) == 1 else f"{len(in_view)}个营业厅"
     notes = [f"筛选条件：{describe(flt)}",
              f"导出：{actor.name}（{ROLES.get(actor.role, actor.role)}）{clock.now():%Y-%m-%d %H:%M}；{hall_name}；"
              "证件号码和手机号码已脱敏"]

@@ -25,6 +25,7 @@ from counter_app.models import HandoverBatch
 from counter_app.printing.excel import Cancelled, Column, SheetSpec, write_xlsx
 from counter_app.reporting import registers
 from counter_app.reporting.recorded_export import write_recorded
+from counter_app.reporting.workload_register import standard_text
 from counter_app.security import privacy
 from counter_app.security.permissions import ROLES, Perm, allowed, refuse, require
 from counter_app.tracking import handover
@@ -131,13 +132,16 @@ def _register_sheet(session, actor: Actor, request: ExportRequest) -> tuple[Shee
     hall_name = hall.name if len(hall_ids) == 1 else f"{len(hall_ids)}个营业厅"
     notes = [f"筛选条件：{data.filter_text}",
              f"导出：{_who(actor)} {clock.now():%Y-%m-%d %H:%M}；{hall_name}；{_masking_note(request)}"]
+    # each hall's rows are reckoned with its own settings (kept in the unit by registers.stream)
+    settings = [hall_mod.all_settings(session, one) for one in hall_ids]
     if request.kind == "warnings":
-        settings = hall_mod.all_settings(session, hall.id)
-        notes.append(f"预警规则：环节时限（工作日）已用 {float(settings['warning_yellow_ratio']):.0%} 及以上为黄色预警，"
-                     "超过环节或全流程时限为红色超期；绿色通道优先列出")
+        ratios = {float(s["warning_yellow_ratio"]) for s in settings}
+        share = f"{ratios.pop():.0%} " if len(ratios) == 1 else "各营业厅设置的比例"
+        notes.append(f"预警规则：环节时限（工作日）已用 {share}及以上为黄色预警，"
+                     "超过环节或全流程时限为红色超期；各营业厅按本厅的节假日和环节时限计算；绿色通道优先列出")
     elif request.kind == "workload":
-        minutes = hall_mod.get_setting(session, "counter_standard_minutes", hall.id)
-        notes.append(f"窗口用时：从录入证件到保存受理的时长；标准为 {minutes} 分钟以内；未计时的受理不计入平均")
+        standard = standard_text(int(s["counter_standard_minutes"]) for s in settings)
+        notes.append(f"窗口用时：从录入证件到保存受理的时长；标准为{standard}以内；未计时的受理不计入平均")
     spec = SheetSpec(
         name=data.register.sheet, title=f"{hall_name}{data.register.title}", columns=data.columns,
         rows=data.rows, notes=notes, totals=data.totals, freeze_columns=data.register.freeze_columns,

@@ -20,7 +20,7 @@ from counter_app.infra.errors import ValidationFailed
 from counter_app.models import Application, CounterWindow, Hall, Material, User
 from counter_app.security.redaction import mask_id, mask_phone
 from counter_app.tracking.stages import STATUS_LABELS, status_label
-from counter_app.tracking.time_limits import MemoCalendar, stage_limits
+from counter_app.tracking.time_limits import HallRule, MemoCalendar, stage_limits
 
 DEFERRAL_STATES = {"pending": "未到期", "overdue": "已超期", "supplied": "已补交"}
 
@@ -102,22 +102,44 @@ def day_text(day: dt.date | None) -> str:
 # --- context shared by the row builders -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HallReckoning:
+    """What one hall's rows are reckoned with: its calendar (each span counted once), its stage
+    limits, its yellow share and its counter-time standard."""
+
+    calendar: MemoCalendar
+    limits: dict[tuple[str, str], int]
+    yellow_ratio: float
+    standard_minutes: int
+
+    @property
+    def rule(self) -> HallRule:
+        return HallRule(self.calendar, self.limits, self.yellow_ratio)
+
+
 @dataclass
 class RegisterContext:
     session: Session
     today: dt.date
     masked: bool
-    hall_id: int
-    calendar: MemoCalendar
-    yellow_ratio: float
-    standard_minutes: int
-    limits: dict[tuple[str, str], int]
+    hall_id: int  # the view's home hall (named in headings)
+    # each hall of the view: a row is reckoned with its own hall's calendar and limits (halls may
+    # declare their own holidays, make-up days and stage limits)
+    reckonings: dict[int, HallReckoning]
     windows: dict[int, CounterWindow]
     users: dict[int, str]
     catalog: catalog_mod.Catalog = field(default_factory=catalog_mod.load)
     # the halls in this view (one for a hall's staff or a chosen hall) and their codes
     hall_ids: tuple[int, ...] = ()
     hall_codes: dict[int, str] = field(default_factory=dict)
+
+    def of_hall(self, hall_id: int) -> HallReckoning:
+        return self.reckonings[hall_id]
+
+    @property
+    def rules(self) -> dict[int, HallRule]:
+        """hall id -> the time-limit rule of each hall in view (for the SQL form of the rule)."""
+        return {one: reckoning.rule for one, reckoning in self.reckonings.items()}
 
     def window_label(self, window_id: int | None) -> str:
         window = self.windows.get(window_id) if window_id is not None else None
@@ -135,36 +157,56 @@ class RegisterContext:
 
 
 def register_context(session: Session, actor: Actor, masked: bool, hall_id: int | None = None) -> RegisterContext:
-    """``hall_id``: the hall chosen in the filter. A view over several halls reckons deadlines with
-    the calendar and limits of the first of them (the official calendar is the same province-wide;
-    a hall's own overrides count in its own view)."""
+    """``hall_id``: the hall chosen in the filter (None: every hall the actor sees). Each hall in
+    view gets its calendar, limits and settings, read for all of them in the same statement as the
+    windows and people (one round trip on PostgreSQL, issue 20; two statements of context however
+    many halls)."""
     from counter_app.infra import clock
 
     hall_ids = hall_mod.view_halls(session, actor, hall_id)
-    hall_id = hall_mod.home_hall_id(session, actor, hall_id, hall_ids)
-    # one statement on PostgreSQL (issue 20)
-    settings, overrides, windows, users = batched.read_all(session, [
-        *hall_mod.context_statements(hall_id),
+    home = hall_mod.home_hall_id(session, actor, hall_id, hall_ids)
+    several = len(hall_ids) > 1
+    context = (hall_mod.halls_context_statements(hall_ids) if several
+               else hall_mod.context_statements(home))
+    settings, overrides, windows, users, *codes = batched.read_all(session, [
+        *context,
         select(*batched.columns(CounterWindow)).where(CounterWindow.hall_id.in_(hall_ids)),
-        select(User.id, User.name)])
-    hall_mod.keep_context(session, hall_id, settings, overrides)
-    settings = hall_mod.all_settings(session, hall_id)
+        select(User.id, User.name),
+        # "1号窗口" is ambiguous across halls: a view over several names each window's hall
+        *([select(Hall.id, Hall.code).where(Hall.id.in_(hall_ids))] if several else [])])
+    if several:
+        hall_mod.keep_halls_context(session, hall_ids, settings, overrides)
+    else:
+        hall_mod.keep_context(session, home, settings, overrides)
     return RegisterContext(
         session=session,
         today=clock.today(),
         masked=masked,
-        hall_id=hall_id,
-        calendar=MemoCalendar(hall_mod.work_calendar(session, hall_id)),
-        yellow_ratio=float(settings["warning_yellow_ratio"]),
-        standard_minutes=int(settings["counter_standard_minutes"]),
-        limits=stage_limits(session, hall_id),
+        hall_id=home,
+        reckonings=_reckonings(session, hall_ids),
         windows={w.id: w for w in windows},
         users=dict(users),
         hall_ids=hall_ids,
-        # "1号窗口" is ambiguous across halls: a view over several names each window's hall
-        hall_codes=dict(session.execute(select(Hall.id, Hall.code).where(Hall.id.in_(hall_ids))).all())
-        if len(hall_ids) > 1 else {},
+        hall_codes=dict(codes[0]) if codes else {},
     )
+
+
+def _reckonings(session: Session, hall_ids) -> dict[int, HallReckoning]:
+    """Each hall's reckoning from its context kept in the unit of work (no query). Halls with the
+    same calendar (most of a province: the official one, no overrides) share one memoised calendar."""
+    calendars: dict[tuple, MemoCalendar] = {}
+    out = {}
+    for one in hall_ids:
+        settings = hall_mod.all_settings(session, one)
+        calendar = hall_mod.work_calendar(session, one)
+        key = (frozenset(calendar.overrides.items()), calendar.confirmed_years)
+        out[one] = HallReckoning(
+            calendar=calendars.setdefault(key, MemoCalendar(calendar)),
+            limits=stage_limits(session, one),
+            yellow_ratio=float(settings["warning_yellow_ratio"]),
+            standard_minutes=int(settings["counter_standard_minutes"]),
+        )
+    return out
 
 
 def application_filters(flt: RegisterFilter, ctx: RegisterContext) -> list:

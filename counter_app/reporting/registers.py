@@ -26,10 +26,10 @@ from counter_app.infra import batched
 from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError
 from counter_app.models import (
-    CounterWindow,
     Application,
     Certificate,
     Commitment,
+    CounterWindow,
     Customer,
     Material,
     User,
@@ -47,14 +47,16 @@ from counter_app.reporting.register_filter import (
     register_context,
     short_label,
 )
+from counter_app.reporting.workload_register import WorkloadRegister, standard_text, standards
 from counter_app.security import privacy
 from counter_app.security.permissions import Perm, require
 from counter_app.tracking.stages import STATUS_LABELS, status_label
 from counter_app.tracking.time_limits import (
+    halls_warning_condition,
     overdue_condition,
+    stage_days,
     stage_started_expr,
     time_status,
-    warning_condition,
 )
 
 STREAM_CHUNK = 1000
@@ -231,13 +233,13 @@ class DeferredRegister(_ApplicationPartRegister):
             Application.clerk_id, Customer.name, Application.contact_mobile, Application.contact_phone,
             Application.business_type, Material.name, Material.due_date, Material.state,
             Material.supplied_at, Material.supplied_by_id, Application.current_stage, Application.status,
-            Application.terminated_at, Application.completed_at,
+            Application.terminated_at, Application.completed_at, Application.hall_id,
         )
 
     def build(self, rows, ctx):
         out = []
         for (_mid, number, accepted_at, window_id, clerk_id, name, mobile, phone, bt, material, due, state,
-             supplied_at, supplied_by, stage, status, terminated_at, completed_at) in rows:
+             supplied_at, supplied_by, stage, status, terminated_at, completed_at, hall_id) in rows:
             overdue_days = None
             # working days, like every other time limit; the count stops when the case ends
             ended = terminated_at or completed_at if status != "active" else None
@@ -245,7 +247,7 @@ class DeferredRegister(_ApplicationPartRegister):
             if state == "supplied":
                 label = "已补交"
             elif due is not None and due < until:
-                label, overdue_days = "已超期", ctx.calendar.workdays_between(due, until)[0]
+                label, overdue_days = "已超期", ctx.of_hall(hall_id).calendar.workdays_between(due, until)[0]
             elif due == ctx.today:
                 label = "今日到期"
             else:
@@ -336,9 +338,8 @@ class WarningRegister(Register):
 
     def _conditions(self, flt, ctx) -> list:
         level = "red" if flt.overdue_only else "warning"
-        return [*application_filters(flt, ctx),
-                warning_condition(level, today=ctx.today, calendar=ctx.calendar, limits=ctx.limits,
-                                  yellow_ratio=ctx.yellow_ratio)]
+        # each hall's rows by its own calendar, limits and yellow share
+        return [*application_filters(flt, ctx), halls_warning_condition(level, today=ctx.today, rules=ctx.rules)]
 
     def _order(self, ctx):
         # green channel first, then red before yellow, then the nearest due date
@@ -353,7 +354,7 @@ class WarningRegister(Register):
                 Customer.name, Application.business_type, Application.current_stage,
                 Application.current_handler, started, Application.stage_due_date, Application.due_date,
                 Application.window_id, Application.clerk_id, Application.contact_mobile,
-                Application.contact_phone,
+                Application.contact_phone, Application.hall_id, Application.external_works,
             )
             .join(Customer, Customer.id == Application.customer_id)
             .where(*self._conditions(flt, ctx))
@@ -369,10 +370,14 @@ class WarningRegister(Register):
     def build(self, rows, ctx):
         out = []
         for (_id, green, manager, number, name, bt, stage, handler, started, stage_due, due, window_id,
-             clerk_id, mobile, phone) in rows:
-            limit = ctx.limits.get((bt, stage))
-            status = time_status(ctx.calendar, started=started, limit_days=limit, stage_due=stage_due,
-                                 process_due=due, today=ctx.today, yellow_ratio=ctx.yellow_ratio)
+             clerk_id, mobile, phone, hall_id, external_works) in rows:
+            hall = ctx.of_hall(hall_id)
+            limit = hall.limits.get((bt, stage))
+            known = ctx.catalog.business_types.get(bt)
+            if limit is not None and known is not None:  # longer with external works, as the SQL form
+                limit = stage_days(known, stage, limit, external_works)
+            status = time_status(hall.calendar, started=started, limit_days=limit, stage_due=stage_due,
+                                 process_due=due, today=ctx.today, yellow_ratio=hall.yellow_ratio)
             out.append((
                 status.label, "是" if green else "", manager, number, name, ctx.catalog.business_name(bt),
                 ctx.catalog.stage_name(stage), handler, started, limit, status.used_days, stage_due,
@@ -380,67 +385,6 @@ class WarningRegister(Register):
                 ctx.phone(mobile or phone),
             ))
         return out
-
-
-class WorkloadRegister(Register):
-    kind, title, sheet = "workload", "窗口工作量统计", "窗口工作量"
-    freeze_columns = 0
-
-    @property
-    def columns(self):  # the standard is a hall setting; the header names it
-        return self._columns(20)
-
-    @staticmethod
-    def _columns(minutes: int) -> tuple[Column, ...]:
-        return (
-            Column("窗口", width=10), Column("受理人", width=10), Column("受理件数", "int", width=9),
-            Column("计时件数", "int", width=9), Column("平均窗口用时（分钟）", "decimal1", width=12),
-            Column("最长用时（分钟）", "decimal1", width=10), Column(f"{minutes}分钟内办结件数", "int", width=12),
-            Column(f"{minutes}分钟内占比", "percent", width=11), *_rating_registers.WORKLOAD_COLUMNS,
-        )
-
-    def columns_for(self, ctx: RegisterContext) -> tuple[Column, ...]:
-        return self._columns(ctx.standard_minutes)
-
-    def statement(self, flt, ctx, *, grouped: bool = True):
-        limit = ctx.standard_minutes * 60
-        within = func.sum(case((Application.counter_seconds <= limit, 1), else_=0))
-        stmt = (
-            select(
-                Application.window_id, Application.clerk_id, func.count(Application.id),
-                func.count(Application.counter_seconds), func.avg(Application.counter_seconds),
-                func.max(Application.counter_seconds), within, *_rating_registers.workload_columns(),
-            )
-            .where(*application_filters(flt, ctx))
-        )
-        stmt = _rating_registers.workload_join(stmt)
-        if grouped:
-            stmt = stmt.group_by(Application.window_id, Application.clerk_id)
-        else:  # one row over everything: the totals
-            stmt = stmt.with_only_columns(*stmt.selected_columns[2:])
-        if flt.overdue_only:
-            stmt = stmt.where(overdue_condition(ctx.today))
-        return stmt
-
-    @staticmethod
-    def _figures(count, timed, avg, longest, within, rated, satisfied, bad) -> tuple:
-        within = int(within or 0)
-        return (
-            int(count), int(timed), round(float(avg) / 60, 1) if avg is not None else None,
-            round(longest / 60, 1) if longest is not None else None, within, (within / timed) if timed else None,
-            *_rating_registers.workload_figures(count, rated, satisfied, bad),
-        )
-
-    def build(self, rows, ctx):
-        ordered = sorted(rows, key=lambda r: (ctx.windows[r[0]].number if r[0] in ctx.windows else 0,
-                                              ctx.users.get(r[1], "")))
-        return [(ctx.window_label(window_id), ctx.users.get(clerk_id, ""), *self._figures(*figures))
-                for window_id, clerk_id, *figures in ordered]
-
-    def totals_for(self, session: Session, flt: RegisterFilter, ctx: RegisterContext, people: int) -> tuple:
-        """Over all acceptances (the mean is not a mean of the per-clerk means)."""
-        figures = session.execute(self.statement(flt, ctx, grouped=False)).one()
-        return ("合计", f"{people} 人", *self._figures(*figures))
 
 
 REGISTERS: dict[str, Register] = {
@@ -458,14 +402,14 @@ def register_for(kind: str) -> Register:
         raise UserError(f"未知的台账类型：{kind}（可选：{'、'.join(REGISTERS)}）") from None
 
 
-def register_columns(kind: str, db=None, actor: Actor | None = None) -> tuple[Column, ...]:
-    """The columns of a register (the workload standard comes from the hall settings)."""
+def register_columns(kind: str, db=None, actor: Actor | None = None, hall_id: int | None = None) -> tuple[Column, ...]:
+    """The columns of a register (the workload standard comes from the settings of the halls in
+    view: ``hall_id``, else every hall ``actor`` sees)."""
     reg = register_for(kind)
     if isinstance(reg, WorkloadRegister) and db is not None:
-        with db.read() as session:
-            hall_id = hall_mod.require_hall(session, actor).id
-            minutes = int(hall_mod.get_setting(session, "counter_standard_minutes", hall_id))
-        return reg._columns(minutes)
+        with db.brief() as session:
+            minutes = standards(session, hall_mod.view_halls(session, actor, hall_id)).values()
+        return reg.columns_named(standard_text(minutes))
     return tuple(reg.columns)
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from counter_app.hall import hall as hall_mod
 from counter_app.infra.context import Actor
 from counter_app.models import AuditEntry, User
 from counter_app.security.permissions import PERM_LABELS, Perm, require
@@ -147,7 +148,18 @@ class AuditRow:
 EXPORT_HEADERS = ["序号", "时间", "用户名", "姓名", "窗口", "电脑", "操作", "对象类型", "对象编号", "结果", "详情"]
 
 
-def _filtered(stmt, flt: AuditFilter):
+def hall_scope(session: Session, actor: Actor):
+    """The entries ``actor`` may read: those of its halls (its own and those granted to it, every
+    hall for a province admin: ``hall.visible_hall_ids``); entries of no hall (a hall-less admin's
+    actions, the owner's) only for an account of no hall. Applied on both databases: on SQLite there
+    is no row-level security, and on PostgreSQL it hides the same other halls' entries."""
+    mine = AuditEntry.hall_id.in_(hall_mod.visible_hall_ids(session, actor))
+    return or_(mine, AuditEntry.hall_id.is_(None)) if actor.hall_id is None else mine
+
+
+def _filtered(stmt, flt: AuditFilter, scope=None):
+    if scope is not None:
+        stmt = stmt.where(scope)
     if flt.since:
         stmt = stmt.where(AuditEntry.at >= flt.since)
     if flt.until:
@@ -171,11 +183,13 @@ def _filtered(stmt, flt: AuditFilter):
 
 
 def search(
-    session: Session, flt: AuditFilter, *, limit: int = 200, offset: int = 0, before_id: int | None = None
+    session: Session, flt: AuditFilter, *, limit: int = 200, offset: int = 0, before_id: int | None = None,
+    scope=None,
 ) -> list[AuditRow]:
     """Newest first, with the user's name: a page of ``limit`` rows from ``offset``, or (stable while
-    new entries arrive) the next ``limit`` rows older than ``before_id``."""
-    stmt = _filtered(select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.user_id), flt)
+    new entries arrive) the next ``limit`` rows older than ``before_id``; of the halls ``scope``
+    (``hall_scope``) allows."""
+    stmt = _filtered(select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.user_id), flt, scope)
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)
     stmt = stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
@@ -191,8 +205,8 @@ def _named(rows: list[AuditRow], session: Session) -> list[AuditRow]:
     return [replace(r, target_name=names.get((r.target_type, str(r.target_id)), "")) for r in rows]
 
 
-def count(session: Session, flt: AuditFilter) -> int:
-    return session.scalar(_filtered(select(func.count()).select_from(AuditEntry), flt)) or 0
+def count(session: Session, flt: AuditFilter, scope=None) -> int:
+    return session.scalar(_filtered(select(func.count()).select_from(AuditEntry), flt, scope)) or 0
 
 
 def _row(entry: AuditEntry, name: str | None) -> AuditRow:
@@ -203,20 +217,22 @@ def _row(entry: AuditEntry, name: str | None) -> AuditRow:
 def view(
     db, actor: Actor, flt: AuditFilter, *, limit: int = 200, offset: int = 0, before_id: int | None = None
 ) -> list[AuditRow]:
-    """The audit page's rows (Perm.VIEW_AUDIT)."""
+    """The audit page's rows (Perm.VIEW_AUDIT): of the actor's halls."""
     require(db, actor, Perm.VIEW_AUDIT, target_type="audit")
     with db.read() as session:
-        return search(session, flt, limit=limit, offset=offset, before_id=before_id)
+        return search(session, flt, limit=limit, offset=offset, before_id=before_id,
+                      scope=hall_scope(session, actor))
 
 
 def total(db, actor: Actor, flt: AuditFilter) -> int:
     require(db, actor, Perm.VIEW_AUDIT, target_type="audit")
     with db.read() as session:
-        return count(session, flt)
+        return count(session, flt, hall_scope(session, actor))
 
 
 def export_rows(db, actor: Actor, flt: AuditFilter, *, batch: int = 2000) -> Iterator[list]:
-    """Rows for an Excel export of the trail, oldest first, fetched in batches (Perm.VIEW_AUDIT).
+    """Rows for an Excel export of the trail, oldest first, fetched in batches (Perm.VIEW_AUDIT), of
+    the actor's halls as the page shows them.
 
     The caller writes them and then calls ``record_export`` with the row count and the file."""
     require(db, actor, Perm.VIEW_AUDIT, target_type="audit")
@@ -224,7 +240,8 @@ def export_rows(db, actor: Actor, flt: AuditFilter, *, batch: int = 2000) -> Ite
     seq = 0
     while True:
         with db.read() as session:
-            stmt = _filtered(select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.user_id), flt)
+            stmt = _filtered(select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.user_id), flt,
+                             hall_scope(session, actor))
             rows = session.execute(stmt.where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)).all()
             if rows:
                 named = _named([_row(entry, name) for entry, name in rows], session)

@@ -210,14 +210,15 @@ def _check_password(
         if user is None:
             who = Actor(None, username, "", "", window_no=window_no, pc=pc)
         else:
-            who = Actor(user.id, user.username, user.name, user.role, window_no=window_no, pc=pc)
+            who = Actor(user.id, user.username, user.name, user.role, hall_id=user.hall_id, window_no=window_no, pc=pc)
         audit.record(session, who, failure, "user", user.id if user else "",
                      detail=refusal or "bad password", outcome="refused")
         raise UserError(SIGN_IN_REFUSED)
     session.execute(sa.delete(SignInLock).where(SignInLock.user_id == user.id, SignInLock.pc == pc))
     if success == "login":
         user.last_login_at = now
-    who = Actor(user.id, user.username, user.name, user.role, window_no=window_no, pc=pc)
+    # the entry belongs to the account's hall (its staff read it; on PostgreSQL record_sign_in does the same)
+    who = Actor(user.id, user.username, user.name, user.role, hall_id=user.hall_id, window_no=window_no, pc=pc)
     audit.record(session, who, success, "user", user.id)
     return user
 

@@ -243,37 +243,77 @@ def overdue_condition(today: dt.date):
     )
 
 
+@dataclass(frozen=True)
+class HallRule:
+    """What the rule reckons with in one hall: its calendar, its stage limits and its yellow share."""
+
+    calendar: WorkCalendar
+    limits: dict[tuple[str, str], int]
+    yellow_ratio: float
+
+
 def warning_condition(level_name: str, *, today: dt.date, calendar: WorkCalendar,
                       limits: dict[tuple[str, str], int], yellow_ratio: float):
-    """SQL for ``time_status(...).level == level_name`` over Application rows (active ones only);
-    ``"warning"``: yellow or red.
+    """SQL for ``time_status(...).level == level_name`` over Application rows (active ones only) of
+    one hall; ``"warning"``: yellow or red."""
+    return halls_warning_condition(level_name, today=today, rules={None: HallRule(calendar, limits, yellow_ratio)})
 
-    used >= k  ⇔  the stage started before the k-th working day counting back from today."""
+
+def halls_warning_condition(level_name: str, *, today: dt.date, rules: dict[int | None, HallRule]):
+    """:func:`warning_condition` over the applications of several halls, each reckoned with its own
+    hall's rule (``rules``: hall id -> rule, covering every hall the caller's statement selects; the
+    key None: one hall, no hall condition).
+
+    used >= k  ⇔  the stage started before the k-th working day counting back from today. A cut-off
+    shared by every hall in ``rules`` (the usual case: one official calendar, the catalog's limits)
+    is one branch without a hall condition; one that only some halls have names them."""
     red = overdue_condition(today)
     if level_name == "red":
         return red
-    # (stage, k, which) -> business types; which: "any", or "plain"/"external" for a stage whose
-    # limit grows with external works (the two kinds of application get their own threshold)
-    groups: dict[tuple[str, int, str], list[str]] = {}
-    types = catalog_mod.load().business_types
-    for (business_type, stage), limit in limits.items():
-        bt = types.get(business_type)
-        longer = stage_days(bt, stage, limit, True) if bt is not None else limit
-        for which, days in ((("any", limit),) if longer == limit else (("plain", limit), ("external", longer))):
-            k = yellow_threshold(days, yellow_ratio)
-            if k is not None:
-                groups.setdefault((stage, k, which), []).append(business_type)
+    halls_of: dict[tuple, list] = {}
+    reckoned: dict[tuple, set] = {}  # halls alike (one calendar object, the same limits) reckoned once
+    for hall_id, rule in rules.items():
+        alike = (id(rule.calendar), tuple(sorted(rule.limits.items())), rule.yellow_ratio)
+        if alike not in reckoned:
+            reckoned[alike] = _yellow_branches(today, rule)
+        for branch in reckoned[alike]:
+            halls_of.setdefault(branch, []).append(hall_id)
     started = stage_started_expr()
     kind = {"any": true(), "external": Application.external_works.is_(True),
             "plain": or_(Application.external_works.is_(None), Application.external_works.is_(False))}
-    branches = [
-        and_(Application.current_stage == stage, Application.business_type.in_(sorted(codes)), kind[which],
-             started < dt.datetime.combine(kth_workday_back(calendar, today, k), dt.time()))
-        for (stage, k, which), codes in sorted(groups.items())
-    ]
+    branches = []
+    for (stage, which, cutoff, codes), halls in sorted(halls_of.items(), key=lambda item: item[0]):
+        condition = [Application.current_stage == stage, Application.business_type.in_(codes), kind[which],
+                     started < dt.datetime.combine(cutoff, dt.time())]
+        if len(halls) < len(rules):
+            condition.insert(0, Application.hall_id.in_(sorted(halls)))
+        branches.append(and_(*condition))
     yellow = and_(Application.status == "active", ~red, or_(*branches) if branches else false())
     if level_name == "yellow":
         return yellow
     if level_name == "warning":
         return or_(red, yellow)
     raise ValueError(level_name)
+
+
+def _yellow_branches(today: dt.date, rule: HallRule) -> set[tuple[str, str, dt.date, tuple[str, ...]]]:
+    """(stage, which, cut-off day, business types) of one hall: its applications in that stage and of
+    those types that started it before the cut-off day are yellow (or red). ``which``: "any", or
+    "plain"/"external" for a stage whose limit grows with external works (the two kinds of
+    application get their own threshold)."""
+    groups: dict[tuple[str, int, str], list[str]] = {}
+    types = catalog_mod.load().business_types
+    for (business_type, stage), limit in rule.limits.items():
+        bt = types.get(business_type)
+        longer = stage_days(bt, stage, limit, True) if bt is not None else limit
+        for which, days in ((("any", limit),) if longer == limit else (("plain", limit), ("external", longer))):
+            k = yellow_threshold(days, rule.yellow_ratio)
+            if k is not None:
+                groups.setdefault((stage, k, which), []).append(business_type)
+    cutoffs: dict[int, dt.date] = {}
+    out = set()
+    for (stage, k, which), codes in groups.items():
+        if k not in cutoffs:
+            cutoffs[k] = kth_workday_back(rule.calendar, today, k)
+        out.add((stage, which, cutoffs[k], tuple(sorted(codes))))
+    return out

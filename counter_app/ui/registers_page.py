@@ -255,7 +255,7 @@ class RegistersPage(QWidget):
         kind, flt = self.kind, self.current_filter()
         self._clear_error()
         try:
-            columns = registers.register_columns(kind, self.db, self.actor)
+            columns = registers.register_columns(kind, self.db, self.actor, flt.hall_id)
             source = _OpeningSource(self.db, self.actor, kind, flt, self.model.page_size)
             count = self.model.set_source(source, columns)
         except ValidationFailed as exc:
