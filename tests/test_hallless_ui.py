@@ -121,3 +121,133 @@ def _hall_admin_b(db, ids):
         user = users.create_user(session, system_actor(ids["B"]), "adminb", role="admin", name="仓山管理员",
                                  password=PASSWORD, must_change_password=False, hall_id=ids["B"])
         return users.actor_for(user, hall_id=ids["B"], window=None, pc="pc-b")
+
+
+# --- the province admin picks the hall -------------------------------------------------------------
+
+
+def test_a_province_admin_picks_the_hall_in_the_settings_dialog(qtbot, three_halls):
+    from counter_app.ui.settings_dialog import SettingsDialog
+    from tests.qt_helpers import type_text
+
+    db, who, ids = three_halls
+    window = open_main_window(qtbot, db, who["prov1"], size=(1024, 768))
+    hallless_walk.close_dialogs()
+    # GIVEN 管理 → 营业厅设置…: the settings of one hall, with the three to pick from
+    window.dialog_actions["settings"].trigger()
+    qtbot.waitUntil(lambda: isinstance(getattr(window, "last_dialog", None), SettingsDialog), timeout=10_000)
+    first = window.last_dialog
+    assert first.hall is not None and first.hall.isVisible()
+    assert [first.hall.itemText(i) for i in range(first.hall.count())] == [
+        "福州仓山供电营业厅", "福州鼓楼供电营业厅", "福州晋安供电营业厅"]
+    assert first.hall.currentData() == first.settings.hall_id == ids["A"]
+    # WHEN it picks hall B: the dialog opens again with hall B's settings
+    first.hall.setCurrentIndex(first.hall.findData(ids["B"]))
+    qtbot.waitUntil(lambda: window.last_dialog is not first and window.last_dialog is not None, timeout=10_000)
+    dialog = window.last_dialog
+    wait_idle(qtbot)
+    assert (dialog.settings.hall_code, dialog.hall.currentText()) == ("FZCS02", "福州仓山供电营业厅")
+    assert [d for d in window.findChildren(SettingsDialog) if d.isVisible()] == [dialog]  # the first closed
+    save_shot(dialog, "prov1_settings_hall_b")
+    dialog.service_phone.clear()
+    type_text(dialog.service_phone, "0591-12345")
+    dialog.accept()
+    wait_idle(qtbot)
+    # THEN hall B's settings changed, hall A's did not
+    with db.read() as session:
+        assert hall_mod.get_setting(session, "service_phone", ids["B"]) == "0591-12345"
+        assert hall_mod.get_setting(session, "service_phone", ids["A"]) != "0591-12345"
+    assert window.statusBar().currentMessage() == "已保存：服务热线"
+
+
+def test_a_hall_admin_sees_no_hall_choice_and_may_not_reach_another_hall(qtbot, three_halls):
+    db, who, ids = three_halls
+    mine = settings_admin.load(db, who["admin1"])
+    assert (mine.hall_code, mine.hall_choices) == ("FZGL01", ())
+    with pytest.raises(UserError, match="营业厅 FZCS02 不在您的管理范围内"):
+        settings_admin.load(db, who["admin1"], ids["B"])
+    with pytest.raises(UserError, match="营业厅 FZCS02 不在您的管理范围内"):
+        settings_admin.save(db, who["admin1"], settings_admin.SettingsUpdate(service_phone="1", hall_id=ids["B"]))
+    with pytest.raises(ValidationFailed):  # a city supervisor's halls are A and B, not C
+        customer_settings.load(db, who["city1"], ids["C"])
+
+
+def test_one_rule_for_whose_staff_an_admin_manages_on_sqlite(three_halls):
+    """SQLite as PostgreSQL (counter_private.manages_hall): an admin of a hall keeps to its hall, an
+    admin of no hall (and the PC's own user) may place an account in any hall, and what the admin
+    creates it then also sees (accounts.in_reach)."""
+    db, who, ids = three_halls
+    assert hall_mod.manages_hall(who["admin1"], ids["A"]) and not hall_mod.manages_hall(who["admin1"], ids["B"])
+    assert hall_mod.manages_hall(who["prov1"], ids["C"]) and hall_mod.manages_hall(system_actor(ids["A"]), ids["B"])
+    with pytest.raises(UserError) as refused:
+        accounts.create_account(db, who["admin1"], "clerkx", role="clerk", name="越权", password="Start1234",
+                                hall_code="FZCS02")
+    assert str(refused.value) == "营业厅 FZCS02 不在您的管理范围内：您只能为本营业厅（福州鼓楼供电营业厅，FZGL01）新建账号"
+    assert refused.value.field == "hall"
+    made = accounts.create_account(db, who["admin1"], "clerkx", role="clerk", name="本厅", password="Start1234")
+    assert made.hall_code == "FZGL01"
+    assert "clerkx" in {a.username for a in accounts.list_accounts(db, who["admin1"])}
+    placed = accounts.create_account(db, who["prov1"], "clerkc", role="clerk", name="晋安", password="Start1234",
+                                     hall_code="FZJA03")
+    assert placed.hall_code == "FZJA03" and "clerkc" in {a.username for a in accounts.list_accounts(db, who["prov1"])}
+
+
+def test_a_province_admin_makes_a_seal_for_a_chosen_hall(qtbot, three_halls):
+    db, who, ids = three_halls
+    window, page = open_page(qtbot, db, who["prov1"], "seal")
+    wait_idle(qtbot)
+    assert page.hall.isVisible() and page.hall.count() == 3 and not page.message.text()
+    page.hall.setCurrentIndex(page.hall.findData(ids["C"]))
+    wait_idle(qtbot)
+    page.create_trial("seal-pass-123")
+    wait_idle(qtbot)
+    assert "已创建试用证书" in page.message.text()
+    save_shot(page, "prov1_seal_hall_c")
+    with db.read() as session:
+        assert [c.hall_id for c in session.scalars(select(SealCertificate))] == [ids["C"]]
+    assert [c.active for c in seal_certificates.certificates(db, who["prov1"], ids["C"])] == [True]
+    assert seal_certificates.certificates(db, who["prov1"], ids["A"]) == []
+    # the paper-signature choice is hall C's too
+    page.paper["notice"].setChecked(True)
+    wait_idle(qtbot)
+    from counter_app.signing import signed_documents
+
+    assert signed_documents.paper_docs(db, who["prov1"], ids["C"]) == ["notice"]
+    assert signed_documents.paper_docs(db, who["admin1"]) == []
+    window.close()
+
+
+def test_a_province_admin_sets_the_customer_screen_of_a_chosen_hall(qtbot, three_halls):
+    db, who, ids = three_halls
+    window = open_main_window(qtbot, db, who["prov1"], size=(1024, 768))
+    hallless_walk.close_dialogs()
+    window.customer_settings_action.trigger()
+    dialog = window.customer_settings_dialog
+    qtbot.waitUntil(lambda: dialog.hall_box.isEnabled(), timeout=10_000)
+    assert dialog.hall_choice.isVisible() and dialog.hall_choice.count() == 3
+    dialog.hall_choice.setCurrentIndex(dialog.hall_choice.findData(ids["B"]))
+    qtbot.waitUntil(lambda: dialog.loaded.hall_id == ids["B"] and dialog.hall_box.isEnabled(), timeout=10_000)
+    dialog.timeout_spin.setValue(45)
+    save_shot(dialog, "prov1_customer_settings_hall_b")
+    dialog.save()
+    wait_idle(qtbot)
+    assert customer_settings.load(db, who["clerkb"]).rating_timeout_seconds == 45
+    assert customer_settings.load(db, who["clerk1"]).rating_timeout_seconds == 60
+
+
+def test_a_province_admin_exports_a_chosen_halls_applications(qtbot, three_halls, tmp_path):
+    db, who, ids = three_halls
+    window, page = open_page(qtbot, db, who["prov1"], "exchange")
+    wait_idle(qtbot)
+    assert page.hall.isVisible() and page.hall.count() == 3
+    page.hall.setCurrentIndex(page.hall.findData(ids["B"]))
+    save_shot(page, "prov1_exchange")
+    page.export_to(tmp_path / "b.json")
+    wait_idle(qtbot)
+    text = (tmp_path / "b.json").read_text(encoding="utf-8")
+    assert text.count("FZCS02-20261124-") == 3 and "FZGL01-" not in text
+    json.loads(text)
+    # a hall's clerk or admin has one hall: no choice offered
+    _, own = open_page(qtbot, db, who["admin1"], "exchange")
+    wait_idle(qtbot)
+    assert not own.hall.isVisible()
