@@ -154,7 +154,9 @@ def test_the_status_bar_counts_the_own_hall(two_halls):
     acceptance.save(db, who["clerkb"], residential(resident_id(43)))
     assert overview.counter_figures(db, who["super1"]).accepted_today == 1
     assert overview.counter_figures(db, who["superb"]).accepted_today == 2
-    assert overview.counter_figures(db, who["city1"]).hall_name in ("福州鼓楼供电营业厅", "福州仓山供电营业厅")
+    # a city supervisor over both halls: their sums, named as such (not one hall's name)
+    city = overview.counter_figures(db, who["city1"])
+    assert (city.hall_name, city.accepted_today, city.halls) == ("所辖2个营业厅", 3, 2)
 
 
 def test_a_hall_code_is_taken_once_and_only_some_may_add_halls(two_halls):
@@ -200,24 +202,48 @@ def test_hall_add_list_and_user_add_in_a_hall_from_the_command_line(hall_url, sq
 
 
 def test_user_add_in_another_hall_puts_the_account_there(hall_url, sqlite_db, capsys, monkeypatch):
+    """The rule of PostgreSQL on SQLite too (hall.manages_hall): an admin of a hall adds staff to its
+    own hall only; a province admin (of no hall) to any hall."""
     import io
     import sys
 
     cli.main(["--db", hall_url, "--user", "admin1", "hall", "add", "FZCS02", "--name", "福州仓山供电营业厅",
               "--supervision-phone", "0591-88888888", "--windows", "2"])
+    with sqlite_db.write() as session:
+        prov = users.create_user(session, system_actor(None), "prov1", role="admin", name="省公司管理员",
+                                 password=PASSWORD, must_change_password=False)
+        prov.hall_id = None  # a province admin belongs to no hall
+    capsys.readouterr()
+    add_clerkb = ["user", "add", "clerkb", "--role", "clerk", "--name", "仓山受理员", "--window", "2",
+                  "--hall", "FZCS02", "--password-stdin"]
+    # GIVEN admin1 of hall FZGL01: refused, by name, and nothing is created
     monkeypatch.setattr(sys, "stdin", io.StringIO("Passw0rd77\n"))
-    assert cli.main(["--db", hall_url, "--user", "admin1", "user", "add", "clerkb", "--role", "clerk",
-                     "--name", "仓山受理员", "--window", "2", "--hall", "FZCS02", "--password-stdin"]) == 0
+    assert cli.main(["--db", hall_url, "--user", "admin1", *add_clerkb]) == 1
+    assert ("营业厅 FZCS02 不在您的管理范围内：您只能为本营业厅（福州鼓楼供电营业厅，FZGL01）新建账号"
+            in capsys.readouterr().err)
+    with sqlite_db.read() as session:
+        assert session.scalar(select(User).where(User.username == "clerkb")) is None
+    # WHEN the province admin adds it: THEN it is in hall FZCS02, at that hall's window 2
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Passw0rd77\n"))
+    assert cli.main(["--db", hall_url, "--user", "prov1", *add_clerkb]) == 0
     assert "营业厅 FZCS02" in capsys.readouterr().out
     with sqlite_db.read() as session:
         user = session.scalar(select(User).where(User.username == "clerkb"))
         hall_b = hall_mod.hall_by_code(session, "FZCS02")
         assert user.hall_id == hall_b.id
         assert hall_mod.window_by_number(session, 2, hall_b.id).id == user.window_id
+    # and the hall's own admin can manage what the province admin made, the other hall's cannot see it
+    assert "clerkb" not in {a.username for a in accounts.list_accounts(
+        sqlite_db, accounts_actor(sqlite_db, "admin1"))}
     monkeypatch.setattr(sys, "stdin", io.StringIO("Passw0rd77\n"))
-    assert cli.main(["--db", hall_url, "--user", "admin1", "user", "add", "clerkx", "--role", "clerk",
+    assert cli.main(["--db", hall_url, "--user", "prov1", "user", "add", "clerkx", "--role", "clerk",
                      "--name", "无此厅", "--hall", "NOPE99", "--password-stdin"]) == 1
     assert "营业厅 NOPE99 不存在" in capsys.readouterr().err
+
+
+def accounts_actor(db, username: str):
+    user = users.sign_in(db, username, PASSWORD, pc="pc-test")
+    return accounts.actor_at(db, user, window_no=None, pc="pc-test")
 
 
 def test_an_actor_signs_in_to_its_own_hall(two_halls):

@@ -220,18 +220,48 @@ def window_id_of(session: Session, window_no: int | None, hall_id: int | None) -
     return window.id
 
 
+def manages_hall(actor: Actor, hall_id: int | None) -> bool:
+    """Whether ``actor`` manages hall ``hall_id`` (its accounts, settings, seal): an admin of a hall
+    its own hall only; an account of no hall (a city/province admin), the database owner and the
+    PC's own user every hall. The one rule, on SQLite as ``counter_private.manages_hall`` decides it on
+    PostgreSQL."""
+    return actor.user_id is None or actor.hall_id is None or hall_id == actor.hall_id
+
+
+def out_of_reach(session: Session, actor: Actor, code: str, what: str) -> UserError:
+    """The refusal when ``actor`` would ``what`` in another hall (code ``code``), naming its own."""
+    own = session.get(Hall, actor.hall_id) if actor.hall_id is not None else None
+    mine = f"本营业厅（{own.name}，{own.code}）" if own is not None else "本营业厅"
+    return UserError(f"营业厅 {code} 不在您的管理范围内：您只能为{mine}{what}", field="hall")
+
+
 def hall_for_new_account(session: Session, actor: Actor, hall_id: int | None) -> int | None:
-    """The hall of an account ``actor`` creates or moves: the one asked for, else the actor's own.
-    An admin of a hall manages that hall's staff only (on PostgreSQL the account functions refuse
-    the same); the owner, a province admin or the PC's own user may place it in any hall."""
+    """The hall of an account ``actor`` creates or moves: the one asked for, else the actor's own
+    (``manages_hall``: an admin of a hall keeps to its own, on SQLite as on PostgreSQL)."""
     if hall_id is None:
         return actor.hall_id if actor.hall_id is not None else only_hall_id(session)
-    one_pc = session.get_bind().dialect.name == "sqlite" and actor.role == "admin"  # the OS account is the boundary
-    if actor.hall_id is not None and hall_id != actor.hall_id and not one_pc:
-        raise UserError("只能管理本营业厅的人员", field="hall")
-    if session.get(Hall, hall_id) is None:
+    found = session.get(Hall, hall_id)
+    if found is None:
         raise UserError("该营业厅不存在", field="hall")
+    if not manages_hall(actor, hall_id):
+        raise out_of_reach(session, actor, found.code, "新建账号")
     return hall_id
+
+
+def managed_hall(session: Session, actor: Actor, hall_id: int | None = None) -> Hall:
+    """The hall whose settings, seal or customer screen ``actor`` reads or changes: ``hall_id`` (one
+    it manages and sees), else its own, else the first it sees (a city or province admin)."""
+    if hall_id is not None and not manages_hall(actor, hall_id):
+        found = session.get(Hall, hall_id)
+        raise out_of_reach(session, actor, found.code if found else str(hall_id), "修改设置")
+    return home_hall(session, actor, hall_id)
+
+
+def managed_hall_choice(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(hall id, name) of the halls whose settings ``actor`` may pick (``hall_choice`` among those it
+    manages); empty for one hall."""
+    shown = [(i, n) for i, n in hall_choice(session, actor) if manages_hall(actor, i)]
+    return shown if len(shown) > 1 else []
 
 
 def only_hall_id(session: Session) -> int | None:

@@ -60,6 +60,12 @@ def hall_choices(db: Database, actor: Actor) -> list[tuple[int, str]]:
         return hall_mod.hall_choice(session, actor)
 
 
+def managed_hall_choices(db: Database, actor: Actor) -> list[tuple[int, str]]:
+    """``hall.managed_hall_choice`` in a unit of work of its own (the seal page)."""
+    with db.read() as session:
+        return hall_mod.managed_hall_choice(session, actor)
+
+
 def add_hall(db: Database, actor: Actor, *, code: str, name: str, supervision_phone: str, address: str = "",
              phone: str = "", windows: int = 4) -> HallRow:
     """A new hall with its windows; the code is upper-cased (it starts every application number)."""

@@ -74,6 +74,8 @@ class HallSettings:
     business_texts: dict = field(default_factory=dict)
     progress_url_template: str = ""
     timestamp_url: str = ""
+    # (hall id, name) of the halls an admin over several halls may pick (``hall.managed_hall_choice``)
+    hall_choices: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
@@ -98,6 +100,7 @@ class SettingsUpdate:
     business_texts: dict[str, dict] | None = None
     progress_url_template: str | None = None
     timestamp_url: str | None = None
+    hall_id: int | None = None  # the hall these settings are of (None: the admin's own)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -135,10 +138,12 @@ def overrides(session: Session, hall_id: int) -> list[OverrideRow]:
     return [OverrideRow(r.id, r.day, r.is_workday, r.note) for r in rows]
 
 
-def load(db: Database, actor: Actor) -> HallSettings:
+def load(db: Database, actor: Actor, hall_id: int | None = None) -> HallSettings:
+    """The settings of hall ``hall_id`` (default: the admin's own; an admin of no hall: the first of
+    the halls it manages, with the others to pick from)."""
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="settings")
     with db.read() as session:
-        h = hall.require_hall(session, actor)
+        h = hall.managed_hall(session, actor, hall_id)
         values = hall.all_settings(session, h.id)
         return HallSettings(
             hall_id=h.id,
@@ -160,6 +165,7 @@ def load(db: Database, actor: Actor) -> HallSettings:
             business_texts=business_texts(values),
             progress_url_template=str(values.get("progress_url_template") or ""),
             timestamp_url=str(values.get("timestamp_url") or ""),
+            hall_choices=tuple(hall.managed_hall_choice(session, actor)),
         )
 
 
@@ -258,7 +264,7 @@ def save(db: Database, actor: Actor, update: SettingsUpdate) -> list[str]:
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="settings")
 
     def work(session: Session) -> list[str]:
-        h = hall.require_hall(session, actor)
+        h = hall.managed_hall(session, actor, update.hall_id)
         existing = {row.day for row in overrides(session, h.id)
                     if row.id not in set(update.remove_override_ids)}
         validate(update, existing)

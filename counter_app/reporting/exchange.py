@@ -207,9 +207,10 @@ def _records(session: Session, hall_id: int, since: dt.date | None) -> Iterator[
 
 
 def export(db: Database, actor: Actor, path: str | Path, *, since: dt.date | None = None,
-           fmt: str | None = None, hall_code: str | None = None) -> ExportResult:
+           fmt: str | None = None, hall_code: str | None = None, hall_id: int | None = None) -> ExportResult:
     """Write the applications of the actor's hall, or of ``hall_code`` (an exchange job serving
-    several halls), to ``path`` (JSON or CSV by ``fmt`` or the file suffix), atomically."""
+    several halls) or ``hall_id`` (one of the halls of a city or province account, picked on the
+    page), to ``path`` (JSON or CSV by ``fmt`` or the file suffix), atomically."""
     require(db, actor, Perm.EXCHANGE, target_type="exchange")
     path = Path(path)
     fmt = (fmt or ("csv" if path.suffix.lower() == ".csv" else "json")).lower()
@@ -217,7 +218,9 @@ def export(db: Database, actor: Actor, path: str | Path, *, since: dt.date | Non
         raise UserError(f"不支持的导出格式：{fmt}（可选 json 或 csv）", field="format")
     with db.read() as session:
         privacy.full_values_in_database(session, actor, kind="exchange", reason=EXCHANGE_REASON)
-        h = hall.require_hall(session, actor, hall.hall_by_code(session, hall_code).id if hall_code else None)
+        if hall_id is not None:
+            hall.view_halls(session, actor, hall_id)  # one of the actor's halls
+        h = hall.require_hall(session, actor, hall_id or (hall.hall_by_code(session, hall_code).id if hall_code else None))
         hall_id, hall_code = h.id, h.code
         count = _write_atomically(path, fmt, lambda out: _write(out, fmt, session, hall_id, hall_code, since))
     with db.write() as session:

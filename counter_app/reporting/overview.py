@@ -22,23 +22,35 @@ class CounterFigures:
     yellow: int
     red: int
     own_window: bool = False
+    halls: int = 1  # an account of no hall over several halls (city, province): their sums
+
+
+def several_halls_name(count: int) -> str:
+    return f"所辖{count}个营业厅"
 
 
 def counter_figures(db: Database, actor: Actor) -> CounterFigures:
+    """Today's figures of the actor's hall (a clerk: of the own window); an account of no hall
+    over several halls (a city or province admin or supervisor): of all of them together."""
     today = clock.today()
     start = dt.datetime.combine(today, dt.time())
     with db.read() as session:
-        h = hall.home_hall(session, actor)  # a supervisor over several halls: the first of them
+        halls = (actor.hall_id,) if actor.hall_id is not None else hall.view_halls(session, actor)
+        if len(halls) > 1:
+            name = several_halls_name(len(halls))
+        else:
+            name = hall.require_hall(session, actor, halls[0]).name
         stmt = select(func.count()).select_from(Application).where(
-            Application.hall_id == h.id,
+            Application.hall_id.in_(halls),
             Application.accepted_at >= start, Application.accepted_at < start + dt.timedelta(days=1)
         )
         window_id = actor.window_id if actor.window_id and actor.role == "clerk" else None
         if window_id is not None:
             stmt = stmt.where(Application.window_id == window_id)
         accepted = session.scalar(stmt) or 0
-        yellow, red = warning_counts(session, h.id, window_id)
-    return CounterFigures(h.name, accepted, yellow, red, window_id is not None)
+        counts = [warning_counts(session, hall_id, window_id) for hall_id in halls]
+    return CounterFigures(name, accepted, sum(c[0] for c in counts), sum(c[1] for c in counts),
+                          window_id is not None, len(halls))
 
 
 def warning_counts(session, hall_id: int, window_id: int | None = None) -> tuple[int, int]:

@@ -393,16 +393,16 @@ def account_halls(db: Database, actor: Actor) -> list[HallOption]:
 
 
 def check_hall_in_reach(db: Database, actor: Actor, hall_code: str | None) -> None:
-    """An admin of a hall creates accounts in that hall only (on PostgreSQL the database refuses the
-    others too, ``counter_private.manages_hall``; this says so by name before asking it)."""
+    """An admin of a hall creates accounts in that hall only (``hall.manages_hall``; on PostgreSQL the
+    database refuses the others too, ``counter_private.manages_hall``; this says so by name before
+    asking it)."""
     code = (hall_code or "").strip().upper()
     if not code or actor.hall_id is None:
         return
     with db.read() as session:
-        own = session.get(Hall, actor.hall_id)
-    if own is not None and own.code != code:
-        raise UserError(f"营业厅 {code} 不在您的管理范围内：您只能为本营业厅（{own.name}，{own.code}）新建账号",
-                        field="hall")
+        wanted = session.scalar(select(Hall.id).where(Hall.code == code))
+        if wanted is None or not hall.manages_hall(actor, wanted):
+            raise hall.out_of_reach(session, actor, code, "新建账号")
 
 
 def actor_at(db: Database, user: User, *, window_no: int | None, pc: str) -> Actor:

@@ -89,9 +89,10 @@ def _name(name: x509.Name) -> str:
     return " / ".join(parts) or name.rfc4514_string()
 
 
-def _hall_id(session, actor: Actor) -> int:
-    """The actor's hall (a database of several halls: each has its own seal)."""
-    return hall_mod.require_hall(session, actor).id
+def _hall_id(session, actor: Actor, hall_id: int | None = None) -> int:
+    """The hall whose seal it is: ``hall_id`` (one the admin manages), else the actor's own, else the
+    first it manages (a city or province admin; a database of several halls: each has its own seal)."""
+    return hall_mod.managed_hall(session, actor, hall_id).id
 
 
 # --- passphrase on this PC ------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def _check_passphrase(passphrase: str) -> None:
 
 
 def _store(db: Database, actor: Actor, cert: x509.Certificate, key, chain, passphrase: str, *, trial: bool,
-           action: str) -> CertInfo:
+           action: str, hall_id: int | None = None) -> CertInfo:
     der = cert.public_bytes(serialization.Encoding.DER)
     fingerprint = hashlib.sha256(der).hexdigest()
     bundle = pkcs12.serialize_key_and_certificates(
@@ -140,10 +141,10 @@ def _store(db: Database, actor: Actor, cert: x509.Certificate, key, chain, passp
     def work(session) -> CertInfo:
         if session.scalar(select(SealCertificate.id).where(SealCertificate.fingerprint == fingerprint)):
             raise UserError("该证书已导入，无需重复导入")
-        hall_id = _hall_id(session, actor)
-        session.execute(update(SealCertificate).where(SealCertificate.hall_id == hall_id).values(active=False))
+        seal_hall = _hall_id(session, actor, hall_id)
+        session.execute(update(SealCertificate).where(SealCertificate.hall_id == seal_hall).values(active=False))
         row = SealCertificate(
-            hall_id=hall_id, subject=_name(cert.subject)[:300], issuer=_name(cert.issuer)[:300],
+            hall_id=seal_hall, subject=_name(cert.subject)[:300], issuer=_name(cert.issuer)[:300],
             serial=format(cert.serial_number, "x")[:80], fingerprint=fingerprint, certificate_der=der,
             pkcs12=bundle, not_before=cert.not_valid_before_utc.replace(tzinfo=None),
             not_after=cert.not_valid_after_utc.replace(tzinfo=None), trial=trial, active=True,
@@ -161,7 +162,8 @@ def _store(db: Database, actor: Actor, cert: x509.Certificate, key, chain, passp
     return db.run_write(work)
 
 
-def import_pkcs12(db: Database, actor: Actor, data: bytes, password: str, passphrase: str) -> CertInfo:
+def import_pkcs12(db: Database, actor: Actor, data: bytes, password: str, passphrase: str,
+                  hall_id: int | None = None) -> CertInfo:
     """Import the hall's certificate from a PKCS#12 (.p12/.pfx) file; it becomes the active seal.
     ``password`` opens the file; ``passphrase`` protects the key in the database from now on."""
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="seal_certificate", target_id="import")
@@ -174,12 +176,13 @@ def import_pkcs12(db: Database, actor: Actor, data: bytes, password: str, passph
         raise UserError("证书文件中没有私钥或证书，请导出含私钥的 PKCS#12（.p12/.pfx）文件")
     if cert.not_valid_after_utc.replace(tzinfo=None) < clock.now():
         raise UserError(f"该证书已于 {cert.not_valid_after_utc:%Y-%m-%d} 过期，不能用于盖章")
-    info = _store(db, actor, cert, key, chain or (), passphrase, trial=False, action="seal_import")
+    info = _store(db, actor, cert, key, chain or (), passphrase, trial=False, action="seal_import", hall_id=hall_id)
     save_passphrase(passphrase)
     return info
 
 
-def create_trial(db: Database, actor: Actor, passphrase: str | None = None, *, hall_name: str = "") -> CertInfo:
+def create_trial(db: Database, actor: Actor, passphrase: str | None = None, *, hall_name: str = "",
+                 hall_id: int | None = None) -> CertInfo:
     """A self-signed certificate for trying signed documents out; its subject says it is a trial one.
     Without ``passphrase`` a random one is made and kept on this PC."""
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="seal_certificate", target_id="trial")
@@ -187,7 +190,7 @@ def create_trial(db: Database, actor: Actor, passphrase: str | None = None, *, h
     _check_passphrase(passphrase)
     if not hall_name:
         with db.read() as session:
-            hall_name = session.get(Hall, _hall_id(session, actor)).name
+            hall_name = session.get(Hall, _hall_id(session, actor, hall_id)).name
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -206,7 +209,7 @@ def create_trial(db: Database, actor: Actor, passphrase: str | None = None, *, h
                                      crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
         .sign(key, hashes.SHA256())
     )
-    info = _store(db, actor, cert, key, (), passphrase, trial=True, action="seal_trial")
+    info = _store(db, actor, cert, key, (), passphrase, trial=True, action="seal_trial", hall_id=hall_id)
     save_passphrase(passphrase)
     return info
 
@@ -218,11 +221,13 @@ def _fit(text: str, limit: int) -> str:
     return text
 
 
-def certificates(db: Database, actor: Actor) -> list[CertInfo]:
+def certificates(db: Database, actor: Actor, hall_id: int | None = None) -> list[CertInfo]:
+    """The certificates of the halls ``actor`` sees (of hall ``hall_id`` only when given)."""
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="seal_certificate", target_id="list")
     with db.read() as session:
+        halls = [_hall_id(session, actor, hall_id)] if hall_id is not None else hall_mod.visible_hall_ids(session, actor)
         rows = session.scalars(select(SealCertificate)
-                               .where(SealCertificate.hall_id.in_(hall_mod.visible_hall_ids(session, actor)))
+                               .where(SealCertificate.hall_id.in_(halls))
                                .order_by(SealCertificate.id.desc())).all()
         return [_info(r) for r in rows]
 

@@ -102,13 +102,13 @@ def signer_line(model, has_agent: bool) -> str:
 PAPER_SETTING = "paper_signature_docs"  # documents the hall keeps on paper for a wet signature
 
 
-def paper_docs(db: Database, actor: Actor) -> list[str]:
+def paper_docs(db: Database, actor: Actor, hall_id: int | None = None) -> list[str]:
+    """The documents hall ``hall_id`` (default: the actor's) keeps on paper."""
     with db.read() as session:
-        hall_id = actor.hall_id or seal_certificates._hall_id(session, actor)
-        return list(hall.get_setting(session, PAPER_SETTING, hall_id) or [])
+        return list(hall.get_setting(session, PAPER_SETTING, seal_certificates._hall_id(session, actor, hall_id)) or [])
 
 
-def set_paper_docs(db: Database, actor: Actor, docs: list[str]) -> None:
+def set_paper_docs(db: Database, actor: Actor, docs: list[str], hall_id: int | None = None) -> None:
     """Per document type, the hall decides: signed on the screen (default) or on paper."""
     require(db, actor, Perm.MANAGE_SETTINGS, target_type="setting", target_id=PAPER_SETTING)
     unknown = [d for d in docs if d not in APPLICATION_DOCS]
@@ -116,7 +116,7 @@ def set_paper_docs(db: Database, actor: Actor, docs: list[str]) -> None:
         raise UserError(f"未知的单据：{'、'.join(unknown)}")
 
     def work(session: Session) -> None:
-        hall.set_setting(session, actor, actor.hall_id or seal_certificates._hall_id(session, actor), PAPER_SETTING,
+        hall.set_setting(session, actor, seal_certificates._hall_id(session, actor, hall_id), PAPER_SETTING,
                          [d for d in APPLICATION_DOCS if d in docs])
 
     db.run_write(work)

@@ -13,9 +13,16 @@ from counter_app.ui.customer_side import CustomerSide
 
 
 def install(main_window: QMainWindow) -> CustomerSide | None:
-    """The 客户屏设置 menu entry for everyone; the customer window for those who accept cases."""
+    """The 客户屏设置 menu entry for those who accept cases (this PC's customer screen) and for those who
+    set the hall's customer screen (admins); the customer window for those who accept cases. An
+    account with neither (a supervisor, back office, a city supervisor with no window) has nothing
+    to set there, so no entry."""
     db, actor = main_window.db, main_window.actor
     side = CustomerSide(main_window, db, actor) if allowed(actor, Perm.ACCEPT) else None
+    if side is None and not allowed(actor, Perm.MANAGE_SETTINGS):
+        main_window.customer_settings_action = None
+        main_window.customer_side = None
+        return None
     action = QAction("客户屏设置…", main_window)
     action.setObjectName("customerScreenSettingsAction")
     action.triggered.connect(lambda: open_settings(main_window, side))

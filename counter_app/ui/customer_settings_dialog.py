@@ -71,15 +71,21 @@ class CustomerSettingsDialog(QDialog):
         self.notice_edit.setAccessibleName("客户屏待机提示")
         self.notice_edit.setTabChangesFocus(True)
         self.notice_edit.setFixedHeight(90)
+        self.hall_choice = QComboBox()  # an admin over several halls: whose settings (hidden otherwise)
+        self.hall_choice.setObjectName("customerSettingsHall")
+        self.hall_choice.setAccessibleName("营业厅")
         self.hall_error = QLabel("")
         self.hall_error.setStyleSheet(ERROR_STYLE)
         self.hall_error.setWordWrap(True)
+        hall_form.addRow("营业厅(&H)：", self.hall_choice)
+        hall_form.setRowVisible(self.hall_choice, False)
         hall_form.addRow(self.confirm_check)
         hall_form.addRow("评价等待时间(&T)：", self.timeout_spin)
         hall_form.addRow("待机提示（请携带的资料）(&N)：", self.notice_edit)
         hall_form.addRow(self.hall_error)
         hall_box.setEnabled(False)  # until loaded, and only for those who may change it
         self.hall_box = hall_box
+        self.hall_form = hall_form
         layout.addWidget(hall_box)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -90,11 +96,29 @@ class CustomerSettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(620, 420)
         self.loaded: customer_settings.CustomerSideSettings | None = None
-        background.run(self, lambda: customer_settings.load(db, actor), self._loaded,
-                           lambda exc: self.hall_error.setText(f"无法读取营业厅设置：{exc}"))
+        self.hall_choice.currentIndexChanged.connect(self._hall_changed)
+        self._load(None)
+
+    def _load(self, hall_id: int | None) -> None:
+        self.hall_box.setEnabled(False)
+        background.run(self, lambda: customer_settings.load(self.db, self.actor, hall_id), self._loaded,
+                       lambda exc: self.hall_error.setText(
+                           f"无法读取营业厅设置：{background.problem(exc, '读取营业厅设置')}"))
+
+    def _hall_changed(self, _index: int) -> None:
+        chosen = self.hall_choice.currentData()
+        if chosen is not None and self.loaded is not None and chosen != self.loaded.hall_id:
+            self._load(int(chosen))
 
     def _loaded(self, settings: customer_settings.CustomerSideSettings) -> None:
         self.loaded = settings
+        blocked = self.hall_choice.blockSignals(True)
+        self.hall_choice.clear()
+        for hall_id, name in settings.hall_choices:
+            self.hall_choice.addItem(name, hall_id)
+        self.hall_choice.setCurrentIndex(max(0, self.hall_choice.findData(settings.hall_id)))
+        self.hall_choice.blockSignals(blocked)
+        self.hall_form.setRowVisible(self.hall_choice, bool(settings.hall_choices))
         self.confirm_check.setChecked(settings.confirmation_required)
         self.timeout_spin.setValue(settings.rating_timeout_seconds)
         self.notice_edit.setPlainText(settings.notice)
@@ -110,7 +134,8 @@ class CustomerSettingsDialog(QDialog):
             self.accept()
             return
         values = dict(confirmation_required=self.confirm_check.isChecked(),
-                      rating_timeout_seconds=self.timeout_spin.value(), notice=self.notice_edit.toPlainText())
+                      rating_timeout_seconds=self.timeout_spin.value(), notice=self.notice_edit.toPlainText(),
+                      hall_id=self.loaded.hall_id)
         self.buttons.setEnabled(False)
 
         def done(_result) -> None:

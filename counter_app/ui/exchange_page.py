@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.hall import many_halls
 from counter_app.infra import clock
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
@@ -63,6 +64,11 @@ class ExchangePage(QWidget):
         self.format.addItem("JSON（含环节记录）", "json")
         self.format.addItem("CSV（Excel 可直接打开）", "csv")
         form.addRow(buddy_label("文件格式(&F)：", self.format, export_box), self.format)
+        self.hall = QComboBox(export_box)  # a city or province account: which hall (hidden otherwise)
+        self.hall.setObjectName("exchangeHall")
+        form.addRow(buddy_label("营业厅(&Y)：", self.hall, export_box), self.hall)
+        form.setRowVisible(self.hall, False)
+        self.export_form = form
         self.export_button = QPushButton("导出…", export_box)
         self.export_button.setAccessibleName("导出")
         form.addRow(self.export_button)
@@ -86,6 +92,14 @@ class ExchangePage(QWidget):
         self.use_since.toggled.connect(self.since.setEnabled)
         self.export_button.clicked.connect(self.choose_export)
         self.import_button.clicked.connect(self.choose_import)
+        if actor.hall_id is None:  # only an account of no hall may have several halls to pick from
+            background.run(self, lambda: many_halls.hall_choices(db, actor), self._show_halls,
+                           lambda exc: show_message(self.message, background.problem(exc, "读取营业厅")))
+
+    def _show_halls(self, choices: list[tuple[int, str]]) -> None:
+        for hall_id, name in choices:
+            self.hall.addItem(name, hall_id)
+        self.export_form.setRowVisible(self.hall, bool(choices))
 
     def activate(self) -> None:
         self.export_button.setFocus()
@@ -112,8 +126,10 @@ class ExchangePage(QWidget):
             d = self.since.date()
             since = dt.date(d.year(), d.month(), d.day())
         fmt = self.format.currentData()
+        hall_id = self.hall.currentData()
         self._busy(True, "正在导出，请稍候…")
-        return background.run(self, lambda: exchange.export(self.db, self.actor, path, since=since, fmt=fmt),
+        return background.run(self, lambda: exchange.export(self.db, self.actor, path, since=since, fmt=fmt,
+                                                            hall_id=hall_id),
                                  self._exported, self._failed)
 
     def _exported(self, result: exchange.ExportResult) -> None:

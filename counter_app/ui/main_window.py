@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
 
         def shown(figures: overview.CounterFigures) -> None:
             self._show_who(figures.hall_name)
-            scope = "本窗口" if figures.own_window else "全厅"
+            scope = "本窗口" if figures.own_window else ("各厅合计" if figures.halls > 1 else "全厅")
             self.figures_label.setText(
                 f"{scope}今日受理 {figures.accepted_today} 件　预警 {figures.yellow} 件　超期 {figures.red} 件"
             )

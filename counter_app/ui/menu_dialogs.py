@@ -26,7 +26,9 @@ class DialogSpec:
     open: Callable[[QMainWindow], None]
 
 
-def open_settings(window: QMainWindow) -> None:
+def open_settings(window: QMainWindow, hall_id: int | None = None) -> None:
+    """营业厅设置 of the admin's hall (an admin over several halls: of the first, or of ``hall_id``
+    once picked in the dialog, which then opens again for that hall)."""
     from counter_app.hall import settings_admin as settings_service
     from counter_app.ui.settings_dialog import SettingsDialog
 
@@ -34,13 +36,14 @@ def open_settings(window: QMainWindow) -> None:
         dialog = SettingsDialog(window.db, window.actor, window, settings=settings)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: window.statusBar().showMessage(dialog.summary(), 8000))
+        dialog.hallChosen.connect(lambda chosen: (dialog.reject(), open_settings(window, chosen)))
         window.last_dialog = dialog
         dialog.open()
 
     def failed(exc: Exception) -> None:
         QMessageBox.warning(window, "营业厅设置", str(exc) if isinstance(exc, UserError) else f"无法读取设置：{exc}")
 
-    background.run(window, lambda: settings_service.load(window.db, window.actor), show, failed)
+    background.run(window, lambda: settings_service.load(window.db, window.actor, hall_id), show, failed)
 
 
 def open_halls(window: QMainWindow) -> None:

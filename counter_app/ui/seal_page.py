@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.hall import many_halls
 from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.signing import certificates as seal_certificates
@@ -32,6 +34,13 @@ class SealPage(StatusMessages, QWidget):
         self.db, self.actor = db, actor
         self.pending = 0
         self.last_message = ""
+        self.hall_id: int | None = None  # the hall whose seal is shown (an admin over several halls picks it)
+        self.hall = QComboBox(self)
+        self.hall.setObjectName("sealHall")
+        self.hall.setAccessibleName("营业厅")
+        self.hall.currentIndexChanged.connect(self._hall_changed)
+        self.hall_label = QLabel("营业厅(&H)：", self)
+        self.hall_label.setBuddy(self.hall)
         self.list = QListWidget(self)
         self.list.setObjectName("sealCertificates")
         self.list.setAccessibleName("签章证书")
@@ -62,6 +71,13 @@ class SealPage(StatusMessages, QWidget):
             paper_row.addWidget(box)
         paper_row.addStretch(1)
         layout = QVBoxLayout(self)
+        hall_row = QHBoxLayout()
+        hall_row.addWidget(self.hall_label)
+        hall_row.addWidget(self.hall)
+        hall_row.addStretch(1)
+        layout.addLayout(hall_row)
+        self.hall.setVisible(False)
+        self.hall_label.setVisible(False)
         layout.addWidget(QLabel("电子签章证书（最新导入或创建的为当前使用）：", self))
         layout.addWidget(self.list, 1)
         layout.addWidget(self.local)
@@ -77,13 +93,18 @@ class SealPage(StatusMessages, QWidget):
     def refresh(self) -> None:
         self.pending += 1
 
+        db, actor, chosen = self.db, self.actor, self.hall_id
+
         def work():
-            return (seal_certificates.certificates(self.db, self.actor), seal_certificates.this_pc_passphrase(),
-                    signed_documents.paper_docs(self.db, self.actor))
+            choices = many_halls.managed_hall_choices(db, actor)
+            hall_id = chosen if chosen is not None or not choices else choices[0][0]
+            return (hall_id, choices, seal_certificates.certificates(db, actor, hall_id),
+                    seal_certificates.this_pc_passphrase(), signed_documents.paper_docs(db, actor, hall_id))
 
         def done(result) -> None:
             self.pending -= 1
-            rows, passphrase, paper = result
+            hall_id, choices, rows, passphrase, paper = result
+            self._show_halls(hall_id, choices)
             self._filling = True
             for doc, box in self.paper.items():
                 box.setChecked(doc in paper)
@@ -98,12 +119,30 @@ class SealPage(StatusMessages, QWidget):
 
         background.run(self, work, done, self._failed)
 
+    def _show_halls(self, hall_id: int | None, choices: list[tuple[int, str]]) -> None:
+        """An admin over several halls picks whose seal it is; an admin of one hall sees no choice."""
+        self.hall_id = hall_id
+        blocked = self.hall.blockSignals(True)
+        self.hall.clear()
+        for chosen, name in choices:
+            self.hall.addItem(name, chosen)
+        self.hall.setCurrentIndex(max(0, self.hall.findData(hall_id)))
+        self.hall.blockSignals(blocked)
+        self.hall.setVisible(bool(choices))
+        self.hall_label.setVisible(bool(choices))
+
+    def _hall_changed(self, _index: int) -> None:
+        chosen = self.hall.currentData()
+        if chosen is not None and chosen != self.hall_id:
+            self.hall_id = int(chosen)
+            self.refresh()
+
     def _paper_changed(self) -> None:
         if getattr(self, "_filling", False):
             return
         docs = [doc for doc, box in self.paper.items() if box.isChecked()]
         self.pending += 1
-        background.run(self, lambda: signed_documents.set_paper_docs(self.db, self.actor, docs),
+        background.run(self, lambda: signed_documents.set_paper_docs(self.db, self.actor, docs, self.hall_id),
                 lambda _r: self._done("已保存：" + ("、".join(b.text() for b in self.paper.values() if b.isChecked())
                                                    + "打印纸质件手写签字" if docs else "全部单据可电子签名")),
                 self._failed)
@@ -126,7 +165,7 @@ class SealPage(StatusMessages, QWidget):
 
         def work():
             data = Path(path).read_bytes()
-            return seal_certificates.import_pkcs12(self.db, self.actor, data, password, passphrase)
+            return seal_certificates.import_pkcs12(self.db, self.actor, data, password, passphrase, self.hall_id)
 
         background.run(self, work, lambda info: self._done(f"已导入签章证书：{info.label}"), self._failed)
 
@@ -137,7 +176,7 @@ class SealPage(StatusMessages, QWidget):
 
     def create_trial(self, passphrase: str) -> None:
         self.pending += 1
-        background.run(self, lambda: seal_certificates.create_trial(self.db, self.actor, passphrase),
+        background.run(self, lambda: seal_certificates.create_trial(self.db, self.actor, passphrase, hall_id=self.hall_id),
                 lambda info: self._done(f"已创建试用证书：{info.label}（仅供试用，不具法律效力）"), self._failed)
 
     def passphrase_dialog(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,7 +52,11 @@ def _readonly(text: str) -> QTableWidgetItem:
 
 
 class SettingsDialog(QDialog):
-    """``SettingsDialog(db, actor, parent)``: ``exec()``; ``changes`` lists what was saved."""
+    """``SettingsDialog(db, actor, parent)``: ``exec()``; ``changes`` lists what was saved. An admin
+    over several halls picks the hall at the top; ``hallChosen(hall_id)`` asks the caller to open the
+    settings of another hall."""
+
+    hallChosen = Signal(int)
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None,
                  settings: settings_service.HallSettings | None = None) -> None:
@@ -68,6 +72,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("营业厅设置")
         self.setObjectName("settingsDialog")
         layout = QVBoxLayout(self)
+        self.hall = self._hall_choice(layout)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("设置分类")
         layout.addWidget(self.tabs, 1)
@@ -103,6 +108,28 @@ class SettingsDialog(QDialog):
             "overrides": (4, self.override_day), "confirmed_years": (4, self.confirmed_years),
         }
         fit_to_screen(self, 900, 620)
+
+    def _hall_choice(self, layout: QVBoxLayout) -> QComboBox | None:
+        """The hall whose settings these are, for an admin over several halls (None otherwise)."""
+        if not self.settings.hall_choices:
+            return None
+        row = QHBoxLayout()
+        combo = QComboBox(self)
+        combo.setObjectName("settingsHall")
+        combo.setAccessibleName("营业厅")
+        for hall_id, name in self.settings.hall_choices:
+            combo.addItem(name, hall_id)
+        combo.setCurrentIndex(max(0, combo.findData(self.settings.hall_id)))
+        combo.currentIndexChanged.connect(lambda _i: self._choose_hall(combo.currentData()))
+        row.addWidget(buddy_label("营业厅(&Y)：", combo, self))
+        row.addWidget(combo)
+        row.addWidget(hint_label("切换营业厅将放弃本营业厅尚未保存的修改", self), 1)
+        layout.addLayout(row)
+        return combo
+
+    def _choose_hall(self, hall_id: int | None) -> None:
+        if hall_id is not None and hall_id != self.settings.hall_id:
+            self.hallChosen.emit(int(hall_id))
 
     # --- tabs -----------------------------------------------------------------------------------
 
@@ -429,7 +456,7 @@ class SettingsDialog(QDialog):
             timestamp_url=self.timestamp_url.text(),
             progress_query_text=self.query_text.text(), stage_limits=limits,
             add_overrides=list(self._pending_add), remove_override_ids=list(self._pending_remove),
-            confirmed_years=[int(p) for p in parts],
+            confirmed_years=[int(p) for p in parts], hall_id=self.settings.hall_id,
         )
 
     def _collected_texts(self) -> dict:
