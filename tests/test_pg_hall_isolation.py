@@ -389,3 +389,39 @@ def test_each_hall_has_its_own_seal(world, tmp_path, monkeypatch):
     finally:
         signed_a.db.dispose()
         signed_b.db.dispose()
+
+
+def test_entries_of_no_hall_are_for_the_accounts_of_no_hall(world):
+    """A province admin's own actions are recorded with no hall: the accounts of no hall read them
+    (as the audit page shows them on SQLite), a hall's staff do not."""
+    owner = world["owner"]
+    with owner.write() as session:
+        db_logins.create_account(session, username="province2", name="省公司管理员", role="admin", window_id=None,
+                                 password=PW)
+    with connect(world["cluster"], "province2") as conn:
+        conn.execute("SELECT counter_api.record_sign_in('prov-pc')")
+        seen = one(conn, "SELECT count(*) FROM audit_entry WHERE hall_id IS NULL AND username = 'province2'")
+        assert seen >= 1
+    with connect(world["cluster"], "clerka") as conn:
+        assert one(conn, "SELECT count(*) FROM audit_entry WHERE hall_id IS NULL") == 0
+        assert one(conn, "SELECT count(*) FROM audit_entry") > 0  # its own hall's entries
+    with connect(world["cluster"], "city1") as conn:  # of no hall too, but given halls: sees its halls'
+        assert one(conn, "SELECT count(*) FROM audit_entry WHERE hall_id = %s", (world["halls"]["A"],)) > 0
+
+
+def test_a_clerk_finds_by_phone_tail_in_its_hall_only_and_without_jit(world):
+    """find_ids with a hall reads that hall's rows only, and never another's (row security stays); the
+    database's sessions run without JIT (a name search spent 70 of 100 ms compiling)."""
+    with world["owner"].read() as session:
+        mobiles = dict(session.execute(text("SELECT id, contact_mobile FROM application WHERE id IN (:a, :b)"),
+                                       {"a": world["A"], "b": world["B"]}).all())
+    tails = sorted({m[-4:] for m in mobiles.values()})
+    find = ("SELECT array_agg(f.id ORDER BY f.id) FROM "
+            "counter_api.find_ids('application_by_contact_mobile_tail', %s, %s) AS f(id)")
+    with connect(world["cluster"], "clerka") as conn:
+        assert one(conn, "SHOW jit") == "off"
+        assert one(conn, find, (tails, world["halls"]["A"])) == [world["A"]]
+        assert one(conn, find, (tails, world["halls"]["B"])) is None  # hall B's case stays hidden
+        assert world["B"] not in (one(conn, find, (tails, None)) or [])
+    with connect(world["cluster"], "superb") as conn:
+        assert one(conn, find, (tails, world["halls"]["B"])) == [world["B"]]

@@ -213,6 +213,9 @@ class Application(Base):
         Index("ix_application_window_accepted", "window_id", "accepted_at"),
         # a customer's applications newest first, served from the index alone (name search)
         Index("ix_application_customer_accepted", "customer_id", "accepted_at", "id"),
+        # a hall's applications by customer, from the index alone (a name search in one hall of a
+        # province: migration 0015)
+        Index("ix_application_hall_customer", "hall_id", "customer_id", "accepted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -315,8 +318,10 @@ class Application(Base):
 
 # Search by the digits people remember (migration 0012): the last 4 of a phone (with a name) and the
 # last 6 of an ID number, each an indexed lookup instead of a scan of every application.
-Index("ix_application_mobile_tail", last_chars(Application.contact_mobile, 4))
-Index("ix_application_phone_tail", last_chars(Application.contact_phone, 4))
+# An application's tails carry its hall (migration 0015): a clerk's search of a province reads the
+# few of the hall, not the province's hundreds.
+Index("ix_application_mobile_tail", last_chars(Application.contact_mobile, 4), Application.hall_id)
+Index("ix_application_phone_tail", last_chars(Application.contact_phone, 4), Application.hall_id)
 Index("ix_customer_mobile_tail", last_chars(Customer.mobile, 4))
 Index("ix_certificate_number_tail", last_chars(Certificate.number, 6))
 

@@ -17,8 +17,9 @@ from counter_app.security.db_functions import CALLER, DENIED, function, sql_func
 ALL_HALLS = "(SELECT coalesce(array_agg(h.id ORDER BY h.id), '{}') FROM public.hall h)"
 
 HALL_FUNCTIONS = [
-    sql_function("counter_api.my_halls()", "integer[]", f"""
-        SELECT CASE
+    # plpgsql, as db_functions' caller functions: asked by every statement of a login
+    function("counter_api.my_halls()", "integer[]", f"""
+        RETURN (SELECT CASE
             WHEN counter_private.is_owner() THEN {ALL_HALLS}
             WHEN u.id IS NULL OR NOT u.active THEN '{{}}'::integer[]
             WHEN u.hall_id IS NULL AND u.role = ANY (ARRAY{list(ALL_HALL_ROLES)!r}::text[])
@@ -26,8 +27,12 @@ HALL_FUNCTIONS = [
             ELSE array_remove(ARRAY(SELECT g.hall_id FROM public.hall_grant g WHERE g.user_id = u.id)
                               || u.hall_id, NULL) END
         FROM (SELECT 1) AS one
-        LEFT JOIN public.user_account u ON {CALLER}""",
-                 volatility="STABLE"),
+        LEFT JOIN public.user_account u ON {CALLER});""",
+             volatility="STABLE"),
+    # Whether the caller is an account of no hall (city, province): the audit entries of no hall are theirs
+    function("counter_api.of_no_hall()", "boolean", f"""
+        RETURN coalesce((SELECT u.active AND u.hall_id IS NULL FROM public.user_account u WHERE {CALLER}), false);""",
+             volatility="STABLE"),
     # Whether a blob is a scan or signed document of any case, whichever hall: with the owner's rights,
     # because row security hides another hall's scans, and a hidden case must not make its blob look
     # like one of no case (open to all).

@@ -128,15 +128,18 @@ TAIL_FINDS = {
 }
 
 
-def find_ids(session, what: str, values) -> Select:
+def find_ids(session, what: str, values, *, hall_id: int | None = None) -> Select:
     """Ids whose ``FINDS[what]`` column equals one of ``values`` exactly, as a selectable for
-    ``X.id.in_(...)``. On PostgreSQL through a SECURITY DEFINER function, so searching by a full
-    number works for a login that sees the column masked; on SQLite (one PC) it reads the column."""
+    ``X.id.in_(...)`` (applications: of ``hall_id`` only, when given). On PostgreSQL through a
+    SECURITY DEFINER function, so searching by a full number works for a login that sees the column
+    masked; on SQLite (one PC) it reads the column."""
     table, returned, compared, tail = (*FINDS[what], 0) if what in FINDS else TAIL_FINDS[what]
     values = [v for v in values if v]
     if _dialect(session) == "postgresql":
-        fn = func.counter_api.find_ids(what, bindparam(f"find_{what}", values, type_=ARRAY(String), unique=True))
-        found = fn.table_valued("id").render_derived()
+        args = [what, bindparam(f"find_{what}", values, type_=ARRAY(String), unique=True)]
+        if hall_id is not None:
+            args.append(bindparam(f"find_{what}_hall", hall_id, unique=True))
+        found = func.counter_api.find_ids(*args).table_valued("id").render_derived()
         return select(found.c.id)
     from counter_app.models import Base
 
@@ -145,7 +148,8 @@ def find_ids(session, what: str, values) -> Select:
     model = Base.metadata.tables[table]
     column = model.c[compared]
     compared_value = last_chars(column, tail) if tail else column
-    return select(model.c[returned]).where(compared_value.in_(values or [""]), column != "")
+    in_hall = (model.c.hall_id == hall_id,) if hall_id is not None and table == "application" else ()
+    return select(model.c[returned]).where(compared_value.in_(values or [""]), column != "", *in_hall)
 
 
 def find_customer_ids(session, number: str, *, by: str = "any") -> Select:

@@ -35,7 +35,10 @@ HALL_ROWS: dict[str, str] = {
     "quality_card": OF_MY_HALLS,
     "print_record": OF_MY_HALLS,
     "export_record": OF_MY_HALLS,
-    "audit_entry": OF_MY_HALLS,
+    # entries of no hall (a city or province account's own actions: adding a hall, granting halls)
+    # belong to the accounts of no hall, as security.audit_trail shows them on SQLite
+    "audit_entry": f"({OF_MY_HALLS} OR (hall_id IS NULL AND "
+                   "(SELECT counter_api.of_no_hall())))",
     "material": OF_MY_APPLICATIONS,
     "commitment": OF_MY_APPLICATIONS,
     "stage_event": OF_MY_APPLICATIONS,
