@@ -48,13 +48,20 @@ class Tally:
         return sum(self.messages[t] for t in WAITS)
 
     @property
+    def prepares(self) -> int:
+        """Round trips that only prepared a statement (a named Parse and its Sync): psycopg's, once
+        per statement and connection, the second time it runs there (db.PREPARE_THRESHOLD)."""
+        return self.messages["prepare"]
+
+    @property
     def statements_sent(self) -> int:
         """Statements as the server runs (and ``log_statement = all`` logs) them: each Execute of the
         extended protocol, each simple query (BEGIN, COMMIT …)."""
         return self.messages["E"] + self.messages["Q"]
 
     def describe(self) -> str:
-        lines = [f"{self.statements_sent} statements in {self.round_trips} round trips ({dict(self.messages)}), "
+        lines = [f"{self.statements_sent} statements in {self.round_trips} round trips, {self.prepares} of them "
+                 f"preparing ({dict(self.messages)}), "
                  f"{self.connections} new connections"]
         lines += [f"  {s[:200]}" for s in self.statements]
         return "\n".join(lines)
@@ -125,6 +132,7 @@ class WireProxy:
         self.tally = Tally()
         self._lock = threading.Lock()
         self._unanswered = 0  # Syncs and Queries sent whose ReadyForQuery the client has not had yet
+        self._segment: list[str] = []  # messages since the last Sync ("p": a named Parse)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="wire-proxy")
         self._server: asyncio.base_events.Server | None = None
@@ -146,6 +154,14 @@ class WireProxy:
             if kind == "H" and self._unanswered:
                 kind = "h"  # a flush behind an unanswered Sync: no wait of its own
             self.tally.messages[kind] += 1
+            if kind == "S":
+                if self._segment == ["p"]:
+                    self.tally.messages["prepare"] += 1
+                self._segment = []
+            elif kind == "P":
+                self._segment.append("p" if body[:1] != b"\0" else "P")
+            else:
+                self._segment.append(kind)
             if kind == "Q":
                 self.tally.statements.append(body.rstrip(b"\0").decode("utf-8", "replace"))
             elif kind == "P":  # Parse: name \0 query \0 ...

@@ -68,11 +68,14 @@ def hall(scram_cluster):  # noqa: F811
 
 
 def counted(proxy: WireProxy, action, limit: tuple[int, int]):
-    """``limit``: (round trips, statements) at most."""
+    """``limit``: (round trips, statements) at most, besides psycopg preparing a statement the
+    second time it runs on a connection: one round trip, once per statement and connection (after
+    that the server does not plan it again: db.PREPARE_THRESHOLD)."""
     with proxy.counting() as tally:
         result = action()
     assert tally.connections == 0, tally.describe()
-    assert tally.round_trips <= limit[0], tally.describe()
+    assert tally.round_trips - tally.prepares <= limit[0], tally.describe()
+    assert tally.prepares <= tally.messages["E"], tally.describe()
     assert tally.statements_sent <= limit[1], tally.describe()
     return result, tally
 
@@ -181,3 +184,17 @@ SAVE, LOOKUP, CERTIFICATE_LOOKUP = (2, 4), (2, 2), (1, 1)
 PAGE = {"accept": (3, 3), "find": (0, 0), "progress": (0, 0), "warnings": (3, 3), "handover": (2, 2),
         "deferrals": (3, 3), "documents": (1, 1), "registers": (3, 3), "handover_receive": (2, 2),
         "quality_cards": (2, 2), "rating_followups": (1, 1), "overview": (2, 2)}
+
+
+def test_a_repeated_search_runs_prepared_after_a_read_unit_too(hall):
+    """The server plans a clerk's search once per connection: psycopg prepares it at its second run,
+    and a read unit in between (which ends with COMMIT, not ROLLBACK) does not make it forget."""
+    from sqlalchemy import text
+
+    db, clerk = hall["clerk_db"], hall["clerk"]
+    for _ in range(3):
+        application_search.search(db, clerk, "陈静")
+    with db.read() as session:
+        session.execute(text("SELECT 1")).all()
+    _, tally = counted(hall["proxy"], lambda: application_search.search(db, clerk, "陈静"), LOOKUP)
+    assert tally.messages["P"] == 0 and tally.messages["B"] >= 1, tally.describe()  # no statement parsed again
