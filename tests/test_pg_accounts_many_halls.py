@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
-from counter_app.hall import hall as halls
-from counter_app.infra import schema_upgrade as schema
-from counter_app.infra.context import system_actor
-from counter_app.infra.db import Database
 from counter_app.infra.errors import UserError
 from counter_app.security import account_admin, accounts, db_logins, db_sign_in
+from tests import pg_halls
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.pg
@@ -30,25 +26,17 @@ HALLS = {"A": "FZGL01", "B": "FZCS02"}
 
 
 def connect(cluster, username: str) -> psycopg.Connection:
-    return psycopg.connect(host="127.0.0.1", port=cluster.port, dbname=DB, user=f"{username}@{DB}",
-                           password=PW, autocommit=True, connect_timeout=5)
+    return pg_halls.connect(cluster, DB, username, PW)
 
 
 def _url(cluster, user: str | None = None, password: str | None = None) -> URL:
-    return URL.create("postgresql+psycopg", username=user, password=password, host="127.0.0.1",
-                      port=cluster.port, database=DB)
+    return pg_halls.url(cluster, DB, user, password)
 
 
 @pytest.fixture(scope="module")
 def world(scram_cluster):  # noqa: F811
-    scram_cluster.owned_database(DB, OWNER, OWNER_PW)
-    owner = Database(create_engine(_url(scram_cluster, OWNER, OWNER_PW)))
-    schema.upgrade(owner.engine)
-    hall_ids = {}
+    owner, hall_ids, _windows = pg_halls.owner_with_halls(scram_cluster, DB, OWNER, OWNER_PW, HALLS)
     with owner.write() as session:
-        for key, code in HALLS.items():
-            hall_ids[key] = halls.create_hall(session, system_actor(), code=code, name=f"{code}营业厅",
-                                              supervision_phone="0591-87654321", windows=2).id
         for key in HALLS:
             db_logins.create_account(session, username=f"admin{key.lower()}", name="管理员", role="admin",
                                      window_id=None, password=PW, hall_id=hall_ids[key])

@@ -15,14 +15,14 @@ from sqlalchemy.engine import URL
 
 from counter_app.hall import hall as halls
 from counter_app.hall import many_halls
-from counter_app.infra import schema_upgrade as schema
-from counter_app.infra.context import Actor, system_actor
+from counter_app.infra.context import Actor
 from counter_app.infra.db import Database
 from counter_app.infra.errors import PermissionDenied
 from counter_app.reporting import registers
 from counter_app.reporting.registers import RegisterFilter
 from counter_app.security import db_logins, db_rows, db_sign_in
 from counter_app.tracking import warning_list
+from tests import pg_halls
 from tests.factories import add_raw_scan, make_case, resident_id
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
 
@@ -36,27 +36,18 @@ VERIFIER = "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy"
 
 
 def connect(cluster, username: str) -> psycopg.Connection:
-    return psycopg.connect(host="127.0.0.1", port=cluster.port, dbname=DB, user=f"{username}@{DB}",
-                           password=PW, autocommit=True, connect_timeout=5)
+    return pg_halls.connect(cluster, DB, username, PW)
 
 
 def _url(cluster, user: str, password: str) -> URL:
-    return URL.create("postgresql+psycopg", username=user, password=password, host="127.0.0.1",
-                      port=cluster.port, database=DB)
+    return pg_halls.url(cluster, DB, user, password)
 
 
 @pytest.fixture(scope="module")
 def world(scram_cluster):  # noqa: F811
-    scram_cluster.owned_database(DB, OWNER, OWNER_PW)
-    owner = Database(create_engine(_url(scram_cluster, OWNER, OWNER_PW)))
-    schema.upgrade(owner.engine)
-    ids, hall_ids, windows = {}, {}, {}
+    owner, hall_ids, windows = pg_halls.owner_with_halls(scram_cluster, DB, OWNER, OWNER_PW, HALLS)
+    ids = {}
     with owner.write() as session:
-        for key, code in HALLS.items():
-            h = halls.create_hall(session, system_actor(), code=code, name=f"{code}营业厅",
-                                  supervision_phone="0591-87654321", windows=2)
-            hall_ids[key] = h.id
-            windows[key] = {w.number: w.id for w in halls.windows(session, h.id)}
         for key in ("A", "B"):  # each hall's admin, created by the owner
             ids[f"admin{key.lower()}"] = db_logins.create_account(session, username=f"admin{key.lower()}", name="管理员",
                                                           role="admin", window_id=None, password=PW,

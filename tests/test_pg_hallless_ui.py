@@ -6,18 +6,14 @@ hall and lets the province admin pick it (the SQLite side: test_hallless_ui)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from counter_app.hall import calendar_notice, many_halls, settings_admin
-from counter_app.hall import hall as halls
 from counter_app.infra import clock
-from counter_app.infra import schema_upgrade as schema
-from counter_app.infra.context import Actor, system_actor
-from counter_app.infra.db import Database
+from counter_app.infra.context import Actor
 from counter_app.infra.errors import UserError
 from counter_app.security import db_logins, db_sign_in
-from tests import hallless_walk
+from tests import hallless_walk, pg_halls
 from tests.factories import make_case, resident_id
 from tests.pg_cluster import scram_cluster  # noqa: F401  (fixture)
 from tests.test_many_halls import NOW
@@ -31,22 +27,13 @@ HALLS = {"A": "FZGL01", "B": "FZCS02", "C": "FZJA03"}
 
 
 def _url(cluster, user: str | None = None, password: str | None = None) -> URL:
-    return URL.create("postgresql+psycopg", username=user, password=password, host="127.0.0.1",
-                      port=cluster.port, database=DB)
+    return pg_halls.url(cluster, DB, user, password)
 
 
 @pytest.fixture(scope="module")
 def world(scram_cluster):  # noqa: F811
-    scram_cluster.owned_database(DB, OWNER, OWNER_PW)
-    owner = Database(create_engine(_url(scram_cluster, OWNER, OWNER_PW)))
-    schema.upgrade(owner.engine)
-    hall_ids, windows = {}, {}
+    owner, hall_ids, windows = pg_halls.owner_with_halls(scram_cluster, DB, OWNER, OWNER_PW, HALLS)
     with owner.write() as session:
-        for key, code in HALLS.items():
-            h = halls.create_hall(session, system_actor(), code=code, name=f"{code}营业厅",
-                                  supervision_phone="0591-87654321", windows=2)
-            hall_ids[key] = h.id
-            windows[key] = {w.number: w.id for w in halls.windows(session, h.id)}
         admin_a = db_logins.create_account(session, username="admina", name="鼓楼管理员", role="admin",
                                            window_id=None, password=PW, hall_id=hall_ids["A"])
         clerk = db_logins.create_account(session, username="clerka", name="鼓楼受理员", role="clerk",

@@ -216,6 +216,8 @@ class Application(Base):
         # a hall's applications by customer, from the index alone (a name search in one hall of a
         # province: migration 0015)
         Index("ix_application_hall_customer", "hall_id", "customer_id", "accepted_at", "id"),
+        # a hall's register in acceptance order (its export's cursor, migration 0015)
+        Index("ix_application_hall_accepted", "hall_id", "accepted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

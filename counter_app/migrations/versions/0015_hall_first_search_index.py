@@ -1,5 +1,5 @@
-"""A clerk's searches in one hall of a province (issue 20, benchmark 10): a hall's applications by
-customer from the index alone, and the phone tails of applications with their hall
+"""One hall of a province (issue 20, benchmark 10): a hall's applications by customer from the index
+alone, its register in acceptance order, and the phone tails of applications with their hall
 
 Revision ID: 0015
 Revises: 0009
@@ -10,6 +10,11 @@ Probing each customer's applications for the hall took 20-30 ms (4,000 index pro
 ``(hall_id, customer_id, accepted_at, id)`` PostgreSQL hashes the named customers and reads the
 hall's applications from this index alone (15,000 entries for a hall of the province: 6-9 ms,
 whatever the name), and the newest of them come from the same entries.
+
+A hall's register in acceptance order: ``(hall_id, accepted_at, id)``. The export reads it through a
+cursor, which PostgreSQL plans for the first rows: without it the plan walked the accepted_at index
+over every hall's 3,000,000 applications, keeping one in 200 (export per row 1.2-1.3 times the
+same hall alone; with it 1.1).
 
 The last 4 digits of a phone match ~300 applications of 3,000,000, spread over every hall: the tail
 indexes of revision 0012 now carry ``hall_id`` after the tail, so a clerk's "name + last 4" reads
@@ -39,6 +44,7 @@ TAILS = (("ix_application_mobile_tail", "contact_mobile"), ("ix_application_phon
 
 def upgrade() -> None:
     op.create_index("ix_application_hall_customer", "application", ["hall_id", "customer_id", "accepted_at", "id"])
+    op.create_index("ix_application_hall_accepted", "application", ["hall_id", "accepted_at", "id"])
     for name, column in TAILS:
         op.drop_index(name, table_name="application")
         op.create_index(name, "application", [last_chars(sa.column(column), 4), sa.column("hall_id")])
@@ -48,4 +54,5 @@ def downgrade() -> None:
     for name, column in TAILS:
         op.drop_index(name, table_name="application")
         op.create_index(name, "application", [last_chars(sa.column(column), 4)])
+    op.drop_index("ix_application_hall_accepted", table_name="application")
     op.drop_index("ix_application_hall_customer", table_name="application")
