@@ -195,8 +195,8 @@ def search(db: Database, actor: Actor, query: str) -> SearchResult:
             stmt = stmt.where(Application.id.in_(
                 find_ids(session, "application_by_contact_phone", _fixed_line_spellings(value))))
         else:
-            # a short prefix matches thousands of customers in a large hall: pick the newest ids from
-            # the (customer_id, accepted_at, id) index alone, then read the rows of those only
+            # a short prefix matches thousands of customers: pick the newest ids from an index alone
+            # (the hall's, or each customer's over every hall), then read the rows of those only
             stmt = stmt.where(ids_in(session, Application.id, _newest_of_named(session, value, actor.hall_id)))
         if actor.hall_id:
             stmt = stmt.where(Application.hall_id == actor.hall_id)
