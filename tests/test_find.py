@@ -112,6 +112,21 @@ def test_remembered_digits_are_masked_for_back_office(db, actors, two_customers)
         application_search.search(db, actors["clerk1"], "12345")
 
 
+def test_name_with_the_last_4_of_the_customers_own_mobile(db, actors, two_customers):
+    """The customer's own mobile counts too, not only the application's contact numbers (on
+    PostgreSQL through find_ids' application_by_customer_mobile_tail)."""
+    from sqlalchemy import update
+
+    from counter_app.models import Customer
+
+    first, _second = two_customers
+    with db.write() as s:
+        customer_id = s.get(Application, first.application_id).customer_id
+        s.execute(update(Customer).where(Customer.id == customer_id).values(mobile="13900002468"))
+    assert [r.number for r in application_search.search(db, actors["clerk1"], "张三 2468").rows] == [first.number]
+    assert application_search.search(db, actors["clerk1"], "三丰 2468").rows == []
+
+
 def test_search_refusals(db, actors, two_customers):
     with pytest.raises(UserError, match="请输入申请编号"):
         application_search.search(db, actors["clerk1"], "  ")

@@ -420,3 +420,26 @@ def test_a_clerk_finds_by_phone_tail_in_its_hall_only_and_without_jit(world):
         assert not set(one(conn, find, (tails, None)) or []) & set(in_hall["B"])
     with connect(world["cluster"], "superb") as conn:
         assert one(conn, find, (tails, world["halls"]["B"])) == in_hall["B"]
+
+
+def test_the_customers_phone_tail_finds_their_cases_in_the_asked_hall_only(world):
+    """Applications of the customers whose own mobile ends so (find_ids reads them as the owner, from
+    the tail index and the hall's index): the asked hall's only, and none of a hall not the caller's,
+    even when asked for it."""
+    with world["owner"].read() as session:
+        tails = sorted({m[-4:] for m in session.execute(text(
+            "SELECT u.mobile FROM application a JOIN customer u ON u.id = a.customer_id "
+            "WHERE a.id IN (:a, :b) AND u.mobile <> ''"), {"a": world["A"], "b": world["B"]}).scalars()})
+        in_hall = {key: session.execute(text(
+            "SELECT array_agg(a.id ORDER BY a.id) FROM application a JOIN customer u ON u.id = a.customer_id "
+            "WHERE a.hall_id = :h AND substr(u.mobile, length(u.mobile) - 3) = ANY (:t)"),
+            {"h": world["halls"][key], "t": tails}).scalar() for key in ("A", "B")}
+    assert tails and world["A"] in in_hall["A"] and world["B"] in in_hall["B"]
+    find = ("SELECT array_agg(f.id ORDER BY f.id) FROM "
+            "counter_api.find_ids('application_by_customer_mobile_tail', %s, %s) AS f(id)")
+    with connect(world["cluster"], "clerka") as conn:
+        assert one(conn, find, (tails, world["halls"]["A"])) == in_hall["A"]
+        assert one(conn, find, (tails, world["halls"]["B"])) is None
+        assert one(conn, find, (tails, None)) == in_hall["A"]
+    with connect(world["cluster"], "superb") as conn:
+        assert one(conn, find, (tails, world["halls"]["B"])) == in_hall["B"]

@@ -324,8 +324,10 @@ class Application(Base):
 # few of the hall, not the province's hundreds.
 Index("ix_application_mobile_tail", last_chars(Application.contact_mobile, 4), Application.hall_id)
 Index("ix_application_phone_tail", last_chars(Application.contact_phone, 4), Application.hall_id)
-Index("ix_customer_mobile_tail", last_chars(Customer.mobile, 4))
-Index("ix_certificate_number_tail", last_chars(Certificate.number, 6))
+# PostgreSQL answers the customers' tails from the index alone only if it holds the column the tail is
+# of, and the id returned (migration 0016; SQLite's index holds the rowid)
+Index("ix_customer_mobile_tail", last_chars(Customer.mobile, 4), postgresql_include=["mobile", "id"])
+Index("ix_certificate_number_tail", last_chars(Certificate.number, 6), postgresql_include=["number", "customer_id"])
 
 
 class Material(Base):

@@ -126,14 +126,17 @@ TAIL_FINDS = {
     "application_by_contact_mobile_tail": ("application", "id", "contact_mobile", 4),
     "application_by_contact_phone_tail": ("application", "id", "contact_phone", 4),
 }
+# applications (of a hall, when given) whose customer's mobile ends so: customer_by_mobile_tail's
+# customers, and theirs
+BY_CUSTOMER = {"application_by_customer_mobile_tail": "customer_by_mobile_tail"}
 
 
 def find_ids(session, what: str, values, *, hall_id: int | None = None) -> Select:
-    """Ids whose ``FINDS[what]`` column equals one of ``values`` exactly, as a selectable for
-    ``X.id.in_(...)`` (applications: of ``hall_id`` only, when given). On PostgreSQL through a
-    SECURITY DEFINER function, so searching by a full number works for a login that sees the column
-    masked; on SQLite (one PC) it reads the column."""
-    table, returned, compared, tail = (*FINDS[what], 0) if what in FINDS else TAIL_FINDS[what]
+    """Ids whose ``FINDS[what]`` column equals one of ``values`` exactly (``TAIL_FINDS``: ends so;
+    ``BY_CUSTOMER``: applications of the customers found so), as a selectable for ``X.id.in_(...)``
+    (applications: of ``hall_id`` only, when given). On PostgreSQL through a SECURITY DEFINER
+    function, so searching by a full number works for a login that sees the column masked; on SQLite
+    (one PC) it reads the column."""
     values = [v for v in values if v]
     if _dialect(session) == "postgresql":
         args = [what, bindparam(f"find_{what}", values, type_=ARRAY(String), unique=True)]
@@ -142,9 +145,14 @@ def find_ids(session, what: str, values, *, hall_id: int | None = None) -> Selec
         found = func.counter_api.find_ids(*args).table_valued("id").render_derived()
         return select(found.c.id)
     from counter_app.models import Base
-
     from counter_app.models.base import last_chars
 
+    if what in BY_CUSTOMER:
+        applications = Base.metadata.tables["application"]
+        in_hall = (applications.c.hall_id == hall_id,) if hall_id is not None else ()
+        return select(applications.c.id).where(
+            applications.c.customer_id.in_(find_ids(session, BY_CUSTOMER[what], values)), *in_hall)
+    table, returned, compared, tail = (*FINDS[what], 0) if what in FINDS else TAIL_FINDS[what]
     model = Base.metadata.tables[table]
     column = model.c[compared]
     compared_value = last_chars(column, tail) if tail else column
