@@ -78,9 +78,11 @@ class Cluster:
         finally:
             su.dispose()
 
-    def start(self) -> None:
+    def start(self, settings: dict[str, str] | None = None) -> None:
+        """Start; ``settings`` are server parameters for this start (``-c name=value``)."""
+        extra = "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o",
-                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "-w", "start")
+                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1{extra}", "-w", "start")
 
     def stop(self, mode: str = "fast") -> None:
         self._pg("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
