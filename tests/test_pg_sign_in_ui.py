@@ -6,6 +6,8 @@ database too."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import create_engine, text
@@ -117,6 +119,12 @@ def test_sign_in_connects_as_the_person_and_the_window_is_theirs(qtbot, hall, pc
                                "ORDER BY id")).all()
     actions = [a for _u, a in trail]
     assert actions[-2:] == ["lock", "unlock"] and {"login", "sign_in"} & set(actions[:-2])
+    # the person's connections are closed with the session, off the GUI thread
+    closed_on, db = [], flow.db
+    real_dispose = db.dispose
+    db.dispose = lambda: (closed_on.append(threading.current_thread()), real_dispose())
+    flow.shutdown()
+    assert flow.db is None and closed_on and closed_on[0] is not threading.main_thread()
 
 
 def test_forced_password_change_at_first_sign_in(qtbot, hall, pc_settings, flows):

@@ -298,10 +298,11 @@ class StartupFlow(QObject):
         return background.wait(lambda: accounts.start_info(db), busy="正在读取营业厅信息…")
 
     def _release(self) -> None:
-        """PostgreSQL: the person's connections end with the person's session."""
+        """PostgreSQL: the person's connections end with the person's session, closed off the GUI
+        thread (each close says goodbye to the server, across the hall's network)."""
         if self.target is not None and self.db is not None:
-            self.db.dispose()
-            self.db = None
+            db, self.db = self.db, None
+            background.wait(db.dispose, busy="正在退出登录…")
 
     def open_main(self, actor: Actor) -> QMainWindow:
         """The main window at once, its session (account menu, idle lock at the default time) with
