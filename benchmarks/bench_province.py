@@ -12,7 +12,7 @@ Measured through the app's services:
    searched by a clerk of its own hall; with the app on the owner's connection (which row-level
    security does not filter: the service filters by the clerk's hall) and signed in as clerks with
    their own logins (masked views and row-level security). Baseline: a primary-key read. Twice:
-   a. the server as installed (PostgreSQL's defaults, 128 MB of cache for a 5.7 GiB province) just
+   a. the server as installed (PostgreSQL's defaults, 128 MB of cache for a 5.6 GiB province) just
       after generating it, so nearly every page comes from the disk or the system's cache: shown,
       not judged;
    b. restarted with the memory the README's operations part asks of a province's server (a quarter
